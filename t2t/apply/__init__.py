@@ -1,0 +1,1 @@
+"""apply layer of t2t (see DESIGN.md)."""

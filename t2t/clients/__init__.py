@@ -1,0 +1,1 @@
+"""clients layer of t2t (see DESIGN.md)."""

@@ -1,0 +1,1 @@
+"""planner layer of t2t (see DESIGN.md)."""

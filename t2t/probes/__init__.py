@@ -1,0 +1,1 @@
+"""probes layer of t2t (see DESIGN.md)."""

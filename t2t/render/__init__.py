@@ -1,0 +1,1 @@
+"""render layer of t2t (see DESIGN.md)."""

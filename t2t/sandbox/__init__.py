@@ -1,0 +1,1 @@
+"""sandbox layer of t2t (see DESIGN.md)."""

@@ -1,0 +1,1 @@
+"""spec layer of t2t (see DESIGN.md)."""

@@ -1,0 +1,1 @@
+"""state layer of t2t (see DESIGN.md)."""
