@@ -1,1 +1,48 @@
-"""clients layer of t2t (see DESIGN.md)."""
+"""Clients of Microsoft's APIs: auth, one HTTP layer, Exchange admin API (Graph and ARM to come)."""
+
+from t2t.clients.auth import ClientCertificate, ClientSecret, Credential, MsalTokenSource
+from t2t.clients.connect import TenantClients, TenantIdentity, connect
+from t2t.clients.errors import (
+    AuthError,
+    ClientError,
+    ExchangeError,
+    ObjectNotFound,
+    PermissionDenied,
+    ServiceError,
+    TransportError,
+    WriteForbidden,
+)
+from t2t.clients.exchange import CmdletResult, ExchangeClient, is_read_cmdlet
+from t2t.clients.hosts import CLOUDS, GLOBAL, HostSet, ProfileError, load_profile, sandbox_hosts
+from t2t.clients.http import HttpLayer
+from t2t.clients.secrets import SecretUnavailable, resolve_secret
+
+__all__ = [
+    "CLOUDS",
+    "GLOBAL",
+    "AuthError",
+    "ClientCertificate",
+    "ClientError",
+    "ClientSecret",
+    "CmdletResult",
+    "Credential",
+    "ExchangeClient",
+    "ExchangeError",
+    "HostSet",
+    "HttpLayer",
+    "MsalTokenSource",
+    "ObjectNotFound",
+    "PermissionDenied",
+    "ProfileError",
+    "SecretUnavailable",
+    "ServiceError",
+    "TenantClients",
+    "TenantIdentity",
+    "TransportError",
+    "WriteForbidden",
+    "connect",
+    "is_read_cmdlet",
+    "load_profile",
+    "resolve_secret",
+    "sandbox_hosts",
+]

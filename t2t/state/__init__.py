@@ -1,1 +1,21 @@
-"""state layer of t2t (see DESIGN.md)."""
+"""The observed-state model: what probes read from both tenants (present / absent / unknown)."""
+
+from t2t.state.fingerprint import fingerprint
+from t2t.state.model import (
+    MOVE_CAPABILITIES,
+    OrganizationConfig,
+    OrgRelationship,
+    Snapshot,
+    TenantState,
+)
+from t2t.state.presence import Fact
+
+__all__ = [
+    "MOVE_CAPABILITIES",
+    "Fact",
+    "OrgRelationship",
+    "OrganizationConfig",
+    "Snapshot",
+    "TenantState",
+    "fingerprint",
+]

@@ -1,0 +1,131 @@
+"""App-only tokens through MSAL, one confidential client per tenant.
+
+The sandbox CA is handed to MSAL's own requests session with `trust_env` off: this machine (and
+many others) set REQUESTS_CA_BUNDLE, which otherwise overrides the session's `verify`
+(wire-protocols.md §3.7). Production keeps MSAL's defaults, instance discovery included.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import msal
+import requests
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+
+from t2t.clients.errors import AuthError
+from t2t.clients.hosts import HostSet
+
+
+class TokenSource(Protocol):
+    """Anything that can produce a bearer token for a resource's `/.default` scope."""
+
+    async def token(self, resource: str) -> str: ...
+
+
+@dataclass(frozen=True)
+class ClientSecret:
+    """A client secret; `repr` never shows it."""
+
+    value: str
+
+    def __repr__(self) -> str:
+        return "ClientSecret(***)"
+
+
+@dataclass(frozen=True)
+class ClientCertificate:
+    """A PEM holding the private key and the certificate registered on the app."""
+
+    pem: str
+
+    def __repr__(self) -> str:
+        return "ClientCertificate(***)"
+
+    def msal_credential(self) -> dict[str, str]:
+        """MSAL's certificate form: private key, SHA-1 thumbprint, and the public certificate."""
+        data = self.pem.encode("utf-8")
+        try:
+            cert = x509.load_pem_x509_certificate(data)
+            serialization.load_pem_private_key(data, password=None)
+        except ValueError as exc:
+            raise AuthError(
+                f"certificate file is not a PEM with a key and a certificate: {exc}"
+            ) from exc
+        der = cert.public_bytes(serialization.Encoding.DER)
+        public = cert.public_bytes(serialization.Encoding.PEM).decode("ascii")
+        return {
+            "private_key": self.pem,
+            "thumbprint": hashlib.sha1(der, usedforsecurity=False).hexdigest().upper(),
+            "public_certificate": public,
+        }
+
+
+Credential = ClientSecret | ClientCertificate
+
+
+def _session(hosts: HostSet) -> requests.Session | None:
+    if hosts.ca_file is None:
+        return None
+    session = requests.Session()
+    session.trust_env = False
+    session.verify = str(hosts.ca_file)
+    return session
+
+
+class MsalTokenSource:
+    """Client-credentials tokens for one app in one tenant, cached by MSAL."""
+
+    def __init__(
+        self, tenant: str, client_id: str, credential: Credential, hosts: HostSet
+    ) -> None:
+        self._tenant = tenant
+        self._client_id = client_id
+        self._credential = credential
+        self._hosts = hosts
+        self._app: Any = None
+        self._lock = asyncio.Lock()
+
+    def _application(self) -> Any:
+        if self._app is None:
+            client_credential: str | dict[str, str]
+            if isinstance(self._credential, ClientSecret):
+                client_credential = self._credential.value
+            else:
+                client_credential = self._credential.msal_credential()
+            kwargs: dict[str, Any] = {
+                "client_credential": client_credential,
+                "authority": f"{self._hosts.login}/{self._tenant}",
+                "instance_discovery": self._hosts.instance_discovery,
+            }
+            session = _session(self._hosts)
+            if session is not None:
+                kwargs["http_client"] = session
+            try:
+                self._app = msal.ConfidentialClientApplication(self._client_id, **kwargs)
+            except ValueError as exc:  # OIDC discovery failed, bad authority
+                raise AuthError(f"tenant {self._tenant}: {exc}") from exc
+            except requests.RequestException as exc:
+                where = self._hosts.login
+                raise AuthError(f"tenant {self._tenant}: cannot reach {where}: {exc}") from exc
+        return self._app
+
+    def _acquire(self, resource: str) -> str:
+        app = self._application()
+        try:
+            result = app.acquire_token_for_client(scopes=[f"{resource}/.default"])
+        except requests.RequestException as exc:
+            raise AuthError(f"tenant {self._tenant}: token endpoint unreachable: {exc}") from exc
+        if "access_token" not in result:
+            code = result.get("error", "error")
+            text = str(result.get("error_description", "")).split("\r\n")[0]
+            raise AuthError(f"tenant {self._tenant}, app {self._client_id}: {code}: {text}")
+        return str(result["access_token"])
+
+    async def token(self, resource: str) -> str:
+        async with self._lock:
+            return await asyncio.to_thread(self._acquire, resource)

@@ -1,0 +1,40 @@
+"""Build the clients of one tenant from its identity and the host set."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from t2t.clients.auth import Credential, MsalTokenSource, TokenSource
+from t2t.clients.exchange import ExchangeClient
+from t2t.clients.hosts import HostSet
+from t2t.clients.http import HttpLayer
+
+
+@dataclass(frozen=True)
+class TenantIdentity:
+    """Who t2t is in one tenant: its own admin app (never the migration app)."""
+
+    tenant_id: str
+    client_id: str
+    credential: Credential
+
+
+@dataclass
+class TenantClients:
+    """Every client of one tenant, sharing one token source."""
+
+    tenant_id: str
+    tokens: TokenSource
+    exchange: ExchangeClient
+
+
+def connect(http: HttpLayer, hosts: HostSet, identity: TenantIdentity) -> TenantClients:
+    tokens = MsalTokenSource(identity.tenant_id, identity.client_id, identity.credential, hosts)
+    exchange = ExchangeClient(
+        http,
+        base_url=hosts.exchange,
+        tenant=identity.tenant_id,
+        tokens=tokens,
+        resource=hosts.exchange_resource,
+    )
+    return TenantClients(identity.tenant_id, tokens, exchange)

@@ -1,0 +1,77 @@
+"""Typed errors that keep Microsoft's own code, exception type and message."""
+
+from __future__ import annotations
+
+
+class ClientError(Exception):
+    """Base of every error a t2t client raises."""
+
+
+class AuthError(ClientError):
+    """The identity platform refused to issue a token (AADSTS code kept in the message)."""
+
+
+class TransportError(ClientError):
+    """The service could not be reached, or kept failing until the retry deadline passed."""
+
+
+class WriteForbidden(ClientError):
+    """A write was attempted through a read-only client (probes get only those)."""
+
+
+class ServiceError(ClientError):
+    """An HTTP error answer from a Microsoft API."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        *,
+        request_id: str | None = None,
+    ) -> None:
+        super().__init__(f"HTTP {status} {code}: {message}")
+        self.status = status
+        self.code = code
+        self.message = message
+        self.request_id = request_id
+
+
+class ExchangeError(ServiceError):
+    """An InvokeCommand failure; `exception_type` is the .NET type from `details[].message`.
+
+    wire-protocols.md §1.5: classify on the exception type, not on the HTTP status.
+    """
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        *,
+        exception_type: str,
+        error_id: str = "",
+        cmdlet: str = "",
+        request_id: str | None = None,
+    ) -> None:
+        super().__init__(status, code, message, request_id=request_id)
+        self.exception_type = exception_type
+        self.error_id = error_id
+        self.cmdlet = cmdlet
+
+    @property
+    def short_type(self) -> str:
+        """`ManagementObjectNotFoundException` from the fully qualified type name."""
+        return self.exception_type.rsplit(".", 1)[-1]
+
+    def __str__(self) -> str:
+        where = f"{self.cmdlet}: " if self.cmdlet else ""
+        return f"{where}{self.short_type or self.code}: {self.message}"
+
+
+class ObjectNotFound(ExchangeError):
+    """ManagementObjectNotFoundException: the cmdlet's -Identity matched nothing."""
+
+
+class PermissionDenied(ServiceError):
+    """401/403: the identity lacks a permission or a role (the body is often unreadable)."""

@@ -1,0 +1,101 @@
+"""Where each Microsoft service lives, per cloud, and the one sandbox profile.
+
+The sandbox differs from production only by host names, the CA and instance discovery
+(DESIGN.md, "The sandbox"). Token audiences stay Microsoft's resource identifiers in every case,
+as azure-mgmt does for ARM (wire-protocols.md §4).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+EXCHANGE_RESOURCE = "https://outlook.office365.com"
+GRAPH_RESOURCE = "https://graph.microsoft.com"
+
+
+@dataclass(frozen=True)
+class HostSet:
+    """Base URLs of the services t2t talks to, and how to trust them."""
+
+    name: str
+    login: str
+    graph: str
+    exchange: str
+    exchange_resource: str = EXCHANGE_RESOURCE
+    graph_resource: str = GRAPH_RESOURCE
+    ca_file: Path | None = None
+    instance_discovery: bool = True
+
+    @property
+    def is_sandbox(self) -> bool:
+        return self.name == "sandbox"
+
+
+#: Microsoft's worldwide cloud (wire-protocols.md §1.2, §2, §3).
+GLOBAL = HostSet(
+    name="global",
+    login="https://login.microsoftonline.com",
+    graph="https://graph.microsoft.com/v1.0",
+    exchange="https://outlook.office365.com/adminapi/beta",
+)
+
+#: GCC High (microsoft-t2t.md §2; wire-protocols.md §1.6).
+USGOV = HostSet(
+    name="usgov",
+    login="https://login.microsoftonline.us",
+    graph="https://graph.microsoft.us/v1.0",
+    exchange="https://outlook.office365.us/adminapi/beta",
+    exchange_resource="https://outlook.office365.us",
+    graph_resource="https://graph.microsoft.us",
+)
+
+#: DoD. The admin API host is outlook-dod.office365.us per ScubaGear; the migration scripts use
+#: dod-outlook.office365.us as RemoteServer (open question, wire-protocols.md §7.7).
+DOD = HostSet(
+    name="dod",
+    login="https://login.microsoftonline.us",
+    graph="https://dod-graph.microsoft.us/v1.0",
+    exchange="https://outlook-dod.office365.us/adminapi/beta",
+    exchange_resource="https://outlook-dod.office365.us",
+    graph_resource="https://dod-graph.microsoft.us",
+)
+
+CLOUDS = {h.name: h for h in (GLOBAL, USGOV, DOD)}
+
+
+class ProfileError(ValueError):
+    """A sandbox connection profile that cannot be used."""
+
+
+def sandbox_hosts(profile: dict[str, Any]) -> HostSet:
+    """The host set of a running sandbox, from its profile.json."""
+    try:
+        endpoints = profile["endpoints"]
+        return HostSet(
+            name="sandbox",
+            login=str(endpoints["login"]).rstrip("/"),
+            graph=str(endpoints["graph"]).rstrip("/"),
+            exchange=str(endpoints["exchange"]).rstrip("/"),
+            ca_file=Path(profile["caFile"]),
+            instance_discovery=False,
+        )
+    except (KeyError, TypeError) as exc:
+        raise ProfileError(f"sandbox profile lacks {exc}") from exc
+
+
+def load_profile(path: Path) -> dict[str, Any]:
+    """Read a sandbox profile.json, with a clear error when it is missing or malformed."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ProfileError(
+            f"{path}: no sandbox profile here (start one: t2t sandbox serve)"
+        ) from exc
+    except (OSError, ValueError) as exc:
+        raise ProfileError(f"{path}: unreadable sandbox profile: {exc}") from exc
+    if not isinstance(data, dict):
+        raise ProfileError(f"{path}: a sandbox profile is a JSON object")
+    return data

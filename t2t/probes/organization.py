@@ -1,0 +1,27 @@
+"""Organization-level facts that gate setup."""
+
+from __future__ import annotations
+
+from t2t.clients import ClientError, ExchangeClient
+from t2t.probes.values import as_bool
+from t2t.state import Fact, OrganizationConfig
+
+
+async def read_organization(exchange: ExchangeClient) -> Fact[OrganizationConfig]:
+    """`IsDehydrated` decides whether Enable-OrganizationCustomization must run first
+    (microsoft-t2t.md §3.0 step 4, §3.5)."""
+    try:
+        result = await exchange.invoke(
+            "Get-OrganizationConfig", {}, select=("Name", "IsDehydrated")
+        )
+    except ClientError as exc:
+        return Fact.unknown(f"Get-OrganizationConfig failed: {exc}")
+    if not result.values:
+        return Fact.unknown("Get-OrganizationConfig returned no record")
+    record = result.values[0]
+    return Fact.present(
+        OrganizationConfig(
+            name=str(record.get("Name") or ""),
+            is_dehydrated=as_bool(record.get("IsDehydrated")),
+        )
+    )
