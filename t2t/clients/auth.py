@@ -80,9 +80,7 @@ def _session(hosts: HostSet) -> requests.Session | None:
 class MsalTokenSource:
     """Client-credentials tokens for one app in one tenant, cached by MSAL."""
 
-    def __init__(
-        self, tenant: str, client_id: str, credential: Credential, hosts: HostSet
-    ) -> None:
+    def __init__(self, tenant: str, client_id: str, credential: Credential, hosts: HostSet) -> None:
         self._tenant = tenant
         self._client_id = client_id
         self._credential = credential

@@ -68,7 +68,9 @@ def _error(result: HttpResult, cmdlet: str) -> ServiceError:
                 request_id=result.request_id,
             )
         return ServiceError(
-            result.status, "Unreadable", f"{cmdlet}: unreadable error body",
+            result.status,
+            "Unreadable",
+            f"{cmdlet}: unreadable error body",
             request_id=result.request_id,
         )
     err = body["error"]

@@ -1,1 +1,33 @@
-"""planner layer of t2t (see DESIGN.md)."""
+"""The planner: pure functions from (Desired, Observed) to a Plan of checks and actions."""
+
+from t2t.planner.actions import Action, Change
+from t2t.planner.checks import CATALOGUE, CheckDef, Finding
+from t2t.planner.plan import (
+    EXIT_BLOCKED,
+    EXIT_CHANGES,
+    EXIT_ERROR,
+    EXIT_OK,
+    EXIT_UNKNOWN,
+    Plan,
+    Unknown,
+    build_plan,
+)
+from t2t.planner.relationships import SideDesire, plan_side
+
+__all__ = [
+    "CATALOGUE",
+    "EXIT_BLOCKED",
+    "EXIT_CHANGES",
+    "EXIT_ERROR",
+    "EXIT_OK",
+    "EXIT_UNKNOWN",
+    "Action",
+    "Change",
+    "CheckDef",
+    "Finding",
+    "Plan",
+    "SideDesire",
+    "Unknown",
+    "build_plan",
+    "plan_side",
+]

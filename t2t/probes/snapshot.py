@@ -7,10 +7,10 @@ import asyncio
 from t2t.clients import ExchangeClient
 from t2t.probes.organization import read_organization
 from t2t.probes.relationships import read_relationships
-from t2t.state import Snapshot, TenantState
+from t2t.state import Role, Snapshot, TenantState
 
 
-async def read_tenant(role: str, tenant_id: str, exchange: ExchangeClient) -> TenantState:
+async def read_tenant(role: Role, tenant_id: str, exchange: ExchangeClient) -> TenantState:
     reader = exchange.reader()  # the read-only guard: a probe cannot send a write
     organization, relationships = await asyncio.gather(
         read_organization(reader), read_relationships(reader)

@@ -1,1 +1,7 @@
-"""render layer of t2t (see DESIGN.md)."""
+"""Rendering of plans and apply reports: terminal text and JSON."""
+
+from t2t.render.apply_text import render_report, render_result
+from t2t.render.json_plan import render_plan_json
+from t2t.render.text import render_plan
+
+__all__ = ["render_plan", "render_plan_json", "render_report", "render_result"]

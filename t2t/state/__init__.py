@@ -5,6 +5,7 @@ from t2t.state.model import (
     MOVE_CAPABILITIES,
     OrganizationConfig,
     OrgRelationship,
+    Role,
     Snapshot,
     TenantState,
 )
@@ -15,6 +16,7 @@ __all__ = [
     "Fact",
     "OrgRelationship",
     "OrganizationConfig",
+    "Role",
     "Snapshot",
     "TenantState",
     "fingerprint",

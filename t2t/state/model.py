@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from t2t.state.presence import Fact
+
+Role = Literal["source", "target"]
 
 #: Flags of Exchange's MailboxMoveCapability (New-OrganizationRelationship reference).
 MOVE_CAPABILITIES = ("Inbound", "Outbound", "RemoteInbound", "RemoteOutbound")
@@ -51,7 +53,7 @@ class OrganizationConfig:
 class TenantState:
     """Everything read from one tenant; each part may independently be unknown."""
 
-    role: str  # "source" or "target"
+    role: Role
     tenant_id: str
     organization: Fact[OrganizationConfig]
     relationships: Fact[tuple[OrgRelationship, ...]]
@@ -64,12 +66,12 @@ class Snapshot:
     source: TenantState
     target: TenantState
 
-    def tenant(self, role: str) -> TenantState:
+    def tenant(self, role: Role) -> TenantState:
         return self.source if role == "source" else self.target
 
-    def unknowns(self) -> list[tuple[str, str, str]]:
+    def unknowns(self) -> list[tuple[Role, str, str]]:
         """(tenant role, what, why) for every part that could not be read."""
-        out: list[tuple[str, str, str]] = []
+        out: list[tuple[Role, str, str]] = []
         for t in (self.source, self.target):
             parts: tuple[tuple[str, Fact[Any]], ...] = (
                 ("organization", t.organization),

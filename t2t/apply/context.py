@@ -1,0 +1,18 @@
+"""What executors need at apply time: a writable Exchange client per tenant, and pacing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from t2t.clients import ExchangeClient
+from t2t.planner.actions import Role
+
+#: Re-read delays (seconds) while a write becomes visible: Exchange reads lag writes by seconds
+#: (wire-protocols.md §1.5: a contact was still 404 six seconds after New-MailContact).
+DEFAULT_VERIFY_DELAYS = (0.0, 0.5, 1.0, 2.0, 4.0, 8.0, 15.0)
+
+
+@dataclass
+class ApplyContext:
+    exchange: dict[Role, ExchangeClient]
+    verify_delays: tuple[float, ...] = field(default=DEFAULT_VERIFY_DELAYS)

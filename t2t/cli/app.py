@@ -1,0 +1,253 @@
+"""The `t2t` command: validate, schema, plan, apply, demo, sandbox."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from t2t.apply import ApplyContext, ApplyReport, apply_plan
+from t2t.cli.session import SetupError, Target, open_session, sandbox_reachable, sandbox_target
+from t2t.clients import ClientError, ProfileError
+from t2t.logs import configure_logging
+from t2t.planner import EXIT_ERROR, Plan, build_plan
+from t2t.probes import read_snapshot
+from t2t.render import render_plan, render_plan_json, render_report, render_result
+from t2t.spec import Desired, SpecInvalid, load_spec, spec_json_schema
+
+app = typer.Typer(
+    name="t2t",
+    help="Declarative Exchange Online cross-tenant mailbox migration: plan, then apply.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+sandbox_app = typer.Typer(
+    help="The local emulator of two Microsoft 365 tenants.", no_args_is_help=True
+)
+app.add_typer(sandbox_app, name="sandbox")
+
+
+class LogFormat(StrEnum):
+    console = "console"
+    json = "json"
+
+
+class PlanFormat(StrEnum):
+    text = "text"
+    json = "json"
+
+
+SandboxOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--sandbox",
+        envvar="T2T_SANDBOX",
+        help="Run against the sandbox whose state lives in DIR (started here if not running).",
+        metavar="DIR",
+    ),
+]
+
+
+@app.callback()
+def _main(
+    log_format: Annotated[LogFormat, typer.Option(help="Log lines on stderr.")] = LogFormat.console,
+    log_level: Annotated[str, typer.Option(help="debug, info, warning or error.")] = "warning",
+) -> None:
+    configure_logging(log_format.value, log_level)
+
+
+def fail(message: str, code: int = EXIT_ERROR) -> typer.Exit:
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(code)
+
+
+def _load(spec: Path) -> Desired:
+    try:
+        return load_spec(spec)
+    except SpecInvalid as exc:
+        for error in exc.errors:
+            typer.echo(str(error), err=True)
+        raise typer.Exit(EXIT_ERROR) from None
+
+
+@contextmanager
+def _connection(sandbox: Path | None) -> Iterator[Target | None]:
+    """The sandbox named by --sandbox (reused if it runs, else started for this command)."""
+    if sandbox is None:
+        yield None
+        return
+    sandbox = sandbox.resolve()
+    profile = sandbox / "profile.json"
+    if profile.exists():
+        target = sandbox_target(sandbox)
+        if target.profile is not None and sandbox_reachable(target.profile):
+            yield target
+            return
+    from t2t.sandbox.server import SandboxServer  # only the CLI may import the sandbox
+
+    server = SandboxServer(sandbox).start()
+    try:
+        yield sandbox_target(sandbox)
+    finally:
+        server.stop()
+
+
+async def _plan(desired: Desired, target: Target | None) -> Plan:
+    async with open_session(desired, target) as session:
+        snapshot = await read_snapshot(
+            desired.source.tenant_id,
+            session.source.exchange,
+            desired.target.tenant_id,
+            session.target.exchange,
+        )
+    return build_plan(desired, snapshot)
+
+
+async def _apply(desired: Desired, target: Target | None, plan: Plan) -> ApplyReport:
+    async with open_session(desired, target) as session:
+        ctx = ApplyContext(
+            exchange={"source": session.source.exchange, "target": session.target.exchange}
+        )
+        return await apply_plan(plan, ctx, on_result=lambda _a, r: typer.echo(render_result(r)))
+
+
+def _run(coro: Any) -> Any:
+    try:
+        return asyncio.run(coro)
+    except (SetupError, ClientError, ProfileError) as exc:
+        raise fail(str(exc)) from None
+
+
+@app.command()
+def validate(specs: Annotated[list[Path], typer.Argument(help="Spec files.")]) -> None:
+    """Check spec files; print every error as PATH:LINE:COL: message."""
+    bad = 0
+    for spec in specs:
+        try:
+            load_spec(spec)
+        except SpecInvalid as exc:
+            bad += 1
+            for error in exc.errors:
+                typer.echo(str(error))
+            continue
+        typer.echo(f"{spec}: valid")
+    raise typer.Exit(1 if bad else 0)
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of the spec (point your editor at schemas/t2t-spec.schema.json)."""
+    typer.echo(json.dumps(spec_json_schema(), indent=2, sort_keys=True))
+
+
+@app.command()
+def plan(
+    spec: Path,
+    sandbox: SandboxOpt = None,
+    detailed_exitcode: Annotated[
+        bool, typer.Option("--detailed-exitcode", help="Exit 2 when changes are pending.")
+    ] = False,
+    fmt: Annotated[PlanFormat, typer.Option("--format", help="text or json.")] = PlanFormat.text,
+) -> None:
+    """Read both tenants (never writing) and show what apply would change and what blocks it.
+
+    Exit codes: 0 nothing to do (or changes without --detailed-exitcode), 1 error,
+    2 changes pending, 3 a check blocks, 4 some state could not be read.
+    """
+    desired = _load(spec)
+    try:
+        with _connection(sandbox) as target:
+            result: Plan = _run(_plan(desired, target))
+    except SetupError as exc:
+        raise fail(str(exc)) from None
+    typer.echo(
+        render_plan_json(result) if fmt is PlanFormat.json else render_plan(result), nl=False
+    )
+    raise typer.Exit(result.exit_code(detailed=detailed_exitcode))
+
+
+def _confirm(plan_: Plan, auto_approve: bool) -> None:
+    if auto_approve:
+        return
+    if not sys.stdin.isatty():
+        raise fail("refusing to apply without confirmation: pass --auto-approve")
+    answer = typer.prompt("Do you want to perform these actions? Only 'yes' will be accepted")
+    if answer.strip() != "yes":
+        raise fail("apply cancelled")
+
+
+@app.command()
+def apply(
+    spec: Path,
+    sandbox: SandboxOpt = None,
+    auto_approve: Annotated[
+        bool, typer.Option("--auto-approve", help="Do not ask before acting.")
+    ] = False,
+) -> None:
+    """Make both tenants match the spec; safe to run again at any time."""
+    desired = _load(spec)
+    try:
+        with _connection(sandbox) as target:
+            result: Plan = _run(_plan(desired, target))
+            typer.echo(render_plan(result), nl=False)
+            if not result.runnable:
+                typer.echo("Nothing to apply.")
+                raise typer.Exit(result.exit_code(detailed=False))
+            _confirm(result, auto_approve)
+            report: ApplyReport = _run(_apply(desired, target, result))
+    except SetupError as exc:
+        raise fail(str(exc)) from None
+    typer.echo(render_report(report), nl=False)
+    if not report.ok:
+        raise typer.Exit(EXIT_ERROR)
+    raise typer.Exit(result.exit_code(detailed=False))
+
+
+@app.command()
+def demo(
+    spec: Annotated[Path, typer.Argument()] = Path("specs/contoso-to-fabrikam.yaml"),
+    sandbox: SandboxOpt = Path(".sandbox"),
+) -> None:
+    """Plan, apply and plan again on the sandbox: t2t's main job, end to end."""
+    desired = _load(spec)
+    sandbox = sandbox or Path(".sandbox")
+    try:
+        with _connection(sandbox) as target:
+            typer.echo(f"== sandbox: {sandbox}\n== 1. plan")
+            first: Plan = _run(_plan(desired, target))
+            typer.echo(render_plan(first))
+            typer.echo("== 2. apply")
+            report: ApplyReport = _run(_apply(desired, target, first))
+            typer.echo(render_report(report))
+            typer.echo("== 3. plan again (should be empty)")
+            last: Plan = _run(_plan(desired, target))
+            typer.echo(render_plan(last), nl=False)
+    except SetupError as exc:
+        raise fail(str(exc)) from None
+    raise typer.Exit(last.exit_code(detailed=True) if report.ok else EXIT_ERROR)
+
+
+@sandbox_app.command("serve")
+def sandbox_serve(
+    state: Annotated[Path, typer.Option("--state", help="Directory for CA, profile and state.")],
+    port: Annotated[int, typer.Option(help="TCP port on 127.0.0.1 (0 = any free).")] = 0,
+    seed: Annotated[Path | None, typer.Option(help="Seed YAML for a fresh state dir.")] = None,
+) -> None:
+    """Serve the tenant emulator over HTTPS until interrupted."""
+    from t2t.sandbox.server import serve
+
+    serve(state, port=port, seed=seed)
+
+
+def main() -> None:
+    os.environ.setdefault("PYTHONIOENCODING", "utf-8")
+    app()

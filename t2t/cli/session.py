@@ -1,0 +1,122 @@
+"""Wire a spec to live clients: production hosts and the spec's credentials, or the sandbox."""
+
+from __future__ import annotations
+
+import ssl
+import urllib.request
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from t2t.clients import (
+    GLOBAL,
+    ClientCertificate,
+    ClientSecret,
+    Credential,
+    HostSet,
+    HttpLayer,
+    ProfileError,
+    TenantClients,
+    TenantIdentity,
+    connect,
+    load_profile,
+    resolve_secret,
+    sandbox_hosts,
+)
+from t2t.logs import register_secret
+from t2t.spec import Desired
+from t2t.spec.desired import AuthRef, DesiredTenant
+
+
+class SetupError(Exception):
+    """Something the user must fix before t2t can talk to a tenant; the message says what."""
+
+
+@dataclass
+class Target:
+    """Where to connect: Microsoft's cloud, or a sandbox profile."""
+
+    hosts: HostSet
+    profile: dict[str, Any] | None = None
+
+
+def sandbox_reachable(profile: dict[str, Any]) -> bool:
+    """A sandbox answers on its profile's address with its own CA."""
+    try:
+        context = ssl.create_default_context(cafile=str(profile["caFile"]))
+        url = str(profile["baseUrl"]).rstrip("/") + "/_sandbox/stats"
+        with urllib.request.urlopen(url, context=context, timeout=2):  # noqa: S310 (https only)
+            return True
+    except (OSError, KeyError, ValueError):
+        return False
+
+
+def sandbox_target(profile_dir: Path) -> Target:
+    try:
+        profile = load_profile(profile_dir / "profile.json")
+        return Target(hosts=sandbox_hosts(profile), profile=profile)
+    except ProfileError as exc:
+        raise SetupError(str(exc)) from exc
+
+
+def _sandbox_identity(profile: dict[str, Any], tenant: DesiredTenant, role: str) -> TenantIdentity:
+    for entry in profile.get("tenants", []):
+        if str(entry.get("tenantId", "")).lower() == tenant.tenant_id:
+            app = entry.get("adminApp") or {}
+            secret = str(app.get("clientSecret", ""))
+            register_secret(secret)
+            return TenantIdentity(tenant.tenant_id, str(app.get("clientId")), ClientSecret(secret))
+    known = ", ".join(f"{t.get('name')} {t.get('tenantId')}" for t in profile.get("tenants", []))
+    raise SetupError(
+        f"the spec's {role} tenant {tenant.tenant_id} is not in the sandbox (it has: {known}); "
+        "use the sandbox's tenant ids in the spec, or seed the sandbox with yours"
+    )
+
+
+def _credential(auth: AuthRef, role: str) -> Credential:
+    try:
+        if auth.secret is not None:
+            secret = resolve_secret(auth.secret.scheme, auth.secret.value)
+            register_secret(secret)
+            return ClientSecret(secret)
+        if auth.certificate is not None:
+            pem = resolve_secret(auth.certificate.scheme, auth.certificate.value)
+            register_secret(pem)
+            return ClientCertificate(pem)
+    except ValueError as exc:
+        raise SetupError(f"{role}.auth: {exc}") from exc
+    raise SetupError(
+        f"{role}.auth: give a secret or a certificate reference "
+        "(interactive sign-in is not supported yet)"
+    )
+
+
+def _identity(target: Target, tenant: DesiredTenant, role: str) -> TenantIdentity:
+    if target.profile is not None:
+        return _sandbox_identity(target.profile, tenant, role)
+    if not tenant.auth.client_id:
+        raise SetupError(f"{role}.auth.clientId is required to reach the {role} tenant")
+    return TenantIdentity(tenant.tenant_id, tenant.auth.client_id, _credential(tenant.auth, role))
+
+
+@dataclass
+class Session:
+    http: HttpLayer
+    source: TenantClients
+    target: TenantClients
+
+
+@asynccontextmanager
+async def open_session(desired: Desired, target: Target | None = None) -> AsyncIterator[Session]:
+    """Clients for both tenants of the spec, closed on exit."""
+    target = target or Target(hosts=GLOBAL)
+    source_id = _identity(target, desired.source, "source")
+    target_id = _identity(target, desired.target, "target")
+    async with HttpLayer(ca_file=target.hosts.ca_file) as http:
+        yield Session(
+            http=http,
+            source=connect(http, target.hosts, source_id),
+            target=connect(http, target.hosts, target_id),
+        )

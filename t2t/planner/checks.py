@@ -1,0 +1,170 @@
+"""The pre-flight check catalogue: stable codes, each naming the Microsoft failure it prevents.
+
+Codes never change meaning once released; `T2T-E…` are errors, `T2T-W…` warnings. A finding the
+plan itself fixes does not block; one it cannot fix blocks the actions it names.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True)
+class CheckDef:
+    code: str
+    slug: str
+    severity: Severity
+    title: str
+    prevents: str
+    fix: str
+    source: str
+
+
+_INBOUND = (
+    "MigrationPermanentException / InboundMailboxMoveCapabilityMissingException: Your "
+    "organization does not authorize 'pull' or Inbound moves from the remote organization."
+)
+_SOURCE_REFUSES = (
+    "MigrationServerConnectionFailedException … MRSRemotePermanentException (the source tenant "
+    "does not authorize the move)"
+)
+
+CATALOGUE: dict[str, CheckDef] = {
+    c.code: c
+    for c in (
+        CheckDef(
+            "T2T-E101",
+            "orgrel-partner-tenant-id-missing",
+            "error",
+            "DomainNames of the organization relationship lack the partner's tenant id",
+            f"target: {_INBOUND}; source: {_SOURCE_REFUSES}",
+            "t2t sets DomainNames to the partner tenant id "
+            "(Set-OrganizationRelationship -DomainNames <partner tenant id>).",
+            "seed walkthrough comment 10; microsoft-t2t.md §3.5, §9",
+        ),
+        CheckDef(
+            "T2T-W102",
+            "orgrel-keyed-on-domain",
+            "warning",
+            "The relationship for the partner is keyed on a domain name, not its tenant id",
+            _INBOUND,
+            "t2t adds the partner tenant id to DomainNames and keeps the domain.",
+            "microsoft-t2t.md §3.5 (tenant ID, not a domain); microsoft-365-docs #3507",
+        ),
+        CheckDef(
+            "T2T-E103",
+            "orgrel-capability-missing",
+            "error",
+            "MailboxMoveCapability lacks the capability this side needs "
+            "(target: Inbound, source: RemoteOutbound)",
+            f"target: {_INBOUND}; source: {_SOURCE_REFUSES}",
+            "t2t adds the capability and keeps the others.",
+            "microsoft-t2t.md §3.5, §10.1 (VerifySetup.ps1)",
+        ),
+        CheckDef(
+            "T2T-E104",
+            "orgrel-inbound-outbound-conflict",
+            "error",
+            "The target relationship holds Outbound, which cannot coexist with Inbound",
+            _INBOUND,
+            "Remove Outbound from MailboxMoveCapability by hand if nothing relies on it "
+            "(t2t never removes a capability it does not own).",
+            "microsoft-t2t.md §3.5 (microsoft-365-docs #9972)",
+        ),
+        CheckDef(
+            "T2T-E105",
+            "orgrel-disabled",
+            "error",
+            "The relationship is disabled or has mailbox moves disabled",
+            "does not have mail move enabled",
+            "t2t sets Enabled and MailboxMoveEnabled to $true.",
+            "microsoft-t2t.md §3.5",
+        ),
+        CheckDef(
+            "T2T-E106",
+            "orgrel-duplicate-for-partner",
+            "error",
+            "More than one organization relationship matches the partner tenant",
+            "'does not have mail move enabled' despite a correct setup",
+            "Merge the relationships by hand and remove the extra one (t2t never deletes one "
+            "it did not create), then plan again.",
+            "microsoft-t2t.md §3.5 (QA-5611986)",
+        ),
+        CheckDef(
+            "T2T-E107",
+            "orgrel-oauth-app-mismatch",
+            "error",
+            "The source relationship's OAuthApplicationId is not the migration app",
+            f"{_SOURCE_REFUSES}; VerifySetup.ps1: '…is not whitelisted…'",
+            "t2t sets OAuthApplicationId to the migration app's appId.",
+            "microsoft-t2t.md §3.5, §10.1",
+        ),
+        CheckDef(
+            "T2T-E108",
+            "orgrel-scope-missing",
+            "error",
+            "The source relationship's MailboxMovePublishedScopes lack the spec's scope group",
+            "MailboxNotInCrossTenantMigrationScopeException",
+            "t2t adds the scope group to MailboxMovePublishedScopes and keeps the others.",
+            "microsoft-t2t.md §3.5, §9",
+        ),
+        CheckDef(
+            "T2T-E109",
+            "app-id-not-known",
+            "error",
+            "The migration app's appId is not known, so the source relationship cannot name it",
+            f"{_SOURCE_REFUSES}",
+            "Give relationship.app.appId (adopt an existing registration); registering the app "
+            "by displayName is not supported by this version of t2t yet.",
+            "microsoft-t2t.md §3.1, §3.5",
+        ),
+        CheckDef(
+            "T2T-E110",
+            "organization-dehydrated",
+            "error",
+            "The organization is dehydrated and refuses relationship changes",
+            "New-OrganizationRelationship fails until Enable-OrganizationCustomization runs",
+            "Run Enable-OrganizationCustomization in that tenant, then plan again.",
+            "microsoft-t2t.md §3.0 step 4, §3.5",
+        ),
+    )
+}
+
+
+class Finding(BaseModel):
+    """One check that fired, on one object."""
+
+    model_config = ConfigDict(frozen=True)
+
+    code: str
+    severity: Severity
+    tenant: str
+    object: str
+    message: str
+    fix: str
+    prevents: str
+    fixed_by_plan: bool = False
+
+    @property
+    def blocking(self) -> bool:
+        return self.severity == "error" and not self.fixed_by_plan
+
+
+def finding(code: str, tenant: str, obj: str, message: str, *, fixed_by_plan: bool) -> Finding:
+    """A finding of catalogue check `code`; unknown codes are a programming error."""
+    check = CATALOGUE[code]
+    return Finding(
+        code=code,
+        severity=check.severity,
+        tenant=tenant,
+        object=obj,
+        message=message,
+        fix=check.fix,
+        prevents=check.prevents,
+        fixed_by_plan=fixed_by_plan,
+    )

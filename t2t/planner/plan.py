@@ -1,0 +1,128 @@
+"""The planner: (Desired, Snapshot) → Plan. Pure; no I/O, no clients.
+
+Unknown state plans nothing on top of it (lessons-from-peers.md §1): a side whose relationships
+could not be read gets no action and the plan exits with its own code.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from t2t.planner.actions import Action, Role
+from t2t.planner.checks import Finding, finding
+from t2t.planner.relationships import SideDesire, plan_side
+from t2t.spec import Desired
+from t2t.state import Snapshot
+
+PLAN_FORMAT = 1
+
+#: `t2t plan` exit codes. 0/1/2 as Terraform's -detailed-exitcode; 3 and 4 are t2t's own so CI
+#: can tell a blocked plan and a blind one from drift (lessons-from-peers.md §2).
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_CHANGES = 2
+EXIT_BLOCKED = 3
+EXIT_UNKNOWN = 4
+
+
+class Unknown(BaseModel):
+    """A part of a tenant that could not be read, and why."""
+
+    model_config = ConfigDict(frozen=True)
+
+    tenant: Role
+    what: str
+    reason: str
+
+
+class Plan(BaseModel):
+    """Checks, actions and blind spots: everything `plan` shows and `apply` executes."""
+
+    model_config = ConfigDict(frozen=True)
+
+    format: Literal[1] = PLAN_FORMAT
+    spec_name: str
+    spec_path: str
+    source_tenant: str
+    target_tenant: str
+    actions: tuple[Action, ...]
+    findings: tuple[Finding, ...]
+    unknowns: tuple[Unknown, ...]
+
+    @property
+    def runnable(self) -> tuple[Action, ...]:
+        return tuple(a for a in self.actions if not a.blocked)
+
+    @property
+    def blocking(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.blocking)
+
+    def exit_code(self, *, detailed: bool) -> int:
+        if self.unknowns:
+            return EXIT_UNKNOWN
+        if self.blocking:
+            return EXIT_BLOCKED
+        if detailed and self.runnable:
+            return EXIT_CHANGES
+        return EXIT_OK
+
+
+def relationship_desires(desired: Desired) -> tuple[SideDesire, SideDesire]:
+    """Target `Inbound` and source `RemoteOutbound`, each keyed on the partner's tenant id."""
+    rel = desired.relationship
+    target = SideDesire(
+        role="target",
+        name=rel.name,
+        partner_tenant_id=desired.source.tenant_id,
+        partner_domains=(desired.source.domain,),
+        capability="Inbound",
+    )
+    source = SideDesire(
+        role="source",
+        name=rel.name,
+        partner_tenant_id=desired.target.tenant_id,
+        partner_domains=(desired.target.domain,),
+        capability="RemoteOutbound",
+        oauth_application_id=rel.app.app_id,
+        scopes=tuple(rel.scope_groups),
+        app_id_required=True,
+    )
+    return target, source
+
+
+def build_plan(desired: Desired, snapshot: Snapshot) -> Plan:
+    """Compare the spec with both tenants and return checks plus ordered actions."""
+    actions: list[Action] = []
+    findings: list[Finding] = []
+    unknowns = [Unknown(tenant=t, what=w, reason=r) for t, w, r in snapshot.unknowns()]
+    for desire in relationship_desires(desired):
+        tenant = snapshot.tenant(desire.role)
+        org = tenant.organization
+        if org.status == "present" and org.get().is_dehydrated:
+            findings.append(
+                finding(
+                    "T2T-E110",
+                    desire.role,
+                    org.get().name or tenant.tenant_id,
+                    "IsDehydrated is $true",
+                    fixed_by_plan=False,
+                )
+            )
+            continue
+        if tenant.relationships.status != "present":
+            continue  # unknown: plan nothing on top of it
+        outcome = plan_side(desire, tenant.relationships.get())
+        findings.extend(outcome.findings)
+        if outcome.action is not None:
+            actions.append(outcome.action)
+    return Plan(
+        spec_name=desired.name,
+        spec_path=desired.spec_path,
+        source_tenant=desired.source.tenant_id,
+        target_tenant=desired.target.tenant_id,
+        actions=tuple(actions),
+        findings=tuple(findings),
+        unknowns=tuple(unknowns),
+    )

@@ -1,0 +1,296 @@
+"""Organization relationships: the desired shape per side and the smallest change to reach it.
+
+Target: `Inbound`, DomainNames = source tenant id. Source: `RemoteOutbound`, DomainNames = target
+tenant id, OAuthApplicationId = the migration app, MailboxMovePublishedScopes = the scope groups
+(microsoft-t2t.md §3.5). Existing relationships are found by the partner's tenant id or domain;
+values t2t does not own are merged, never dropped (the scripts append capabilities; §3.5).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from t2t.planner.actions import Action, Change, Role
+from t2t.planner.checks import Finding, finding
+from t2t.state import OrgRelationship, fingerprint
+
+_GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
+
+KIND_CREATE = "orgrel.create"
+KIND_UPDATE = "orgrel.update"
+
+
+@dataclass(frozen=True)
+class SideDesire:
+    """What one tenant's relationship must hold for a cross-tenant move."""
+
+    role: Role
+    name: str
+    partner_tenant_id: str
+    partner_domains: tuple[str, ...]
+    capability: str
+    oauth_application_id: str | None = None
+    scopes: tuple[str, ...] = ()
+    app_id_required: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> SideDesire:
+        return cls(
+            role=data["role"],
+            name=data["name"],
+            partner_tenant_id=data["partner_tenant_id"],
+            partner_domains=tuple(data.get("partner_domains", ())),
+            capability=data["capability"],
+            oauth_application_id=data.get("oauth_application_id"),
+            scopes=tuple(data.get("scopes", ())),
+            app_id_required=bool(data.get("app_id_required", False)),
+        )
+
+
+@dataclass
+class SideOutcome:
+    """The action for one side (None when converged) and the checks that fired."""
+
+    action: Action | None
+    findings: list[Finding] = field(default_factory=list)
+
+
+def relationships_fingerprint(relationships: tuple[OrgRelationship, ...]) -> str:
+    return fingerprint(sorted((r.as_dict() for r in relationships), key=lambda d: d["Identity"]))
+
+
+def _format_caps(caps: set[str] | frozenset[str]) -> str:
+    order = ("Inbound", "Outbound", "RemoteInbound", "RemoteOutbound")
+    known = [c for c in order if c in caps]
+    return ", ".join(known + sorted(c for c in caps if c not in order)) or "None"
+
+
+def _ci_union(existing: tuple[str, ...], wanted: tuple[str, ...]) -> list[str]:
+    out = list(existing)
+    seen = {v.lower() for v in existing}
+    for w in wanted:
+        if w.lower() not in seen:
+            out.append(w)
+            seen.add(w.lower())
+    return out
+
+
+def _matches_partner(rel: OrgRelationship, desire: SideDesire) -> bool:
+    names = {d.lower() for d in rel.domain_names}
+    partner = {desire.partner_tenant_id.lower(), *(d.lower() for d in desire.partner_domains)}
+    return bool(names & partner)
+
+
+def plan_side(desire: SideDesire, relationships: tuple[OrgRelationship, ...]) -> SideOutcome:
+    """Diff one tenant's relationships against the desire. Pure: used by plan and apply alike."""
+    role = desire.role
+    fp = relationships_fingerprint(relationships)
+    out = SideOutcome(action=None)
+    blocked: list[str] = []
+    if desire.app_id_required and not desire.oauth_application_id:
+        out.findings.append(
+            finding(
+                "T2T-E109",
+                role,
+                desire.name,
+                "relationship.app gives no appId, so OAuthApplicationId cannot be set",
+                fixed_by_plan=False,
+            )
+        )
+        blocked.append("T2T-E109")
+
+    candidates = [r for r in relationships if _matches_partner(r, desire)]
+    if len(candidates) > 1:
+        names = ", ".join(repr(r.name) for r in candidates)
+        out.findings.append(
+            finding(
+                "T2T-E106",
+                role,
+                desire.name,
+                f"{len(candidates)} relationships match the partner: {names}",
+                fixed_by_plan=False,
+            )
+        )
+        return out  # no single object to act on
+    by_name = [r for r in relationships if r.name.lower() == desire.name.lower()]
+    current = candidates[0] if candidates else (by_name[0] if by_name else None)
+
+    if current is None:
+        params: dict[str, Any] = {
+            "Name": desire.name,
+            "DomainNames": [desire.partner_tenant_id],
+            "Enabled": True,
+            "MailboxMoveEnabled": True,
+            "MailboxMoveCapability": desire.capability,
+        }
+        if role == "source":
+            if desire.oauth_application_id:
+                params["OAuthApplicationId"] = desire.oauth_application_id
+            if desire.scopes:
+                params["MailboxMovePublishedScopes"] = list(desire.scopes)
+        out.action = Action(
+            id=f"{role}:{KIND_CREATE}:{desire.name}",
+            tenant=role,
+            kind=KIND_CREATE,
+            key=desire.name,
+            operation="create",
+            cmdlet="New-OrganizationRelationship",
+            parameters=params,
+            changes=tuple(Change(field=k, after=v) for k, v in params.items()),
+            desired=desire.to_dict(),
+            observed=None,
+            fingerprint=fp,
+            summary=f"create the {role} organization relationship {desire.name!r}",
+            blocked_by=tuple(blocked),
+        )
+        return out
+
+    changes: list[Change] = []
+    removes = False
+    obj = current.name
+    partner_id = desire.partner_tenant_id.lower()
+    domains = list(current.domain_names)
+    if partner_id not in {d.lower() for d in domains}:
+        if candidates:  # matched through a partner domain: add the id, keep the domain
+            out.findings.append(
+                finding(
+                    "T2T-W102",
+                    role,
+                    obj,
+                    f"DomainNames {domains} name the partner by domain, not by tenant id "
+                    f"{desire.partner_tenant_id}",
+                    fixed_by_plan=True,
+                )
+            )
+            new_domains = [*domains, desire.partner_tenant_id]
+        else:  # our relationship by name, pointing at another tenant id
+            wrong = [d for d in domains if _GUID.match(d)]
+            out.findings.append(
+                finding(
+                    "T2T-E101",
+                    role,
+                    obj,
+                    f"DomainNames hold {', '.join(wrong) or domains or 'nothing'}, not the "
+                    f"{'source' if role == 'target' else 'target'} tenant id "
+                    f"{desire.partner_tenant_id}",
+                    fixed_by_plan=True,
+                )
+            )
+            new_domains = [d for d in domains if not _GUID.match(d)] + [desire.partner_tenant_id]
+            removes = bool(wrong)
+        changes.append(Change(field="DomainNames", before=domains, after=new_domains))
+
+    if not current.enabled or not current.mailbox_move_enabled:
+        what = [
+            n
+            for n, v in (
+                ("Enabled", current.enabled),
+                ("MailboxMoveEnabled", current.mailbox_move_enabled),
+            )
+            if not v
+        ]
+        out.findings.append(
+            finding("T2T-E105", role, obj, f"{' and '.join(what)} is $false", fixed_by_plan=True)
+        )
+        if not current.enabled:
+            changes.append(Change(field="Enabled", before=False, after=True))
+        if not current.mailbox_move_enabled:
+            changes.append(Change(field="MailboxMoveEnabled", before=False, after=True))
+
+    caps = set(current.capabilities)
+    if role == "target" and "Outbound" in caps:
+        out.findings.append(
+            finding(
+                "T2T-E104",
+                role,
+                obj,
+                f"MailboxMoveCapability is {_format_caps(caps)}",
+                fixed_by_plan=False,
+            )
+        )
+        blocked.append("T2T-E104")
+    elif desire.capability not in caps:
+        new_caps = caps | {desire.capability}
+        out.findings.append(
+            finding(
+                "T2T-E103",
+                role,
+                obj,
+                f"MailboxMoveCapability is {_format_caps(caps)}; {desire.capability} is needed",
+                fixed_by_plan=True,
+            )
+        )
+        changes.append(
+            Change(
+                field="MailboxMoveCapability",
+                before=_format_caps(caps),
+                after=_format_caps(new_caps),
+            )
+        )
+
+    if role == "source":
+        want_app = (desire.oauth_application_id or "").lower()
+        if want_app and (current.oauth_application_id or "").lower() != want_app:
+            out.findings.append(
+                finding(
+                    "T2T-E107",
+                    role,
+                    obj,
+                    f"OAuthApplicationId is {current.oauth_application_id or 'not set'}, "
+                    f"not {desire.oauth_application_id}",
+                    fixed_by_plan=True,
+                )
+            )
+            changes.append(
+                Change(
+                    field="OAuthApplicationId",
+                    before=current.oauth_application_id,
+                    after=desire.oauth_application_id,
+                )
+            )
+        scopes = _ci_union(current.published_scopes, desire.scopes)
+        if len(scopes) != len(current.published_scopes):
+            missing = scopes[len(current.published_scopes) :]
+            out.findings.append(
+                finding(
+                    "T2T-E108",
+                    role,
+                    obj,
+                    f"MailboxMovePublishedScopes lack {', '.join(missing)}",
+                    fixed_by_plan=True,
+                )
+            )
+            changes.append(
+                Change(
+                    field="MailboxMovePublishedScopes",
+                    before=list(current.published_scopes),
+                    after=scopes,
+                )
+            )
+
+    if not changes and not blocked:
+        return out
+    params = {"Identity": current.identity}
+    params.update({c.field: c.after for c in changes})
+    out.action = Action(
+        id=f"{role}:{KIND_UPDATE}:{current.name}",
+        tenant=role,
+        kind=KIND_UPDATE,
+        key=current.name,
+        operation="update",
+        cmdlet="Set-OrganizationRelationship",
+        parameters=params,
+        changes=tuple(changes),
+        desired=desire.to_dict(),
+        observed=current.as_dict(),
+        fingerprint=fp,
+        risk="disruptive" if removes else "safe",
+        summary=f"update the {role} organization relationship {current.name!r}",
+        blocked_by=tuple(blocked),
+    )
+    return out

@@ -1,0 +1,84 @@
+"""Terraform-style plan text: checks first, then actions with their symbols, then the summary.
+
+Symbols: `+` create, `~` update, `-` delete, `!` blocked, `?` unknown (lessons-from-peers.md §2).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from t2t.planner import Action, Plan
+
+SYMBOL = {"create": "+", "update": "~", "delete": "-", "run": ">"}
+
+
+def _value(v: Any) -> str:
+    return json.dumps(v, ensure_ascii=False)
+
+
+def _action_lines(action: Action) -> list[str]:
+    symbol = "!" if action.blocked else SYMBOL[action.operation]
+    head = f"  {symbol} {action.tenant}  {action.kind}  {action.key!r}"
+    notes = []
+    if action.risk != "safe":
+        notes.append(action.risk)
+    if action.blocked:
+        notes.append(f"blocked by {', '.join(action.blocked_by)}")
+    if notes:
+        head += f"  ({'; '.join(notes)})"
+    lines = [head, f"      # {action.cmdlet}"]
+    width = max((len(c.field) for c in action.changes), default=0)
+    for change in action.changes:
+        name = change.field.ljust(width)
+        if action.operation == "create":
+            lines.append(f"      + {name} = {_value(change.after)}")
+        else:
+            lines.append(f"      ~ {name} = {_value(change.before)} -> {_value(change.after)}")
+    return lines
+
+
+def render_plan(plan: Plan) -> str:
+    out = [
+        f"t2t plan: {plan.spec_name}  (source {plan.source_tenant} -> target {plan.target_tenant})"
+    ]
+    if plan.unknowns:
+        out += ["", "Could not read (nothing is planned on top of these):"]
+        out += [f"  ? {u.tenant}  {u.what}: {u.reason}" for u in plan.unknowns]
+    if plan.findings:
+        out += ["", "Checks:"]
+        for f in plan.findings:
+            state = "fixed by this plan" if f.fixed_by_plan else ("BLOCKS" if f.blocking else "")
+            out.append(
+                f"  {f.code} {f.severity:7} {f.tenant}  {f.object}: {f.message}"
+                + (f"  [{state}]" if state else "")
+            )
+            out.append(f"           prevents: {f.prevents}")
+            out.append(f"           fix: {f.fix}")
+    if plan.actions:
+        used = sorted({"!" if a.blocked else SYMBOL[a.operation] for a in plan.actions})
+        legend = {"+": "create", "~": "update in place", "-": "delete", "!": "blocked", ">": "run"}
+        out += [
+            "",
+            "t2t will perform these actions:  " + ", ".join(f"{s} {legend[s]}" for s in used),
+            "",
+        ]
+        for action in plan.actions:
+            out += _action_lines(action)
+            out.append("")
+    else:
+        out += [
+            "",
+            "No changes. Both tenants match the spec."
+            if not plan.unknowns and not plan.blocking
+            else "No runnable changes.",
+        ]
+    adds = sum(1 for a in plan.runnable if a.operation == "create")
+    changes = sum(1 for a in plan.runnable if a.operation in ("update", "run"))
+    destroys = sum(1 for a in plan.runnable if a.operation == "delete")
+    blocked = len(plan.actions) - len(plan.runnable)
+    out.append(
+        f"Plan: {adds} to add, {changes} to change, {destroys} to destroy, "
+        f"{blocked} blocked, {len(plan.unknowns)} unknown."
+    )
+    return "\n".join(out) + "\n"
