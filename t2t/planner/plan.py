@@ -6,15 +6,17 @@ could not be read gets no action and the plan exits with its own code.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict
 
 from t2t.planner.actions import Action, Role
 from t2t.planner.checks import Finding, finding
 from t2t.planner.relationships import SideDesire, plan_side
-from t2t.spec import Desired
 from t2t.state import Snapshot
+
+if TYPE_CHECKING:
+    from t2t.spec import Desired
 
 PLAN_FORMAT = 1
 
