@@ -1,0 +1,39 @@
+"""What every request handler of one running sandbox shares."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+
+from starlette.requests import Request
+
+from t2t.sandbox.state import StateStore
+from t2t.sandbox.stats import Stats
+from t2t.sandbox.tokens import TokenSigner
+
+
+@dataclass
+class SandboxContext:
+    store: StateStore
+    signer: TokenSigner
+    stats: Stats
+
+
+def context_of(request: Request) -> SandboxContext:
+    ctx = request.app.state.sandbox
+    assert isinstance(ctx, SandboxContext)
+    return ctx
+
+
+def base_url_of(request: Request) -> str:
+    """``https://host:port`` as the client addressed us (links must point back to it)."""
+    return f"{request.url.scheme}://{request.url.netloc}"
+
+
+def new_request_id() -> str:
+    return str(uuid.uuid4())
+
+
+def utc_timestamp() -> str:
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%SZ")

@@ -1,0 +1,74 @@
+"""The cmdlet registry: name → parameter schema + implementation.
+
+Why a registry: the admin API dispatches on ``CmdletInput.CmdletName`` (§1.2) and the
+sandbox will grow to every cmdlet a migration needs; each lives in a module under
+``cmdlets/`` and registers itself here. RBAC (which role group may run what) is
+decided here too, because an unknown cmdlet and a forbidden one look the same on the
+wire (403, §1.5).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from t2t.sandbox.exchange.params import Bound, Param
+from t2t.sandbox.exchange.serialize import Record
+from t2t.sandbox.model import Tenant
+from t2t.sandbox.stats import Kind, cmdlet_kind
+
+
+@dataclass
+class Invocation:
+    """One cmdlet call: the tenant it runs in, its bound parameters, and its warnings."""
+
+    tenant: Tenant
+    params: Bound
+    now: dt.datetime
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def what_if(self) -> bool:
+        return bool(self.params.get("WhatIf"))
+
+
+Handler = Callable[[Invocation], list[Record]]
+
+
+@dataclass(frozen=True)
+class CmdletSpec:
+    name: str
+    params: tuple[Param, ...]
+    run: Handler
+    paged: bool = False  # list cmdlet whose output pages (and honours ResultSize when declared)
+
+    @property
+    def kind(self) -> Kind:
+        return cmdlet_kind(self.name)
+
+
+ROLE_GROUPS: dict[str, Callable[[CmdletSpec], bool]] = {
+    "Organization Management": lambda spec: True,
+    "View-Only Organization Management": lambda spec: spec.kind == "read",
+}
+"""Role groups the sandbox knows and what they allow (a simplification of Exchange RBAC:
+https://learn.microsoft.com/exchange/permissions-exo/permissions-exo)."""
+
+
+class Registry:
+    def __init__(self) -> None:
+        self._specs: dict[str, CmdletSpec] = {}
+
+    def add(self, spec: CmdletSpec) -> None:
+        self._specs[spec.name.lower()] = spec
+
+    def get(self, name: str) -> CmdletSpec | None:
+        return self._specs.get(name.lower())
+
+    def names(self) -> list[str]:
+        return sorted(s.name for s in self._specs.values())
+
+
+def allowed(spec: CmdletSpec, role_groups: list[str]) -> bool:
+    return any(ROLE_GROUPS.get(g, lambda s: False)(spec) for g in role_groups)

@@ -1,0 +1,258 @@
+"""The Microsoft identity platform: OIDC discovery, signing keys and the v2.0 token endpoint.
+
+Emulates what MSAL and azure-identity call for app-only (client credentials) tokens
+(wire-protocols.md §3.1–§3.3). Clients must disable instance discovery (§3.4), so
+``/common/discovery/instance`` is deliberately absent. Certificate assertions
+(§3.2, "Certificate form") are a later addition; today only client secrets work.
+
+Error bodies follow Entra's shape (§3.3) and texts:
+https://learn.microsoft.com/entra/identity-platform/reference-error-codes
+(AADSTS90002 invalid_tenant, AADSTS700016 unauthorized_client, AADSTS7000215 and
+AADSTS7000218 invalid_client, AADSTS1002012 invalid_scope, AADSTS500011
+invalid_resource, AADSTS70003 unsupported_grant_type).
+"""
+
+from __future__ import annotations
+
+import base64
+import hmac
+import urllib.parse
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from t2t.sandbox.context import base_url_of, context_of, new_request_id, utc_timestamp
+from t2t.sandbox.model import Tenant
+from t2t.sandbox.tokens import TOKEN_LIFETIME
+
+RESOURCES: dict[str, str] = {
+    "https://outlook.office365.com": "https://outlook.office365.com",
+    "https://outlook.office.com": "https://outlook.office.com",
+    "00000002-0000-0ff1-ce00-000000000000": "https://outlook.office365.com",
+    "https://graph.microsoft.com": "https://graph.microsoft.com",
+    "00000003-0000-0000-c000-000000000000": "https://graph.microsoft.com",
+    "https://management.azure.com": "https://management.azure.com",
+    "https://vault.azure.net": "https://vault.azure.net",
+}
+"""Resource identifiers a scope may name → the ``aud`` of the issued token (§1.7, §4, §5)."""
+
+_RESERVED_SCOPES = frozenset({"openid", "profile", "offline_access"})
+
+
+def aad_error(
+    status: int, error: str, code: int, description: str
+) -> JSONResponse:
+    """An Entra token-endpoint error body (wire-protocols.md §3.3)."""
+    trace, corr, ts = new_request_id(), new_request_id(), utc_timestamp()
+    return JSONResponse(
+        {
+            "error": error,
+            "error_description": (
+                f"AADSTS{code}: {description}\r\nTrace ID: {trace}\r\n"
+                f"Correlation ID: {corr}\r\nTimestamp: {ts}"
+            ),
+            "error_codes": [code],
+            "timestamp": ts,
+            "trace_id": trace,
+            "correlation_id": corr,
+            "error_uri": f"https://login.microsoftonline.com/error?code={code}",
+        },
+        status_code=status,
+    )
+
+
+def _tenant_not_found(segment: str) -> JSONResponse:
+    return aad_error(
+        400,
+        "invalid_tenant",
+        90002,
+        f"Tenant '{segment}' not found. Check to make sure you have the correct tenant ID and "
+        "are signing into the correct cloud. Check with your subscription administrator, this "
+        "may happen if there are no active subscriptions for the tenant.",
+    )
+
+
+def _resolve(request: Request) -> tuple[Tenant | None, str]:
+    segment = request.path_params["tenant"]
+    ctx = context_of(request)
+    return ctx.store.state.resolve_tenant(segment), segment
+
+
+async def openid_configuration(request: Request) -> Response:
+    """OIDC metadata; MSAL needs ``authorization_endpoint`` and ``token_endpoint`` (§3.1)."""
+    tenant, segment = _resolve(request)
+    ctx = context_of(request)
+    ctx.stats.record("identity", tenant=tenant.name if tenant else None)
+    if tenant is None:
+        return _tenant_not_found(segment)
+    base = base_url_of(request)
+    tid = tenant.tenant_id
+    doc: dict[str, Any] = {
+        "token_endpoint": f"{base}/{tid}/oauth2/v2.0/token",
+        "token_endpoint_auth_methods_supported": [
+            "client_secret_post",
+            "private_key_jwt",
+            "client_secret_basic",
+        ],
+        "jwks_uri": f"{base}/{tid}/discovery/v2.0/keys",
+        "response_modes_supported": ["query", "fragment", "form_post"],
+        "subject_types_supported": ["pairwise"],
+        "id_token_signing_alg_values_supported": ["RS256"],
+        "response_types_supported": ["code", "id_token", "code id_token", "id_token token"],
+        "scopes_supported": ["openid", "profile", "email", "offline_access"],
+        "issuer": f"{base}/{tid}/v2.0",
+        "request_uri_parameter_supported": False,
+        "userinfo_endpoint": "https://graph.microsoft.com/oidc/userinfo",
+        "authorization_endpoint": f"{base}/{tid}/oauth2/v2.0/authorize",
+        "device_authorization_endpoint": f"{base}/{tid}/oauth2/v2.0/devicecode",
+        "http_logout_supported": True,
+        "frontchannel_logout_supported": True,
+        "end_session_endpoint": f"{base}/{tid}/oauth2/v2.0/logout",
+        "claims_supported": [
+            "sub", "iss", "cloud_instance_name", "cloud_instance_host_name", "cloud_graph_host_name",
+            "msgraph_host", "aud", "exp", "iat", "auth_time", "acr", "nonce", "preferred_username",
+            "name", "tid", "ver", "at_hash", "c_hash", "email",
+        ],
+        "kerberos_endpoint": f"{base}/{tid}/kerberos",
+        "tenant_region_scope": "EU",
+        "cloud_instance_name": "microsoftonline.com",
+        "cloud_graph_host_name": "graph.windows.net",
+        "msgraph_host": "graph.microsoft.com",
+        "rbac_url": "https://pas.windows.net",
+    }
+    return JSONResponse(doc)
+
+
+async def keys(request: Request) -> Response:
+    """The token signing keys (the ``jwks_uri`` of the metadata)."""
+    tenant, segment = _resolve(request)
+    ctx = context_of(request)
+    ctx.stats.record("identity", tenant=tenant.name if tenant else None)
+    if tenant is None:
+        return _tenant_not_found(segment)
+    return JSONResponse(ctx.signer.jwks())
+
+
+def _client_credentials(form: dict[str, str], request: Request) -> tuple[str, str | None]:
+    """client_secret_post or client_secret_basic (RFC 6749 §2.3.1)."""
+    client_id = form.get("client_id", "")
+    secret = form.get("client_secret")
+    auth = request.headers.get("authorization", "")
+    if auth.lower().startswith("basic "):
+        try:
+            raw = base64.b64decode(auth[6:]).decode()
+            basic_id, _, basic_secret = raw.partition(":")
+            client_id = client_id or urllib.parse.unquote_plus(basic_id)
+            secret = secret or urllib.parse.unquote_plus(basic_secret)
+        except ValueError:
+            pass
+    return client_id, secret
+
+
+def _resource_of(scope: str) -> tuple[str | None, str | None]:
+    """(resource, problem): client credentials need exactly one ``<resource>/.default``."""
+    scopes = [s for s in scope.split() if s not in _RESERVED_SCOPES]
+    if len(scopes) != 1 or not scopes[0].endswith("/.default"):
+        return None, "scope"
+    return scopes[0][: -len("/.default")].rstrip("/"), None
+
+
+async def token(request: Request) -> Response:
+    """Client-credentials grant with a client secret (§3.2, §3.3)."""
+    tenant, segment = _resolve(request)
+    ctx = context_of(request)
+    ctx.stats.record("identity", tenant=tenant.name if tenant else None)
+    if tenant is None:
+        return _tenant_not_found(segment)
+    body = (await request.body()).decode("utf-8", errors="replace")
+    form = {k: v[-1] for k, v in urllib.parse.parse_qs(body, keep_blank_values=True).items()}
+    grant = form.get("grant_type", "")
+    if grant != "client_credentials":
+        return aad_error(
+            400,
+            "unsupported_grant_type",
+            70003,
+            f"The app requested an unsupported grant type '{grant}'.",
+        )
+    client_id, secret = _client_credentials(form, request)
+    client = tenant.client(client_id)
+    if client is None:
+        return aad_error(
+            400,
+            "unauthorized_client",
+            700016,
+            f"Application with identifier '{client_id}' was not found in the directory "
+            f"'{tenant.display_name}'. This can happen if the application has not been "
+            "installed by the administrator of the tenant or consented to by any user in the "
+            "tenant. You may have sent your authentication request to the wrong tenant.",
+        )
+    if "client_assertion" in form:
+        return aad_error(
+            400,
+            "invalid_request",
+            900144,
+            "The t2t sandbox does not emulate certificate credentials (client_assertion) yet.",
+        )
+    if not secret:
+        return aad_error(
+            401,
+            "invalid_client",
+            7000218,
+            "The request body must contain the following parameter: 'client_assertion' or "
+            "'client_secret'.",
+        )
+    expected = ctx.store.secret_of(client.client_id) or ""
+    if not hmac.compare_digest(secret.encode(), expected.encode()):
+        return aad_error(
+            401,
+            "invalid_client",
+            7000215,
+            "Invalid client secret provided. Ensure the secret being sent in the request is the "
+            f"client secret value, not the client secret ID, for a secret added to app "
+            f"'{client.client_id}'.",
+        )
+    requested, problem = _resource_of(form.get("scope", ""))
+    if problem or requested is None:
+        return aad_error(
+            400,
+            "invalid_scope",
+            1002012,
+            f"The provided value for scope {form.get('scope', '')} is not valid. Client credential "
+            "flows must have a scope value with /.default suffixed to the resource identifier "
+            "(application ID URI).",
+        )
+    audience = RESOURCES.get(requested) or RESOURCES.get(requested.lower())
+    if audience is None:
+        return aad_error(
+            400,
+            "invalid_resource",
+            500011,
+            f"The resource principal named {requested} was not found in the tenant named "
+            f"{tenant.display_name}. This can happen if the application has not been installed "
+            "by the administrator of the tenant or consented to by any user in the tenant. You "
+            "might have sent your authentication request to the wrong tenant.",
+        )
+    access_token = ctx.signer.issue(
+        tenant_id=tenant.tenant_id,
+        client_id=client.client_id,
+        audience=audience,
+        roles=client.app_roles.get(audience, []),
+        oid=client.service_principal_id,
+    )
+    return JSONResponse(
+        {
+            "token_type": "Bearer",
+            "expires_in": TOKEN_LIFETIME,
+            "ext_expires_in": TOKEN_LIFETIME,
+            "access_token": access_token,
+        }
+    )
+
+
+routes = [
+    Route("/{tenant}/v2.0/.well-known/openid-configuration", openid_configuration, methods=["GET"]),
+    Route("/{tenant}/discovery/v2.0/keys", keys, methods=["GET"]),
+    Route("/{tenant}/oauth2/v2.0/token", token, methods=["POST"]),
+]

@@ -1,0 +1,239 @@
+"""The emulated tenants' live state: what cmdlets and Graph calls read and change.
+
+Why separate from the seed: the seed is what a tenant *starts* as (a documented input
+format); this is what it *is* now, with the identifiers and timestamps Microsoft
+assigns (Guid, WhenCreated, DistinguishedName). It round-trips through
+``DIR/state.json`` so a sandbox survives restarts. New Microsoft surfaces add fields
+here (users, mailboxes, SKUs, batches) rather than new stores.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from t2t.sandbox.seed import ClientSeed, Seed, TenantSeed
+
+SANDBOX_NAMESPACE = uuid.UUID("0b7ad3c4-5e6f-4a1b-9c2d-3e4f5a6b7c8d")
+"""Namespace for deterministic object ids derived from seed data (stable across resets)."""
+
+_EPOCH = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
+
+
+def derived_guid(*parts: str) -> str:
+    """A stable GUID for an object the seed names but does not give an id."""
+    return str(uuid.uuid5(SANDBOX_NAMESPACE, "/".join(p.lower() for p in parts)))
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(microsecond=0)
+
+
+class _State(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class Client(_State):
+    client_id: str
+    display_name: str
+    service_principal_id: str
+    app_roles: dict[str, list[str]] = Field(default_factory=dict)
+    exchange_role_groups: list[str] = Field(default_factory=list)
+    is_admin_app: bool = False
+
+
+class Group(_State):
+    guid: str
+    name: str
+    display_name: str
+    alias: str
+    primary_smtp_address: str
+    recipient_type_details: str
+    distinguished_name: str
+    when_created: dt.datetime
+    when_changed: dt.datetime
+
+    @property
+    def is_mail_enabled_security(self) -> bool:
+        return self.recipient_type_details == "MailUniversalSecurityGroup"
+
+
+class Application(_State):
+    id: str
+    app_id: str
+    display_name: str
+    sign_in_audience: str
+
+
+class OrganizationConfig(_State):
+    guid: str
+    is_dehydrated: bool
+    when_created: dt.datetime
+    when_changed: dt.datetime
+
+
+class OrganizationRelationship(_State):
+    """Fields follow New-OrganizationRelationship's parameters (PSDOC-OR)."""
+
+    guid: str
+    name: str
+    domain_names: list[str]
+    enabled: bool = True
+    mailbox_move_enabled: bool = False
+    mailbox_move_capability: int = 0
+    oauth_application_id: str | None = None
+    mailbox_move_published_scopes: list[str] = Field(default_factory=list)
+    free_busy_access_enabled: bool = False
+    free_busy_access_level: str | None = None
+    free_busy_access_scope: str | None = None
+    mail_tips_access_enabled: bool = False
+    mail_tips_access_level: str | None = None
+    mail_tips_access_scope: str | None = None
+    archive_access_enabled: bool = False
+    delivery_report_enabled: bool = False
+    photos_enabled: bool = False
+    organization_contact: str | None = None
+    target_application_uri: str | None = None
+    target_autodiscover_epr: str | None = None
+    target_owa_url: str | None = None
+    target_sharing_epr: str | None = None
+    when_created: dt.datetime
+    when_changed: dt.datetime
+
+
+class Tenant(_State):
+    name: str
+    tenant_id: str
+    display_name: str
+    initial_domain: str
+    domains: list[str]
+    clients: list[Client]
+    organization_config: OrganizationConfig
+    groups: list[Group] = Field(default_factory=list)
+    applications: list[Application] = Field(default_factory=list)
+    organization_relationships: list[OrganizationRelationship] = Field(default_factory=list)
+
+    def has_domain(self, value: str) -> bool:
+        return value.lower() in (d.lower() for d in self.domains)
+
+    @property
+    def admin_client(self) -> Client:
+        return next(c for c in self.clients if c.is_admin_app)
+
+    def client(self, client_id: str) -> Client | None:
+        return next((c for c in self.clients if c.client_id.lower() == client_id.lower()), None)
+
+    def config_dn(self, cn: str, container: str) -> str:
+        """A DistinguishedName shaped like Exchange Online's configuration objects."""
+        return (
+            f"CN={cn},CN={container},CN=Configuration,CN={self.initial_domain},"
+            "CN=ConfigurationUnits,DC=EURPR01A001,DC=PROD,DC=OUTLOOK,DC=COM"
+        )
+
+
+class SandboxState(_State):
+    version: int = 1
+    tenants: list[Tenant]
+
+    def tenant_by_name(self, name: str) -> Tenant | None:
+        return next((t for t in self.tenants if t.name == name), None)
+
+    def resolve_tenant(self, segment: str) -> Tenant | None:
+        """Find a tenant by GUID or by any of its domains (both appear in the wild, §1.2)."""
+        key = segment.lower()
+        for t in self.tenants:
+            if t.tenant_id.lower() == key or t.has_domain(key):
+                return t
+        return None
+
+
+MAILBOX_MOVE_CAPABILITY_BITS: dict[str, int] = {
+    "None": 0,
+    "Inbound": 1,
+    "Outbound": 2,
+    "RemoteInbound": 4,
+    "RemoteOutbound": 8,
+}
+"""MailboxMoveCapability flag values; their order is .NET ToString order (assumed, OPEN_QUESTIONS)."""
+
+
+def _client(tenant: TenantSeed, c: ClientSeed, *, admin: bool) -> Client:
+    return Client(
+        client_id=c.clientId,
+        display_name=c.displayName,
+        service_principal_id=derived_guid(tenant.tenantId, "sp", c.clientId),
+        app_roles={k.rstrip("/"): list(v) for k, v in c.appRoles.items()},
+        exchange_role_groups=list(c.exchangeRoleGroups),
+        is_admin_app=admin,
+    )
+
+
+def tenant_from_seed(t: TenantSeed) -> Tenant:
+    tenant = Tenant(
+        name=t.name,
+        tenant_id=t.tenantId.lower(),
+        display_name=t.displayName,
+        initial_domain=t.initialDomain.lower(),
+        domains=[d.lower() for d in t.all_domains],
+        clients=[_client(t, t.adminApp, admin=True)] + [_client(t, c, admin=False) for c in t.clients],
+        organization_config=OrganizationConfig(
+            guid=t.organizationConfig.guid or derived_guid(t.tenantId, "organizationconfig"),
+            is_dehydrated=t.organizationConfig.isDehydrated,
+            when_created=_EPOCH,
+            when_changed=_EPOCH,
+        ),
+    )
+    for g in t.groups:
+        alias = g.alias or g.name
+        tenant.groups.append(
+            Group(
+                guid=g.guid or derived_guid(t.tenantId, "group", g.name),
+                name=g.name,
+                display_name=g.displayName or g.name,
+                alias=alias,
+                primary_smtp_address=g.primarySmtpAddress or f"{alias}@{t.initialDomain}",
+                recipient_type_details=g.recipientTypeDetails,
+                distinguished_name=(
+                    f"CN={g.name},OU={t.initialDomain},OU=Microsoft Exchange Hosted Organizations,"
+                    "DC=EURPR01A001,DC=PROD,DC=OUTLOOK,DC=COM"
+                ),
+                when_created=_EPOCH,
+                when_changed=_EPOCH,
+            )
+        )
+    for a in t.applications:
+        tenant.applications.append(
+            Application(
+                id=a.id or derived_guid(t.tenantId, "application", a.appId),
+                app_id=a.appId,
+                display_name=a.displayName,
+                sign_in_audience=a.signInAudience,
+            )
+        )
+    for r in t.organizationRelationships:
+        bits = 0
+        for cap in r.mailboxMoveCapability:
+            bits |= MAILBOX_MOVE_CAPABILITY_BITS[cap]
+        tenant.organization_relationships.append(
+            OrganizationRelationship(
+                guid=derived_guid(t.tenantId, "orgrel", r.name),
+                name=r.name,
+                domain_names=list(r.domainNames),
+                enabled=r.enabled,
+                mailbox_move_enabled=r.mailboxMoveEnabled,
+                mailbox_move_capability=bits,
+                oauth_application_id=r.oauthApplicationId,
+                mailbox_move_published_scopes=list(r.mailboxMovePublishedScopes),
+                free_busy_access_enabled=r.freeBusyAccessEnabled,
+                free_busy_access_level=r.freeBusyAccessLevel,
+                when_created=_EPOCH,
+                when_changed=_EPOCH,
+            )
+        )
+    return tenant
+
+
+def state_from_seed(seed: Seed) -> SandboxState:
+    return SandboxState(tenants=[tenant_from_seed(t) for t in seed.tenants])

@@ -1,0 +1,190 @@
+"""The seed file: the documented YAML that describes the tenants a sandbox starts with.
+
+Why a seed: tests and the demo need two realistic tenants (source and target of a
+cross-tenant move, microsoft-t2t.md §1) without anyone owning a real tenant. The
+models here are the single source of truth for the format; the JSON Schema committed
+at ``schemas/sandbox-seed.schema.json`` is generated from them (``seed_json_schema``)
+and a test fails when the two drift apart.
+
+Users, mailboxes and subscribed SKUs are not part of version 1 yet; the format leaves
+room for them as new optional keys of a tenant.
+"""
+
+from __future__ import annotations
+
+import importlib.resources
+import json
+import re
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+_GUID = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+_DOMAIN = r"^(?=.{1,253}$)([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.)+[a-zA-Z]{2,63}$"
+
+EXCHANGE_RESOURCE = "https://outlook.office365.com"
+GRAPH_RESOURCE = "https://graph.microsoft.com"
+
+RecipientTypeDetails = Literal[
+    "MailUniversalSecurityGroup",
+    "MailUniversalDistributionGroup",
+    "MailNonUniversalGroup",
+    "RoomList",
+]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ClientSeed(_Model):
+    """A confidential client (app registration + service principal) that can get tokens."""
+
+    clientId: str = Field(pattern=_GUID, description="Application (client) ID.")
+    displayName: str = "t2t administration"
+    appRoles: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description=(
+            "Application permissions consented in this tenant, keyed by resource URI, e.g. "
+            "{'https://outlook.office365.com': ['Exchange.ManageAsApp']}. They become the "
+            "token's `roles` claim for that resource."
+        ),
+    )
+    exchangeRoleGroups: list[str] = Field(
+        default_factory=list,
+        description=(
+            "Exchange RBAC role groups the app's service principal belongs to. "
+            "'Organization Management' allows every cmdlet; "
+            "'View-Only Organization Management' allows Get-/Test- cmdlets."
+        ),
+    )
+
+
+class GroupSeed(_Model):
+    """A mail-enabled group as Exchange sees it (Get-DistributionGroup)."""
+
+    name: str = Field(min_length=1, max_length=64)
+    displayName: str | None = None
+    alias: str | None = Field(default=None, pattern=r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+$")
+    primarySmtpAddress: str | None = None
+    recipientTypeDetails: RecipientTypeDetails
+    guid: str | None = Field(default=None, pattern=_GUID)
+
+
+class ApplicationSeed(_Model):
+    """An Entra app registration (data only until the Graph surface exists)."""
+
+    appId: str = Field(pattern=_GUID)
+    displayName: str
+    id: str | None = Field(default=None, pattern=_GUID, description="Object ID.")
+    signInAudience: Literal["AzureADMyOrg", "AzureADMultipleOrgs"] = "AzureADMultipleOrgs"
+
+
+class OrganizationConfigSeed(_Model):
+    """Exchange organization settings read by Get-OrganizationConfig."""
+
+    isDehydrated: bool = False
+    guid: str | None = Field(default=None, pattern=_GUID)
+
+
+class OrganizationRelationshipSeed(_Model):
+    """An organization relationship that exists before t2t runs (e.g. free/busy sharing)."""
+
+    name: str = Field(min_length=1, max_length=64)
+    domainNames: list[str] = Field(min_length=1)
+    enabled: bool = True
+    mailboxMoveEnabled: bool = False
+    mailboxMoveCapability: list[
+        Literal["None", "Inbound", "Outbound", "RemoteInbound", "RemoteOutbound"]
+    ] = Field(default_factory=list)
+    oauthApplicationId: str | None = None
+    mailboxMovePublishedScopes: list[str] = Field(default_factory=list)
+    freeBusyAccessEnabled: bool = False
+    freeBusyAccessLevel: Literal["None", "AvailabilityOnly", "LimitedDetails"] | None = None
+
+
+class TenantSeed(_Model):
+    """One Microsoft 365 tenant."""
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9-]{0,30}$", description="Short handle used by tests.")
+    tenantId: str = Field(pattern=_GUID)
+    displayName: str
+    initialDomain: str = Field(pattern=r"^[a-z0-9-]+\.onmicrosoft\.com$")
+    domains: list[str] = Field(
+        default_factory=list, description="Further verified domains (the initial one is implied)."
+    )
+    adminApp: ClientSeed = Field(description="t2t's own app-only identity in this tenant.")
+    clients: list[ClientSeed] = Field(
+        default_factory=list,
+        description="Further confidential clients (e.g. under-privileged ones for tests).",
+    )
+    organizationConfig: OrganizationConfigSeed = OrganizationConfigSeed()
+    groups: list[GroupSeed] = Field(default_factory=list)
+    applications: list[ApplicationSeed] = Field(default_factory=list)
+    organizationRelationships: list[OrganizationRelationshipSeed] = Field(default_factory=list)
+
+    @field_validator("domains")
+    @classmethod
+    def _domains_valid(cls, v: list[str]) -> list[str]:
+        for d in v:
+            if not re.match(_DOMAIN, d):
+                raise ValueError(f"not a domain name: {d!r}")
+        return v
+
+    @property
+    def all_domains(self) -> list[str]:
+        """Initial domain first, then the others, without duplicates."""
+        out = [self.initialDomain]
+        out += [d for d in self.domains if d.lower() != self.initialDomain.lower()]
+        return out
+
+
+class Seed(_Model):
+    """A sandbox seed file (``version: 1``)."""
+
+    version: Literal[1] = 1
+    tenants: list[TenantSeed] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique(self) -> Seed:
+        seen: dict[str, set[str]] = {"name": set(), "tenantId": set(), "domain": set(), "app": set()}
+        for t in self.tenants:
+            keys = {
+                "name": [t.name],
+                "tenantId": [t.tenantId.lower()],
+                "domain": [d.lower() for d in t.all_domains],
+                "app": [c.clientId.lower() for c in (t.adminApp, *t.clients)],
+            }
+            for kind, values in keys.items():
+                for value in values:
+                    if value in seen[kind]:
+                        raise ValueError(f"duplicate {kind} in seed: {value}")
+                    seen[kind].add(value)
+        return self
+
+
+def load_seed(path: Path | None = None) -> Seed:
+    """Load and validate a seed file; ``None`` means the packaged default seed."""
+    if path is None:
+        text = importlib.resources.files("t2t.sandbox").joinpath("default_seed.yaml").read_text(
+            encoding="utf-8"
+        )
+    else:
+        text = path.read_text(encoding="utf-8")
+    data: Any = yaml.safe_load(text)
+    return Seed.model_validate(data)
+
+
+def seed_fingerprint(seed: Seed) -> str:
+    """A canonical JSON rendering, used to tell whether two seeds are the same."""
+    return json.dumps(seed.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+
+
+def seed_json_schema() -> dict[str, Any]:
+    """The JSON Schema of the seed format (committed at schemas/sandbox-seed.schema.json)."""
+    schema = Seed.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["$id"] = "https://t2t.invalid/schemas/sandbox-seed.schema.json"
+    return schema
