@@ -20,7 +20,13 @@ from t2t.clients import ClientError, ProfileError
 from t2t.logs import configure_logging
 from t2t.planner import EXIT_ERROR, Plan, build_plan
 from t2t.probes import read_snapshot
-from t2t.render import render_plan, render_plan_json, render_report, render_result
+from t2t.render import (
+    render_plan,
+    render_plan_json,
+    render_powershell,
+    render_report,
+    render_result,
+)
 from t2t.spec import Desired, SpecInvalid, load_spec, spec_json_schema
 
 app = typer.Typer(
@@ -44,6 +50,7 @@ class LogFormat(StrEnum):
 class PlanFormat(StrEnum):
     text = "text"
     json = "json"
+    powershell = "powershell"
 
 
 SandboxOpt = Annotated[
@@ -156,7 +163,9 @@ def plan(
     detailed_exitcode: Annotated[
         bool, typer.Option("--detailed-exitcode", help="Exit 2 when changes are pending.")
     ] = False,
-    fmt: Annotated[PlanFormat, typer.Option("--format", help="text or json.")] = PlanFormat.text,
+    fmt: Annotated[
+        PlanFormat, typer.Option("--format", help="text, json or powershell.")
+    ] = PlanFormat.text,
 ) -> None:
     """Read both tenants (never writing) and show what apply would change and what blocks it.
 
@@ -169,9 +178,12 @@ def plan(
             result: Plan = _run(_plan(desired, target))
     except SetupError as exc:
         raise fail(str(exc)) from None
-    typer.echo(
-        render_plan_json(result) if fmt is PlanFormat.json else render_plan(result), nl=False
-    )
+    renderers = {
+        PlanFormat.text: render_plan,
+        PlanFormat.json: render_plan_json,
+        PlanFormat.powershell: render_powershell,
+    }
+    typer.echo(renderers[fmt](result), nl=False)
     raise typer.Exit(result.exit_code(detailed=detailed_exitcode))
 
 

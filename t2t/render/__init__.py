@@ -2,6 +2,14 @@
 
 from t2t.render.apply_text import render_report, render_result
 from t2t.render.json_plan import render_plan_json
+from t2t.render.powershell import ps_literal, render_powershell
 from t2t.render.text import render_plan
 
-__all__ = ["render_plan", "render_plan_json", "render_report", "render_result"]
+__all__ = [
+    "ps_literal",
+    "render_plan",
+    "render_plan_json",
+    "render_powershell",
+    "render_report",
+    "render_result",
+]

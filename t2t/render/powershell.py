@@ -1,0 +1,45 @@
+"""The plan as the equivalent Exchange Online PowerShell, so an admin can always run it by hand.
+
+Values are quoted as PowerShell literals (single quotes, a quote doubled), never pasted raw: a
+spec value cannot inject a command.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from t2t.planner import Plan
+
+
+def ps_literal(value: Any) -> str:
+    if value is None:
+        return "$null"
+    if isinstance(value, bool):
+        return "$true" if value else "$false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, list | tuple):
+        return "@(" + ",".join(ps_literal(v) for v in value) + ")"
+    if isinstance(value, dict):
+        inner = "; ".join(f"{ps_literal(str(k))}={ps_literal(v)}" for k, v in value.items())
+        return "@{" + inner + "}"
+    return "'" + str(value).replace("'", "''").replace("’", "’’").replace("‘", "‘‘") + "'"
+
+
+def render_powershell(plan: Plan) -> str:
+    lines = [
+        f"# t2t plan {plan.spec_name}: the same actions as Exchange Online PowerShell.",
+        f"# Source tenant {plan.source_tenant}, target tenant {plan.target_tenant}.",
+        "# Connect-ExchangeOnline to the tenant named above each block before running it.",
+    ]
+    for action in plan.actions:
+        lines.append("")
+        lines.append(f"# {action.id} ({action.tenant} tenant): {action.summary}")
+        if action.blocked:
+            lines.append(f"# BLOCKED by {', '.join(action.blocked_by)}: not run by t2t apply")
+        args = " ".join(f"-{k} {ps_literal(v)}" for k, v in action.parameters.items())
+        prefix = "# " if action.blocked else ""
+        lines.append(f"{prefix}{action.cmdlet} {args}".rstrip())
+    if not plan.actions:
+        lines.append("# Nothing to do.")
+    return "\n".join(lines) + "\n"

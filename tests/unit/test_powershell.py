@@ -1,0 +1,26 @@
+"""The PowerShell rendering quotes every value as a literal, so a value cannot inject a command."""
+
+from __future__ import annotations
+
+from t2t.render import ps_literal
+
+
+def test_single_quotes_are_doubled() -> None:
+    assert ps_literal("O'Brien") == "'O''Brien'"
+
+
+def test_injection_stays_inside_the_literal() -> None:
+    assert ps_literal("x'; Remove-Mailbox -Identity * ; '") == "'x''; Remove-Mailbox -Identity * ; '''"
+    assert ps_literal("$(Get-Secret)") == "'$(Get-Secret)'"
+
+
+def test_typographic_quotes_are_doubled_too() -> None:
+    # PowerShell treats ‘ and ’ as single quotes as well.
+    assert ps_literal("a’b") == "'a’’b'"
+
+
+def test_scalars_and_lists() -> None:
+    assert ps_literal(True) == "$true"
+    assert ps_literal(None) == "$null"
+    assert ps_literal(["a", "b"]) == "@('a','b')"
+    assert ps_literal(100) == "100"
