@@ -1,1 +1,48 @@
-"""spec layer of t2t (see DESIGN.md)."""
+"""The spec layer: a YAML migration spec (plus CSV wave files) → :class:`Desired`.
+
+Public API::
+
+    load_spec(path, *, check_git=True) -> Desired     # raises SpecInvalid
+    SpecInvalid.errors: list[SpecError]                # every problem, sorted
+    str(SpecError) == "PATH:LINE:COL: message"
+    spec_json_schema() -> dict                         # schemas/t2t-spec.schema.json
+
+Imports nothing else of t2t (import-linter enforces it).
+"""
+
+from t2t.spec.desired import (
+    AppRef,
+    AuthRef,
+    Desired,
+    DesiredBatch,
+    DesiredMailbox,
+    DesiredRelationship,
+    DesiredTenant,
+    EndpointSpec,
+    KeyVaultSpec,
+    Origin,
+    RewriteRule,
+    SecretRef,
+)
+from t2t.spec.errors import SpecError, SpecInvalid
+from t2t.spec.loader import load_spec
+from t2t.spec.schema import spec_json_schema
+
+__all__ = [
+    "AppRef",
+    "AuthRef",
+    "Desired",
+    "DesiredBatch",
+    "DesiredMailbox",
+    "DesiredRelationship",
+    "DesiredTenant",
+    "EndpointSpec",
+    "KeyVaultSpec",
+    "Origin",
+    "RewriteRule",
+    "SecretRef",
+    "SpecError",
+    "SpecInvalid",
+    "load_spec",
+    "spec_json_schema",
+]

@@ -1,0 +1,132 @@
+"""The desired state: a spec with every reference resolved, ready for the planner.
+
+Frozen, no I/O left to do: CSV files are read, rewrite rules applied, defaults filled in,
+secret references checked (but never dereferenced: a :class:`SecretRef` names where the
+secret is, it never holds one). Addresses keep the spelling the author wrote, for display;
+``*_key`` fields hold the lowercase form that every comparison must use (Exchange compares
+SMTP addresses case-insensitively).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Origin(_Frozen):
+    """Where something was declared (file, 1-based line and column), for later diagnostics."""
+
+    path: str
+    line: int
+    col: int
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.col}"
+
+
+class SecretRef(_Frozen):
+    """``env:VAR`` or ``file:PATH``; for ``file`` the value is an absolute path."""
+
+    scheme: Literal["env", "file"]
+    value: str
+
+
+class AuthRef(_Frozen):
+    client_id: str | None
+    secret: SecretRef | None
+    certificate: SecretRef | None
+    interactive: Literal["device-code"] | None
+
+
+class DesiredTenant(_Frozen):
+    tenant_id: str
+    domain: str
+    auth: AuthRef
+
+
+class AppRef(_Frozen):
+    """``app_id`` adopts an existing registration; otherwise t2t registers ``display_name``."""
+
+    app_id: str | None
+    display_name: str | None
+
+
+class KeyVaultSpec(_Frozen):
+    subscription_id: str
+    resource_group: str
+    name: str
+    location: str
+    certificate_name: str
+    certificate_subject: str
+
+
+class EndpointSpec(_Frozen):
+    name: str
+    max_concurrent_migrations: int | None
+
+
+class DesiredRelationship(_Frozen):
+    name: str
+    app: AppRef
+    credential: Literal["keyVaultCertificate", "clientSecret"]
+    key_vault: KeyVaultSpec | None
+    invite_source_admin: str | None
+    scope_groups: tuple[str, ...]
+    endpoint: EndpointSpec
+
+
+class RewriteRule(_Frozen):
+    from_domain: str
+    to_domain: str
+
+
+class DesiredMailbox(_Frozen):
+    """One mailbox to move. ``target`` is the target tenant's primary SMTP address."""
+
+    source: str
+    target: str
+    upn: str
+    batch: str | None
+    origin: Origin
+    source_key: str
+    target_key: str
+
+
+class DesiredBatch(_Frozen):
+    """A wave. ``mailboxes`` are target addresses in spec order; may exceed Microsoft's 2,000
+    per batch (microsoft-t2t.md §8): the planner splits it into sub-batches."""
+
+    name: str
+    mailboxes: tuple[str, ...]
+    target_delivery_domain: str
+    phase: Literal["prepare", "sync", "complete"]
+    complete_after: datetime | None
+    origin: Origin
+
+
+class Desired(_Frozen):
+    spec_path: str
+    name: str
+    source: DesiredTenant
+    target: DesiredTenant
+    relationship: DesiredRelationship
+    rewrite: tuple[RewriteRule, ...]
+    upn_domain: str | None
+    usage_location: str | None
+    licenses: tuple[str, ...]
+    mailboxes: tuple[DesiredMailbox, ...]
+    batches: tuple[DesiredBatch, ...]
+
+    def mailbox(self, address: str) -> DesiredMailbox | None:
+        """The mailbox whose target (or source) address is ``address``, any case."""
+        key = address.lower()
+        for mailbox in self.mailboxes:
+            if key in (mailbox.target_key, mailbox.source_key):
+                return mailbox
+        return None

@@ -1,0 +1,169 @@
+"""YAML text → plain Python data plus the position of every key and value.
+
+PyYAML's ``compose`` (SafeLoader) gives nodes with marks; we build the data ourselves so
+that every path (``("batches", 0, "phase")``) remembers where its key and its value were
+written. Validation errors carry such paths (pydantic's ``loc``), and this index turns them
+back into line and column for the author.
+
+Two YAML 1.1 surprises are undone on the way, because an Exchange admin does not expect
+them: plain ``yes/no/on/off`` stay text (``usageLocation: NO`` is Norway, not False), and
+mapping keys are always the text as written. A key written twice is an error (PyYAML
+silently keeps the last one).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from t2t.spec.errors import ErrorSink, Mark
+
+Path_ = tuple[str | int, ...]
+
+#: Aliases can make a small document expand enormously; a spec never needs this many values.
+MAX_VALUES = 2_000_000
+_BOOL_WORDS = frozenset({"true", "false"})
+
+
+@dataclass(frozen=True)
+class Where:
+    """Where a value sits: its key (for mapping entries) and the value itself."""
+
+    key: Mark
+    value: Mark
+
+
+@dataclass
+class Located:
+    """The document as data plus an index from path to position."""
+
+    data: Any
+    index: dict[Path_, Where]
+    display: str
+
+    def where(self, path: Path_) -> Where:
+        """Position of ``path``, or of its nearest ancestor that exists in the text."""
+        probe = path
+        while probe not in self.index and probe:
+            probe = probe[:-1]
+        return self.index.get(probe, Where(Mark(self.display, 1, 1), Mark(self.display, 1, 1)))
+
+    def value(self, path: Path_) -> Mark:
+        return self.where(path).value
+
+    def key(self, path: Path_) -> Mark:
+        return self.where(path).key
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def _mark(display: str, m: yaml.Mark | None) -> Mark:
+    if m is None:
+        return Mark(display, 1, 1)
+    return Mark(display, m.line + 1, m.column + 1)
+
+
+def compose(text: str, display: str, sink: ErrorSink) -> Located | None:
+    """Parse ``text``; on a YAML syntax error add it to ``sink`` and return None."""
+    loader = yaml.SafeLoader(text)
+    try:
+        root = loader.get_single_node()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        problem = exc.problem or exc.context or "invalid YAML"
+        sink.add(_mark(display, mark), f"YAML syntax error: {problem}")
+        return None
+    except yaml.YAMLError as exc:
+        sink.add(Mark(display, 1, 1), f"YAML syntax error: {exc}")
+        return None
+    finally:
+        loader.dispose()
+    if root is None:
+        sink.add(Mark(display, 1, 1), "the spec is empty; it starts with 'version: 1'")
+        return None
+    builder = _Builder(display, sink)
+    try:
+        data = builder.build(root, ())
+    except _TooLarge:
+        sink.add(
+            _mark(display, root.start_mark),
+            f"the spec expands to more than {MAX_VALUES} values (YAML aliases?); refusing it",
+        )
+        return None
+    top = _mark(display, root.start_mark)
+    builder.index[()] = Where(top, top)
+    return Located(data, builder.index, display)
+
+
+class _Builder:
+    def __init__(self, display: str, sink: ErrorSink) -> None:
+        self.display = display
+        self.sink = sink
+        self.index: dict[Path_, Where] = {}
+        self.count = 0
+        self.constructor = yaml.SafeLoader("")
+
+    def build(self, node: yaml.Node, path: Path_) -> Any:
+        self.count += 1
+        if self.count > MAX_VALUES:
+            raise _TooLarge
+        if isinstance(node, yaml.MappingNode):
+            return self._mapping(node, path)
+        if isinstance(node, yaml.SequenceNode):
+            out: list[Any] = []
+            for i, item in enumerate(node.value):
+                m = _mark(self.display, item.start_mark)
+                self.index[(*path, i)] = Where(m, m)
+                out.append(self.build(item, (*path, i)))
+            return out
+        return self._scalar(node)
+
+    def _scalar(self, node: yaml.Node) -> Any:
+        if not isinstance(node, yaml.ScalarNode):  # pragma: no cover - YAML has three kinds
+            return None
+        try:
+            value = self.constructor.construct_object(node, deep=True)
+        except (yaml.YAMLError, ValueError):
+            # e.g. 2026-02-30 looks like a date but is none: keep the text
+            return node.value
+        finally:
+            self.constructor.constructed_objects.clear()
+        if isinstance(value, bool) and node.value.lower() not in _BOOL_WORDS:
+            return node.value
+        return value
+
+    def _mapping(self, node: yaml.MappingNode, path: Path_) -> dict[str, Any]:
+        own = {id(k) for k, _ in node.value}
+        try:
+            self.constructor.flatten_mapping(node)  # supports `<<: *defaults`
+        except yaml.YAMLError as exc:
+            problem = getattr(exc, "problem", None) or str(exc)
+            self.sink.add(_mark(self.display, node.start_mark), f"YAML error: {problem}")
+        out: dict[str, Any] = {}
+        first: dict[str, Mark] = {}
+        merged: set[str] = set()
+        for key_node, value_node in node.value:
+            key_mark = _mark(self.display, key_node.start_mark)
+            if not isinstance(key_node, yaml.ScalarNode):
+                self.sink.add(key_mark, "a key must be plain text, not a list or mapping")
+                continue
+            key = str(key_node.value)
+            if key in merged:  # a key of this mapping overrides one brought in by `<<`
+                merged.discard(key)
+                del first[key]
+            if key in first:
+                self.sink.add(
+                    key_mark, f"key '{key}' is written twice (first on line {first[key].line})"
+                )
+                continue
+            first[key] = key_mark
+            if id(key_node) not in own:
+                merged.add(key)
+            child = (*path, key)
+            self.index[child] = Where(key_mark, _mark(self.display, value_node.start_mark))
+            out[key] = self.build(value_node, child)
+        return out

@@ -1,0 +1,198 @@
+"""Turn a parsed spec into :class:`Desired`: tenants, relationship, identities, batches.
+
+Runs after (and independently of) whole-document validation: each piece is validated
+again on its own so that cross-field checks still run on the valid pieces of a spec that
+has errors elsewhere.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import TypeAdapter
+
+from t2t.spec.batches import resolve_batches
+from t2t.spec.context import Context
+from t2t.spec.desired import (
+    AppRef,
+    AuthRef,
+    Desired,
+    DesiredMailbox,
+    DesiredRelationship,
+    DesiredTenant,
+    EndpointSpec,
+    KeyVaultSpec,
+    Origin,
+    RewriteRule,
+    SecretRef,
+)
+from t2t.spec.mailboxes import resolve_identities
+from t2t.spec.models import RelationshipDoc, TenantDoc
+from t2t.spec.secrets import is_git_tracked, parse_ref
+from t2t.spec.values import CountryCode, Domain, name_problem
+
+_TENANT = TypeAdapter(TenantDoc)
+_RELATIONSHIP = TypeAdapter(RelationshipDoc)
+_DOMAIN: TypeAdapter[str | None] = TypeAdapter(Domain | None)
+_COUNTRY: TypeAdapter[str | None] = TypeAdapter(CountryCode | None)
+_LICENSES = TypeAdapter(list[str])
+
+
+def _secret(ctx: Context, text: str | None, path: tuple[str | int, ...]) -> SecretRef | None:
+    if text is None:
+        return None
+    ref = parse_ref(text, ctx.spec_dir)
+    if ref.scheme == "file" and ctx.check_git and is_git_tracked(Path(ref.value), ctx.spec_dir):
+        ctx.error(
+            ctx.at(path),
+            f"{'.'.join(str(p) for p in path)}: {text} is tracked by git; a credential file"
+            " must not be in the repository (git rm --cached it, keep it outside the"
+            " repository, and replace the credential)",
+        )
+    return ref
+
+
+def _tenant(ctx: Context, side: str) -> DesiredTenant | None:
+    doc = ctx.piece(_TENANT, (side,))
+    if doc is None:
+        return None
+    auth = doc.auth
+    ways = [w for w in ("secret", "certificate", "interactive") if getattr(auth, w) is not None]
+    auth_path = (side, "auth")
+    if len(ways) != 1:
+        given = "none" if not ways else " and ".join(ways)
+        ctx.error(
+            ctx.key_at(auth_path),
+            f"{side}.auth: give exactly one of secret, certificate or interactive (found {given})",
+        )
+    elif ways != ["interactive"] and auth.client_id is None:
+        ctx.error(ctx.key_at(auth_path), f"{side}.auth: clientId is required with {ways[0]}")
+    return DesiredTenant(
+        tenant_id=doc.tenant_id,
+        domain=doc.domain,
+        auth=AuthRef(
+            client_id=auth.client_id,
+            secret=_secret(ctx, auth.secret, (side, "auth", "secret")),
+            certificate=_secret(ctx, auth.certificate, (side, "auth", "certificate")),
+            interactive=auth.interactive,
+        ),
+    )
+
+
+def _relationship(ctx: Context, spec_name: str | None) -> DesiredRelationship | None:
+    doc = ctx.piece(_RELATIONSHIP, ("relationship",))
+    if doc is None:
+        return None
+    path = ("relationship",)
+    if doc.app.app_id is None and doc.app.display_name is None:
+        ctx.error(
+            ctx.key_at((*path, "app")),
+            "relationship.app: give appId (adopt an existing app) or displayName (t2t"
+            " registers one)",
+        )
+    vault = doc.key_vault
+    if doc.credential == "keyVaultCertificate" and vault is None:
+        ctx.error(
+            ctx.at((*path, "credential")),
+            "relationship.credential: keyVaultCertificate needs a keyVault block (where the"
+            " app's certificate is created)",
+        )
+    if doc.credential == "clientSecret" and vault is not None:
+        ctx.error(
+            ctx.key_at((*path, "keyVault")),
+            "relationship.keyVault: only used with credential: keyVaultCertificate; in"
+            " clientSecret mode t2t hands the secret to the endpoint and keeps it nowhere",
+        )
+    seen: dict[str, int] = {}
+    for i, group in enumerate(doc.scope_group):
+        if group.lower() in seen:
+            ctx.error(
+                ctx.at((*path, "scopeGroup", i)),
+                f"relationship.scopeGroup: '{group}' is listed twice",
+            )
+        seen.setdefault(group.lower(), i)
+    name = doc.name or spec_name or ""
+    endpoint = doc.endpoint
+    return DesiredRelationship(
+        name=name,
+        app=AppRef(app_id=doc.app.app_id, display_name=doc.app.display_name),
+        credential=doc.credential,
+        key_vault=None
+        if vault is None or doc.credential != "keyVaultCertificate"
+        else KeyVaultSpec(
+            subscription_id=vault.subscription_id,
+            resource_group=vault.resource_group,
+            name=vault.name,
+            location=vault.location,
+            certificate_name=vault.certificate.name,
+            certificate_subject=vault.certificate.subject,
+        ),
+        invite_source_admin=doc.invite_source_admin,
+        scope_groups=tuple(dict.fromkeys(doc.scope_group)),
+        endpoint=EndpointSpec(
+            name=(endpoint.name if endpoint and endpoint.name else name),
+            max_concurrent_migrations=endpoint.max_concurrent_migrations if endpoint else None,
+        ),
+    )
+
+
+def _licenses(ctx: Context) -> tuple[str, ...]:
+    path = ("identities", "licenses")
+    licenses = ctx.piece(_LICENSES, path, default=[]) or []
+    seen: set[str] = set()
+    for i, sku in enumerate(licenses):
+        if sku.lower() in seen:
+            ctx.error(ctx.at((*path, i)), f"identities.licenses: '{sku}' is listed twice")
+        seen.add(sku.lower())
+    return tuple(dict.fromkeys(licenses))
+
+
+def resolve(ctx: Context, spec_path: str) -> Desired | None:
+    """Everything the document declares, resolved; None when some piece was invalid."""
+    raw_name = ctx.raw(("name",))
+    spec_name = raw_name if isinstance(raw_name, str) and not name_problem(raw_name) else None
+    source = _tenant(ctx, "source")
+    target = _tenant(ctx, "target")
+    if source and target:
+        for key, what in (("tenantId", "tenant_id"), ("domain", "domain")):
+            if getattr(source, what) == getattr(target, what):
+                ctx.error(
+                    ctx.at(("target", key)),
+                    f"target.{key} is the same as source.{key}; a cross-tenant move needs two"
+                    " different tenants",
+                )
+    relationship = _relationship(ctx, spec_name)
+    upn_domain = ctx.piece(_DOMAIN, ("identities", "upnDomain"))
+    usage_location = ctx.piece(_COUNTRY, ("identities", "usageLocation"))
+    licenses = _licenses(ctx)
+    ids = resolve_identities(ctx, upn_domain)
+    batches = resolve_batches(ctx, ids)
+    if ctx.sink or spec_name is None or source is None or target is None or relationship is None:
+        return None
+    mailboxes = tuple(
+        DesiredMailbox(
+            source=m.source,
+            target=m.target,
+            upn=m.upn,
+            batch=m.batch,
+            origin=Origin(path=m.mark.path, line=m.mark.line, col=m.mark.col),
+            source_key=m.source.lower(),
+            target_key=m.target.lower(),
+        )
+        for m in ids.mailboxes
+    )
+    return Desired(
+        spec_path=spec_path,
+        name=spec_name,
+        source=source,
+        target=target,
+        relationship=relationship,
+        rewrite=tuple(
+            RewriteRule(from_domain=r.from_domain, to_domain=r.to_domain) for r in ids.rules.rules
+        ),
+        upn_domain=upn_domain,
+        usage_location=usage_location,
+        licenses=licenses,
+        mailboxes=mailboxes,
+        batches=tuple(batches),
+    )
