@@ -10,6 +10,8 @@ Public API::
 Imports nothing else of t2t (import-linter enforces it).
 """
 
+from typing import Any
+
 from t2t.spec.desired import (
     AppRef,
     AuthRef,
@@ -26,7 +28,14 @@ from t2t.spec.desired import (
 )
 from t2t.spec.errors import SpecError, SpecInvalid
 from t2t.spec.loader import load_spec
-from t2t.spec.schema import spec_json_schema
+
+
+def spec_json_schema() -> dict[str, Any]:
+    """The spec's JSON Schema (imported lazily so ``python -m t2t.spec.schema`` runs cleanly)."""
+    from t2t.spec.schema import spec_json_schema as build
+
+    return build()
+
 
 __all__ = [
     "AppRef",
