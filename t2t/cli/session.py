@@ -115,8 +115,13 @@ async def open_session(desired: Desired, target: Target | None = None) -> AsyncI
     source_id = _identity(target, desired.source, "source")
     target_id = _identity(target, desired.target, "target")
     async with HttpLayer(ca_file=target.hosts.ca_file) as http:
-        yield Session(
+        session = Session(
             http=http,
             source=connect(http, target.hosts, source_id),
             target=connect(http, target.hosts, target_id),
         )
+        try:
+            yield session
+        finally:
+            session.source.tokens.close()
+            session.target.tokens.close()

@@ -26,6 +26,8 @@ class TokenSource(Protocol):
 
     async def token(self, resource: str) -> str: ...
 
+    def close(self) -> None: ...
+
 
 @dataclass(frozen=True)
 class ClientSecret:
@@ -86,7 +88,13 @@ class MsalTokenSource:
         self._credential = credential
         self._hosts = hosts
         self._app: Any = None
+        self._session: requests.Session | None = None
         self._lock = asyncio.Lock()
+
+    def close(self) -> None:
+        """Close MSAL's connection pool (a kept-alive socket would hold a server's shutdown)."""
+        if self._session is not None:
+            self._session.close()
 
     def _application(self) -> Any:
         if self._app is None:
@@ -100,7 +108,7 @@ class MsalTokenSource:
                 "authority": f"{self._hosts.login}/{self._tenant}",
                 "instance_discovery": self._hosts.instance_discovery,
             }
-            session = _session(self._hosts)
+            session = self._session = _session(self._hosts)
             if session is not None:
                 kwargs["http_client"] = session
             try:

@@ -20,7 +20,7 @@ class CheckDef:
     slug: str
     severity: Severity
     title: str
-    prevents: str
+    prevents: str | dict[str, str]  # one text, or one per tenant role
     fix: str
     source: str
 
@@ -42,7 +42,7 @@ CATALOGUE: dict[str, CheckDef] = {
             "orgrel-partner-tenant-id-missing",
             "error",
             "DomainNames of the organization relationship lack the partner's tenant id",
-            f"target: {_INBOUND}; source: {_SOURCE_REFUSES}",
+            {"target": _INBOUND, "source": _SOURCE_REFUSES},
             "t2t sets DomainNames to the partner tenant id "
             "(Set-OrganizationRelationship -DomainNames <partner tenant id>).",
             "seed walkthrough comment 10; microsoft-t2t.md §3.5, §9",
@@ -62,7 +62,7 @@ CATALOGUE: dict[str, CheckDef] = {
             "error",
             "MailboxMoveCapability lacks the capability this side needs "
             "(target: Inbound, source: RemoteOutbound)",
-            f"target: {_INBOUND}; source: {_SOURCE_REFUSES}",
+            {"target": _INBOUND, "source": _SOURCE_REFUSES},
             "t2t adds the capability and keeps the others.",
             "microsoft-t2t.md §3.5, §10.1 (VerifySetup.ps1)",
         ),
@@ -158,6 +158,9 @@ class Finding(BaseModel):
 def finding(code: str, tenant: str, obj: str, message: str, *, fixed_by_plan: bool) -> Finding:
     """A finding of catalogue check `code`; unknown codes are a programming error."""
     check = CATALOGUE[code]
+    prevents = check.prevents
+    if isinstance(prevents, dict):
+        prevents = prevents.get(tenant) or "; ".join(prevents.values())
     return Finding(
         code=code,
         severity=check.severity,
@@ -165,6 +168,6 @@ def finding(code: str, tenant: str, obj: str, message: str, *, fixed_by_plan: bo
         object=obj,
         message=message,
         fix=check.fix,
-        prevents=check.prevents,
+        prevents=prevents,
         fixed_by_plan=fixed_by_plan,
     )

@@ -44,7 +44,7 @@ class Plan(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    format: Literal[1] = PLAN_FORMAT
+    format: Literal[1] = 1
     spec_name: str
     spec_path: str
     source_tenant: str

@@ -20,7 +20,7 @@ def _value(v: Any) -> str:
 def _action_lines(action: Action) -> list[str]:
     symbol = "!" if action.blocked else SYMBOL[action.operation]
     head = f"  {symbol} {action.tenant}  {action.kind}  {action.key!r}"
-    notes = []
+    notes: list[str] = []
     if action.risk != "safe":
         notes.append(action.risk)
     if action.blocked:
