@@ -10,7 +10,9 @@ def test_single_quotes_are_doubled() -> None:
 
 
 def test_injection_stays_inside_the_literal() -> None:
-    assert ps_literal("x'; Remove-Mailbox -Identity * ; '") == "'x''; Remove-Mailbox -Identity * ; '''"
+    assert (
+        ps_literal("x'; Remove-Mailbox -Identity * ; '") == "'x''; Remove-Mailbox -Identity * ; '''"
+    )
     assert ps_literal("$(Get-Secret)") == "'$(Get-Secret)'"
 
 
