@@ -45,8 +45,11 @@ class CsvTable:
     dropped: int  # rows left out because of an error already reported
 
 
-def split_cells(line: str) -> tuple[list[tuple[str, int]], bool]:
-    """Cells of one CSV line with the 1-based column where each starts; False if a quote is open."""
+def split_cells(line: str) -> tuple[list[tuple[str, int]], int]:
+    """Cells of one CSV line with the 1-based column where each starts.
+
+    The second value is 0, or the column of a quote that is never closed.
+    """
     if '"' not in line:
         cells: list[tuple[str, int]] = []
         col = 1
@@ -55,7 +58,7 @@ def split_cells(line: str) -> tuple[list[tuple[str, int]], bool]:
             lead = len(raw) - len(raw.lstrip())
             cells.append((stripped, col + lead))
             col += len(raw) + 1
-        return cells, True
+        return cells, 0
     cells = []
     i, n = 0, len(line)
     while True:
@@ -67,7 +70,7 @@ def split_cells(line: str) -> tuple[list[tuple[str, int]], bool]:
             i += 1
             while True:
                 if i >= n:
-                    return cells, False
+                    return cells, start + 1
                 if line[i] == '"':
                     if i + 1 < n and line[i + 1] == '"':
                         value += '"'
@@ -86,7 +89,7 @@ def split_cells(line: str) -> tuple[list[tuple[str, int]], bool]:
                 i += 1
         cells.append((value.strip(), start + 1))
         if i >= n:
-            return cells, True
+            return cells, 0
         i += 1  # the comma
 
 
@@ -157,10 +160,10 @@ def read_mailbox_csv(path: Path, display: str, sink: ErrorSink) -> CsvTable | No
         line = raw.rstrip("\r")
         if not line.strip():
             continue
-        cells, closed = split_cells(line)
-        if not closed:
+        cells, open_quote = split_cells(line)
+        if open_quote:
             sink.add(
-                Mark(display, number, len(line) + 1), 'a quoted cell is not closed (missing ")'
+                Mark(display, number, open_quote), 'this quoted cell is never closed (missing ")'
             )
             if columns is None:
                 return None

@@ -31,10 +31,10 @@ def _version_ok(doc: Located, sink: ErrorSink) -> bool:
     if type(version) is int and version in SUPPORTED_VERSIONS:
         return True
     supported = ", ".join(str(v) for v in SUPPORTED_VERSIONS)
+    shown = str(version) if type(version) is int else describe(version)
     sink.add(
         doc.value(("version",)),
-        f"version: unsupported spec version {describe(version)}; this t2t supports version"
-        f" {supported} (write 'version: 1')",
+        f"version: unsupported spec version {shown}; this t2t supports version {supported}",
     )
     return False
 

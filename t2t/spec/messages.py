@@ -81,13 +81,17 @@ def allowed_keys(root: type[BaseModel], path: Path_) -> list[str]:
     return list(dict.fromkeys(keys))
 
 
+def guess_key(key: str, allowed: list[str]) -> str | None:
+    lowered = {a.lower(): a for a in allowed}
+    return lowered.get(key.lower()) or next(
+        iter(difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)), None
+    )
+
+
 def unknown_key_message(key: str, allowed: list[str], where: str) -> str:
     place = f" in {where}" if where else ""
     text = f"unknown key '{key}'{place}"
-    lowered = {a.lower(): a for a in allowed}
-    guess = lowered.get(key.lower()) or next(
-        iter(difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)), None
-    )
+    guess = guess_key(key, allowed)
     if guess:
         return f"{text}; did you mean '{guess}'?"
     if allowed:
@@ -129,10 +133,20 @@ def _text(err: ErrorDetails, root: type[BaseModel], path: Path_) -> str:
 def to_spec_errors(exc: ValidationError, doc: Located, root: type[BaseModel]) -> list[SpecError]:
     """Translate every error of ``exc`` (raised validating ``doc.data``) into a SpecError."""
     out: list[SpecError] = []
-    for err in exc.errors(include_url=False):
-        raw_loc = err["loc"]
-        path = clean_loc(raw_loc)
+    errors = exc.errors(include_url=False)
+    # A misspelt key also shows up as a missing key; the did-you-mean says it all.
+    misspelt: set[Path_] = set()
+    for err in errors:
+        path = clean_loc(err["loc"])
+        if err["type"] == "extra_forbidden":
+            guess = guess_key(str(path[-1]), allowed_keys(root, path[:-1]))
+            if guess:
+                misspelt.add((*path[:-1], guess))
+    for err in errors:
+        path = clean_loc(err["loc"])
         kind = err["type"]
+        if kind == "missing" and path in misspelt:
+            continue
         if kind == "extra_forbidden":
             parent = path[:-1]
             msg = unknown_key_message(str(path[-1]), allowed_keys(root, parent), dotted(parent))

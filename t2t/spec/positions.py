@@ -83,7 +83,7 @@ def compose(text: str, display: str, sink: ErrorSink) -> Located | None:
     finally:
         loader.dispose()
     if root is None:
-        sink.add(Mark(display, 1, 1), "the spec is empty; it starts with 'version: 1'")
+        sink.add(Mark(display, 1, 1), "the spec is empty; a spec starts with 'version: 1'")
         return None
     builder = _Builder(display, sink)
     try:

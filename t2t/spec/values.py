@@ -68,7 +68,7 @@ def secret_ref_problem(value: str) -> str | None:
     if colon and scheme == "env":
         if _ENV_NAME.match(rest):
             return None
-        return "env: needs an environment variable name, e.g. env:T2T_TARGET_SECRET"
+        return "env: needs an environment variable name (letters, digits, _), e.g. env:T2T_SECRET"
     if colon and scheme == "file":
         return None if rest.strip() else "file: needs a path, e.g. file:~/t2t/source.pem"
     return (
