@@ -78,6 +78,7 @@ class SandboxServer:
             log_level="warning",
             access_log=False,
             lifespan="off",
+            timeout_graceful_shutdown=1,
         )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(
@@ -112,7 +113,12 @@ class SandboxServer:
         if self._server is not None:
             self._server.should_exit = True
         if self._thread is not None:
-            self._thread.join(timeout=10)
+            self._thread.join(timeout=1)
+            if self._thread.is_alive() and self._server is not None:
+                # Idle keep-alive TLS connections of clients that never close them would
+                # hold a graceful shutdown for the SSL shutdown timeout; don't wait for them.
+                self._server.force_exit = True
+                self._thread.join(timeout=10)
         self._server = None
         self._thread = None
 

@@ -216,6 +216,8 @@ def _convert(cmdlet: str, p: Param, value: Any) -> Any:
                 remove=tuple(_as_strings(p, keys.get("remove", []))),
             )
         return _as_strings(p, value)
+    if p.kind is Kind.FLAGS and not isinstance(value, Mapping):
+        return _convert_flags(p, value)
     if isinstance(value, (list, Mapping)):
         shown = "System.Object[]" if isinstance(value, list) else "System.Collections.Hashtable"
         raise transformation_error(p.name, shown, p.dotnet_type, "Specified method is not supported.")
