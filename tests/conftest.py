@@ -106,11 +106,18 @@ class SandboxHandle:
         A 403 from InvokeCommand has a NUL body labelled gzip (§1.5) on which httpx raises
         ``DecodingError``, as it would against Microsoft; use ``invoke_raw`` to see it.
         """
-        request = self._invoke_request(tenant_name, cmdlet, params, token, path_tenant, headers, url)
+        request = self._invoke_request(
+            tenant_name, cmdlet, params, token, path_tenant, headers, url
+        )
         return self.http.send(request)
 
     def invoke_raw(
-        self, tenant_name: str, cmdlet: str, params: dict[str, Any] | None = None, *, token: str | None = None
+        self,
+        tenant_name: str,
+        cmdlet: str,
+        params: dict[str, Any] | None = None,
+        *,
+        token: str | None = None,
     ) -> tuple[int, httpx.Headers, bytes]:
         """Like ``invoke`` but returns (status, headers, undecoded body bytes)."""
         request = self._invoke_request(tenant_name, cmdlet, params, token, None, None, None)

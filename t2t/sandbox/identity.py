@@ -41,9 +41,7 @@ RESOURCES: dict[str, str] = {
 _RESERVED_SCOPES = frozenset({"openid", "profile", "offline_access"})
 
 
-def aad_error(
-    status: int, error: str, code: int, description: str
-) -> JSONResponse:
+def aad_error(status: int, error: str, code: int, description: str) -> JSONResponse:
     """An Entra token-endpoint error body (wire-protocols.md §3.3)."""
     trace, corr, ts = new_request_id(), new_request_id(), utc_timestamp()
     return JSONResponse(
@@ -111,9 +109,25 @@ async def openid_configuration(request: Request) -> Response:
         "frontchannel_logout_supported": True,
         "end_session_endpoint": f"{base}/{tid}/oauth2/v2.0/logout",
         "claims_supported": [
-            "sub", "iss", "cloud_instance_name", "cloud_instance_host_name", "cloud_graph_host_name",
-            "msgraph_host", "aud", "exp", "iat", "auth_time", "acr", "nonce", "preferred_username",
-            "name", "tid", "ver", "at_hash", "c_hash", "email",
+            "sub",
+            "iss",
+            "cloud_instance_name",
+            "cloud_instance_host_name",
+            "cloud_graph_host_name",
+            "msgraph_host",
+            "aud",
+            "exp",
+            "iat",
+            "auth_time",
+            "acr",
+            "nonce",
+            "preferred_username",
+            "name",
+            "tid",
+            "ver",
+            "at_hash",
+            "c_hash",
+            "email",
         ],
         "kerberos_endpoint": f"{base}/{tid}/kerberos",
         "tenant_region_scope": "EU",

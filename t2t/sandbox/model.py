@@ -156,7 +156,7 @@ MAILBOX_MOVE_CAPABILITY_BITS: dict[str, int] = {
     "RemoteInbound": 4,
     "RemoteOutbound": 8,
 }
-"""MailboxMoveCapability flag values; their order is .NET ToString order (assumed, OPEN_QUESTIONS)."""
+"""MailboxMoveCapability flag values, in .NET ToString order (assumed, OPEN_QUESTIONS.md)."""
 
 
 def _client(tenant: TenantSeed, c: ClientSeed, *, admin: bool) -> Client:
@@ -177,7 +177,8 @@ def tenant_from_seed(t: TenantSeed) -> Tenant:
         display_name=t.displayName,
         initial_domain=t.initialDomain.lower(),
         domains=[d.lower() for d in t.all_domains],
-        clients=[_client(t, t.adminApp, admin=True)] + [_client(t, c, admin=False) for c in t.clients],
+        clients=[_client(t, t.adminApp, admin=True)]
+        + [_client(t, c, admin=False) for c in t.clients],
         organization_config=OrganizationConfig(
             guid=t.organizationConfig.guid or derived_guid(t.tenantId, "organizationconfig"),
             is_dehydrated=t.organizationConfig.isDehydrated,

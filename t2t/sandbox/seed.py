@@ -149,7 +149,12 @@ class Seed(_Model):
 
     @model_validator(mode="after")
     def _unique(self) -> Seed:
-        seen: dict[str, set[str]] = {"name": set(), "tenantId": set(), "domain": set(), "app": set()}
+        seen: dict[str, set[str]] = {
+            "name": set(),
+            "tenantId": set(),
+            "domain": set(),
+            "app": set(),
+        }
         for t in self.tenants:
             keys = {
                 "name": [t.name],
@@ -168,8 +173,10 @@ class Seed(_Model):
 def load_seed(path: Path | None = None) -> Seed:
     """Load and validate a seed file; ``None`` means the packaged default seed."""
     if path is None:
-        text = importlib.resources.files("t2t.sandbox").joinpath("default_seed.yaml").read_text(
-            encoding="utf-8"
+        text = (
+            importlib.resources.files("t2t.sandbox")
+            .joinpath("default_seed.yaml")
+            .read_text(encoding="utf-8")
         )
     else:
         text = path.read_text(encoding="utf-8")

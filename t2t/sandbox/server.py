@@ -51,7 +51,9 @@ class SandboxServer:
         self._port = port
         self._tls = ensure_tls(self.state_dir)
         self._ctx = SandboxContext(
-            store=StateStore(self.state_dir, seed), signer=TokenSigner(self.state_dir), stats=Stats()
+            store=StateStore(self.state_dir, seed),
+            signer=TokenSigner(self.state_dir),
+            stats=Stats(),
         )
         self.ca_path: Path = self._tls.ca_cert
         self.profile_path: Path = self.state_dir / "profile.json"

@@ -9,7 +9,9 @@ def test_stats_count_reads_writes_and_services(sandbox: SandboxHandle) -> None:
     sandbox.msal_app("fabrikam").acquire_token_for_client(scopes=[EXCHANGE_SCOPE])
     sandbox.invoke("contoso", "Get-OrganizationRelationship")
     sandbox.invoke("contoso", "Get-OrganizationRelationship")
-    sandbox.invoke("contoso", "New-OrganizationRelationship", {"Name": "n", "DomainNames": ["n.example"]})
+    sandbox.invoke(
+        "contoso", "New-OrganizationRelationship", {"Name": "n", "DomainNames": ["n.example"]}
+    )
     sandbox.invoke("contoso", "Set-OrganizationRelationship", {"Identity": "n", "Enabled": False})
     stats = sandbox.stats()
     assert stats["reads"] == 2
@@ -33,7 +35,9 @@ def test_delete_stats_zeroes(sandbox: SandboxHandle) -> None:
 
 
 def test_reset_restores_seed_and_zeroes(sandbox: SandboxHandle) -> None:
-    sandbox.invoke("contoso", "New-OrganizationRelationship", {"Name": "n", "DomainNames": ["n.example"]})
+    sandbox.invoke(
+        "contoso", "New-OrganizationRelationship", {"Name": "n", "DomainNames": ["n.example"]}
+    )
     sandbox.reset()
     assert sandbox.stats()["total"] == 0
     assert sandbox.invoke("contoso", "Get-OrganizationRelationship").json()["value"] == []

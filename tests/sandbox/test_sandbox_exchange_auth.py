@@ -23,12 +23,16 @@ def test_token_of_another_tenant_is_refused(sandbox: SandboxHandle) -> None:
     fabrikam_token = sandbox.token("fabrikam")
     r = sandbox.invoke("contoso", "Get-OrganizationConfig", token=fabrikam_token)
     assert r.status_code == 401
-    r = sandbox.invoke("contoso", "Get-OrganizationConfig", token=fabrikam_token, path_tenant="contoso.com")
+    r = sandbox.invoke(
+        "contoso", "Get-OrganizationConfig", token=fabrikam_token, path_tenant="contoso.com"
+    )
     assert r.status_code == 401
 
 
 def test_wrong_audience_is_refused(sandbox: SandboxHandle) -> None:
-    r = sandbox.invoke("contoso", "Get-OrganizationConfig", token=sandbox.token("contoso", GRAPH_SCOPE))
+    r = sandbox.invoke(
+        "contoso", "Get-OrganizationConfig", token=sandbox.token("contoso", GRAPH_SCOPE)
+    )
     assert r.status_code == 401
     assert "audience" in r.headers["x-sandbox-reason"]
 
@@ -41,7 +45,9 @@ def test_missing_and_garbage_tokens_are_refused(sandbox: SandboxHandle) -> None:
     assert r.status_code == 401
 
 
-@pytest.mark.parametrize("segment", ["6d0c3f1e-8b2a-4c47-9e15-3a5b7c9d1e20", "contoso.com", "contoso.onmicrosoft.com"])
+@pytest.mark.parametrize(
+    "segment", ["6d0c3f1e-8b2a-4c47-9e15-3a5b7c9d1e20", "contoso.com", "contoso.onmicrosoft.com"]
+)
 def test_tenant_segment_is_guid_or_any_domain(sandbox: SandboxHandle, segment: str) -> None:
     r = sandbox.invoke("contoso", "Get-OrganizationConfig", path_tenant=segment)
     assert r.status_code == 200, r.text
@@ -90,15 +96,17 @@ def restricted(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxHand
 
 def _token_for(h: SandboxHandle, client_id: str) -> str:
     secrets = json.loads((h.server.state_dir / "secrets.json").read_text())
-    result = h.msal_app("contoso", client_id=client_id, secret=secrets[client_id]).acquire_token_for_client(
-        scopes=["https://outlook.office365.com/.default"]
-    )
+    result = h.msal_app(
+        "contoso", client_id=client_id, secret=secrets[client_id]
+    ).acquire_token_for_client(scopes=["https://outlook.office365.com/.default"])
     token: str = result["access_token"]
     return token
 
 
 def test_no_manage_as_app_role_is_401(restricted: SandboxHandle) -> None:
-    r = restricted.invoke("contoso", "Get-OrganizationConfig", token=_token_for(restricted, NO_ROLE))
+    r = restricted.invoke(
+        "contoso", "Get-OrganizationConfig", token=_token_for(restricted, NO_ROLE)
+    )
     assert r.status_code == 401
     assert "Exchange.ManageAsApp" in r.headers["x-sandbox-reason"]
 
@@ -113,8 +121,13 @@ def test_role_without_rbac_is_nul_403(restricted: SandboxHandle) -> None:
 
 def test_view_only_reads_but_cannot_write(restricted: SandboxHandle) -> None:
     token = _token_for(restricted, VIEW_ONLY)
-    assert restricted.invoke("contoso", "Get-OrganizationRelationship", token=token).status_code == 200
+    assert (
+        restricted.invoke("contoso", "Get-OrganizationRelationship", token=token).status_code == 200
+    )
     status, _, _ = restricted.invoke_raw(
-        "contoso", "New-OrganizationRelationship", {"Name": "x", "DomainNames": ["a.example"]}, token=token
+        "contoso",
+        "New-OrganizationRelationship",
+        {"Name": "x", "DomainNames": ["a.example"]},
+        token=token,
     )
     assert status == 403

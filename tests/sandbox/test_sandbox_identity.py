@@ -88,7 +88,9 @@ def test_unknown_tenant_fails_discovery(sandbox: SandboxHandle) -> None:
         )
     chain = [failure.value, failure.value.__cause__, failure.value.__context__]
     assert any("AADSTS90002" in str(e) for e in chain if e is not None)
-    r = sandbox.http.get(f"{sandbox.base_url}/nowhere.example/v2.0/.well-known/openid-configuration")
+    r = sandbox.http.get(
+        f"{sandbox.base_url}/nowhere.example/v2.0/.well-known/openid-configuration"
+    )
     assert r.status_code == 400
     assert r.json()["error"] == "invalid_tenant"
 

@@ -40,7 +40,11 @@ def test_restart_keeps_state_ca_and_secrets(tmp_path: Path) -> None:
     state_dir = tmp_path / "sb"
     with SandboxServer(state_dir) as server:
         h = _handle(server)
-        r = h.invoke("contoso", "New-OrganizationRelationship", {"Name": "kept", "DomainNames": ["k.example"]})
+        r = h.invoke(
+            "contoso",
+            "New-OrganizationRelationship",
+            {"Name": "kept", "DomainNames": ["k.example"]},
+        )
         assert r.status_code == 200
         ca = server.ca_path.read_bytes()
         secret = h.tenant("contoso")["adminApp"]["clientSecret"]
@@ -50,7 +54,9 @@ def test_restart_keeps_state_ca_and_secrets(tmp_path: Path) -> None:
         h = _handle(server)
         assert server.ca_path.read_bytes() == ca
         assert h.tenant("contoso")["adminApp"]["clientSecret"] == secret
-        names = [v["Name"] for v in h.invoke("contoso", "Get-OrganizationRelationship").json()["value"]]
+        names = [
+            v["Name"] for v in h.invoke("contoso", "Get-OrganizationRelationship").json()["value"]
+        ]
         assert names == ["kept"]
         h.close()
 
@@ -76,7 +82,8 @@ def test_same_seed_is_accepted(tmp_path: Path) -> None:
 def test_committed_schema_matches_models() -> None:
     committed = json.loads((REPO / "schemas" / "sandbox-seed.schema.json").read_text())
     assert committed == seed_json_schema(), (
-        "schemas/sandbox-seed.schema.json is stale; regenerate it from t2t.sandbox.seed.seed_json_schema()"
+        "schemas/sandbox-seed.schema.json is stale; "
+        "regenerate it from t2t.sandbox.seed.seed_json_schema()"
     )
 
 

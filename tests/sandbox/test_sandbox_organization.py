@@ -1,4 +1,7 @@
-"""Organization cmdlets over InvokeCommand: behaviour, validation texts, paging (§1, microsoft-t2t §3.5)."""
+"""Organization cmdlets over InvokeCommand: behaviour, validation texts, paging.
+
+wire-protocols.md §1; microsoft-t2t.md §3.5.
+"""
 
 from __future__ import annotations
 
@@ -47,19 +50,30 @@ def test_new_source_relationship_round_trip(sandbox: SandboxHandle) -> None:
     assert created["MailboxMoveCapability"] == "RemoteOutbound"
     assert created["DomainNames"] == [FABRIKAM_ID]
     assert created["DomainNames@odata.type"] == "#Collection(String)"
-    [read] = values(sandbox.invoke("contoso", "Get-OrganizationRelationship", {"Identity": "fabrikam-t2t"}))
+    [read] = values(
+        sandbox.invoke("contoso", "Get-OrganizationRelationship", {"Identity": "fabrikam-t2t"})
+    )
     assert read["OAuthApplicationId"] == MIGRATION_APP
     assert read["MailboxMovePublishedScopes"] == ["t2tmigrationscope"]
     assert read["MailboxMoveEnabled"] is True
     assert {"Guid", "WhenChanged", "DistinguishedName", "FreeBusyAccessEnabled"} <= set(read)
-    by_guid = values(sandbox.invoke("contoso", "Get-OrganizationRelationship", {"Identity": read["Guid"]}))
+    by_guid = values(
+        sandbox.invoke("contoso", "Get-OrganizationRelationship", {"Identity": read["Guid"]})
+    )
     assert by_guid[0]["Name"] == "fabrikam-t2t"
 
 
 def test_capability_flags_list_or_comma_string(sandbox: SandboxHandle) -> None:
     [a] = values(_new(sandbox, MailboxMoveCapability=["RemoteOutbound", "inbound"]))
     assert a["MailboxMoveCapability"] == "Inbound, RemoteOutbound"
-    [b] = values(_new(sandbox, Name="b", DomainNames=["b.example"], MailboxMoveCapability="Inbound,RemoteOutbound"))
+    [b] = values(
+        _new(
+            sandbox,
+            Name="b",
+            DomainNames=["b.example"],
+            MailboxMoveCapability="Inbound,RemoteOutbound",
+        )
+    )
     assert b["MailboxMoveCapability"] == "Inbound, RemoteOutbound"
 
 
@@ -72,9 +86,11 @@ def test_inbound_and_outbound_together_refused(sandbox: SandboxHandle) -> None:
 def test_bad_enum_lists_enumerator_names(sandbox: SandboxHandle) -> None:
     r = _new(sandbox, MailboxMoveCapability="Sideways")
     assert r.status_code == 400
-    eid, exc_type, text = error_detail(r)
+    _, exc_type, text = error_detail(r)
     assert exc_type.startswith("System.Management.Automation.")
-    assert text.startswith("Cannot process argument transformation on parameter 'MailboxMoveCapability'.")
+    assert text.startswith(
+        "Cannot process argument transformation on parameter 'MailboxMoveCapability'."
+    )
     assert text.endswith(
         "Specify one of the following enumerator names and try again:\r\n"
         'None, Inbound, Outbound, RemoteInbound, RemoteOutbound"'
@@ -98,7 +114,9 @@ def test_missing_scope_group_is_not_found(sandbox: SandboxHandle) -> None:
     assert r.json()["error"]["code"] == "NotFound"
     _, exc_type, text = error_detail(r)
     assert exc_type == "Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException"
-    assert text.startswith("The operation couldn't be performed because object 'nosuchgroup' couldn't be found on '")
+    assert text.startswith(
+        "The operation couldn't be performed because object 'nosuchgroup' couldn't be found on '"
+    )
     assert values(sandbox.invoke("contoso", "Get-OrganizationRelationship")) == []
 
 
@@ -111,24 +129,31 @@ def test_duplicate_name_and_domain(sandbox: SandboxHandle) -> None:
     assert text.endswith("already exists.")
     r = _new(sandbox, Name="second")
     assert r.status_code == 400
-    assert f"The domain '{FABRIKAM_ID}' is already used by organization relationship 'fabrikam-t2t'" in error_detail(r)[2]
+    assert (
+        f"The domain '{FABRIKAM_ID}' is already used by organization relationship 'fabrikam-t2t'"
+        in error_detail(r)[2]
+    )
 
 
 def test_unknown_parameter(sandbox: SandboxHandle) -> None:
     r = _new(sandbox, RemoteTenant="x")
     assert r.status_code == 400
-    eid, exc_type, text = error_detail(r)
+    _, exc_type, text = error_detail(r)
     assert exc_type == "System.Management.Automation.ParameterBindingException"
     assert text == "A parameter cannot be found that matches parameter name 'RemoteTenant'."
     r = sandbox.invoke("contoso", "Get-OrganizationRelationship", {"ResultSize": "Unlimited"})
-    assert error_detail(r)[2] == "A parameter cannot be found that matches parameter name 'ResultSize'."
+    assert (
+        error_detail(r)[2]
+        == "A parameter cannot be found that matches parameter name 'ResultSize'."
+    )
 
 
 def test_missing_mandatory_parameters(sandbox: SandboxHandle) -> None:
     r = sandbox.invoke("contoso", "New-OrganizationRelationship", {})
     assert r.status_code == 400
     assert error_detail(r)[2] == (
-        "Cannot process command because of one or more missing mandatory parameters: Name DomainNames."
+        "Cannot process command because of one or more missing mandatory parameters: "
+        "Name DomainNames."
     )
     r = sandbox.invoke("contoso", "Set-OrganizationRelationship", {"Enabled": False})
     assert error_detail(r)[2].endswith("missing mandatory parameters: Identity.")
@@ -143,7 +168,9 @@ def test_bool_parameter_refuses_strings(sandbox: SandboxHandle) -> None:
 
 
 def test_common_parameters_accepted(sandbox: SandboxHandle) -> None:
-    r = _new(sandbox, Confirm=False, ErrorAction="Stop", DomainController="dc1.example", Verbose=True)
+    r = _new(
+        sandbox, Confirm=False, ErrorAction="Stop", DomainController="dc1.example", Verbose=True
+    )
     assert r.status_code == 200, r.text
     r = sandbox.invoke("contoso", "Get-OrganizationRelationship", {"ErrorAction": "Sometimes"})
     assert r.status_code == 400
@@ -157,13 +184,19 @@ def test_whatif_changes_nothing(sandbox: SandboxHandle) -> None:
 
 
 def test_set_with_list_and_hashtable(sandbox: SandboxHandle) -> None:
-    values(_new(sandbox, DomainNames=[FABRIKAM_ID, "fabrikam.com"], MailboxMoveCapability="Inbound"))
+    values(
+        _new(sandbox, DomainNames=[FABRIKAM_ID, "fabrikam.com"], MailboxMoveCapability="Inbound")
+    )
     r = sandbox.invoke(
         "contoso",
         "Set-OrganizationRelationship",
         {
             "Identity": "fabrikam-t2t",
-            "DomainNames": {"add": ["fabrikam.onmicrosoft.com"], "remove": ["fabrikam.com"], "@odata.type": "#Exchange.GenericHashTable"},
+            "DomainNames": {
+                "add": ["fabrikam.onmicrosoft.com"],
+                "remove": ["fabrikam.com"],
+                "@odata.type": "#Exchange.GenericHashTable",
+            },
             "MailboxMovePublishedScopes": {"Add": ["t2tmigrationscope"]},
             "MailboxMoveCapability": ["Inbound", "RemoteOutbound"],
             "Enabled": False,
@@ -171,19 +204,29 @@ def test_set_with_list_and_hashtable(sandbox: SandboxHandle) -> None:
     )
     assert r.status_code == 200, r.text
     assert r.json()["value"] == []
-    [rel] = values(sandbox.invoke("contoso", "Get-OrganizationRelationship", {"Identity": "fabrikam-t2t"}))
+    [rel] = values(
+        sandbox.invoke("contoso", "Get-OrganizationRelationship", {"Identity": "fabrikam-t2t"})
+    )
     assert rel["DomainNames"] == [FABRIKAM_ID, "fabrikam.onmicrosoft.com"]
     assert rel["MailboxMovePublishedScopes"] == ["t2tmigrationscope"]
     assert rel["MailboxMoveCapability"] == "Inbound, RemoteOutbound"
     assert rel["Enabled"] is False
-    r = sandbox.invoke("contoso", "Set-OrganizationRelationship", {"Identity": "fabrikam-t2t", "DomainNames": ["x.example"]})
-    [rel] = values(sandbox.invoke("contoso", "Get-OrganizationRelationship", {"Identity": "fabrikam-t2t"}))
+    r = sandbox.invoke(
+        "contoso",
+        "Set-OrganizationRelationship",
+        {"Identity": "fabrikam-t2t", "DomainNames": ["x.example"]},
+    )
+    [rel] = values(
+        sandbox.invoke("contoso", "Get-OrganizationRelationship", {"Identity": "fabrikam-t2t"})
+    )
     assert rel["DomainNames"] == ["x.example"]
 
 
 def test_set_without_change_warns(sandbox: SandboxHandle) -> None:
     values(_new(sandbox, Enabled=True))
-    r = sandbox.invoke("contoso", "Set-OrganizationRelationship", {"Identity": "fabrikam-t2t", "Enabled": True})
+    r = sandbox.invoke(
+        "contoso", "Set-OrganizationRelationship", {"Identity": "fabrikam-t2t", "Enabled": True}
+    )
     assert warnings(r) == [
         "The command completed successfully but no settings of 'fabrikam-t2t' have been modified."
     ]
@@ -195,7 +238,11 @@ def test_hashtable_refused_on_new(sandbox: SandboxHandle) -> None:
 
 
 def test_set_and_remove_unknown_identity(sandbox: SandboxHandle) -> None:
-    for cmdlet in ("Set-OrganizationRelationship", "Remove-OrganizationRelationship", "Get-OrganizationRelationship"):
+    for cmdlet in (
+        "Set-OrganizationRelationship",
+        "Remove-OrganizationRelationship",
+        "Get-OrganizationRelationship",
+    ):
         r = sandbox.invoke("contoso", cmdlet, {"Identity": "ghost"})
         assert r.status_code == 404, cmdlet
         assert "'ghost'" in error_detail(r)[2]
@@ -203,7 +250,9 @@ def test_set_and_remove_unknown_identity(sandbox: SandboxHandle) -> None:
 
 def test_remove(sandbox: SandboxHandle) -> None:
     values(_new(sandbox))
-    r = sandbox.invoke("contoso", "Remove-OrganizationRelationship", {"Identity": "fabrikam-t2t", "Confirm": False})
+    r = sandbox.invoke(
+        "contoso", "Remove-OrganizationRelationship", {"Identity": "fabrikam-t2t", "Confirm": False}
+    )
     assert r.status_code == 200
     assert values(sandbox.invoke("contoso", "Get-OrganizationRelationship")) == []
 
@@ -249,7 +298,9 @@ def test_result_size_caps_and_pages(sandbox: SandboxHandle) -> None:
     groups = values(sandbox.invoke("contoso", "Get-DistributionGroup", {"ResultSize": "Unlimited"}))
     assert {g["Name"] for g in groups} == {"t2tmigrationscope", "allstaff"}
     assert len(values(sandbox.invoke("contoso", "Get-DistributionGroup", {"ResultSize": 1}))) == 1
-    [scope] = values(sandbox.invoke("contoso", "Get-DistributionGroup", {"Identity": "t2tmigrationscope"}))
+    [scope] = values(
+        sandbox.invoke("contoso", "Get-DistributionGroup", {"Identity": "t2tmigrationscope"})
+    )
     assert scope["RecipientTypeDetails"] == "MailUniversalSecurityGroup"
     r = sandbox.invoke("contoso", "Get-DistributionGroup", {"Filter": "Name -like 'x*'"})
     assert r.status_code == 501

@@ -1,1 +1,4 @@
-"""The Exchange Online admin API (``/adminapi/beta/{tenant}/InvokeCommand``), wire-protocols.md §1."""
+"""The Exchange Online admin API (``/adminapi/beta/{tenant}/InvokeCommand``).
+
+See wire-protocols.md §1.
+"""

@@ -16,7 +16,9 @@ DOMAIN_CONTROLLER = "AM0PR01A001DC01.EURPR01A001.PROD.OUTLOOK.COM"
 
 NOT_FOUND = "Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException"
 PARAMETER_BINDING = "System.Management.Automation.ParameterBindingException"
-ARGUMENT_TRANSFORMATION = "System.Management.Automation.ParameterBindingArgumentTransformationException"
+ARGUMENT_TRANSFORMATION = (
+    "System.Management.Automation.ParameterBindingArgumentTransformationException"
+)
 DATA_VALIDATION = "Microsoft.Exchange.Data.DataValidationException"
 ALREADY_EXISTS = "Microsoft.Exchange.Data.Directory.ADObjectAlreadyExistsException"
 NOT_EMULATED = "T2t.Sandbox.NotEmulatedException"
@@ -66,7 +68,10 @@ def binding_error(text: str) -> CmdletError:
 
 
 def transformation_error(param: str, value: object, dotnet_type: str, inner: str) -> CmdletError:
-    """PowerShell's ArgumentTransformationMetadataException text (ParameterArgumentTransformationError)."""
+    """PowerShell's ArgumentTransformationMetadataException text.
+
+    FullyQualifiedErrorId ParameterArgumentTransformationError.
+    """
     return CmdletError(
         400,
         ARGUMENT_TRANSFORMATION,

@@ -70,7 +70,15 @@ class MultiUpdate:
         return out
 
 
-_ACTION_PREFERENCE = ("SilentlyContinue", "Stop", "Continue", "Inquire", "Ignore", "Suspend", "Break")
+_ACTION_PREFERENCE = (
+    "SilentlyContinue",
+    "Stop",
+    "Continue",
+    "Inquire",
+    "Ignore",
+    "Suspend",
+    "Break",
+)
 _ACTION_TYPE = "System.Management.Automation.ActionPreference"
 
 COMMON_PARAMETERS: tuple[Param, ...] = (
@@ -198,7 +206,9 @@ def _convert(cmdlet: str, p: Param, value: Any) -> Any:
         if isinstance(value, Mapping):
             if not p.updatable:
                 raise transformation_error(
-                    p.name, "System.Collections.Hashtable", p.dotnet_type,
+                    p.name,
+                    "System.Collections.Hashtable",
+                    p.dotnet_type,
                     "Specified method is not supported.",
                 )
             keys = {k.lower(): v for k, v in value.items() if "@" not in k}
@@ -220,7 +230,9 @@ def _convert(cmdlet: str, p: Param, value: Any) -> Any:
         return _convert_flags(p, value)
     if isinstance(value, (list, Mapping)):
         shown = "System.Object[]" if isinstance(value, list) else "System.Collections.Hashtable"
-        raise transformation_error(p.name, shown, p.dotnet_type, "Specified method is not supported.")
+        raise transformation_error(
+            p.name, shown, p.dotnet_type, "Specified method is not supported."
+        )
     if p.kind is Kind.ENUM:
         return _convert_enum(p, value)
     if p.kind is Kind.FLAGS:
@@ -237,7 +249,9 @@ def _convert(cmdlet: str, p: Param, value: Any) -> Any:
     if p.kind is Kind.INT:
         if isinstance(value, int) and not isinstance(value, bool):
             return value
-        raise transformation_error(p.name, value, p.dotnet_type, "Input string was not in a correct format.")
+        raise transformation_error(
+            p.name, value, p.dotnet_type, "Input string was not in a correct format."
+        )
     if p.kind is Kind.SMTP:
         text = _scalar_text(value)
         if not _SMTP.match(text):

@@ -63,7 +63,9 @@ def _decode_skip(token: str) -> int:
         padded = token + "=" * (-len(token) % 4)
         offset = json.loads(base64.urlsafe_b64decode(padded))["o"]
     except (ValueError, KeyError, TypeError, binascii.Error) as exc:
-        raise CmdletError(400, "System.ArgumentException", f"Invalid $skiptoken '{token}'.") from exc
+        raise CmdletError(
+            400, "System.ArgumentException", f"Invalid $skiptoken '{token}'."
+        ) from exc
     if not isinstance(offset, int) or offset < 0:
         raise CmdletError(400, "System.ArgumentException", f"Invalid $skiptoken '{token}'.")
     return offset
@@ -79,7 +81,7 @@ def _parse_body(raw: bytes) -> tuple[str, dict[str, Any]]:
         raise CmdletError(
             400,
             "Microsoft.Exchange.Admin.OData.Core.ODataServiceException",
-            "The request body must be {\"CmdletInput\":{\"CmdletName\":…,\"Parameters\":{…}}}.",
+            'The request body must be {"CmdletInput":{"CmdletName":…,"Parameters":{…}}}.',
         ) from exc
     if not isinstance(name, str) or not isinstance(params, dict):
         raise CmdletError(
@@ -162,7 +164,8 @@ async def invoke_command(request: Request) -> Response:
     names = selected.split(",") if selected else None
     values = [to_json(select(r, names)) for r in page]
     context_url = (
-        f"{base_url_of(request)}/adminapi/beta/{segment}/$metadata#Collection(Exchange.GenericHashTable)"
+        f"{base_url_of(request)}/adminapi/beta/{segment}"
+        "/$metadata#Collection(Exchange.GenericHashTable)"
     )
     return envelope.success(
         context_url=context_url,

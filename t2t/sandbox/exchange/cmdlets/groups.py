@@ -21,7 +21,9 @@ def group_record(g: Group) -> Record:
     security = g.is_mail_enabled_security
     return {
         "GroupType": "Universal, SecurityEnabled" if security else "Universal",
-        "RecipientType": "MailUniversalSecurityGroup" if security else "MailUniversalDistributionGroup",
+        "RecipientType": "MailUniversalSecurityGroup"
+        if security
+        else "MailUniversalDistributionGroup",
         "RecipientTypeDetails": enum_value(g.recipient_type_details, _RTD),
         "Name": g.name,
         "DisplayName": g.display_name,
@@ -48,7 +50,11 @@ def get_distribution_group(inv: Invocation) -> list[Record]:
     return [group_record(g) for g in inv.tenant.groups]
 
 
-def _not_yet(name: str, kind: Kind = Kind.SWITCH, dotnet: str = "System.Management.Automation.SwitchParameter") -> Param:
+def _not_yet(
+    name: str,
+    kind: Kind = Kind.SWITCH,
+    dotnet: str = "System.Management.Automation.SwitchParameter",
+) -> Param:
     return Param(name, kind, dotnet, emulated=False)
 
 
@@ -57,7 +63,10 @@ def register(registry: Registry) -> None:
         CmdletSpec(
             "Get-DistributionGroup",
             (
-                Param("Identity", dotnet_type="Microsoft.Exchange.Configuration.Tasks.DistributionGroupIdParameter"),
+                Param(
+                    "Identity",
+                    dotnet_type="Microsoft.Exchange.Configuration.Tasks.DistributionGroupIdParameter",
+                ),
                 _not_yet("Anr", Kind.STRING, "System.String"),
                 _not_yet("Credential", Kind.STRING, "System.Management.Automation.PSCredential"),
                 DOMAIN_CONTROLLER,
@@ -74,7 +83,11 @@ def register(registry: Registry) -> None:
                 _not_yet("OrganizationalUnit", Kind.STRING, "System.String"),
                 _not_yet("ReadFromDomainController"),
                 _not_yet("RecipientTypeDetails", Kind.MULTI, _RTD + "[]"),
-                Param("ResultSize", Kind.UNLIMITED, "Microsoft.Exchange.Data.Unlimited`1[System.UInt32]"),
+                Param(
+                    "ResultSize",
+                    Kind.UNLIMITED,
+                    "Microsoft.Exchange.Data.Unlimited`1[System.UInt32]",
+                ),
                 _not_yet("SortBy", Kind.STRING, "System.String"),
             ),
             get_distribution_group,

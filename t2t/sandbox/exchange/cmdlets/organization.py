@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from t2t.sandbox.exchange.cmdlets.common import find_group, require_group
 from t2t.sandbox.exchange.errors import (
     ALREADY_EXISTS,
     DATA_VALIDATION,
@@ -25,7 +26,6 @@ from t2t.sandbox.exchange.params import CONFIRM, WHATIF, Kind, MultiUpdate, Para
 from t2t.sandbox.exchange.params import DOMAIN_CONTROLLER as DC_PARAM
 from t2t.sandbox.exchange.registry import CmdletSpec, Invocation, Registry
 from t2t.sandbox.exchange.serialize import Record, date, enum_value, guid, strings
-from t2t.sandbox.exchange.cmdlets.common import find_group, require_group
 from t2t.sandbox.model import (
     MAILBOX_MOVE_CAPABILITY_BITS,
     OrganizationRelationship,
@@ -40,6 +40,13 @@ MAILTIPS_LEVEL_TYPE = f"{_NS}.MailTipsAccessLevel"
 # The .NET namespaces of these enums are not documented (assumption, OPEN_QUESTIONS.md).
 
 CAPABILITY_NAMES = tuple(MAILBOX_MOVE_CAPABILITY_BITS)
+_FOREST = "EURPR01A001.PROD.OUTLOOK.COM"
+
+
+def _organization_id(tenant: Tenant) -> str:
+    """Exchange Online's OrganizationId string for a tenant (shape from EXO output)."""
+    hosted = f"{_FOREST}/Microsoft Exchange Hosted Organizations/{tenant.initial_domain}"
+    return f"{hosted} - {_FOREST}/ConfigurationUnits/{tenant.initial_domain}/Configuration"
 
 
 def capability_text(bits: int) -> str:
@@ -53,7 +60,10 @@ def _capability_bits(names: Iterable[str]) -> int:
     bits = 0
     for n in names:
         bits |= MAILBOX_MOVE_CAPABILITY_BITS[n]
-    inbound, outbound = MAILBOX_MOVE_CAPABILITY_BITS["Inbound"], MAILBOX_MOVE_CAPABILITY_BITS["Outbound"]
+    inbound, outbound = (
+        MAILBOX_MOVE_CAPABILITY_BITS["Inbound"],
+        MAILBOX_MOVE_CAPABILITY_BITS["Outbound"],
+    )
     if bits & inbound and bits & outbound:
         # microsoft-365-docs #9972: "MailboxMoveCapability can only be either Inbound or
         # Outbound - not both directions". Text and exception type are assumptions.
@@ -90,7 +100,10 @@ def _relationship_params(*, new: bool) -> tuple[Param, ...]:
         Param("MailboxMovePublishedScopes", Kind.MULTI, multi, updatable=not new),
         Param("MailTipsAccessEnabled", Kind.BOOL, "System.Boolean"),
         Param(
-            "MailTipsAccessLevel", Kind.ENUM, MAILTIPS_LEVEL_TYPE, choices=("None", "Limited", "All")
+            "MailTipsAccessLevel",
+            Kind.ENUM,
+            MAILTIPS_LEVEL_TYPE,
+            choices=("None", "Limited", "All"),
         ),
         Param("MailTipsAccessScope", dotnet_type=group),
         Param("OAuthApplicationId"),
@@ -117,7 +130,12 @@ def find_relationship(tenant: Tenant, identity: str) -> OrganizationRelationship
     key = identity.strip().lower()
     for r in tenant.organization_relationships:
         canonical = f"{tenant.initial_domain}/configuration/federation/{r.name}".lower()
-        if key in {r.name.lower(), r.guid.lower(), canonical, tenant.config_dn(r.name, "Federation").lower()}:
+        if key in {
+            r.name.lower(),
+            r.guid.lower(),
+            canonical,
+            tenant.config_dn(r.name, "Federation").lower(),
+        }:
             return r
     return None
 
@@ -138,7 +156,9 @@ def relationship_record(tenant: Tenant, r: OrganizationRelationship) -> Record:
         "FreeBusyAccessLevel": enum_value(r.free_busy_access_level or "None", FREE_BUSY_LEVEL_TYPE),
         "FreeBusyAccessScope": r.free_busy_access_scope,
         "MailboxMoveEnabled": r.mailbox_move_enabled,
-        "MailboxMoveCapability": enum_value(capability_text(r.mailbox_move_capability), CAPABILITY_TYPE),
+        "MailboxMoveCapability": enum_value(
+            capability_text(r.mailbox_move_capability), CAPABILITY_TYPE
+        ),
         "OAuthApplicationId": r.oauth_application_id,
         "MailboxMovePublishedScopes": strings(r.mailbox_move_published_scopes),
         "DeliveryReportEnabled": r.delivery_report_enabled,
@@ -158,13 +178,13 @@ def relationship_record(tenant: Tenant, r: OrganizationRelationship) -> Record:
         "Name": r.name,
         "DistinguishedName": dn,
         "Identity": r.name,
-        "ObjectCategory": "EURPR01A001.PROD.OUTLOOK.COM/Configuration/Schema/ms-Exch-Fed-Sharing-Relationship",
+        "ObjectCategory": f"{_FOREST}/Configuration/Schema/ms-Exch-Fed-Sharing-Relationship",
         "ObjectClass": strings(["top", "msExchFedSharingRelationship"]),
         "WhenChanged": date(r.when_changed),
         "WhenCreated": date(r.when_created),
         "WhenChangedUTC": date(r.when_changed),
         "WhenCreatedUTC": date(r.when_created),
-        "OrganizationId": f"EURPR01A001.PROD.OUTLOOK.COM/Microsoft Exchange Hosted Organizations/{tenant.initial_domain} - EURPR01A001.PROD.OUTLOOK.COM/ConfigurationUnits/{tenant.initial_domain}/Configuration",
+        "OrganizationId": _organization_id(tenant),
         "Id": r.name,
         "Guid": guid(r.guid),
         "OriginatingServer": DOMAIN_CONTROLLER,
@@ -233,6 +253,11 @@ def _published_scopes(inv: Invocation, identities: list[str]) -> list[str]:
     return out
 
 
+def _group_name_or(tenant: Tenant, identity: str) -> str:
+    group = find_group(tenant, identity)
+    return group.name if group else identity
+
+
 def _apply(inv: Invocation, rel: OrganizationRelationship) -> None:
     """Copy every passed setting onto ``rel`` (shared by New- and Set-)."""
     p = inv.params
@@ -273,9 +298,7 @@ def _apply(inv: Invocation, rel: OrganizationRelationship) -> None:
         value = p.get("MailboxMovePublishedScopes")
         if isinstance(value, MultiUpdate):
             added = _published_scopes(inv, list(value.add))
-            removed = [
-                (find_group(inv.tenant, r).name if find_group(inv.tenant, r) else r) for r in value.remove
-            ]
+            removed = [_group_name_or(inv.tenant, r) for r in value.remove]
             rel.mailbox_move_published_scopes = MultiUpdate(tuple(added), tuple(removed)).apply(
                 rel.mailbox_move_published_scopes
             )
@@ -298,7 +321,9 @@ def get_organization_config(inv: Invocation) -> list[Record]:
             f"CN=Services,CN=Configuration,CN={t.initial_domain},CN=ConfigurationUnits,"
             "DC=EURPR01A001,DC=PROD,DC=OUTLOOK,DC=COM",
             "OrganizationId": t.initial_domain,
-            "MicrosoftExchangeRecipientPrimarySmtpAddress": f"MicrosoftExchange329e71ec88ae4615bbc36ab6ce41109e@{t.initial_domain}",
+            "MicrosoftExchangeRecipientPrimarySmtpAddress": (
+                f"MicrosoftExchange329e71ec88ae4615bbc36ab6ce41109e@{t.initial_domain}"
+            ),
             "WhenChanged": date(cfg.when_changed),
             "WhenCreated": date(cfg.when_created),
             "WhenChangedUTC": date(cfg.when_changed),
@@ -351,7 +376,9 @@ def set_organization_relationship(inv: Invocation) -> list[Record]:
         rel.name = p.get("Name")
     if "DomainNames" in p:
         value = p.get("DomainNames")
-        domains = value.apply(rel.domain_names) if isinstance(value, MultiUpdate) else list(value or [])
+        domains = (
+            value.apply(rel.domain_names) if isinstance(value, MultiUpdate) else list(value or [])
+        )
         _check_domains(t, domains, exclude=rel.guid)
         rel.domain_names = domains
     _apply(inv, rel)
@@ -386,7 +413,10 @@ def register(registry: Registry) -> None:
         CmdletSpec(
             "Get-OrganizationConfig",
             (
-                Param("Identity", dotnet_type="Microsoft.Exchange.Configuration.Tasks.OrganizationIdParameter"),
+                Param(
+                    "Identity",
+                    dotnet_type="Microsoft.Exchange.Configuration.Tasks.OrganizationIdParameter",
+                ),
                 DC_PARAM,
             ),
             get_organization_config,
