@@ -69,7 +69,16 @@ def _mark(display: str, m: yaml.Mark | None) -> Mark:
 
 def compose(text: str, display: str, sink: ErrorSink) -> Located | None:
     """Parse ``text``; on a YAML syntax error add it to ``sink`` and return None."""
-    loader = yaml.SafeLoader(text)
+    try:
+        loader = yaml.SafeLoader(text)
+    except yaml.reader.ReaderError as exc:  # a control character YAML does not allow
+        line = text.count("\n", 0, exc.position) + 1
+        col = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+        sink.add(
+            Mark(display, line, col),
+            f"YAML syntax error: character U+{exc.character:04X} is not allowed in YAML",
+        )
+        return None
     try:
         root = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
