@@ -47,6 +47,7 @@ class SandboxHandle:
     profile: dict[str, Any]
     _tokens: dict[tuple[str, str], str] = field(default_factory=dict)
     _http: httpx.Client | None = None
+    _msal_session: requests.Session | None = None
 
     @property
     def base_url(self) -> str:
@@ -78,8 +79,14 @@ class SandboxHandle:
             client_credential=secret if secret is not None else t["adminApp"]["clientSecret"],
             authority=f"{self.base_url}/{t['tenantId']}",
             instance_discovery=False,
-            http_client=msal_http_client(self.ca_path),
+            http_client=self.msal_session,
         )
+
+    @property
+    def msal_session(self) -> requests.Session:
+        if self._msal_session is None:
+            self._msal_session = msal_http_client(self.ca_path)
+        return self._msal_session
 
     def token(self, tenant: str, scope: str = EXCHANGE_SCOPE) -> str:
         """An access token from MSAL, cached per (tenant, scope) for the session."""
@@ -159,6 +166,10 @@ class SandboxHandle:
         return data
 
     def close(self) -> None:
+        """Close pooled connections (lets the server stop without waiting on them)."""
+        if self._msal_session is not None:
+            self._msal_session.close()
+            self._msal_session = None
         if self._http is not None:
             self._http.close()
             self._http = None
