@@ -52,6 +52,7 @@ class Plan(BaseModel):
     actions: tuple[Action, ...]
     findings: tuple[Finding, ...]
     unknowns: tuple[Unknown, ...]
+    notices: tuple[str, ...] = ()
 
     @property
     def runnable(self) -> tuple[Action, ...]:
@@ -94,6 +95,15 @@ def relationship_desires(desired: Desired) -> tuple[SideDesire, SideDesire]:
     return target, source
 
 
+#: Said in every plan until the planner covers the whole spec, so nobody mistakes an empty plan
+#: for a finished migration.
+NOT_YET_PLANNED = (
+    "This version of t2t plans the organization relationships only. The migration app, "
+    "consent, credential, endpoint, scope-group members, mail users, licences and batches "
+    "in the spec are validated but not yet planned or applied."
+)
+
+
 def build_plan(desired: Desired, snapshot: Snapshot) -> Plan:
     """Compare the spec with both tenants and return checks plus ordered actions."""
     actions: list[Action] = []
@@ -127,4 +137,5 @@ def build_plan(desired: Desired, snapshot: Snapshot) -> Plan:
         actions=tuple(actions),
         findings=tuple(findings),
         unknowns=tuple(unknowns),
+        notices=(NOT_YET_PLANNED,),
     )

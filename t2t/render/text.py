@@ -69,10 +69,12 @@ def render_plan(plan: Plan) -> str:
     else:
         out += [
             "",
-            "No changes. Both tenants match the spec."
+            "No changes: everything t2t plans already matches the spec."
             if not plan.unknowns and not plan.blocking
             else "No runnable changes.",
         ]
+    for notice in plan.notices:
+        out += ["", f"Note: {notice}"]
     adds = sum(1 for a in plan.runnable if a.operation == "create")
     changes = sum(1 for a in plan.runnable if a.operation in ("update", "run"))
     destroys = sum(1 for a in plan.runnable if a.operation == "delete")
