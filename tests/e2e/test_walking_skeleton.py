@@ -127,7 +127,7 @@ def test_relationships_end_to_end(served: tuple[Path, dict[str, Any]]) -> None:
 
     clean = run("plan", spec, "--detailed-exitcode", state=state)
     assert clean.returncode == 0, clean.stdout + clean.stderr
-    assert "No changes." in clean.stdout
+    assert "No changes:" in clean.stdout
 
     rels = invoke(profile, "fabrikam", "Get-OrganizationRelationship", {})["value"]
     assert len(rels) == 1
