@@ -22,7 +22,6 @@ from t2t.spec.desired import (
     DesiredTenant,
     EndpointSpec,
     KeyVaultSpec,
-    Origin,
     RewriteRule,
     SecretRef,
 )
@@ -36,6 +35,7 @@ _RELATIONSHIP = TypeAdapter(RelationshipDoc)
 _DOMAIN: TypeAdapter[str | None] = TypeAdapter(Domain | None)
 _COUNTRY: TypeAdapter[str | None] = TypeAdapter(CountryCode | None)
 _LICENSES = TypeAdapter(list[str])
+_MAILBOXES = TypeAdapter(tuple[DesiredMailbox, ...])
 
 
 def _secret(ctx: Context, text: str | None, path: tuple[str | int, ...]) -> SecretRef | None:
@@ -169,17 +169,21 @@ def resolve(ctx: Context, spec_path: str) -> Desired | None:
     batches = resolve_batches(ctx, ids)
     if ctx.sink or spec_name is None or source is None or target is None or relationship is None:
         return None
-    mailboxes = tuple(
-        DesiredMailbox(
-            source=m.source,
-            target=m.target,
-            upn=m.upn,
-            batch=m.batch,
-            origin=Origin(path=m.mark.path, line=m.mark.line, col=m.mark.col),
-            source_key=m.source.lower(),
-            target_key=m.target.lower(),
-        )
-        for m in ids.mailboxes
+    # One validator call for all mailboxes: per-object constructors (or model_construct)
+    # were the largest cost of loading 50,000 of them (tests/bench/bench_spec_load.py).
+    mailboxes = _MAILBOXES.validate_python(
+        [
+            {
+                "source": m.source,
+                "target": m.target,
+                "upn": m.upn,
+                "batch": m.batch,
+                "origin": {"path": m.mark.path, "line": m.mark.line, "col": m.mark.col},
+                "source_key": m.source.lower(),
+                "target_key": m.target.lower(),
+            }
+            for m in ids.mailboxes
+        ]
     )
     return Desired(
         spec_path=spec_path,
