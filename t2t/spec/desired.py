@@ -10,6 +10,7 @@ SMTP addresses case-insensitively).
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cached_property
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -123,10 +124,12 @@ class Desired(_Frozen):
     mailboxes: tuple[DesiredMailbox, ...]
     batches: tuple[DesiredBatch, ...]
 
+    @cached_property
+    def _by_address(self) -> dict[str, DesiredMailbox]:
+        index = {m.source_key: m for m in self.mailboxes}
+        index.update({m.target_key: m for m in self.mailboxes})
+        return index
+
     def mailbox(self, address: str) -> DesiredMailbox | None:
         """The mailbox whose target (or source) address is ``address``, any case."""
-        key = address.lower()
-        for mailbox in self.mailboxes:
-            if key in (mailbox.target_key, mailbox.source_key):
-                return mailbox
-        return None
+        return self._by_address.get(address.lower())

@@ -23,7 +23,11 @@ from t2t.spec.errors import ErrorSink, Mark
 Path_ = tuple[str | int, ...]
 
 #: Aliases can make a small document expand enormously; a spec never needs this many values.
-MAX_VALUES = 2_000_000
+MAX_VALUES = 1_000_000
+#: Values reached again through an alias (``*name``): the "billion laughs" attack.
+MAX_ALIASED = 50_000
+#: A spec is five levels deep; anything past this is an attack or an accident.
+MAX_DEPTH = 64
 _BOOL_WORDS = frozenset({"true", "false"})
 
 
@@ -61,6 +65,11 @@ class _TooLarge(Exception):
     pass
 
 
+class _TooDeep(Exception):
+    def __init__(self, mark: Mark) -> None:
+        self.mark = mark
+
+
 def _mark(display: str, m: yaml.Mark | None) -> Mark:
     if m is None:
         return Mark(display, 1, 1)
@@ -84,10 +93,15 @@ def compose(text: str, display: str, sink: ErrorSink) -> Located | None:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "invalid YAML"
+        if exc.context and problem.startswith("but "):  # "expected a single document…"
+            problem = f"{exc.context}, {problem}"
         sink.add(_mark(display, mark), f"YAML syntax error: {problem}")
         return None
     except yaml.YAMLError as exc:
         sink.add(Mark(display, 1, 1), f"YAML syntax error: {exc}")
+        return None
+    except RecursionError:  # PyYAML's composer recurses once per nesting level
+        sink.add(Mark(display, 1, 1), f"the spec nests deeper than {MAX_DEPTH} levels")
         return None
     finally:
         loader.dispose()
@@ -100,8 +114,13 @@ def compose(text: str, display: str, sink: ErrorSink) -> Located | None:
     except _TooLarge:
         sink.add(
             _mark(display, root.start_mark),
-            f"the spec expands to more than {MAX_VALUES} values (YAML aliases?); refusing it",
+            "the spec expands to too many values through YAML aliases (*name); refusing it"
+            if builder.aliased > MAX_ALIASED
+            else f"the spec holds more than {MAX_VALUES} values; put long lists in CSV files",
         )
+        return None
+    except _TooDeep as exc:
+        sink.add(exc.mark, f"the spec nests deeper than {MAX_DEPTH} levels")
         return None
     top = _mark(display, root.start_mark)
     builder.index[()] = Where(top, top)
@@ -114,12 +133,28 @@ class _Builder:
         self.sink = sink
         self.index: dict[Path_, Where] = {}
         self.count = 0
+        self.aliased = 0
+        self.in_alias = 0
+        self.seen: set[int] = set()
         self.constructor = yaml.SafeLoader("")
 
     def build(self, node: yaml.Node, path: Path_) -> Any:
         self.count += 1
-        if self.count > MAX_VALUES:
-            raise _TooLarge
+        again = id(node) in self.seen  # reached through an alias, and built before
+        self.seen.add(id(node))
+        self.in_alias += again
+        try:
+            if self.in_alias:
+                self.aliased += 1
+            if self.count > MAX_VALUES or self.aliased > MAX_ALIASED:
+                raise _TooLarge
+            if len(path) > MAX_DEPTH:
+                raise _TooDeep(_mark(self.display, node.start_mark))
+            return self._build(node, path)
+        finally:
+            self.in_alias -= again
+
+    def _build(self, node: yaml.Node, path: Path_) -> Any:
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, path)
         if isinstance(node, yaml.SequenceNode):
