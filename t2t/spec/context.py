@@ -39,9 +39,6 @@ class Context:
             value = value[item]
         return value
 
-    def has(self, path: Path_) -> bool:
-        return self.raw(path) is not _MISSING
-
     def items(self, path: Path_) -> int:
         """Length of the list at ``path`` (0 when absent or not a list)."""
         value = self.raw(path)

@@ -99,7 +99,7 @@ def unknown_key_message(key: str, allowed: list[str], where: str) -> str:
     return text
 
 
-def _text(err: ErrorDetails, root: type[BaseModel], path: Path_) -> str:
+def _text(err: ErrorDetails) -> str:
     kind = err["type"]
     ctx: dict[str, Any] = dict(err.get("ctx") or {})
     got = describe(err.get("input"))
@@ -158,6 +158,6 @@ def to_spec_errors(exc: ValidationError, doc: Located, root: type[BaseModel]) ->
             out.append(doc.key(parent).error(msg))
         else:
             where = dotted(path)
-            text = _text(err, root, path)
+            text = _text(err)
             out.append(doc.value(path).error(f"{where}: {text}" if where else text))
     return out
