@@ -14,6 +14,7 @@ import uuid
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from t2t.sandbox.recipients import Recipient
 from t2t.sandbox.seed import ClientSeed, Seed, TenantSeed
 
 SANDBOX_NAMESPACE = uuid.UUID("0b7ad3c4-5e6f-4a1b-9c2d-3e4f5a6b7c8d")
@@ -103,6 +104,36 @@ class OrganizationRelationship(_State):
     when_changed: dt.datetime
 
 
+class AssignedLicense(_State):
+    sku_id: str
+    disabled_plans: list[str] = Field(default_factory=list)
+
+
+class User(_State):
+    """One directory object: the Entra user (Graph, owned by the Graph surface) and, in
+    `recipient`, its Exchange presence (owned by the Exchange surface, recipients.py)."""
+
+    id: str
+    user_principal_name: str
+    display_name: str
+    mail: str | None = None
+    usage_location: str | None = None
+    account_enabled: bool = True
+    user_type: str = "Member"
+    on_premises_sync_enabled: bool = False
+    assigned_licenses: list[AssignedLicense] = Field(default_factory=list)
+    recipient: Recipient | None = None
+
+
+class Sku(_State):
+    """A subscribed SKU (GET /subscribedSkus); consumed units are counted from users."""
+
+    sku_id: str
+    sku_part_number: str
+    prepaid_enabled: int
+    service_plans: list[str] = Field(default_factory=list)
+
+
 class Tenant(_State):
     name: str
     tenant_id: str
@@ -114,6 +145,8 @@ class Tenant(_State):
     groups: list[Group] = Field(default_factory=list)
     applications: list[Application] = Field(default_factory=list)
     organization_relationships: list[OrganizationRelationship] = Field(default_factory=list)
+    users: list[User] = Field(default_factory=list)
+    skus: list[Sku] = Field(default_factory=list)
 
     def has_domain(self, value: str) -> bool:
         return value.lower() in (d.lower() for d in self.domains)
