@@ -44,6 +44,7 @@ class Action(BaseModel):
     risk: Risk = "safe"
     summary: str = ""
     blocked_by: tuple[str, ...] = ()
+    unverified: tuple[str, ...] = ()
 
     @property
     def blocked(self) -> bool:

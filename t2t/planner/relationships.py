@@ -18,6 +18,9 @@ from t2t.state import OrgRelationship, fingerprint
 
 _GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
 
+#: The wire guess (t2t/clients/wire.py) behind sending MailboxMoveCapability.
+WIRE_CAPABILITY = "WIRE-1"
+
 KIND_CREATE = "orgrel.create"
 KIND_UPDATE = "orgrel.update"
 
@@ -147,6 +150,7 @@ def plan_side(desire: SideDesire, relationships: tuple[OrgRelationship, ...]) ->
             fingerprint=fp,
             summary=f"create the {role} organization relationship {desire.name!r}",
             blocked_by=tuple(blocked),
+            unverified=(WIRE_CAPABILITY,),
         )
         return out
 
@@ -292,5 +296,6 @@ def plan_side(desire: SideDesire, relationships: tuple[OrgRelationship, ...]) ->
         risk="disruptive" if removes else "safe",
         summary=f"update the {role} organization relationship {current.name!r}",
         blocked_by=tuple(blocked),
+        unverified=(WIRE_CAPABILITY,) if "MailboxMoveCapability" in params else (),
     )
     return out

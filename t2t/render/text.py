@@ -25,6 +25,8 @@ def _action_lines(action: Action) -> list[str]:
         notes.append(action.risk)
     if action.blocked:
         notes.append(f"blocked by {', '.join(action.blocked_by)}")
+    if action.unverified:
+        notes.append(f"unverified wire form: {', '.join(action.unverified)}")
     if notes:
         head += f"  ({'; '.join(notes)})"
     lines = [head, f"      # {action.cmdlet}"]
