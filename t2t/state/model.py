@@ -5,6 +5,23 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from t2t.state.directory import (
+    Application,
+    AppRoleAssignment,
+    DirectoryUser,
+    Domain,
+    ServicePrincipal,
+    SubscribedSku,
+)
+from t2t.state.exchange import (
+    AcceptedDomain,
+    MailboxStatistics,
+    MailGroup,
+    MigrationBatch,
+    MigrationEndpoint,
+    MigrationUser,
+    Recipient,
+)
 from t2t.state.presence import Fact
 
 Role = Literal["source", "target"]
@@ -51,12 +68,39 @@ class OrganizationConfig:
 
 @dataclass(frozen=True)
 class TenantState:
-    """Everything read from one tenant; each part may independently be unknown."""
+    """Everything read from one tenant; each part may independently be unknown.
+
+    A part left as None was not read in this run (the spec did not need it); it is neither
+    absent nor unknown.
+    """
 
     role: Role
     tenant_id: str
     organization: Fact[OrganizationConfig]
     relationships: Fact[tuple[OrgRelationship, ...]]
+    domains: Fact[tuple[Domain, ...]] | None = None
+    accepted_domains: Fact[tuple[AcceptedDomain, ...]] | None = None
+    skus: Fact[tuple[SubscribedSku, ...]] | None = None
+    applications: Fact[tuple[Application, ...]] | None = None
+    service_principals: Fact[tuple[ServicePrincipal, ...]] | None = None
+    app_role_assignments: Fact[tuple[AppRoleAssignment, ...]] | None = None
+    endpoints: Fact[tuple[MigrationEndpoint, ...]] | None = None
+    groups: Fact[tuple[MailGroup, ...]] | None = None
+    group_members: Fact[tuple[tuple[str, tuple[str, ...]], ...]] | None = None
+    users: Fact[tuple[DirectoryUser, ...]] | None = None
+    recipients: Fact[tuple[Recipient, ...]] | None = None
+    statistics: Fact[tuple[MailboxStatistics, ...]] | None = None
+    batches: Fact[tuple[MigrationBatch, ...]] | None = None
+    migration_users: Fact[tuple[MigrationUser, ...]] | None = None
+
+    def parts(self) -> dict[str, Fact[Any]]:
+        """Every part that was read, by name."""
+        out: dict[str, Fact[Any]] = {}
+        for name in self.__dataclass_fields__:
+            value = getattr(self, name)
+            if isinstance(value, Fact):
+                out[name] = value
+        return out
 
 
 @dataclass(frozen=True)
@@ -73,11 +117,7 @@ class Snapshot:
         """(tenant role, what, why) for every part that could not be read."""
         out: list[tuple[Role, str, str]] = []
         for t in (self.source, self.target):
-            parts: tuple[tuple[str, Fact[Any]], ...] = (
-                ("organization", t.organization),
-                ("relationships", t.relationships),
-            )
-            for what, fact in parts:
+            for what, fact in t.parts().items():
                 if fact.status == "unknown":
                     out.append((t.role, what, fact.reason or "unreadable"))
         return out

@@ -1,0 +1,105 @@
+"""Exchange Online objects t2t reads (cmdlet output, PowerShell-serialised values parsed)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+ZERO_GUID = "00000000-0000-0000-0000-000000000000"
+
+
+@dataclass(frozen=True)
+class AcceptedDomain:
+    domain_name: str
+    domain_type: str  # Authoritative, InternalRelay, ExternalRelay
+
+
+@dataclass(frozen=True)
+class MigrationEndpoint:
+    identity: str
+    endpoint_type: str
+    remote_server: str | None
+    remote_tenant: str | None
+    application_id: str | None
+    app_secret_key_vault_url: str | None
+    max_concurrent_migrations: int | None
+
+
+@dataclass(frozen=True)
+class MailGroup:
+    """A mail-enabled group (Get-DistributionGroup); scope groups must be security groups."""
+
+    identity: str
+    name: str
+    primary_smtp_address: str
+    recipient_type_details: str
+    is_dir_synced: bool
+
+    @property
+    def is_security(self) -> bool:
+        return self.recipient_type_details == "MailUniversalSecurityGroup"
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """A mailbox (source) or mail user (target), the fields the move depends on
+    (microsoft-t2t.md §4, §10.2)."""
+
+    identity: str
+    guid: str
+    user_principal_name: str
+    primary_smtp_address: str
+    recipient_type_details: str
+    exchange_guid: str
+    archive_guid: str
+    legacy_exchange_dn: str
+    email_addresses: tuple[str, ...]
+    external_email_address: str | None
+    is_dir_synced: bool
+    persisted_capabilities: tuple[str, ...]
+    litigation_hold: bool = False
+    in_place_holds: tuple[str, ...] = ()
+    delay_hold: bool = False
+    delay_release_hold: bool = False
+    compliance_tag_hold: bool = False
+    aux_archive_count: int = 0
+    archive_status: str | None = None
+
+    @property
+    def has_archive(self) -> bool:
+        return bool(self.archive_guid) and self.archive_guid != ZERO_GUID
+
+    @property
+    def x500s(self) -> tuple[str, ...]:
+        return tuple(a for a in self.email_addresses if a.lower().startswith("x500:"))
+
+    @property
+    def smtp_addresses(self) -> tuple[str, ...]:
+        return tuple(a[5:] for a in self.email_addresses if a.lower().startswith("smtp:"))
+
+
+@dataclass(frozen=True)
+class MailboxStatistics:
+    """Get-MailboxStatistics: sizes live here, not on Get-Mailbox."""
+
+    identity: str
+    total_item_size_bytes: int | None
+    total_deleted_item_size_bytes: int | None
+
+
+@dataclass(frozen=True)
+class MigrationBatch:
+    identity: str
+    status: str
+    batch_type: str | None
+    source_endpoint: str | None
+    target_delivery_domain: str | None
+    total_count: int
+    complete_after: str | None
+
+
+@dataclass(frozen=True)
+class MigrationUser:
+    identity: str  # the target address
+    batch_id: str
+    status: str
+    error: str | None
