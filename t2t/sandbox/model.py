@@ -15,7 +15,8 @@ import uuid
 from pydantic import BaseModel, ConfigDict, Field
 
 from t2t.sandbox.recipients import Recipient
-from t2t.sandbox.seed import ClientSeed, Seed, TenantSeed
+from t2t.sandbox.seed import ClientSeed, Seed, TenantSeed, UserSeed
+from t2t.sandbox.seed_exchange import recipient_from_seed
 
 SANDBOX_NAMESPACE = uuid.UUID("0b7ad3c4-5e6f-4a1b-9c2d-3e4f5a6b7c8d")
 """Namespace for deterministic object ids derived from seed data (stable across resets)."""
@@ -55,6 +56,9 @@ class Group(_State):
     distinguished_name: str
     when_created: dt.datetime
     when_changed: dt.datetime
+    members: list[str] = Field(
+        default_factory=list, description="Member object ids (users), in insertion order."
+    )
 
     @property
     def is_mail_enabled_security(self) -> bool:
@@ -116,6 +120,8 @@ class User(_State):
     id: str
     user_principal_name: str
     display_name: str
+    given_name: str | None = None
+    surname: str | None = None
     mail: str | None = None
     usage_location: str | None = None
     account_enabled: bool = True
@@ -123,6 +129,7 @@ class User(_State):
     on_premises_sync_enabled: bool = False
     assigned_licenses: list[AssignedLicense] = Field(default_factory=list)
     recipient: Recipient | None = None
+    created_date_time: dt.datetime = _EPOCH
 
 
 class Sku(_State):
@@ -132,6 +139,9 @@ class Sku(_State):
     sku_part_number: str
     prepaid_enabled: int
     service_plans: list[str] = Field(default_factory=list)
+    service_plan_ids: dict[str, str] = Field(
+        default_factory=dict, description="servicePlanName → servicePlanId"
+    )
 
 
 class Tenant(_State):
@@ -147,6 +157,29 @@ class Tenant(_State):
     organization_relationships: list[OrganizationRelationship] = Field(default_factory=list)
     users: list[User] = Field(default_factory=list)
     skus: list[Sku] = Field(default_factory=list)
+    default_domain: str = ""
+    accepted_domains: list[str] = Field(
+        default_factory=list, description="Exchange accepted domains (default: all verified)."
+    )
+
+    def accepts_domain(self, value: str) -> bool:
+        return value.lower() in self.accepted_domains
+
+    def user(self, key: str) -> User | None:
+        """A user by object id or userPrincipalName (case-insensitive), as /users/{key}."""
+        k = key.lower()
+        return next(
+            (u for u in self.users if u.id == k or u.user_principal_name.lower() == k), None
+        )
+
+    def sku(self, key: str) -> Sku | None:
+        """A subscribed SKU by skuId or skuPartNumber."""
+        k = key.lower()
+        return next((s for s in self.skus if s.sku_id == k or s.sku_part_number.lower() == k), None)
+
+    def consumed_units(self, sku_id: str) -> int:
+        """Seats in use: users holding the SKU (subscribedSku.consumedUnits)."""
+        return sum(1 for u in self.users if any(a.sku_id == sku_id for a in u.assigned_licenses))
 
     def has_domain(self, value: str) -> bool:
         return value.lower() in (d.lower() for d in self.domains)
@@ -266,7 +299,63 @@ def tenant_from_seed(t: TenantSeed) -> Tenant:
                 when_changed=_EPOCH,
             )
         )
+    tenant.default_domain = (t.defaultDomain or t.initialDomain).lower()
+    tenant.accepted_domains = [d.lower() for d in (t.acceptedDomains or t.all_domains)]
+    for sku in t.subscribedSkus:
+        tenant.skus.append(
+            Sku(
+                sku_id=sku.skuId.lower(),
+                sku_part_number=sku.skuPartNumber,
+                prepaid_enabled=sku.seats,
+                service_plans=[p.servicePlanName for p in sku.servicePlans],
+                service_plan_ids={p.servicePlanName: p.servicePlanId for p in sku.servicePlans},
+            )
+        )
+    tenant.users = [user_from_seed(t, tenant, u) for u in t.users]
     return tenant
+
+
+def user_from_seed(t: TenantSeed, tenant: Tenant, u: UserSeed) -> User:
+    """A seeded user; ids derive from (tenant id, UPN) so every reset gives the same GUIDs."""
+    upn = u.userPrincipalName
+    recipient = None
+    if u.exchange is not None:
+        recipient = recipient_from_seed(
+            u.exchange,
+            tenant_id=tenant.tenant_id,
+            initial_domain=tenant.initial_domain,
+            default_domain=_mail_domain(tenant),
+            upn=upn,
+            display_name=u.displayName,
+            mail=u.mail,
+        )
+    licenses = []
+    for key in u.licenses:
+        sku = tenant.sku(key)
+        assert sku is not None  # checked by TenantSeed
+        licenses.append(AssignedLicense(sku_id=sku.sku_id))
+    return User(
+        id=(u.id or derived_guid(t.tenantId, "user", upn)).lower(),
+        user_principal_name=upn,
+        display_name=u.displayName,
+        given_name=u.givenName,
+        surname=u.surname,
+        mail=u.mail or (recipient.primary_smtp_address if recipient else None),
+        usage_location=u.usageLocation,
+        account_enabled=u.accountEnabled,
+        user_type=u.userType,
+        on_premises_sync_enabled=u.onPremisesSyncEnabled,
+        assigned_licenses=licenses,
+        recipient=recipient,
+    )
+
+
+def _mail_domain(tenant: Tenant) -> str:
+    """Where new primary addresses go: the default domain, else the first custom domain."""
+    if not tenant.default_domain.endswith(".onmicrosoft.com"):
+        return tenant.default_domain
+    custom = [d for d in tenant.domains if not d.endswith(".onmicrosoft.com")]
+    return custom[0] if custom else tenant.initial_domain
 
 
 def state_from_seed(seed: Seed) -> SandboxState:

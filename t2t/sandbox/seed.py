@@ -6,8 +6,9 @@ models here are the single source of truth for the format; the JSON Schema commi
 at ``schemas/sandbox-seed.schema.json`` is generated from them (``seed_json_schema``)
 and a test fails when the two drift apart.
 
-Users, mailboxes and subscribed SKUs are not part of version 1 yet; the format leaves
-room for them as new optional keys of a tenant.
+A tenant's users (``users:``) carry their directory side here (UPN, usageLocation,
+licences) and their Exchange side in ``exchange:`` (``seed_exchange.RecipientSeed``,
+owned by the Exchange surface). Subscribed SKUs (``subscribedSkus:``) give seat counts.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from t2t.sandbox.seed_exchange import RecipientSeed
 
 _GUID = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 _DOMAIN = r"^(?=.{1,253}$)([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.)+[a-zA-Z]{2,63}$"
@@ -105,6 +108,41 @@ class OrganizationRelationshipSeed(_Model):
     freeBusyAccessLevel: Literal["None", "AvailabilityOnly", "LimitedDetails"] | None = None
 
 
+class ServicePlanSeed(_Model):
+    """A service plan of a SKU (subscribedSku.servicePlans[])."""
+
+    servicePlanId: str = Field(pattern=_GUID)
+    servicePlanName: str
+
+
+class SkuSeed(_Model):
+    """A subscribed SKU with its seats (GET /subscribedSkus, microsoft-t2t.md §5)."""
+
+    skuId: str = Field(pattern=_GUID)
+    skuPartNumber: str
+    seats: int = Field(ge=0, description="prepaidUnits.enabled")
+    servicePlans: list[ServicePlanSeed] = Field(default_factory=list)
+
+
+class UserSeed(_Model):
+    """A directory user (Graph /users) and, in ``exchange``, its Exchange recipient."""
+
+    userPrincipalName: str = Field(pattern=r"^[^@\s]+@[^@\s]+$")
+    displayName: str = Field(min_length=1, max_length=256)
+    id: str | None = Field(default=None, pattern=_GUID, description="Object id (derived).")
+    givenName: str | None = None
+    surname: str | None = None
+    mail: str | None = Field(default=None, description="Default: the mailbox's primary SMTP.")
+    usageLocation: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")
+    accountEnabled: bool = True
+    userType: Literal["Member", "Guest"] = "Member"
+    onPremisesSyncEnabled: bool = False
+    licenses: list[str] = Field(
+        default_factory=list, description="skuPartNumber or skuId of subscribedSkus."
+    )
+    exchange: RecipientSeed | None = None
+
+
 class TenantSeed(_Model):
     """One Microsoft 365 tenant."""
 
@@ -115,6 +153,16 @@ class TenantSeed(_Model):
     domains: list[str] = Field(
         default_factory=list, description="Further verified domains (the initial one is implied)."
     )
+    defaultDomain: str | None = Field(
+        default=None, description="The default domain (GET /domains isDefault); default: initial."
+    )
+    acceptedDomains: list[str] | None = Field(
+        default=None,
+        description=(
+            "Exchange accepted domains (Get-AcceptedDomain); default: every verified domain. "
+            "Licensing scrubs proxies outside them (microsoft-t2t.md §4)."
+        ),
+    )
     adminApp: ClientSeed = Field(description="t2t's own app-only identity in this tenant.")
     clients: list[ClientSeed] = Field(
         default_factory=list,
@@ -124,6 +172,8 @@ class TenantSeed(_Model):
     groups: list[GroupSeed] = Field(default_factory=list)
     applications: list[ApplicationSeed] = Field(default_factory=list)
     organizationRelationships: list[OrganizationRelationshipSeed] = Field(default_factory=list)
+    subscribedSkus: list[SkuSeed] = Field(default_factory=list)
+    users: list[UserSeed] = Field(default_factory=list)
 
     @field_validator("domains")
     @classmethod
@@ -132,6 +182,27 @@ class TenantSeed(_Model):
             if not re.match(_DOMAIN, d):
                 raise ValueError(f"not a domain name: {d!r}")
         return v
+
+    @model_validator(mode="after")
+    def _users_consistent(self) -> TenantSeed:
+        domains = {d.lower() for d in self.all_domains}
+        for extra in (self.defaultDomain, *(self.acceptedDomains or [])):
+            if extra is not None and extra.lower() not in domains:
+                raise ValueError(f"{extra!r} is not one of the tenant's domains")
+        skus = {s.skuPartNumber.lower() for s in self.subscribedSkus}
+        skus |= {s.skuId.lower() for s in self.subscribedSkus}
+        upns: set[str] = set()
+        for u in self.users:
+            upn = u.userPrincipalName.lower()
+            if upn in upns:
+                raise ValueError(f"duplicate userPrincipalName in tenant {self.name}: {upn}")
+            upns.add(upn)
+            if "#ext#" not in upn and upn.rsplit("@", 1)[1] not in domains:
+                raise ValueError(f"{u.userPrincipalName}: UPN domain is not a tenant domain")
+            for lic in u.licenses:
+                if lic.lower() not in skus:
+                    raise ValueError(f"{u.userPrincipalName}: unknown licence {lic!r}")
+        return self
 
     @property
     def all_domains(self) -> list[str]:

@@ -32,10 +32,11 @@ def test_msal_gets_an_exchange_token(sandbox: SandboxHandle) -> None:
     assert header["alg"] == "RS256"
 
 
-def test_graph_token_has_graph_audience_and_no_roles(sandbox: SandboxHandle) -> None:
+def test_graph_token_carries_only_graph_roles(sandbox: SandboxHandle) -> None:
     claims = _claims(sandbox.token("contoso", GRAPH_SCOPE))
     assert claims["aud"] == "https://graph.microsoft.com"
-    assert "roles" not in claims  # the seed grants no Graph app roles
+    assert "User.ReadWrite.All" in claims["roles"]
+    assert "Exchange.ManageAsApp" not in claims["roles"]  # roles are per resource
 
 
 def test_authority_by_domain_works(sandbox: SandboxHandle) -> None:
