@@ -14,6 +14,7 @@ import uuid
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from t2t.sandbox.moves.model import MigrationBatch, MigrationEndpoint, MoveServiceSettings
 from t2t.sandbox.recipients import Recipient
 from t2t.sandbox.seed import ClientSeed, Seed, TenantSeed, UserSeed
 from t2t.sandbox.seed_exchange import recipient_from_seed
@@ -58,6 +59,10 @@ class Group(_State):
     when_changed: dt.datetime
     members: list[str] = Field(
         default_factory=list, description="Member object ids (users), in insertion order."
+    )
+    members_added_at: dict[str, dt.datetime] = Field(
+        default_factory=dict,
+        description="Exchange side: when Add-DistributionGroupMember added each member.",
     )
 
     @property
@@ -161,6 +166,10 @@ class Tenant(_State):
     accepted_domains: list[str] = Field(
         default_factory=list, description="Exchange accepted domains (default: all verified)."
     )
+    # Exchange surface (moves/model.py): the move service lives in the pulling (target) tenant.
+    migration_endpoints: list[MigrationEndpoint] = Field(default_factory=list)
+    migration_batches: list[MigrationBatch] = Field(default_factory=list)
+    move_service: MoveServiceSettings = Field(default_factory=MoveServiceSettings)
 
     def accepts_domain(self, value: str) -> bool:
         return value.lower() in self.accepted_domains

@@ -3,7 +3,8 @@
 One directory object is both an Entra user (Graph, `model.User`) and, when it has an
 Exchange presence, a recipient (Get-Mailbox / Get-MailUser / Get-Recipient). The Graph
 surface owns `model.User`; the Exchange surface owns this module. Fields follow the
-properties Exchange returns (microsoft-t2t.md §4, §10.2; Get-Mailbox / Get-MailUser reference).
+properties Exchange returns (microsoft-t2t.md §4, §8, §10.2; Get-Mailbox, Get-MailUser,
+Get-MailboxStatistics, Get-MailboxPermission references).
 """
 
 from __future__ import annotations
@@ -11,6 +12,28 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 
 ZERO_GUID = "00000000-0000-0000-0000-000000000000"
+
+GB = 1024**3
+DEFAULT_RECOVERABLE_ITEMS_QUOTA = 30 * GB
+"""30 GB, Exchange Online's default RecoverableItemsQuota (microsoft-t2t.md §8)."""
+DEFAULT_PROHIBIT_SEND_RECEIVE_QUOTA = 100 * GB
+DEFAULT_PROHIBIT_SEND_QUOTA = 99 * GB
+DEFAULT_ISSUE_WARNING_QUOTA = 98 * GB
+DEFAULT_ARCHIVE_QUOTA = 100 * GB
+
+MAILBOX_TYPES = frozenset({"UserMailbox", "SharedMailbox", "RoomMailbox", "EquipmentMailbox"})
+MAIL_USER_TYPES = frozenset({"MailUser", "GuestMailUser"})
+
+
+class MailboxPermissionEntry(BaseModel):
+    """One Get-MailboxPermission row: who holds which rights on the mailbox."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    user: str
+    access_rights: list[str] = Field(default_factory=lambda: ["FullAccess"])
+    deny: bool = False
+    is_inherited: bool = False
 
 
 class Recipient(BaseModel):
@@ -31,3 +54,85 @@ class Recipient(BaseModel):
     external_email_address: str | None = None
     alias: str = ""
     name: str = ""
+    # --- archive (Get-Mailbox ArchiveStatus/ArchiveState; §8 aux archives) ---
+    archive_disabled: bool = Field(
+        default=False, description="A disabled ('demoted') archive remains (§9)."
+    )
+    auxiliary_archives: int = Field(default=0, ge=0, description="Auxiliary archive mailboxes.")
+    # --- holds (CSS-VAL check 4) ---
+    litigation_hold_enabled: bool = False
+    in_place_holds: list[str] = Field(default_factory=list)
+    delay_hold_applied: bool = False
+    delay_release_hold_applied: bool = False
+    compliance_tag_hold_applied: bool = False
+    # --- sizes (Get-MailboxStatistics) ---
+    total_item_size: int = Field(default=0, ge=0, description="Bytes.")
+    item_count: int = Field(default=0, ge=0)
+    total_deleted_item_size: int = Field(default=0, ge=0, description="Recoverable Items, bytes.")
+    deleted_item_count: int = Field(default=0, ge=0)
+    archive_total_item_size: int = Field(default=0, ge=0)
+    archive_item_count: int = Field(default=0, ge=0)
+    # --- quotas ---
+    recoverable_items_quota: int = DEFAULT_RECOVERABLE_ITEMS_QUOTA
+    prohibit_send_receive_quota: int = DEFAULT_PROHIBIT_SEND_RECEIVE_QUOTA
+    prohibit_send_quota: int = DEFAULT_PROHIBIT_SEND_QUOTA
+    issue_warning_quota: int = DEFAULT_ISSUE_WARNING_QUOTA
+    # --- capabilities, permissions, delegates ---
+    persisted_capabilities: list[str] = Field(
+        default_factory=list,
+        description="Extra PersistedCapabilities beyond those derived from licences.",
+    )
+    grant_send_on_behalf_to: list[str] = Field(default_factory=list)
+    permissions: list[MailboxPermissionEntry] = Field(default_factory=list)
+    # --- previous mailbox (Set-User -PermanentlyClearPreviousMailboxInfo, §4) ---
+    previous_recipient_type_details: str | None = None
+    previous_exchange_guid: str | None = None
+    # --- cross-tenant move bookkeeping ---
+    moved_to_tenant_id: str | None = Field(
+        default=None, description="Set on the source once its mailbox moved away (§1)."
+    )
+    moved_from_tenant_id: str | None = None
+
+    @property
+    def is_mailbox(self) -> bool:
+        return self.recipient_type_details in MAILBOX_TYPES
+
+    @property
+    def is_mail_user(self) -> bool:
+        return self.recipient_type_details in MAIL_USER_TYPES
+
+    @property
+    def has_archive(self) -> bool:
+        return self.archive_guid != ZERO_GUID and not self.archive_disabled
+
+    @property
+    def holds(self) -> list[str]:
+        """Names of the holds that block a cross-tenant move (CSS-VAL check 4)."""
+        out = []
+        if self.litigation_hold_enabled:
+            out.append("LitigationHold")
+        if self.delay_hold_applied:
+            out.append("DelayHold")
+        if self.delay_release_hold_applied:
+            out.append("DelayReleaseHold")
+        if self.compliance_tag_hold_applied:
+            out.append("ComplianceTagHold")
+        out += [f"InPlaceHold:{h}" for h in self.in_place_holds]
+        return out
+
+    def smtp_addresses(self) -> list[str]:
+        return [a.split(":", 1)[1] for a in self.email_addresses if a.lower().startswith("smtp:")]
+
+    def x500_addresses(self) -> list[str]:
+        return [a for a in self.email_addresses if a.lower().startswith("x500:")]
+
+
+def size_text(n: int) -> str:
+    """Exchange's ByteQuantifiedSize rendering: ``"1.5 GB (1,610,612,736 bytes)"`` (§1.3)."""
+    units = [("TB", 1024**4), ("GB", 1024**3), ("MB", 1024**2), ("KB", 1024)]
+    for unit, factor in units:
+        if n >= factor:
+            value = n / factor
+            text = f"{value:.3f}".rstrip("0").rstrip(".")
+            return f"{text} {unit} ({n:,} bytes)"
+    return f"{n} B ({n:,} bytes)"

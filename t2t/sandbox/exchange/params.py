@@ -15,8 +15,12 @@ add/remove update is ``{"add":[…],"remove":[…],"@odata.type":"#Exchange.Gene
 
 from __future__ import annotations
 
+import base64
+import binascii
+import datetime as dt
 import enum
 import re
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -39,6 +43,12 @@ class Kind(enum.Enum):
     UNLIMITED = "unlimited"  # Unlimited<UInt32> (ResultSize)
     SMTP = "smtp"
     INT = "int"
+    GUID = "guid"
+    DATETIME = "datetime"
+    BYTES = "bytes"  # byte[] (New-MigrationBatch -CSVData): base64 text or array of 0..255
+    CREDENTIAL = "credential"  # PSCredential: {"UserName": …, "Password": …} (sandbox guess)
+    SECURE = "secure"  # SecureString: plain text on the wire (sandbox guess)
+    UNLIMITED_INT = "unlimited_int"  # Unlimited<Int32>: "Unlimited" or a non-negative number
 
 
 @dataclass(frozen=True)
@@ -228,6 +238,10 @@ def _convert(cmdlet: str, p: Param, value: Any) -> Any:
         return _as_strings(p, value)
     if p.kind is Kind.FLAGS and not isinstance(value, Mapping):
         return _convert_flags(p, value)
+    if p.kind is Kind.BYTES:
+        return _convert_bytes(p, value)
+    if p.kind is Kind.CREDENTIAL:
+        return _convert_credential(p, value)
     if isinstance(value, (list, Mapping)):
         shown = "System.Object[]" if isinstance(value, list) else "System.Collections.Hashtable"
         raise transformation_error(
@@ -242,6 +256,19 @@ def _convert(cmdlet: str, p: Param, value: Any) -> Any:
         if text.lower() == "unlimited":
             return None
         if text.isdigit() and int(text) > 0:
+            return int(text)
+        raise transformation_error(
+            p.name, text, p.dotnet_type, f"The value '{text}' is not a valid Unlimited value."
+        )
+    if p.kind is Kind.GUID:
+        return _convert_guid(p, value)
+    if p.kind is Kind.DATETIME:
+        return _convert_datetime(p, value)
+    if p.kind is Kind.UNLIMITED_INT:
+        text = _scalar_text(value).strip()
+        if text.lower() == "unlimited":
+            return None
+        if text.isdigit():
             return int(text)
         raise transformation_error(
             p.name, text, p.dotnet_type, f"The value '{text}' is not a valid Unlimited value."
@@ -265,6 +292,104 @@ def _convert(cmdlet: str, p: Param, value: Any) -> Any:
             )
         return text
     return _scalar_text(value)
+
+
+@dataclass(frozen=True)
+class Credential:
+    """A bound ``PSCredential`` (never logged, never rendered)."""
+
+    user_name: str
+    password: str = field(repr=False)
+
+
+_GUID_TEXT = re.compile(
+    r"^\{?[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\}?$"
+)
+
+
+def _convert_guid(p: Param, value: Any) -> str:
+    text = _scalar_text(value).strip()
+    if not _GUID_TEXT.match(text):
+        raise transformation_error(
+            p.name,
+            text,
+            "System.Guid",
+            "Guid should contain 32 digits with 4 dashes (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx).",
+        )
+    return str(uuid.UUID(text.strip("{}")))
+
+
+def _convert_datetime(p: Param, value: Any) -> dt.datetime:
+    """``DateTime``: the module sends ``yyyy-MM-ddTHH:mm:ss.fffffffZ`` (§1.2); a value
+    without a zone is UTC in Exchange Online (PSDOC-MB, CompleteAfter)."""
+    text = _scalar_text(value).strip()
+    candidate = text.replace("Z", "+00:00") if text.endswith("Z") else text
+    match = re.match(r"^(.*T\d\d:\d\d:\d\d)\.(\d+)(.*)$", candidate)
+    if match:  # Python parses at most 6 fractional digits; .NET sends 7
+        candidate = f"{match.group(1)}.{match.group(2)[:6]}{match.group(3)}"
+    try:
+        parsed = dt.datetime.fromisoformat(candidate)
+    except ValueError as exc:
+        raise transformation_error(
+            p.name,
+            text,
+            "System.DateTime",
+            f"String '{text}' was not recognized as a valid DateTime.",
+        ) from exc
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=dt.UTC)
+    return parsed.astimezone(dt.UTC)
+
+
+def _convert_bytes(p: Param, value: Any) -> bytes:
+    """``byte[]``: no public source shows InvokeCommand's encoding (wire-protocols.md §7.5).
+
+    The sandbox accepts the two most plausible JSON forms, a base64 string and an array
+    of byte values, and refuses anything else (OPEN_QUESTIONS.md).
+    """
+    if isinstance(value, list):
+        if all(isinstance(b, int) and not isinstance(b, bool) and 0 <= b <= 255 for b in value):
+            return bytes(value)
+        raise transformation_error(
+            p.name,
+            "System.Object[]",
+            "System.Byte[]",
+            "Value was either too large or too small for an unsigned byte.",
+        )
+    if isinstance(value, str):
+        try:
+            return base64.b64decode(value, validate=True)
+        except (binascii.Error, ValueError) as exc:
+            raise transformation_error(
+                p.name,
+                value if len(value) <= 40 else value[:40] + "…",
+                "System.Byte[]",
+                "The input is not a valid Base-64 string as it contains a non-base 64 "
+                "character, more than two padding characters, or an illegal character among "
+                "the padding characters.",
+            ) from exc
+    shown = "System.Collections.Hashtable" if isinstance(value, Mapping) else _scalar_text(value)
+    raise transformation_error(p.name, shown, "System.Byte[]", "Specified method is not supported.")
+
+
+def _convert_credential(p: Param, value: Any) -> Credential:
+    """``PSCredential``: accepted as ``{"UserName": …, "Password": …}`` (sandbox guess,
+    OPEN_QUESTIONS.md); keys are case-insensitive."""
+    if isinstance(value, Mapping):
+        keys = {str(k).lower(): v for k, v in value.items() if "@" not in str(k)}
+        user, password = keys.get("username"), keys.get("password")
+        if isinstance(user, str) and user and isinstance(password, str) and password:
+            return Credential(user, password)
+        shown = "System.Collections.Hashtable"
+    else:
+        shown = _scalar_text(value) if not isinstance(value, list) else "System.Object[]"
+    raise transformation_error(
+        p.name,
+        shown,
+        "System.Management.Automation.PSCredential",
+        'The t2t sandbox accepts a PSCredential as {"UserName": "<user>", "Password": '
+        '"<password>"} (encoding unverified).',
+    )
 
 
 @dataclass

@@ -1,0 +1,134 @@
+"""Recipient lookups shared by the cmdlets and the move service.
+
+Identity resolution follows Exchange's RecipientIdParameter / MailboxIdParameter /
+MailUserIdParameter (Get-Mailbox reference, "-Identity"): name, alias, display name,
+distinguished name, GUID, ExternalDirectoryObjectId, LegacyExchangeDN, user principal
+name and any email address. Ambiguity is an error in Exchange
+(ManagementObjectAmbiguousException); the sandbox's seeds avoid it and the first match wins.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+from t2t.sandbox.model import Group, Tenant, User, derived_guid
+from t2t.sandbox.recipients import Recipient
+
+_FOREST_DN = "DC=EURPR01A001,DC=PROD,DC=OUTLOOK,DC=COM"
+
+CAPABILITY_BY_PLAN: dict[str, str] = {
+    "EXCHANGE_S_STANDARD": "BPOS_S_Standard",
+    "EXCHANGE_S_ENTERPRISE": "BPOS_S_Enterprise",
+    "EXCHANGE_S_DESKLESS": "BPOS_S_Deskless",
+    "EXCHANGE_S_ARCHIVE_ADDON": "BPOS_S_ArchiveAddOn",
+    "EXCHANGEONLINE_T2TMBXMOVE": "ExchangeT2TMbxMove",
+}
+"""Service plan → Exchange ``PersistedCapabilities`` value. ``ExchangeT2TMbxMove`` is the
+one the move service checks (microsoft-t2t.md §2, §5; CSS-VAL); the BPOS_* names are the
+capability names EXO shows for those plans (assumption for the mapping)."""
+
+EXCHANGE_PLANS = frozenset(
+    {"EXCHANGE_S_STANDARD", "EXCHANGE_S_ENTERPRISE", "EXCHANGE_S_DESKLESS"}
+)
+"""Plans that give a user an Exchange mailbox (a licensed MailUser without ExchangeGuid
+gets a fresh mailbox, microsoft-t2t.md §4)."""
+
+
+def recipient_guid(user: User) -> str:
+    """The recipient object's Exchange ``Guid`` (stable, derived from the user id)."""
+    return derived_guid(user.id, "recipient")
+
+
+def recipient_dn(tenant: Tenant, r: Recipient) -> str:
+    return (
+        f"CN={r.alias},OU={tenant.initial_domain},OU=Microsoft Exchange Hosted Organizations,"
+        f"{_FOREST_DN}"
+    )
+
+
+def recipients(tenant: Tenant) -> Iterator[tuple[User, Recipient]]:
+    for u in tenant.users:
+        if u.recipient is not None:
+            yield u, u.recipient
+
+
+def _keys(tenant: Tenant, u: User, r: Recipient) -> set[str]:
+    keys = {
+        r.name.lower(),
+        r.alias.lower(),
+        u.display_name.lower(),
+        u.user_principal_name.lower(),
+        u.id.lower(),
+        recipient_guid(u),
+        recipient_dn(tenant, r).lower(),
+        r.legacy_exchange_dn.lower(),
+        r.primary_smtp_address.lower(),
+    }
+    keys |= {a.lower() for a in r.smtp_addresses()}
+    return {k for k in keys if k}
+
+
+def find_recipient(
+    tenant: Tenant, identity: str, accept: Callable[[Recipient], bool] | None = None
+) -> tuple[User, Recipient] | None:
+    key = identity.strip().lower()
+    if key.startswith("smtp:"):
+        key = key[5:]
+    for u, r in recipients(tenant):
+        if accept is not None and not accept(r):
+            continue
+        if key in _keys(tenant, u, r):
+            return u, r
+    return None
+
+
+def find_user(tenant: Tenant, identity: str) -> User | None:
+    """UserIdParameter: any directory user, recipient or not."""
+    key = identity.strip().lower()
+    for u in tenant.users:
+        keys = {u.id.lower(), u.user_principal_name.lower(), u.display_name.lower()}
+        if u.recipient is not None:
+            keys |= _keys(tenant, u, u.recipient)
+        if key in keys:
+            return u
+    return None
+
+
+def capabilities(tenant: Tenant, user: User) -> list[str]:
+    """``PersistedCapabilities``: from the user's licences, plus any set on the recipient."""
+    out: list[str] = []
+    for lic in user.assigned_licenses:
+        sku = next((s for s in tenant.skus if s.sku_id == lic.sku_id), None)
+        if sku is None:
+            continue
+        for plan in sku.service_plans:
+            cap = CAPABILITY_BY_PLAN.get(plan)
+            if cap and plan not in lic.disabled_plans and cap not in out:
+                out.append(cap)
+    if user.recipient is not None:
+        out += [c for c in user.recipient.persisted_capabilities if c not in out]
+    return out
+
+
+def has_exchange_plan(tenant: Tenant, user: User) -> bool:
+    for lic in user.assigned_licenses:
+        sku = next((s for s in tenant.skus if s.sku_id == lic.sku_id), None)
+        if sku and any(p in EXCHANGE_PLANS for p in sku.service_plans):
+            return True
+    return False
+
+
+def address_owner(tenant: Tenant, address: str) -> str | None:
+    """Name of the recipient or group already using an SMTP address, if any."""
+    key = address.lower()
+    for _, r in recipients(tenant):
+        if key in (a.lower() for a in r.smtp_addresses()):
+            return r.name
+    for g in tenant.groups:
+        if g.primary_smtp_address.lower() == key:
+            return g.name
+    return None
+
+
+def members_of(tenant: Tenant, group: Group) -> list[User]:
+    return [u for u in tenant.users if u.id in group.members]
