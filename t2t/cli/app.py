@@ -18,8 +18,8 @@ from t2t.apply import ApplyContext, ApplyReport, apply_plan
 from t2t.cli.session import SetupError, Target, open_session, sandbox_reachable, sandbox_target
 from t2t.clients import ClientError, ProfileError
 from t2t.logs import configure_logging
-from t2t.planner import EXIT_ERROR, Plan, build_plan
-from t2t.probes import read_snapshot
+from t2t.planner import EXIT_ERROR, SOURCE_NEEDS, TARGET_NEEDS, Plan, build_plan
+from t2t.probes import ProbeRequest, read_snapshot
 from t2t.render import (
     render_plan,
     render_plan_json,
@@ -108,13 +108,30 @@ def _connection(sandbox: Path | None) -> Iterator[Target | None]:
         server.stop()
 
 
+def probe_request(
+    desired: Desired,
+    source_parts: frozenset[str] = SOURCE_NEEDS,
+    target_parts: frozenset[str] = TARGET_NEEDS,
+) -> ProbeRequest:
+    """What to read for this spec: the planner's parts and the keys the spec names."""
+    rel = desired.relationship
+    return ProbeRequest(
+        source_tenant_id=desired.source.tenant_id,
+        target_tenant_id=desired.target.tenant_id,
+        source_parts=source_parts,
+        target_parts=target_parts,
+        app_id=rel.app.app_id,
+        app_display_name=rel.app.display_name,
+        scope_groups=tuple(rel.scope_groups),
+    )
+
+
 async def _plan(desired: Desired, target: Target | None) -> Plan:
     async with open_session(desired, target) as session:
         snapshot = await read_snapshot(
-            desired.source.tenant_id,
-            session.source.exchange,
-            desired.target.tenant_id,
-            session.target.exchange,
+            probe_request(desired),
+            (session.source.exchange, session.source.graph),
+            (session.target.exchange, session.target.graph),
         )
     return build_plan(desired, snapshot)
 

@@ -13,6 +13,7 @@ from t2t.clients.errors import (
     WriteForbidden,
 )
 from t2t.clients.exchange import CmdletResult, ExchangeClient, is_read_cmdlet
+from t2t.clients.graph import GraphClient, GraphError, GraphNotFound
 from t2t.clients.hosts import CLOUDS, GLOBAL, HostSet, ProfileError, load_profile, sandbox_hosts
 from t2t.clients.http import HttpLayer
 from t2t.clients.secrets import SecretUnavailable, resolve_secret
@@ -28,6 +29,9 @@ __all__ = [
     "Credential",
     "ExchangeClient",
     "ExchangeError",
+    "GraphClient",
+    "GraphError",
+    "GraphNotFound",
     "HostSet",
     "HttpLayer",
     "MsalTokenSource",

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from t2t.clients.auth import Credential, MsalTokenSource, TokenSource
 from t2t.clients.exchange import ExchangeClient
+from t2t.clients.graph import GraphClient
 from t2t.clients.hosts import HostSet
 from t2t.clients.http import HttpLayer
 
@@ -26,6 +27,7 @@ class TenantClients:
     tenant_id: str
     tokens: TokenSource
     exchange: ExchangeClient
+    graph: GraphClient
 
 
 def connect(http: HttpLayer, hosts: HostSet, identity: TenantIdentity) -> TenantClients:
@@ -37,4 +39,11 @@ def connect(http: HttpLayer, hosts: HostSet, identity: TenantIdentity) -> Tenant
         tokens=tokens,
         resource=hosts.exchange_resource,
     )
-    return TenantClients(identity.tenant_id, tokens, exchange)
+    graph = GraphClient(
+        http,
+        base_url=hosts.graph,
+        tenant=identity.tenant_id,
+        tokens=tokens,
+        resource=hosts.graph_resource,
+    )
+    return TenantClients(identity.tenant_id, tokens, exchange, graph)

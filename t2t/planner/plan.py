@@ -72,6 +72,11 @@ class Plan(BaseModel):
         return EXIT_OK
 
 
+#: What the planner reads from each tenant; probes read nothing more.
+SOURCE_NEEDS = frozenset({"organization", "relationships"})
+TARGET_NEEDS = frozenset({"organization", "relationships"})
+
+
 def relationship_desires(desired: Desired) -> tuple[SideDesire, SideDesire]:
     """Target `Inbound` and source `RemoteOutbound`, each keyed on the partner's tenant id."""
     rel = desired.relationship

@@ -2,9 +2,18 @@
 
 from t2t.probes.organization import read_organization
 from t2t.probes.relationships import parse_relationship, read_relationships
-from t2t.probes.snapshot import read_snapshot, read_tenant
+from t2t.probes.snapshot import (
+    SOURCE_PARTS,
+    TARGET_PARTS,
+    ProbeRequest,
+    read_snapshot,
+    read_tenant,
+)
 
 __all__ = [
+    "SOURCE_PARTS",
+    "TARGET_PARTS",
+    "ProbeRequest",
     "parse_relationship",
     "read_organization",
     "read_relationships",

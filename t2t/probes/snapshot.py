@@ -1,30 +1,254 @@
-"""Gather both tenants concurrently into one Snapshot, through read-only clients only."""
+"""Gather both tenants concurrently into one Snapshot, through read-only clients only.
+
+Only the parts a caller asks for are read (the planner says which it needs), each in bulk:
+one paged collection per object type, never one call per mailbox where Microsoft offers a
+bulk form (lessons-from-peers.md §1: Microsoft365DSC's per-instance reads took hours).
+"""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Collection
+from dataclasses import dataclass
+from typing import Any
 
-from t2t.clients import ExchangeClient
+from t2t.clients import ClientError, ExchangeClient, GraphClient, ObjectNotFound
+from t2t.clients.odata import any_in, eq
+from t2t.probes import directory_objects as d
+from t2t.probes import exchange_objects as x
 from t2t.probes.organization import read_organization
+from t2t.probes.readers import cmdlet_fact, graph_fact
 from t2t.probes.relationships import read_relationships
-from t2t.state import Role, Snapshot, TenantState
+from t2t.state import Fact, Role, Snapshot, TenantState
+
+#: Office 365 Exchange Online, the resource that owns Mailbox.Migration (microsoft-t2t.md §2).
+EXCHANGE_APP_ID = "00000002-0000-0ff1-ce00-000000000000"
+
+SOURCE_PARTS = frozenset(
+    {
+        "organization",
+        "relationships",
+        "groups",
+        "group_members",
+        "recipients",
+        "service_principals",
+        "app_role_assignments",
+    }
+)
+TARGET_PARTS = frozenset(
+    {
+        "organization",
+        "relationships",
+        "accepted_domains",
+        "domains",
+        "skus",
+        "applications",
+        "service_principals",
+        "app_role_assignments",
+        "endpoints",
+        "users",
+        "recipients",
+        "batches",
+        "migration_users",
+    }
+)
 
 
-async def read_tenant(role: Role, tenant_id: str, exchange: ExchangeClient) -> TenantState:
-    reader = exchange.reader()  # the read-only guard: a probe cannot send a write
-    organization, relationships = await asyncio.gather(
-        read_organization(reader), read_relationships(reader)
+@dataclass(frozen=True)
+class ProbeRequest:
+    """What to read: the parts per tenant and the few keys the spec names."""
+
+    source_tenant_id: str
+    target_tenant_id: str
+    source_parts: Collection[str] = frozenset({"organization", "relationships"})
+    target_parts: Collection[str] = frozenset({"organization", "relationships"})
+    app_id: str | None = None
+    app_display_name: str | None = None
+    scope_groups: tuple[str, ...] = ()
+
+
+async def _scope_groups(exchange: ExchangeClient, names: tuple[str, ...]) -> Fact[Any]:
+    """Per group (a spec names one to a few): Get-DistributionGroup -Identity."""
+    found: list[Any] = []
+    for name in names:
+        try:
+            result = await exchange.invoke("Get-DistributionGroup", {"Identity": name})
+        except ObjectNotFound:
+            continue
+        except ClientError as exc:
+            return Fact.unknown(f"Get-DistributionGroup {name!r} failed: {exc}")
+        found.extend(x.parse_group(r) for r in result.values)
+    return Fact.present(tuple(found))
+
+
+async def _group_members(exchange: ExchangeClient, names: tuple[str, ...]) -> Fact[Any]:
+    """Members per scope group, paged (Get-DistributionGroupMember has no multi-group form)."""
+    out: list[tuple[str, tuple[str, ...]]] = []
+    for name in names:
+        try:
+            result = await exchange.invoke(
+                "Get-DistributionGroupMember",
+                {"Identity": name, "ResultSize": "Unlimited"},
+                select=("PrimarySmtpAddress", "ExchangeGuid", "Identity"),
+            )
+        except ObjectNotFound:
+            continue
+        except ClientError as exc:
+            return Fact.unknown(f"Get-DistributionGroupMember {name!r} failed: {exc}")
+        members = tuple(
+            str(r.get("PrimarySmtpAddress") or r.get("Identity") or "").lower()
+            for r in result.values
+        )
+        out.append((name.lower(), members))
+    return Fact.present(tuple(out))
+
+
+async def _recipients(exchange: ExchangeClient, role: Role) -> Fact[Any]:
+    """Source: every mailbox. Target: every mail user and every mailbox (a target that
+    already has a mailbox blocks the move, microsoft-t2t.md §4)."""
+    mailboxes = await cmdlet_fact(
+        exchange,
+        "Get-Mailbox",
+        {"ResultSize": "Unlimited"},
+        x.parse_recipient,
+        select=x.MAILBOX_PROPERTIES,
     )
-    return TenantState(
-        role=role, tenant_id=tenant_id, organization=organization, relationships=relationships
+    if role == "source" or mailboxes.status != "present":
+        return mailboxes
+    mailusers = await cmdlet_fact(
+        exchange,
+        "Get-MailUser",
+        {"ResultSize": "Unlimited"},
+        x.parse_recipient,
+        select=x.MAILUSER_PROPERTIES,
     )
+    if mailusers.status != "present":
+        return mailusers
+    return Fact.present(mailboxes.get() + mailusers.get())
+
+
+async def _service_principals(graph: GraphClient, app_ids: list[str]) -> Fact[Any]:
+    return await graph_fact(
+        graph,
+        "/servicePrincipals",
+        {"$filter": any_in("appId", app_ids), "$select": d.SERVICE_PRINCIPAL_SELECT},
+        d.parse_service_principal,
+    )
+
+
+async def _assignments(graph: GraphClient, sps: Fact[Any], app_id: str | None) -> Fact[Any]:
+    """Consent: the app role assignments the migration app's service principal holds."""
+    if sps.status != "present":
+        return Fact.unknown(f"service principals unreadable: {sps.reason}")
+    mine = [sp for sp in sps.get() if app_id and sp.app_id == app_id.lower()]
+    out: list[Any] = []
+    for sp in mine:
+        fact = await graph_fact(
+            graph, f"/servicePrincipals/{sp.id}/appRoleAssignments", {}, d.parse_assignment
+        )
+        if fact.status != "present":
+            return fact
+        out.extend(fact.get())
+    return Fact.present(tuple(out))
+
+
+def _applications(graph: GraphClient, request: ProbeRequest) -> Awaitable[Fact[Any]]:
+    if request.app_id:
+        flt = eq("appId", request.app_id)
+    elif request.app_display_name:
+        flt = eq("displayName", request.app_display_name)
+    else:
+        return _present_empty()
+    return graph_fact(
+        graph,
+        "/applications",
+        {"$filter": flt, "$select": d.APPLICATION_SELECT},
+        d.parse_application,
+    )
+
+
+async def _present_empty() -> Fact[Any]:
+    return Fact.present(())
+
+
+async def read_tenant(
+    role: Role,
+    tenant_id: str,
+    exchange: ExchangeClient,
+    graph: GraphClient | None = None,
+    *,
+    parts: Collection[str] = frozenset({"organization", "relationships"}),
+    request: ProbeRequest | None = None,
+) -> TenantState:
+    """Read the requested parts of one tenant concurrently; each may be unknown alone."""
+    ex = exchange.reader()  # the read-only guard: a probe cannot send a write
+    gr = graph.reader() if graph is not None else None
+    req = request or ProbeRequest(tenant_id, tenant_id)
+    wanted = set(parts)
+    jobs: dict[str, Awaitable[Fact[Any]]] = {
+        "organization": read_organization(ex),
+        "relationships": read_relationships(ex),
+    }
+    if "accepted_domains" in wanted:
+        jobs["accepted_domains"] = cmdlet_fact(
+            ex, "Get-AcceptedDomain", {}, x.parse_accepted_domain
+        )
+    if "endpoints" in wanted:
+        jobs["endpoints"] = cmdlet_fact(ex, "Get-MigrationEndpoint", {}, x.parse_endpoint)
+    if "groups" in wanted:
+        jobs["groups"] = _scope_groups(ex, req.scope_groups)
+    if "group_members" in wanted:
+        jobs["group_members"] = _group_members(ex, req.scope_groups)
+    if "recipients" in wanted:
+        jobs["recipients"] = _recipients(ex, role)
+    if "batches" in wanted:
+        jobs["batches"] = cmdlet_fact(ex, "Get-MigrationBatch", {}, x.parse_batch)
+    if "migration_users" in wanted:
+        jobs["migration_users"] = cmdlet_fact(
+            ex, "Get-MigrationUser", {"ResultSize": "Unlimited"}, x.parse_migration_user
+        )
+    if gr is not None:
+        if "domains" in wanted:
+            jobs["domains"] = graph_fact(gr, "/domains", {}, d.parse_domain)
+        if "skus" in wanted:
+            jobs["skus"] = graph_fact(gr, "/subscribedSkus", {}, d.parse_sku)
+        if "users" in wanted:
+            jobs["users"] = graph_fact(
+                gr, "/users", {"$select": d.USER_SELECT, "$top": "999"}, d.parse_user
+            )
+        if "applications" in wanted:
+            jobs["applications"] = _applications(gr, req)
+        if "service_principals" in wanted and req.app_id:
+            jobs["service_principals"] = _service_principals(gr, [req.app_id, EXCHANGE_APP_ID])
+    names = list(jobs)
+    results = await asyncio.gather(*(jobs[n] for n in names))
+    facts: dict[str, Fact[Any]] = dict(zip(names, results, strict=True))
+    sps = facts.get("service_principals")
+    if gr is not None and sps is not None and "app_role_assignments" in wanted:
+        facts["app_role_assignments"] = await _assignments(gr, sps, req.app_id)
+    return TenantState(role=role, tenant_id=tenant_id, **facts)
 
 
 async def read_snapshot(
-    source_id: str, source: ExchangeClient, target_id: str, target: ExchangeClient
+    request: ProbeRequest,
+    source: tuple[ExchangeClient, GraphClient | None],
+    target: tuple[ExchangeClient, GraphClient | None],
 ) -> Snapshot:
     """Both tenants, read at the same time."""
     src, tgt = await asyncio.gather(
-        read_tenant("source", source_id, source), read_tenant("target", target_id, target)
+        read_tenant(
+            "source",
+            request.source_tenant_id,
+            *source,
+            parts=request.source_parts,
+            request=request,
+        ),
+        read_tenant(
+            "target",
+            request.target_tenant_id,
+            *target,
+            parts=request.target_parts,
+            request=request,
+        ),
     )
     return Snapshot(source=src, target=tgt)

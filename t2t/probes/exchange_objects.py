@@ -1,0 +1,138 @@
+"""Parsers from cmdlet output records to the observed model (pure; tested as fixtures)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from t2t.probes.values import as_bool, as_bytes, as_int, as_list, as_str, lower_guid
+from t2t.state.exchange import (
+    ZERO_GUID,
+    AcceptedDomain,
+    MailboxStatistics,
+    MailGroup,
+    MigrationBatch,
+    MigrationEndpoint,
+    MigrationUser,
+    Recipient,
+)
+
+#: Properties asked of Get-Mailbox (`$select`): what microsoft-t2t.md §4 and §10.2 check.
+MAILBOX_PROPERTIES = (
+    "Identity",
+    "Guid",
+    "UserPrincipalName",
+    "PrimarySmtpAddress",
+    "RecipientTypeDetails",
+    "ExchangeGuid",
+    "ArchiveGuid",
+    "ArchiveStatus",
+    "LegacyExchangeDN",
+    "EmailAddresses",
+    "IsDirSynced",
+    "PersistedCapabilities",
+    "LitigationHoldEnabled",
+    "InPlaceHolds",
+    "DelayHoldApplied",
+    "DelayReleaseHoldApplied",
+    "ComplianceTagHoldApplied",
+    "MailboxLocations",
+)
+#: Properties asked of Get-MailUser.
+MAILUSER_PROPERTIES = (
+    "Identity",
+    "Guid",
+    "UserPrincipalName",
+    "PrimarySmtpAddress",
+    "RecipientTypeDetails",
+    "ExchangeGuid",
+    "ArchiveGuid",
+    "LegacyExchangeDN",
+    "EmailAddresses",
+    "ExternalEmailAddress",
+    "IsDirSynced",
+    "PersistedCapabilities",
+)
+
+
+def parse_recipient(r: dict[str, Any]) -> Recipient:
+    locations = as_list(r.get("MailboxLocations"))
+    return Recipient(
+        identity=str(r.get("Identity") or r.get("PrimarySmtpAddress") or ""),
+        guid=lower_guid(r.get("Guid")),
+        user_principal_name=str(r.get("UserPrincipalName") or ""),
+        primary_smtp_address=str(r.get("PrimarySmtpAddress") or ""),
+        recipient_type_details=str(r.get("RecipientTypeDetails") or ""),
+        exchange_guid=lower_guid(r.get("ExchangeGuid")) or ZERO_GUID,
+        archive_guid=lower_guid(r.get("ArchiveGuid")) or ZERO_GUID,
+        legacy_exchange_dn=str(r.get("LegacyExchangeDN") or ""),
+        email_addresses=as_list(r.get("EmailAddresses")),
+        external_email_address=as_str(r.get("ExternalEmailAddress")),
+        is_dir_synced=as_bool(r.get("IsDirSynced")),
+        persisted_capabilities=as_list(r.get("PersistedCapabilities")),
+        litigation_hold=as_bool(r.get("LitigationHoldEnabled")),
+        in_place_holds=as_list(r.get("InPlaceHolds")),
+        delay_hold=as_bool(r.get("DelayHoldApplied")),
+        delay_release_hold=as_bool(r.get("DelayReleaseHoldApplied")),
+        compliance_tag_hold=as_bool(r.get("ComplianceTagHoldApplied")),
+        aux_archive_count=sum(1 for loc in locations if "auxarchive" in loc.lower()),
+        archive_status=as_str(r.get("ArchiveStatus")),
+    )
+
+
+def parse_statistics(r: dict[str, Any]) -> MailboxStatistics:
+    return MailboxStatistics(
+        identity=str(r.get("MailboxGuid") or r.get("Identity") or ""),
+        total_item_size_bytes=as_bytes(r.get("TotalItemSize")),
+        total_deleted_item_size_bytes=as_bytes(r.get("TotalDeletedItemSize")),
+    )
+
+
+def parse_accepted_domain(r: dict[str, Any]) -> AcceptedDomain:
+    return AcceptedDomain(
+        domain_name=str(r.get("DomainName") or r.get("Name") or "").lower(),
+        domain_type=str(r.get("DomainType") or ""),
+    )
+
+
+def parse_endpoint(r: dict[str, Any]) -> MigrationEndpoint:
+    app = as_str(r.get("ApplicationId"))
+    return MigrationEndpoint(
+        identity=str(r.get("Identity") or ""),
+        endpoint_type=str(r.get("EndpointType") or ""),
+        remote_server=as_str(r.get("RemoteServer")),
+        remote_tenant=as_str(r.get("RemoteTenant")),
+        application_id=app.lower() if app else None,
+        app_secret_key_vault_url=as_str(r.get("AppSecretKeyVaultUrl")),
+        max_concurrent_migrations=as_int(r.get("MaxConcurrentMigrations")),
+    )
+
+
+def parse_group(r: dict[str, Any]) -> MailGroup:
+    return MailGroup(
+        identity=str(r.get("Identity") or r.get("Name") or ""),
+        name=str(r.get("Name") or ""),
+        primary_smtp_address=str(r.get("PrimarySmtpAddress") or ""),
+        recipient_type_details=str(r.get("RecipientTypeDetails") or ""),
+        is_dir_synced=as_bool(r.get("IsDirSynced")),
+    )
+
+
+def parse_batch(r: dict[str, Any]) -> MigrationBatch:
+    return MigrationBatch(
+        identity=str(r.get("Identity") or ""),
+        status=str(r.get("Status") or ""),
+        batch_type=as_str(r.get("MigrationType")),
+        source_endpoint=as_str(r.get("SourceEndpoint")),
+        target_delivery_domain=as_str(r.get("TargetDeliveryDomain")),
+        total_count=as_int(r.get("TotalCount")) or 0,
+        complete_after=as_str(r.get("CompleteAfter")),
+    )
+
+
+def parse_migration_user(r: dict[str, Any]) -> MigrationUser:
+    return MigrationUser(
+        identity=str(r.get("Identity") or r.get("MailboxEmailAddress") or ""),
+        batch_id=str(r.get("BatchId") or ""),
+        status=str(r.get("Status") or ""),
+        error=as_str(r.get("ErrorSummary")),
+    )
