@@ -18,16 +18,19 @@ from t2t.apply import ApplyContext, ApplyReport, apply_plan
 from t2t.cli.session import SetupError, Target, open_session, sandbox_reachable, sandbox_target
 from t2t.clients import ClientError, ProfileError
 from t2t.logs import configure_logging
-from t2t.planner import EXIT_ERROR, SOURCE_NEEDS, TARGET_NEEDS, Plan, build_plan
-from t2t.probes import ProbeRequest, read_snapshot
+from t2t.planner import EXIT_ERROR, EXIT_UNKNOWN, SOURCE_NEEDS, TARGET_NEEDS, Plan, build_plan
+from t2t.probes import SOURCE_PARTS, TARGET_PARTS, ProbeRequest, read_snapshot
 from t2t.render import (
     render_plan,
     render_plan_json,
     render_powershell,
     render_report,
     render_result,
+    render_snapshot,
+    render_snapshot_json,
 )
 from t2t.spec import Desired, SpecInvalid, load_spec, spec_json_schema
+from t2t.state import Snapshot
 
 app = typer.Typer(
     name="t2t",
@@ -149,6 +152,39 @@ def _run(coro: Any) -> Any:
         return asyncio.run(coro)
     except (SetupError, ClientError, ProfileError) as exc:
         raise fail(str(exc)) from None
+
+
+class ShowFormat(StrEnum):
+    text = "text"
+    json = "json"
+
+
+async def _show(desired: Desired, target: Target | None) -> Snapshot:
+    async with open_session(desired, target) as session:
+        return await read_snapshot(
+            probe_request(desired, SOURCE_PARTS, TARGET_PARTS),
+            (session.source.exchange, session.source.graph),
+            (session.target.exchange, session.target.graph),
+        )
+
+
+@app.command()
+def show(
+    spec: Path,
+    sandbox: SandboxOpt = None,
+    fmt: Annotated[ShowFormat, typer.Option("--format", help="text or json.")] = ShowFormat.text,
+) -> None:
+    """Show what t2t sees in both tenants for this spec (read-only). Exit 4 if any part
+    could not be read."""
+    desired = _load(spec)
+    try:
+        with _connection(sandbox) as target:
+            snapshot: Snapshot = _run(_show(desired, target))
+    except SetupError as exc:
+        raise fail(str(exc)) from None
+    render = render_snapshot_json if fmt is ShowFormat.json else render_snapshot
+    typer.echo(render(snapshot), nl=False)
+    raise typer.Exit(EXIT_UNKNOWN if snapshot.unknowns() else 0)
 
 
 @app.command()

@@ -1,0 +1,81 @@
+"""`t2t show`: what t2t sees in both tenants, as text or JSON."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from typing import Any
+
+from t2t.state import Fact, Snapshot, TenantState
+
+#: Objects listed per part in text output before "… and N more".
+TEXT_LIMIT = 20
+
+
+def _plain(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {
+            f.name: _plain(getattr(value, f.name))
+            for f in dataclasses.fields(value)
+            if f.name != "raw"
+        }
+    if isinstance(value, tuple | list):
+        return [_plain(v) for v in value]
+    if isinstance(value, frozenset | set):
+        return sorted(_plain(v) for v in value)
+    return value
+
+
+def _fact_json(fact: Fact[Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {"status": fact.status}
+    if fact.status == "present":
+        out["value"] = _plain(fact.value)
+    if fact.reason:
+        out["reason"] = fact.reason
+    return out
+
+
+def _tenant_json(t: TenantState) -> dict[str, Any]:
+    return {
+        "tenantId": t.tenant_id,
+        "parts": {name: _fact_json(fact) for name, fact in t.parts().items()},
+    }
+
+
+def render_snapshot_json(snapshot: Snapshot) -> str:
+    data = {"source": _tenant_json(snapshot.source), "target": _tenant_json(snapshot.target)}
+    return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def _summary(obj: Any) -> str:
+    for attr in ("name", "identity", "user_principal_name", "display_name", "domain_name"):
+        value = getattr(obj, attr, None)
+        if value:
+            return str(value)
+    if isinstance(obj, tuple) and obj:
+        return f"{obj[0]}: {len(obj[1]) if len(obj) > 1 else 0} members"
+    return str(obj)
+
+
+def render_snapshot(snapshot: Snapshot) -> str:
+    lines: list[str] = []
+    for t in (snapshot.source, snapshot.target):
+        lines.append(f"{t.role} tenant {t.tenant_id}")
+        for name, fact in t.parts().items():
+            if fact.status == "unknown":
+                lines.append(f"  ? {name}: could not read ({fact.reason})")
+                continue
+            if fact.status == "absent":
+                lines.append(f"  - {name}: absent")
+                continue
+            value = fact.value
+            if isinstance(value, tuple):
+                lines.append(f"  {name}: {len(value)}")
+                for obj in value[:TEXT_LIMIT]:
+                    lines.append(f"      {_summary(obj)}")
+                if len(value) > TEXT_LIMIT:
+                    lines.append(f"      … and {len(value) - TEXT_LIMIT} more")
+            else:
+                lines.append(f"  {name}: {_summary(value)}")
+        lines.append("")
+    return "\n".join(lines)
