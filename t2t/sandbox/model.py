@@ -9,12 +9,15 @@ here (users, mailboxes, SKUs, batches) rather than new stores.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import hashlib
 import uuid
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from t2t.sandbox.moves.model import MigrationBatch, MigrationEndpoint, MoveServiceSettings
+from t2t.sandbox.msapps import MICROSOFT_SERVICES_TENANT, RESOURCE_APPS, resource_by_audience
 from t2t.sandbox.recipients import Recipient
 from t2t.sandbox.seed import ClientSeed, Seed, TenantSeed, UserSeed
 from t2t.sandbox.seed_exchange import recipient_from_seed
@@ -70,11 +73,88 @@ class Group(_State):
         return self.recipient_type_details == "MailUniversalSecurityGroup"
 
 
+class PasswordCredential(_State):
+    """A client secret (Graph passwordCredential); only a SHA-256 of the text is kept."""
+
+    key_id: str
+    display_name: str | None = None
+    hint: str
+    start_date_time: dt.datetime
+    end_date_time: dt.datetime
+    secret_sha256: str
+
+
+class KeyCredential(_State):
+    """A certificate (Graph keyCredential, wire-protocols.md §2.1); ``key`` = base64 DER."""
+
+    key_id: str
+    type: str = "AsymmetricX509Cert"
+    usage: str = "Verify"
+    key: str
+    display_name: str | None = None
+    custom_key_identifier: str | None = None
+    start_date_time: dt.datetime
+    end_date_time: dt.datetime
+
+
+class ResourceAccess(_State):
+    id: str
+    type: str
+
+
+class RequiredResourceAccess(_State):
+    resource_app_id: str
+    resource_access: list[ResourceAccess] = Field(default_factory=list)
+
+
 class Application(_State):
+    """An app registration in its home tenant (Graph /applications)."""
+
     id: str
     app_id: str
     display_name: str
     sign_in_audience: str
+    unique_name: str | None = None
+    password_credentials: list[PasswordCredential] = Field(default_factory=list)
+    key_credentials: list[KeyCredential] = Field(default_factory=list)
+    required_resource_access: list[RequiredResourceAccess] = Field(default_factory=list)
+    web_redirect_uris: list[str] = Field(default_factory=list)
+    created_date_time: dt.datetime = _EPOCH
+
+
+class AppRole(_State):
+    id: str
+    value: str
+    display_name: str
+    description: str = ""
+    allowed_member_types: list[str] = Field(default_factory=lambda: ["Application"])
+
+
+class ServicePrincipal(_State):
+    """An app's presence in one tenant (Graph /servicePrincipals). Alone it grants nothing:
+    permissions are `AppRoleAssignment`s (microsoft-t2t.md §3.3)."""
+
+    id: str
+    app_id: str
+    display_name: str
+    app_owner_organization_id: str | None = None
+    service_principal_names: list[str] = Field(default_factory=list)
+    app_roles: list[AppRole] = Field(default_factory=list)
+    service_principal_type: str = "Application"
+    created_date_time: dt.datetime = _EPOCH
+
+
+class AppRoleAssignment(_State):
+    """Consent to one application permission (Graph appRoleAssignment, §2.2)."""
+
+    id: str
+    app_role_id: str
+    principal_id: str
+    principal_display_name: str
+    principal_type: str = "ServicePrincipal"
+    resource_id: str
+    resource_display_name: str
+    created_date_time: dt.datetime = _EPOCH
 
 
 class OrganizationConfig(_State):
@@ -162,6 +242,8 @@ class Tenant(_State):
     organization_relationships: list[OrganizationRelationship] = Field(default_factory=list)
     users: list[User] = Field(default_factory=list)
     skus: list[Sku] = Field(default_factory=list)
+    service_principals: list[ServicePrincipal] = Field(default_factory=list)
+    app_role_assignments: list[AppRoleAssignment] = Field(default_factory=list)
     default_domain: str = ""
     accepted_domains: list[str] = Field(
         default_factory=list, description="Exchange accepted domains (default: all verified)."
@@ -185,6 +267,31 @@ class Tenant(_State):
         """A subscribed SKU by skuId or skuPartNumber."""
         k = key.lower()
         return next((s for s in self.skus if s.sku_id == k or s.sku_part_number.lower() == k), None)
+
+    def application(self, key: str) -> Application | None:
+        """An app registration of this tenant by object id or appId."""
+        k = key.lower()
+        return next((a for a in self.applications if k in (a.id, a.app_id)), None)
+
+    def service_principal(self, key: str) -> ServicePrincipal | None:
+        """A service principal by object id or appId."""
+        k = key.lower()
+        return next((s for s in self.service_principals if k in (s.id, s.app_id)), None)
+
+    def granted_roles(self, app_id: str, resource_app_id: str) -> list[str]:
+        """Role values consented to app ``app_id`` on a resource, in this tenant (§3.3)."""
+        client = self.service_principal(app_id)
+        resource = self.service_principal(resource_app_id)
+        if client is None or resource is None:
+            return []
+        by_id = {r.id: r.value for r in resource.app_roles}
+        return [
+            by_id[a.app_role_id]
+            for a in self.app_role_assignments
+            if a.principal_id == client.id
+            and a.resource_id == resource.id
+            and a.app_role_id in by_id
+        ]
 
     def consumed_units(self, sku_id: str) -> int:
         """Seats in use: users holding the SKU (subscribedSku.consumedUnits)."""
@@ -286,8 +393,20 @@ def tenant_from_seed(t: TenantSeed) -> Tenant:
                 app_id=a.appId,
                 display_name=a.displayName,
                 sign_in_audience=a.signInAudience,
+                web_redirect_uris=list(a.webRedirectUris),
+                required_resource_access=[
+                    RequiredResourceAccess(
+                        resource_app_id=str(r["resourceAppId"]),
+                        resource_access=[
+                            ResourceAccess(id=str(x["id"]), type=str(x["type"]))
+                            for x in r.get("resourceAccess", [])
+                        ],
+                    )
+                    for r in a.requiredResourceAccess
+                ],
             )
         )
+    _seed_service_principals(t, tenant)
     for r in t.organizationRelationships:
         bits = 0
         for cap in r.mailboxMoveCapability:
@@ -322,6 +441,71 @@ def tenant_from_seed(t: TenantSeed) -> Tenant:
         )
     tenant.users = [user_from_seed(t, tenant, u) for u in t.users]
     return tenant
+
+
+def _seed_service_principals(t: TenantSeed, tenant: Tenant) -> None:
+    """Microsoft's resource SPs, then each seeded client as an app registration + SP whose
+    seeded ``appRoles`` become app role assignments (= admin consent, microsoft-t2t.md §3.3).
+    Roles of resources without an SP here (ARM, Key Vault) stay in ``Client.app_roles``."""
+    for r in RESOURCE_APPS:
+        tenant.service_principals.append(
+            ServicePrincipal(
+                id=derived_guid(t.tenantId, "sp", r.app_id),
+                app_id=r.app_id,
+                display_name=r.display_name,
+                app_owner_organization_id=MICROSOFT_SERVICES_TENANT,
+                service_principal_names=list(r.service_principal_names),
+                app_roles=[
+                    AppRole(id=rid, value=value, display_name=value)
+                    for value, rid in r.roles.items()
+                ],
+            )
+        )
+    for c in (t.adminApp, *t.clients):
+        sp_id = derived_guid(t.tenantId, "sp", c.clientId)
+        tenant.applications.append(
+            Application(
+                id=derived_guid(t.tenantId, "application", c.clientId),
+                app_id=c.clientId.lower(),
+                display_name=c.displayName,
+                sign_in_audience="AzureADMyOrg",
+            )
+        )
+        tenant.service_principals.append(
+            ServicePrincipal(
+                id=sp_id,
+                app_id=c.clientId.lower(),
+                display_name=c.displayName,
+                app_owner_organization_id=t.tenantId.lower(),
+                service_principal_names=[c.clientId.lower()],
+            )
+        )
+        for uri, values in c.appRoles.items():
+            resource = resource_by_audience(uri)
+            if resource is None:
+                continue
+            resource_sp = derived_guid(t.tenantId, "sp", resource.app_id)
+            for value in values:
+                role_id = resource.roles.get(value)
+                if role_id is None:
+                    raise ValueError(f"{c.clientId}: {resource.display_name} has no role {value}")
+                tenant.app_role_assignments.append(
+                    AppRoleAssignment(
+                        id=assignment_id(sp_id, role_id),
+                        app_role_id=role_id,
+                        principal_id=sp_id,
+                        principal_display_name=c.displayName,
+                        resource_id=resource_sp,
+                        resource_display_name=resource.display_name,
+                    )
+                )
+
+
+def assignment_id(principal_id: str, salt: str) -> str:
+    """An appRoleAssignment id: 43 base64url characters, not a GUID (wire-protocols §2.2).
+    Real ids encode the principal id; here: principal GUID bytes + a salt digest."""
+    raw = uuid.UUID(principal_id).bytes + hashlib.sha256(salt.encode()).digest()[:16]
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
 def user_from_seed(t: TenantSeed, tenant: Tenant, u: UserSeed) -> User:

@@ -77,12 +77,17 @@ class GroupSeed(_Model):
 
 
 class ApplicationSeed(_Model):
-    """An Entra app registration (data only until the Graph surface exists)."""
+    """An Entra app registration (Graph /applications) without a service principal."""
 
     appId: str = Field(pattern=_GUID)
     displayName: str
     id: str | None = Field(default=None, pattern=_GUID, description="Object ID.")
     signInAudience: Literal["AzureADMyOrg", "AzureADMultipleOrgs"] = "AzureADMultipleOrgs"
+    webRedirectUris: list[str] = Field(default_factory=list)
+    requiredResourceAccess: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="Graph shape: [{resourceAppId, resourceAccess: [{id, type}]}].",
+    )
 
 
 class OrganizationConfigSeed(_Model):
