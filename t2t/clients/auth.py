@@ -8,7 +8,9 @@ many others) set REQUESTS_CA_BUNDLE, which otherwise overrides the session's `ve
 from __future__ import annotations
 
 import asyncio
+import base64
 import hashlib
+import json
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -68,6 +70,21 @@ class ClientCertificate:
 
 
 Credential = ClientSecret | ClientCertificate
+
+
+def token_roles(token: str) -> frozenset[str]:
+    """The `roles` claim of an access token t2t itself obtained, unverified.
+
+    Only used to tell the user which application permissions their identity lacks; never to
+    decide anything about security.
+    """
+    try:
+        payload = token.split(".")[1]
+        data = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    except (IndexError, ValueError):
+        return frozenset()
+    roles = data.get("roles") if isinstance(data, dict) else None
+    return frozenset(str(r) for r in roles) if isinstance(roles, list) else frozenset()
 
 
 def _session(hosts: HostSet) -> requests.Session | None:

@@ -17,7 +17,7 @@ from urllib.parse import quote
 import httpx
 import structlog
 
-from t2t.clients.auth import TokenSource
+from t2t.clients.auth import TokenSource, token_roles
 from t2t.clients.errors import (
     ExchangeError,
     ObjectNotFound,
@@ -132,6 +132,10 @@ class ExchangeClient:
     @property
     def tenant(self) -> str:
         return self._tenant
+
+    async def granted_roles(self) -> frozenset[str]:
+        """Application permissions t2t's identity holds for this service (from its token)."""
+        return token_roles(await self._tokens.token(self._resource))
 
     def reader(self) -> ExchangeClient:
         """A read-only twin sharing the same connection and tokens (what probes get)."""

@@ -16,7 +16,7 @@ from urllib.parse import quote
 
 import httpx
 
-from t2t.clients.auth import TokenSource
+from t2t.clients.auth import TokenSource, token_roles
 from t2t.clients.errors import PermissionDenied, ServiceError, WriteForbidden
 from t2t.clients.http import HttpLayer, HttpResult
 
@@ -73,6 +73,10 @@ class GraphClient:
         self._tokens = tokens
         self._resource = resource
         self.read_only = read_only
+
+    async def granted_roles(self) -> frozenset[str]:
+        """Application permissions t2t's identity holds for this service (from its token)."""
+        return token_roles(await self._tokens.token(self._resource))
 
     def reader(self) -> GraphClient:
         return GraphClient(

@@ -124,6 +124,16 @@ CATALOGUE: dict[str, CheckDef] = {
             "microsoft-t2t.md §3.1, §3.5",
         ),
         CheckDef(
+            "T2T-W120",
+            "apply-permission-missing",
+            "warning",
+            "t2t's identity lacks an application permission that apply needs",
+            "apply fails with 401/403 (Authorization_RequestDenied) at that step",
+            "Grant the permission to t2t's app in that tenant (and admin-consent it), or run "
+            "apply with an identity that holds it.",
+            "README, Security (the permission manifest, t2t/planner/permissions.py)",
+        ),
+        CheckDef(
             "T2T-E110",
             "organization-dehydrated",
             "error",

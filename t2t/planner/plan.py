@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from t2t.planner.actions import Action, Role
 from t2t.planner.checks import Finding, finding
+from t2t.planner.permissions import needed_to_apply
 from t2t.planner.relationships import SideDesire, plan_side
 from t2t.state import Snapshot
 
@@ -53,6 +54,7 @@ class Plan(BaseModel):
     findings: tuple[Finding, ...]
     unknowns: tuple[Unknown, ...]
     notices: tuple[str, ...] = ()
+    permissions: dict[str, tuple[str, ...]] = Field(default_factory=dict)
 
     @property
     def runnable(self) -> tuple[Action, ...]:
@@ -134,6 +136,8 @@ def build_plan(desired: Desired, snapshot: Snapshot) -> Plan:
         findings.extend(outcome.findings)
         if outcome.action is not None:
             actions.append(outcome.action)
+    permissions, missing = _apply_permissions(actions, snapshot)
+    findings.extend(missing)
     return Plan(
         spec_name=desired.name,
         spec_path=desired.spec_path,
@@ -143,4 +147,38 @@ def build_plan(desired: Desired, snapshot: Snapshot) -> Plan:
         findings=tuple(findings),
         unknowns=tuple(unknowns),
         notices=(NOT_YET_PLANNED,),
+        permissions=permissions,
     )
+
+
+def _apply_permissions(
+    actions: list[Action], snapshot: Snapshot
+) -> tuple[dict[str, tuple[str, ...]], list[Finding]]:
+    """What apply needs per tenant, and a warning per application permission not held.
+
+    Exchange role groups cannot be seen from a token; they are listed, not checked.
+    """
+    needs: dict[str, tuple[str, ...]] = {}
+    missing: list[Finding] = []
+    for role in ("source", "target"):
+        kinds = {a.kind for a in actions if a.tenant == role and not a.blocked}
+        perms = needed_to_apply(kinds)
+        if not perms:
+            continue
+        needs[role] = tuple(str(p) for p in perms)
+        held = snapshot.tenant(role).identity_roles
+        if held is None or held.status != "present":
+            continue
+        have = set(held.get())
+        for perm in perms:
+            if perm.kind == "app-role" and f"{perm.service}:{perm.name}" not in have:
+                missing.append(
+                    finding(
+                        "T2T-W120",
+                        role,
+                        perm.name,
+                        f"apply needs {perm} in the {role} tenant; t2t's identity lacks it",
+                        fixed_by_plan=False,
+                    )
+                )
+    return needs, missing

@@ -167,6 +167,19 @@ def _applications(graph: GraphClient, request: ProbeRequest) -> Awaitable[Fact[A
     )
 
 
+async def _identity_roles(ex: ExchangeClient, gr: GraphClient | None) -> Fact[Any]:
+    """The application permissions t2t's own identity holds, from its tokens (no extra call
+    beyond token acquisition): lets the plan say which apply permissions are missing."""
+    roles: list[str] = []
+    try:
+        roles += [f"exchange:{r}" for r in sorted(await ex.granted_roles())]
+        if gr is not None:
+            roles += [f"graph:{r}" for r in sorted(await gr.granted_roles())]
+    except ClientError as exc:
+        return Fact.unknown(f"cannot obtain a token: {exc}")
+    return Fact.present(tuple(roles))
+
+
 async def _present_empty() -> Fact[Any]:
     return Fact.present(())
 
@@ -188,6 +201,7 @@ async def read_tenant(
     jobs: dict[str, Awaitable[Fact[Any]]] = {
         "organization": read_organization(ex),
         "relationships": read_relationships(ex),
+        "identity_roles": _identity_roles(ex, gr),
     }
     if "accepted_domains" in wanted:
         jobs["accepted_domains"] = cmdlet_fact(

@@ -75,6 +75,10 @@ def render_plan(plan: Plan) -> str:
             if not plan.unknowns and not plan.blocking
             else "No runnable changes.",
         ]
+    if plan.permissions:
+        out += ["", "Apply needs (t2t's own identity):"]
+        for role, perms in plan.permissions.items():
+            out.append(f"  {role}: {'; '.join(perms)}")
     for notice in plan.notices:
         out += ["", f"Note: {notice}"]
     adds = sum(1 for a in plan.runnable if a.operation == "create")

@@ -92,6 +92,7 @@ class TenantState:
     statistics: Fact[tuple[MailboxStatistics, ...]] | None = None
     batches: Fact[tuple[MigrationBatch, ...]] | None = None
     migration_users: Fact[tuple[MigrationUser, ...]] | None = None
+    identity_roles: Fact[tuple[str, ...]] | None = None  # "graph:User.Read.All", …
 
     def parts(self) -> dict[str, Fact[Any]]:
         """Every part that was read, by name."""

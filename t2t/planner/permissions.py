@@ -1,0 +1,72 @@
+"""The permission manifest: what t2t's own identity needs in each tenant, to plan and to apply.
+
+Least privilege per action (lessons-from-peers.md §4, Microsoft365DSC's read/update split):
+`t2t plan` needs only the read column, so pull-request CI can run it with read-only
+credentials, and the plan lists what `apply` will need on top.
+Sources: Graph permission names from each API's reference page ("Permissions" section);
+Exchange RBAC from microsoft-t2t.md §1 (only Organization Management may set
+-MailboxMoveCapability) and wire-protocols.md §1.1 (Exchange.ManageAsApp for app-only).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Service = Literal["exchange", "graph"]
+Kind = Literal["app-role", "exchange-role-group"]
+
+
+@dataclass(frozen=True, order=True)
+class Permission:
+    service: Service
+    kind: Kind
+    name: str
+
+    def __str__(self) -> str:
+        what = "Exchange role group" if self.kind == "exchange-role-group" else "app role"
+        return f"{self.service} {what} {self.name}"
+
+
+EXCHANGE_APP = Permission("exchange", "app-role", "Exchange.ManageAsApp")
+EXCHANGE_VIEW = Permission("exchange", "exchange-role-group", "View-Only Organization Management")
+EXCHANGE_ORG = Permission("exchange", "exchange-role-group", "Organization Management")
+
+
+def _graph(name: str) -> Permission:
+    return Permission("graph", "app-role", name)
+
+
+#: Read permissions per probe part (what `t2t plan` and `t2t show` need).
+READ: dict[str, tuple[Permission, ...]] = {
+    "organization": (EXCHANGE_APP, EXCHANGE_VIEW),
+    "relationships": (EXCHANGE_APP, EXCHANGE_VIEW),
+    "accepted_domains": (EXCHANGE_APP, EXCHANGE_VIEW),
+    "endpoints": (EXCHANGE_APP, EXCHANGE_VIEW),
+    "groups": (EXCHANGE_APP, EXCHANGE_VIEW),
+    "group_members": (EXCHANGE_APP, EXCHANGE_VIEW),
+    "recipients": (EXCHANGE_APP, EXCHANGE_VIEW),
+    "statistics": (EXCHANGE_APP, EXCHANGE_VIEW),
+    "batches": (EXCHANGE_APP, EXCHANGE_VIEW),
+    "migration_users": (EXCHANGE_APP, EXCHANGE_VIEW),
+    "domains": (_graph("Domain.Read.All"),),
+    "skus": (_graph("Organization.Read.All"),),
+    "applications": (_graph("Application.Read.All"),),
+    "service_principals": (_graph("Application.Read.All"),),
+    "app_role_assignments": (_graph("Application.Read.All"),),
+    "users": (_graph("User.Read.All"),),
+}
+
+#: Apply permissions per action kind, on top of the reads its executor re-does.
+APPLY: dict[str, tuple[Permission, ...]] = {
+    "orgrel.create": (EXCHANGE_APP, EXCHANGE_ORG),
+    "orgrel.update": (EXCHANGE_APP, EXCHANGE_ORG),
+}
+
+
+def needed_to_read(parts: frozenset[str] | set[str]) -> tuple[Permission, ...]:
+    return tuple(sorted({p for part in parts for p in READ.get(part, ())}))
+
+
+def needed_to_apply(kinds: set[str]) -> tuple[Permission, ...]:
+    return tuple(sorted({p for kind in kinds for p in APPLY.get(kind, ())}))
