@@ -24,8 +24,10 @@ class Permission:
     name: str
 
     def __str__(self) -> str:
-        what = "Exchange role group" if self.kind == "exchange-role-group" else "app role"
-        return f"{self.service} {what} {self.name}"
+        if self.kind == "exchange-role-group":
+            return f"Exchange role group {self.name!r}"
+        service = {"exchange": "Exchange", "graph": "Graph"}[self.service]
+        return f"{service} application permission {self.name}"
 
 
 EXCHANGE_APP = Permission("exchange", "app-role", "Exchange.ManageAsApp")

@@ -76,7 +76,9 @@ def render_plan(plan: Plan) -> str:
             else "No runnable changes.",
         ]
     if plan.permissions:
-        out += ["", "Apply needs (t2t's own identity):"]
+        if out[-1]:
+            out.append("")
+        out.append("Apply needs (t2t's own identity):")
         for role, perms in plan.permissions.items():
             out.append(f"  {role}: {'; '.join(perms)}")
     for notice in plan.notices:
