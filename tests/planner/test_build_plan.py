@@ -1,0 +1,94 @@
+"""build_plan over a whole spec and a hand-made snapshot: unknown, blocked, permissions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from t2t.planner import EXIT_BLOCKED, EXIT_CHANGES, EXIT_OK, EXIT_UNKNOWN, build_plan
+from t2t.probes import parse_relationship
+from t2t.spec import load_spec
+from t2t.state import Fact, OrganizationConfig, Snapshot, TenantState
+
+SPEC = load_spec(Path(__file__).resolve().parents[2] / "specs" / "contoso-to-fabrikam.yaml")
+ROLES = ("exchange:Exchange.ManageAsApp",)
+
+
+def tenant(
+    role: str,
+    relationships: object = (),
+    *,
+    dehydrated: bool = False,
+    roles: tuple[str, ...] = ROLES,
+) -> TenantState:
+    rels: Fact[object] = (
+        relationships if isinstance(relationships, Fact) else Fact.present(relationships)
+    )
+    return TenantState(
+        role=role,  # type: ignore[arg-type]
+        tenant_id="x",
+        organization=Fact.present(OrganizationConfig(name=role, is_dehydrated=dehydrated)),
+        relationships=rels,  # type: ignore[arg-type]
+        identity_roles=Fact.present(roles),
+    )
+
+
+def test_fresh_tenants_plan_two_creates() -> None:
+    plan = build_plan(SPEC, Snapshot(tenant("source"), tenant("target")))
+    assert [a.id for a in plan.actions] == [
+        "target:orgrel.create:contoso-to-fabrikam",
+        "source:orgrel.create:contoso-to-fabrikam",
+    ]
+    assert plan.exit_code(detailed=True) == EXIT_CHANGES
+    assert plan.exit_code(detailed=False) == EXIT_OK
+    assert all(a.unverified == ("WIRE-1",) for a in plan.actions)
+
+
+def test_unknown_side_plans_nothing_and_exits_4() -> None:
+    plan = build_plan(SPEC, Snapshot(tenant("source", Fact.unknown("HTTP 503")), tenant("target")))
+    assert [a.tenant for a in plan.actions] == ["target"]
+    assert [(u.tenant, u.what) for u in plan.unknowns] == [("source", "relationships")]
+    assert plan.exit_code(detailed=True) == EXIT_UNKNOWN
+
+
+def test_dehydrated_target_blocks_with_e110() -> None:
+    plan = build_plan(SPEC, Snapshot(tenant("source"), tenant("target", dehydrated=True)))
+    assert [f.code for f in plan.blocking] == ["T2T-E110"]
+    assert [a.tenant for a in plan.actions] == ["source"]
+    assert plan.exit_code(detailed=True) == EXIT_BLOCKED
+
+
+def test_missing_application_permission_warns_w120() -> None:
+    plan = build_plan(SPEC, Snapshot(tenant("source", roles=()), tenant("target")))
+    warnings = [f for f in plan.findings if f.code == "T2T-W120"]
+    assert [(f.tenant, f.object) for f in warnings] == [("source", "Exchange.ManageAsApp")]
+    assert "Organization Management" in " ".join(plan.permissions["target"])
+
+
+def test_converged_tenants_plan_nothing() -> None:
+    target = parse_relationship(
+        {
+            "Identity": "contoso-to-fabrikam",
+            "Name": "contoso-to-fabrikam",
+            "DomainNames": [SPEC.source.tenant_id],
+            "Enabled": True,
+            "MailboxMoveEnabled": True,
+            "MailboxMoveCapability": "Inbound",
+        }
+    )
+    source = parse_relationship(
+        {
+            "Identity": "contoso-to-fabrikam",
+            "Name": "contoso-to-fabrikam",
+            "DomainNames": [SPEC.target.tenant_id],
+            "Enabled": True,
+            "MailboxMoveEnabled": True,
+            "MailboxMoveCapability": "RemoteOutbound",
+            "OAuthApplicationId": SPEC.relationship.app.app_id,
+            "MailboxMovePublishedScopes": ["t2tmigrationscope"],
+        }
+    )
+    plan = build_plan(SPEC, Snapshot(tenant("source", (source,)), tenant("target", (target,))))
+    assert plan.actions == ()
+    assert plan.findings == ()
+    assert plan.permissions == {}
+    assert plan.exit_code(detailed=True) == EXIT_OK
