@@ -12,6 +12,7 @@ from typing import Any
 
 from t2t.clients import (
     GLOBAL,
+    AzureIdentity,
     ClientCertificate,
     ClientSecret,
     Credential,
@@ -76,6 +77,8 @@ def _sandbox_identity(profile: dict[str, Any], tenant: DesiredTenant, role: str)
 
 
 def _credential(auth: AuthRef, role: str) -> Credential:
+    if auth.azure_identity is not None:
+        return AzureIdentity(auth.azure_identity)
     try:
         if auth.secret is not None:
             secret = resolve_secret(auth.secret.scheme, auth.secret.value)
@@ -96,7 +99,7 @@ def _credential(auth: AuthRef, role: str) -> Credential:
 def _identity(target: Target, tenant: DesiredTenant, role: str) -> TenantIdentity:
     if target.profile is not None:
         return _sandbox_identity(target.profile, tenant, role)
-    if not tenant.auth.client_id:
+    if not tenant.auth.client_id and tenant.auth.azure_identity is None:
         raise SetupError(f"{role}.auth.clientId is required to reach the {role} tenant")
     return TenantIdentity(tenant.tenant_id, tenant.auth.client_id, _credential(tenant.auth, role))
 

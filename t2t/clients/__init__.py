@@ -1,6 +1,13 @@
 """Clients of Microsoft's APIs: auth, one HTTP layer, Exchange admin API (Graph and ARM to come)."""
 
-from t2t.clients.auth import ClientCertificate, ClientSecret, Credential, MsalTokenSource
+from t2t.clients.auth import (
+    AzureIdentity,
+    AzureIdentityTokenSource,
+    ClientCertificate,
+    ClientSecret,
+    Credential,
+    MsalTokenSource,
+)
 from t2t.clients.connect import TenantClients, TenantIdentity, connect
 from t2t.clients.errors import (
     AuthError,
@@ -22,6 +29,8 @@ __all__ = [
     "CLOUDS",
     "GLOBAL",
     "AuthError",
+    "AzureIdentity",
+    "AzureIdentityTokenSource",
     "ClientCertificate",
     "ClientError",
     "ClientSecret",

@@ -69,7 +69,14 @@ class ClientCertificate:
         }
 
 
-Credential = ClientSecret | ClientCertificate
+@dataclass(frozen=True)
+class AzureIdentity:
+    """Take the identity from azure-identity (environment, workload or managed identity)."""
+
+    mode: str = "chain"
+
+
+Credential = ClientSecret | ClientCertificate | AzureIdentity
 
 
 def token_roles(token: str) -> frozenset[str]:
@@ -118,8 +125,10 @@ class MsalTokenSource:
             client_credential: str | dict[str, str]
             if isinstance(self._credential, ClientSecret):
                 client_credential = self._credential.value
-            else:
+            elif isinstance(self._credential, ClientCertificate):
                 client_credential = self._credential.msal_credential()
+            else:
+                raise AuthError("azure-identity credentials use AzureIdentityTokenSource")
             kwargs: dict[str, Any] = {
                 "client_credential": client_credential,
                 "authority": f"{self._hosts.login}/{self._tenant}",
@@ -152,3 +161,74 @@ class MsalTokenSource:
     async def token(self, resource: str) -> str:
         async with self._lock:
             return await asyncio.to_thread(self._acquire, resource)
+
+
+class AzureIdentityTokenSource:
+    """Tokens from azure-identity, for automation without a secret in t2t's hands: the AZURE_*
+    environment variables, workload identity federation, or a managed identity.
+
+    The sandbox CA and authority reach the credential explicitly (`connection_verify`,
+    `authority`, `disable_instance_discovery`; wire-protocols.md §3.5).
+    """
+
+    MODES = ("chain", "environment", "workloadIdentity", "managedIdentity")
+
+    def __init__(self, tenant: str, client_id: str | None, mode: str, hosts: HostSet) -> None:
+        if mode not in self.MODES:
+            raise AuthError(f"unknown azureIdentity mode {mode!r}")
+        self._tenant = tenant
+        self._client_id = client_id
+        self._mode = mode
+        self._hosts = hosts
+        self._credential: Any = None
+        self._lock = asyncio.Lock()
+
+    def _build(self) -> Any:
+        from azure.identity import (
+            ChainedTokenCredential,
+            EnvironmentCredential,
+            ManagedIdentityCredential,
+            WorkloadIdentityCredential,
+        )
+
+        common: dict[str, Any] = {
+            "authority": self._hosts.login,
+            "disable_instance_discovery": not self._hosts.instance_discovery,
+        }
+        if self._hosts.ca_file is not None:
+            common["connection_verify"] = str(self._hosts.ca_file)
+        parts: list[Any] = []
+        if self._mode in ("chain", "environment"):
+            parts.append(EnvironmentCredential(**common))
+        if self._mode in ("chain", "workloadIdentity"):
+            try:
+                parts.append(
+                    WorkloadIdentityCredential(
+                        tenant_id=self._tenant, client_id=self._client_id, **common
+                    )
+                )
+            except ValueError:
+                if self._mode == "workloadIdentity":
+                    raise
+        if self._mode in ("chain", "managedIdentity"):
+            parts.append(ManagedIdentityCredential(client_id=self._client_id))
+        return parts[0] if len(parts) == 1 else ChainedTokenCredential(*parts)
+
+    def _acquire(self, resource: str) -> str:
+        from azure.core.exceptions import ClientAuthenticationError
+
+        try:
+            if self._credential is None:
+                self._credential = self._build()
+            return str(self._credential.get_token(f"{resource}/.default").token)
+        except (ClientAuthenticationError, ValueError) as exc:
+            text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise AuthError(f"tenant {self._tenant}, azure-identity {self._mode}: {text}") from exc
+
+    async def token(self, resource: str) -> str:
+        async with self._lock:
+            return await asyncio.to_thread(self._acquire, resource)
+
+    def close(self) -> None:
+        if self._credential is not None:
+            self._credential.close()

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from t2t.clients.auth import Credential, MsalTokenSource, TokenSource
+from t2t.clients.auth import (
+    AzureIdentity,
+    AzureIdentityTokenSource,
+    Credential,
+    MsalTokenSource,
+    TokenSource,
+)
 from t2t.clients.exchange import ExchangeClient
 from t2t.clients.graph import GraphClient
 from t2t.clients.hosts import HostSet
@@ -16,7 +22,7 @@ class TenantIdentity:
     """Who t2t is in one tenant: its own admin app (never the migration app)."""
 
     tenant_id: str
-    client_id: str
+    client_id: str | None
     credential: Credential
 
 
@@ -31,7 +37,17 @@ class TenantClients:
 
 
 def connect(http: HttpLayer, hosts: HostSet, identity: TenantIdentity) -> TenantClients:
-    tokens = MsalTokenSource(identity.tenant_id, identity.client_id, identity.credential, hosts)
+    tokens: TokenSource
+    if isinstance(identity.credential, AzureIdentity):
+        tokens = AzureIdentityTokenSource(
+            identity.tenant_id, identity.client_id, identity.credential.mode, hosts
+        )
+    elif identity.client_id is None:
+        raise ValueError("a client id is required for a secret or certificate")
+    else:
+        tokens = MsalTokenSource(
+            identity.tenant_id, identity.client_id, identity.credential, hosts
+        )
     exchange = ExchangeClient(
         http,
         base_url=hosts.exchange,

@@ -43,6 +43,9 @@ class AuthRef(_Frozen):
     secret: SecretRef | None
     certificate: SecretRef | None
     interactive: Literal["device-code"] | None
+    azure_identity: (
+        Literal["chain", "environment", "workloadIdentity", "managedIdentity"] | None
+    ) = None
 
 
 class DesiredTenant(_Frozen):

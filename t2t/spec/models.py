@@ -57,7 +57,8 @@ class _Doc(BaseModel):
 
 
 class AuthDoc(_Doc):
-    """How t2t signs in to a tenant: exactly one of secret, certificate or interactive."""
+    """How t2t signs in to a tenant: exactly one of secret, certificate, azureIdentity or
+    interactive."""
 
     client_id: Guid | None = Field(None, description="App (client) ID t2t signs in as.")
     secret: SecretRefText | None = Field(
@@ -65,6 +66,16 @@ class AuthDoc(_Doc):
     )
     certificate: SecretRefText | None = Field(
         None, description="file:PATH of a PEM certificate with its private key (or env:VAR)."
+    )
+    azure_identity: (
+        Literal["chain", "environment", "workloadIdentity", "managedIdentity"] | None
+    ) = Field(
+        None,
+        description=(
+            "For automation: take the identity from azure-identity — the AZURE_* "
+            "environment variables, a workload identity federation token, or the "
+            "managed identity of the machine ('chain' tries them in that order)."
+        ),
     )
     interactive: Literal["device-code"] | None = Field(
         None, description="Sign in as a person with the device-code flow."

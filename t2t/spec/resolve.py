@@ -52,20 +52,25 @@ def _secret(ctx: Context, text: str | None, path: tuple[str | int, ...]) -> Secr
     return ref
 
 
+_CAMEL = {"azure_identity": "azureIdentity"}
+
+
 def _tenant(ctx: Context, side: str) -> DesiredTenant | None:
     doc = ctx.piece(_TENANT, (side,))
     if doc is None:
         return None
     auth = doc.auth
-    ways = [w for w in ("secret", "certificate", "interactive") if getattr(auth, w) is not None]
+    kinds = ("secret", "certificate", "azure_identity", "interactive")
+    ways = [w for w in kinds if getattr(auth, w) is not None]
     auth_path = (side, "auth")
     if len(ways) != 1:
-        given = "none" if not ways else " and ".join(ways)
+        given = "none" if not ways else " and ".join(_CAMEL.get(w, w) for w in ways)
         ctx.error(
             ctx.key_at(auth_path),
-            f"{side}.auth: give exactly one of secret, certificate or interactive (found {given})",
+            f"{side}.auth: give exactly one of secret, certificate, azureIdentity or "
+            f"interactive (found {given})",
         )
-    elif ways != ["interactive"] and auth.client_id is None:
+    elif ways[0] in ("secret", "certificate") and auth.client_id is None:
         ctx.error(ctx.key_at(auth_path), f"{side}.auth: clientId is required with {ways[0]}")
     return DesiredTenant(
         tenant_id=doc.tenant_id,
@@ -75,6 +80,7 @@ def _tenant(ctx: Context, side: str) -> DesiredTenant | None:
             secret=_secret(ctx, auth.secret, (side, "auth", "secret")),
             certificate=_secret(ctx, auth.certificate, (side, "auth", "certificate")),
             interactive=auth.interactive,
+            azure_identity=auth.azure_identity,
         ),
     )
 

@@ -1,0 +1,70 @@
+"""azure-identity against the sandbox, and production keeping Microsoft's defaults."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from t2t.clients import GLOBAL, AuthError, AzureIdentityTokenSource, sandbox_hosts
+from t2t.clients.auth import _session, token_roles
+from t2t.clients.hosts import CLOUDS, DOD, USGOV
+from t2t.clients.http import ssl_context
+
+
+def test_environment_credential_gets_a_token(sandbox: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """azure-identity's EnvironmentCredential, the automation path, over the sandbox's HTTPS."""
+    t = sandbox.tenant("fabrikam")
+    monkeypatch.setenv("AZURE_TENANT_ID", t["tenantId"])
+    monkeypatch.setenv("AZURE_CLIENT_ID", t["adminApp"]["clientId"])
+    monkeypatch.setenv("AZURE_CLIENT_SECRET", t["adminApp"]["clientSecret"])
+    source = AzureIdentityTokenSource(
+        t["tenantId"], None, "environment", sandbox_hosts(sandbox.profile)
+    )
+    try:
+        token = asyncio.run(source.token("https://outlook.office365.com"))
+    finally:
+        source.close()
+    assert "Exchange.ManageAsApp" in token_roles(token)
+
+
+def test_environment_credential_wrong_secret_is_an_auth_error(
+    sandbox: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    t = sandbox.tenant("fabrikam")
+    monkeypatch.setenv("AZURE_TENANT_ID", t["tenantId"])
+    monkeypatch.setenv("AZURE_CLIENT_ID", t["adminApp"]["clientId"])
+    monkeypatch.setenv("AZURE_CLIENT_SECRET", "wrong")
+    source = AzureIdentityTokenSource(
+        t["tenantId"], None, "environment", sandbox_hosts(sandbox.profile)
+    )
+    with pytest.raises(AuthError, match="AADSTS7000215"):
+        asyncio.run(source.token("https://outlook.office365.com"))
+    source.close()
+
+
+def test_production_keeps_microsofts_defaults() -> None:
+    """Only the sandbox profile changes hosts, CA and instance discovery (DESIGN.md)."""
+    assert GLOBAL.login == "https://login.microsoftonline.com"
+    assert GLOBAL.exchange == "https://outlook.office365.com/adminapi/beta"
+    assert GLOBAL.graph == "https://graph.microsoft.com/v1.0"
+    for cloud in (GLOBAL, USGOV, DOD):
+        assert cloud.instance_discovery is True
+        assert cloud.ca_file is None
+        assert _session(cloud) is None  # MSAL keeps its own session and verification
+        assert ssl_context(cloud.ca_file) is True  # httpx verifies with its default trust
+        assert cloud.login.startswith("https://")
+    assert set(CLOUDS) == {"global", "usgov", "dod"}
+
+
+def test_sandbox_profile_changes_only_hosts_ca_and_discovery(sandbox: Any) -> None:
+    hosts = sandbox_hosts(sandbox.profile)
+    assert hosts.instance_discovery is False
+    assert hosts.ca_file is not None
+    assert hosts.exchange_resource == GLOBAL.exchange_resource  # token audiences stay Microsoft's
+    assert hosts.graph_resource == GLOBAL.graph_resource
+
+
+def test_token_roles_tolerates_garbage() -> None:
+    assert token_roles("not-a-jwt") == frozenset()
