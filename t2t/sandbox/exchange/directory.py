@@ -27,9 +27,7 @@ CAPABILITY_BY_PLAN: dict[str, str] = {
 one the move service checks (microsoft-t2t.md §2, §5; CSS-VAL); the BPOS_* names are the
 capability names EXO shows for those plans (assumption for the mapping)."""
 
-EXCHANGE_PLANS = frozenset(
-    {"EXCHANGE_S_STANDARD", "EXCHANGE_S_ENTERPRISE", "EXCHANGE_S_DESKLESS"}
-)
+EXCHANGE_PLANS = frozenset({"EXCHANGE_S_STANDARD", "EXCHANGE_S_ENTERPRISE", "EXCHANGE_S_DESKLESS"})
 """Plans that give a user an Exchange mailbox (a licensed MailUser without ExchangeGuid
 gets a fresh mailbox, microsoft-t2t.md §4)."""
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from t2t.sandbox.exchange.params import Bound, Param
 from t2t.sandbox.exchange.serialize import Record
-from t2t.sandbox.model import Tenant
+from t2t.sandbox.model import SandboxState, Tenant
 from t2t.sandbox.stats import Kind, cmdlet_kind
 
 
@@ -26,6 +26,9 @@ class Invocation:
     tenant: Tenant
     params: Bound
     now: dt.datetime
+    state: SandboxState
+    """Every tenant: cross-tenant checks (endpoint verification, the move service) read
+    the partner tenant."""
     warnings: list[str] = field(default_factory=list)
 
     @property

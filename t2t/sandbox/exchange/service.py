@@ -34,7 +34,8 @@ from t2t.sandbox.exchange.errors import CmdletError
 from t2t.sandbox.exchange.params import bind
 from t2t.sandbox.exchange.registry import Invocation, allowed
 from t2t.sandbox.exchange.serialize import select, to_json
-from t2t.sandbox.model import utcnow
+from t2t.sandbox.moves import control as moves_control
+from t2t.sandbox.moves.engine import advance
 from t2t.sandbox.tokens import TokenError
 
 EXCHANGE_AUDIENCE = "https://outlook.office365.com"
@@ -143,10 +144,15 @@ async def invoke_command(request: Request) -> Response:
                 400, "System.ArgumentException", "$skiptoken is only valid for Get- cmdlets."
             )
         with ctx.store.lock:
-            inv = Invocation(tenant=tenant, params=bound, now=utcnow())
-            records = spec.run(inv)
-            if spec.kind == "write" and not inv.what_if:
-                ctx.store.save()
+            now = ctx.clock.now().replace(microsecond=0)
+            # The move service runs lazily on the sandbox clock (moves/engine.py).
+            moved = advance(state, now)
+            inv = Invocation(tenant=tenant, params=bound, now=now, state=state)
+            try:
+                records = spec.run(inv)
+            finally:
+                if moved or (spec.kind == "write" and not inv.what_if):
+                    ctx.store.save()
     except CmdletError as exc:
         return envelope.error(exc, warnings=inv.warnings if inv else [], request_id=request_id)
 
@@ -177,4 +183,9 @@ async def invoke_command(request: Request) -> Response:
     )
 
 
-routes = [Route("/adminapi/beta/{tenant}/InvokeCommand", invoke_command, methods=["POST"])]
+routes = [
+    Route("/adminapi/beta/{tenant}/InvokeCommand", invoke_command, methods=["POST"]),
+    *moves_control.routes,
+]
+"""InvokeCommand plus the sandbox-only move-service controls (served here so the app's
+route order keeps every /_sandbox path ahead of identity's /{tenant}/…)."""

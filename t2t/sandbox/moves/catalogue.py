@@ -66,8 +66,7 @@ _SPECS: tuple[ExceptionSpec, ...] = (
     ExceptionSpec(
         "MigrationServerConnectionFailedException",
         f"{_MIG}.MigrationServerConnectionFailedException",
-        "The connection to the server 'outlook.office365.com' could not be completed. --> "
-        "{inner}",
+        "The connection to the server 'outlook.office365.com' could not be completed. --> {inner}",
         "move",
         "microsoft-t2t.md §9; cross-tenant #96 (outer text verbatim; inner MRS text assumed)",
         False,
@@ -278,11 +277,27 @@ _SPECS: tuple[ExceptionSpec, ...] = (
     ExceptionSpec(
         "RecipientAlreadyExists",
         "Microsoft.Exchange.Data.Directory.ADObjectAlreadyExistsException",
-        "The proxy address \"{address}\" is already being used by the proxy addresses or "
-        "LegacyExchangeDN of \"{owner}\". Please choose another proxy address.",
+        'The proxy address "{address}" is already being used by the proxy addresses or '
+        'LegacyExchangeDN of "{owner}". Please choose another proxy address.',
         "cmdlet",
         "Exchange's proxy-collision text (widely reported); exception type assumed",
         False,
+    ),
+    ExceptionSpec(
+        "MemberAlreadyExistsException",
+        "Microsoft.Exchange.Management.Tasks.MemberAlreadyExistsException",
+        'The recipient "{member}" is already a member of the group "{group}".',
+        "cmdlet",
+        "Exchange's Add-DistributionGroupMember refusal (widely reported); namespace assumed",
+        True,
+    ),
+    ExceptionSpec(
+        "MemberNotFoundException",
+        "Microsoft.Exchange.Management.Tasks.MemberNotFoundException",
+        'The recipient "{member}" isn\'t a member of the group "{group}".',
+        "cmdlet",
+        "Exchange's Remove-DistributionGroupMember refusal (widely reported); namespace assumed",
+        True,
     ),
     ExceptionSpec(
         "NotAcceptedDomainOnWrite",

@@ -22,8 +22,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from t2t.sandbox.exchange.directory import capabilities, find_recipient, recipients
-from t2t.sandbox.model import SandboxState, Tenant, User
+from t2t.sandbox.exchange.directory import (
+    capabilities,
+    find_recipient,
+    has_exchange_plan,
+    recipients,
+)
+from t2t.sandbox.model import SandboxState, Tenant, User, derived_guid
 from t2t.sandbox.moves.catalogue import spec
 from t2t.sandbox.moves.consent import app_consented
 from t2t.sandbox.moves.model import MigrationBatch, MigrationFailure, MigrationUser
@@ -74,9 +79,11 @@ def _relationship_allows(tenant: Tenant, partner_id: str, bit: int) -> tuple[boo
 
 def _source_scopes(source: Tenant, target_id: str) -> list[str]:
     for rel in source.organization_relationships:
-        if target_id.lower() in (d.lower() for d in rel.domain_names):
-            if rel.mailbox_move_capability & REMOTE_OUTBOUND:
-                return list(rel.mailbox_move_published_scopes)
+        if (
+            target_id.lower() in (d.lower() for d in rel.domain_names)
+            and rel.mailbox_move_capability & REMOTE_OUTBOUND
+        ):
+            return list(rel.mailbox_move_published_scopes)
     return []
 
 
@@ -166,7 +173,9 @@ def preflight(
             ):
                 return failure("AuxArchiveNotFoundInTargetRecipientException", user=mu.identity)
     if not in_scope:
-        return failure("MailboxNotInCrossTenantMigrationScopeException", user=s_r.primary_smtp_address)
+        return failure(
+            "MailboxNotInCrossTenantMigrationScopeException", user=s_r.primary_smtp_address
+        )
     if T2T_CAPABILITY not in capabilities(source, s_user) + capabilities(target, t_user):
         return failure(
             "CrossTenantMigrationWithoutLicensePermanentException",
@@ -181,7 +190,9 @@ def preflight(
     if tdd and not any(a.lower().endswith("@" + tdd.lower()) for a in t_r.smtp_addresses()):
         return failure("NoProxyInTargetDeliveryDomain", domain=tdd)
     if s_r.holds:
-        return failure("SourceMailboxOnHold", user=s_r.primary_smtp_address, holds=", ".join(s_r.holds))
+        return failure(
+            "SourceMailboxOnHold", user=s_r.primary_smtp_address, holds=", ".join(s_r.holds)
+        )
     if s_r.archive_disabled:
         return failure("UserAlreadyHasDemotedArchiveException", user=s_r.primary_smtp_address)
     source_archive = s_r.archive_guid if s_r.has_archive else ZERO_GUID
@@ -206,15 +217,15 @@ def preflight(
 # ---------------------------------------------------------------- effects of completion (§1)
 
 
-def _complete_move(state: SandboxState, target: Tenant, batch: MigrationBatch, mu: MigrationUser) -> None:
+def _complete_move(
+    state: SandboxState, target: Tenant, batch: MigrationBatch, mu: MigrationUser
+) -> None:
     """The source mailbox becomes a MailUser routing to the target; the target MailUser
     becomes a mailbox with the same ExchangeGuid, its x500s, and the source's sizes
     (LEARN-24; microsoft-t2t.md §1). Permissions and send-on-behalf don't move (§8)."""
     source = state.resolve_tenant(mu.source_tenant_id) if mu.source_tenant_id else None
     t_user = next((u for u in target.users if u.id == mu.target_user_id), None)
-    s_user = (
-        next((u for u in source.users if u.id == mu.source_user_id), None) if source else None
-    )
+    s_user = next((u for u in source.users if u.id == mu.source_user_id), None) if source else None
     if source is None or t_user is None or s_user is None:
         return
     t_r, s_r = t_user.recipient, s_user.recipient
@@ -339,13 +350,38 @@ def batch_status(batch: MigrationBatch) -> str:
     return "SyncedWithErrors" if failed else "Synced"
 
 
-def advance(state: SandboxState, now: dt.datetime) -> None:
-    """Run every transition due at ``now`` across all tenants (idempotent)."""
+def provision_licensed_mail_users(state: SandboxState) -> bool:
+    """A MailUser without ExchangeGuid that holds an Exchange licence gets a fresh mailbox
+    (microsoft-t2t.md §4: "license only after ExchangeGuid is set"); the move then fails
+    with "already has a primary mailbox". Licensing also scrubs SMTP proxies outside the
+    accepted domains (microsoft-365-docs #4344)."""
+    changed = False
+    for tenant in state.tenants:
+        for u, r in recipients(tenant):
+            if r.is_mail_user and r.exchange_guid == ZERO_GUID and has_exchange_plan(tenant, u):
+                r.recipient_type_details = "UserMailbox"
+                r.exchange_guid = derived_guid(u.id, "provisioned-mailbox")
+                r.external_email_address = None
+                r.email_addresses = [
+                    a
+                    for a in r.email_addresses
+                    if not a.lower().startswith("smtp:")
+                    or a.rsplit("@", 1)[-1].lower() in tenant.accepted_domains
+                ]
+                changed = True
+    return changed
+
+
+def advance(state: SandboxState, now: dt.datetime) -> bool:
+    """Run every transition due at ``now`` across all tenants (idempotent); True when
+    anything changed."""
+    any_change = provision_licensed_mail_users(state)
     for target in state.tenants:
         for batch in list(target.migration_batches):
             if batch.status == "Removing":
                 if batch.next_step_at is not None and batch.next_step_at <= now:
                     target.migration_batches.remove(batch)
+                    any_change = True
                 continue
             if batch.status == "Created":
                 continue
@@ -353,12 +389,13 @@ def advance(state: SandboxState, now: dt.datetime) -> None:
                 changed = False
                 for mu in list(batch.users):
                     changed |= _step_user(state, target, batch, mu, now)
+                any_change |= changed
                 if not changed:
                     break
             status = batch_status(batch)
             if status != batch.status:
+                any_change = True
                 batch.status = status
                 if status in ("Completed", "CompletedWithErrors"):
-                    batch.finalized_at = max(
-                        (u.next_step_at or now for u in batch.users), default=now
-                    )
+                    batch.finalized_at = now
+    return any_change

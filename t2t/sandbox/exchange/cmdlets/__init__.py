@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from t2t.sandbox.exchange.cmdlets import groups, organization
+from t2t.sandbox.exchange.cmdlets import groups, migration, organization, recipients
 from t2t.sandbox.exchange.registry import Registry
 
 
 def build_registry() -> Registry:
     registry = Registry()
-    for module in (organization, groups):
+    for module in (organization, groups, recipients, migration):
         module.register(registry)
     return registry

@@ -1,18 +1,29 @@
-"""Get-DistributionGroup (read-only for now): lets probes find the migration scope group.
+"""Distribution groups: the migration scope group (microsoft-t2t.md §3.7) and its members.
 
+Get-DistributionGroup, New-DistributionGroup (``-Type Security`` makes a
+MailUniversalSecurityGroup, LEARN-24), Get-/Add-/Remove-DistributionGroupMember.
 Parameters from
-https://learn.microsoft.com/powershell/module/exchangepowershell/get-distributiongroup ;
+https://learn.microsoft.com/powershell/module/exchangepowershell/get-distributiongroup ,
+…/new-distributiongroup, …/add-distributiongroupmember, …/get-distributiongroupmember,
+…/remove-distributiongroupmember ;
 the ones the sandbox does not model yet are accepted by name and answered with a
 ``T2t.Sandbox.NotEmulatedException`` so nobody mistakes them for Exchange behaviour.
 """
 
 from __future__ import annotations
 
+import re
+
 from t2t.sandbox.exchange.cmdlets.common import require_group
-from t2t.sandbox.exchange.params import DOMAIN_CONTROLLER, Kind, Param
+from t2t.sandbox.exchange.directory import address_owner, find_recipient, recipient_guid
+from t2t.sandbox.exchange.errors import ALREADY_EXISTS, CmdletError, not_found
+from t2t.sandbox.exchange.errors import DOMAIN_CONTROLLER as DC_NAME
+from t2t.sandbox.exchange.params import CONFIRM, WHATIF, Kind, Param
+from t2t.sandbox.exchange.params import DOMAIN_CONTROLLER as DC_PARAM
 from t2t.sandbox.exchange.registry import CmdletSpec, Invocation, Registry
 from t2t.sandbox.exchange.serialize import Record, date, enum_value, guid, strings
-from t2t.sandbox.model import Group
+from t2t.sandbox.model import Group, derived_guid
+from t2t.sandbox.moves.catalogue import spec
 
 _RTD = "Microsoft.Exchange.Data.Directory.Recipient.RecipientTypeDetails"
 
@@ -50,6 +61,131 @@ def get_distribution_group(inv: Invocation) -> list[Record]:
     return [group_record(g) for g in inv.tenant.groups]
 
 
+def new_distribution_group(inv: Invocation) -> list[Record]:
+    """New-DistributionGroup; ``-Type Security`` → MailUniversalSecurityGroup (LEARN-24)."""
+    t, p = inv.tenant, inv.params
+    name: str = p.get("Name")
+    if len(name) > 64:
+        raise CmdletError(
+            400,
+            "Microsoft.Exchange.Data.DataValidationException",
+            "The length of the property is too long. The maximum length is 64 and the length "
+            f"of the value provided is {len(name)}.",
+        )
+    alias = p.get("Alias") or re.sub(r"[^A-Za-z0-9!#%*+\-/=?^_~.]", "", name) or "group"
+    primary = (p.get("PrimarySmtpAddress") or f"{alias}@{t.initial_domain}").lower()
+    domain = primary.rsplit("@", 1)[1]
+    if not t.accepts_domain(domain):
+        s = spec("NotAcceptedDomainOnWrite")
+        raise CmdletError(400, s.full_type, s.render(address=primary, domain=domain))
+    for g in t.groups:
+        if g.name.lower() == name.lower():
+            raise CmdletError(
+                400,
+                ALREADY_EXISTS,
+                f"Active Directory operation failed on {DC_NAME}. The object "
+                f"'CN={name},OU={t.initial_domain},OU=Microsoft Exchange Hosted Organizations,"
+                "DC=EURPR01A001,DC=PROD,DC=OUTLOOK,DC=COM' already exists.",
+            )
+    owner = address_owner(t, primary)
+    if owner is not None:
+        s = spec("RecipientAlreadyExists")
+        raise CmdletError(400, s.full_type, s.render(address=primary, owner=owner))
+    security = (p.get("Type") or "Distribution") == "Security"
+    group = Group(
+        guid=derived_guid(t.tenant_id, "group", name, inv.now.isoformat()),
+        name=name,
+        display_name=p.get("DisplayName") or name,
+        alias=alias,
+        primary_smtp_address=primary,
+        recipient_type_details="MailUniversalSecurityGroup"
+        if security
+        else "MailUniversalDistributionGroup",
+        distinguished_name=(
+            f"CN={name},OU={t.initial_domain},OU=Microsoft Exchange Hosted Organizations,"
+            "DC=EURPR01A001,DC=PROD,DC=OUTLOOK,DC=COM"
+        ),
+        when_created=inv.now,
+        when_changed=inv.now,
+    )
+    for m in p.get("Members") or []:
+        found = find_recipient(t, m)
+        if found is None:
+            raise not_found(m)
+        if found[0].id not in group.members:
+            group.members.append(found[0].id)
+            group.members_added_at[found[0].id] = inv.now
+    if inv.what_if:
+        return []
+    t.groups.append(group)
+    return [group_record(group)]
+
+
+def member_record(inv: Invocation, user_id: str) -> Record:
+    """A member row of Get-DistributionGroupMember (ReducedRecipient properties)."""
+    u = next(x for x in inv.tenant.users if x.id == user_id)
+    r = u.recipient
+    rtd = r.recipient_type_details if r else "User"
+    rt = "UserMailbox" if r and r.is_mailbox else ("MailUser" if r else "User")
+    return {
+        "Name": r.name if r else u.display_name,
+        "DisplayName": u.display_name,
+        "Alias": r.alias if r else "",
+        "PrimarySmtpAddress": r.primary_smtp_address if r else "",
+        "RecipientType": rt,
+        "RecipientTypeDetails": enum_value(rtd, _RTD),
+        "Identity": r.name if r else u.display_name,
+        "Guid": guid(recipient_guid(u)),
+        "ExternalDirectoryObjectId": u.id,
+        "ExchangeGuid": guid(r.exchange_guid) if r else None,
+    }
+
+
+def get_distribution_group_member(inv: Invocation) -> list[Record]:
+    group = require_group(inv.tenant, inv.params.get("Identity"))
+    return [member_record(inv, m) for m in group.members if inv.tenant.user(m) is not None]
+
+
+def _member_user_id(inv: Invocation) -> str:
+    member = inv.params.get("Member")
+    found = find_recipient(inv.tenant, member)
+    if found is None:
+        raise not_found(member)
+    return found[0].id
+
+
+def add_distribution_group_member(inv: Invocation) -> list[Record]:
+    """Adding a present member fails with MemberAlreadyExistsException (the text Exchange
+    shows: 'The recipient "x" is already a member of the group "y".')."""
+    group = require_group(inv.tenant, inv.params.get("Identity"))
+    uid = _member_user_id(inv)
+    if uid in group.members:
+        s = spec("MemberAlreadyExistsException")
+        raise CmdletError(
+            400, s.full_type, s.render(member=inv.params.get("Member"), group=group.name)
+        )
+    if not inv.what_if:
+        group.members.append(uid)
+        group.members_added_at[uid] = inv.now
+        group.when_changed = inv.now
+    return []
+
+
+def remove_distribution_group_member(inv: Invocation) -> list[Record]:
+    group = require_group(inv.tenant, inv.params.get("Identity"))
+    uid = _member_user_id(inv)
+    if uid not in group.members:
+        s = spec("MemberNotFoundException")
+        raise CmdletError(
+            400, s.full_type, s.render(member=inv.params.get("Member"), group=group.name)
+        )
+    if not inv.what_if:
+        group.members.remove(uid)
+        group.members_added_at.pop(uid, None)
+        group.when_changed = inv.now
+    return []
+
+
 def _not_yet(
     name: str,
     kind: Kind = Kind.SWITCH,
@@ -69,7 +205,7 @@ def register(registry: Registry) -> None:
                 ),
                 _not_yet("Anr", Kind.STRING, "System.String"),
                 _not_yet("Credential", Kind.STRING, "System.Management.Automation.PSCredential"),
-                DOMAIN_CONTROLLER,
+                DC_PARAM,
                 _not_yet("Filter", Kind.STRING, "System.String"),
                 _not_yet("IgnoreDefaultScope"),
                 _not_yet("IncludeAcceptMessagesOnlyFromDLMembersWithDisplayNames"),
@@ -94,3 +230,91 @@ def register(registry: Registry) -> None:
             paged=True,
         )
     )
+    group_id = Param(
+        "Identity",
+        dotnet_type="Microsoft.Exchange.Configuration.Tasks.DistributionGroupIdParameter",
+        mandatory=True,
+    )
+    member = Param(
+        "Member",
+        dotnet_type="Microsoft.Exchange.Configuration.Tasks.RecipientWithAdUserGroupIdParameter",
+        mandatory=True,
+    )
+    registry.add(
+        CmdletSpec(
+            "New-DistributionGroup",
+            (
+                Param("Name", mandatory=True),
+                Param("Alias"),
+                Param("DisplayName"),
+                Param("PrimarySmtpAddress", Kind.SMTP, "Microsoft.Exchange.Data.SmtpAddress"),
+                Param(
+                    "Type",
+                    Kind.ENUM,
+                    "Microsoft.Exchange.Management.RecipientTasks.GroupType",
+                    choices=("Distribution", "Security"),
+                ),
+                Param(
+                    "Members",
+                    Kind.MULTI,
+                    "Microsoft.Exchange.Configuration.Tasks.RecipientWithAdUserGroupIdParameter[]",
+                ),
+                Param("Notes"),
+                _not_yet(
+                    "ManagedBy",
+                    Kind.MULTI,
+                    "Microsoft.Exchange.Configuration.Tasks.GeneralRecipientIdParameter[]",
+                ),
+                _not_yet("MemberJoinRestriction", Kind.STRING, "System.String"),
+                _not_yet("MemberDepartRestriction", Kind.STRING, "System.String"),
+                _not_yet("ModerationEnabled", Kind.BOOL, "System.Boolean"),
+                _not_yet("RequireSenderAuthenticationEnabled", Kind.BOOL, "System.Boolean"),
+                _not_yet("BypassNestedModerationEnabled", Kind.BOOL, "System.Boolean"),
+                _not_yet("CopyOwnerToMember"),
+                _not_yet("HiddenGroupMembershipEnabled"),
+                _not_yet("IgnoreNamingPolicy"),
+                _not_yet("OrganizationalUnit", Kind.STRING, "System.String"),
+                _not_yet("RoomList"),
+                CONFIRM,
+                DC_PARAM,
+                WHATIF,
+            ),
+            new_distribution_group,
+        )
+    )
+    registry.add(
+        CmdletSpec(
+            "Get-DistributionGroupMember",
+            (
+                group_id,
+                DC_PARAM,
+                _not_yet("IncludeSoftDeletedObjects"),
+                _not_yet("ReadFromDomainController"),
+                Param(
+                    "ResultSize",
+                    Kind.UNLIMITED,
+                    "Microsoft.Exchange.Data.Unlimited`1[System.UInt32]",
+                ),
+            ),
+            get_distribution_group_member,
+            paged=True,
+        )
+    )
+    for verb, run in (
+        ("Add", add_distribution_group_member),
+        ("Remove", remove_distribution_group_member),
+    ):
+        registry.add(
+            CmdletSpec(
+                f"{verb}-DistributionGroupMember",
+                (
+                    group_id,
+                    member,
+                    Param("BypassSecurityGroupManagerCheck", Kind.SWITCH),
+                    CONFIRM,
+                    DC_PARAM,
+                    WHATIF,
+                ),
+                run,
+            )
+        )

@@ -32,6 +32,7 @@ from t2t.sandbox.model import (
     Tenant,
     derived_guid,
 )
+from t2t.sandbox.moves.catalogue import spec
 
 _NS = "Microsoft.Exchange.Data.Directory.SystemConfiguration"
 CAPABILITY_TYPE = f"{_NS}.MailboxMoveCapability"
@@ -332,6 +333,64 @@ def get_organization_config(inv: Invocation) -> list[Record]:
     ]
 
 
+def require_hydrated(tenant: Tenant) -> None:
+    """A dehydrated organization refuses relationship and endpoint changes until
+    Enable-OrganizationCustomization runs (microsoft-365-docs #7403, §3.5)."""
+    if tenant.organization_config.is_dehydrated:
+        s = spec("InvalidOperationInDehydratedContextException")
+        raise CmdletError(400, s.full_type, s.template)
+
+
+def enable_organization_customization(inv: Invocation) -> list[Record]:
+    """Hydrates once; again → "This operation is not required…" (office-docs-powershell #6497)."""
+    cfg = inv.tenant.organization_config
+    if not cfg.is_dehydrated:
+        s = spec("OrganizationAlreadyCustomized")
+        raise CmdletError(400, s.full_type, s.template)
+    if not inv.what_if:
+        cfg.is_dehydrated = False
+        cfg.when_changed = inv.now
+    return []
+
+
+def get_accepted_domain(inv: Invocation) -> list[Record]:
+    """Get-AcceptedDomain: one row per accepted domain, all Authoritative (cloud-only
+    tenants; https://learn.microsoft.com/powershell/module/exchangepowershell/get-accepteddomain).
+    ``Default`` marks the tenant's default domain, ``InitialDomain`` the onmicrosoft one."""
+    t = inv.tenant
+    identity = inv.params.get("Identity")
+    domains = list(t.accepted_domains)
+    if identity:
+        domains = [d for d in domains if d == str(identity).lower()]
+        if not domains:
+            raise not_found(identity)
+    out: list[Record] = []
+    for d in domains:
+        out.append(
+            {
+                "DomainName": d,
+                "DomainType": enum_value("Authoritative", f"{_NS}.AcceptedDomainType"),
+                "Default": d == (t.default_domain or t.initial_domain),
+                "InitialDomain": d == t.initial_domain,
+                "MatchSubDomains": False,
+                "AddressBookEnabled": True,
+                "IsCoexistenceDomain": d.endswith(".mail.onmicrosoft.com"),
+                "EmailOnly": False,
+                "AuthenticationType": enum_value("Managed", f"{_NS}.AuthenticationType"),
+                "Name": d,
+                "Identity": d,
+                "Id": d,
+                "DistinguishedName": t.config_dn(d, "Transport Settings,CN=Accepted Domains"),
+                "Guid": guid(derived_guid(t.tenant_id, "accepteddomain", d)),
+                "WhenChangedUTC": date(t.organization_config.when_changed),
+                "WhenCreatedUTC": date(t.organization_config.when_created),
+                "OrganizationId": _organization_id(t),
+                "IsValid": True,
+            }
+        )
+    return out
+
+
 def get_organization_relationship(inv: Invocation) -> list[Record]:
     identity = inv.params.get("Identity")
     t = inv.tenant
@@ -352,6 +411,7 @@ def new_organization_relationship(inv: Invocation) -> list[Record]:
             "Provide an argument that is not null or empty, and then try the command again.",
             error_id="",
         )
+    require_hydrated(t)
     _check_name(t, name, exclude=None)
     _check_domains(t, domains, exclude=None)
     rel = OrganizationRelationship(
@@ -370,6 +430,7 @@ def new_organization_relationship(inv: Invocation) -> list[Record]:
 def set_organization_relationship(inv: Invocation) -> list[Record]:
     t, p = inv.tenant, inv.params
     current = _require_relationship(t, p.get("Identity"))
+    require_hydrated(t)
     rel = current.model_copy(deep=True)
     if "Name" in p and p.get("Name"):
         _check_name(t, p.get("Name"), exclude=rel.guid)
@@ -420,6 +481,31 @@ def register(registry: Registry) -> None:
                 DC_PARAM,
             ),
             get_organization_config,
+        )
+    )
+    registry.add(
+        CmdletSpec(
+            "Enable-OrganizationCustomization",
+            (CONFIRM, WHATIF),
+            enable_organization_customization,
+        )
+    )
+    registry.add(
+        CmdletSpec(
+            "Get-AcceptedDomain",
+            (
+                Param(
+                    "Identity",
+                    dotnet_type="Microsoft.Exchange.Configuration.Tasks.AcceptedDomainIdParameter",
+                ),
+                Param(
+                    "ResultSize",
+                    Kind.UNLIMITED,
+                    "Microsoft.Exchange.Data.Unlimited`1[System.UInt32]",
+                ),
+            ),
+            get_accepted_domain,
+            paged=True,
         )
     )
     registry.add(
