@@ -21,7 +21,12 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from t2t.sandbox.recipients import ZERO_GUID, Recipient
+from t2t.sandbox.recipients import (
+    DEFAULT_RECOVERABLE_ITEMS_QUOTA,
+    ZERO_GUID,
+    MailboxPermissionEntry,
+    Recipient,
+)
 
 _GUID = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 _NAMESPACE = uuid.UUID("0b7ad3c4-5e6f-4a1b-9c2d-3e4f5a6b7c8d")  # = model.SANDBOX_NAMESPACE
@@ -68,6 +73,26 @@ class RecipientSeed(BaseModel):
         default=None, description="Mail users only: where mail goes, e.g. 'SMTP:a@b.com'."
     )
     litigationHoldEnabled: bool = False
+    inPlaceHolds: list[str] = Field(default_factory=list)
+    archiveDisabled: bool = Field(default=False, description="A disabled ('demoted') archive.")
+    auxiliaryArchives: int = Field(default=0, ge=0, description="Auxiliary archive mailboxes.")
+    totalItemSize: int | None = Field(
+        default=None, ge=0, description="Bytes (Get-MailboxStatistics); default derived."
+    )
+    itemCount: int | None = Field(default=None, ge=0, description="Default derived.")
+    totalDeletedItemSize: int = Field(default=0, ge=0, description="Recoverable Items, bytes.")
+    deletedItemCount: int = Field(default=0, ge=0)
+    archiveTotalItemSize: int = Field(default=0, ge=0)
+    archiveItemCount: int = Field(default=0, ge=0)
+    recoverableItemsQuota: int | None = Field(default=None, ge=0, description="Default 30 GB.")
+    persistedCapabilities: list[str] = Field(
+        default_factory=list, description="Beyond those derived from licences."
+    )
+    grantSendOnBehalfTo: list[str] = Field(default_factory=list)
+    fullAccess: list[str] = Field(
+        default_factory=list, description="Users holding FullAccess (Get-MailboxPermission)."
+    )
+    previousExchangeGuid: str | None = Field(default=None, pattern=_GUID)
 
 
 def default_legacy_dn(tenant_id: str, upn: str, alias: str) -> str:
@@ -96,6 +121,10 @@ def recipient_from_seed(
         _derived(tenant_id, "archiveguid", upn) if r.archive else ZERO_GUID
     )
     legacy = r.legacyExchangeDN or default_legacy_dn(tenant_id, upn, alias)
+    # Deterministic, plausible mailbox contents so a move visibly carries sizes over.
+    seed_int = int(_derived(tenant_id, "size", upn).replace("-", "")[:8], 16)
+    items = (200 + seed_int % 4800) if is_mailbox else 0
+    size = items * (40_000 + seed_int % 60_000)
     proxies = [f"SMTP:{primary}"]
     seen = {primary.lower()}
     for extra in [f"smtp:{alias}@{initial_domain}", *r.emailAddresses]:
@@ -116,4 +145,20 @@ def recipient_from_seed(
         external_email_address=r.externalEmailAddress,
         alias=alias,
         name=display_name,
+        litigation_hold_enabled=r.litigationHoldEnabled,
+        in_place_holds=list(r.inPlaceHolds),
+        archive_disabled=r.archiveDisabled,
+        auxiliary_archives=r.auxiliaryArchives,
+        total_item_size=r.totalItemSize if r.totalItemSize is not None else size,
+        item_count=r.itemCount if r.itemCount is not None else items,
+        total_deleted_item_size=r.totalDeletedItemSize,
+        deleted_item_count=r.deletedItemCount,
+        archive_total_item_size=r.archiveTotalItemSize,
+        archive_item_count=r.archiveItemCount,
+        recoverable_items_quota=r.recoverableItemsQuota or DEFAULT_RECOVERABLE_ITEMS_QUOTA,
+        persisted_capabilities=list(r.persistedCapabilities),
+        grant_send_on_behalf_to=list(r.grantSendOnBehalfTo),
+        permissions=[MailboxPermissionEntry(user=u) for u in r.fullAccess],
+        previous_exchange_guid=r.previousExchangeGuid,
+        previous_recipient_type_details="UserMailbox" if r.previousExchangeGuid else None,
     )
