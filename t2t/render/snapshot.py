@@ -48,7 +48,16 @@ def render_snapshot_json(snapshot: Snapshot) -> str:
 
 
 def _summary(obj: Any) -> str:
-    for attr in ("name", "identity", "user_principal_name", "display_name", "domain_name"):
+    for attr in (
+        "primary_smtp_address",
+        "user_principal_name",
+        "name",
+        "identity",
+        "display_name",
+        "domain_name",
+        "sku_part_number",
+        "app_role_id",
+    ):
         value = getattr(obj, attr, None)
         if value:
             return str(value)
