@@ -2,15 +2,54 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.types import Scope
 
 from t2t.sandbox import control, identity
 from t2t.sandbox.context import SandboxContext
 from t2t.sandbox.exchange import service as exchange
+from t2t.sandbox.faults import FaultsMiddleware, RequestInfo, classify, cmdlet_of
+from t2t.sandbox.graph import service as graph
+from t2t.sandbox.tokens import TokenError
 
 
 def create_app(ctx: SandboxContext) -> Starlette:
-    # Order matters: fixed prefixes (/_sandbox, /adminapi) before identity's /{tenant}/….
-    app = Starlette(routes=[*control.routes, *exchange.routes, *identity.routes])
+    # Order matters: fixed prefixes (/_sandbox, /adminapi, /v1.0) before identity's
+    # /{tenant}/…. The faults middleware wraps every surface (faults.py).
+    app = Starlette(
+        routes=[*control.routes, *exchange.routes, *graph.routes, *identity.routes],
+        middleware=[Middleware(FaultsMiddleware, faults=ctx.faults, resolve=fault_resolver(ctx))],
+    )
     app.state.sandbox = ctx
     return app
+
+
+def fault_resolver(ctx: SandboxContext) -> Callable[[Scope, str, bytes], RequestInfo]:
+    """What the faults middleware needs to match a request: service, tenant, cmdlet."""
+
+    def resolve(scope: Scope, path: str, body: bytes) -> RequestInfo:
+        service, segment = classify(path)
+        tenant = ctx.store.state.resolve_tenant(segment) if segment else None
+        app_id = None
+        if service == "graph":
+            auth = dict(scope.get("headers") or []).get(b"authorization", b"").decode("latin-1")
+            try:
+                claims = ctx.signer.verify(auth[7:].strip())
+                tenant = ctx.store.state.resolve_tenant(claims.tid)
+                app_id = claims.appid
+            except TokenError:
+                tenant = None
+        return RequestInfo(
+            service,
+            tenant.name if tenant else None,
+            scope.get("method", "GET"),
+            path,
+            cmdlet=cmdlet_of(body) if service == "exchange" else None,
+            app_id=app_id,
+            tenant_id=tenant.tenant_id if tenant else None,
+        )
+
+    return resolve

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from starlette.requests import Request
 
+from t2t.sandbox.clock import Clock
+from t2t.sandbox.faults import Faults
 from t2t.sandbox.state import StateStore
 from t2t.sandbox.stats import Stats
 from t2t.sandbox.tokens import TokenSigner
@@ -18,6 +20,11 @@ class SandboxContext:
     store: StateStore
     signer: TokenSigner
     stats: Stats
+    clock: Clock = field(default_factory=Clock)
+    faults: Faults = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.faults = Faults(self.clock)
 
 
 def context_of(request: Request) -> SandboxContext:

@@ -2,11 +2,22 @@
 
 - ``GET /_sandbox/stats``: request counters (rules in stats.py);
 - ``DELETE /_sandbox/stats``: zero them;
-- ``POST /_sandbox/reset``: restore the seed state and zero the counters (fast: tests
-  call it between tests; secrets, signing key and CA are kept).
+- ``POST /_sandbox/reset``: restore the seed state, zero the counters, remove every
+  fault rule and hidden object and put the clock back to real time (fast: tests call it
+  between tests; secrets, certificates, signing key and CA are kept);
+- ``GET /_sandbox/clock`` → ``{"now": "<ISO 8601 Z>", "offsetSeconds": n}``;
+  ``POST /_sandbox/clock`` with ``{"advanceSeconds": n}`` or ``{"now": "<ISO>"}`` moves
+  it forward (never back) and answers the same shape;
+- ``GET /_sandbox/faults`` → ``{"rules": [...], "hiddenObjects": n}``;
+  ``POST /_sandbox/faults`` with one rule (faults.py) → 201 with the rule and its ``id``;
+  ``DELETE /_sandbox/faults`` removes all, ``DELETE /_sandbox/faults/{id}`` one (404 if
+  unknown). Invalid rules → 400 ``{"error": "<why>"}``.
 """
 
 from __future__ import annotations
+
+import datetime as dt
+import json
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -28,6 +39,60 @@ async def reset(request: Request) -> Response:
     ctx = context_of(request)
     ctx.store.reset()
     ctx.stats.clear()
+    ctx.faults.clear()
+    ctx.clock.reset()
+    return Response(status_code=204)
+
+
+async def get_clock(request: Request) -> Response:
+    return JSONResponse(context_of(request).clock.snapshot())
+
+
+async def move_clock(request: Request) -> Response:
+    clock = context_of(request).clock
+    try:
+        data = json.loads(await request.body() or b"{}")
+        if not isinstance(data, dict) or len(data) != 1:
+            raise ValueError('send {"advanceSeconds": n} or {"now": "<ISO 8601>"}')
+        if "advanceSeconds" in data:
+            seconds = data["advanceSeconds"]
+            if isinstance(seconds, bool) or not isinstance(seconds, int | float):
+                raise ValueError("advanceSeconds must be a number")
+            clock.advance(float(seconds))
+        elif "now" in data:
+            when = dt.datetime.fromisoformat(str(data["now"]).replace("Z", "+00:00"))
+            clock.set(when if when.tzinfo else when.replace(tzinfo=dt.UTC))
+        else:
+            raise ValueError('send {"advanceSeconds": n} or {"now": "<ISO 8601>"}')
+    except ValueError as exc:
+        return JSONResponse({"error": str(exc)}, status_code=400)
+    return JSONResponse(clock.snapshot())
+
+
+async def get_faults(request: Request) -> Response:
+    return JSONResponse(context_of(request).faults.snapshot())
+
+
+async def add_fault(request: Request) -> Response:
+    try:
+        rule = context_of(request).faults.add(json.loads(await request.body() or b"null"))
+    except ValueError as exc:  # FaultRuleError and JSON errors
+        return JSONResponse({"error": str(exc)}, status_code=400)
+    return JSONResponse(rule.to_json(), status_code=201)
+
+
+async def clear_faults(request: Request) -> Response:
+    context_of(request).faults.clear()
+    return Response(status_code=204)
+
+
+async def delete_fault(request: Request) -> Response:
+    try:
+        rid = int(request.path_params["rid"])
+    except ValueError:
+        return JSONResponse({"error": "no such rule"}, status_code=404)
+    if not context_of(request).faults.remove(rid):
+        return JSONResponse({"error": "no such rule"}, status_code=404)
     return Response(status_code=204)
 
 
@@ -35,4 +100,10 @@ routes = [
     Route("/_sandbox/stats", get_stats, methods=["GET"]),
     Route("/_sandbox/stats", clear_stats, methods=["DELETE"]),
     Route("/_sandbox/reset", reset, methods=["POST"]),
+    Route("/_sandbox/clock", get_clock, methods=["GET"]),
+    Route("/_sandbox/clock", move_clock, methods=["POST"]),
+    Route("/_sandbox/faults", get_faults, methods=["GET"]),
+    Route("/_sandbox/faults", add_fault, methods=["POST"]),
+    Route("/_sandbox/faults", clear_faults, methods=["DELETE"]),
+    Route("/_sandbox/faults/{rid}", delete_fault, methods=["DELETE"]),
 ]

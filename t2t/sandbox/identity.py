@@ -3,7 +3,7 @@
 Emulates what MSAL and azure-identity call for app-only (client credentials) tokens
 (wire-protocols.md §3.1–§3.3). Clients must disable instance discovery (§3.4), so
 ``/common/discovery/instance`` is deliberately absent. Certificate assertions
-(§3.2, "Certificate form") are a later addition; today only client secrets work.
+(§3.2, "Certificate form") are verified in assertions.py.
 
 Error bodies follow Entra's shape (§3.3) and texts:
 https://learn.microsoft.com/entra/identity-platform/reference-error-codes
@@ -15,6 +15,8 @@ invalid_resource, AADSTS70003 unsupported_grant_type).
 from __future__ import annotations
 
 import base64
+import datetime as dt
+import hashlib
 import hmac
 import urllib.parse
 from typing import Any
@@ -23,8 +25,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from t2t.sandbox.assertions import check_client_assertion
 from t2t.sandbox.context import base_url_of, context_of, new_request_id, utc_timestamp
-from t2t.sandbox.model import Tenant
+from t2t.sandbox.model import Application, Tenant
+from t2t.sandbox.msapps import resource_by_audience
 from t2t.sandbox.tokens import TOKEN_LIFETIME
 
 RESOURCES: dict[str, str] = {
@@ -173,8 +177,36 @@ def _resource_of(scope: str) -> tuple[str | None, str | None]:
     return scopes[0][: -len("/.default")].rstrip("/"), None
 
 
+def registration_of(tenants: list[Tenant], app_id: str) -> tuple[Tenant, Application] | None:
+    """The app registration (in its home tenant) behind a client id, wherever it lives."""
+    for t in tenants:
+        app = t.application(app_id) if app_id else None
+        if app is not None:
+            return t, app
+    return None
+
+
+def _secret_matches(seeded: str | None, app: Application, secret: str) -> bool:
+    """The state directory's secret of a seeded client, or a live ``addPassword`` secret."""
+    if seeded is not None and hmac.compare_digest(secret.encode(), seeded.encode()):
+        return True
+    digest = hashlib.sha256(secret.encode()).hexdigest()
+    now = dt.datetime.now(dt.UTC)
+    return any(
+        hmac.compare_digest(p.secret_sha256, digest) and p.start_date_time <= now < p.end_date_time
+        for p in app.password_credentials
+    )
+
+
 async def token(request: Request) -> Response:
-    """Client-credentials grant with a client secret (§3.2, §3.3)."""
+    """Client-credentials grant with a client secret or a certificate assertion (§3.2, §3.3).
+
+    The client must have a service principal in the requested tenant: its own tenant, or,
+    for a multi-tenant app (``AzureADMultipleOrgs``), any tenant that consented to it.
+    Otherwise AADSTS700016, whose text names consent (reference-error-codes). The token's
+    ``roles`` are the app role assignments of that service principal on the resource, in
+    that tenant, so a service principal without assignments gets a token with no roles.
+    """
     tenant, segment = _resolve(request)
     ctx = context_of(request)
     ctx.stats.record("identity", tenant=tenant.name if tenant else None)
@@ -191,8 +223,14 @@ async def token(request: Request) -> Response:
             f"The app requested an unsupported grant type '{grant}'.",
         )
     client_id, secret = _client_credentials(form, request)
-    client = tenant.client(client_id)
-    if client is None:
+    state = ctx.store.state
+    found = registration_of(state.tenants, client_id)
+    sp = tenant.service_principal(client_id) if client_id else None
+    if (
+        found is None
+        or sp is None
+        or (found[0] is not tenant and found[1].sign_in_audience == "AzureADMyOrg")
+    ):
         return aad_error(
             400,
             "unauthorized_client",
@@ -202,14 +240,14 @@ async def token(request: Request) -> Response:
             "installed by the administrator of the tenant or consented to by any user in the "
             "tenant. You may have sent your authentication request to the wrong tenant.",
         )
+    app = found[1]
     if "client_assertion" in form:
-        return aad_error(
-            400,
-            "invalid_request",
-            900144,
-            "The t2t sandbox does not emulate certificate credentials (client_assertion) yet.",
+        refused = check_client_assertion(
+            form, app, token_endpoint=f"{base_url_of(request)}{request.url.path}", tenant=tenant
         )
-    if not secret:
+        if refused is not None:
+            return aad_error(*refused)
+    elif not secret:
         return aad_error(
             401,
             "invalid_client",
@@ -217,15 +255,14 @@ async def token(request: Request) -> Response:
             "The request body must contain the following parameter: 'client_assertion' or "
             "'client_secret'.",
         )
-    expected = ctx.store.secret_of(client.client_id) or ""
-    if not hmac.compare_digest(secret.encode(), expected.encode()):
+    elif not _secret_matches(ctx.store.secret_of(app.app_id), app, secret):
         return aad_error(
             401,
             "invalid_client",
             7000215,
             "Invalid client secret provided. Ensure the secret being sent in the request is the "
             f"client secret value, not the client secret ID, for a secret added to app "
-            f"'{client.client_id}'.",
+            f"'{app.app_id}'.",
         )
     requested, problem = _resource_of(form.get("scope", ""))
     if problem or requested is None:
@@ -248,12 +285,18 @@ async def token(request: Request) -> Response:
             "by the administrator of the tenant or consented to by any user in the tenant. You "
             "might have sent your authentication request to the wrong tenant.",
         )
+    resource = resource_by_audience(audience)
+    if resource is not None:
+        roles = tenant.granted_roles(app.app_id, resource.app_id)
+    else:
+        client = tenant.client(app.app_id)
+        roles = client.app_roles.get(audience, []) if client else []
     access_token = ctx.signer.issue(
         tenant_id=tenant.tenant_id,
-        client_id=client.client_id,
+        client_id=app.app_id,
         audience=audience,
-        roles=client.app_roles.get(audience, []),
-        oid=client.service_principal_id,
+        roles=roles,
+        oid=sp.id,
     )
     return JSONResponse(
         {

@@ -153,10 +153,12 @@ class SandboxServer:
                     "tenantId": t.tenant_id,
                     "initialDomain": t.initial_domain,
                     "domains": list(t.domains),
-                    "adminApp": {
-                        "clientId": admin.client_id,
-                        "clientSecret": store.secret_of(admin.client_id),
-                    },
+                    "adminApp": _credentials(store, admin.client_id),
+                    "clients": [
+                        {"displayName": c.display_name, **_credentials(store, c.client_id)}
+                        for c in t.clients
+                        if not c.is_admin_app
+                    ],
                 }
             )
         return {
@@ -177,6 +179,16 @@ class SandboxServer:
 
         # Holds client secrets: owner-only, like every other secret in DIR.
         write_private(self.profile_path, json.dumps(self.profile(), indent=2).encode())
+
+
+def _credentials(store: StateStore, client_id: str) -> dict[str, Any]:
+    cert = store.certificate_of(client_id)
+    return {
+        "clientId": client_id,
+        "clientSecret": store.secret_of(client_id),
+        "certificatePath": str(cert.path) if cert else None,
+        "certificateThumbprint": cert.sha1_thumbprint if cert else None,
+    }
 
 
 def serve(state_dir: Path, *, port: int = 0, seed: Path | None = None) -> None:

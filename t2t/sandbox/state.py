@@ -4,6 +4,8 @@ Layout of DIR (all created on first start):
 
 - ``ca.pem``/``ca-key.pem`` (0600), ``server.pem``/``server-key.pem`` (0600): TLS (ca.py);
 - ``token-signing-key.pem`` (0600): the RSA key that signs access tokens (tokens.py);
+- ``clients/<clientId>.pem`` (0600): key + self-signed certificate of each seeded client,
+  registered as its app's keyCredential (client_certs.py);
 - ``secrets.json`` (0600): one random client secret per confidential client, made on
   first start so no secret ever lives in git; it survives ``/_sandbox/reset``;
 - ``seed.json``: the seed this directory was created from (reset restores it);
@@ -21,6 +23,11 @@ import threading
 from pathlib import Path
 
 from t2t.sandbox.ca import write_private
+from t2t.sandbox.client_certs import (
+    ClientCertificate,
+    ensure_client_certificates,
+    register_certificates,
+)
 from t2t.sandbox.model import SandboxState, state_from_seed
 from t2t.sandbox.seed import Seed, load_seed, seed_fingerprint
 
@@ -55,11 +62,22 @@ class StateStore:
         self._lock = threading.RLock()
         self.seed = self._resolve_seed(seed_path)
         self.secrets = self._load_secrets()
+        self.certificates = ensure_client_certificates(
+            state_dir, [c.clientId for t in self.seed.tenants for c in (t.adminApp, *t.clients)]
+        )
         if self.state_path.exists():
             self.state = SandboxState.model_validate_json(self.state_path.read_text("utf-8"))
         else:
-            self.state = state_from_seed(self.seed)
+            self.state = self._initial_state()
             self.save()
+
+    def _initial_state(self) -> SandboxState:
+        state = state_from_seed(self.seed)
+        register_certificates(state, self.certificates)
+        return state
+
+    def certificate_of(self, client_id: str) -> ClientCertificate | None:
+        return next((c for c in self.certificates if c.client_id == client_id.lower()), None)
 
     def _resolve_seed(self, seed_path: Path | None) -> Seed:
         stored = (
@@ -111,5 +129,5 @@ class StateStore:
     def reset(self) -> None:
         """Restore the seed's state (secrets, keys and CA are kept)."""
         with self._lock:
-            self.state = state_from_seed(self.seed)
+            self.state = self._initial_state()
             self.save()

@@ -11,6 +11,11 @@ endpoint, not Microsoft's):
 - identity requests (OIDC metadata, keys, tokens) are neither reads nor writes;
 - requests refused before a cmdlet is known (bad token, 401/403) count under their
   service but not in ``byCmdlet``/``byKind``;
+- a Graph request counts in ``byMethod`` (HTTP method) and ``byOperation``
+  (``"GET /users/{id}"``: method + path template). GET is a *read*; POST, PATCH and
+  DELETE are *writes*, except POST queries (``/directoryObjects/getByIds``) which read.
+  ``POST /$batch`` itself counts once in ``total``/``byService`` but is neither read nor
+  write: each inner request counts on its own as above;
 - ``/_sandbox/*`` requests are never counted.
 """
 
@@ -45,6 +50,8 @@ class Stats:
             self._by_cmdlet: Counter[str] = Counter()
             self._by_tenant: Counter[str] = Counter()
             self._by_kind: Counter[str] = Counter({"read": 0, "write": 0})
+            self._by_method: Counter[str] = Counter()
+            self._by_operation: Counter[str] = Counter()
 
     def record(
         self,
@@ -53,6 +60,8 @@ class Stats:
         tenant: str | None = None,
         cmdlet: str | None = None,
         kind: Kind | None = None,
+        method: str | None = None,
+        operation: str | None = None,
     ) -> None:
         with self._lock:
             self._total += 1
@@ -63,6 +72,10 @@ class Stats:
                 self._by_cmdlet[cmdlet] += 1
             if kind:
                 self._by_kind[kind] += 1
+            if method:
+                self._by_method[method] += 1
+            if operation:
+                self._by_operation[operation] += 1
 
     def snapshot(self) -> dict[str, Any]:
         with self._lock:
@@ -74,4 +87,6 @@ class Stats:
                 "byCmdlet": dict(self._by_cmdlet),
                 "byTenant": dict(self._by_tenant),
                 "byKind": {"read": self._by_kind["read"], "write": self._by_kind["write"]},
+                "byMethod": dict(self._by_method),
+                "byOperation": dict(self._by_operation),
             }

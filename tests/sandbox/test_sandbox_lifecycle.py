@@ -32,7 +32,13 @@ def test_profile_format(sandbox: SandboxHandle) -> None:
     }
     contoso = p["tenants"][0]
     assert contoso["domains"] == ["contoso.onmicrosoft.com", "contoso.com"]
-    assert set(contoso["adminApp"]) == {"clientId", "clientSecret"}
+    assert set(contoso["adminApp"]) == {
+        "clientId",
+        "clientSecret",
+        "certificatePath",
+        "certificateThumbprint",
+    }
+    assert Path(contoso["adminApp"]["certificatePath"]).stat().st_mode & 0o077 == 0
     assert Path(p["caFile"]).is_absolute()
 
 

@@ -1,0 +1,397 @@
+"""Faults on demand, for every surface (identity, Graph, Exchange): ASGI middleware over
+the whole app plus hooks for read-after-write lag. Nothing here is Microsoft's API; what
+a fault *looks like* on the wire is Microsoft's:
+
+- **throttle** — 429 with ``Retry-After`` (seconds) once a per-tenant token budget is spent
+  (Graph: wire-protocols.md §2.9, body ``TooManyRequests`` "Too many requests from
+  Identifier:…" [QA-1138873], https://learn.microsoft.com/graph/throttling; Exchange:
+  §1.5 "429 with Retry-After" [DROLL], body shape assumed = Exchange's error envelope;
+  identity: Entra error shape §3.3, code assumed). Budgets refill continuously at
+  ``budget/windowSeconds`` per second of the sandbox clock, like a token bucket;
+- **error** — a 5xx (or any status) in the surface's own error shape; 503 carries
+  ``Retry-After`` when the rule sets one (https://learn.microsoft.com/graph/throttling);
+- **drop** — the connection closes mid-response (the client sees an incomplete body);
+- **latency** — a fixed delay (real time) before the request is served;
+- **lag** — objects created while the rule matches stay invisible to reads for
+  ``seconds`` of sandbox time, as Entra replication does (wire-protocols.md §1.5
+  "Replication lag", measured 6 s for Exchange [DROLL];
+  https://learn.microsoft.com/graph/best-practices-concept "eventual consistency").
+  Surfaces call ``Faults.note_created`` / ``Faults.visible``.
+
+Rules (``POST /_sandbox/faults``, see control.py) match on ``service`` (identity, graph,
+exchange), ``tenant`` (name), ``method``, ``path`` (regex searched in the path, for
+Graph batch requests the inner URL) and ``cmdlet``; absent keys match everything. ``count``
+limits how often a rule fires (then it is removed); absent = unlimited.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import math
+import re
+import threading
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from t2t.sandbox.clock import Clock
+
+Kind = Literal["throttle", "error", "drop", "latency", "lag"]
+KINDS: tuple[str, ...] = ("throttle", "error", "drop", "latency", "lag")
+SERVICES = ("identity", "graph", "exchange")
+
+
+@dataclass(frozen=True)
+class RequestInfo:
+    service: str
+    tenant: str | None
+    method: str
+    path: str
+    cmdlet: str | None = None
+    app_id: str | None = None
+    tenant_id: str | None = None
+
+
+@dataclass
+class Rule:
+    id: int
+    kind: str
+    match: dict[str, str]
+    count: int | None = None
+    status: int = 503
+    retry_after: int | None = None
+    budget: int = 0
+    window_seconds: float = 1.0
+    ms: int = 0
+    seconds: float = 0.0
+    fired: int = 0
+
+    def matches(self, info: RequestInfo) -> bool:
+        m = self.match
+        if "service" in m and m["service"] != info.service:
+            return False
+        if "tenant" in m and (info.tenant or "").lower() != m["tenant"].lower():
+            return False
+        if "method" in m and m["method"].upper() != info.method.upper():
+            return False
+        if "cmdlet" in m and (info.cmdlet or "").lower() != m["cmdlet"].lower():
+            return False
+        return not ("path" in m and re.search(m["path"], info.path) is None)
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"id": self.id, "kind": self.kind, "match": dict(self.match)}
+        if self.count is not None:
+            out["count"] = self.count
+        out["fired"] = self.fired
+        if self.kind == "error":
+            out["status"] = self.status
+        if self.kind in ("error", "throttle") and self.retry_after is not None:
+            out["retryAfter"] = self.retry_after
+        if self.kind == "throttle":
+            out.update(budget=self.budget, windowSeconds=self.window_seconds)
+        if self.kind == "latency":
+            out["ms"] = self.ms
+        if self.kind == "lag":
+            out["seconds"] = self.seconds
+        return out
+
+
+class FaultRuleError(ValueError):
+    pass
+
+
+def rule_from_json(rid: int, data: Any) -> Rule:
+    if not isinstance(data, dict):
+        raise FaultRuleError("a fault rule is a JSON object")
+    allowed = {"kind", "match", "count", "status", "retryAfter", "budget", "windowSeconds"}
+    allowed |= {"ms", "seconds"}
+    unknown = set(data) - allowed
+    if unknown:
+        raise FaultRuleError(f"unknown keys: {sorted(unknown)}")
+    kind = data.get("kind")
+    if kind not in KINDS:
+        raise FaultRuleError(f"kind must be one of {list(KINDS)}")
+    match = data.get("match", {})
+    if not isinstance(match, dict) or set(match) - {
+        "service",
+        "tenant",
+        "method",
+        "path",
+        "cmdlet",
+    }:
+        raise FaultRuleError("match keys: service, tenant, method, path, cmdlet")
+    if "service" in match and match["service"] not in SERVICES:
+        raise FaultRuleError(f"match.service must be one of {list(SERVICES)}")
+    if "path" in match:
+        try:
+            re.compile(str(match["path"]))
+        except re.error as exc:
+            raise FaultRuleError(f"match.path is not a regex: {exc}") from None
+
+    def num(key: str, default: Any, cast: type) -> Any:
+        v = data.get(key, default)
+        if v is None:
+            return None
+        if isinstance(v, bool) or not isinstance(v, int | float) or v < 0:
+            raise FaultRuleError(f"{key} must be a non-negative number")
+        return cast(v)
+
+    rule = Rule(
+        id=rid,
+        kind=kind,
+        match={k: str(v) for k, v in match.items()},
+        count=num("count", None, int),
+        status=num("status", 503, int),
+        retry_after=num("retryAfter", None, int),
+        budget=num("budget", 0, int),
+        window_seconds=num("windowSeconds", 1.0, float),
+        ms=num("ms", 0, int),
+        seconds=num("seconds", 0.0, float),
+    )
+    if kind == "error" and not 400 <= rule.status <= 599:
+        raise FaultRuleError("status must be 400–599")
+    if kind == "throttle" and rule.window_seconds <= 0:
+        raise FaultRuleError("windowSeconds must be > 0")
+    return rule
+
+
+@dataclass
+class Action:
+    kind: str
+    status: int = 0
+    retry_after: int | None = None
+    rule: Rule | None = None
+
+
+@dataclass
+class _Bucket:
+    tokens: float
+    at: float
+
+
+@dataclass
+class Faults:
+    clock: Clock = field(default_factory=Clock)
+
+    def __post_init__(self) -> None:
+        self._lock = threading.Lock()
+        self._ids = itertools.count(1)
+        self.rules: list[Rule] = []
+        self._buckets: dict[tuple[int, str], _Bucket] = {}
+        self._hidden: dict[str, float] = {}
+
+    # -- control -------------------------------------------------------------
+    def add(self, data: Any) -> Rule:
+        with self._lock:
+            rule = rule_from_json(next(self._ids), data)
+            self.rules.append(rule)
+            return rule
+
+    def remove(self, rid: int) -> bool:
+        with self._lock:
+            before = len(self.rules)
+            self.rules = [r for r in self.rules if r.id != rid]
+            return len(self.rules) != before
+
+    def clear(self) -> None:
+        with self._lock:
+            self.rules.clear()
+            self._buckets.clear()
+            self._hidden.clear()
+
+    def snapshot(self) -> dict[str, Any]:
+        with self._lock:
+            return {"rules": [r.to_json() for r in self.rules], "hiddenObjects": len(self._hidden)}
+
+    # -- decisions -------------------------------------------------------------
+    def _spend(self, rule: Rule) -> None:
+        rule.fired += 1
+        if rule.count is not None and rule.fired >= rule.count:
+            self.rules = [r for r in self.rules if r is not rule]
+
+    def latency_ms(self, info: RequestInfo) -> int:
+        with self._lock:
+            return sum(r.ms for r in self.rules if r.kind == "latency" and r.matches(info))
+
+    def decide(self, info: RequestInfo) -> Action | None:
+        """The first error/drop/throttle rule that fires for this request, if any."""
+        now = self.clock.time()
+        with self._lock:
+            for rule in list(self.rules):
+                if rule.kind not in ("error", "drop", "throttle") or not rule.matches(info):
+                    continue
+                if rule.kind == "throttle":
+                    key = (rule.id, (info.tenant or "").lower())
+                    rate = rule.budget / rule.window_seconds
+                    b = self._buckets.setdefault(key, _Bucket(float(rule.budget), now))
+                    b.tokens = min(float(rule.budget), b.tokens + (now - b.at) * rate)
+                    b.at = now
+                    if b.tokens >= 1:
+                        b.tokens -= 1
+                        continue
+                    wait = rule.retry_after
+                    if wait is None:
+                        wait = max(1, math.ceil((1 - b.tokens) / rate)) if rate > 0 else 60
+                    self._spend(rule)
+                    return Action("throttle", 429, wait, rule)
+                self._spend(rule)
+                return Action(rule.kind, rule.status, rule.retry_after, rule)
+        return None
+
+    # -- read-after-write lag ---------------------------------------------------
+    def note_created(self, object_id: str, info: RequestInfo) -> None:
+        """Hide a just-created object from reads if a lag rule matches its creation."""
+        with self._lock:
+            seconds = max(
+                (r.seconds for r in self.rules if r.kind == "lag" and r.matches(info)), default=0
+            )
+            if seconds > 0:
+                self._hidden[object_id.lower()] = self.clock.time() + seconds
+
+    def visible(self, object_id: str) -> bool:
+        with self._lock:
+            until = self._hidden.get(object_id.lower())
+            if until is None:
+                return True
+            if self.clock.time() >= until:
+                del self._hidden[object_id.lower()]
+                return True
+            return False
+
+
+# -- the middleware -------------------------------------------------------------------
+
+_IDENTITY = re.compile(r"^/([^/]+)/(oauth2/|discovery/|v2\.0/\.well-known/)")
+_EXCHANGE = re.compile(r"^/adminapi/[^/]+/([^/]+)/", re.IGNORECASE)
+
+
+def fault_body(service: str, action: Action, info: RequestInfo) -> tuple[bytes, str]:
+    """(body, content type) of a fault in the surface's own error shape."""
+    from t2t.sandbox.graph.errors import error_body  # local: graph imports this module
+
+    if action.kind == "throttle":
+        if service == "identity":
+            body: dict[str, Any] = {
+                "error": "temporarily_unavailable",
+                "error_description": "AADSTS90055: Too many requests. Please try again later.",
+                "error_codes": [90055],
+            }
+        elif service == "graph":
+            ident = f"{info.tenant_id or ''}+{info.app_id or ''}"
+            body = error_body(
+                "TooManyRequests",
+                f"Too many requests from Identifier:{ident} under category:throttled.",
+            )
+        else:
+            body = {
+                "error": {
+                    "code": "TooManyRequests",
+                    "message": "Too many requests. Please retry after some time.",
+                }
+            }
+    else:
+        codes = {500: "generalException", 503: "serviceNotAvailable", 504: "timeout"}
+        if service == "identity":
+            body = {
+                "error": "temporarily_unavailable",
+                "error_description": "AADSTS50196: The server is temporarily unavailable.",
+                "error_codes": [50196],
+            }
+        elif service == "graph":
+            body = error_body(codes.get(action.status, "UnknownError"), "Injected fault.")
+        else:
+            body = {
+                "error": {
+                    "code": "InternalServerError" if action.status == 500 else "ServiceUnavailable",
+                    "message": "Injected fault.",
+                }
+            }
+    return json.dumps(body).encode(), "application/json"
+
+
+class FaultsMiddleware:
+    """Applies latency, error, drop and throttle rules to every request outside
+    ``/_sandbox/`` before the surface sees it. Graph ``$batch`` is passed through:
+    its inner requests are checked one by one (graph/batch.py)."""
+
+    def __init__(self, app: ASGIApp, faults: Faults, resolve: Any) -> None:
+        self.app, self.faults, self.resolve = app, faults, resolve
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"].startswith("/_sandbox"):
+            await self.app(scope, receive, send)
+            return
+        if not self.faults.rules:
+            await self.app(scope, receive, send)
+            return
+        path: str = scope["path"]
+        body = b""
+        more = True
+        while more:
+            message = await receive()
+            body += message.get("body", b"")
+            more = message.get("more_body", False)
+        info = self.resolve(scope, path, body)
+        delay = self.faults.latency_ms(info)
+        if delay:
+            await asyncio.sleep(delay / 1000)
+        action = None if path.endswith("/$batch") else self.faults.decide(info)
+        if action is None:
+            sent = False
+
+            async def replay() -> Message:
+                nonlocal sent
+                if sent:
+                    return {"type": "http.disconnect"}
+                sent = True
+                return {"type": "http.request", "body": body, "more_body": False}
+
+            await self.app(scope, replay, send)
+            return
+        if action.kind == "drop":
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 200,
+                    "headers": [
+                        (b"content-type", b"application/json"),
+                        (b"content-length", b"4096"),
+                    ],
+                }
+            )
+            await send({"type": "http.response.body", "body": b'{"value":[', "more_body": False})
+            return
+        payload, ctype = fault_body(info.service, action, info)
+        headers = [
+            (b"content-type", ctype.encode()),
+            (b"content-length", str(len(payload)).encode()),
+        ]
+        if action.retry_after is not None:
+            headers.append((b"retry-after", str(action.retry_after).encode()))
+        await send({"type": "http.response.start", "status": action.status, "headers": headers})
+        await send({"type": "http.response.body", "body": payload})
+
+
+def classify(path: str) -> tuple[str, str | None]:
+    """(service, tenant path segment) of a request path."""
+    m = _EXCHANGE.match(path)
+    if m:
+        return "exchange", m.group(1)
+    if path.startswith("/v1.0/") or path == "/v1.0":
+        return "graph", None
+    m = _IDENTITY.match(path)
+    if m:
+        return "identity", m.group(1)
+    return "other", None
+
+
+def cmdlet_of(body: bytes) -> str | None:
+    try:
+        data = json.loads(body or b"{}")
+        name = data["CmdletInput"]["CmdletName"]
+        return str(name) if isinstance(name, str) else None
+    except (ValueError, KeyError, TypeError):
+        return None

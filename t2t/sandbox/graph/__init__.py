@@ -1,0 +1,1 @@
+"""Microsoft Graph v1.0 as the sandbox emulates it (wire-protocols.md §2)."""

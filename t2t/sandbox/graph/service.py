@@ -1,0 +1,414 @@
+"""Microsoft Graph v1.0 routes: ``/v1.0/...`` (wire-protocols.md §2, [GDOCS]).
+
+Authentication (https://learn.microsoft.com/graph/errors; §2.9): a missing, invalid,
+expired or wrong-audience token → 401 ``InvalidAuthenticationToken``; a valid token
+without one of the endpoint's application permissions → 403
+``Authorization_RequestDenied`` "Insufficient privileges to complete the operation.".
+The tenant is the token's ``tid`` (Graph has no tenant in the URL), so a token only
+ever sees its own tenant. Permission sets per endpoint are the "Application" rows of
+each v1.0 API page's permission table (least privileged + higher privileged).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import urllib.parse
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from t2t.sandbox.context import SandboxContext, base_url_of, context_of
+from t2t.sandbox.faults import RequestInfo
+from t2t.sandbox.graph import handlers as h
+from t2t.sandbox.graph.errors import GraphError, error_body
+from t2t.sandbox.model import Tenant
+from t2t.sandbox.msapps import GRAPH_APP_ID
+from t2t.sandbox.tokens import TokenClaims, TokenError
+
+GRAPH_AUDIENCES = frozenset({"https://graph.microsoft.com", GRAPH_APP_ID})
+
+
+@dataclass
+class GReq:
+    """One Graph request (top level or inside ``$batch``)."""
+
+    ctx: SandboxContext
+    tenant: Tenant
+    claims: TokenClaims
+    method: str
+    path: str
+    query: dict[str, str]
+    headers: dict[str, str]
+    body: Any
+    base: str
+    params: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def info(self) -> RequestInfo:
+        return RequestInfo(
+            "graph",
+            self.tenant.name,
+            self.method,
+            "/v1.0" + self.path,
+            app_id=self.claims.appid,
+            tenant_id=self.tenant.tenant_id,
+        )
+
+
+Result = tuple[int, Any, dict[str, str]]
+Handler = Callable[[GReq], Result]
+
+
+def _perms(*names: str) -> frozenset[str]:
+    return frozenset(names)
+
+
+DIR_R = ("Directory.Read.All", "Directory.ReadWrite.All")
+P_ORG = _perms("Organization.Read.All", "Organization.ReadWrite.All", *DIR_R)
+P_DOMAIN = _perms("Domain.Read.All", "Domain.ReadWrite.All", *DIR_R)
+P_SKU = _perms("LicenseAssignment.Read.All", "Organization.Read.All", *DIR_R)
+P_USER_R = _perms("User.ReadBasic.All", "User.Read.All", "User.ReadWrite.All", *DIR_R)
+P_USER_W = _perms("User.ReadWrite.All", "Directory.ReadWrite.All")
+P_LICENSE = _perms(
+    "LicenseAssignment.ReadWrite.All", "User.ReadWrite.All", "Directory.ReadWrite.All"
+)
+P_APP_R = _perms(
+    "Application.Read.All", "Application.ReadWrite.All", "Application.ReadWrite.OwnedBy", *DIR_R
+)
+P_APP_W = _perms("Application.ReadWrite.OwnedBy", "Application.ReadWrite.All")
+P_GRANT = _perms("AppRoleAssignment.ReadWrite.All")
+P_GRANT_R = _perms("AppRoleAssignment.ReadWrite.All", *P_APP_R)
+P_GROUP_R = _perms(
+    "GroupMember.Read.All",
+    "Group.Read.All",
+    "GroupMember.ReadWrite.All",
+    "Group.ReadWrite.All",
+    *DIR_R,
+)
+P_GROUP_W = _perms("GroupMember.ReadWrite.All", "Group.ReadWrite.All", "Directory.ReadWrite.All")
+P_INVITE = _perms("User.Invite.All", "User.ReadWrite.All", "Directory.ReadWrite.All")
+P_DIR_R = _perms(*DIR_R)
+
+_LIT = r"'(?:[^']|'')*'"
+_ID = r"(?P<id>[^/()]+|\(" + _LIT + r"\))"
+_APP = r"(?:/(?P<id>[^/()]+)|\((?P<alt>appId|uniqueName)=(?P<lit>" + _LIT + r")\))"
+_SP = r"(?:/(?P<id>[^/()]+)|\((?P<alt>appId)=(?P<lit>" + _LIT + r")\))"
+
+# (method, path regex, handler, permissions, kind, template)
+ROUTES: list[tuple[str, re.Pattern[str], Handler, frozenset[str], str, str]] = []
+
+
+def _route(
+    method: str, pattern: str, handler: Handler, perms: frozenset[str], kind: str, template: str
+) -> None:
+    ROUTES.append(
+        (method, re.compile(pattern + r"/?$", re.IGNORECASE), handler, perms, kind, template)
+    )
+
+
+_route("GET", r"/organization", h.list_organization, P_ORG, "read", "/organization")
+_route(
+    "GET", r"/organization/(?P<id>[^/]+)", h.get_organization, P_ORG, "read", "/organization/{id}"
+)
+_route("GET", r"/domains", h.list_domains, P_DOMAIN, "read", "/domains")
+_route("GET", r"/domains/(?P<id>[^/]+)", h.get_domain, P_DOMAIN, "read", "/domains/{id}")
+_route("GET", r"/subscribedSkus", h.list_skus, P_SKU, "read", "/subscribedSkus")
+_route("GET", r"/users", h.list_users, P_USER_R, "read", "/users")
+_route("GET", r"/users/" + _ID, h.get_user, P_USER_R, "read", "/users/{id}")
+_route("PATCH", r"/users/" + _ID, h.patch_user, P_USER_W, "write", "/users/{id}")
+_route(
+    "POST",
+    r"/users/" + _ID + r"/assignLicense",
+    h.assign_license,
+    P_LICENSE,
+    "write",
+    "/users/{id}/assignLicense",
+)
+_route("GET", r"/groups", h.list_groups, P_GROUP_R, "read", "/groups")
+_route("GET", r"/groups/(?P<id>[^/]+)", h.get_group, P_GROUP_R, "read", "/groups/{id}")
+_route(
+    "GET",
+    r"/groups/(?P<id>[^/]+)/members",
+    h.list_members,
+    P_GROUP_R,
+    "read",
+    "/groups/{id}/members",
+)
+_route(
+    "POST",
+    r"/groups/(?P<id>[^/]+)/members/\$ref",
+    h.add_member,
+    P_GROUP_W,
+    "write",
+    "/groups/{id}/members/$ref",
+)
+_route(
+    "DELETE",
+    r"/groups/(?P<id>[^/]+)/members/(?P<member>[^/]+)/\$ref",
+    h.remove_member,
+    P_GROUP_W,
+    "write",
+    "/groups/{id}/members/{id}/$ref",
+)
+_route("GET", r"/applications", h.list_applications, P_APP_R, "read", "/applications")
+_route("POST", r"/applications", h.create_application, P_APP_W, "write", "/applications")
+_route("GET", r"/applications" + _APP, h.get_application, P_APP_R, "read", "/applications/{id}")
+_route(
+    "PATCH", r"/applications" + _APP, h.patch_application, P_APP_W, "write", "/applications/{id}"
+)
+_route(
+    "DELETE", r"/applications" + _APP, h.delete_application, P_APP_W, "write", "/applications/{id}"
+)
+_route(
+    "POST",
+    r"/applications" + _APP + r"/addPassword",
+    h.add_password,
+    P_APP_W,
+    "write",
+    "/applications/{id}/addPassword",
+)
+_route(
+    "POST",
+    r"/applications" + _APP + r"/removePassword",
+    h.remove_password,
+    P_APP_W,
+    "write",
+    "/applications/{id}/removePassword",
+)
+_route(
+    "GET", r"/servicePrincipals", h.list_service_principals, P_APP_R, "read", "/servicePrincipals"
+)
+_route(
+    "POST",
+    r"/servicePrincipals",
+    h.create_service_principal,
+    P_APP_W,
+    "write",
+    "/servicePrincipals",
+)
+_route(
+    "GET",
+    r"/servicePrincipals" + _SP,
+    h.get_service_principal,
+    P_APP_R,
+    "read",
+    "/servicePrincipals/{id}",
+)
+_route(
+    "DELETE",
+    r"/servicePrincipals" + _SP,
+    h.delete_service_principal,
+    P_APP_W,
+    "write",
+    "/servicePrincipals/{id}",
+)
+_route(
+    "GET",
+    r"/servicePrincipals" + _SP + r"/appRoleAssignedTo",
+    h.list_assigned_to,
+    P_GRANT_R,
+    "read",
+    "/servicePrincipals/{id}/appRoleAssignedTo",
+)
+_route(
+    "POST",
+    r"/servicePrincipals" + _SP + r"/appRoleAssignedTo",
+    h.grant,
+    P_GRANT,
+    "write",
+    "/servicePrincipals/{id}/appRoleAssignedTo",
+)
+_route(
+    "GET",
+    r"/servicePrincipals" + _SP + r"/appRoleAssignments",
+    h.list_assignments,
+    P_GRANT_R,
+    "read",
+    "/servicePrincipals/{id}/appRoleAssignments",
+)
+_route(
+    "POST",
+    r"/servicePrincipals" + _SP + r"/appRoleAssignments",
+    h.grant_as_principal,
+    P_GRANT,
+    "write",
+    "/servicePrincipals/{id}/appRoleAssignments",
+)
+_route(
+    "DELETE",
+    r"/servicePrincipals" + _SP + r"/appRoleAssignedTo/(?P<assignment>[^/]+)",
+    h.revoke,
+    P_GRANT,
+    "write",
+    "/servicePrincipals/{id}/appRoleAssignedTo/{id}",
+)
+_route("POST", r"/invitations", h.invite, P_INVITE, "write", "/invitations")
+_route(
+    "POST",
+    r"/directoryObjects/getByIds",
+    h.get_by_ids,
+    P_DIR_R,
+    "read",
+    "/directoryObjects/getByIds",
+)
+
+
+def unauthorized(message: str) -> GraphError:
+    return GraphError(
+        401,
+        "InvalidAuthenticationToken",
+        message,
+        {
+            "WWW-Authenticate": 'Bearer realm="", authorization_uri="https://login.microsoftonline.com/'
+            'common/oauth2/authorize", client_id="00000003-0000-0000-c000-000000000000"'
+        },
+    )
+
+
+def authenticate(ctx: SandboxContext, authorization: str) -> tuple[Tenant, TokenClaims]:
+    if not authorization.lower().startswith("bearer ") or not authorization[7:].strip():
+        raise unauthorized("Access token is empty.")
+    try:
+        claims = ctx.signer.verify(authorization[7:].strip())
+    except TokenError as exc:
+        if "expired" in str(exc).lower():
+            raise unauthorized("Lifetime validation failed, the token is expired.") from None
+        raise unauthorized("Access token validation failure.") from None
+    if claims.aud.rstrip("/") not in GRAPH_AUDIENCES:
+        raise unauthorized("Access token validation failure. Invalid audience.")
+    tenant = ctx.store.state.resolve_tenant(claims.tid)
+    if tenant is None:
+        raise unauthorized("Access token validation failure. Invalid issuer.")
+    return tenant, claims
+
+
+def dispatch(req: GReq) -> Result:
+    """Route, check permissions, run, count. Errors become Graph error bodies."""
+    ctx = req.ctx
+    allowed_methods = []
+    for method, pattern, handler, perms, kind, template in ROUTES:
+        m = pattern.match(req.path)
+        if m is None:
+            continue
+        if method != req.method:
+            allowed_methods.append(method)
+            continue
+        ctx.stats.record(
+            "graph",
+            tenant=req.tenant.name,
+            kind="read" if kind == "read" else "write",
+            method=req.method,
+            operation=f"{req.method} {template}",
+        )
+        req.params = {k: v for k, v in m.groupdict().items() if v is not None}
+        if not perms.intersection(req.claims.roles):
+            err = GraphError(
+                403,
+                "Authorization_RequestDenied",
+                "Insufficient privileges to complete the operation.",
+            )
+            return (
+                err.status,
+                error_body(err.code, err.message, req.headers.get("client-request-id")),
+                {},
+            )
+        try:
+            if kind == "write":
+                with ctx.store.lock:
+                    status, body, headers = handler(req)
+                    if status < 400:
+                        ctx.store.save()
+            else:
+                status, body, headers = handler(req)
+        except GraphError as err:
+            return (
+                err.status,
+                error_body(err.code, err.message, req.headers.get("client-request-id")),
+                err.headers,
+            )
+        return status, body, headers
+    ctx.stats.record("graph", tenant=req.tenant.name, method=req.method)
+    if allowed_methods:
+        return (
+            405,
+            error_body(
+                "Request_BadRequest", "Specified HTTP method is not allowed for the request target."
+            ),
+            {},
+        )
+    seg = req.path.strip("/").split("/")[0].split("(")[0]
+    return (
+        400,
+        error_body(
+            "BadRequest",
+            f"Resource not found for the segment '{seg}'.",
+            req.headers.get("client-request-id"),
+        ),
+        {},
+    )
+
+
+def query_of(raw: str) -> dict[str, str]:
+    return {k: v for k, v in urllib.parse.parse_qsl(raw, keep_blank_values=True)}
+
+
+def _response(status: int, body: Any, headers: dict[str, str]) -> Response:
+    hdrs = {"request-id": "", **headers}
+    hdrs.pop("request-id")
+    if body is None:
+        return Response(status_code=status, headers=hdrs)
+    return JSONResponse(body, status_code=status, headers=hdrs)
+
+
+async def endpoint(request: Request) -> Response:
+    ctx = context_of(request)
+    path = request.url.path[len("/v1.0") :] or "/"
+    raw = await request.body()
+    headers = {k.lower(): v for k, v in request.headers.items()}
+    try:
+        tenant, claims = authenticate(ctx, headers.get("authorization", ""))
+    except GraphError as err:
+        ctx.stats.record("graph", method=request.method)
+        return _response(err.status, error_body(err.code, err.message), err.headers)
+    if path.rstrip("/") == "/$batch" and request.method == "POST":
+        from t2t.sandbox.graph.batch import run_batch
+
+        ctx.stats.record("graph", tenant=tenant.name, method="POST", operation="POST /$batch")
+        status, batch_body = run_batch(ctx, tenant, claims, raw, headers, base_url_of(request))
+        return _response(status, batch_body, {})
+    payload: Any = None
+    if raw:
+        try:
+            payload = json.loads(raw)
+        except ValueError:
+            return _response(
+                400, error_body("BadRequest", "Unable to read JSON request payload."), {}
+            )
+    req = GReq(
+        ctx=ctx,
+        tenant=tenant,
+        claims=claims,
+        method=request.method,
+        path=path,
+        query=query_of(request.url.query),
+        headers=headers,
+        body=payload,
+        base=base_url_of(request),
+    )
+    status, out, extra = dispatch(req)
+    return _response(status, out, extra)
+
+
+def encode_skiptoken(offset: int) -> str:
+    return base64.urlsafe_b64encode(json.dumps({"o": offset}).encode()).decode().rstrip("=")
+
+
+routes = [
+    Route("/v1.0/{rest:path}", endpoint, methods=["GET", "POST", "PATCH", "DELETE", "PUT"]),
+]
