@@ -1,0 +1,35 @@
+"""The least number of API requests a snapshot can cost: the yardstick for probe efficiency.
+
+Σ over the collections read of ceil(items ÷ page size): 1,000 for InvokeCommand (the
+module's `Prefer: odata.maxpagesize`, wire-protocols.md §1.4), 999 for Graph /users
+(`$top` 1–999, §2.4), one page for the small collections, plus the per-object reads the
+probes justify (one per scope group, one per migration-app service principal). Token
+requests are not API requests and are not counted.
+"""
+
+from __future__ import annotations
+
+import math
+
+from t2t.state import Snapshot
+
+PAGE_SIZES = {"users": 999}
+EXCHANGE_PAGE = 1000
+
+
+def minimum_requests(snapshot: Snapshot, app_id: str | None) -> int:
+    total = 0
+    for tenant in (snapshot.source, snapshot.target):
+        for name, fact in tenant.parts().items():
+            if name == "identity_roles":
+                continue
+            items = fact.value if isinstance(fact.value, tuple) else ()
+            if name == "recipients" and tenant.role == "target":
+                total += 1  # Get-Mailbox and Get-MailUser are two collections
+            if name == "app_role_assignments":
+                sps = tenant.service_principals
+                mine = sps.get() if sps is not None and sps.status == "present" else ()
+                total += sum(1 for sp in mine if app_id and sp.app_id == app_id.lower())
+                continue
+            total += max(1, math.ceil(len(items) / PAGE_SIZES.get(name, EXCHANGE_PAGE)))
+    return total

@@ -1,0 +1,174 @@
+"""Probe benchmark: requests, wall time and client peak memory at 1,000 / 10,000 / 50,000
+source mailboxes, against `t2t sandbox serve` in its own process.
+
+    .venv/bin/python tests/bench/bench_probe.py [N ...]
+
+Writes tests/bench/results/probe.json. "minimum" is Σ over the collections read of
+ceil(items ÷ page size) (1,000 for InvokeCommand, 999 for Graph /users, one page for the
+small ones) plus the per-object reads the probes justify (one per scope group); the ratio
+requests ÷ minimum must stay ≤ 1.1 (issue 6).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import platform
+import signal
+import ssl
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from t2t.clients import HttpLayer, TenantIdentity, connect, sandbox_hosts
+from t2t.clients.auth import ClientSecret
+from t2t.logs import configure_logging
+from t2t.probes import SOURCE_PARTS, TARGET_PARTS, ProbeRequest, read_snapshot
+from t2t.probes.cost import minimum_requests
+from t2t.sandbox.generate import generate_seed_data
+from t2t.state import Snapshot
+
+ROOT = Path(__file__).resolve().parents[2]
+OUT = ROOT / "tests" / "bench" / "results" / "probe.json"
+APP_ID = "5f3b8c2d-1e4a-4b6c-9d7e-2a8b4c6d8e0f"
+
+
+def _serve(state: Path, seed: Path) -> tuple[subprocess.Popen[bytes], dict[str, Any]]:
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "t2t",
+            "sandbox",
+            "serve",
+            "--state",
+            str(state),
+            "--seed",
+            str(seed),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 600
+    while time.monotonic() < deadline:
+        try:
+            profile = json.loads((state / "profile.json").read_text())
+            if profile.get("pid") == proc.pid:
+                return proc, profile
+        except (OSError, ValueError):
+            pass
+        time.sleep(0.2)
+    proc.kill()
+    raise SystemExit("sandbox did not start")
+
+
+def _get(profile: dict[str, Any], path: str, method: str = "GET") -> Any:
+    ctx = ssl.create_default_context(cafile=profile["caFile"])
+    req = urllib.request.Request(profile["baseUrl"] + path, method=method)
+    with urllib.request.urlopen(req, context=ctx) as response:
+        body = response.read()
+    return json.loads(body) if body else None
+
+
+async def _probe(profile: dict[str, Any]) -> tuple[Snapshot, int]:
+    hosts = sandbox_hosts(profile)
+    tenants = {t["name"]: t for t in profile["tenants"]}
+
+    def ident(name: str) -> TenantIdentity:
+        t = tenants[name]
+        return TenantIdentity(
+            t["tenantId"], t["adminApp"]["clientId"], ClientSecret(t["adminApp"]["clientSecret"])
+        )
+
+    request = ProbeRequest(
+        source_tenant_id=tenants["contoso"]["tenantId"],
+        target_tenant_id=tenants["fabrikam"]["tenantId"],
+        source_parts=SOURCE_PARTS,
+        target_parts=TARGET_PARTS,
+        app_id=APP_ID,
+        scope_groups=("t2tmigrationscope",),
+    )
+    async with HttpLayer(ca_file=hosts.ca_file) as http:
+        src, tgt = connect(http, hosts, ident("contoso")), connect(http, hosts, ident("fabrikam"))
+        try:
+            snap = await read_snapshot(
+                request, (src.exchange, src.graph), (tgt.exchange, tgt.graph)
+            )
+        finally:
+            src.tokens.close()
+            tgt.tokens.close()
+        return snap, http.counter.total
+
+
+def run(n: int) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as tmp:
+        seed = Path(tmp) / "seed.yaml"
+        seed.write_text(yaml.safe_dump(generate_seed_data(n), sort_keys=False), encoding="utf-8")
+        started = time.monotonic()
+        proc, profile = _serve(Path(tmp) / "state", seed)
+        seed_seconds = time.monotonic() - started
+        try:
+            _get(profile, "/_sandbox/stats", "DELETE")
+            tracemalloc.start()
+            t0 = time.perf_counter()
+            snap, sent = asyncio.run(_probe(profile))
+            wall = time.perf_counter() - t0
+            peak = tracemalloc.get_traced_memory()[1]
+            tracemalloc.stop()
+            stats = _get(profile, "/_sandbox/stats")
+        finally:
+            proc.send_signal(signal.SIGINT)
+            proc.wait(timeout=60)
+    api = stats["byService"].get("exchange", 0) + stats["byService"].get("graph", 0)
+    minimum = minimum_requests(snap, APP_ID)
+    return {
+        "mailboxes": n,
+        "sourceMailboxesRead": len(snap.source.recipients.get()),  # type: ignore[union-attr]
+        "apiRequests": api,
+        "tokenRequests": stats["byService"].get("identity", 0),
+        "minimum": minimum,
+        "ratio": round(api / minimum, 3),
+        "writes": stats["writes"],
+        "unknownParts": len(snap.unknowns()),
+        "clientSentIncludingRetries": sent,
+        "wallSeconds": round(wall, 3),
+        "clientPeakMiB": round(peak / 2**20, 1),
+        "sandboxStartSeconds": round(seed_seconds, 1),
+    }
+
+
+def main() -> None:
+    configure_logging("console", "warning")
+    sizes = [int(a) for a in sys.argv[1:]] or [1000, 10000, 50000]
+    results = []
+    for n in sizes:
+        row = run(n)
+        print(json.dumps(row), flush=True)
+        results.append(row)
+    OUT.parent.mkdir(parents=True, exist_ok=True)
+    OUT.write_text(
+        json.dumps(
+            {
+                "benchmark": "read_snapshot of both tenants (all parts) against t2t sandbox serve",
+                "python": platform.python_version(),
+                "machine": platform.machine(),
+                "cpus": os.cpu_count(),
+                "results": results,
+            },
+            indent=2,
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,84 @@
+"""Probing 2,500 mailboxes costs at most 1.1 × the minimum number of requests and writes
+nothing (issue 6; the 10,000 and 50,000 figures come from tests/bench/bench_probe.py)."""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+import yaml
+
+from t2t.clients import HttpLayer, TenantIdentity, connect, sandbox_hosts
+from t2t.clients.auth import ClientSecret
+from t2t.probes import SOURCE_PARTS, TARGET_PARTS, ProbeRequest, read_snapshot
+from t2t.probes.cost import minimum_requests
+from t2t.sandbox.generate import generate_seed_data
+from t2t.sandbox.server import SandboxServer
+from t2t.state import Snapshot
+
+APP_ID = "5f3b8c2d-1e4a-4b6c-9d7e-2a8b4c6d8e0f"
+N = 2500
+
+
+@pytest.fixture(scope="module")
+def big(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer]:
+    root = tmp_path_factory.mktemp("big")
+    seed = root / "seed.yaml"
+    seed.write_text(yaml.safe_dump(generate_seed_data(N), sort_keys=False), encoding="utf-8")
+    server = SandboxServer(root / "state", seed=seed).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def test_bulk_reads_stay_within_ten_percent_of_the_minimum(big: SandboxServer) -> None:
+    profile: dict[str, Any] = big.profile()
+    tenants = {t["name"]: t for t in profile["tenants"]}
+    hosts = sandbox_hosts(profile)
+    admin = httpx.Client(
+        verify=ssl.create_default_context(cafile=str(big.ca_path)), trust_env=False
+    )
+    admin.delete(f"{big.base_url}/_sandbox/stats").raise_for_status()
+
+    def ident(name: str) -> TenantIdentity:
+        t = tenants[name]
+        return TenantIdentity(
+            t["tenantId"], t["adminApp"]["clientId"], ClientSecret(t["adminApp"]["clientSecret"])
+        )
+
+    async def go() -> Snapshot:
+        async with HttpLayer(ca_file=hosts.ca_file) as http:
+            src, tgt = (
+                connect(http, hosts, ident("contoso")),
+                connect(http, hosts, ident("fabrikam")),
+            )
+            try:
+                return await read_snapshot(
+                    ProbeRequest(
+                        source_tenant_id=tenants["contoso"]["tenantId"],
+                        target_tenant_id=tenants["fabrikam"]["tenantId"],
+                        source_parts=SOURCE_PARTS,
+                        target_parts=TARGET_PARTS,
+                        app_id=APP_ID,
+                        scope_groups=("t2tmigrationscope",),
+                    ),
+                    (src.exchange, src.graph),
+                    (tgt.exchange, tgt.graph),
+                )
+            finally:
+                src.tokens.close()
+                tgt.tokens.close()
+
+    snap = asyncio.run(go())
+    stats = admin.get(f"{big.base_url}/_sandbox/stats").json()
+    admin.close()
+    assert snap.unknowns() == []
+    assert len(snap.source.recipients.get()) > N  # type: ignore[union-attr]
+    api = stats["byService"].get("exchange", 0) + stats["byService"].get("graph", 0)
+    assert api <= 1.1 * minimum_requests(snap, APP_ID)
+    assert stats["writes"] == 0
