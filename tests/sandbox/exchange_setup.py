@@ -12,7 +12,13 @@ import base64
 import datetime as dt
 from typing import Any
 
-from t2t.sandbox.model import AppRoleAssignment, AssignedLicense, ServicePrincipal, derived_guid
+from t2t.sandbox.model import (
+    AppRoleAssignment,
+    AssignedLicense,
+    ServicePrincipal,
+    User,
+    derived_guid,
+)
 from t2t.sandbox.moves.consent import EXCHANGE_ONLINE_APP_ID, MAILBOX_MIGRATION_ROLE_ID
 from tests.conftest import SandboxHandle
 from tests.sandbox.helpers import values
@@ -35,13 +41,13 @@ def advance_clock(sandbox: SandboxHandle, seconds: float) -> None:
     """Move the sandbox clock (POST /_sandbox/clock when served, else in-process)."""
     r = sandbox.http.post(f"{sandbox.base_url}/_sandbox/clock", json={"advanceSeconds": seconds})
     if r.status_code in (404, 405):
-        sandbox.server._ctx.clock.advance(seconds)  # noqa: SLF001 - until the route exists
+        sandbox.server._ctx.clock.advance(seconds)
     else:
         r.raise_for_status()
 
 
 def sandbox_now(sandbox: SandboxHandle) -> dt.datetime:
-    return sandbox.server._ctx.clock.now()  # noqa: SLF001
+    return sandbox.server._ctx.clock.now()
 
 
 def set_pace(sandbox: SandboxHandle, seconds: int, **extra: Any) -> None:
@@ -59,7 +65,17 @@ def patch_recipient(sandbox: SandboxHandle, tenant: str, identity: str, **fields
 
 
 def _state(sandbox: SandboxHandle) -> Any:
-    return sandbox.server._ctx.store  # noqa: SLF001
+    return sandbox.server._ctx.store
+
+
+def live_user(sandbox: SandboxHandle, tenant: str, upn: str) -> User:
+    """The in-process model object (for arrangements other surfaces would make)."""
+    t = _state(sandbox).state.tenant_by_name(tenant)
+    assert t is not None
+    u = t.user(upn)
+    assert u is not None, upn
+    assert isinstance(u, User)
+    return u
 
 
 def consent(sandbox: SandboxHandle, tenant: str, app_id: str = APP_ID) -> None:

@@ -19,6 +19,7 @@ from tests.sandbox.exchange_setup import (
     TDD,
     advance_clock,
     batch_status,
+    live_user,
     new_batch,
     ok,
     patch_recipient,
@@ -207,10 +208,11 @@ def _no_exchange_guid(sandbox: SandboxHandle) -> str:
 
 def _not_accepted_domain(sandbox: SandboxHandle) -> str:
     address = _good(sandbox)
-    store = sandbox.server._ctx.store  # noqa: SLF001 - a proxy only on-premises sync can add
+    store = sandbox.server._ctx.store
     with store.lock:
-        u = store.state.tenant_by_name("fabrikam").user(address)
-        u.recipient.email_addresses = [*u.recipient.email_addresses, "smtp:debra@fabrikam.local"]
+        r = live_user(sandbox, "fabrikam", address).recipient
+        assert r is not None
+        r.email_addresses = [*r.email_addresses, "smtp:debra@fabrikam.local"]
         store.save()
     return address
 
