@@ -68,3 +68,33 @@ def test_sandbox_profile_changes_only_hosts_ca_and_discovery(sandbox: Any) -> No
 
 def test_token_roles_tolerates_garbage() -> None:
     assert token_roles("not-a-jwt") == frozenset()
+
+
+def test_certificate_credential_through_msal(sandbox: Any) -> None:
+    """A PEM with key and certificate (the spec's `certificate: file:…`) → a token."""
+    from pathlib import Path
+
+    from t2t.clients import ClientCertificate, MsalTokenSource
+
+    t = sandbox.tenant("fabrikam")
+    pem = Path(t["adminApp"]["certificatePath"]).read_text(encoding="utf-8")
+    source = MsalTokenSource(
+        t["tenantId"],
+        t["adminApp"]["clientId"],
+        ClientCertificate(pem),
+        sandbox_hosts(sandbox.profile),
+    )
+    try:
+        token = asyncio.run(source.token("https://graph.microsoft.com"))
+    finally:
+        source.close()
+    assert token_roles(token)  # the app's Graph application permissions
+
+
+def test_a_pem_without_a_key_is_a_clear_error() -> None:
+    from t2t.clients import ClientCertificate
+
+    with pytest.raises(AuthError, match="not a PEM with a key and a certificate"):
+        ClientCertificate(
+            "-----BEGIN CERTIFICATE-----\nnope\n-----END CERTIFICATE-----\n"
+        ).msal_credential()
