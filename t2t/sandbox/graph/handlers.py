@@ -137,10 +137,22 @@ def _page(
     return 200, out, _NO_HEADERS
 
 
+def _check_select(fields: list[str] | None, obj: dict[str, Any], type_name: str) -> None:
+    """An unknown ``$select`` property is a 400 (OData; text as Graph's OData layer)."""
+    for name in fields or []:
+        if name not in obj:
+            raise bad_request(
+                f"Could not find a property named '{name}' on type 'microsoft.graph.{type_name}'.",
+                "BadRequest",
+            )
+
+
 def _one(
     req: GReq, obj: dict[str, Any], context: str, default: tuple[str, ...] | None = None
 ) -> Result:
     fields = parse_select(req.query.get("$select"))
+    collection = context.split("/")[0]
+    _check_select(fields, obj, collection[:-1] if collection.endswith("s") else collection)
     body = {"@odata.context": _ctx_url(req, context), **views.select(obj, fields, default)}
     return 200, body, _NO_HEADERS
 
@@ -227,6 +239,7 @@ USER_ADVANCED = frozenset({"onPremisesSyncEnabled", "createdDateTime"})
 def _user_key(raw: str) -> str:
     """``/users/{id}``, ``/users/{upn}`` or ``/users('{upn}')`` (user-get.md: a UPN starting
     with ``$`` must use the parenthesised form; ``#`` arrives percent-encoded)."""
+    raw = raw[1:] if raw.startswith("/") else raw
     if raw.startswith("(") and raw.endswith(")"):
         return key_literal(raw[1:-1])
     if raw.startswith("$"):

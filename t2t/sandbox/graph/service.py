@@ -96,7 +96,7 @@ P_INVITE = _perms("User.Invite.All", "User.ReadWrite.All", "Directory.ReadWrite.
 P_DIR_R = _perms(*DIR_R)
 
 _LIT = r"'(?:[^']|'')*'"
-_ID = r"(?P<id>[^/()]+|\(" + _LIT + r"\))"
+_ID = r"(?P<id>/[^/()]+|\(" + _LIT + r"\))"
 _APP = r"(?:/(?P<id>[^/()]+)|\((?P<alt>appId|uniqueName)=(?P<lit>" + _LIT + r")\))"
 _SP = r"(?:/(?P<id>[^/()]+)|\((?P<alt>appId)=(?P<lit>" + _LIT + r")\))"
 
@@ -120,11 +120,11 @@ _route("GET", r"/domains", h.list_domains, P_DOMAIN, "read", "/domains")
 _route("GET", r"/domains/(?P<id>[^/]+)", h.get_domain, P_DOMAIN, "read", "/domains/{id}")
 _route("GET", r"/subscribedSkus", h.list_skus, P_SKU, "read", "/subscribedSkus")
 _route("GET", r"/users", h.list_users, P_USER_R, "read", "/users")
-_route("GET", r"/users/" + _ID, h.get_user, P_USER_R, "read", "/users/{id}")
-_route("PATCH", r"/users/" + _ID, h.patch_user, P_USER_W, "write", "/users/{id}")
+_route("GET", r"/users" + _ID, h.get_user, P_USER_R, "read", "/users/{id}")
+_route("PATCH", r"/users" + _ID, h.patch_user, P_USER_W, "write", "/users/{id}")
 _route(
     "POST",
-    r"/users/" + _ID + r"/assignLicense",
+    r"/users" + _ID + r"/assignLicense",
     h.assign_license,
     P_LICENSE,
     "write",
@@ -368,7 +368,9 @@ def _response(status: int, body: Any, headers: dict[str, str]) -> Response:
 
 async def endpoint(request: Request) -> Response:
     ctx = context_of(request)
-    path = request.url.path[len("/v1.0") :] or "/"
+    # scope["path"], not request.url.path: a UPN's "#" arrives as %23 and must not be
+    # re-parsed as a fragment (user-get.md: "#" is sent as %23).
+    path = request.scope["path"][len("/v1.0") :] or "/"
     raw = await request.body()
     headers = {k.lower(): v for k, v in request.headers.items()}
     try:

@@ -1,0 +1,150 @@
+"""assignLicense, subscribedSkus and $batch; Exchange's licensing rules (microsoft-t2t.md §4–§5)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.conftest import SandboxHandle
+from tests.sandbox.graph_helpers import error_of, graph
+
+EXO_STANDARD = "4b9405b0-7788-4568-add1-99614e613b69"
+EXO_ENTERPRISE = "19ec0d23-8335-4cbd-94ac-6050e30712fa"
+T2T = "946ce899-873d-44bb-9d8b-671870cbfdbf"
+
+
+def _assign(sandbox: SandboxHandle, tenant: str, user: str, *skus: str) -> Any:
+    body = {"addLicenses": [{"skuId": s, "disabledPlans": []} for s in skus], "removeLicenses": []}
+    return graph(sandbox, tenant, "POST", f"/users/{user}/assignLicense", json=body)
+
+
+def _consumed(sandbox: SandboxHandle, tenant: str, sku: str) -> tuple[int, int]:
+    r = graph(sandbox, tenant, "GET", "/subscribedSkus")
+    item = next(s for s in r.json()["value"] if s["skuId"] == sku)
+    return item["consumedUnits"], item["prepaidUnits"]["enabled"]
+
+
+def test_subscribed_skus_shape(sandbox: SandboxHandle) -> None:
+    r = graph(sandbox, "fabrikam", "GET", "/subscribedSkus")
+    assert r.status_code == 200
+    t2t = next(
+        s for s in r.json()["value"] if s["skuPartNumber"] == "Cross_tenant_user_data_migration"
+    )
+    assert t2t["id"] == f"9a41d2b7-5c3e-4f68-8a90-1b2c3d4e5f60_{T2T}"
+    assert {p["servicePlanName"] for p in t2t["servicePlans"]} == {
+        "EXCHANGEONLINE_T2TMBXMOVE",
+        "SHAREPOINTONLINE_T2TODMOVE",
+    }
+    assert graph(sandbox, "fabrikam", "GET", "/subscribedSkus?$top=1").status_code == 400
+
+
+def test_assignment_without_usage_location_fails_as_in_graph(sandbox: SandboxHandle) -> None:
+    r = _assign(sandbox, "fabrikam", "kai@fabrikam.com", T2T)
+    assert r.status_code == 400
+    assert error_of(r) == (
+        "Request_BadRequest",
+        "License assignment cannot be done for user with invalid usage location.",
+    )
+    assert _consumed(sandbox, "fabrikam", T2T)[0] == 0
+    graph(sandbox, "fabrikam", "PATCH", "/users/kai@fabrikam.com", json={"usageLocation": "NL"})
+    r = _assign(sandbox, "fabrikam", "kai@fabrikam.com", T2T)
+    assert r.status_code == 200, r.text
+    assert _consumed(sandbox, "fabrikam", T2T)[0] == 1
+
+
+def test_unknown_sku_and_seat_exhaustion(sandbox: SandboxHandle) -> None:
+    r = _assign(sandbox, "contoso", "debra@contoso.com", T2T)  # Contoso holds no T2T SKU
+    assert r.status_code == 400
+    assert "does not correspond to a valid company License" in error_of(r)[1]
+    assert _consumed(sandbox, "fabrikam", EXO_ENTERPRISE) == (2, 2)
+    graph(sandbox, "fabrikam", "PATCH", "/users/kai@fabrikam.com", json={"usageLocation": "NL"})
+    r = _assign(sandbox, "fabrikam", "kai@fabrikam.com", EXO_ENTERPRISE)
+    assert r.status_code == 400
+    assert "does not have any available licenses" in error_of(r)[1]
+    # re-assigning a licence a user already holds needs no new seat
+    assert _assign(sandbox, "fabrikam", "miriam@fabrikam.com", EXO_ENTERPRISE).status_code == 200
+
+
+def test_licensing_a_mail_user_without_exchange_guid_provisions_a_mailbox(
+    sandbox: SandboxHandle,
+) -> None:
+    """microsoft-t2t.md §4: licensing before the ExchangeGuid is stamped creates a fresh
+    mailbox, and the proxies outside accepted domains are scrubbed."""
+    graph(sandbox, "fabrikam", "PATCH", "/users/kai@fabrikam.com", json={"usageLocation": "NL"})
+    before = graph(sandbox, "fabrikam", "GET", "/users/kai@fabrikam.com?$select=proxyAddresses")
+    assert "smtp:kai@legacy.fabrikam.net" in before.json()["proxyAddresses"]
+    assert _assign(sandbox, "fabrikam", "kai@fabrikam.com", EXO_STANDARD).status_code == 200
+    after = graph(sandbox, "fabrikam", "GET", "/users/kai@fabrikam.com?$select=proxyAddresses")
+    assert "smtp:kai@legacy.fabrikam.net" not in after.json()["proxyAddresses"]
+    user = sandbox.server._ctx.store.state.tenant_by_name("fabrikam").user("kai@fabrikam.com")  # type: ignore[union-attr]
+    assert user is not None and user.recipient is not None
+    assert user.recipient.recipient_type_details == "UserMailbox"
+    assert user.recipient.exchange_guid != "00000000-0000-0000-0000-000000000000"
+
+
+def test_licensing_a_prepared_mail_user_keeps_it_a_mail_user(sandbox: SandboxHandle) -> None:
+    """A MailUser that already carries the source ExchangeGuid is not given a new mailbox."""
+    state = sandbox.server._ctx.store.state
+    johanna = state.tenant_by_name("fabrikam").user("johanna@fabrikam.com")  # type: ignore[union-attr]
+    assert johanna is not None and johanna.recipient is not None
+    johanna.recipient = johanna.recipient.model_copy(
+        update={"exchange_guid": "11111111-2222-4333-8444-555555555555"}
+    )
+    johanna.usage_location = "NL"
+    assert (
+        _assign(sandbox, "fabrikam", "johanna@fabrikam.com", T2T, EXO_STANDARD).status_code == 200
+    )
+    assert johanna.recipient.recipient_type_details == "MailUser"
+    # the on-premises proxy in a domain Fabrikam never accepted was scrubbed
+    assert not any("fabrikam.local" in a for a in johanna.recipient.email_addresses)
+
+
+def test_batch_of_20_licence_assignments_returns_20_statuses(sandbox: SandboxHandle) -> None:
+    contoso = graph(sandbox, "contoso", "GET", "/users?$top=20&$filter=usageLocation eq 'US'")
+    users = [u["id"] for u in contoso.json()["value"]]
+    assert len(users) == 20
+    requests = [
+        {
+            "id": str(i + 1),
+            "method": "POST",
+            "url": f"/users/{uid}/assignLicense",
+            "headers": {"Content-Type": "application/json"},
+            "body": {
+                "addLicenses": [{"skuId": EXO_STANDARD, "disabledPlans": []}],
+                "removeLicenses": [],
+            },
+        }
+        for i, uid in enumerate(users)
+    ]
+    before = sandbox.stats()
+    r = graph(sandbox, "contoso", "POST", "/$batch", json={"requests": requests})
+    assert r.status_code == 200
+    responses = r.json()["responses"]
+    assert sorted(int(x["id"]) for x in responses) == list(range(1, 21))
+    assert all(x["status"] == 200 for x in responses)
+    after = sandbox.stats()
+    assert after["writes"] - before["writes"] == 20  # the inner requests, not the batch
+    assert after["byOperation"]["POST /users/{id}/assignLicense"] == 20
+    too_many = {"requests": [*requests, {**requests[0], "id": "21"}]}
+    assert graph(sandbox, "contoso", "POST", "/$batch", json=too_many).status_code == 400
+
+
+def test_batch_per_request_status_and_failed_dependency(sandbox: SandboxHandle) -> None:
+    body = {
+        "requests": [
+            {"id": "a", "method": "GET", "url": "/users/debra@contoso.com"},
+            {"id": "b", "method": "GET", "url": "/users/ghost@contoso.com"},
+            {"id": "c", "method": "GET", "url": "/organization", "dependsOn": ["b"]},
+            {"id": "d", "method": "GET", "url": "/organization", "dependsOn": ["a"]},
+            {
+                "id": "e",
+                "method": "POST",
+                "url": "/users/debra@contoso.com/assignLicense",
+                "body": {"addLicenses": [], "removeLicenses": []},
+            },
+        ]
+    }
+    r = graph(sandbox, "contoso", "POST", "/$batch", json=body)
+    status = {x["id"]: x["status"] for x in r.json()["responses"]}
+    assert status == {"a": 200, "b": 404, "c": 424, "d": 200, "e": 400}
+    dup = {"requests": [body["requests"][0], body["requests"][0]]}
+    assert graph(sandbox, "contoso", "POST", "/$batch", json=dup).status_code == 400
