@@ -15,6 +15,14 @@ from typing import Annotated, Any
 import typer
 
 from t2t.apply import ApplyContext, ApplyReport, apply_plan
+from t2t.apply.saved import (
+    SavedPlan,
+    SavedPlanError,
+    load_saved_plan,
+    looks_like_saved_plan,
+    save_plan,
+    staleness,
+)
 from t2t.cli.session import SetupError, Target, open_session, sandbox_reachable, sandbox_target
 from t2t.clients import ClientError, ProfileError
 from t2t.logs import configure_logging
@@ -219,6 +227,10 @@ def plan(
     fmt: Annotated[
         PlanFormat, typer.Option("--format", help="text, json or powershell.")
     ] = PlanFormat.text,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Save the plan for `t2t apply FILE` after review."),
+    ] = None,
 ) -> None:
     """Read both tenants (never writing) and show what apply would change and what blocks it.
 
@@ -237,6 +249,12 @@ def plan(
         PlanFormat.powershell: render_powershell,
     }
     typer.echo(renderers[fmt](result), nl=False)
+    if out is not None:
+        try:
+            save_plan(result, out)
+        except OSError as exc:
+            raise fail(f"cannot write {out}: {exc.strerror}") from None
+        typer.echo(f"Saved the plan to {out}; apply it with: t2t apply {out}", err=True)
     raise typer.Exit(result.exit_code(detailed=detailed_exitcode))
 
 
@@ -252,17 +270,39 @@ def _confirm(plan_: Plan, auto_approve: bool) -> None:
 
 @app.command()
 def apply(
-    spec: Path,
+    spec: Annotated[Path, typer.Argument(help="A spec, or a plan saved by `t2t plan --out`.")],
     sandbox: SandboxOpt = None,
     auto_approve: Annotated[
         bool, typer.Option("--auto-approve", help="Do not ask before acting.")
     ] = False,
 ) -> None:
-    """Make both tenants match the spec; safe to run again at any time."""
-    desired = _load(spec)
+    """Make both tenants match the spec; safe to run again at any time.
+
+    Given a saved plan, apply re-reads both tenants first and refuses, before acting, when
+    the spec or anything the plan touches changed since it was made; a saved plan was
+    reviewed, so it is applied without asking.
+    """
+    saved: SavedPlan | None = None
+    if looks_like_saved_plan(spec):
+        try:
+            saved = load_saved_plan(spec)
+        except SavedPlanError as exc:
+            raise fail(str(exc)) from None
+        desired = _load(Path(saved.plan.spec_path))
+    else:
+        desired = _load(spec)
     try:
         with _connection(sandbox) as target:
             result: Plan = _run(_plan(desired, target))
+            if saved is not None:
+                problems = staleness(saved.plan, result)
+                if problems:
+                    typer.echo("The saved plan is stale; nothing was changed:", err=True)
+                    for problem in problems:
+                        typer.echo(f"  - {problem}", err=True)
+                    raise fail("run t2t plan again and review the new plan")
+                result = saved.plan
+                auto_approve = True
             typer.echo(render_plan(result), nl=False)
             if not result.runnable:
                 typer.echo("Nothing to apply.")

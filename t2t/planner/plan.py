@@ -14,7 +14,7 @@ from t2t.planner.actions import Action, Role
 from t2t.planner.checks import Finding, finding
 from t2t.planner.permissions import needed_to_apply
 from t2t.planner.relationships import SideDesire, plan_side
-from t2t.state import Snapshot
+from t2t.state import Snapshot, fingerprint
 
 if TYPE_CHECKING:
     from t2t.spec import Desired
@@ -55,6 +55,7 @@ class Plan(BaseModel):
     unknowns: tuple[Unknown, ...]
     notices: tuple[str, ...] = ()
     permissions: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+    spec_fingerprint: str = ""
 
     @property
     def runnable(self) -> tuple[Action, ...]:
@@ -148,7 +149,14 @@ def build_plan(desired: Desired, snapshot: Snapshot) -> Plan:
         unknowns=tuple(unknowns),
         notices=(NOT_YET_PLANNED,),
         permissions=permissions,
+        spec_fingerprint=spec_fingerprint(desired),
     )
+
+
+def spec_fingerprint(desired: Desired) -> str:
+    """Everything the spec resolved to (CSV contents included), so a saved plan can tell
+    that the spec changed since it was made."""
+    return fingerprint(desired.model_dump(mode="json", exclude={"spec_path"}))
 
 
 def _apply_permissions(

@@ -1,0 +1,64 @@
+"""Helpers for end-to-end tests: a `t2t sandbox serve` process, the CLI in a
+subprocess, and raw admin calls the way a person's script would make them."""
+
+from __future__ import annotations
+
+import os
+import ssl
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import httpx
+import msal
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+T2T = [sys.executable, "-m", "t2t"]
+WRONG_TENANT = "11111111-2222-4333-8444-555555555555"
+
+
+def run(*args: str, state: Path) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, T2T_SANDBOX=str(state))
+    return subprocess.run(
+        [*T2T, *args], capture_output=True, text=True, env=env, cwd=ROOT, timeout=120
+    )
+
+
+def _tenant(profile: dict[str, Any], name: str) -> dict[str, Any]:
+    return next(t for t in profile["tenants"] if t["name"] == name)
+
+
+def invoke(profile: dict[str, Any], tenant: str, cmdlet: str, params: dict[str, Any]) -> Any:
+    """Run a cmdlet the way an admin's script would: msal token, then InvokeCommand."""
+    t = _tenant(profile, tenant)
+    session = requests.Session()
+    session.trust_env = False
+    session.verify = profile["caFile"]
+    app = msal.ConfidentialClientApplication(
+        t["adminApp"]["clientId"],
+        client_credential=t["adminApp"]["clientSecret"],
+        authority=f"{profile['endpoints']['login']}/{t['tenantId']}",
+        instance_discovery=False,
+        http_client=session,
+    )
+    token = app.acquire_token_for_client(scopes=["https://outlook.office365.com/.default"])
+    assert "access_token" in token, token
+    response = httpx.post(
+        f"{profile['endpoints']['exchange']}/{t['tenantId']}/InvokeCommand",
+        json={"CmdletInput": {"CmdletName": cmdlet, "Parameters": params}},
+        headers={"Authorization": f"Bearer {token['access_token']}"},
+        verify=ssl.create_default_context(cafile=profile["caFile"]),
+    )
+    assert response.status_code < 300, response.text
+    return response.json()
+
+
+def stats(profile: dict[str, Any]) -> dict[str, Any]:
+    response = httpx.get(
+        f"{profile['baseUrl']}/_sandbox/stats",
+        verify=ssl.create_default_context(cafile=profile["caFile"]),
+    )
+    response.raise_for_status()
+    return dict(response.json())
