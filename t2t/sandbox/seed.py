@@ -256,7 +256,10 @@ def load_seed(path: Path | None = None) -> Seed:
         )
     else:
         text = path.read_text(encoding="utf-8")
-    data: Any = yaml.safe_load(text)
+    # libyaml's safe loader when PyYAML has it: a 50,000-mailbox seed loads in seconds, not
+    # minutes; the result is the same as yaml.safe_load's.
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    data: Any = yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader
     return Seed.model_validate(data)
 
 

@@ -10,7 +10,7 @@ wire (403, §1.5).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from t2t.sandbox.exchange.params import Bound, Param
@@ -36,7 +36,7 @@ class Invocation:
         return bool(self.params.get("WhatIf"))
 
 
-Handler = Callable[[Invocation], list[Record]]
+Handler = Callable[[Invocation], Sequence[Record]]
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ https://learn.microsoft.com/powershell/module/exchangepowershell/get-mailbox , â
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from t2t.sandbox.exchange.directory import (
     address_owner,
@@ -36,7 +36,7 @@ from t2t.sandbox.exchange.errors import (
 from t2t.sandbox.exchange.params import CONFIRM, WHATIF, Kind, MultiUpdate, Param
 from t2t.sandbox.exchange.params import DOMAIN_CONTROLLER as DC_PARAM
 from t2t.sandbox.exchange.registry import CmdletSpec, Invocation, Registry
-from t2t.sandbox.exchange.serialize import Record, date, enum_value, guid, strings
+from t2t.sandbox.exchange.serialize import LazyRecords, Record, date, enum_value, guid, strings
 from t2t.sandbox.model import Tenant, User, derived_guid
 from t2t.sandbox.moves.catalogue import spec
 from t2t.sandbox.recipients import ZERO_GUID, Recipient, size_text
@@ -217,7 +217,7 @@ def _get(
     inv: Invocation,
     accept: Callable[[Recipient], bool],
     render: Callable[[Tenant, User, Recipient], Record],
-) -> list[Record]:
+) -> Sequence[Record]:
     t = inv.tenant
     identity = inv.params.get("Identity")
     if identity:
@@ -225,7 +225,8 @@ def _get(
         if found is None:
             raise not_found(identity)
         return [render(t, *found)]
-    return [render(t, u, r) for u, r in recipients(t) if accept(r)]
+    matches = [(u, r) for u, r in recipients(t) if accept(r)]
+    return LazyRecords(matches, lambda pair: render(t, *pair))
 
 
 def _details_filter(inv: Invocation) -> Callable[[Recipient], bool]:
@@ -233,17 +234,17 @@ def _details_filter(inv: Invocation) -> Callable[[Recipient], bool]:
     return lambda r: not wanted or r.recipient_type_details.lower() in wanted
 
 
-def get_recipient(inv: Invocation) -> list[Record]:
+def get_recipient(inv: Invocation) -> Sequence[Record]:
     f = _details_filter(inv)
     return _get(inv, f, recipient_record)
 
 
-def get_mailbox(inv: Invocation) -> list[Record]:
+def get_mailbox(inv: Invocation) -> Sequence[Record]:
     f = _details_filter(inv)
     return _get(inv, lambda r: r.is_mailbox and f(r), mailbox_record)
 
 
-def get_mail_user(inv: Invocation) -> list[Record]:
+def get_mail_user(inv: Invocation) -> Sequence[Record]:
     return _get(inv, lambda r: r.is_mail_user, mail_user_record)
 
 
