@@ -8,12 +8,13 @@ with ``aud`` = the token endpoint URL, ``iss`` = ``sub`` = client id, ``exp``, `
 azure-identity ``CertificateCredential``, RS256) or by ``x5t#S256`` (base64url SHA-256,
 MSAL ≥ 1.35 with a public certificate, PS256). Microsoft's documentation of certificate
 credentials (https://learn.microsoft.com/entra/identity-platform/certificate-credentials)
-lists ``x5t`` and, since 2024, ``x5t#S256``; the sandbox accepts both (§7 q4, OPEN_QUESTIONS).
+lists ``x5t`` and, since 2024, ``x5t#S256``; the sandbox accepts both (§7 q4; README,
+"Open questions").
 
 Error codes (https://learn.microsoft.com/entra/identity-platform/reference-error-codes):
 AADSTS700027 (signature / unknown certificate), AADSTS700024 (not within its valid time
 range), AADSTS700021 (``iss``/``sub`` differ from the client id), AADSTS50012 with
-``invalid_client`` for a wrong audience (text assumed, see OPEN_QUESTIONS.md).
+``invalid_client`` for a wrong audience (text assumed, see README.md, "Open questions").
 """
 
 from __future__ import annotations

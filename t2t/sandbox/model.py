@@ -338,7 +338,7 @@ MAILBOX_MOVE_CAPABILITY_BITS: dict[str, int] = {
     "RemoteInbound": 4,
     "RemoteOutbound": 8,
 }
-"""MailboxMoveCapability flag values, in .NET ToString order (assumed, OPEN_QUESTIONS.md)."""
+"""MailboxMoveCapability flag values in .NET ToString order (assumed; README "Open questions")."""
 
 
 def _client(tenant: TenantSeed, c: ClientSeed, *, admin: bool) -> Client:

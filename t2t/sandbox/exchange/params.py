@@ -345,7 +345,7 @@ def _convert_bytes(p: Param, value: Any) -> bytes:
     """``byte[]``: no public source shows InvokeCommand's encoding (wire-protocols.md §7.5).
 
     The sandbox accepts the two most plausible JSON forms, a base64 string and an array
-    of byte values, and refuses anything else (OPEN_QUESTIONS.md).
+    of byte values, and refuses anything else (README.md, "Open questions").
     """
     if isinstance(value, list):
         if all(isinstance(b, int) and not isinstance(b, bool) and 0 <= b <= 255 for b in value):
@@ -374,7 +374,7 @@ def _convert_bytes(p: Param, value: Any) -> bytes:
 
 def _convert_credential(p: Param, value: Any) -> Credential:
     """``PSCredential``: accepted as ``{"UserName": …, "Password": …}`` (sandbox guess,
-    OPEN_QUESTIONS.md); keys are case-insensitive."""
+    README.md, "Open questions"); keys are case-insensitive."""
     if isinstance(value, Mapping):
         keys = {str(k).lower(): v for k, v in value.items() if "@" not in str(k)}
         user, password = keys.get("username"), keys.get("password")

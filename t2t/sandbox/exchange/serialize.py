@@ -3,7 +3,7 @@
 Cmdlets build records of ``Typed`` values; ``to_json`` renders them the way the
 service does: GUIDs with ``X@data.type: System.Guid`` and ``X@odata.type: #Guid``,
 collections with ``X@odata.type: #Collection(String)`` (both seen in §1.3's capture).
-Dates and enums companions are assumptions (OPEN_QUESTIONS.md).
+Dates and enums companions are assumptions (README.md, "Open questions").
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """``POST /v1.0/$batch`` (concepts/json-batching.md; wire-protocols.md §2.8).
 
 - at most 20 requests; unique ``id``s; ``dependsOn`` must name earlier ids → else the whole
-  batch is 400 (texts assumed, OPEN_QUESTIONS.md);
+  batch is 400 (texts assumed, README.md, "Open questions");
 - each inner request is authorised, throttled and faulted on its own (so inner 429s with
   ``Retry-After`` happen) and gets its own status;
 - a request whose dependency failed (status ≥ 400) is not run and answers 424;

@@ -1,6 +1,6 @@
 """Graph v1.0 handlers. Each docstring cites the API page (learn.microsoft.com/graph/api/…)
 or the reference section the behaviour comes from; choices where sources are silent are
-listed in OPEN_QUESTIONS.md ("Graph")."""
+listed in README.md, "Open questions" ("Graph")."""
 
 from __future__ import annotations
 
@@ -687,7 +687,7 @@ def _apply_app_fields(a: Application, body: dict[str, Any], *, creating: bool) -
 
 def create_application(req: GReq) -> Result:
     """application-post-applications.md: 201, ``displayName`` required; passwords can't be
-    set at create (§2.1). ``signInAudience`` defaults to AzureADMyOrg (OPEN_QUESTIONS)."""
+    set at create (§2.1). ``signInAudience`` defaults to AzureADMyOrg (README open questions)."""
     body = _body(req)
     if not body.get("displayName"):
         raise bad_request("Property 'displayName' is required.", "Request_BadRequest")

@@ -4,7 +4,7 @@ Tests enumerate ``CATALOGUE`` to prove each failure is reproducible; t2t's own c
 catalogue can be compared against it. Each entry names its source: a message marked
 ``verbatim`` is Microsoft's text as quoted in microsoft-t2t.md §9 (or the issue thread it
 cites); ``assumption`` means the exception *name* is documented but no public source
-quotes its message, so the sandbox's text is a plausible stand-in (OPEN_QUESTIONS.md).
+quotes its message, so the sandbox's text is a plausible stand-in (README.md, "Open questions").
 
 Placeholders in ``template`` are ``str.format`` fields named in ``fields``.
 """

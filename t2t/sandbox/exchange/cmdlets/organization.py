@@ -38,7 +38,7 @@ _NS = "Microsoft.Exchange.Data.Directory.SystemConfiguration"
 CAPABILITY_TYPE = f"{_NS}.MailboxMoveCapability"
 FREE_BUSY_LEVEL_TYPE = f"{_NS}.FreeBusyAccessLevel"
 MAILTIPS_LEVEL_TYPE = f"{_NS}.MailTipsAccessLevel"
-# The .NET namespaces of these enums are not documented (assumption, OPEN_QUESTIONS.md).
+# The .NET namespaces of these enums are not documented (assumption, README.md, "Open questions").
 
 CAPABILITY_NAMES = tuple(MAILBOX_MOVE_CAPABILITY_BITS)
 _FOREST = "EURPR01A001.PROD.OUTLOOK.COM"
@@ -198,7 +198,7 @@ def _check_domains(tenant: Tenant, domains: list[str], *, exclude: str | None) -
     """One domain (or tenant id) may belong to one relationship only.
 
     Supported by microsoft-365-docs #9972 ("you can only mention a remote domain name in
-    a single policy"); the exception type and text are assumptions (OPEN_QUESTIONS.md).
+    a single policy"); the exception type and text are assumptions (README.md, "Open questions").
     """
     for r in tenant.organization_relationships:
         if exclude is not None and r.guid == exclude:
