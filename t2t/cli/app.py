@@ -111,8 +111,12 @@ def _connection(sandbox: Path | None) -> Iterator[Target | None]:
             yield target
             return
     from t2t.sandbox.server import SandboxServer  # only the CLI may import the sandbox
+    from t2t.sandbox.state import StateDirError
 
-    server = SandboxServer(sandbox).start()
+    try:
+        server = SandboxServer(sandbox).start()
+    except StateDirError as exc:
+        raise SetupError(str(exc)) from None
     try:
         yield sandbox_target(sandbox)
     finally:
@@ -349,8 +353,12 @@ def sandbox_serve(
 ) -> None:
     """Serve the tenant emulator over HTTPS until interrupted."""
     from t2t.sandbox.server import serve
+    from t2t.sandbox.state import StateDirError
 
-    serve(state, port=port, seed=seed)
+    try:
+        serve(state, port=port, seed=seed)
+    except StateDirError as exc:
+        raise fail(str(exc)) from None
 
 
 def main() -> None:

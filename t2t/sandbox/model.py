@@ -315,8 +315,13 @@ class Tenant(_State):
         )
 
 
+STATE_FORMAT = 2
+"""Bumped whenever state.json's meaning changes; an older state directory is refused with
+instructions instead of half-working (format 1 predates Graph, consent and certificates)."""
+
+
 class SandboxState(_State):
-    version: int = 1
+    version: int = STATE_FORMAT
     tenants: list[Tenant]
 
     def tenant_by_name(self, name: str) -> Tenant | None:

@@ -22,17 +22,23 @@ import secrets
 import threading
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from t2t.sandbox.ca import write_private
 from t2t.sandbox.client_certs import (
     ClientCertificate,
     ensure_client_certificates,
     register_certificates,
 )
-from t2t.sandbox.model import SandboxState, state_from_seed
+from t2t.sandbox.model import STATE_FORMAT, SandboxState, state_from_seed
 from t2t.sandbox.seed import Seed, load_seed, seed_fingerprint
 
 
-class SeedMismatchError(RuntimeError):
+class StateDirError(RuntimeError):
+    """A state directory this sandbox cannot use; the message says what to do."""
+
+
+class SeedMismatchError(StateDirError):
     """A state directory was created from one seed and is being started with another."""
 
 
@@ -66,10 +72,29 @@ class StateStore:
             state_dir, [c.clientId for t in self.seed.tenants for c in (t.adminApp, *t.clients)]
         )
         if self.state_path.exists():
-            self.state = SandboxState.model_validate_json(self.state_path.read_text("utf-8"))
+            self.state = self._load_state()
         else:
             self.state = self._initial_state()
             self.save()
+
+    def _load_state(self) -> SandboxState:
+        start_over = f"Delete {self.dir} (make clean-sandbox) to start a fresh sandbox."
+        try:
+            data = json.loads(self.state_path.read_text("utf-8"))
+        except (OSError, ValueError) as exc:
+            raise StateDirError(f"{self.state_path} is unreadable ({exc}). {start_over}") from exc
+        version = data.get("version") if isinstance(data, dict) else None
+        if version != STATE_FORMAT:
+            raise StateDirError(
+                f"{self.dir} holds sandbox state format {version}, this sandbox uses "
+                f"{STATE_FORMAT}. {start_over}"
+            )
+        try:
+            return SandboxState.model_validate(data)
+        except ValidationError as exc:
+            raise StateDirError(
+                f"{self.state_path} does not match the model. {start_over}"
+            ) from exc
 
     def _initial_state(self) -> SandboxState:
         state = state_from_seed(self.seed)
