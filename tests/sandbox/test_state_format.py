@@ -22,7 +22,7 @@ def test_older_state_format_is_refused(tmp_path: Path) -> None:
     data = json.loads((state / "state.json").read_text())
     data["version"] = 1
     (state / "state.json").write_text(json.dumps(data))
-    with pytest.raises(StateDirError, match="holds sandbox state format 1.*make clean-sandbox"):
+    with pytest.raises(StateDirError, match=r"holds sandbox state format 1.*make clean-sandbox"):
         SandboxServer(state)
 
 
