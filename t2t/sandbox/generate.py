@@ -73,8 +73,24 @@ def generated_user(i: int, domain: str, initial_domain: str) -> dict[str, Any]:
     }
 
 
-def generate_seed_data(n: int) -> dict[str, Any]:
-    """The default seed plus ``n`` generated Contoso mailboxes, as YAML-ready data."""
+def generated_mail_user(i: int, domain: str, source_domain: str) -> dict[str, Any]:
+    """The i-th generated target MailUser: the Fabrikam side of user ``i``, not yet stamped
+    (no ExchangeGuid, no licence), as a merger's HR-driven provisioning leaves it."""
+    alias = f"user{i:05d}"
+    return {
+        "userPrincipalName": f"{alias}@{domain}",
+        "displayName": f"User {i:05d}",
+        "usageLocation": "US",
+        "exchange": {
+            "recipientTypeDetails": "MailUser",
+            "externalEmailAddress": f"SMTP:{alias}@{source_domain}",
+        },
+    }
+
+
+def generate_seed_data(n: int, *, target_mail_users: bool = False) -> dict[str, Any]:
+    """The default seed plus ``n`` generated Contoso mailboxes, as YAML-ready data; with
+    ``target_mail_users`` also ``n`` matching Fabrikam mail users (a tenant of each size)."""
     base = load_seed().model_dump(mode="json", exclude_defaults=True)
     for tenant in base["tenants"]:
         for sku in tenant.get("subscribedSkus", []):
@@ -85,21 +101,34 @@ def generate_seed_data(n: int) -> dict[str, Any]:
             tenant.setdefault("users", []).extend(
                 generated_user(i, domain, tenant["initialDomain"]) for i in range(1, n + 1)
             )
+        if tenant["name"] == "fabrikam" and target_mail_users:
+            domain = next(d for d in tenant["domains"] if not d.endswith(".onmicrosoft.com"))
+            tenant.setdefault("users", []).extend(
+                generated_mail_user(i, domain, "contoso.com") for i in range(1, n + 1)
+            )
     return base
 
 
-def generate_seed(n: int) -> Seed:
-    return Seed.model_validate(generate_seed_data(n))
+def generate_seed(n: int, *, target_mail_users: bool = False) -> Seed:
+    return Seed.model_validate(generate_seed_data(n, target_mail_users=target_mail_users))
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("mailboxes", type=int, help="how many extra Contoso mailboxes")
+    parser.add_argument(
+        "--target-mail-users",
+        action="store_true",
+        help="also create that many Fabrikam mail users (both tenants of that size)",
+    )
     args = parser.parse_args(argv)
     if args.mailboxes < 0:
         parser.error("mailboxes must be >= 0")
     yaml.safe_dump(
-        generate_seed_data(args.mailboxes), sys.stdout, sort_keys=False, allow_unicode=True
+        generate_seed_data(args.mailboxes, target_mail_users=args.target_mail_users),
+        sys.stdout,
+        sort_keys=False,
+        allow_unicode=True,
     )
     return 0
 

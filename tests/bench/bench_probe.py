@@ -1,5 +1,6 @@
 """Probe benchmark: requests, wall time and client peak memory at 1,000 / 10,000 / 50,000
-source mailboxes, against `t2t sandbox serve` in its own process.
+mailboxes per tenant (source mailboxes and as many target mail users), against
+`t2t sandbox serve` in its own process.
 
     .venv/bin/python tests/bench/bench_probe.py [N ...]
 
@@ -111,7 +112,14 @@ async def _probe(profile: dict[str, Any]) -> tuple[Snapshot, int]:
 def run(n: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         seed = Path(tmp) / "seed.yaml"
-        seed.write_text(yaml.safe_dump(generate_seed_data(n), sort_keys=False), encoding="utf-8")
+        seed.write_text(
+            yaml.dump(
+                generate_seed_data(n, target_mail_users=True),
+                Dumper=getattr(yaml, "CSafeDumper", yaml.SafeDumper),
+                sort_keys=False,
+            ),
+            encoding="utf-8",
+        )
         started = time.monotonic()
         proc, profile = _serve(Path(tmp) / "state", seed)
         seed_seconds = time.monotonic() - started

@@ -28,7 +28,10 @@ N = 2500
 def big(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer]:
     root = tmp_path_factory.mktemp("big")
     seed = root / "seed.yaml"
-    seed.write_text(yaml.safe_dump(generate_seed_data(N), sort_keys=False), encoding="utf-8")
+    seed.write_text(
+        yaml.safe_dump(generate_seed_data(N, target_mail_users=True), sort_keys=False),
+        encoding="utf-8",
+    )
     server = SandboxServer(root / "state", seed=seed).start()
     try:
         yield server
