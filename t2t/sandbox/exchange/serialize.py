@@ -9,9 +9,9 @@ Dates and enums companions are assumptions (README.md, "Open questions").
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, TypeVar, overload
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -24,32 +24,6 @@ class Typed:
 Record = dict[str, Any]
 """Property name → plain JSON value or ``Typed``."""
 
-T = TypeVar("T")
-
-
-class LazyRecords(Sequence[Record]):
-    """Records rendered only when read: a Get- cmdlet over 50,000 mailboxes builds just the
-    1,000 of the page it returns, not all of them on every page (sandbox-only detail; the
-    answer is the same as a list's)."""
-
-    def __init__(self, items: Sequence[T], render: Callable[[T], Record]) -> None:
-        self._items: Sequence[Any] = items
-        self._render: Callable[[Any], Record] = render
-
-    def __len__(self) -> int:
-        return len(self._items)
-
-    @overload
-    def __getitem__(self, index: int) -> Record: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> LazyRecords: ...
-
-    def __getitem__(self, index: int | slice) -> Record | LazyRecords:
-        if isinstance(index, slice):
-            return LazyRecords(self._items[index], self._render)
-        record: Record = self._render(self._items[index])
-        return record
 
 
 def guid(value: str) -> Typed:

@@ -11,6 +11,7 @@ import json
 import secrets
 import urllib.parse
 import uuid
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from cryptography import x509
@@ -18,6 +19,7 @@ from cryptography import x509
 from t2t.sandbox.graph import views
 from t2t.sandbox.graph.errors import GraphError, bad_request, not_found
 from t2t.sandbox.graph.odata import ADVANCED_OPS, key_literal, parse_filter, parse_select, parse_top
+from t2t.sandbox.lazy import LazyRecords
 from t2t.sandbox.model import (
     Application,
     AppRoleAssignment,
@@ -62,7 +64,7 @@ def _body(req: GReq) -> dict[str, Any]:
 
 def _page(
     req: GReq,
-    objects: list[dict[str, Any]],
+    objects: Sequence[dict[str, Any]],
     *,
     entity: str,
     context: str,
@@ -109,7 +111,7 @@ def _page(
     if "$orderby" in q:
         key, _, direction = q["$orderby"].partition(" ")
         objects = sorted(
-            objects,
+            list(objects),
             key=lambda o: str(o.get(key) or "").lower(),
             reverse=direction.lower() == "desc",
         )
@@ -257,7 +259,8 @@ def find_user(req: GReq, raw: str) -> User:
 
 def list_users(req: GReq) -> Result:
     """user-list.md: default properties, $filter/$select/$top/$count, no $skip (§2.4)."""
-    users = [views.user_json(u) for u in req.tenant.users if _visible(req, u.id)]
+    visible = [u for u in req.tenant.users if _visible(req, u.id)]
+    users = LazyRecords(visible, views.user_json)  # rendered per page unless filtered
     return _page(
         req,
         users,

@@ -36,7 +36,8 @@ from t2t.sandbox.exchange.errors import (
 from t2t.sandbox.exchange.params import CONFIRM, WHATIF, Kind, MultiUpdate, Param
 from t2t.sandbox.exchange.params import DOMAIN_CONTROLLER as DC_PARAM
 from t2t.sandbox.exchange.registry import CmdletSpec, Invocation, Registry
-from t2t.sandbox.exchange.serialize import LazyRecords, Record, date, enum_value, guid, strings
+from t2t.sandbox.exchange.serialize import Record, date, enum_value, guid, strings
+from t2t.sandbox.lazy import LazyRecords
 from t2t.sandbox.model import Tenant, User, derived_guid
 from t2t.sandbox.moves.catalogue import spec
 from t2t.sandbox.recipients import ZERO_GUID, Recipient, size_text
