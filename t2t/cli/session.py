@@ -63,9 +63,15 @@ def sandbox_target(profile_dir: Path) -> Target:
 
 
 def _sandbox_identity(profile: dict[str, Any], tenant: DesiredTenant, role: str) -> TenantIdentity:
+    """The spec's clientId when the sandbox knows that client (e.g. its read-only one),
+    otherwise the tenant's admin app; secrets come from the sandbox's profile."""
     for entry in profile.get("tenants", []):
         if str(entry.get("tenantId", "")).lower() == tenant.tenant_id:
             app = entry.get("adminApp") or {}
+            wanted = (tenant.auth.client_id or "").lower()
+            for client in entry.get("clients") or []:
+                if str(client.get("clientId", "")).lower() == wanted:
+                    app = client
             secret = str(app.get("clientSecret", ""))
             register_secret(secret)
             return TenantIdentity(tenant.tenant_id, str(app.get("clientId")), ClientSecret(secret))

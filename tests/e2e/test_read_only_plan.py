@@ -1,0 +1,44 @@
+"""`t2t plan` with read-only credentials (pull-request CI): it plans, lists what apply needs,
+and an apply with the same credentials fails cleanly without changing anything."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from tests.e2e.helpers import ROOT, run, stats
+
+READ_ONLY = {  # the sandbox seed's "t2t plan (read-only)" clients
+    "0b7e2c1a-3d4f-4a5b-8c6d-7e8f9a0b1c2d": "3f8b4d5e-6a7b-4c8d-9e0f-1a2b3c4d5e6f",
+    "1c8f3d2b-4e5a-4b6c-9d7e-8f9a0b1c2d3e": "4a9c5e6f-7b8c-4d9e-8f01-2b3c4d5e6f70",
+}
+
+
+def _read_only_spec(tmp_path: Path) -> Path:
+    spec = tmp_path / "spec.yaml"
+    text = (ROOT / "specs" / "contoso-to-fabrikam.yaml").read_text(encoding="utf-8")
+    for admin, reader in READ_ONLY.items():
+        assert admin in text
+        text = text.replace(admin, reader)
+    spec.write_text(text, encoding="utf-8")
+    return spec
+
+
+def test_plan_with_read_only_credentials(
+    served: tuple[Path, dict[str, Any]], tmp_path: Path
+) -> None:
+    state, profile = served
+    spec = _read_only_spec(tmp_path)
+    before = stats(profile)
+    plan = run("plan", str(spec), "--detailed-exitcode", state=state)
+    assert plan.returncode == 2, plan.stdout + plan.stderr
+    assert "Plan: 2 to add" in plan.stdout
+    assert "Exchange role group 'Organization Management'" in plan.stdout
+    assert stats(profile)["writes"] == before["writes"]
+
+    applied = run("apply", str(spec), "--auto-approve", state=state)
+    assert applied.returncode == 1
+    assert "failed" in applied.stdout
+    assert "lacks the Exchange permission or role" in applied.stdout
+    assert "Traceback" not in applied.stdout + applied.stderr
+    assert stats(profile)["writes"] == before["writes"]
