@@ -9,7 +9,7 @@ keys dropped (§1.3), warnings kept, and errors classified on the .NET exception
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
@@ -157,13 +157,30 @@ class ExchangeClient:
         select: Sequence[str] | None = None,
     ) -> CmdletResult:
         """Run one cmdlet and return every page of its output."""
+        out = CmdletResult()
+        async for page in self.pages(cmdlet, parameters, select=select):
+            out.values.extend(page.values)
+            out.warnings.extend(page.warnings)
+            out.request_ids.extend(page.request_ids)
+        if out.warnings:
+            log.warning("exchange.warnings", cmdlet=cmdlet, warnings=out.warnings)
+        return out
+
+    async def pages(
+        self,
+        cmdlet: str,
+        parameters: Mapping[str, Any] | None = None,
+        *,
+        select: Sequence[str] | None = None,
+    ) -> AsyncIterator[CmdletResult]:
+        """The cmdlet's output one page at a time, so a 50,000-record read can be parsed as it
+        arrives instead of held whole (the next page is requested when this one is consumed)."""
         if self.read_only and not is_read_cmdlet(cmdlet):
             raise WriteForbidden(f"{cmdlet} is a write; this client is read-only")
         body = {"CmdletInput": {"CmdletName": cmdlet, "Parameters": dict(parameters or {})}}
         url = self._url
         if select:
             url += "?$select=" + quote(",".join(select), safe=",")
-        out = CmdletResult()
         while True:
             token = await self._tokens.token(self._resource)
             headers = {
@@ -184,26 +201,25 @@ class ExchangeClient:
                 headers=headers,
                 json_body=body,
             )
-            if result.request_id:
-                out.request_ids.append(result.request_id)
             if result.status >= 400:
                 raise _error(result, cmdlet)
             try:
-                page = result.json() if result.status != 204 else None
+                data = result.json() if result.status != 204 else None
             except (ValueError, UnicodeDecodeError) as exc:
                 raise ServiceError(result.status, "Unreadable", f"{cmdlet}: {exc}") from exc
-            if page is None:
-                return out
-            if not isinstance(page, dict):
+            page = CmdletResult(request_ids=[result.request_id] if result.request_id else [])
+            if data is None:
+                yield page
+                return
+            if not isinstance(data, dict):
                 raise ServiceError(result.status, "Unreadable", f"{cmdlet}: not a JSON object")
-            out.warnings.extend(str(w) for w in page.get("@adminapi.warnings") or [])
-            for record in page.get("value") or []:
-                if isinstance(record, dict):
-                    out.values.append(strip_companions(record))
-            next_link = page.get("@odata.nextLink")
+            page.warnings.extend(str(w) for w in data.get("@adminapi.warnings") or [])
+            page.values.extend(
+                strip_companions(r) for r in data.get("value") or [] if isinstance(r, dict)
+            )
+            next_link = data.get("@odata.nextLink")
+            del data
+            yield page
             if not next_link:
-                break
+                return
             url = _same_origin(str(next_link), self._url, cmdlet)
-        if out.warnings:
-            log.warning("exchange.warnings", cmdlet=cmdlet, warnings=out.warnings)
-        return out

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any
 from urllib.parse import quote
 
@@ -136,9 +136,22 @@ class GraphClient:
         eventual: bool = False,
     ) -> list[dict[str, Any]]:
         """Every item of a collection, following `@odata.nextLink` (opaque, same host)."""
+        items: list[dict[str, Any]] = []
+        async for page in self.pages(path, params, eventual=eventual):
+            items.extend(page)
+        return items
+
+    async def pages(
+        self,
+        path: str,
+        params: Mapping[str, str] | None = None,
+        *,
+        eventual: bool = False,
+    ) -> AsyncIterator[list[dict[str, Any]]]:
+        """A collection one page at a time; `ConsistencyLevel` is resent on every page (it is
+        not part of the next link, wire-protocols.md §2.7)."""
         headers = {"ConsistencyLevel": "eventual"} if eventual else None
         url = self._url(path, params)
-        items: list[dict[str, Any]] = []
         while True:
             result = await self._send("GET", url, headers=headers)
             if result.status >= 400:
@@ -146,10 +159,10 @@ class GraphClient:
             page = result.json()
             if not isinstance(page, dict):
                 raise GraphError(result.status, "Unreadable", f"GET {path}: not a JSON object")
-            items.extend(v for v in page.get("value") or [] if isinstance(v, dict))
             next_link = page.get("@odata.nextLink")
+            yield [v for v in page.get("value") or [] if isinstance(v, dict)]
             if not next_link:
-                return items
+                return
             url = self._same_origin(str(next_link), path)
 
     def _same_origin(self, link: str, path: str) -> str:

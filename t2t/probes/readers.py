@@ -20,8 +20,10 @@ async def cmdlet_fact(
     select: Sequence[str] | None = None,
 ) -> Fact[tuple[T, ...]]:
     try:
-        result = await exchange.invoke(cmdlet, params, select=select)
-        return Fact.present(tuple(parse(r) for r in result.values))
+        parsed: list[T] = []
+        async for page in exchange.pages(cmdlet, params, select=select):
+            parsed.extend(parse(r) for r in page.values)  # raw records dropped page by page
+        return Fact.present(tuple(parsed))
     except ClientError as exc:
         return Fact.unknown(f"{cmdlet} failed: {exc}")
     except (ValueError, TypeError, KeyError) as exc:  # a record we cannot parse
@@ -37,8 +39,10 @@ async def graph_fact(
     eventual: bool = False,
 ) -> Fact[tuple[T, ...]]:
     try:
-        items = await graph.list_all(path, params, eventual=eventual)
-        return Fact.present(tuple(parse(i) for i in items))
+        parsed: list[T] = []
+        async for page in graph.pages(path, params, eventual=eventual):
+            parsed.extend(parse(i) for i in page)
+        return Fact.present(tuple(parsed))
     except ClientError as exc:
         return Fact.unknown(f"GET {path} failed: {exc}")
     except (ValueError, TypeError, KeyError) as exc:
