@@ -2,34 +2,20 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from typing import Any
 
 from t2t.state import Fact, Snapshot, TenantState
+from t2t.state.plain import as_plain
 
 #: Objects listed per part in text output before "… and N more".
 TEXT_LIMIT = 20
 
 
-def _plain(value: Any) -> Any:
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {
-            f.name: _plain(getattr(value, f.name))
-            for f in dataclasses.fields(value)
-            if f.name != "raw"
-        }
-    if isinstance(value, tuple | list):
-        return [_plain(v) for v in value]
-    if isinstance(value, frozenset | set):
-        return sorted(_plain(v) for v in value)
-    return value
-
-
 def _fact_json(fact: Fact[Any]) -> dict[str, Any]:
     out: dict[str, Any] = {"status": fact.status}
     if fact.status == "present":
-        out["value"] = _plain(fact.value)
+        out["value"] = as_plain(fact.value)
     if fact.reason:
         out["reason"] = fact.reason
     return out

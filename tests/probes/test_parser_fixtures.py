@@ -6,16 +6,15 @@ expected parsed object (as plain JSON). Adding a case means adding a file.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from t2t.probes import directory_objects as d
 from t2t.probes import exchange_objects as x
 from t2t.probes.relationships import parse_relationship
+from t2t.state.plain import as_plain
 
 PARSERS = {
     "recipient": x.parse_recipient,
@@ -36,25 +35,11 @@ PARSERS = {
 CASES = sorted((Path(__file__).parent / "fixtures").glob("*.json"))
 
 
-def plain(value: Any) -> Any:
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {
-            f.name: plain(getattr(value, f.name))
-            for f in dataclasses.fields(value)
-            if f.name != "raw"
-        }
-    if isinstance(value, tuple | list):
-        return [plain(v) for v in value]
-    if isinstance(value, frozenset | set):
-        return sorted(plain(v) for v in value)
-    return value
-
-
 @pytest.mark.parametrize("case", CASES, ids=[c.stem for c in CASES])
 def test_parser_fixture(case: Path) -> None:
     data = json.loads(case.read_text(encoding="utf-8"))
     parsed = PARSERS[data["parser"]](data["record"])
-    assert plain(parsed) == data["expected"]
+    assert as_plain(parsed) == data["expected"]
 
 
 def test_every_parser_has_a_fixture() -> None:
