@@ -34,9 +34,19 @@ _SOURCE_REFUSES = (
     "does not authorize the move)"
 )
 
-CATALOGUE: dict[str, CheckDef] = {
-    c.code: c
-    for c in (
+CATALOGUE: dict[str, CheckDef] = {}
+
+
+def register(*checks: CheckDef) -> None:
+    """Add a domain's checks to the catalogue; a code is defined once, for good."""
+    for check in checks:
+        if check.code in CATALOGUE and CATALOGUE[check.code] != check:
+            raise ValueError(f"check code {check.code} defined twice")
+        CATALOGUE[check.code] = check
+
+
+register(
+    *(
         CheckDef(
             "T2T-E101",
             "orgrel-partner-tenant-id-missing",
@@ -143,7 +153,7 @@ CATALOGUE: dict[str, CheckDef] = {
             "microsoft-t2t.md §3.0 step 4, §3.5",
         ),
     )
-}
+)
 
 
 class Finding(BaseModel):

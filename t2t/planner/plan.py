@@ -12,8 +12,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from t2t.planner.actions import Action, Role
 from t2t.planner.checks import Finding, finding
+from t2t.planner.domain import Domain
 from t2t.planner.permissions import needed_to_apply
-from t2t.planner.relationships import SideDesire, plan_side
+from t2t.planner.relationships import RELATIONSHIPS
 from t2t.state import Snapshot, fingerprint
 
 if TYPE_CHECKING:
@@ -75,33 +76,12 @@ class Plan(BaseModel):
         return EXIT_OK
 
 
+#: The planner's domains, in the order their actions are listed.
+DOMAINS: tuple[Domain, ...] = (RELATIONSHIPS,)
+
 #: What the planner reads from each tenant; probes read nothing more.
-SOURCE_NEEDS = frozenset({"organization", "relationships"})
-TARGET_NEEDS = frozenset({"organization", "relationships"})
-
-
-def relationship_desires(desired: Desired) -> tuple[SideDesire, SideDesire]:
-    """Target `Inbound` and source `RemoteOutbound`, each keyed on the partner's tenant id."""
-    rel = desired.relationship
-    target = SideDesire(
-        role="target",
-        name=rel.name,
-        partner_tenant_id=desired.source.tenant_id,
-        partner_domains=(desired.source.domain,),
-        capability="Inbound",
-    )
-    source = SideDesire(
-        role="source",
-        name=rel.name,
-        partner_tenant_id=desired.target.tenant_id,
-        partner_domains=(desired.target.domain,),
-        capability="RemoteOutbound",
-        oauth_application_id=rel.app.app_id,
-        scopes=tuple(rel.scope_groups),
-        app_id_required=True,
-    )
-    return target, source
-
+SOURCE_NEEDS = frozenset().union(*(d.source_needs for d in DOMAINS))
+TARGET_NEEDS = frozenset().union(*(d.target_needs for d in DOMAINS))
 
 #: Said in every plan until the planner covers the whole spec, so nobody mistakes an empty plan
 #: for a finished migration.
@@ -116,27 +96,13 @@ def build_plan(desired: Desired, snapshot: Snapshot) -> Plan:
     """Compare the spec with both tenants and return checks plus ordered actions."""
     actions: list[Action] = []
     findings: list[Finding] = []
+    notices: list[str] = []
     unknowns = [Unknown(tenant=t, what=w, reason=r) for t, w, r in snapshot.unknowns()]
-    for desire in relationship_desires(desired):
-        tenant = snapshot.tenant(desire.role)
-        org = tenant.organization
-        if org.status == "present" and org.get().is_dehydrated:
-            findings.append(
-                finding(
-                    "T2T-E110",
-                    desire.role,
-                    org.get().name or tenant.tenant_id,
-                    "IsDehydrated is $true",
-                    fixed_by_plan=False,
-                )
-            )
-            continue
-        if tenant.relationships.status != "present":
-            continue  # unknown: plan nothing on top of it
-        outcome = plan_side(desire, tenant.relationships.get())
+    for domain in DOMAINS:
+        outcome = domain.plan(desired, snapshot)
+        actions.extend(outcome.actions)
         findings.extend(outcome.findings)
-        if outcome.action is not None:
-            actions.append(outcome.action)
+        notices.extend(outcome.notices)
     permissions, missing = _apply_permissions(actions, snapshot)
     findings.extend(missing)
     return Plan(
@@ -147,7 +113,7 @@ def build_plan(desired: Desired, snapshot: Snapshot) -> Plan:
         actions=tuple(actions),
         findings=tuple(findings),
         unknowns=tuple(unknowns),
-        notices=(NOT_YET_PLANNED,),
+        notices=(*notices, NOT_YET_PLANNED),
         permissions=permissions,
         spec_fingerprint=spec_fingerprint(desired),
     )

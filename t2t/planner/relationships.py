@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from t2t.planner.actions import Action, Change, Role
 from t2t.planner.checks import Finding, finding
-from t2t.state import OrgRelationship, fingerprint
+from t2t.planner.domain import Domain, DomainOutcome, action_id
+from t2t.state import OrgRelationship, Snapshot, fingerprint
+
+if TYPE_CHECKING:
+    from t2t.spec import Desired
 
 _GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
 
@@ -137,7 +141,7 @@ def plan_side(desire: SideDesire, relationships: tuple[OrgRelationship, ...]) ->
             if desire.scopes:
                 params["MailboxMovePublishedScopes"] = list(desire.scopes)
         out.action = Action(
-            id=f"{role}:{KIND_CREATE}:{desire.name}",
+            id=action_id(role, KIND_CREATE, desire.name),
             tenant=role,
             kind=KIND_CREATE,
             key=desire.name,
@@ -282,7 +286,7 @@ def plan_side(desire: SideDesire, relationships: tuple[OrgRelationship, ...]) ->
     params = {"Identity": current.identity}
     params.update({c.field: c.after for c in changes})
     out.action = Action(
-        id=f"{role}:{KIND_UPDATE}:{current.name}",
+        id=action_id(role, KIND_UPDATE, current.name),
         tenant=role,
         kind=KIND_UPDATE,
         key=current.name,
@@ -299,3 +303,60 @@ def plan_side(desire: SideDesire, relationships: tuple[OrgRelationship, ...]) ->
         unverified=(WIRE_CAPABILITY,) if "MailboxMoveCapability" in params else (),
     )
     return out
+
+
+def relationship_desires(desired: Desired) -> tuple[SideDesire, SideDesire]:
+    """Target `Inbound` and source `RemoteOutbound`, each keyed on the partner's tenant id."""
+    rel = desired.relationship
+    target = SideDesire(
+        role="target",
+        name=rel.name,
+        partner_tenant_id=desired.source.tenant_id,
+        partner_domains=(desired.source.domain,),
+        capability="Inbound",
+    )
+    source = SideDesire(
+        role="source",
+        name=rel.name,
+        partner_tenant_id=desired.target.tenant_id,
+        partner_domains=(desired.target.domain,),
+        capability="RemoteOutbound",
+        oauth_application_id=rel.app.app_id,
+        scopes=tuple(rel.scope_groups),
+        app_id_required=True,
+    )
+    return target, source
+
+
+def plan_relationships(desired: Desired, snapshot: Snapshot) -> DomainOutcome:
+    """Both sides; a dehydrated or unreadable side plans nothing."""
+    out = DomainOutcome()
+    for desire in relationship_desires(desired):
+        tenant = snapshot.tenant(desire.role)
+        org = tenant.organization
+        if org.status == "present" and org.get().is_dehydrated:
+            out.findings.append(
+                finding(
+                    "T2T-E110",
+                    desire.role,
+                    org.get().name or tenant.tenant_id,
+                    "IsDehydrated is $true",
+                    fixed_by_plan=False,
+                )
+            )
+            continue
+        if tenant.relationships.status != "present":
+            continue  # unknown: plan nothing on top of it
+        side = plan_side(desire, tenant.relationships.get())
+        out.findings.extend(side.findings)
+        if side.action is not None:
+            out.actions.append(side.action)
+    return out
+
+
+RELATIONSHIPS = Domain(
+    name="relationships",
+    source_needs=frozenset({"organization", "relationships"}),
+    target_needs=frozenset({"organization", "relationships"}),
+    plan=plan_relationships,
+)
