@@ -105,25 +105,29 @@ async def _group_members(exchange: ExchangeClient, names: tuple[str, ...]) -> Fa
 
 async def _recipients(exchange: ExchangeClient, role: Role) -> Fact[Any]:
     """Source: every mailbox. Target: every mail user and every mailbox (a target that
-    already has a mailbox blocks the move, microsoft-t2t.md §4)."""
-    mailboxes = await cmdlet_fact(
+    already has a mailbox blocks the move, microsoft-t2t.md §4), read concurrently."""
+    mailboxes_job = cmdlet_fact(
         exchange,
         "Get-Mailbox",
         {"ResultSize": "Unlimited"},
         x.parse_recipient,
         select=x.MAILBOX_PROPERTIES,
     )
-    if role == "source" or mailboxes.status != "present":
-        return mailboxes
-    mailusers = await cmdlet_fact(
-        exchange,
-        "Get-MailUser",
-        {"ResultSize": "Unlimited"},
-        x.parse_recipient,
-        select=x.MAILUSER_PROPERTIES,
+    if role == "source":
+        return await mailboxes_job
+    mailboxes, mailusers = await asyncio.gather(
+        mailboxes_job,
+        cmdlet_fact(
+            exchange,
+            "Get-MailUser",
+            {"ResultSize": "Unlimited"},
+            x.parse_recipient,
+            select=x.MAILUSER_PROPERTIES,
+        ),
     )
-    if mailusers.status != "present":
-        return mailusers
+    for fact in (mailboxes, mailusers):
+        if fact.status != "present":
+            return fact
     return Fact.present(mailboxes.get() + mailusers.get())
 
 
