@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from t2t.clients import ExchangeClient
+from t2t.clients import ExchangeClient, GraphClient
 from t2t.planner.actions import Role
 
 #: Re-read delays (seconds) while a write becomes visible: Exchange reads lag writes by seconds
@@ -14,5 +14,8 @@ DEFAULT_VERIFY_DELAYS = (0.0, 0.5, 1.0, 2.0, 4.0, 8.0, 15.0)
 
 @dataclass
 class ApplyContext:
+    """Writable clients per tenant role (executors re-read through `.reader()` twins)."""
+
     exchange: dict[Role, ExchangeClient]
+    graph: dict[Role, GraphClient] = field(default_factory=dict)
     verify_delays: tuple[float, ...] = field(default=DEFAULT_VERIFY_DELAYS)

@@ -154,7 +154,8 @@ async def _plan(desired: Desired, target: Target | None) -> Plan:
 async def _apply(desired: Desired, target: Target | None, plan: Plan) -> ApplyReport:
     async with open_session(desired, target) as session:
         ctx = ApplyContext(
-            exchange={"source": session.source.exchange, "target": session.target.exchange}
+            exchange={"source": session.source.exchange, "target": session.target.exchange},
+            graph={"source": session.source.graph, "target": session.target.graph},
         )
         return await apply_plan(plan, ctx, on_result=lambda _a, r: typer.echo(render_result(r)))
 
