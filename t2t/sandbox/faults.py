@@ -16,7 +16,10 @@ a fault *looks like* on the wire is Microsoft's:
   ``seconds`` of sandbox time, as Entra replication does (wire-protocols.md §1.5
   "Replication lag", measured 6 s for Exchange [DROLL];
   https://learn.microsoft.com/graph/best-practices-concept "eventual consistency").
-  Surfaces call ``Faults.note_created`` / ``Faults.visible``.
+  Surfaces call ``Faults.note_created`` / ``Faults.visible``: Graph for applications,
+  service principals and invitation guests; Exchange (``Invocation.created``/``visible``)
+  for organization relationships, mail users, distribution groups, migration endpoints and
+  batches, hidden from their Get- cmdlets (and a mail user from Graph's user reads too).
 
 Rules (``POST /_sandbox/faults``, see control.py) match on ``service`` (identity, graph,
 exchange), ``tenant`` (name), ``method``, ``path`` (regex searched in the path, for
@@ -67,6 +70,7 @@ class Rule:
     window_seconds: float = 1.0
     ms: int = 0
     seconds: float = 0.0
+    after_handling: bool = False
     fired: int = 0
 
     def matches(self, info: RequestInfo) -> bool:
@@ -96,6 +100,8 @@ class Rule:
             out["ms"] = self.ms
         if self.kind == "lag":
             out["seconds"] = self.seconds
+        if self.kind == "drop":
+            out["afterHandling"] = self.after_handling
         return out
 
 
@@ -103,11 +109,18 @@ class FaultRuleError(ValueError):
     pass
 
 
+def _flag(data: dict[str, Any], key: str) -> bool:
+    value = data.get(key, False)
+    if not isinstance(value, bool):
+        raise FaultRuleError(f"{key} must be true or false")
+    return value
+
+
 def rule_from_json(rid: int, data: Any) -> Rule:
     if not isinstance(data, dict):
         raise FaultRuleError("a fault rule is a JSON object")
     allowed = {"kind", "match", "count", "status", "retryAfter", "budget", "windowSeconds"}
-    allowed |= {"ms", "seconds"}
+    allowed |= {"ms", "seconds", "afterHandling"}
     unknown = set(data) - allowed
     if unknown:
         raise FaultRuleError(f"unknown keys: {sorted(unknown)}")
@@ -150,6 +163,7 @@ def rule_from_json(rid: int, data: Any) -> Rule:
         window_seconds=num("windowSeconds", 1.0, float),
         ms=num("ms", 0, int),
         seconds=num("seconds", 0.0, float),
+        after_handling=_flag(data, "afterHandling"),
     )
     if kind == "error" and not 400 <= rule.status <= 599:
         raise FaultRuleError("status must be 400–599")
@@ -252,6 +266,8 @@ class Faults:
                 self._hidden[object_id.lower()] = self.clock.time() + seconds
 
     def visible(self, object_id: str) -> bool:
+        if not self._hidden:  # the common case, lock-free: Get- cmdlets ask per record
+            return True
         with self._lock:
             until = self._hidden.get(object_id.lower())
             if until is None:
@@ -352,6 +368,22 @@ class FaultsMiddleware:
             await self.app(scope, replay, send)
             return
         if action.kind == "drop":
+            if action.rule is not None and action.rule.after_handling:
+                # The service acted, then the answer was lost on the way back (a timeout or
+                # a reset after commit): the client must find out by reading again.
+                async def swallow(message: Message) -> None:
+                    return None
+
+                handled = False
+
+                async def once() -> Message:
+                    nonlocal handled
+                    if handled:
+                        return {"type": "http.disconnect"}
+                    handled = True
+                    return {"type": "http.request", "body": body, "more_body": False}
+
+                await self.app(scope, once, swallow)
             await send(
                 {
                     "type": "http.response.start",

@@ -1,9 +1,9 @@
 """Arrangements shared by the Exchange and move-service tests (not a test module).
 
-Everything a migration needs is done through raw InvokeCommand calls, as t2t would do it;
-only what belongs to other surfaces (consent via Graph, licences via Graph) or to the
-sandbox's own knobs (clock, pace, recipient attributes the seed lacks) goes through the
-in-process server or ``/_sandbox/`` endpoints.
+Everything goes over HTTPS as t2t would do it: Exchange through raw InvokeCommand calls,
+consent and licences through Microsoft Graph, and only the sandbox's own knobs (clock, pace,
+recipient attributes the seed lacks, dehydration) through ``/_sandbox/`` endpoints. No test
+helper edits the in-process server state.
 """
 
 from __future__ import annotations
@@ -12,21 +12,16 @@ import base64
 import datetime as dt
 from typing import Any
 
-from t2t.sandbox.model import (
-    AppRoleAssignment,
-    AssignedLicense,
-    ServicePrincipal,
-    User,
-    derived_guid,
-)
-from t2t.sandbox.moves.consent import EXCHANGE_ONLINE_APP_ID, MAILBOX_MIGRATION_ROLE_ID
 from tests.conftest import SandboxHandle
+from tests.sandbox.graph_helpers import graph
 from tests.sandbox.helpers import values
 
 CONTOSO_ID = "6d0c3f1e-8b2a-4c47-9e15-3a5b7c9d1e20"
 FABRIKAM_ID = "9a41d2b7-5c3e-4f68-8a90-1b2c3d4e5f60"
 APP_ID = "5f3b8c2d-1e4a-4b6c-9d7e-2a8b4c6d8e0f"
+EXCHANGE_ONLINE_APP_ID = "00000002-0000-0ff1-ce00-000000000000"
 T2T_SKU = "946ce899-873d-44bb-9d8b-671870cbfdbf"
+EXO_STANDARD_SKU = "4b9405b0-7788-4568-add1-99614e613b69"
 ENDPOINT = "contoso-t2t"
 TDD = "fabrikam.mail.onmicrosoft.com"
 
@@ -38,16 +33,15 @@ def ok(
 
 
 def advance_clock(sandbox: SandboxHandle, seconds: float) -> None:
-    """Move the sandbox clock (POST /_sandbox/clock when served, else in-process)."""
+    """Move the sandbox clock (``POST /_sandbox/clock``): batches progress on it."""
     r = sandbox.http.post(f"{sandbox.base_url}/_sandbox/clock", json={"advanceSeconds": seconds})
-    if r.status_code in (404, 405):
-        sandbox.server._ctx.clock.advance(seconds)
-    else:
-        r.raise_for_status()
+    r.raise_for_status()
 
 
 def sandbox_now(sandbox: SandboxHandle) -> dt.datetime:
-    return sandbox.server._ctx.clock.now()
+    r = sandbox.http.get(f"{sandbox.base_url}/_sandbox/clock")
+    r.raise_for_status()
+    return dt.datetime.fromisoformat(r.json()["now"].replace("Z", "+00:00"))
 
 
 def set_pace(sandbox: SandboxHandle, seconds: int, **extra: Any) -> None:
@@ -64,58 +58,64 @@ def patch_recipient(sandbox: SandboxHandle, tenant: str, identity: str, **fields
     assert r.status_code == 200, r.text
 
 
-def _state(sandbox: SandboxHandle) -> Any:
-    return sandbox.server._ctx.store
+def set_dehydrated(sandbox: SandboxHandle, tenant: str, value: bool = True) -> None:
+    """Dehydrate an organization (sandbox-only: Microsoft has no API for it)."""
+    r = sandbox.http.post(
+        f"{sandbox.base_url}/_sandbox/exchange/{tenant}/organization",
+        json={"isDehydrated": value},
+    )
+    assert r.status_code == 200, r.text
 
 
-def live_user(sandbox: SandboxHandle, tenant: str, upn: str) -> User:
-    """The in-process model object (for arrangements other surfaces would make)."""
-    t = _state(sandbox).state.tenant_by_name(tenant)
-    assert t is not None
-    u = t.user(upn)
-    assert u is not None, upn
-    assert isinstance(u, User)
-    return u
+def _ok_json(r: Any, *statuses: int) -> dict[str, Any]:
+    assert r.status_code in statuses, r.text
+    data: dict[str, Any] = r.json()
+    return data
+
+
+def service_principal(sandbox: SandboxHandle, tenant: str, app_id: str) -> dict[str, Any]:
+    """The app's service principal in ``tenant``, created (``POST /servicePrincipals``)
+    when missing — microsoft-t2t.md §3.3; a service principal alone is not consent."""
+    r = graph(sandbox, tenant, "GET", f"/servicePrincipals(appId='{app_id}')")
+    if r.status_code == 404:
+        r = graph(sandbox, tenant, "POST", "/servicePrincipals", json={"appId": app_id})
+    return _ok_json(r, 200, 201)
+
+
+def grant_mailbox_migration(sandbox: SandboxHandle, tenant: str, principal_id: str) -> None:
+    """Admin consent to Exchange ``Mailbox.Migration``: an app role assignment on the Office
+    365 Exchange Online service principal (``POST …/appRoleAssignedTo``, §3.3)."""
+    exo = service_principal(sandbox, tenant, EXCHANGE_ONLINE_APP_ID)
+    role = next(r["id"] for r in exo["appRoles"] if r["value"] == "Mailbox.Migration")
+    body = {"principalId": principal_id, "resourceId": exo["id"], "appRoleId": role}
+    r = graph(
+        sandbox, tenant, "POST", f"/servicePrincipals/{exo['id']}/appRoleAssignedTo", json=body
+    )
+    _ok_json(r, 201)
 
 
 def consent(sandbox: SandboxHandle, tenant: str, app_id: str = APP_ID) -> None:
-    """Admin consent in ``tenant`` (Graph's job, microsoft-t2t.md §3.3), arranged in-process."""
-    store = _state(sandbox)
-    with store.lock:
-        t = store.state.tenant_by_name(tenant)
-        sp = t.service_principal(app_id)
-        if sp is None:
-            sp = ServicePrincipal(
-                id=derived_guid(t.tenant_id, "test-sp", app_id),
-                app_id=app_id,
-                display_name="T2T mailbox migration",
-                app_owner_organization_id=FABRIKAM_ID,
-            )
-            t.service_principals.append(sp)
-        exo = t.service_principal(EXCHANGE_ONLINE_APP_ID)
-        assert exo is not None
-        t.app_role_assignments.append(
-            AppRoleAssignment(
-                id=derived_guid(t.tenant_id, "test-assignment", app_id),
-                app_role_id=MAILBOX_MIGRATION_ROLE_ID,
-                principal_id=sp.id,
-                principal_display_name=sp.display_name,
-                resource_id=exo.id,
-                resource_display_name=exo.display_name,
-            )
-        )
-        store.save()
+    """Admin consent in ``tenant`` for the migration app, through Graph."""
+    sp = service_principal(sandbox, tenant, app_id)
+    grant_mailbox_migration(sandbox, tenant, sp["id"])
+
+
+def assign_licenses(
+    sandbox: SandboxHandle, tenant: str, upn: str, *skus: str, usage_location: str = "NL"
+) -> dict[str, Any]:
+    """Graph ``assignLicense``, after setting ``usageLocation`` when the user has none
+    (Graph refuses a licence without it, microsoft-t2t.md §5)."""
+    user = _ok_json(graph(sandbox, tenant, "GET", f"/users/{upn}?$select=id,usageLocation"), 200)
+    if not user.get("usageLocation"):
+        r = graph(sandbox, tenant, "PATCH", f"/users/{upn}", json={"usageLocation": usage_location})
+        assert r.status_code == 204, r.text
+    body = {"addLicenses": [{"skuId": s, "disabledPlans": []} for s in skus], "removeLicenses": []}
+    return _ok_json(graph(sandbox, tenant, "POST", f"/users/{upn}/assignLicense", json=body), 200)
 
 
 def license_t2t(sandbox: SandboxHandle, tenant: str, upn: str) -> None:
-    """Assign the Cross Tenant User Data Migration licence (Graph's job), in-process."""
-    store = _state(sandbox)
-    with store.lock:
-        t = store.state.tenant_by_name(tenant)
-        u = t.user(upn)
-        assert u is not None, upn
-        u.assigned_licenses.append(AssignedLicense(sku_id=T2T_SKU))
-        store.save()
+    """Assign the Cross Tenant User Data Migration licence through Graph."""
+    assign_licenses(sandbox, tenant, upn, T2T_SKU)
 
 
 def csv_b64(*addresses: str) -> str:

@@ -16,23 +16,16 @@ from tests.sandbox.exchange_setup import (
     APP_ID,
     CONTOSO_ID,
     ENDPOINT,
+    EXO_STANDARD_SKU,
+    assign_licenses,
     consent,
     csv_b64,
-    live_user,
     ok,
+    set_dehydrated,
     set_pace,
     setup_organizations,
 )
 from tests.sandbox.helpers import error_detail, warnings
-
-
-def _dehydrate(sandbox: SandboxHandle, tenant: str) -> None:
-    store = sandbox.server._ctx.store
-    with store.lock:
-        t = store.state.tenant_by_name(tenant)
-        assert t is not None
-        t.organization_config.is_dehydrated = True
-        store.save()
 
 
 def _err(r: Any) -> tuple[int, str, str]:
@@ -46,7 +39,7 @@ def _err(r: Any) -> tuple[int, str, str]:
 def test_dehydrated_org_refuses_relationships_and_endpoints_until_customized(
     sandbox: SandboxHandle,
 ) -> None:
-    _dehydrate(sandbox, "fabrikam")
+    set_dehydrated(sandbox, "fabrikam")
     consent(sandbox, "contoso")
     [cfg] = ok(sandbox, "fabrikam", "Get-OrganizationConfig")
     assert cfg["IsDehydrated"] is True
@@ -372,14 +365,7 @@ def test_exchange_guid_trimmed_behind_switch(sandbox: SandboxHandle) -> None:
 def test_licensing_a_mail_user_without_exchange_guid_provisions_a_mailbox(
     sandbox: SandboxHandle,
 ) -> None:
-    from t2t.sandbox.model import AssignedLicense
-
-    store = sandbox.server._ctx.store
-    with store.lock:
-        live_user(sandbox, "fabrikam", "kai@fabrikam.com").assigned_licenses.append(
-            AssignedLicense(sku_id="4b9405b0-7788-4568-add1-99614e613b69")
-        )
-        store.save()
+    assign_licenses(sandbox, "fabrikam", "kai@fabrikam.com", EXO_STANDARD_SKU)  # Graph
     [m] = ok(sandbox, "fabrikam", "Get-Mailbox", {"Identity": "kai@fabrikam.com"})
     assert m["RecipientTypeDetails"] == "UserMailbox"
     assert all("legacy.fabrikam.net" not in a for a in m["EmailAddresses"])  # scrubbed

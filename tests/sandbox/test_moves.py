@@ -19,7 +19,6 @@ from tests.sandbox.exchange_setup import (
     TDD,
     advance_clock,
     batch_status,
-    live_user,
     new_batch,
     ok,
     patch_recipient,
@@ -207,13 +206,13 @@ def _no_exchange_guid(sandbox: SandboxHandle) -> str:
 
 
 def _not_accepted_domain(sandbox: SandboxHandle) -> str:
+    """Seed comment 12: a target proxy in a domain Fabrikam never accepted (as directory
+    sync from on-premises brings; Set-MailUser itself refuses it), arranged after licensing
+    (which would scrub it) through the sandbox's recipient endpoint."""
     address = _good(sandbox)
-    store = sandbox.server._ctx.store
-    with store.lock:
-        r = live_user(sandbox, "fabrikam", address).recipient
-        assert r is not None
-        r.email_addresses = [*r.email_addresses, "smtp:debra@fabrikam.local"]
-        store.save()
+    [mu] = ok(sandbox, "fabrikam", "Get-MailUser", {"Identity": address})
+    proxies = [*mu["EmailAddresses"], "smtp:debra@fabrikam.local"]
+    patch_recipient(sandbox, "fabrikam", address, email_addresses=proxies)
     return address
 
 

@@ -27,10 +27,6 @@ CAPABILITY_BY_PLAN: dict[str, str] = {
 one the move service checks (microsoft-t2t.md §2, §5; CSS-VAL); the BPOS_* names are the
 capability names EXO shows for those plans (assumption for the mapping)."""
 
-EXCHANGE_PLANS = frozenset({"EXCHANGE_S_STANDARD", "EXCHANGE_S_ENTERPRISE", "EXCHANGE_S_DESKLESS"})
-"""Plans that give a user an Exchange mailbox (a licensed MailUser without ExchangeGuid
-gets a fresh mailbox, microsoft-t2t.md §4)."""
-
 
 def recipient_guid(user: User) -> str:
     """The recipient object's Exchange ``Guid`` (stable, derived from the user id)."""
@@ -106,14 +102,6 @@ def capabilities(tenant: Tenant, user: User) -> list[str]:
     if user.recipient is not None:
         out += [c for c in user.recipient.persisted_capabilities if c not in out]
     return out
-
-
-def has_exchange_plan(tenant: Tenant, user: User) -> bool:
-    for lic in user.assigned_licenses:
-        sku = next((s for s in tenant.skus if s.sku_id == lic.sku_id), None)
-        if sku and any(p in EXCHANGE_PLANS for p in sku.service_plans):
-            return True
-    return False
 
 
 def address_owner(tenant: Tenant, address: str) -> str | None:

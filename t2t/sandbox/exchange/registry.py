@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from t2t.sandbox.exchange.params import Bound, Param
 from t2t.sandbox.exchange.serialize import Record
+from t2t.sandbox.faults import Faults, RequestInfo
 from t2t.sandbox.model import SandboxState, Tenant
 from t2t.sandbox.stats import Kind, cmdlet_kind
 
@@ -30,10 +31,24 @@ class Invocation:
     """Every tenant: cross-tenant checks (endpoint verification, the move service) read
     the partner tenant."""
     warnings: list[str] = field(default_factory=list)
+    faults: Faults | None = None
+    """Read-after-write lag (faults.py): New- cmdlets note what they create, Get- cmdlets
+    show only what has replicated."""
+    request: RequestInfo | None = None
 
     @property
     def what_if(self) -> bool:
         return bool(self.params.get("WhatIf"))
+
+    def created(self, object_id: str) -> None:
+        """A New- cmdlet made ``object_id``; a matching ``lag`` rule hides it from reads."""
+        if self.faults is not None and self.request is not None and not self.what_if:
+            self.faults.note_created(object_id, self.request)
+
+    def visible(self, object_id: str) -> bool:
+        """Whether a Get- cmdlet may show ``object_id`` yet (wire-protocols.md §1.5:
+        "Replication lag", an object still 404 six seconds after its New- cmdlet)."""
+        return self.faults is None or self.faults.visible(object_id)
 
 
 Handler = Callable[[Invocation], Sequence[Record]]

@@ -31,9 +31,11 @@ from t2t.sandbox.context import base_url_of, context_of, new_request_id
 from t2t.sandbox.exchange import envelope
 from t2t.sandbox.exchange.cmdlets import build_registry
 from t2t.sandbox.exchange.errors import CmdletError
+from t2t.sandbox.exchange.licensing import provision_licensed_mail_users
 from t2t.sandbox.exchange.params import bind
 from t2t.sandbox.exchange.registry import Invocation, allowed
 from t2t.sandbox.exchange.serialize import select, to_json
+from t2t.sandbox.faults import RequestInfo
 from t2t.sandbox.moves import control as moves_control
 from t2t.sandbox.moves.engine import advance
 from t2t.sandbox.tokens import TokenError
@@ -147,11 +149,30 @@ async def invoke_command(request: Request) -> Response:
             now = ctx.clock.now().replace(microsecond=0)
             # The move service runs lazily on the sandbox clock (moves/engine.py).
             moved = advance(state, now)
-            inv = Invocation(tenant=tenant, params=bound, now=now, state=state)
+            info = RequestInfo(
+                "exchange",
+                tenant.name,
+                "POST",
+                request.url.path,
+                cmdlet=spec.name,
+                app_id=claims.appid,
+                tenant_id=tenant.tenant_id,
+            )
+            inv = Invocation(
+                tenant=tenant,
+                params=bound,
+                now=now,
+                state=state,
+                faults=ctx.faults,
+                request=info,
+            )
+            wrote = spec.kind == "write" and not inv.what_if
             try:
                 records = spec.run(inv)
             finally:
-                if moved or (spec.kind == "write" and not inv.what_if):
+                if wrote:  # e.g. -ExchangeGuid cleared on a licensed MailUser: a new mailbox
+                    provision_licensed_mail_users(state)
+                if moved or wrote:
                     ctx.store.save()
     except CmdletError as exc:
         return envelope.error(exc, warnings=inv.warnings if inv else [], request_id=request_id)

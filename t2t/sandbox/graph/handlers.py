@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from cryptography import x509
 
+from t2t.sandbox.exchange.licensing import licences_added
 from t2t.sandbox.graph import views
 from t2t.sandbox.graph.errors import GraphError, bad_request, not_found
 from t2t.sandbox.graph.odata import ADVANCED_OPS, key_literal, parse_filter, parse_select, parse_top
@@ -29,11 +30,9 @@ from t2t.sandbox.model import (
     RequiredResourceAccess,
     ResourceAccess,
     ServicePrincipal,
-    Tenant,
     User,
     assignment_id,
 )
-from t2t.sandbox.recipients import ZERO_GUID
 
 if TYPE_CHECKING:
     from t2t.sandbox.graph.service import GReq, Result
@@ -319,53 +318,6 @@ def patch_user(req: GReq) -> Result:
     return 204, None, _NO_HEADERS
 
 
-EXCHANGE_PLAN_PREFIX = "EXCHANGE_S_"
-"""Service plans that give a user an Exchange Online mailbox (EXCHANGE_S_STANDARD,
-EXCHANGE_S_ENTERPRISE, …; Microsoft's product names and service plan identifiers list)."""
-
-
-def _has_exchange_plan(t: Tenant, u: User) -> bool:
-    for a in u.assigned_licenses:
-        sku = t.sku(a.sku_id)
-        if sku is None:
-            continue
-        for name in sku.service_plans:
-            if (
-                name.startswith(EXCHANGE_PLAN_PREFIX)
-                and sku.service_plan_ids.get(name) not in a.disabled_plans
-            ):
-                return True
-    return False
-
-
-def apply_exchange_licensing_rules(t: Tenant, u: User, new_id: str) -> None:
-    """What Exchange Online does when a licence lands on a recipient (microsoft-t2t.md §4):
-
-    - licensing *scrubs* SMTP proxies in domains the tenant has not accepted
-      ([LEARN-24], [CT-OBJ], microsoft-365-docs #4344);
-    - a MailUser without an ExchangeGuid that receives an Exchange plan gets a fresh,
-      empty mailbox (it becomes a UserMailbox with a new ExchangeGuid), so the later
-      move fails "Target user '…' already has a primary mailbox" (§4 order constraint).
-    """
-    r = u.recipient
-    if r is None:
-        return
-    kept = []
-    for proxy in r.email_addresses:
-        prefix, _, address = proxy.partition(":")
-        if prefix.lower() == "smtp" and not t.accepts_domain(address.rsplit("@", 1)[-1]):
-            continue
-        kept.append(proxy)
-    update: dict[str, Any] = {"email_addresses": kept}
-    if (
-        r.recipient_type_details == "MailUser"
-        and r.exchange_guid == ZERO_GUID
-        and _has_exchange_plan(t, u)
-    ):
-        update.update(recipient_type_details="UserMailbox", exchange_guid=new_id)
-    u.recipient = r.model_copy(update=update)
-
-
 def assign_license(req: GReq) -> Result:
     """user-assignlicense.md (§2.4): both arrays required; 200 with the user.
 
@@ -375,7 +327,9 @@ def assign_license(req: GReq) -> Result:
     - an SKU the tenant does not hold → "License <id> does not correspond to a valid
       company License.";
     - no free seat (``consumedUnits`` = ``prepaidUnits.enabled``) → 400 (text assumed);
-    - then the Exchange rules of ``apply_exchange_licensing_rules``.
+    - then Exchange's reaction, at once (exchange/licensing.py): proxies outside the
+      accepted domains are scrubbed and a MailUser without ExchangeGuid that now holds
+      an Exchange plan becomes a fresh mailbox.
     """
     u = find_user(req, req.params["id"])
     body = _body(req)
@@ -437,7 +391,7 @@ def assign_license(req: GReq) -> Result:
     ]
     u.assigned_licenses = licenses + adds
     if adds:
-        apply_exchange_licensing_rules(t, u, str(uuid.uuid4()))
+        licences_added(t, u)
     return (
         200,
         {

@@ -28,6 +28,7 @@ from t2t.sandbox.faults import RequestInfo
 from t2t.sandbox.graph import handlers as h
 from t2t.sandbox.graph.errors import GraphError, error_body
 from t2t.sandbox.model import Tenant
+from t2t.sandbox.moves.engine import advance
 from t2t.sandbox.msapps import GRAPH_APP_ID
 from t2t.sandbox.tokens import TokenClaims, TokenError
 
@@ -288,6 +289,15 @@ def authenticate(ctx: SandboxContext, authorization: str) -> tuple[Tenant, Token
     return tenant, claims
 
 
+def _catch_up(ctx: SandboxContext) -> None:
+    """Run the move service up to the sandbox clock before Graph answers, as InvokeCommand
+    does (moves/engine.py): one directory behind both surfaces, so a move completed or a
+    licence provisioned shows on Graph reads without waiting for an Exchange call."""
+    with ctx.store.lock:
+        if advance(ctx.store.state, ctx.clock.now().replace(microsecond=0)):
+            ctx.store.save()
+
+
 def dispatch(req: GReq) -> Result:
     """Route, check permissions, run, count. Errors become Graph error bodies."""
     ctx = req.ctx
@@ -318,6 +328,7 @@ def dispatch(req: GReq) -> Result:
                 error_body(err.code, err.message, req.headers.get("client-request-id")),
                 {},
             )
+        _catch_up(ctx)
         try:
             if kind == "write":
                 with ctx.store.lock:

@@ -7,7 +7,11 @@
 - ``PATCH /_sandbox/exchange/{tenant}/recipients/{identity}`` with fields of
   ``recipients.Recipient`` by their snake_case names (e.g. ``{"litigation_hold_enabled":
   true, "total_deleted_item_size": 42949672960}``): arrange states the seed lacks (holds,
-  aux archives, sizes, quotas, demoted archives). Unknown fields → 400.
+  aux archives, sizes, quotas, demoted archives). Unknown fields → 400;
+- ``POST /_sandbox/exchange/{tenant}/organization`` with ``{"isDehydrated": true}``: put an
+  organization back in the dehydrated state new small tenants start in (Microsoft has no
+  API to dehydrate; ``Enable-OrganizationCustomization`` hydrates, microsoft-365-docs
+  #7403) → the tenant's ``{"isDehydrated": …}``.
 
 Everything here is applied under the state lock and saved like a cmdlet's write.
 """
@@ -93,8 +97,28 @@ async def patch_recipient(request: Request) -> Response:
         return JSONResponse({"error": str(exc)}, status_code=400)
 
 
+async def set_organization(request: Request) -> Response:
+    ctx = context_of(request)
+    try:
+        data = await request.json()
+        if not isinstance(data, dict) or set(data) != {"isDehydrated"}:
+            raise ValueError('send {"isDehydrated": true|false}')
+        if not isinstance(data["isDehydrated"], bool):
+            raise ValueError("isDehydrated must be a boolean")
+        with ctx.store.lock:
+            tenant = ctx.store.state.tenant_by_name(request.path_params["tenant"])
+            if tenant is None:
+                return JSONResponse({"error": "no such tenant"}, status_code=404)
+            tenant.organization_config.is_dehydrated = data["isDehydrated"]
+            ctx.store.save()
+            return JSONResponse({"isDehydrated": tenant.organization_config.is_dehydrated})
+    except (ValueError, TypeError) as exc:
+        return JSONResponse({"error": str(exc)}, status_code=400)
+
+
 routes = [
     Route("/_sandbox/moves", get_moves, methods=["GET"]),
     Route("/_sandbox/moves", set_moves, methods=["POST"]),
     Route("/_sandbox/exchange/{tenant}/recipients/{identity}", patch_recipient, methods=["PATCH"]),
+    Route("/_sandbox/exchange/{tenant}/organization", set_organization, methods=["POST"]),
 ]

@@ -25,10 +25,10 @@ import datetime as dt
 from t2t.sandbox.exchange.directory import (
     capabilities,
     find_recipient,
-    has_exchange_plan,
     recipients,
 )
-from t2t.sandbox.model import SandboxState, Tenant, User, derived_guid
+from t2t.sandbox.exchange.licensing import provision_licensed_mail_users
+from t2t.sandbox.model import SandboxState, Tenant, User
 from t2t.sandbox.moves.catalogue import spec
 from t2t.sandbox.moves.consent import app_consented
 from t2t.sandbox.moves.model import MigrationBatch, MigrationFailure, MigrationUser
@@ -348,28 +348,6 @@ def batch_status(batch: MigrationBatch) -> str:
     if synced and completed:
         return "Completing"
     return "SyncedWithErrors" if failed else "Synced"
-
-
-def provision_licensed_mail_users(state: SandboxState) -> bool:
-    """A MailUser without ExchangeGuid that holds an Exchange licence gets a fresh mailbox
-    (microsoft-t2t.md §4: "license only after ExchangeGuid is set"); the move then fails
-    with "already has a primary mailbox". Licensing also scrubs SMTP proxies outside the
-    accepted domains (microsoft-365-docs #4344)."""
-    changed = False
-    for tenant in state.tenants:
-        for u, r in recipients(tenant):
-            if r.is_mail_user and r.exchange_guid == ZERO_GUID and has_exchange_plan(tenant, u):
-                r.recipient_type_details = "UserMailbox"
-                r.exchange_guid = derived_guid(u.id, "provisioned-mailbox")
-                r.external_email_address = None
-                r.email_addresses = [
-                    a
-                    for a in r.email_addresses
-                    if not a.lower().startswith("smtp:")
-                    or a.rsplit("@", 1)[-1].lower() in tenant.accepted_domains
-                ]
-                changed = True
-    return changed
 
 
 def advance(state: SandboxState, now: dt.datetime) -> bool:

@@ -57,8 +57,11 @@ def group_record(g: Group) -> Record:
 def get_distribution_group(inv: Invocation) -> list[Record]:
     identity = inv.params.get("Identity")
     if identity:
-        return [group_record(require_group(inv.tenant, identity))]
-    return [group_record(g) for g in inv.tenant.groups]
+        group = require_group(inv.tenant, identity)
+        if not inv.visible(group.guid):  # not replicated yet (faults.py lag)
+            raise not_found(identity)
+        return [group_record(group)]
+    return [group_record(g) for g in inv.tenant.groups if inv.visible(g.guid)]
 
 
 def new_distribution_group(inv: Invocation) -> list[Record]:
@@ -118,6 +121,7 @@ def new_distribution_group(inv: Invocation) -> list[Record]:
     if inv.what_if:
         return []
     t.groups.append(group)
+    inv.created(group.guid)
     return [group_record(group)]
 
 

@@ -242,6 +242,7 @@ def new_migration_endpoint(inv: Invocation) -> list[Record]:
     if inv.what_if:
         return []
     t.migration_endpoints.append(ep)
+    inv.created(ep.guid)
     return [endpoint_record(t, ep)]
 
 
@@ -261,12 +262,15 @@ def get_migration_endpoint(inv: Invocation) -> list[Record]:
     t = inv.tenant
     identity = inv.params.get("Identity")
     if identity:
-        return [endpoint_record(t, _require_endpoint(t, identity))]
+        ep = _require_endpoint(t, identity)
+        if not inv.visible(ep.guid):  # not replicated yet (faults.py lag)
+            raise not_found(identity)
+        return [endpoint_record(t, ep)]
     wanted = inv.params.get("Type")
     return [
         endpoint_record(t, e)
         for e in t.migration_endpoints
-        if not wanted or e.endpoint_type.lower() == str(wanted).lower()
+        if (not wanted or e.endpoint_type.lower() == str(wanted).lower()) and inv.visible(e.guid)
     ]
 
 
@@ -516,6 +520,7 @@ def new_migration_batch(inv: Invocation) -> list[Record]:
         batch.status, batch.started_at = "Syncing", inv.now
         _start_users(t, batch, inv.now, retry_failed=False)
     t.migration_batches.append(batch)
+    inv.created(batch.guid)
     return [_batch_record(t, batch)]
 
 
@@ -523,8 +528,10 @@ def get_migration_batch(inv: Invocation) -> list[Record]:
     t, p = inv.tenant, inv.params
     if p.get("Identity"):
         batches = [_require_batch(t, p.get("Identity"))]
+        if not inv.visible(batches[0].guid):  # not replicated yet (faults.py lag)
+            raise not_found(p.get("Identity"))
     else:
-        batches = list(t.migration_batches)
+        batches = [b for b in t.migration_batches if inv.visible(b.guid)]
     if p.get("Status"):
         batches = [b for b in batches if b.status.lower() == p.get("Status").lower()]
     if p.get("Endpoint"):

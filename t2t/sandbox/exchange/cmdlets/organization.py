@@ -395,8 +395,11 @@ def get_organization_relationship(inv: Invocation) -> list[Record]:
     identity = inv.params.get("Identity")
     t = inv.tenant
     if identity:  # $null Identity returns everything (PSDOC caution)
-        return [relationship_record(t, _require_relationship(t, identity))]
-    return [relationship_record(t, r) for r in t.organization_relationships]
+        rel = _require_relationship(t, identity)
+        if not inv.visible(rel.guid):  # not replicated yet (faults.py lag)
+            raise not_found(identity)
+        return [relationship_record(t, rel)]
+    return [relationship_record(t, r) for r in t.organization_relationships if inv.visible(r.guid)]
 
 
 def new_organization_relationship(inv: Invocation) -> list[Record]:
@@ -424,6 +427,7 @@ def new_organization_relationship(inv: Invocation) -> list[Record]:
     _apply(inv, rel)
     if not inv.what_if:
         t.organization_relationships.append(rel)
+        inv.created(rel.guid)
     return [] if inv.what_if else [relationship_record(t, rel)]
 
 

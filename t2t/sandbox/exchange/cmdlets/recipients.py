@@ -223,10 +223,10 @@ def _get(
     identity = inv.params.get("Identity")
     if identity:
         found = find_recipient(t, identity, accept)
-        if found is None:
+        if found is None or not inv.visible(found[0].id):  # lag: not replicated yet
             raise not_found(identity)
         return [render(t, *found)]
-    matches = [(u, r) for u, r in recipients(t) if accept(r)]
+    matches = [(u, r) for u, r in recipients(t) if accept(r) and inv.visible(u.id)]
     return LazyRecords(matches, lambda pair: render(t, *pair))
 
 
@@ -254,10 +254,10 @@ def get_user(inv: Invocation) -> list[Record]:
     identity = inv.params.get("Identity")
     if identity:
         u = find_user(t, identity)
-        if u is None:
+        if u is None or not inv.visible(u.id):  # lag: not replicated yet
             raise not_found(identity)
         return [user_record(t, u)]
-    return [user_record(t, u) for u in t.users]
+    return [user_record(t, u) for u in t.users if inv.visible(u.id)]
 
 
 def get_mailbox_statistics(inv: Invocation) -> list[Record]:
@@ -389,6 +389,7 @@ def new_mail_user(inv: Invocation) -> list[Record]:
     if inv.what_if:
         return []
     t.users.append(user)
+    inv.created(user.id)
     return [mail_user_record(t, user, recipient)]
 
 
