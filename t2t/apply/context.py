@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from t2t.apply.graph_batch import GraphBatcher
 from t2t.clients import ExchangeClient, GraphClient
 from t2t.planner.actions import Role
 
@@ -19,3 +20,10 @@ class ApplyContext:
     exchange: dict[Role, ExchangeClient]
     graph: dict[Role, GraphClient] = field(default_factory=dict)
     verify_delays: tuple[float, ...] = field(default=DEFAULT_VERIFY_DELAYS)
+    _batchers: dict[Role, GraphBatcher] = field(default_factory=dict, repr=False)
+
+    def graph_batch(self, role: Role) -> GraphBatcher:
+        """The tenant's shared `$batch` coalescer for per-user Graph calls."""
+        if role not in self._batchers:
+            self._batchers[role] = GraphBatcher(self.graph[role])
+        return self._batchers[role]

@@ -19,18 +19,33 @@ from t2t.planner import Action, Plan
 
 log = structlog.get_logger("t2t.apply")
 
+#: Action kinds whose executors talk to Graph (per user) rather than Exchange.
+GRAPH_KINDS = frozenset({"user.usage_location", "license.assign"})
+#: Graph executors in flight per Exchange one: enough to fill `$batch` requests of 20.
+GRAPH_FACTOR = 5
+
 
 async def apply_plan(
     plan: Plan,
     ctx: ApplyContext,
     *,
-    concurrency: int = 4,
+    concurrency: int = 8,
     on_result: Callable[[Action, ActionResult], None] | None = None,
 ) -> ApplyReport:
     report = ApplyReport()
     by_id = {a.id: a for a in plan.actions}
     status: dict[str, str] = {}
-    limit = asyncio.Semaphore(concurrency)
+    limits: dict[str, asyncio.Semaphore] = {}
+
+    def limit_for(action: Action) -> asyncio.Semaphore:
+        """Bounded per tenant and API: Graph per-user calls are coalesced into `$batch`
+        requests of 20 (apply/graph_batch.py), so more of them may wait at once."""
+        service = "graph" if action.kind in GRAPH_KINDS else "exchange"
+        key = f"{action.tenant}:{service}"
+        if key not in limits:
+            n = concurrency * GRAPH_FACTOR if service == "graph" else concurrency
+            limits[key] = asyncio.Semaphore(n)
+        return limits[key]
 
     def record(action: Action, result: ActionResult) -> None:
         status[action.id] = result.status
@@ -54,7 +69,7 @@ async def apply_plan(
         if executor is None:
             result = ActionResult(id=action.id, status="failed", message="no executor")
         else:
-            async with limit:
+            async with limit_for(action):
                 result = await executor(action, ctx)
         result.seconds = round(time.monotonic() - started, 3)
         record(action, result)

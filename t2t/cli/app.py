@@ -138,6 +138,7 @@ def probe_request(
         app_id=rel.app.app_id,
         app_display_name=rel.app.display_name,
         scope_groups=tuple(rel.scope_groups),
+        source_mailboxes=tuple(m.source for m in desired.mailboxes),
     )
 
 

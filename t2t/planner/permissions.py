@@ -63,6 +63,13 @@ READ: dict[str, tuple[Permission, ...]] = {
 APPLY: dict[str, tuple[Permission, ...]] = {
     "orgrel.create": (EXCHANGE_APP, EXCHANGE_ORG),
     "orgrel.update": (EXCHANGE_APP, EXCHANGE_ORG),
+    # New-/Set-MailUser: Mail Recipient Creation / Mail Recipients roles, both in Organization
+    # Management (Set-MailUser -ExchangeGuid may be trimmed by RBAC: microsoft-t2t.md §12.5).
+    "mailuser.create": (EXCHANGE_APP, EXCHANGE_ORG),
+    "mailuser.set_identity": (EXCHANGE_APP, EXCHANGE_ORG),
+    # Graph user-update.md and user-assignlicense.md: User.ReadWrite.All (application).
+    "user.usage_location": (_graph("User.ReadWrite.All"),),
+    "license.assign": (_graph("User.ReadWrite.All"),),
 }
 
 

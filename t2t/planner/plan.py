@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from t2t.planner.actions import Action, Role
 from t2t.planner.checks import Finding, finding
 from t2t.planner.domain import Domain
+from t2t.planner.mailboxes import MAILBOXES
 from t2t.planner.permissions import needed_to_apply
 from t2t.planner.relationships import RELATIONSHIPS
 from t2t.state import Snapshot, fingerprint
@@ -77,7 +78,7 @@ class Plan(BaseModel):
 
 
 #: The planner's domains, in the order their actions are listed.
-DOMAINS: tuple[Domain, ...] = (RELATIONSHIPS,)
+DOMAINS: tuple[Domain, ...] = (RELATIONSHIPS, MAILBOXES)
 
 #: What the planner reads from each tenant; probes read nothing more.
 SOURCE_NEEDS = frozenset().union(*(d.source_needs for d in DOMAINS))
@@ -86,9 +87,10 @@ TARGET_NEEDS = frozenset().union(*(d.target_needs for d in DOMAINS))
 #: Said in every plan until the planner covers the whole spec, so nobody mistakes an empty plan
 #: for a finished migration.
 NOT_YET_PLANNED = (
-    "This version of t2t plans the organization relationships only. The migration app, "
-    "consent, credential, endpoint, scope-group members, mail users, licences and batches "
-    "in the spec are validated but not yet planned or applied."
+    "This version of t2t plans the organization relationships and, per declared mailbox, the "
+    "target MailUser, its identity stamping, usageLocation and licences. The migration app, "
+    "consent, credential, endpoint, scope-group members and batches in the spec are validated "
+    "but not yet planned or applied."
 )
 
 

@@ -3,7 +3,8 @@
 Σ over the collections read of ceil(items ÷ page size): 1,000 for InvokeCommand (the
 module's `Prefer: odata.maxpagesize`, wire-protocols.md §1.4), 999 for Graph /users
 (`$top` 1–999, §2.4), one page for the small collections, plus the per-object reads the
-probes justify (one per scope group, one per migration-app service principal). Token
+probes justify (one per scope group, one per migration-app service principal, one
+Get-MailboxStatistics per declared source mailbox). Token
 requests are not API requests and are not counted.
 """
 
@@ -24,8 +25,11 @@ def minimum_requests(snapshot: Snapshot, app_id: str | None) -> int:
             if name == "identity_roles":
                 continue
             items = fact.value if isinstance(fact.value, tuple) else ()
-            if name == "recipients" and tenant.role == "target":
+            if name == "recipients":
                 total += 1  # Get-Mailbox and Get-MailUser are two collections
+            if name == "statistics":
+                total += len(items)  # one Get-MailboxStatistics per declared mailbox
+                continue
             if name == "app_role_assignments":
                 sps = tenant.service_principals
                 mine = sps.get() if sps is not None and sps.status == "present" else ()

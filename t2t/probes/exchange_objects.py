@@ -36,6 +36,9 @@ MAILBOX_PROPERTIES = (
     "DelayReleaseHoldApplied",
     "ComplianceTagHoldApplied",
     "MailboxLocations",
+    "DisplayName",
+    "DisabledArchiveGuid",
+    "RecoverableItemsQuota",
 )
 #: Properties asked of Get-MailUser.
 MAILUSER_PROPERTIES = (
@@ -51,6 +54,8 @@ MAILUSER_PROPERTIES = (
     "ExternalEmailAddress",
     "IsDirSynced",
     "PersistedCapabilities",
+    "DisplayName",
+    "RecoverableItemsQuota",
 )
 
 
@@ -76,6 +81,9 @@ def parse_recipient(r: dict[str, Any]) -> Recipient:
         compliance_tag_hold=as_bool(r.get("ComplianceTagHoldApplied")),
         aux_archive_count=sum(1 for loc in locations if "auxarchive" in loc.lower()),
         archive_status=as_str(r.get("ArchiveStatus")),
+        display_name=str(r.get("DisplayName") or ""),
+        disabled_archive_guid=lower_guid(r.get("DisabledArchiveGuid")) or ZERO_GUID,
+        recoverable_items_quota_bytes=as_bytes(r.get("RecoverableItemsQuota")),
     )
 
 

@@ -31,6 +31,7 @@ SOURCE_PARTS = frozenset(
         "groups",
         "group_members",
         "recipients",
+        "statistics",
         "service_principals",
         "app_role_assignments",
     }
@@ -65,6 +66,59 @@ class ProbeRequest:
     app_id: str | None = None
     app_display_name: str | None = None
     scope_groups: tuple[str, ...] = ()
+    source_mailboxes: tuple[str, ...] = ()  # the spec's source addresses (statistics only)
+
+
+#: Concurrent per-mailbox Get-MailboxStatistics calls (one tenant; Exchange throttles per app).
+STATISTICS_CONCURRENCY = 8
+
+
+async def _statistics(
+    exchange: ExchangeClient, recipients: Awaitable[Fact[Any]], wanted: tuple[str, ...]
+) -> Fact[Any]:
+    """Get-MailboxStatistics for the spec's source mailboxes only, one call each.
+
+    Why per mailbox: the cmdlet has no bulk form — it takes one -Identity (or -Database/-Server,
+    which Exchange Online does not offer) and its sizes are on no bulk cmdlet (Get-Mailbox
+    carries quotas, not sizes; microsoft-t2t.md §10.2 check 7 reads TotalDeletedItemSize from
+    it). So only the mailboxes the plan compares are read: declared in the spec, present in the
+    source as user mailboxes (a moved one is a MailUser and needs no check), concurrently
+    within a small bound. An address that is no longer a mailbox by then is skipped.
+    """
+    fact = await recipients
+    if fact.status != "present" or not wanted:
+        return (
+            Fact.present(())
+            if fact.status == "present"
+            else Fact.unknown(f"source recipients unreadable: {fact.reason}")
+        )
+    index: dict[str, Any] = {}
+    for r in fact.get():
+        if r.recipient_type_details == "UserMailbox":
+            for address in (r.primary_smtp_address, *r.smtp_addresses):
+                index[address.lower()] = r
+    targets = {
+        index[a.lower()].exchange_guid: index[a.lower()] for a in wanted if a.lower() in index
+    }
+    limit = asyncio.Semaphore(STATISTICS_CONCURRENCY)
+
+    async def one(r: Any) -> Any:
+        async with limit:
+            try:
+                result = await exchange.invoke(
+                    "Get-MailboxStatistics",
+                    {"Identity": r.primary_smtp_address},
+                    select=("MailboxGuid", "Identity", "TotalItemSize", "TotalDeletedItemSize"),
+                )
+            except ObjectNotFound:
+                return None
+            return [x.parse_statistics(v) for v in result.values]
+
+    try:
+        results = await asyncio.gather(*(one(r) for r in targets.values()))
+    except ClientError as exc:
+        return Fact.unknown(f"Get-MailboxStatistics failed: {exc}")
+    return Fact.present(tuple(s for found in results if found for s in found))
 
 
 async def _scope_groups(exchange: ExchangeClient, names: tuple[str, ...]) -> Fact[Any]:
@@ -104,8 +158,10 @@ async def _group_members(exchange: ExchangeClient, names: tuple[str, ...]) -> Fa
 
 
 async def _recipients(exchange: ExchangeClient, role: Role) -> Fact[Any]:
-    """Source: every mailbox. Target: every mail user and every mailbox (a target that
-    already has a mailbox blocks the move, microsoft-t2t.md §4), read concurrently."""
+    """Every mailbox and every mail user, read concurrently. Target: a target that already
+    has a mailbox blocks the move (microsoft-t2t.md §4). Source: a moved mailbox is a mail
+    user there (§1), which is how a completed move is recognised as converged."""
+    del role  # both tenants need both collections
     mailboxes_job = cmdlet_fact(
         exchange,
         "Get-Mailbox",
@@ -113,8 +169,6 @@ async def _recipients(exchange: ExchangeClient, role: Role) -> Fact[Any]:
         x.parse_recipient,
         select=x.MAILBOX_PROPERTIES,
     )
-    if role == "source":
-        return await mailboxes_job
     mailboxes, mailusers = await asyncio.gather(
         mailboxes_job,
         cmdlet_fact(
@@ -218,7 +272,10 @@ async def read_tenant(
     if "group_members" in wanted:
         jobs["group_members"] = _group_members(ex, req.scope_groups)
     if "recipients" in wanted:
-        jobs["recipients"] = _recipients(ex, role)
+        recipients_task = asyncio.ensure_future(_recipients(ex, role))
+        jobs["recipients"] = recipients_task
+        if "statistics" in wanted and role == "source":
+            jobs["statistics"] = _statistics(ex, recipients_task, req.source_mailboxes)
     if "batches" in wanted:
         jobs["batches"] = cmdlet_fact(ex, "Get-MigrationBatch", {}, x.parse_batch)
     if "migration_users" in wanted:

@@ -63,6 +63,18 @@ class Recipient:
     compliance_tag_hold: bool = False
     aux_archive_count: int = 0
     archive_status: str | None = None
+    display_name: str = ""
+    disabled_archive_guid: str = ZERO_GUID  # a "demoted" archive (UserAlreadyHasDemotedArchive)
+    recoverable_items_quota_bytes: int | None = None
+
+    @property
+    def is_mailbox(self) -> bool:
+        """A mailbox of any kind (Get-Mailbox), as opposed to a MailUser."""
+        return self.recipient_type_details.endswith("Mailbox")
+
+    @property
+    def has_demoted_archive(self) -> bool:
+        return bool(self.disabled_archive_guid) and self.disabled_archive_guid != ZERO_GUID
 
     @property
     def has_archive(self) -> bool:

@@ -1,0 +1,113 @@
+"""Executors for `user.usage_location` and `license.assign` (Graph, through `$batch`).
+
+The licence executor re-checks, right before assigning, that the target MailUser carries the
+source's ExchangeGuid: a licence on a MailUser without it provisions a fresh mailbox and the
+move fails for good ("already has a primary mailbox", microsoft-t2t.md §4). After licensing it
+re-reads the proxies, since licensing scrubs those outside accepted domains, and re-stamps
+what went missing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from urllib.parse import quote
+
+from t2t.apply.context import ApplyContext
+from t2t.apply.executors.mailuser import ExecutionFailed, stamp
+from t2t.apply.graph_batch import GraphBatcher
+from t2t.apply.result import ActionResult
+from t2t.clients import ClientError, GraphNotFound
+from t2t.logs import scrub
+from t2t.planner import Action
+from t2t.planner.mailboxes import MailboxDesire, assign_body, missing_skus, usage_location_body
+from t2t.probes import directory_objects as dirobj
+from t2t.probes.targeted import read_recipient
+from t2t.state.directory import DirectoryUser
+
+
+def _path(upn_or_id: str) -> str:
+    return "/users/" + quote(upn_or_id, safe="@")
+
+
+async def read_user(batch: GraphBatcher, upn_or_id: str) -> DirectoryUser | None:
+    """GET /users/{id|upn}?$select=… — one user, coalesced into the tenant's `$batch`."""
+    try:
+        body = await batch.call("GET", f"{_path(upn_or_id)}?$select={dirobj.USER_SELECT}")
+    except GraphNotFound:
+        return None
+    return dirobj.parse_user(body)
+
+
+async def _user(batch: GraphBatcher, d: MailboxDesire, ctx: ApplyContext) -> DirectoryUser:
+    """The target user; New-MailUser made it moments ago, and Graph reads may lag."""
+    upn = str(d.upn)
+    for delay in ctx.verify_delays:
+        await asyncio.sleep(delay)
+        user = await read_user(batch, upn)
+        if user is not None:
+            return user
+    raise ExecutionFailed(f"the target user {upn} is not visible in Graph")
+
+
+async def run_usage_location(action: Action, ctx: ApplyContext) -> ActionResult:
+    d = MailboxDesire.from_dict(action.desired)
+    batch = ctx.graph_batch(action.tenant)
+    result = ActionResult(id=action.id, status="done")
+    try:
+        user = await _user(batch, d, ctx)
+        body = usage_location_body(d, user)
+        if body is None:
+            result.status, result.message = "noop", "usageLocation already set"
+            return result
+        await batch.call("PATCH", _path(user.id), body)
+        for delay in ctx.verify_delays:
+            await asyncio.sleep(delay)
+            again = await read_user(batch, user.id)
+            if again is not None and usage_location_body(d, again) is None:
+                result.message = f"usageLocation {body['usageLocation']} verified"
+                return result
+        raise ExecutionFailed("PATCH returned but usageLocation is not visible")
+    except (ExecutionFailed, ClientError) as exc:
+        result.status, result.message = "failed", scrub(str(exc))
+        return result
+
+
+async def run_license(action: Action, ctx: ApplyContext) -> ActionResult:
+    d = MailboxDesire.from_dict(action.desired)
+    batch = ctx.graph_batch(action.tenant)
+    exchange = ctx.exchange[action.tenant]
+    result = ActionResult(id=action.id, status="done")
+    try:
+        user = await _user(batch, d, ctx)
+        add = missing_skus(d, user)
+        if not add:
+            result.status, result.message = "noop", "licences already assigned"
+            return result
+        current = await read_recipient(exchange, d.target)
+        if current is None or current.exchange_guid != d.exchange_guid:
+            have = current.exchange_guid if current is not None else "no target object"
+            raise ExecutionFailed(
+                f"licence withheld: the target's ExchangeGuid is {have}, not the source's "
+                f"{d.exchange_guid} (a licence now would provision a fresh mailbox)"
+            )
+        if current.is_mailbox:
+            raise ExecutionFailed(f"licence withheld: {d.target} is already a mailbox")
+        if not user.usage_location:
+            raise ExecutionFailed("licence withheld: the user has no usageLocation")
+        await batch.call("POST", f"{_path(user.id)}/assignLicense", assign_body(add))
+        for delay in ctx.verify_delays:
+            await asyncio.sleep(delay)
+            again = await read_user(batch, user.id)
+            if again is not None and not missing_skus(d, again):
+                break
+        else:
+            raise ExecutionFailed("assignLicense returned but the licences are not visible")
+        # Licensing scrubs proxies outside accepted domains: re-read, re-stamp what went.
+        restamped = await stamp(exchange, d, ctx)
+        result.message = "licences verified"
+        if restamped.status == "done":
+            result.warnings.append("licensing removed stamped addresses; stamped them again")
+        return result
+    except (ExecutionFailed, ClientError) as exc:
+        result.status, result.message = "failed", scrub(str(exc))
+        return result

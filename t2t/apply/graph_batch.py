@@ -1,0 +1,78 @@
+"""Coalesce per-user Graph calls from concurrent executors into `$batch` requests of 20.
+
+Each executor awaits its own answer, as if it had sent the request alone; the batcher waits
+a few milliseconds for companions and sends whatever it has once 20 are queued or the wait
+ends (wire-protocols.md §2.8: at most 20 requests per `$batch`). Throttled items are retried
+by GraphClient.batch itself, honouring Retry-After.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import Any
+
+from t2t.clients import GraphClient, GraphError, GraphNotFound
+from t2t.clients.errors import PermissionDenied
+from t2t.clients.graph import BATCH_LIMIT
+
+
+class GraphBatcher:
+    def __init__(self, graph: GraphClient, *, wait: float = 0.02) -> None:
+        self._graph = graph
+        self._wait = wait
+        self._queue: list[tuple[dict[str, Any], asyncio.Future[dict[str, Any]]]] = []
+        self._timer: asyncio.Task[None] | None = None
+        self._sending: set[asyncio.Task[None]] = set()
+
+    async def call(self, method: str, url: str, body: Any = None) -> dict[str, Any]:
+        """One request (url relative to /v1.0); the answer's body, or the Graph error."""
+        request: dict[str, Any] = {"method": method, "url": url}
+        if body is not None:
+            request["body"] = body
+        future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        self._queue.append((request, future))
+        if len(self._queue) >= BATCH_LIMIT:
+            self._flush_now()
+        elif self._timer is None:
+            self._timer = asyncio.create_task(self._later())
+        response = await future
+        status = int(response.get("status") or 0)
+        answer = response.get("body") if isinstance(response.get("body"), dict) else {}
+        if status >= 400:
+            err = (answer or {}).get("error") or {}
+            text = f"{method} {url.split('?', 1)[0]}: {err.get('message', '')}"
+            code = str(err.get("code", ""))
+            if status in (401, 403):
+                raise PermissionDenied(status, code or "Forbidden", text)
+            raise (GraphNotFound if status == 404 else GraphError)(status, code, text)
+        return answer or {}
+
+    async def _later(self) -> None:
+        await asyncio.sleep(self._wait)
+        self._timer = None
+        self._flush_now()
+
+    def _flush_now(self) -> None:
+        while self._queue:
+            chunk, self._queue = self._queue[:BATCH_LIMIT], self._queue[BATCH_LIMIT:]
+            task = asyncio.ensure_future(self._send(chunk))
+            self._sending.add(task)
+            task.add_done_callback(self._sending.discard)
+        if self._timer is not None and not self._queue:
+            self._timer.cancel()
+            self._timer = None
+
+    async def _send(
+        self, chunk: list[tuple[dict[str, Any], asyncio.Future[dict[str, Any]]]]
+    ) -> None:
+        try:
+            responses = await self._graph.batch([r for r, _ in chunk])
+        except Exception as exc:  # every waiter gets the failure
+            for _, future in chunk:
+                if not future.done():
+                    future.set_exception(exc)
+            return
+        for (_, future), response in zip(chunk, responses, strict=True):
+            with contextlib.suppress(asyncio.InvalidStateError):
+                future.set_result(response)

@@ -1,0 +1,218 @@
+"""The per-mailbox checks (T2T-E3xx / T2T-W3xx): source facts, the target MailUser, licences.
+
+Each names the Microsoft exception (or the validation script's check) it prevents and the fix.
+Sources: microsoft-t2t.md §4 (target MailUser), §5 (licensing), §8 (limits), §9 (errors),
+§10.2 (CrossTenantMailboxMigrationValidation.ps1's object checks, in its order).
+"""
+
+from __future__ import annotations
+
+from t2t.planner.checks import CheckDef, register
+
+_NOT_FOUND = (
+    "MigrationRecipientNotFoundException / MissingExchangeGuidException (no source mailbox to pull)"
+)
+_PRIMARY = "MigrationPermanentException: Target user '…' already has a primary mailbox."
+
+CHECKS = (
+    CheckDef(
+        "T2T-E301",
+        "source-mailbox-missing",
+        "error",
+        "The declared source mailbox does not exist in the source tenant",
+        _NOT_FOUND,
+        "Correct the source address in the spec (or its CSV), or remove the mailbox.",
+        "microsoft-t2t.md §10.2 check 1",
+    ),
+    CheckDef(
+        "T2T-E302",
+        "source-not-user-mailbox",
+        "error",
+        "The declared source is not a user mailbox (shared, room or a mail user)",
+        "the validation script checks and licenses user mailboxes only; MRS finds no "
+        "UserMailbox to move (MissingExchangeGuidException)",
+        "Declare user mailboxes only; move shared and resource mailboxes by another route.",
+        "microsoft-t2t.md §5, §10.2 checks 1 and 3",
+    ),
+    CheckDef(
+        "T2T-E303",
+        "source-too-many-aux-archives",
+        "error",
+        "The source mailbox has more than 12 auxiliary archives",
+        "MigrationPermanentException (more than 12 auxiliary archives); the validation script "
+        "stops",
+        "Reduce the archive below 12 auxiliary archives, or leave this mailbox out.",
+        "microsoft-t2t.md §8 (Auxiliary archives), §10.2 check 2",
+    ),
+    CheckDef(
+        "T2T-E304",
+        "source-on-hold",
+        "error",
+        "The source mailbox is on hold (litigation, in-place, delay, delay-release or "
+        "compliance-tag)",
+        "MigrationPermanentException: a mailbox on any hold is not migrated (LEARN-24)",
+        "Release the hold (or wait for the delay hold to expire), then plan again. For "
+        "information only: the 2022 documentation allowed Set-MailUser "
+        "-EnableLitigationHoldForMigration for litigation hold; the current documentation "
+        "says any hold blocks, and t2t follows it.",
+        "microsoft-t2t.md §8 (Holds, disagreement), §10.2 check 4",
+    ),
+    CheckDef(
+        "T2T-E305",
+        "source-demoted-archive",
+        "error",
+        "The source mailbox has a disabled (demoted) archive",
+        "UserAlreadyHasDemotedArchiveException",
+        "Set-Mailbox <source> -RemoveDisabledArchive, or Enable-Mailbox <source> -Archive "
+        "(then t2t stamps the new ArchiveGuid), then plan again.",
+        "microsoft-t2t.md §9",
+    ),
+    CheckDef(
+        "T2T-E306",
+        "recoverable-items-over-quota",
+        "error",
+        "The source's Recoverable Items exceed the target's RecoverableItemsQuota",
+        "MigrationPermanentException (Recoverable Items over the target quota); the validation "
+        "script reports an error",
+        "Purge the source's Recoverable Items (holds permitting) or raise the target quota, "
+        "then plan again.",
+        "microsoft-t2t.md §4, §8 (Recoverable Items), §10.2 check 7",
+    ),
+    CheckDef(
+        "T2T-E307",
+        "no-t2t-licence",
+        "error",
+        "Neither the source nor the target object will hold the Cross Tenant User Data "
+        "Migration licence",
+        "CrossTenantMigrationWithoutLicensePermanentException: No license was found for the "
+        "source recipient … or the target recipient",
+        "Add Cross_tenant_user_data_migration to identities.licenses (t2t assigns it to the "
+        "target after stamping the ExchangeGuid), or license the source user.",
+        "microsoft-t2t.md §5, §10.2 check 3",
+    ),
+    CheckDef(
+        "T2T-E308",
+        "licence-seats-short",
+        "error",
+        "The target tenant has fewer free seats of a licence than the plan assigns",
+        "Graph assignLicense 400 (the subscription has no available licenses); the move then "
+        "fails with CrossTenantMigrationWithoutLicensePermanentException",
+        "Buy more seats or free some, then plan again; the mailboxes past the free seats wait.",
+        "microsoft-t2t.md §5 (seats from subscribedSkus)",
+    ),
+    CheckDef(
+        "T2T-E309",
+        "licence-not-owned",
+        "error",
+        "A licence the spec assigns is not a subscription of the target tenant",
+        "Graph assignLicense 400: License … does not correspond to a valid company License.",
+        "Correct identities.licenses (SKU part numbers as in Graph subscribedSkus), or buy "
+        "the subscription.",
+        "microsoft-t2t.md §5",
+    ),
+    CheckDef(
+        "T2T-E310",
+        "target-already-mailbox",
+        "error",
+        "The target object is already a mailbox with another ExchangeGuid",
+        _PRIMARY,
+        "The target was licensed before its ExchangeGuid was stamped (or is a real user). "
+        "Remove its Exchange licence and mailbox (or choose another target address), clear "
+        "it with Set-User -PermanentlyClearPreviousMailboxInfo, then plan again.",
+        "microsoft-t2t.md §4, §9 (microsoft-365-docs #6139)",
+    ),
+    CheckDef(
+        "T2T-E311",
+        "target-dir-synced",
+        "error",
+        "The target object is synchronised from on-premises Active Directory",
+        "the cloud refuses the writes; MissingExchangeGuidException / NotAcceptedDomainException "
+        "if the attributes are not written on-premises",
+        "Write the listed attributes on the on-premises object (msExchMailboxGuid, "
+        "msExchArchiveGUID, proxyAddresses) and let it synchronise; t2t plans nothing for it.",
+        "microsoft-t2t.md §4 caveats (microsoft-365-docs #9644, #10983)",
+    ),
+    CheckDef(
+        "T2T-E312",
+        "target-domain-not-accepted",
+        "error",
+        "A target address (primary, proxy or the batch's target delivery domain) is in a "
+        "domain the target tenant has not accepted",
+        "NotAcceptedDomainException: You can't use the domain because it's not an accepted "
+        "domain for your organization.",
+        "Add and verify the domain in the target tenant, or remove the proxy by hand (t2t "
+        "never removes an address it does not own; licensing would scrub it).",
+        "microsoft-t2t.md §4, §9, §10.2 checks 11-12; seed walkthrough comment 12",
+    ),
+    CheckDef(
+        "T2T-E313",
+        "target-external-address-not-source",
+        "error",
+        "The target MailUser's ExternalEmailAddress is not one of the source's addresses",
+        "the validation script's check 14 fails; mail routes to the wrong place until the "
+        "move completes",
+        "Set-MailUser <target> -ExternalEmailAddress <source primary SMTP address> (t2t does "
+        "not overwrite a routing address it did not set).",
+        "microsoft-t2t.md §4, §10.2 check 14",
+    ),
+    CheckDef(
+        "T2T-E314",
+        "targets-collide",
+        "error",
+        "Two declared mailboxes resolve to the same target object",
+        "MigrationPermanentException for one of them (one target recipient, two sources)",
+        "Give each mailbox its own target address and UPN in the spec.",
+        "microsoft-t2t.md §4",
+    ),
+    CheckDef(
+        "T2T-E315",
+        "x500-clash",
+        "error",
+        "A source X500 address is already on another target object (or on two declared mailboxes)",
+        "Set-MailUser refuses the proxy (already used by another recipient); without it, "
+        "replies to old mail bounce (IMCEAEX NDRs)",
+        "Remove the X500 from the other target object, or correct the spec, then plan again.",
+        "microsoft-t2t.md §4 (every source x500 on the target)",
+    ),
+    CheckDef(
+        "T2T-E316",
+        "target-archive-without-source-archive",
+        "error",
+        "The target MailUser has an ArchiveGuid but the source has no archive",
+        "the move fails on the archive (validation script check 9 reports an error)",
+        "Clear the target's ArchiveGuid by hand (Set-MailUser -ArchiveGuid $null), then plan "
+        "again.",
+        "microsoft-t2t.md §4, §10.2 check 9",
+    ),
+    CheckDef(
+        "T2T-E317",
+        "target-exchange-guid-differs",
+        "error",
+        "The target MailUser carries another ExchangeGuid than the source mailbox",
+        "MissingExchangeGuidException",
+        "t2t sets ExchangeGuid to the source mailbox's (disruptive: it overwrites a value).",
+        "microsoft-t2t.md §4, §10.2 check 8",
+    ),
+    CheckDef(
+        "T2T-E318",
+        "usage-location-missing",
+        "error",
+        "The target user has no usageLocation and the spec gives none",
+        "Graph assignLicense 400: License assignment cannot be done for user with invalid "
+        "usage location.",
+        "Set identities.usageLocation in the spec (a two-letter country code).",
+        "microsoft-t2t.md §5; Graph assignLicense",
+    ),
+    CheckDef(
+        "T2T-W319",
+        "source-statistics-missing",
+        "warning",
+        "The source mailbox's statistics could not be read, so Recoverable Items were not "
+        "compared with the target quota",
+        "MigrationPermanentException (Recoverable Items over the target quota)",
+        "Check Get-MailboxStatistics <source> by hand, or plan again.",
+        "microsoft-t2t.md §10.2 check 7",
+    ),
+)
+
+register(*CHECKS)

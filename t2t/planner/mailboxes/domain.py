@@ -1,0 +1,484 @@
+"""The mailboxes domain: per declared mailbox, its checks and the chain
+MailUser → identity → usageLocation → licences, in the order Microsoft's service forces
+(DESIGN.md "Actions" step 4; microsoft-t2t.md §4).
+
+A mailbox already moved (the target holds a mailbox with the source's ExchangeGuid) or being
+moved (a migration user that has not failed) is converged: nothing is planned for it. A
+blocking finding blocks only that mailbox's actions.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from t2t.planner.actions import Action, Change
+from t2t.planner.checks import Finding, finding
+from t2t.planner.domain import Domain, DomainOutcome, action_id
+from t2t.planner.mailboxes import catalogue as _catalogue  # noqa: F401  (registers the codes)
+from t2t.planner.mailboxes.desire import (
+    DEFAULT_RECOVERABLE_QUOTA,
+    T2T_CAPABILITY,
+    T2T_SKU_PART,
+    MailboxDesire,
+    mailbox_name,
+    source_x500s,
+)
+from t2t.planner.mailboxes.identity import PASSWORD_PLACEHOLDER, plan_identity
+from t2t.planner.mailboxes.licensing import missing_skus, usage_location_body
+from t2t.planner.mailboxes.source import source_findings
+from t2t.state import Snapshot, fingerprint
+from t2t.state.directory import DirectoryUser, SubscribedSku
+from t2t.state.exchange import MailboxStatistics, MigrationUser, Recipient
+
+if TYPE_CHECKING:
+    from t2t.spec import Desired, DesiredMailbox
+
+KIND_CREATE = "mailuser.create"
+KIND_IDENTITY = "mailuser.set_identity"
+KIND_USAGE = "user.usage_location"
+KIND_LICENSE = "license.assign"
+KINDS = (KIND_CREATE, KIND_IDENTITY, KIND_USAGE, KIND_LICENSE)
+
+#: Set-MailUser -ExchangeGuid over app-only InvokeCommand (t2t/clients/wire.py).
+WIRE_STAMP = "WIRE-4"
+
+#: Migration-user statuses after which the target may be prepared again (microsoft-t2t.md §7:
+#: terminal-bad); any other status means MRS owns the object now.
+RETRYABLE = frozenset({"failed", "completionfailed", "incrementalfailed", "corrupted"})
+
+
+def recipient_observed(r: Recipient | None) -> dict[str, Any] | None:
+    if r is None:
+        return None
+    return {
+        "Identity": r.identity,
+        "RecipientTypeDetails": r.recipient_type_details,
+        "ExchangeGuid": r.exchange_guid,
+        "ArchiveGuid": r.archive_guid,
+        "EmailAddresses": sorted(a.lower() for a in r.email_addresses),
+        "ExternalEmailAddress": r.external_email_address,
+        "IsDirSynced": r.is_dir_synced,
+    }
+
+
+def user_observed(u: DirectoryUser | None) -> dict[str, Any] | None:
+    if u is None:
+        return None
+    return {
+        "id": u.id,
+        "userPrincipalName": u.user_principal_name,
+        "usageLocation": u.usage_location,
+        "assignedLicenses": sorted(u.sku_ids),
+    }
+
+
+@dataclass
+class _Index:
+    """Lookups over one snapshot, built once (10,000 mailboxes: O(n), not O(n²))."""
+
+    source: dict[str, Recipient]
+    target: dict[str, Recipient]
+    target_upn: dict[str, Recipient]
+    x500_owner: dict[str, str]
+    names: set[str]
+    users: dict[str, DirectoryUser]
+    skus: dict[str, SubscribedSku]
+    statistics: dict[str, MailboxStatistics]
+    statistics_read: bool
+    moving: dict[str, MigrationUser]
+    accepted: frozenset[str]
+    delivery: dict[str, str]
+
+
+def _by_address(recipients: tuple[Recipient, ...]) -> dict[str, Recipient]:
+    out: dict[str, Recipient] = {}
+    for r in recipients:
+        for address in (*r.smtp_addresses, r.primary_smtp_address):
+            # a mailbox wins over a mail user for the same address (the stronger claim)
+            if address and (address.lower() not in out or r.is_mailbox):
+                out[address.lower()] = r
+    return out
+
+
+def _index(desired: Desired, snapshot: Snapshot) -> _Index | None:
+    src, tgt = snapshot.source, snapshot.target
+    parts = (src.recipients, tgt.recipients, tgt.users, tgt.accepted_domains, tgt.skus)
+    if any(p is None or p.status == "unknown" for p in parts):
+        return None  # not read, or unknown: plan nothing on top of it
+    source_recipients = src.recipients.value or () if src.recipients else ()
+    target_recipients = tgt.recipients.value or () if tgt.recipients else ()
+    stats = src.statistics
+    moving = tgt.migration_users
+    delivery: dict[str, str] = {}
+    for batch in desired.batches:
+        for address in batch.mailboxes:
+            delivery[address.lower()] = batch.target_delivery_domain
+    x500_owner: dict[str, str] = {}
+    for r in target_recipients:
+        for a in r.x500s:
+            x500_owner["x500:" + a.split(":", 1)[1].lower()] = r.guid or r.identity
+    return _Index(
+        source=_by_address(source_recipients),
+        target=_by_address(target_recipients),
+        target_upn={r.user_principal_name.lower(): r for r in target_recipients},
+        x500_owner=x500_owner,
+        names={r.identity.lower() for r in target_recipients},
+        users={u.user_principal_name.lower(): u for u in (tgt.users.value or ())}
+        if tgt.users
+        else {},
+        skus={s.sku_part_number.lower(): s for s in (tgt.skus.value or ())} if tgt.skus else {},
+        statistics={
+            s.identity.lower(): s
+            for s in (stats.value or () if stats is not None and stats.status == "present" else ())
+        },
+        statistics_read=stats is not None and stats.status == "present",
+        moving={
+            m.identity.lower(): m
+            for m in (moving.value or () if moving is not None and moving.known else ())
+        },
+        accepted=frozenset(a.domain_name for a in tgt.accepted_domains.value or ())
+        if tgt.accepted_domains
+        else frozenset(),
+        delivery=delivery,
+    )
+
+
+def _target_of(ix: _Index, m: DesiredMailbox) -> Recipient | None:
+    return ix.target.get(m.target_key) or ix.target_upn.get(m.upn.lower())
+
+
+def _desire(
+    desired: Desired, ix: _Index, m: DesiredMailbox, source: Recipient, skus: tuple[str, ...]
+) -> MailboxDesire:
+    return MailboxDesire(
+        source=m.source,
+        target=m.target,
+        upn=m.upn,
+        name=mailbox_name(source, m.target, ix.names),
+        display_name=source.display_name or m.target.split("@", 1)[0],
+        target_delivery_domain=ix.delivery.get(m.target_key),
+        exchange_guid=source.exchange_guid,
+        archive_guid=source.archive_guid if source.has_archive else None,
+        x500s=source_x500s(source),
+        source_addresses=tuple(
+            dict.fromkeys(
+                a.lower() for a in (source.primary_smtp_address, *source.smtp_addresses) if a
+            )
+        ),
+        external_email_address=source.primary_smtp_address,
+        usage_location=desired.usage_location,
+        license_sku_ids=skus,
+    )
+
+
+def _licence_covered(source: Recipient, target: Recipient | None, spec_has_t2t: bool) -> bool:
+    caps = {c.lower() for c in source.persisted_capabilities}
+    if target is not None:
+        caps |= {c.lower() for c in target.persisted_capabilities}
+    return spec_has_t2t or T2T_CAPABILITY in caps
+
+
+def plan_mailboxes(desired: Desired, snapshot: Snapshot) -> DomainOutcome:
+    out = DomainOutcome()
+    if not desired.mailboxes:
+        return out
+    ix = _index(desired, snapshot)
+    if ix is None:
+        return out
+    # Licences: part numbers resolved through subscribedSkus.
+    sku_ids: list[str] = []
+    licence_blocked: list[str] = []
+    for part in desired.licenses:
+        sku = ix.skus.get(part.lower())
+        if sku is None:
+            out.findings.append(
+                finding(
+                    "T2T-E309",
+                    "target",
+                    part,
+                    f"{part} is not among the target's subscribedSkus "
+                    f"({', '.join(sorted(s.sku_part_number for s in ix.skus.values())) or 'none'})",
+                    fixed_by_plan=False,
+                )
+            )
+            licence_blocked = ["T2T-E309"]
+        else:
+            sku_ids.append(sku.sku_id)
+    spec_has_t2t = any(p.lower() == T2T_SKU_PART for p in desired.licenses) and not any(
+        f.object.lower() == T2T_SKU_PART for f in out.findings
+    )
+    # Two declared mailboxes on one target object; x500s wanted twice.
+    owners: dict[str, list[str]] = defaultdict(list)
+    for m in desired.mailboxes:
+        current = _target_of(ix, m)
+        if current is not None:
+            owners[current.guid or current.identity].append(m.target)
+    wanted_x500: dict[str, str] = {}
+    moved = 0
+    for m in desired.mailboxes:
+        moved += _plan_one(
+            desired, ix, m, tuple(sku_ids), spec_has_t2t, licence_blocked, owners, wanted_x500, out
+        )
+    _seats(ix, out)
+    if moved:
+        out.notices.append(
+            f"{moved} declared mailbox(es) are moved or being moved; nothing is planned for them."
+        )
+    return out
+
+
+def _plan_one(
+    desired: Desired,
+    ix: _Index,
+    m: DesiredMailbox,
+    skus: tuple[str, ...],
+    spec_has_t2t: bool,
+    licence_blocked: list[str],
+    owners: dict[str, list[str]],
+    wanted_x500: dict[str, str],
+    out: DomainOutcome,
+) -> int:
+    """Plan one mailbox into `out`; 1 when it is moved or moving (converged), else 0."""
+    current = _target_of(ix, m)
+    migration = ix.moving.get(m.target_key)
+    if migration is not None and migration.status.lower() not in RETRYABLE:
+        return 1
+    source = ix.source.get(m.source_key)
+    if source is None:
+        out.findings.append(
+            finding(
+                "T2T-E301",
+                "source",
+                m.source,
+                "no mailbox or mail user has this address",
+                fixed_by_plan=False,
+            )
+        )
+        return 0
+    if source.recipient_type_details != "UserMailbox":
+        if (
+            not source.is_mailbox
+            and current is not None
+            and current.is_mailbox
+            and current.exchange_guid == source.exchange_guid
+        ):
+            return 1  # completed: the source is a mail user pointing at the target mailbox
+        out.findings.append(
+            finding(
+                "T2T-E302",
+                "source",
+                m.source,
+                f"RecipientTypeDetails is {source.recipient_type_details}",
+                fixed_by_plan=False,
+            )
+        )
+        return 0
+    d = _desire(desired, ix, m, source, skus)
+    plan = plan_identity(d, current, ix.accepted)
+    if plan.state == "moved":
+        return 1
+    findings: list[Finding] = []
+    quota = (
+        current.recoverable_items_quota_bytes
+        if current is not None and current.recoverable_items_quota_bytes
+        else DEFAULT_RECOVERABLE_QUOTA
+    )
+    findings += source_findings(
+        m.source,
+        source,
+        ix.statistics.get(source.exchange_guid.lower()),
+        ix.statistics_read,
+        quota,
+        _licence_covered(source, current, spec_has_t2t),
+    )
+    findings += plan.findings
+    collide = False
+    if current is not None:
+        sharing = owners.get(current.guid or current.identity, [])
+        if len(sharing) > 1:
+            collide = True
+            findings.append(
+                finding(
+                    "T2T-E314",
+                    "target",
+                    m.target,
+                    f"{current.identity} is the target of {', '.join(sharing)}",
+                    fixed_by_plan=False,
+                )
+            )
+    mine = (current.guid or current.identity) if current is not None else None
+    clashes: list[str] = []
+    for x in d.x500s:
+        owner = ix.x500_owner.get(x.lower())
+        if owner is not None and owner != mine:
+            clashes.append(f"{x} is on target object {owner}")
+        first = wanted_x500.setdefault(x.lower(), m.source)
+        if first != m.source:
+            clashes.append(f"{x} is also an address of declared source {first}")
+    if clashes:
+        findings.append(
+            finding("T2T-E315", "target", m.target, "; ".join(clashes), fixed_by_plan=False)
+        )
+    out.findings.extend(findings)
+    if plan.state in ("foreign-mailbox", "dir-synced") or collide:
+        return 0
+    blocked = tuple(dict.fromkeys(f.code for f in findings if f.blocking))
+    upn = (
+        current.user_principal_name
+        if current is not None and current.user_principal_name
+        else d.upn
+    )
+    user = ix.users.get(upn.lower())
+    desire = d.to_dict()
+    observed = recipient_observed(current)
+    fp = fingerprint(observed)
+    create_id = identity_id = usage_id = None
+    if plan.create is not None:
+        create_id = action_id("target", KIND_CREATE, d.key)
+        out.actions.append(
+            Action(
+                id=create_id,
+                tenant="target",
+                kind=KIND_CREATE,
+                key=d.key,
+                operation="create",
+                cmdlet="New-MailUser",
+                parameters=plan.create,
+                changes=(
+                    *(Change(field=k, after=v) for k, v in plan.create.items()),
+                    Change(field="Password", after=PASSWORD_PLACEHOLDER),
+                ),
+                desired=desire,
+                observed=None,
+                fingerprint=fp,
+                summary=f"create the target MailUser {d.target} for {d.source}",
+                blocked_by=blocked,
+            )
+        )
+    if plan.set_params is not None:
+        identity_id = action_id("target", KIND_IDENTITY, d.key)
+        out.actions.append(
+            Action(
+                id=identity_id,
+                tenant="target",
+                kind=KIND_IDENTITY,
+                key=d.key,
+                operation="update",
+                cmdlet="Set-MailUser",
+                parameters=plan.set_params,
+                changes=tuple(plan.changes),
+                desired=desire,
+                observed=observed,
+                fingerprint=fp,
+                depends_on=tuple(i for i in (create_id,) if i),
+                risk=plan.risk,
+                summary=f"stamp {d.target} with the source's ExchangeGuid, archive and x500s",
+                blocked_by=blocked,
+                unverified=(WIRE_STAMP,) if "ExchangeGuid" in plan.set_params else (),
+            )
+        )
+    if not d.license_sku_ids and not licence_blocked:
+        return 0
+    user_fp = fingerprint(user_observed(user))
+    body = usage_location_body(d, user)
+    lic_blocked = blocked
+    if body is None and not (user is not None and user.usage_location) and not d.usage_location:
+        out.findings.append(
+            finding("T2T-E318", "target", d.target, "usageLocation is not set", fixed_by_plan=False)
+        )
+        lic_blocked = (*lic_blocked, "T2T-E318")
+    if body is not None:
+        usage_id = action_id("target", KIND_USAGE, d.key)
+        out.actions.append(
+            Action(
+                id=usage_id,
+                tenant="target",
+                kind=KIND_USAGE,
+                key=d.key,
+                operation="update",
+                cmdlet="Update-MgUser",
+                parameters={"UserId": upn, "UsageLocation": body["usageLocation"]},
+                changes=(Change(field="usageLocation", before=None, after=body["usageLocation"]),),
+                desired=desire,
+                observed=user_observed(user),
+                fingerprint=user_fp,
+                depends_on=tuple(i for i in (create_id,) if i),
+                summary=f"set usageLocation of {upn} (Graph refuses licences without one)",
+                blocked_by=blocked,
+            )
+        )
+    add = missing_skus(d, user)
+    if add or licence_blocked:
+        parts = {s.sku_id: s.sku_part_number for s in ix.skus.values()}
+        out.actions.append(
+            Action(
+                id=action_id("target", KIND_LICENSE, d.key),
+                tenant="target",
+                kind=KIND_LICENSE,
+                key=d.key,
+                operation="update",
+                cmdlet="Set-MgUserLicense",
+                parameters={
+                    "UserId": upn,
+                    "AddLicenses": [{"SkuId": s} for s in add],
+                    "RemoveLicenses": [],
+                },
+                changes=(
+                    Change(
+                        field="assignedLicenses",
+                        before=sorted(parts.get(s, s) for s in (user.sku_ids if user else ())),
+                        after=[parts.get(s, s) for s in add],
+                    ),
+                ),
+                desired=desire,
+                observed=user_observed(user),
+                fingerprint=user_fp,
+                depends_on=tuple(i for i in (create_id, identity_id, usage_id) if i),
+                summary=f"license {upn} (after its ExchangeGuid is stamped)",
+                blocked_by=tuple(dict.fromkeys((*lic_blocked, *licence_blocked))),
+            )
+        )
+    return 0
+
+
+def _seats(ix: _Index, out: DomainOutcome) -> None:
+    """Free seats (subscribedSkus enabled − consumed) against what the plan assigns; the
+    assignments past the free seats are blocked, in spec order (the first ones proceed)."""
+    by_id = {s.sku_id: s for s in ix.skus.values()}
+    used: dict[str, int] = defaultdict(int)
+    short: dict[str, int] = defaultdict(int)
+    for i, action in enumerate(out.actions):
+        if action.kind != KIND_LICENSE or action.blocked:
+            continue
+        over = []
+        for item in action.parameters["AddLicenses"]:
+            sku = by_id.get(item["SkuId"])
+            if sku is None:
+                continue
+            used[sku.sku_id] += 1
+            if used[sku.sku_id] > sku.free:
+                over.append(sku.sku_id)
+                short[sku.sku_id] += 1
+        if over:
+            out.actions[i] = action.model_copy(update={"blocked_by": ("T2T-E308",)})
+    for sku_id, n in short.items():
+        sku = by_id[sku_id]
+        out.findings.append(
+            finding(
+                "T2T-E308",
+                "target",
+                sku.sku_part_number,
+                f"{sku.free} free of {sku.enabled}; the plan assigns {used[sku_id]} ({n} wait)",
+                fixed_by_plan=False,
+            )
+        )
+
+
+MAILBOXES = Domain(
+    name="mailboxes",
+    source_needs=frozenset({"recipients", "statistics"}),
+    target_needs=frozenset({"recipients", "users", "accepted_domains", "skus", "migration_users"}),
+    plan=plan_mailboxes,
+)

@@ -1,0 +1,211 @@
+"""The target MailUser's identity: create it, then stamp only the missing pieces.
+
+microsoft-t2t.md §4: New-MailUser -Name -MicrosoftOnlineServicesID <UPN> -PrimarySmtpAddress
+<target> -ExternalEmailAddress <source primary SMTP> -Password <generated>; then Set-MailUser
+-ExchangeGuid, -ArchiveGuid (only when the source has an archive) and -EmailAddresses @{add=…}
+with X500:<LegacyExchangeDN>, every source x500 and a proxy in the batch's target delivery
+domain. Values t2t does not own are never removed. Pure: the planner and the executors (which
+re-plan from a fresh read right before writing) share it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from t2t.planner.actions import Change
+from t2t.planner.checks import Finding, finding
+from t2t.planner.mailboxes.desire import MailboxDesire
+from t2t.state.exchange import ZERO_GUID, Recipient
+
+State = Literal["absent", "mailuser", "moved", "foreign-mailbox", "dir-synced"]
+
+#: The PowerShell-visible stand-in for the password New-MailUser needs; the real one is made
+#: by the executor at apply time and exists nowhere else (never in a plan, a log or output).
+PASSWORD_PLACEHOLDER = "<generated at apply time, never shown>"  # noqa: S105 (not a secret)
+
+
+def _domain(address: str) -> str:
+    return address.rsplit("@", 1)[-1].lower()
+
+
+def _smtp(value: str | None) -> str:
+    if not value:
+        return ""
+    return value.split(":", 1)[1] if value.lower().startswith("smtp:") else value
+
+
+@dataclass
+class IdentityPlan:
+    """What the target object needs: New-MailUser and/or Set-MailUser parameters."""
+
+    state: State
+    create: dict[str, Any] | None = None
+    set_params: dict[str, Any] | None = None
+    changes: list[Change] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    blocked: list[str] = field(default_factory=list)
+    risk: Literal["safe", "disruptive"] = "safe"
+
+    @property
+    def converged(self) -> bool:
+        return self.create is None and self.set_params is None and not self.blocked
+
+
+def create_parameters(d: MailboxDesire) -> dict[str, Any]:
+    """New-MailUser's parameters, without -Password (added by the executor alone)."""
+    return {
+        "Name": d.name,
+        "DisplayName": d.display_name,
+        "MicrosoftOnlineServicesID": d.upn,
+        "PrimarySmtpAddress": d.target,
+        "ExternalEmailAddress": d.external_email_address,
+    }
+
+
+def _accepted_findings(
+    d: MailboxDesire, current: Recipient | None, accepted: frozenset[str]
+) -> list[Finding]:
+    bad: list[str] = []
+    if _domain(d.target) not in accepted:
+        bad.append(f"primary {d.target}")
+    proxy = d.delivery_proxy
+    if proxy and _domain(proxy) not in accepted:
+        bad.append(f"target delivery domain {d.target_delivery_domain}")
+    if current is not None:
+        for address in current.smtp_addresses:
+            if _domain(address) not in accepted and address.lower() != d.target.lower():
+                bad.append(f"proxy {address}")
+    if not bad:
+        return []
+    return [
+        finding(
+            "T2T-E312",
+            "target",
+            d.target,
+            "not an accepted domain of the target: " + ", ".join(bad),
+            fixed_by_plan=False,
+        )
+    ]
+
+
+def _stamp(d: MailboxDesire, current: Recipient | None) -> tuple[dict[str, Any], list[Change]]:
+    """Set-MailUser parameters for what is missing (all of it for a MailUser to be created)."""
+    params: dict[str, Any] = {}
+    changes: list[Change] = []
+    have_guid = current.exchange_guid if current else ZERO_GUID
+    if have_guid != d.exchange_guid:
+        params["ExchangeGuid"] = d.exchange_guid
+        changes.append(
+            Change(
+                field="ExchangeGuid",
+                before=None if have_guid == ZERO_GUID else have_guid,
+                after=d.exchange_guid,
+            )
+        )
+    have_archive = current.archive_guid if current else ZERO_GUID
+    if d.archive_guid and have_archive != d.archive_guid:
+        params["ArchiveGuid"] = d.archive_guid
+        changes.append(
+            Change(
+                field="ArchiveGuid",
+                before=None if have_archive == ZERO_GUID else have_archive,
+                after=d.archive_guid,
+            )
+        )
+    held = {a.lower() for a in current.email_addresses} if current else set()
+    if current is None:
+        held.add(f"smtp:{d.target.lower()}")
+    add = [x for x in d.x500s if x.lower() not in held]
+    proxy = d.delivery_proxy
+    if proxy:
+        smtp_domains = {_domain(a[5:]) for a in held if a.startswith("smtp:")}
+        if _domain(proxy) not in smtp_domains:
+            add.append(f"smtp:{proxy}")
+    if add:
+        params["EmailAddresses"] = {"add": add}
+        changes.append(Change(field="EmailAddresses", before=None, after={"add": add}))
+    return params, changes
+
+
+def plan_identity(
+    d: MailboxDesire, current: Recipient | None, accepted: frozenset[str] | None
+) -> IdentityPlan:
+    """Diff one target object against the desire (accepted=None skips the domain checks)."""
+    if current is not None and current.is_mailbox:
+        if current.exchange_guid == d.exchange_guid:
+            return IdentityPlan(state="moved")  # the move completed (or is completing)
+        return IdentityPlan(
+            state="foreign-mailbox",
+            findings=[
+                finding(
+                    "T2T-E310",
+                    "target",
+                    d.target,
+                    f"{current.recipient_type_details} with ExchangeGuid "
+                    f"{current.exchange_guid}, not the source's {d.exchange_guid}",
+                    fixed_by_plan=False,
+                )
+            ],
+            blocked=["T2T-E310"],
+        )
+    out = IdentityPlan(state="absent" if current is None else "mailuser")
+    if accepted is not None:
+        out.findings += _accepted_findings(d, current, accepted)
+    params, changes = _stamp(d, current)
+    if current is not None and current.is_dir_synced:
+        wanted = "; ".join(f"{c.field} = {c.after}" for c in changes) or "nothing missing"
+        out.state = "dir-synced"
+        out.findings.append(
+            finding(
+                "T2T-E311",
+                "target",
+                d.target,
+                f"IsDirSynced: write on-premises (then sync): {wanted}",
+                fixed_by_plan=False,
+            )
+        )
+        out.blocked = ["T2T-E311"]
+        return out
+    if current is None:
+        out.create = create_parameters(d)
+    else:
+        external = _smtp(current.external_email_address).lower()
+        if external not in d.source_addresses:
+            out.findings.append(
+                finding(
+                    "T2T-E313",
+                    "target",
+                    d.target,
+                    f"ExternalEmailAddress is {current.external_email_address or 'not set'}; "
+                    f"the source's addresses are {', '.join(d.source_addresses)}",
+                    fixed_by_plan=False,
+                )
+            )
+        if d.archive_guid is None and current.has_archive:
+            out.findings.append(
+                finding(
+                    "T2T-E316",
+                    "target",
+                    d.target,
+                    f"ArchiveGuid is {current.archive_guid}; the source has no archive",
+                    fixed_by_plan=False,
+                )
+            )
+        if current.exchange_guid not in (ZERO_GUID, d.exchange_guid):
+            out.findings.append(
+                finding(
+                    "T2T-E317",
+                    "target",
+                    d.target,
+                    f"ExchangeGuid is {current.exchange_guid}, the source's is {d.exchange_guid}",
+                    fixed_by_plan=True,
+                )
+            )
+            out.risk = "disruptive"
+    if params:
+        identity = current.guid or current.identity if current is not None else d.target
+        out.set_params = {"Identity": identity, **params}
+        out.changes = changes
+    out.blocked = [f.code for f in out.findings if f.blocking]
+    return out
