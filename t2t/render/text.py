@@ -12,6 +12,10 @@ from t2t.planner import Action, Plan
 
 SYMBOL = {"create": "+", "update": "~", "delete": "-", "run": ">"}
 
+#: Actions of one kind (and findings of one code) shown in full; the rest are counted, so a
+#: 10,000-mailbox plan stays readable. `--format json` keeps everything.
+PER_KIND = 5
+
 
 def _value(v: Any) -> str:
     return json.dumps(v, ensure_ascii=False)
@@ -49,7 +53,11 @@ def render_plan(plan: Plan) -> str:
         out += [f"  ? {u.tenant}  {u.what}: {u.reason}" for u in plan.unknowns]
     if plan.findings:
         out += ["", "Checks:"]
+        seen: dict[str, int] = {}
         for f in plan.findings:
+            seen[f.code] = seen.get(f.code, 0) + 1
+            if seen[f.code] > PER_KIND:
+                continue
             state = "fixed by this plan" if f.fixed_by_plan else ("BLOCKS" if f.blocking else "")
             out.append(
                 f"  {f.code} {f.severity:7} {f.tenant}  {f.object}: {f.message}"
@@ -57,6 +65,9 @@ def render_plan(plan: Plan) -> str:
             )
             out.append(f"           prevents: {f.prevents}")
             out.append(f"           fix: {f.fix}")
+        for code, n in seen.items():
+            if n > PER_KIND:
+                out.append(f"  … and {n - PER_KIND:,} more {code} (t2t plan --format json)")
     if plan.actions:
         used = sorted({"!" if a.blocked else SYMBOL[a.operation] for a in plan.actions})
         legend = {"+": "create", "~": "update in place", "-": "delete", "!": "blocked", ">": "run"}
@@ -65,9 +76,17 @@ def render_plan(plan: Plan) -> str:
             "t2t will perform these actions:  " + ", ".join(f"{s} {legend[s]}" for s in used),
             "",
         ]
+        shown: dict[str, int] = {}
         for action in plan.actions:
-            out += _action_lines(action)
-            out.append("")
+            shown[action.kind] = shown.get(action.kind, 0) + 1
+            if shown[action.kind] <= PER_KIND:
+                out += _action_lines(action)
+                out.append("")
+        more = [(k, n - PER_KIND) for k, n in shown.items() if n > PER_KIND]
+        for kind, n in more:
+            out.append(f"  … and {n:,} more {kind}")
+        if more:
+            out += ["  (every action: t2t plan --format json)", ""]
     else:
         out += [
             "",

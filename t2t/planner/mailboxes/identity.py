@@ -128,6 +128,14 @@ def _stamp(d: MailboxDesire, current: Recipient | None) -> tuple[dict[str, Any],
     return params, changes
 
 
+def _on_premises(change: Change) -> str:
+    """A change as the on-premises attribute an admin writes (AD attribute names)."""
+    if change.field == "EmailAddresses":
+        return "proxyAddresses += " + ", ".join(change.after["add"])
+    attribute = {"ExchangeGuid": "msExchMailboxGuid", "ArchiveGuid": "msExchArchiveGUID"}
+    return f"{attribute.get(change.field, change.field)} = {change.after}"
+
+
 def plan_identity(
     d: MailboxDesire, current: Recipient | None, accepted: frozenset[str] | None
 ) -> IdentityPlan:
@@ -154,7 +162,7 @@ def plan_identity(
         out.findings += _accepted_findings(d, current, accepted)
     params, changes = _stamp(d, current)
     if current is not None and current.is_dir_synced:
-        wanted = "; ".join(f"{c.field} = {c.after}" for c in changes) or "nothing missing"
+        wanted = "; ".join(_on_premises(c) for c in changes) or "nothing missing"
         out.state = "dir-synced"
         out.findings.append(
             finding(
