@@ -171,8 +171,16 @@ class GraphClient:
             raise GraphError(200, "BadNextLink", f"GET {path}: next link leaves {b.host}")
         return link
 
-    async def write(self, method: str, path: str, body: Any = None) -> dict[str, Any] | None:
-        result = await self._send(method, self._url(path), body=body)
+    async def write(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        headers: Mapping[str, str] | None = None,
+    ) -> dict[str, Any] | None:
+        """A write; `headers` e.g. `Prefer: create-if-missing` for an upsert by alternate key."""
+        result = await self._send(method, self._url(path), body=body, headers=headers)
         if result.status >= 400:
             raise _error(result, f"{method} {path}")
         data = result.json() if result.content else None

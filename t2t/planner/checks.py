@@ -129,8 +129,9 @@ register(
             "error",
             "The migration app's appId is not known, so the source relationship cannot name it",
             f"{_SOURCE_REFUSES}",
-            "Give relationship.app.appId (adopt an existing registration); registering the app "
-            "by displayName is not supported by this version of t2t yet.",
+            "Give relationship.app.appId (adopt an existing registration) or "
+            "relationship.app.displayName (t2t registers the app and resolves its appId at "
+            "apply time).",
             "microsoft-t2t.md §3.1, §3.5",
         ),
         CheckDef(
@@ -148,8 +149,10 @@ register(
             "organization-dehydrated",
             "error",
             "The organization is dehydrated and refuses relationship changes",
-            "New-OrganizationRelationship fails until Enable-OrganizationCustomization runs",
-            "Run Enable-OrganizationCustomization in that tenant, then plan again.",
+            "InvalidOperationInDehydratedContextException: New-OrganizationRelationship and "
+            "New-MigrationEndpoint fail until Enable-OrganizationCustomization runs",
+            "t2t runs Enable-OrganizationCustomization first (org.enable_customization); that "
+            "tenant's writes wait for it.",
             "microsoft-t2t.md §3.0 step 4, §3.5",
         ),
     )

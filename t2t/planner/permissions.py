@@ -63,6 +63,24 @@ READ: dict[str, tuple[Permission, ...]] = {
 APPLY: dict[str, tuple[Permission, ...]] = {
     "orgrel.create": (EXCHANGE_APP, EXCHANGE_ORG),
     "orgrel.update": (EXCHANGE_APP, EXCHANGE_ORG),
+    # Organization-level setup. Graph: application-upsert.md / application-update.md and
+    # addPassword/removePassword (Application.ReadWrite.OwnedBy suffices for apps t2t owns;
+    # All is listed because adopting needs it), serviceprincipal-post-serviceprincipals.md,
+    # serviceprincipal-post-approleassignedto.md, invitation-post.md. Exchange: the
+    # Organization Management role group holds Distribution Groups, Migration and
+    # Enable-OrganizationCustomization.
+    "org.enable_customization": (EXCHANGE_APP, EXCHANGE_ORG),
+    "app.create": (_graph("Application.ReadWrite.All"),),
+    "app.update": (_graph("Application.ReadWrite.All"),),
+    "consent.grant": (
+        _graph("Application.ReadWrite.All"),
+        _graph("AppRoleAssignment.ReadWrite.All"),
+    ),
+    "invitation.send": (_graph("User.Invite.All"),),
+    "group.create": (EXCHANGE_APP, EXCHANGE_ORG),
+    "group.add_members": (EXCHANGE_APP, EXCHANGE_ORG),
+    "endpoint.create": (EXCHANGE_APP, EXCHANGE_ORG, _graph("Application.ReadWrite.All")),
+    "endpoint.update": (EXCHANGE_APP, EXCHANGE_ORG, _graph("Application.ReadWrite.All")),
     # New-/Set-MailUser: Mail Recipient Creation / Mail Recipients roles, both in Organization
     # Management (Set-MailUser -ExchangeGuid may be trimmed by RBAC: microsoft-t2t.md §12.5).
     "mailuser.create": (EXCHANGE_APP, EXCHANGE_ORG),

@@ -12,10 +12,16 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from t2t.planner.actions import Action, Role
 from t2t.planner.checks import Finding, finding
+from t2t.planner.consent import CONSENT
 from t2t.planner.domain import Domain
+from t2t.planner.endpoint import ENDPOINT
+from t2t.planner.invitation import INVITATION
 from t2t.planner.mailboxes import MAILBOXES
+from t2t.planner.migration_app import MIGRATION_APP
+from t2t.planner.organization import ORGANIZATION
 from t2t.planner.permissions import needed_to_apply
 from t2t.planner.relationships import RELATIONSHIPS
+from t2t.planner.scope_groups import SCOPE_GROUPS
 from t2t.state import Snapshot, fingerprint
 
 if TYPE_CHECKING:
@@ -78,7 +84,16 @@ class Plan(BaseModel):
 
 
 #: The planner's domains, in the order their actions are listed.
-DOMAINS: tuple[Domain, ...] = (RELATIONSHIPS, MAILBOXES)
+DOMAINS: tuple[Domain, ...] = (
+    ORGANIZATION,
+    MIGRATION_APP,
+    CONSENT,
+    INVITATION,
+    SCOPE_GROUPS,
+    RELATIONSHIPS,
+    ENDPOINT,
+    MAILBOXES,
+)
 
 #: What the planner reads from each tenant; probes read nothing more.
 SOURCE_NEEDS = frozenset().union(*(d.source_needs for d in DOMAINS))
@@ -87,10 +102,11 @@ TARGET_NEEDS = frozenset().union(*(d.target_needs for d in DOMAINS))
 #: Said in every plan until the planner covers the whole spec, so nobody mistakes an empty plan
 #: for a finished migration.
 NOT_YET_PLANNED = (
-    "This version of t2t plans the organization relationships and, per declared mailbox, the "
-    "target MailUser, its identity stamping, usageLocation and licences. The migration app, "
-    "consent, credential, endpoint, scope-group members and batches in the spec are validated "
-    "but not yet planned or applied."
+    "This version of t2t plans the organization-level setup (organization "
+    "customization, migration app, consent, invitation, scope groups and members, both "
+    "relationships, migration endpoint) and, per declared mailbox, the target MailUser, its "
+    "identity stamping, usageLocation and licences. Batches in the spec are validated but "
+    "not yet planned or applied."
 )
 
 

@@ -15,6 +15,9 @@ from typing import TYPE_CHECKING, Any
 from t2t.planner.actions import Action, Change, Role
 from t2t.planner.checks import Finding, finding
 from t2t.planner.domain import Domain, DomainOutcome, action_id
+from t2t.planner.migration_app import KNOWN_AFTER_APPLY, resolve_app
+from t2t.planner.organization import hydration_dependency
+from t2t.planner.scope_groups import group_dependencies
 from t2t.state import OrgRelationship, Snapshot, fingerprint
 
 if TYPE_CHECKING:
@@ -41,6 +44,10 @@ class SideDesire:
     oauth_application_id: str | None = None
     scopes: tuple[str, ...] = ()
     app_id_required: bool = False
+    # An app t2t registers by displayName: its appId is known after apply; the executor
+    # resolves it from a fresh read of the target's applications (by t2t's uniqueName marker).
+    app_display_name: str | None = None
+    app_unique_name: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -56,7 +63,19 @@ class SideDesire:
             oauth_application_id=data.get("oauth_application_id"),
             scopes=tuple(data.get("scopes", ())),
             app_id_required=bool(data.get("app_id_required", False)),
+            app_display_name=data.get("app_display_name"),
+            app_unique_name=data.get("app_unique_name"),
         )
+
+    @property
+    def app_known_after_apply(self) -> bool:
+        return not self.oauth_application_id and bool(self.app_unique_name)
+
+    @property
+    def wanted_app(self) -> str | None:
+        if self.oauth_application_id:
+            return self.oauth_application_id
+        return KNOWN_AFTER_APPLY if self.app_known_after_apply else None
 
 
 @dataclass
@@ -99,7 +118,7 @@ def plan_side(desire: SideDesire, relationships: tuple[OrgRelationship, ...]) ->
     fp = relationships_fingerprint(relationships)
     out = SideOutcome(action=None)
     blocked: list[str] = []
-    if desire.app_id_required and not desire.oauth_application_id:
+    if desire.app_id_required and not desire.wanted_app:
         out.findings.append(
             finding(
                 "T2T-E109",
@@ -136,8 +155,8 @@ def plan_side(desire: SideDesire, relationships: tuple[OrgRelationship, ...]) ->
             "MailboxMoveCapability": desire.capability,
         }
         if role == "source":
-            if desire.oauth_application_id:
-                params["OAuthApplicationId"] = desire.oauth_application_id
+            if desire.wanted_app:
+                params["OAuthApplicationId"] = desire.wanted_app
             if desire.scopes:
                 params["MailboxMovePublishedScopes"] = list(desire.scopes)
         out.action = Action(
@@ -242,7 +261,7 @@ def plan_side(desire: SideDesire, relationships: tuple[OrgRelationship, ...]) ->
         )
 
     if role == "source":
-        want_app = (desire.oauth_application_id or "").lower()
+        want_app = (desire.wanted_app or "").lower()
         if want_app and (current.oauth_application_id or "").lower() != want_app:
             out.findings.append(
                 finding(
@@ -250,7 +269,7 @@ def plan_side(desire: SideDesire, relationships: tuple[OrgRelationship, ...]) ->
                     role,
                     obj,
                     f"OAuthApplicationId is {current.oauth_application_id or 'not set'}, "
-                    f"not {desire.oauth_application_id}",
+                    f"not {desire.wanted_app}",
                     fixed_by_plan=True,
                 )
             )
@@ -258,7 +277,7 @@ def plan_side(desire: SideDesire, relationships: tuple[OrgRelationship, ...]) ->
                 Change(
                     field="OAuthApplicationId",
                     before=current.oauth_application_id,
-                    after=desire.oauth_application_id,
+                    after=desire.wanted_app,
                 )
             )
         scopes = _ci_union(current.published_scopes, desire.scopes)
@@ -305,8 +324,14 @@ def plan_side(desire: SideDesire, relationships: tuple[OrgRelationship, ...]) ->
     return out
 
 
-def relationship_desires(desired: Desired) -> tuple[SideDesire, SideDesire]:
-    """Target `Inbound` and source `RemoteOutbound`, each keyed on the partner's tenant id."""
+def relationship_desires(
+    desired: Desired, snapshot: Snapshot | None = None
+) -> tuple[SideDesire, SideDesire]:
+    """Target `Inbound` and source `RemoteOutbound`, each keyed on the partner's tenant id.
+
+    The source names the migration app: its appId from the spec, from the target's apps (an
+    app found by displayName), or — for an app this plan registers — known after apply.
+    """
     rel = desired.relationship
     target = SideDesire(
         role="target",
@@ -315,48 +340,66 @@ def relationship_desires(desired: Desired) -> tuple[SideDesire, SideDesire]:
         partner_domains=(desired.source.domain,),
         capability="Inbound",
     )
+    app_id = rel.app.app_id
+    unique = None
+    if snapshot is not None and not app_id:
+        app, _ = resolve_app(desired, snapshot)
+        app_id = app.app_id
+        if app_id is None and app.action_id is not None:
+            unique = app.desire.unique_name  # registered by this plan
     source = SideDesire(
         role="source",
         name=rel.name,
         partner_tenant_id=desired.target.tenant_id,
         partner_domains=(desired.target.domain,),
         capability="RemoteOutbound",
-        oauth_application_id=rel.app.app_id,
+        oauth_application_id=app_id,
         scopes=tuple(rel.scope_groups),
         app_id_required=True,
+        app_display_name=rel.app.display_name if unique else None,
+        app_unique_name=unique,
     )
     return target, source
 
 
 def plan_relationships(desired: Desired, snapshot: Snapshot) -> DomainOutcome:
-    """Both sides; a dehydrated or unreadable side plans nothing."""
+    """Both sides. A dehydrated side waits for Enable-OrganizationCustomization; an
+    unreadable side plans nothing."""
     out = DomainOutcome()
-    for desire in relationship_desires(desired):
+    for desire in relationship_desires(desired, snapshot):
         tenant = snapshot.tenant(desire.role)
         org = tenant.organization
-        if org.status == "present" and org.get().is_dehydrated:
+        depends: list[str] = list(hydration_dependency(snapshot, desire.role))
+        if depends:
             out.findings.append(
                 finding(
                     "T2T-E110",
                     desire.role,
                     org.get().name or tenant.tenant_id,
                     "IsDehydrated is $true",
-                    fixed_by_plan=False,
+                    fixed_by_plan=True,
                 )
             )
-            continue
         if tenant.relationships.status != "present":
             continue  # unknown: plan nothing on top of it
+        if desire.role == "source":
+            if desire.app_known_after_apply:
+                app, _ = resolve_app(desired, snapshot)
+                depends.extend(app.depends_on)
+            depends.extend(group_dependencies(desired, snapshot))
         side = plan_side(desire, tenant.relationships.get())
         out.findings.extend(side.findings)
         if side.action is not None:
-            out.actions.append(side.action)
+            action = side.action
+            if depends:
+                action = action.model_copy(update={"depends_on": tuple(depends)})
+            out.actions.append(action)
     return out
 
 
 RELATIONSHIPS = Domain(
     name="relationships",
-    source_needs=frozenset({"organization", "relationships"}),
-    target_needs=frozenset({"organization", "relationships"}),
+    source_needs=frozenset({"organization", "relationships", "groups"}),
+    target_needs=frozenset({"organization", "relationships", "applications"}),
     plan=plan_relationships,
 )

@@ -22,7 +22,7 @@ USER_SELECT = (
 )
 APPLICATION_SELECT = (
     "id,appId,displayName,signInAudience,requiredResourceAccess,web,passwordCredentials,"
-    "keyCredentials"
+    "keyCredentials,uniqueName"
 )
 SERVICE_PRINCIPAL_SELECT = "id,appId,displayName,appOwnerOrganizationId,appRoles"
 
@@ -73,6 +73,7 @@ def parse_application(a: dict[str, Any]) -> Application:
             for p in a.get("passwordCredentials") or []
         ),
         key_credential_count=len(a.get("keyCredentials") or []),
+        unique_name=str(a["uniqueName"]) if a.get("uniqueName") else None,
     )
 
 

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from t2t.clients import ClientError, ExchangeClient, GraphClient, ObjectNotFound
-from t2t.clients.odata import any_in, eq
+from t2t.clients.odata import any_in
 from t2t.probes import directory_objects as d
 from t2t.probes import exchange_objects as x
+from t2t.probes.migration_app import pick_app, read_applications
 from t2t.probes.organization import read_organization
 from t2t.probes.readers import cmdlet_fact, graph_fact
 from t2t.probes.relationships import read_relationships
@@ -65,6 +66,7 @@ class ProbeRequest:
     target_parts: Collection[str] = frozenset({"organization", "relationships"})
     app_id: str | None = None
     app_display_name: str | None = None
+    app_unique_name: str | None = None  # t2t's marker on an app it registers (by displayName)
     scope_groups: tuple[str, ...] = ()
     source_mailboxes: tuple[str, ...] = ()  # the spec's source addresses (statistics only)
 
@@ -211,17 +213,11 @@ async def _assignments(graph: GraphClient, sps: Fact[Any], app_id: str | None) -
 
 
 def _applications(graph: GraphClient, request: ProbeRequest) -> Awaitable[Fact[Any]]:
-    if request.app_id:
-        flt = eq("appId", request.app_id)
-    elif request.app_display_name:
-        flt = eq("displayName", request.app_display_name)
-    else:
-        return _present_empty()
-    return graph_fact(
+    return read_applications(
         graph,
-        "/applications",
-        {"$filter": flt, "$select": d.APPLICATION_SELECT},
-        d.parse_application,
+        app_id=request.app_id,
+        display_name=request.app_display_name,
+        unique_name=request.app_unique_name,
     )
 
 
@@ -242,6 +238,10 @@ async def _present_empty() -> Fact[Any]:
     return Fact.present(())
 
 
+async def _fact(fact: Fact[Any]) -> Fact[Any]:
+    return fact
+
+
 async def read_tenant(
     role: Role,
     tenant_id: str,
@@ -250,6 +250,7 @@ async def read_tenant(
     *,
     parts: Collection[str] = frozenset({"organization", "relationships"}),
     request: ProbeRequest | None = None,
+    applications: Fact[Any] | None = None,
 ) -> TenantState:
     """Read the requested parts of one tenant concurrently; each may be unknown alone."""
     ex = exchange.reader()  # the read-only guard: a probe cannot send a write
@@ -292,9 +293,12 @@ async def read_tenant(
                 gr, "/users", {"$select": d.USER_SELECT, "$top": "999"}, d.parse_user
             )
         if "applications" in wanted:
-            jobs["applications"] = _applications(gr, req)
-        if "service_principals" in wanted and req.app_id:
-            jobs["service_principals"] = _service_principals(gr, [req.app_id, EXCHANGE_APP_ID])
+            jobs["applications"] = (
+                _fact(applications) if applications is not None else _applications(gr, req)
+            )
+        if "service_principals" in wanted:
+            app_ids = [a for a in (req.app_id, EXCHANGE_APP_ID) if a]
+            jobs["service_principals"] = _service_principals(gr, app_ids)
     names = list(jobs)
     results = await asyncio.gather(*(jobs[n] for n in names))
     facts: dict[str, Fact[Any]] = dict(zip(names, results, strict=True))
@@ -309,7 +313,25 @@ async def read_snapshot(
     source: tuple[ExchangeClient, GraphClient | None],
     target: tuple[ExchangeClient, GraphClient | None],
 ) -> Snapshot:
-    """Both tenants, read at the same time."""
+    """Both tenants, read at the same time.
+
+    An app registered by displayName has an appId only the target knows: its applications
+    are read first (one request, reused), so the source can look for that app's consent.
+    """
+    apps: Fact[Any] | None = None
+    if request.app_id is None and target[1] is not None and (
+        request.app_display_name or request.app_unique_name
+    ):
+        apps = await _applications(target[1].reader(), request)
+        if apps.status == "present":
+            found = pick_app(
+                apps.get(),
+                app_id=None,
+                display_name=request.app_display_name,
+                unique_name=request.app_unique_name,
+            )
+            if found is not None:
+                request = replace(request, app_id=found.app_id)
     src, tgt = await asyncio.gather(
         read_tenant(
             "source",
@@ -324,6 +346,7 @@ async def read_snapshot(
             *target,
             parts=request.target_parts,
             request=request,
+            applications=apps,
         ),
     )
     return Snapshot(source=src, target=tgt)

@@ -57,6 +57,7 @@ class Application:
     redirect_uris: tuple[str, ...]
     password_credentials: tuple[PasswordCredential, ...]
     key_credential_count: int
+    unique_name: str | None = None  # Graph's immutable alternate key (t2t's marker)
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from t2t.planner import EXIT_BLOCKED, EXIT_CHANGES, EXIT_OK, EXIT_UNKNOWN, build_plan
+from t2t.planner import EXIT_CHANGES, EXIT_OK, EXIT_UNKNOWN, build_plan
 from t2t.probes import parse_relationship
 from t2t.spec import load_spec
 from t2t.state import Fact, OrganizationConfig, Snapshot, TenantState
@@ -50,11 +50,22 @@ def test_unknown_side_plans_nothing_and_exits_4() -> None:
     assert plan.exit_code(detailed=True) == EXIT_UNKNOWN
 
 
-def test_dehydrated_target_blocks_with_e110() -> None:
+def test_dehydrated_target_is_customized_first() -> None:
+    """E110 is fixed by the plan: Enable-OrganizationCustomization, then the relationship."""
     plan = build_plan(SPEC, Snapshot(tenant("source"), tenant("target", dehydrated=True)))
-    assert [f.code for f in plan.blocking] == ["T2T-E110"]
-    assert [a.tenant for a in plan.actions] == ["source"]
-    assert plan.exit_code(detailed=True) == EXIT_BLOCKED
+    assert [(f.code, f.fixed_by_plan) for f in plan.findings if f.code == "T2T-E110"] == [
+        ("T2T-E110", True)
+    ]
+    assert plan.blocking == ()
+    by_id = {a.id: a for a in plan.actions}
+    assert by_id["target:orgrel.create:contoso-to-fabrikam"].depends_on == (
+        "target:org.enable_customization:organization",
+    )
+    assert by_id["target:org.enable_customization:organization"].cmdlet == (
+        "Enable-OrganizationCustomization"
+    )
+    assert by_id["source:orgrel.create:contoso-to-fabrikam"].depends_on == ()
+    assert plan.exit_code(detailed=True) == EXIT_CHANGES
 
 
 def test_missing_application_permission_warns_w120() -> None:

@@ -8,16 +8,15 @@ post-condition by re-reading until Exchange shows the change (reads lag writes).
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 
 from t2t.apply.context import ApplyContext
+from t2t.apply.executors.common import ExecutionFailed, resolve_app_id
 from t2t.apply.result import ActionResult
 from t2t.clients import ClientError, ExchangeClient
 from t2t.planner import Action, SideDesire, plan_side
+from t2t.planner.migration_app import AppDesire
 from t2t.probes import read_relationships
-
-
-class ExecutionFailed(Exception):
-    pass
 
 
 async def _pending(exchange: ExchangeClient, desire: SideDesire) -> Action | None:
@@ -30,11 +29,22 @@ async def _pending(exchange: ExchangeClient, desire: SideDesire) -> Action | Non
     return outcome.action
 
 
+async def _resolved(desire: SideDesire, ctx: ApplyContext) -> SideDesire:
+    """The source names an app registered earlier in this run: learn its appId now."""
+    if not desire.app_known_after_apply:
+        return desire
+    app = AppDesire(app_id=None, display_name=desire.app_display_name,
+                    unique_name=desire.app_unique_name)
+    app_id = await resolve_app_id(ctx, app, None)
+    return dataclasses.replace(desire, oauth_application_id=app_id, app_unique_name=None)
+
+
 async def run_orgrel(action: Action, ctx: ApplyContext) -> ActionResult:
     desire = SideDesire.from_dict(action.desired)
     exchange = ctx.exchange[action.tenant]
     result = ActionResult(id=action.id, status="done")
     try:
+        desire = await _resolved(desire, ctx)
         pending = await _pending(exchange, desire)
         if pending is None:
             result.status = "noop"

@@ -1,0 +1,88 @@
+"""Executor for `consent.grant` (and `consent.await`, the manual gate).
+
+Consent = the app's service principal (created first, `POST /servicePrincipals {"appId"}`) holds
+Mailbox.Migration on Exchange Online's service principal (`POST …/appRoleAssignedTo`); in the
+source the service principal's owner is the target tenant (microsoft-t2t.md §3.3).
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from t2t.apply.context import ApplyContext
+from t2t.apply.executors.common import ExecutionFailed, resolve_app_id, verified
+from t2t.apply.result import ActionResult
+from t2t.clients import ClientError, GraphClient
+from t2t.planner import Action
+from t2t.planner.consent import KIND_AWAIT, ConsentDesire, ConsentState, consent_state
+from t2t.planner.migration_app import EXCHANGE_APP_ID
+from t2t.probes.migration_app import read_assignments, read_service_principals
+
+
+async def _state(graph: GraphClient, desire: ConsentDesire, app_id: str) -> ConsentState:
+    reader = graph.reader()
+    sps = await read_service_principals(reader, [app_id, EXCHANGE_APP_ID])
+    assignments = await read_assignments(reader, sps, app_id)
+    if sps.status != "present" or assignments.status != "present":
+        raise ExecutionFailed(f"cannot re-read consent: {sps.reason or assignments.reason}")
+    return consent_state(desire, app_id, sps.get(), assignments.get())
+
+
+async def run_consent(action: Action, ctx: ApplyContext) -> ActionResult:
+    desire = ConsentDesire.from_dict(action.desired)
+    graph = ctx.graph[action.tenant]
+    result = ActionResult(id=action.id, status="done")
+    try:
+        app_id = await resolve_app_id(ctx, desire.app, desire.app.app_id)
+        state = await _state(graph, desire, app_id)
+        if state.status == "granted":
+            result.status, result.message = "noop", "already consented"
+            return result
+        if state.status == "wrong-owner":
+            raise ExecutionFailed("blocked by T2T-E213 (service principal of another owner)")
+        if action.kind == KIND_AWAIT:
+            result.status = "blocked"
+            result.message = "waiting for a person: " + str(action.parameters.get("url", ""))
+            return result
+        sp = state.app_sp
+        if sp is None:
+            try:
+                created = await graph.write("POST", "/servicePrincipals", {"appId": app_id})
+            except ClientError:
+                state = await _state(graph, desire, app_id)  # created meanwhile? else re-raise
+                if state.app_sp is None:
+                    raise
+                created = None
+            sp_id = str((created or {}).get("id") or (state.app_sp.id if state.app_sp else ""))
+        else:
+            sp_id = sp.id
+        exo = state.exchange_sp
+        if exo is None:
+            raise ExecutionFailed(
+                f"Exchange Online's service principal ({EXCHANGE_APP_ID}) is not in the "
+                f"{action.tenant} tenant"
+            )
+        body = {"principalId": sp_id, "resourceId": exo.id, "appRoleId": desire.app.role_id}
+        last: ClientError | None = None
+        for delay in ctx.verify_delays:  # a new service principal may not be readable yet
+            try:
+                await asyncio.sleep(delay)
+                await graph.write("POST", f"/servicePrincipals/{exo.id}/appRoleAssignedTo", body)
+                last = None
+                break
+            except ClientError as exc:
+                last = exc
+                if (await _state(graph, desire, app_id)).status == "granted":
+                    break
+        if last is not None and (await _state(graph, desire, app_id)).status != "granted":
+            raise ExecutionFailed(str(last))
+
+        async def granted() -> bool:
+            return (await _state(graph, desire, app_id)).status == "granted"
+
+        if not await verified(ctx, granted):
+            raise ExecutionFailed("the assignment was created but is not visible")
+        result.message = f"Mailbox.Migration granted to {app_id} in the {action.tenant} tenant"
+    except (ExecutionFailed, ClientError) as exc:
+        result.status, result.message = "failed", str(exc)
+    return result

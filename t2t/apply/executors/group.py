@@ -1,0 +1,105 @@
+"""Executor for `group.create` / `group.add_members`: the source's scope group and its members.
+
+Why one Add-DistributionGroupMember call per member: Exchange has no bulk *add*. Its only bulk
+form, Update-DistributionGroupMember -Members, *replaces* the whole membership — it would drop
+members t2t does not own and race with other admins' changes. So t2t adds members one by one
+(bounded concurrency), except when it creates the group, where New-DistributionGroup -Members
+takes the whole list in one call.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from t2t.apply.context import ApplyContext
+from t2t.apply.executors.common import ExecutionFailed, verified
+from t2t.apply.result import ActionResult
+from t2t.clients import ClientError, ExchangeClient, ObjectNotFound
+from t2t.clients.errors import ExchangeError
+from t2t.planner import Action
+from t2t.planner.scope_groups import GroupDesire
+from t2t.probes import exchange_objects as x
+from t2t.state.exchange import MailGroup
+
+#: Concurrent Add-DistributionGroupMember calls (Exchange throttles per app and tenant).
+ADD_CONCURRENCY = 8
+
+
+async def _group(exchange: ExchangeClient, name: str) -> MailGroup | None:
+    try:
+        out = await exchange.reader().invoke("Get-DistributionGroup", {"Identity": name})
+    except ObjectNotFound:
+        return None
+    return x.parse_group(out.values[0]) if out.values else None
+
+
+async def _members(exchange: ExchangeClient, name: str) -> set[str]:
+    out = await exchange.reader().invoke(
+        "Get-DistributionGroupMember",
+        {"Identity": name, "ResultSize": "Unlimited"},
+        select=("PrimarySmtpAddress", "Identity"),
+    )
+    return {str(r.get("PrimarySmtpAddress") or r.get("Identity") or "").lower() for r in out.values}
+
+
+async def run_group(action: Action, ctx: ApplyContext) -> ActionResult:
+    desire = GroupDesire.from_dict(action.desired)
+    exchange = ctx.exchange["source"]
+    result = ActionResult(id=action.id, status="done")
+    wrote = False
+    try:
+        group = await _group(exchange, desire.name)
+        if group is None:
+            params: dict[str, object] = {"Name": desire.name, "Type": "Security"}
+            if desire.members:
+                params["Members"] = list(desire.members)
+            try:
+                out = await exchange.invoke("New-DistributionGroup", params)
+                result.request_ids.extend(out.request_ids)
+                result.warnings.extend(out.warnings)
+                wrote = True
+            except ClientError as exc:  # created meanwhile (a lost answer)? else fail
+                if await _group(exchange, desire.name) is None:
+                    raise ExecutionFailed(str(exc)) from exc
+
+            async def visible() -> bool:
+                return await _group(exchange, desire.name) is not None
+
+            if not await verified(ctx, visible):
+                raise ExecutionFailed("New-DistributionGroup returned but the group is not visible")
+            group = await _group(exchange, desire.name)
+        if group is None or not group.is_security:
+            raise ExecutionFailed(
+                f"{desire.name} is not a mail-enabled security group (T2T-E221)"
+            )
+        present = await _members(exchange, group.identity)
+        missing = [m for m in desire.members if m.lower() not in present]
+        limit = asyncio.Semaphore(ADD_CONCURRENCY)
+
+        async def add(member: str) -> None:
+            async with limit:
+                try:
+                    await exchange.invoke(
+                        "Add-DistributionGroupMember",
+                        {"Identity": group.identity, "Member": member},
+                    )
+                except ExchangeError as exc:
+                    if not exc.exception_type.endswith("MemberAlreadyExistsException"):
+                        raise
+
+        await asyncio.gather(*(add(m) for m in missing))
+        wrote = wrote or bool(missing)
+
+        async def complete() -> bool:
+            current = await _members(exchange, group.identity)
+            return all(m.lower() in current for m in desire.members)
+
+        if not await verified(ctx, complete):
+            raise ExecutionFailed("members were added but are not all visible")
+        if not wrote:
+            result.status, result.message = "noop", "already as desired"
+        else:
+            result.message = f"{desire.name}: group present, {len(missing)} members added"
+    except (ExecutionFailed, ClientError) as exc:
+        result.status, result.message = "failed", str(exc)
+    return result

@@ -1,0 +1,417 @@
+"""The migration endpoint in the target (microsoft-t2t.md §3.6, §3.2).
+
+`New-MigrationEndpoint -ExchangeRemoteMove -Name -RemoteServer outlook.office.com -RemoteTenant
+<source domain> -ApplicationId <appId> -Credentials <PSCredential(appId, secret)>`, after source
+consent: with -Credentials Exchange checks the app against the source (LEARN-24). t2t never
+removes an endpoint (the scripts delete and recreate it on every run).
+
+clientSecret mode: the executor creates the secret (Graph addPassword, displayName carrying
+`SECRET_MARKER_PREFIX` + the endpoint name), hands it straight to -Credentials and never stores
+or logs it. A marker secret is in use only while the endpoint exists and names this app; all
+others are what a crash between addPassword and New-MigrationEndpoint left behind, and the next
+write removes them (only secrets t2t created carry the marker).
+
+keyVaultCertificate mode needs Azure Resource Manager and Key Vault (a certificate, an access
+policy for Exchange's service principal): t2t does not implement them yet, and the sandbox does
+not emulate them, so any endpoint write that needs the credential is blocked (T2T-E234) rather
+than faked. An existing endpoint that already matches is accepted as is.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+from t2t.planner.actions import Action, Change
+from t2t.planner.checks import CheckDef, Finding, finding, register
+from t2t.planner.consent import consent_dependency
+from t2t.planner.domain import Domain, DomainOutcome, action_id
+from t2t.planner.migration_app import KNOWN_AFTER_APPLY, AppDesire, resolve_app
+from t2t.planner.organization import hydration_dependency
+from t2t.state import Snapshot, fingerprint
+from t2t.state.exchange import MigrationEndpoint
+
+if TYPE_CHECKING:
+    from t2t.spec import Desired
+
+KIND_CREATE = "endpoint.create"
+KIND_UPDATE = "endpoint.update"
+ENDPOINT_TYPE = "ExchangeRemoteMove"
+#: Worldwide cloud (Gov: outlook.office365.us, DoD: dod-outlook.office365.us; §3.6).
+REMOTE_SERVER = "outlook.office.com"
+#: displayName prefix of every client secret t2t creates for an endpoint.
+SECRET_MARKER_PREFIX = "t2t:endpoint:"  # noqa: S105 (a label, not a secret)
+NEW_SECRET = "(a new client secret, created by apply and never shown)"  # noqa: S105
+#: Guesses this action's wire form relies on (t2t/clients/wire.py).
+WIRE = ("WIRE-2", "WIRE-4")
+
+_GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
+
+register(
+    CheckDef(
+        "T2T-E231",
+        "endpoint-field-mismatch",
+        "error",
+        "The migration endpoint's RemoteServer or ApplicationId is not what the move needs",
+        "MigrationServerConnectionFailedException (the endpoint reaches the wrong server or "
+        "authenticates as another app); CrossTenantMailboxMigrationValidation org check 2",
+        "t2t sets it with Set-MigrationEndpoint (a new ApplicationId comes with new "
+        "credentials).",
+        "microsoft-t2t.md §3.6, §10.1, §10.2",
+    ),
+    CheckDef(
+        "T2T-E232",
+        "endpoint-remote-tenant-not-domain",
+        "error",
+        "The endpoint's RemoteTenant is not the source tenant's domain (a GUID or another "
+        "domain)",
+        "MigrationServerConnectionFailedException … MRSRemotePermanentException: the remote "
+        "tenant couldn't be found; VerifySetup.ps1 checks RemoteTenant = PartnerTenantDomain",
+        "t2t sets RemoteTenant to the source domain from the spec.",
+        "microsoft-t2t.md §3.6, §10.1",
+    ),
+    CheckDef(
+        "T2T-E233",
+        "endpoint-wrong-type",
+        "error",
+        "An endpoint with the spec's name exists but is not ExchangeRemoteMove",
+        "New-MigrationBatch refuses the endpoint for a cross-tenant move",
+        "Give relationship.endpoint.name a new name (t2t never removes an endpoint).",
+        "microsoft-t2t.md §3.6",
+    ),
+    CheckDef(
+        "T2T-E234",
+        "endpoint-key-vault-not-supported",
+        "error",
+        "credential: keyVaultCertificate needs Azure Resource Manager and Key Vault, which "
+        "this version of t2t does not implement (and its sandbox does not emulate)",
+        "New-MigrationEndpoint needs -AppSecretKeyVaultUrl or -Credentials",
+        "Use credential: clientSecret (Microsoft's current method), or create the endpoint by "
+        "hand with -AppSecretKeyVaultUrl; t2t then accepts it as it is.",
+        "microsoft-t2t.md §3.2",
+    ),
+    CheckDef(
+        "T2T-W235",
+        "endpoint-concurrency-sum",
+        "warning",
+        "The target has other migration endpoints; MaxConcurrentMigrations add up across them",
+        "MaximumConcurrentMigrationLimitExceededException",
+        "Keep the sum of MaxConcurrentMigrations over all endpoints within the tenant's "
+        "budget (Microsoft does not publish it): lower the other endpoints' values or "
+        "relationship.endpoint.maxConcurrentMigrations.",
+        "microsoft-t2t.md §3.6, §9",
+    ),
+)
+
+
+def secret_marker(endpoint_name: str) -> str:
+    return f"{SECRET_MARKER_PREFIX}{endpoint_name}"
+
+
+@dataclass(frozen=True)
+class EndpointDesire:
+    name: str
+    remote_tenant: str  # the source domain, not its GUID
+    app: AppDesire
+    app_id: str | None  # None: the app is registered by this plan, resolved at apply time
+    credential: Literal["keyVaultCertificate", "clientSecret"]
+    max_concurrent_migrations: int | None
+    remote_server: str = REMOTE_SERVER
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> EndpointDesire:
+        return cls(
+            name=data["name"],
+            remote_tenant=data["remote_tenant"],
+            app=AppDesire.from_dict(data["app"]),
+            app_id=data.get("app_id"),
+            credential=data["credential"],
+            max_concurrent_migrations=data.get("max_concurrent_migrations"),
+            remote_server=data.get("remote_server") or REMOTE_SERVER,
+        )
+
+
+@dataclass
+class EndpointOutcome:
+    action: Action | None
+    findings: list[Finding] = field(default_factory=list)
+    needs_secret: bool = False
+
+
+def endpoint_fingerprint(endpoints: tuple[MigrationEndpoint, ...], name: str) -> str:
+    mine = [e for e in endpoints if e.identity.lower() == name.lower()]
+    return fingerprint([asdict(e) for e in mine])
+
+
+def plan_endpoint(
+    desire: EndpointDesire,
+    endpoints: tuple[MigrationEndpoint, ...],
+    unused_secrets: tuple[str, ...] = (),
+) -> EndpointOutcome:
+    """Diff the endpoint named in the spec. Pure: used by plan and apply alike.
+
+    `unused_secrets` are the keyIds of the app's marker secrets; they are removed (and shown)
+    whenever this write brings a new secret, because none of them can be in use then.
+    """
+    fp = endpoint_fingerprint(endpoints, desire.name)
+    current = next((e for e in endpoints if e.identity.lower() == desire.name.lower()), None)
+    shown_app = desire.app_id or KNOWN_AFTER_APPLY
+    out = EndpointOutcome(action=None)
+    blocked: list[str] = []
+    unverified: tuple[str, ...] = WIRE
+
+    def credential(params: dict[str, Any], changes: list[Change]) -> None:
+        out.needs_secret = True
+        if desire.credential == "clientSecret":
+            params["Credentials"] = NEW_SECRET
+            changes.append(Change(field="Credentials", after=NEW_SECRET))
+            if unused_secrets:
+                changes.append(
+                    Change(
+                        field="unused t2t secrets (removed)",
+                        before=list(unused_secrets),
+                        after=[],
+                    )
+                )
+        else:
+            params["AppSecretKeyVaultUrl"] = "(Key Vault certificate: not supported yet)"
+            changes.append(Change(field="AppSecretKeyVaultUrl", after=params[
+                "AppSecretKeyVaultUrl"]))
+            out.findings.append(
+                finding(
+                    "T2T-E234",
+                    "target",
+                    desire.name,
+                    "the endpoint needs a Key Vault certificate credential",
+                    fixed_by_plan=False,
+                )
+            )
+            blocked.append("T2T-E234")
+
+    if current is None:
+        params: dict[str, Any] = {
+            "ExchangeRemoteMove": True,
+            "Name": desire.name,
+            "RemoteServer": desire.remote_server,
+            "RemoteTenant": desire.remote_tenant,
+            "ApplicationId": shown_app,
+        }
+        changes = [Change(field=k, after=v) for k, v in params.items()]
+        credential(params, changes)
+        if desire.max_concurrent_migrations is not None:
+            params["MaxConcurrentMigrations"] = desire.max_concurrent_migrations
+            changes.append(
+                Change(field="MaxConcurrentMigrations", after=desire.max_concurrent_migrations)
+            )
+        out.action = Action(
+            id=action_id("target", KIND_CREATE, desire.name),
+            tenant="target",
+            kind=KIND_CREATE,
+            key=desire.name,
+            operation="create",
+            cmdlet="New-MigrationEndpoint",
+            parameters=params,
+            changes=tuple(changes),
+            desired=desire.to_dict(),
+            observed=None,
+            fingerprint=fp,
+            summary=f"create the migration endpoint {desire.name!r} (ExchangeRemoteMove)",
+            blocked_by=tuple(blocked),
+            unverified=unverified,
+        )
+        return out
+
+    if current.endpoint_type.lower() != ENDPOINT_TYPE.lower():
+        out.findings.append(
+            finding(
+                "T2T-E233",
+                "target",
+                current.identity,
+                f"EndpointType is {current.endpoint_type or 'not set'}",
+                fixed_by_plan=False,
+            )
+        )
+        return out
+    params = {"Identity": current.identity}
+    changes = []
+    disruptive = False
+    if (current.remote_server or "").lower() != desire.remote_server.lower():
+        out.findings.append(
+            finding(
+                "T2T-E231",
+                "target",
+                current.identity,
+                f"RemoteServer is {current.remote_server or 'not set'}, not "
+                f"{desire.remote_server}",
+                fixed_by_plan=True,
+            )
+        )
+        params["RemoteServer"] = desire.remote_server
+        changes.append(Change(field="RemoteServer", before=current.remote_server,
+                              after=desire.remote_server))
+        disruptive = True
+    if (current.remote_tenant or "").lower() != desire.remote_tenant.lower():
+        what = (
+            "the tenant id, not the source domain"
+            if _GUID.match(current.remote_tenant or "")
+            else "not the source domain"
+        )
+        out.findings.append(
+            finding(
+                "T2T-E232",
+                "target",
+                current.identity,
+                f"RemoteTenant is {current.remote_tenant or 'not set'}: {what} "
+                f"{desire.remote_tenant}",
+                fixed_by_plan=True,
+            )
+        )
+        params["RemoteTenant"] = desire.remote_tenant
+        changes.append(Change(field="RemoteTenant", before=current.remote_tenant,
+                              after=desire.remote_tenant))
+        disruptive = True
+    if desire.app_id is None or (current.application_id or "").lower() != desire.app_id:
+        out.findings.append(
+            finding(
+                "T2T-E231",
+                "target",
+                current.identity,
+                f"ApplicationId is {current.application_id or 'not set'}, not {shown_app}",
+                fixed_by_plan=True,
+            )
+        )
+        params["ApplicationId"] = shown_app
+        changes.append(Change(field="ApplicationId", before=current.application_id,
+                              after=shown_app))
+        credential(params, changes)
+        disruptive = True
+    want_max = desire.max_concurrent_migrations
+    if want_max is not None and current.max_concurrent_migrations != want_max:
+        params["MaxConcurrentMigrations"] = want_max
+        changes.append(
+            Change(
+                field="MaxConcurrentMigrations",
+                before=current.max_concurrent_migrations,
+                after=want_max,
+            )
+        )
+    if not changes:
+        return out
+    out.action = Action(
+        id=action_id("target", KIND_UPDATE, current.identity),
+        tenant="target",
+        kind=KIND_UPDATE,
+        key=current.identity,
+        operation="update",
+        cmdlet="Set-MigrationEndpoint",
+        parameters=params,
+        changes=tuple(changes),
+        desired=desire.to_dict(),
+        observed=asdict(current),
+        fingerprint=fp,
+        risk="disruptive" if disruptive else "safe",
+        summary=f"update the migration endpoint {current.identity!r}",
+        blocked_by=tuple(blocked),
+        unverified=unverified if out.needs_secret else ("WIRE-4",),
+    )
+    return out
+
+
+def _concurrency(
+    desire: EndpointDesire, endpoints: tuple[MigrationEndpoint, ...]
+) -> Finding | None:
+    others = [e for e in endpoints if e.identity.lower() != desire.name.lower()]
+    if not others:
+        return None
+    values = [e.max_concurrent_migrations for e in others]
+    known = sum(v for v in values if v is not None)
+    unlimited = sum(1 for v in values if v is None)
+    mine = desire.max_concurrent_migrations
+    total = known + (mine or 0)
+    text = (
+        f"{len(others)} other endpoint(s): MaxConcurrentMigrations sum to {total} with this "
+        f"one ({mine if mine is not None else 'Unlimited'})"
+    )
+    if unlimited or mine is None:
+        text += "; some are Unlimited"
+    return finding("T2T-W235", "target", desire.name, text, fixed_by_plan=False)
+
+
+def marker_secrets(snapshot: Snapshot, app_id: str | None, name: str) -> tuple[str, ...]:
+    apps = snapshot.target.applications
+    if apps is None or apps.status != "present" or app_id is None:
+        return ()
+    app = next((a for a in apps.get() if a.app_id == app_id), None)
+    if app is None:
+        return ()
+    return tuple(
+        p.key_id for p in app.password_credentials if p.display_name == secret_marker(name)
+    )
+
+
+def plan_endpoints(desired: Desired, snapshot: Snapshot) -> DomainOutcome:
+    out = DomainOutcome()
+    endpoints = snapshot.target.endpoints
+    if endpoints is None or endpoints.status != "present":
+        return out
+    app, _ = resolve_app(desired, snapshot)
+    if app.unknown and app.app_id is None:
+        return out
+    rel = desired.relationship
+    desire = EndpointDesire(
+        name=rel.endpoint.name,
+        remote_tenant=desired.source.domain,
+        app=app.desire,
+        app_id=app.app_id,
+        credential=rel.credential,
+        max_concurrent_migrations=rel.endpoint.max_concurrent_migrations,
+    )
+    current = next(
+        (e for e in endpoints.get() if e.identity.lower() == desire.name.lower()), None
+    )
+    uses_app = (
+        current is not None
+        and app.app_id is not None
+        and (current.application_id or "").lower() == app.app_id
+    )
+    unused = () if uses_app else marker_secrets(snapshot, app.app_id, desire.name)
+    outcome = plan_endpoint(desire, endpoints.get(), unused)
+    out.findings.extend(outcome.findings)
+    concurrency = _concurrency(desire, endpoints.get())
+    if concurrency is not None:
+        out.findings.append(concurrency)
+    action = outcome.action
+    if action is None:
+        return out
+    depends = [*hydration_dependency(snapshot, "target")]
+    blocked = list(action.blocked_by)
+    if outcome.needs_secret:
+        depends.extend(app.depends_on)
+        blocked.extend(app.blocked_by)
+        for role in ("target", "source"):
+            ids, codes = consent_dependency(desired, snapshot, role)
+            depends.extend(ids)
+            blocked.extend(codes)
+    out.actions.append(
+        action.model_copy(
+            update={
+                "depends_on": tuple(dict.fromkeys(depends)),
+                "blocked_by": tuple(dict.fromkeys(blocked)),
+            }
+        )
+    )
+    return out
+
+
+ENDPOINT = Domain(
+    name="endpoint",
+    source_needs=frozenset({"service_principals", "app_role_assignments"}),
+    target_needs=frozenset(
+        {"applications", "service_principals", "app_role_assignments", "endpoints"}
+    ),
+    plan=plan_endpoints,
+)

@@ -1,0 +1,288 @@
+"""Scope groups in the source: mail-enabled security groups whose direct members may leave.
+
+`New-DistributionGroup -Name <scope> -Type Security` makes a MailUniversalSecurityGroup
+(LEARN-24, microsoft-t2t.md §3.7). A group of another type is silently dropped from
+MailboxMovePublishedScopes ("WARNING: Access scope specified '<name>' is not a security group",
+microsoft-365-docs #4812), so it blocks. Membership must be direct (the validation script checks
+direct membership only) and in place before the batch starts.
+
+Assignment rule for several groups (LEARN-24: several groups past 10,000 users): a mailbox that
+is already a direct member of any declared group stays where it is; every other one goes, in
+spec order, to the first declared group (in declared order) that is usable and holds fewer
+than 10,000 members counting the ones this plan adds. When none has room, the rest is blocked
+(T2T-E223) until another group is declared. The rule is stable: re-planning after apply
+assigns nothing new, and adding a group to the spec only receives mailboxes not yet in scope.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from t2t.planner.actions import Action, Change
+from t2t.planner.checks import CheckDef, finding, register
+from t2t.planner.domain import Domain, DomainOutcome, action_id
+from t2t.planner.organization import hydration_dependency
+from t2t.state import Snapshot, fingerprint
+from t2t.state.exchange import MailGroup, Recipient
+
+if TYPE_CHECKING:
+    from t2t.spec import Desired
+
+KIND_CREATE = "group.create"
+KIND_ADD = "group.add_members"
+#: Users per scope group (LEARN-24: "over 10,000 users, several groups").
+MAX_SCOPE_MEMBERS = 10_000
+
+register(
+    CheckDef(
+        "T2T-E221",
+        "scope-group-not-security",
+        "error",
+        "The scope group exists but is not a mail-enabled security group",
+        "'WARNING: Access scope specified … is not a security group. This scope will not be "
+        "added to the organization relationship.' then "
+        "MailboxNotInCrossTenantMigrationScopeException",
+        "Name a mail-enabled security group in relationship.scopeGroup (t2t creates it with "
+        "New-DistributionGroup -Type Security when absent); a distribution group cannot be "
+        "converted.",
+        "microsoft-t2t.md §3.5 (microsoft-365-docs #4812), §3.7",
+    ),
+    CheckDef(
+        "T2T-E222",
+        "scope-member-missing",
+        "error",
+        "Mailboxes of the spec are not direct members of a scope group",
+        "MailboxNotInCrossTenantMigrationScopeException",
+        "t2t adds them (Add-DistributionGroupMember, or -Members when it creates the group).",
+        "microsoft-t2t.md §3.7, §9, §10.2 object check 6",
+    ),
+    CheckDef(
+        "T2T-E223",
+        "scope-groups-full",
+        "error",
+        "The declared scope groups have no room left (10,000 members each)",
+        "MailboxNotInCrossTenantMigrationScopeException for the mailboxes left out",
+        "Declare another group: scopeGroup: [group-1, group-2].",
+        "microsoft-t2t.md §3.7 (LEARN-24)",
+    ),
+    CheckDef(
+        "T2T-W224",
+        "scope-mailbox-not-in-source",
+        "warning",
+        "A mailbox of the spec is not a recipient in the source, so it cannot join the scope",
+        "MailboxNotInCrossTenantMigrationScopeException / MigrationRecipientNotFoundException",
+        "Fix the source address in the spec (or the mailbox was already moved away by hand).",
+        "microsoft-t2t.md §3.7",
+    ),
+)
+
+
+@dataclass(frozen=True)
+class GroupDesire:
+    name: str
+    members: tuple[str, ...] = ()  # primary SMTP addresses this plan adds
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> GroupDesire:
+        return cls(name=data["name"], members=tuple(data.get("members", ())))
+
+
+@dataclass
+class ScopePlan:
+    additions: dict[str, list[str]] = field(default_factory=dict)  # group (lower) → addresses
+    not_in_source: list[str] = field(default_factory=list)
+    no_room: list[str] = field(default_factory=list)
+
+
+def _index(recipients: tuple[Recipient, ...]) -> dict[str, Recipient]:
+    index: dict[str, Recipient] = {}
+    for r in recipients:
+        for address in (r.primary_smtp_address, *r.smtp_addresses):
+            index.setdefault(address.lower(), r)
+    return index
+
+
+def assign_members(
+    groups: list[str],
+    usable: set[str],
+    members: dict[str, set[str]],
+    sources: list[str],
+    recipients: tuple[Recipient, ...],
+) -> ScopePlan:
+    """The module's assignment rule. `groups` in declared order, lowercase."""
+    plan = ScopePlan(additions={g: [] for g in groups})
+    in_scope = set().union(*members.values()) if members else set()
+    index = _index(recipients)
+    for source in sources:
+        r = index.get(source.lower())
+        if r is None:
+            plan.not_in_source.append(source)
+            continue
+        if "mailbox" not in r.recipient_type_details.lower():
+            continue  # a MailUser in the source: already moved, nothing to scope
+        address = r.primary_smtp_address.lower()
+        if address in in_scope:
+            continue
+        room = [
+            g
+            for g in groups
+            if g in usable and len(members.get(g, set())) + len(plan.additions[g])
+            < MAX_SCOPE_MEMBERS
+        ]
+        if not room:
+            plan.no_room.append(address)
+            continue
+        plan.additions[room[0]].append(address)
+        in_scope.add(address)
+    return plan
+
+
+def plan_scope_groups(desired: Desired, snapshot: Snapshot) -> DomainOutcome:
+    out = DomainOutcome()
+    src = snapshot.source
+    if src.groups is None or src.groups.status != "present":
+        return out  # unknown (or not read): plan nothing on top of it
+    names = list(dict.fromkeys(desired.relationship.scope_groups))
+    by_name: dict[str, MailGroup] = {g.name.lower(): g for g in src.groups.get()}
+    by_name.update({g.identity.lower(): g for g in src.groups.get()})
+    members_fact = src.group_members
+    members: dict[str, set[str]] = {}
+    members_known = members_fact is not None and members_fact.status == "present"
+    if members_fact is not None and members_fact.status == "present":
+        members = {name: set(m) for name, m in members_fact.get()}
+    usable: set[str] = set()
+    for name in names:
+        group = by_name.get(name.lower())
+        if group is None:
+            usable.add(name.lower())
+        elif not group.is_security:
+            out.findings.append(
+                finding(
+                    "T2T-E221",
+                    "source",
+                    name,
+                    f"RecipientTypeDetails is {group.recipient_type_details}, not "
+                    "MailUniversalSecurityGroup",
+                    fixed_by_plan=False,
+                )
+            )
+        else:
+            usable.add(name.lower())
+
+    recipients = src.recipients
+    if recipients is not None and recipients.status == "present" and members_known:
+        scope = assign_members(
+            [n.lower() for n in names],
+            usable,
+            {n.lower(): members.get(n.lower(), set()) for n in names},
+            [m.source for m in desired.mailboxes],
+            recipients.get(),
+        )
+    else:
+        scope = ScopePlan(additions={n.lower(): [] for n in names})
+    for address in scope.not_in_source:
+        out.findings.append(
+            finding(
+                "T2T-W224",
+                "source",
+                address,
+                "no source recipient has this address",
+                fixed_by_plan=False,
+            )
+        )
+    if scope.no_room:
+        out.findings.append(
+            finding(
+                "T2T-E223",
+                "source",
+                ", ".join(names),
+                f"{len(scope.no_room)} mailboxes do not fit (first: {scope.no_room[0]})",
+                fixed_by_plan=False,
+            )
+        )
+
+    hydrate = hydration_dependency(snapshot, "source")
+    for name in names:
+        group = by_name.get(name.lower())
+        adds = scope.additions.get(name.lower(), [])
+        if group is not None and not group.is_security:
+            continue
+        if adds:
+            out.findings.append(
+                finding(
+                    "T2T-E222",
+                    "source",
+                    name,
+                    f"{len(adds)} mailboxes are not direct members (first: {adds[0]})",
+                    fixed_by_plan=True,
+                )
+            )
+        desire = GroupDesire(name=name, members=tuple(adds))
+        if group is None:
+            params: dict[str, Any] = {"Name": name, "Type": "Security"}
+            if adds:
+                params["Members"] = adds
+            out.actions.append(
+                Action(
+                    id=action_id("source", KIND_CREATE, name),
+                    tenant="source",
+                    kind=KIND_CREATE,
+                    key=name,
+                    operation="create",
+                    cmdlet="New-DistributionGroup",
+                    parameters=params,
+                    changes=tuple(Change(field=k, after=v) for k, v in params.items()),
+                    desired=desire.to_dict(),
+                    observed=None,
+                    fingerprint=fingerprint(None),
+                    depends_on=hydrate,
+                    summary=f"create the scope group {name!r} (mail-enabled security)",
+                )
+            )
+        elif adds:
+            current = sorted(members.get(name.lower(), set()))
+            out.actions.append(
+                Action(
+                    id=action_id("source", KIND_ADD, name),
+                    tenant="source",
+                    kind=KIND_ADD,
+                    key=name,
+                    operation="update",
+                    cmdlet="Add-DistributionGroupMember",
+                    parameters={"Identity": group.identity, "Members": adds},
+                    changes=(Change(field="Members (added)", before=len(current), after=adds),),
+                    desired=desire.to_dict(),
+                    observed={"Identity": group.identity, "members": len(current)},
+                    fingerprint=fingerprint(current),
+                    depends_on=hydrate,
+                    summary=f"add {len(adds)} mailboxes to the scope group {name!r}",
+                )
+            )
+    return out
+
+
+def group_dependencies(desired: Desired, snapshot: Snapshot) -> tuple[str, ...]:
+    """The group.create actions the source relationship must wait for (its scopes exist)."""
+    src = snapshot.source
+    if src.groups is None or src.groups.status != "present":
+        return ()
+    present = {g.name.lower() for g in src.groups.get()} | {
+        g.identity.lower() for g in src.groups.get()
+    }
+    return tuple(
+        action_id("source", KIND_CREATE, n)
+        for n in dict.fromkeys(desired.relationship.scope_groups)
+        if n.lower() not in present
+    )
+
+
+SCOPE_GROUPS = Domain(
+    name="scope_groups",
+    source_needs=frozenset({"groups", "group_members", "recipients"}),
+    target_needs=frozenset(),
+    plan=plan_scope_groups,
+)
