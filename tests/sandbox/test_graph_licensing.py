@@ -64,38 +64,99 @@ def test_unknown_sku_and_seat_exhaustion(sandbox: SandboxHandle) -> None:
     assert _assign(sandbox, "fabrikam", "miriam@fabrikam.com", EXO_ENTERPRISE).status_code == 200
 
 
+def _invoke(sandbox: SandboxHandle, tenant: str, cmdlet: str, **params: Any) -> Any:
+    r = sandbox.invoke(tenant, cmdlet, params)
+    assert r.status_code == 200, r.text
+    return r.json()["value"]
+
+
 def test_licensing_a_mail_user_without_exchange_guid_provisions_a_mailbox(
     sandbox: SandboxHandle,
 ) -> None:
     """microsoft-t2t.md §4: licensing before the ExchangeGuid is stamped creates a fresh
-    mailbox, and the proxies outside accepted domains are scrubbed."""
+    mailbox, and the proxies outside accepted domains are scrubbed — visible at once to the
+    very next Graph read and to Exchange (exchange/licensing.py, one implementation)."""
     graph(sandbox, "fabrikam", "PATCH", "/users/kai@fabrikam.com", json={"usageLocation": "NL"})
     before = graph(sandbox, "fabrikam", "GET", "/users/kai@fabrikam.com?$select=proxyAddresses")
     assert "smtp:kai@legacy.fabrikam.net" in before.json()["proxyAddresses"]
     assert _assign(sandbox, "fabrikam", "kai@fabrikam.com", EXO_STANDARD).status_code == 200
     after = graph(sandbox, "fabrikam", "GET", "/users/kai@fabrikam.com?$select=proxyAddresses")
     assert "smtp:kai@legacy.fabrikam.net" not in after.json()["proxyAddresses"]
-    user = sandbox.server._ctx.store.state.tenant_by_name("fabrikam").user("kai@fabrikam.com")  # type: ignore[union-attr]
-    assert user is not None and user.recipient is not None
-    assert user.recipient.recipient_type_details == "UserMailbox"
-    assert user.recipient.exchange_guid != "00000000-0000-0000-0000-000000000000"
+    [mbx] = _invoke(sandbox, "fabrikam", "Get-Mailbox", Identity="kai@fabrikam.com")
+    assert mbx["RecipientTypeDetails"] == "UserMailbox"
+    assert mbx["ExchangeGuid"] != "00000000-0000-0000-0000-000000000000"
+    assert "legacy.fabrikam.net" not in str(mbx["EmailAddresses"])
+    r = sandbox.invoke("fabrikam", "Get-MailUser", {"Identity": "kai@fabrikam.com"})
+    assert r.status_code == 404
+    [u] = _invoke(sandbox, "fabrikam", "Get-User", Identity="kai@fabrikam.com")
+    assert u["RecipientTypeDetails"] == "UserMailbox"
+
+
+def test_licensing_through_batch_provisions_the_same_way(sandbox: SandboxHandle) -> None:
+    """$batch's inner assignLicense is the same code path: the same fresh mailbox."""
+    graph(sandbox, "fabrikam", "PATCH", "/users/kai@fabrikam.com", json={"usageLocation": "NL"})
+    body = {
+        "requests": [
+            {
+                "id": "1",
+                "method": "POST",
+                "url": "/users/kai@fabrikam.com/assignLicense",
+                "headers": {"Content-Type": "application/json"},
+                "body": {
+                    "addLicenses": [{"skuId": EXO_STANDARD, "disabledPlans": []}],
+                    "removeLicenses": [],
+                },
+            }
+        ]
+    }
+    r = graph(sandbox, "fabrikam", "POST", "/$batch", json=body)
+    assert r.json()["responses"][0]["status"] == 200
+    [mbx] = _invoke(sandbox, "fabrikam", "Get-Mailbox", Identity="kai@fabrikam.com")
+    assert mbx["RecipientTypeDetails"] == "UserMailbox"
+
+
+def test_exchange_plan_disabled_provisions_nothing(sandbox: SandboxHandle) -> None:
+    """A licence whose Exchange plan is disabled gives no mailbox (disabledPlans)."""
+    graph(sandbox, "fabrikam", "PATCH", "/users/kai@fabrikam.com", json={"usageLocation": "NL"})
+    plan = "9aaf7827-d63c-4b61-89c3-182f06f82e5c"  # EXCHANGE_S_STANDARD in the default seed
+    body = {"addLicenses": [{"skuId": EXO_STANDARD, "disabledPlans": [plan]}], "removeLicenses": []}
+    r = graph(sandbox, "fabrikam", "POST", "/users/kai@fabrikam.com/assignLicense", json=body)
+    assert r.status_code == 200, r.text
+    [mu] = _invoke(sandbox, "fabrikam", "Get-MailUser", Identity="kai@fabrikam.com")
+    assert mu["RecipientTypeDetails"] == "MailUser"
+
+
+def test_clearing_the_exchange_guid_of_a_licensed_mail_user_provisions_at_once(
+    sandbox: SandboxHandle,
+) -> None:
+    """Set-MailUser -ExchangeGuid 00000000-… on a licensed MailUser: Exchange provisions a
+    fresh mailbox as part of that write, not at some later call."""
+    guid = "11111111-2222-4333-8444-555555555555"
+    _invoke(sandbox, "fabrikam", "Set-MailUser", Identity="kai@fabrikam.com", ExchangeGuid=guid)
+    graph(sandbox, "fabrikam", "PATCH", "/users/kai@fabrikam.com", json={"usageLocation": "NL"})
+    assert _assign(sandbox, "fabrikam", "kai@fabrikam.com", EXO_STANDARD).status_code == 200
+    [mu] = _invoke(sandbox, "fabrikam", "Get-MailUser", Identity="kai@fabrikam.com")
+    assert mu["ExchangeGuid"] == guid  # stamped first: no mailbox
+    zero = "00000000-0000-0000-0000-000000000000"
+    _invoke(sandbox, "fabrikam", "Set-MailUser", Identity="kai@fabrikam.com", ExchangeGuid=zero)
+    [mbx] = _invoke(sandbox, "fabrikam", "Get-Mailbox", Identity="kai@fabrikam.com")
+    assert mbx["RecipientTypeDetails"] == "UserMailbox" and mbx["ExchangeGuid"] not in (zero, guid)
 
 
 def test_licensing_a_prepared_mail_user_keeps_it_a_mail_user(sandbox: SandboxHandle) -> None:
-    """A MailUser that already carries the source ExchangeGuid is not given a new mailbox."""
-    state = sandbox.server._ctx.store.state
-    johanna = state.tenant_by_name("fabrikam").user("johanna@fabrikam.com")  # type: ignore[union-attr]
-    assert johanna is not None and johanna.recipient is not None
-    johanna.recipient = johanna.recipient.model_copy(
-        update={"exchange_guid": "11111111-2222-4333-8444-555555555555"}
-    )
-    johanna.usage_location = "NL"
-    assert (
-        _assign(sandbox, "fabrikam", "johanna@fabrikam.com", T2T, EXO_STANDARD).status_code == 200
-    )
-    assert johanna.recipient.recipient_type_details == "MailUser"
-    # the on-premises proxy in a domain Fabrikam never accepted was scrubbed
-    assert not any("fabrikam.local" in a for a in johanna.recipient.email_addresses)
+    """A MailUser that already carries the source ExchangeGuid is not given a new mailbox;
+    the on-premises proxy in a domain Fabrikam never accepted is scrubbed."""
+    guid = "11111111-2222-4333-8444-555555555555"
+    upn = "johanna@fabrikam.com"
+    _invoke(sandbox, "fabrikam", "Set-MailUser", Identity=upn, ExchangeGuid=guid)
+    before = graph(sandbox, "fabrikam", "GET", f"/users/{upn}?$select=proxyAddresses").json()
+    assert any("fabrikam.local" in a for a in before["proxyAddresses"])
+    graph(sandbox, "fabrikam", "PATCH", f"/users/{upn}", json={"usageLocation": "NL"})
+    assert _assign(sandbox, "fabrikam", upn, T2T, EXO_STANDARD).status_code == 200
+    [mu] = _invoke(sandbox, "fabrikam", "Get-MailUser", Identity=upn)
+    assert mu["RecipientTypeDetails"] == "MailUser" and mu["ExchangeGuid"] == guid
+    after = graph(sandbox, "fabrikam", "GET", f"/users/{upn}?$select=proxyAddresses").json()
+    assert not any("fabrikam.local" in a for a in after["proxyAddresses"])
 
 
 def test_batch_of_20_licence_assignments_returns_20_statuses(sandbox: SandboxHandle) -> None:
