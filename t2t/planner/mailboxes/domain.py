@@ -9,6 +9,7 @@ blocking finding blocks only that mailbox's actions.
 
 from __future__ import annotations
 
+import gc
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -181,6 +182,20 @@ def _licence_covered(source: Recipient, target: Recipient | None, spec_has_t2t: 
 
 
 def plan_mailboxes(desired: Desired, snapshot: Snapshot) -> DomainOutcome:
+    """Every declared mailbox. The cyclic garbage collector is paused meanwhile: planning
+    10,000 mailboxes allocates ~100,000 acyclic objects next to a snapshot of as many live
+    ones, and the collector's generation-2 passes over them took half the time (measured by
+    tests/bench/bench_plan.py); it is re-enabled, unchanged, on the way out."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _plan_all(desired, snapshot)
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _plan_all(desired: Desired, snapshot: Snapshot) -> DomainOutcome:
     out = DomainOutcome()
     if not desired.mailboxes:
         return out
