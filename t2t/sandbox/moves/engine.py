@@ -353,7 +353,7 @@ def batch_status(batch: MigrationBatch) -> str:
 def advance(state: SandboxState, now: dt.datetime) -> bool:
     """Run every transition due at ``now`` across all tenants (idempotent); True when
     anything changed."""
-    any_change = provision_licensed_mail_users(state)
+    any_change = False
     for target in state.tenants:
         for batch in list(target.migration_batches):
             if batch.status == "Removing":
@@ -376,4 +376,8 @@ def advance(state: SandboxState, now: dt.datetime) -> bool:
                 batch.status = status
                 if status in ("Completed", "CompletedWithErrors"):
                     batch.finalized_at = now
+    if any_change:
+        # Moves change recipients; writes and Graph licensing provision on their own, so the
+        # whole-directory sweep runs only here, not on every request (O(users) each time).
+        provision_licensed_mail_users(state)
     return any_change
