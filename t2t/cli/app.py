@@ -320,8 +320,10 @@ def apply(
     except SetupError as exc:
         raise fail(str(exc)) from None
     typer.echo(render_report(report), nl=False)
-    if not report.ok:
+    if report.count("failed"):
         raise typer.Exit(EXIT_ERROR)
+    # Only blocked actions (and the dependants they held back) remain: the plan's own code
+    # says why (3: a check blocks; a step waiting for a person is a warning, so 0).
     raise typer.Exit(result.exit_code(detailed=False))
 
 

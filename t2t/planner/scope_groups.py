@@ -134,7 +134,8 @@ def assign_members(
             < MAX_SCOPE_MEMBERS
         ]
         if not room:
-            plan.no_room.append(address)
+            if usable:  # with no usable group at all, T2T-E221 already says why
+                plan.no_room.append(address)
             continue
         plan.additions[room[0]].append(address)
         in_scope.add(address)

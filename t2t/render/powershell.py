@@ -6,6 +6,7 @@ spec value cannot inject a command.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from t2t.planner import Plan
@@ -37,6 +38,13 @@ def render_powershell(plan: Plan) -> str:
         lines.append(f"# {action.id} ({action.tenant} tenant): {action.summary}")
         if action.blocked:
             lines.append(f"# BLOCKED by {', '.join(action.blocked_by)}: not run by t2t apply")
+        if " " in action.cmdlet:  # not an Exchange cmdlet: a Graph call or a person's step
+            lines.append(f"# {action.cmdlet} (Microsoft Graph or by hand, not Exchange):")
+            lines.extend(
+                f"#   {k} = {json.dumps(v, ensure_ascii=False)}"
+                for k, v in action.parameters.items()
+            )
+            continue
         args = " ".join(f"-{k} {ps_literal(v)}" for k, v in action.parameters.items())
         prefix = "# " if action.blocked else ""
         lines.append(f"{prefix}{action.cmdlet} {args}".rstrip())

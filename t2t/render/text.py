@@ -27,7 +27,9 @@ def _action_lines(action: Action) -> list[str]:
     notes: list[str] = []
     if action.risk != "safe":
         notes.append(action.risk)
-    if action.blocked:
+    if action.kind.endswith(".await"):
+        notes.append(f"waits for a person: see {', '.join(action.blocked_by)} above")
+    elif action.blocked:
         notes.append(f"blocked by {', '.join(action.blocked_by)}")
     if action.unverified:
         notes.append(f"unverified wire form: {', '.join(action.unverified)}")

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -48,13 +50,15 @@ def test_schema_command_prints_the_committed_schema() -> None:
 def test_plan_formats_and_show(tmp_path: Path) -> None:
     box = str(tmp_path / "sb")
     ps = t2t("plan", str(SPEC), "--sandbox", box, "--format", "powershell")
-    assert ps.returncode == 0, ps.stderr
+    assert ps.returncode == 3, ps.stderr  # the Key Vault endpoint is honestly blocked (E234)
     assert "New-OrganizationRelationship -Name 'contoso-to-fabrikam'" in ps.stdout
+    assert "# Graph POST /invitations (Microsoft Graph or by hand, not Exchange):" in ps.stdout
+    assert "# New-MigrationEndpoint -ExchangeRemoteMove $true" in ps.stdout  # blocked: comment
     js = t2t("plan", str(SPEC), "--sandbox", box, "--format", "json", "--detailed-exitcode")
-    assert js.returncode == 2
+    assert js.returncode == 3
     plan = json.loads(js.stdout)
-    assert plan["summary"]["runnable"] == 2
-    assert {a["kind"] for a in plan["actions"]} == {"orgrel.create"}
+    kinds = {a["kind"] for a in plan["actions"]}
+    assert {"orgrel.create", "consent.grant", "group.add_members", "endpoint.create"} <= kinds
     shown = t2t("show", str(SPEC), "--sandbox", box, "--format", "json")
     assert shown.returncode == 0, shown.stdout[-2000:] + shown.stderr
     data = json.loads(shown.stdout)
@@ -84,10 +88,32 @@ def test_a_tenant_missing_from_the_sandbox_is_a_clear_error(tmp_path: Path) -> N
 def test_json_logs_never_carry_the_secret(tmp_path: Path, fmt: str) -> None:
     box = tmp_path / "sb"
     out = t2t("--log-format", fmt, "--log-level", "debug", "plan", str(SPEC), "--sandbox", str(box))
-    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.returncode == 3, out.stderr[-2000:]  # the Key Vault endpoint blocks (E234)
     profile = json.loads((box / "profile.json").read_text())
     lines = [json.loads(line) for line in out.stderr.splitlines() if line.startswith("{")]
     assert lines, "debug logging produced JSON lines"
     for tenant in profile["tenants"]:
         assert tenant["adminApp"]["clientSecret"] not in out.stderr + out.stdout
     assert "eyJ" not in out.stderr
+
+
+def test_the_endpoint_secret_never_reaches_output_or_logs(tmp_path: Path) -> None:
+    """clientSecret mode: the secret t2t creates (addPassword) goes straight to -Credentials.
+    The sandbox keeps only its SHA-256; no token of the secret's shape in any output hashes
+    to it."""
+    box = tmp_path / "sb"
+    merger = str(ROOT / "specs" / "contoso-fabrikam-merger.yaml")
+    out = t2t(
+        "--log-format", "json", "--log-level", "debug",
+        "apply", merger, "--sandbox", str(box), "--auto-approve",
+    )  # fmt: skip
+    assert " 0 failed" in out.stdout, out.stdout[-2000:] + out.stderr[-2000:]
+    assert "endpoint.create" in out.stdout
+    state = (box / "state.json").read_text()
+    stored = set(re.findall(r'"secret_sha256": *"([0-9a-f]{64})"', state))
+    assert stored, "the endpoint's secret was created"
+    text = out.stdout + out.stderr
+    runs = re.findall(r"[A-Za-z0-9~._-]{40,}", text)
+    candidates = {r[i : i + 40] for r in runs for i in range(len(r) - 39)}
+    assert not {hashlib.sha256(c.encode()).hexdigest() for c in candidates} & stored
+    assert "secretText" not in text

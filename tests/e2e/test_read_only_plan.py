@@ -31,8 +31,12 @@ def test_plan_with_read_only_credentials(
     spec = _read_only_spec(tmp_path)
     before = stats(profile)
     plan = run("plan", str(spec), "--detailed-exitcode", state=state)
-    assert plan.returncode == 2, plan.stdout + plan.stderr
-    assert "Plan: 2 to add" in plan.stdout
+    assert plan.returncode == 3, plan.stdout + plan.stderr  # Key Vault endpoint: T2T-E234
+    assert "+ source  orgrel.create" in plan.stdout
+    # The read-only source identity cannot consent: a manual gate with the consent URL.
+    assert "T2T-W212" in plan.stdout
+    assert "adminconsent?client_id=5f3b8c2d-1e4a-4b6c-9d7e-2a8b4c6d8e0f" in plan.stdout
+    assert "waits for a person" in plan.stdout
     assert "Exchange role group 'Organization Management'" in plan.stdout
     assert stats(profile)["writes"] == before["writes"]
 
@@ -41,4 +45,11 @@ def test_plan_with_read_only_credentials(
     assert "failed" in applied.stdout
     assert "lacks the Exchange permission or role" in applied.stdout
     assert "Traceback" not in applied.stdout + applied.stderr
-    assert stats(profile)["writes"] == before["writes"]
+    # Nothing changed: the same plan again (the sandbox counts refused Graph write attempts
+    # as writes, so compare what the tenants hold, not the counter).
+    again = run("plan", str(spec), "--detailed-exitcode", state=state)
+    assert _actions(again.stdout) == _actions(plan.stdout)
+
+
+def _actions(text: str) -> list[str]:
+    return [ln for ln in text.splitlines() if ln.startswith(("  + ", "  ~ ", "  ! "))]
