@@ -41,9 +41,7 @@ def test_schema_has_identity() -> None:
 def violations(value: Any, schema: dict[str, Any]) -> list[str]:
     """Problems of ``value`` against the draft 2020-12 ``schema``, as `$.path: message`."""
     validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
-    return sorted(
-        f"{error.json_path}: {error.message}" for error in validator.iter_errors(value)
-    )
+    return sorted(f"{error.json_path}: {error.message}" for error in validator.iter_errors(value))
 
 
 def _plain(value: Any) -> Any:
