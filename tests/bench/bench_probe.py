@@ -4,7 +4,9 @@ mailboxes per tenant (source mailboxes and as many target mail users), against
 
     .venv/bin/python tests/bench/bench_probe.py [N ...]
 
-Writes tests/bench/results/probe.json. "minimum" is Σ over the collections read of
+Writes tests/bench/results/probe.json. Each size runs in a fresh process, so its peak RSS
+(client only; the sandbox is another process) is its own. "minimum" is Σ over the
+collections read of
 ceil(items ÷ page size) (1,000 for InvokeCommand, 999 for Graph /users, one page for the
 small ones) plus the per-object reads the probes justify (one per scope group); the ratio
 requests ÷ minimum must stay ≤ 1.1 (issue 6).
@@ -16,13 +18,13 @@ import asyncio
 import json
 import os
 import platform
+import resource
 import signal
 import ssl
 import subprocess
 import sys
 import tempfile
 import time
-import tracemalloc
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -125,12 +127,10 @@ def run(n: int) -> dict[str, Any]:
         seed_seconds = time.monotonic() - started
         try:
             _get(profile, "/_sandbox/stats", "DELETE")
-            tracemalloc.start()
             t0 = time.perf_counter()
             snap, sent = asyncio.run(_probe(profile))
             wall = time.perf_counter() - t0
-            peak = tracemalloc.get_traced_memory()[1]
-            tracemalloc.stop()
+            peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
             stats = _get(profile, "/_sandbox/stats")
         finally:
             proc.send_signal(signal.SIGINT)
@@ -148,17 +148,23 @@ def run(n: int) -> dict[str, Any]:
         "unknownParts": len(snap.unknowns()),
         "clientSentIncludingRetries": sent,
         "wallSeconds": round(wall, 3),
-        "clientPeakMiB": round(peak / 2**20, 1),
+        "clientPeakRssMiB": round(peak / 2**20, 1),
         "sandboxStartSeconds": round(seed_seconds, 1),
     }
 
 
 def main() -> None:
     configure_logging("console", "warning")
+    if sys.argv[1:2] == ["--one"]:  # one size in a fresh process: its peak RSS is its own
+        print(json.dumps(run(int(sys.argv[2]))), flush=True)
+        return
     sizes = [int(a) for a in sys.argv[1:]] or [1000, 10000, 50000]
     results = []
     for n in sizes:
-        row = run(n)
+        out = subprocess.run(
+            [sys.executable, __file__, "--one", str(n)], capture_output=True, text=True, check=True
+        )
+        row = json.loads(out.stdout.strip().splitlines()[-1])
         print(json.dumps(row), flush=True)
         results.append(row)
     OUT.parent.mkdir(parents=True, exist_ok=True)
