@@ -265,6 +265,10 @@ class Faults:
             if seconds > 0:
                 self._hidden[object_id.lower()] = self.clock.time() + seconds
 
+    @property
+    def hiding(self) -> bool:
+        return bool(self._hidden)
+
     def visible(self, object_id: str) -> bool:
         if not self._hidden:  # the common case, lock-free: Get- cmdlets ask per record
             return True

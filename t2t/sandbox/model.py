@@ -13,8 +13,10 @@ import base64
 import datetime as dt
 import hashlib
 import uuid
+from collections.abc import Callable
+from typing import Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from t2t.sandbox.moves.model import MigrationBatch, MigrationEndpoint, MoveServiceSettings
 from t2t.sandbox.msapps import MICROSOFT_SERVICES_TENANT, RESOURCE_APPS, resource_by_audience
@@ -24,6 +26,8 @@ from t2t.sandbox.seed_exchange import recipient_from_seed
 
 SANDBOX_NAMESPACE = uuid.UUID("0b7ad3c4-5e6f-4a1b-9c2d-3e4f5a6b7c8d")
 """Namespace for deterministic object ids derived from seed data (stable across resets)."""
+
+T = TypeVar("T")
 
 _EPOCH = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
 
@@ -230,6 +234,21 @@ class Sku(_State):
 
 
 class Tenant(_State):
+    """One tenant. `memo` caches derived read-only lists (e.g. every mailbox for a Get-
+    page) until the state changes, so paging 50,000 mailboxes does not rescan the directory
+    for each page of 1,000 (sandbox-only; answers are unchanged)."""
+
+    _memo: dict[tuple[Any, ...], Any] = PrivateAttr(default_factory=dict)
+
+    def memo(self, key: tuple[Any, ...], build: Callable[[], T]) -> T:
+        if key not in self._memo:
+            self._memo[key] = build()
+        value: T = self._memo[key]
+        return value
+
+    def forget(self) -> None:
+        self._memo.clear()
+
     name: str
     tenant_id: str
     display_name: str
@@ -323,6 +342,17 @@ instructions instead of half-working (format 1 predates Graph, consent and certi
 class SandboxState(_State):
     version: int = STATE_FORMAT
     tenants: list[Tenant]
+    _generation: int = PrivateAttr(default=0)
+
+    @property
+    def generation(self) -> int:
+        """Bumped on every change (StateStore.save, a move step); keys read caches."""
+        return self._generation
+
+    def bump(self) -> None:
+        self._generation += 1
+        for t in self.tenants:
+            t.forget()
 
     def tenant_by_name(self, name: str) -> Tenant | None:
         return next((t for t in self.tenants if t.name == name), None)

@@ -149,6 +149,7 @@ class StateStore:
 
     def save(self) -> None:
         with self._lock:
+            self.state.bump()  # every change is saved: read caches start over
             _atomic_write(self.state_path, self.state.model_dump_json(indent=1))
 
     def reset(self) -> None:

@@ -40,6 +40,20 @@ class Invocation:
     def what_if(self) -> bool:
         return bool(self.params.get("WhatIf"))
 
+    @property
+    def hiding(self) -> bool:
+        """Some object is hidden by read-after-write lag: lists must be built fresh."""
+        return self.faults is not None and self.faults.hiding
+
+    @property
+    def filter_key(self) -> set[str]:
+        """The list-shaping parameters of a Get- call, for read caches."""
+        return {
+            f"{k}={self.params.get(k)!r}"
+            for k in ("RecipientTypeDetails", "Filter", "Anr")
+            if self.params.get(k) is not None
+        }
+
     def created(self, object_id: str) -> None:
         """A New- cmdlet made ``object_id``; a matching ``lag`` rule hides it from reads."""
         if self.faults is not None and self.request is not None and not self.what_if:

@@ -149,6 +149,8 @@ async def invoke_command(request: Request) -> Response:
             now = ctx.clock.now().replace(microsecond=0)
             # The move service runs lazily on the sandbox clock (moves/engine.py).
             moved = advance(state, now)
+            if moved:
+                state.bump()  # this request must not read caches from before the move
             info = RequestInfo(
                 "exchange",
                 tenant.name,

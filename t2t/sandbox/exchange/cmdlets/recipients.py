@@ -226,7 +226,11 @@ def _get(
         if found is None or not inv.visible(found[0].id):  # lag: not replicated yet
             raise not_found(identity)
         return [render(t, *found)]
-    matches = [(u, r) for u, r in recipients(t) if accept(r) and inv.visible(u.id)]
+    if inv.hiding:
+        matches = [(u, r) for u, r in recipients(t) if accept(r) and inv.visible(u.id)]
+    else:  # Get- cmdlets only: the list is reused by every page until the state changes
+        key = (inv.state.generation, "recipients", render, tuple(sorted(inv.filter_key)))
+        matches = t.memo(key, lambda: [(u, r) for u, r in recipients(t) if accept(r)])
     return LazyRecords(matches, lambda pair: render(t, *pair))
 
 
