@@ -13,10 +13,14 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from t2t.clients import ClientError, ExchangeClient, GraphClient, ObjectNotFound
-from t2t.clients.odata import any_in
 from t2t.probes import directory_objects as d
 from t2t.probes import exchange_objects as x
-from t2t.probes.migration_app import pick_app, read_applications
+from t2t.probes.migration_app import (
+    pick_app,
+    read_applications,
+    read_assignments,
+    read_service_principals,
+)
 from t2t.probes.organization import read_organization
 from t2t.probes.readers import cmdlet_fact, graph_fact
 from t2t.probes.relationships import read_relationships
@@ -187,31 +191,6 @@ async def _recipients(exchange: ExchangeClient, role: Role) -> Fact[Any]:
     return Fact.present(mailboxes.get() + mailusers.get())
 
 
-async def _service_principals(graph: GraphClient, app_ids: list[str]) -> Fact[Any]:
-    return await graph_fact(
-        graph,
-        "/servicePrincipals",
-        {"$filter": any_in("appId", app_ids), "$select": d.SERVICE_PRINCIPAL_SELECT},
-        d.parse_service_principal,
-    )
-
-
-async def _assignments(graph: GraphClient, sps: Fact[Any], app_id: str | None) -> Fact[Any]:
-    """Consent: the app role assignments the migration app's service principal holds."""
-    if sps.status != "present":
-        return Fact.unknown(f"service principals unreadable: {sps.reason}")
-    mine = [sp for sp in sps.get() if app_id and sp.app_id == app_id.lower()]
-    out: list[Any] = []
-    for sp in mine:
-        fact = await graph_fact(
-            graph, f"/servicePrincipals/{sp.id}/appRoleAssignments", {}, d.parse_assignment
-        )
-        if fact.status != "present":
-            return fact
-        out.extend(fact.get())
-    return Fact.present(tuple(out))
-
-
 def _applications(graph: GraphClient, request: ProbeRequest) -> Awaitable[Fact[Any]]:
     return read_applications(
         graph,
@@ -298,13 +277,13 @@ async def read_tenant(
             )
         if "service_principals" in wanted:
             app_ids = [a for a in (req.app_id, EXCHANGE_APP_ID) if a]
-            jobs["service_principals"] = _service_principals(gr, app_ids)
+            jobs["service_principals"] = read_service_principals(gr, app_ids)
     names = list(jobs)
     results = await asyncio.gather(*(jobs[n] for n in names))
     facts: dict[str, Fact[Any]] = dict(zip(names, results, strict=True))
     sps = facts.get("service_principals")
     if gr is not None and sps is not None and "app_role_assignments" in wanted:
-        facts["app_role_assignments"] = await _assignments(gr, sps, req.app_id)
+        facts["app_role_assignments"] = await read_assignments(gr, sps, req.app_id)
     return TenantState(role=role, tenant_id=tenant_id, **facts)
 
 
