@@ -17,6 +17,8 @@ import requests
 ROOT = Path(__file__).resolve().parents[2]
 T2T = [sys.executable, "-m", "t2t"]
 WRONG_TENANT = "11111111-2222-4333-8444-555555555555"
+EXCHANGE_SCOPE = "https://outlook.office365.com/.default"
+GRAPH_SCOPE = "https://graph.microsoft.com/.default"
 
 
 def run(*args: str, state: Path) -> subprocess.CompletedProcess[str]:
@@ -30,8 +32,8 @@ def _tenant(profile: dict[str, Any], name: str) -> dict[str, Any]:
     return next(t for t in profile["tenants"] if t["name"] == name)
 
 
-def invoke(profile: dict[str, Any], tenant: str, cmdlet: str, params: dict[str, Any]) -> Any:
-    """Run a cmdlet the way an admin's script would: msal token, then InvokeCommand."""
+def token(profile: dict[str, Any], tenant: str, scope: str) -> str:
+    """An admin token the way an admin's script gets one: msal, the sandbox CA, no env CA."""
     t = _tenant(profile, tenant)
     session = requests.Session()
     session.trust_env = False
@@ -43,16 +45,35 @@ def invoke(profile: dict[str, Any], tenant: str, cmdlet: str, params: dict[str, 
         instance_discovery=False,
         http_client=session,
     )
-    token = app.acquire_token_for_client(scopes=["https://outlook.office365.com/.default"])
-    assert "access_token" in token, token
+    result = app.acquire_token_for_client(scopes=[scope])
+    assert "access_token" in result, result
+    return str(result["access_token"])
+
+
+def invoke(profile: dict[str, Any], tenant: str, cmdlet: str, params: dict[str, Any]) -> Any:
+    """Run a cmdlet the way an admin's script would: msal token, then InvokeCommand."""
+    t = _tenant(profile, tenant)
     response = httpx.post(
         f"{profile['endpoints']['exchange']}/{t['tenantId']}/InvokeCommand",
         json={"CmdletInput": {"CmdletName": cmdlet, "Parameters": params}},
-        headers={"Authorization": f"Bearer {token['access_token']}"},
+        headers={"Authorization": f"Bearer {token(profile, tenant, EXCHANGE_SCOPE)}"},
         verify=ssl.create_default_context(cafile=profile["caFile"]),
     )
     assert response.status_code < 300, response.text
     return response.json()
+
+
+def graph(profile: dict[str, Any], tenant: str, method: str, path: str, body: Any = None) -> Any:
+    """A Graph call as the tenant's admin app."""
+    response = httpx.request(
+        method,
+        f"{profile['endpoints']['graph']}{path}",
+        json=body,
+        headers={"Authorization": f"Bearer {token(profile, tenant, GRAPH_SCOPE)}"},
+        verify=ssl.create_default_context(cafile=profile["caFile"]),
+    )
+    assert response.status_code < 300, response.text
+    return response.json() if response.content else None
 
 
 def stats(profile: dict[str, Any]) -> dict[str, Any]:

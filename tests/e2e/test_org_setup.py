@@ -14,10 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import msal
-import requests
 
-from tests.e2e.helpers import ROOT, invoke, run, stats
+from tests.e2e.helpers import ROOT, graph, invoke, run, stats
 
 MERGER = str(ROOT / "specs" / "contoso-fabrikam-merger.yaml")
 APP_NAME = "T2T mailbox migration"
@@ -33,30 +31,6 @@ CHAIN = [
 ]
 
 
-def _graph(profile: dict[str, Any], tenant: str, method: str, path: str, body: Any = None) -> Any:
-    t = next(x for x in profile["tenants"] if x["name"] == tenant)
-    session = requests.Session()
-    session.trust_env = False
-    session.verify = profile["caFile"]
-    app = msal.ConfidentialClientApplication(
-        t["adminApp"]["clientId"],
-        client_credential=t["adminApp"]["clientSecret"],
-        authority=f"{profile['endpoints']['login']}/{t['tenantId']}",
-        instance_discovery=False,
-        http_client=session,
-    )
-    token = app.acquire_token_for_client(scopes=["https://graph.microsoft.com/.default"])
-    response = httpx.request(
-        method,
-        f"{profile['endpoints']['graph']}{path}",
-        json=body,
-        headers={"Authorization": f"Bearer {token['access_token']}"},
-        verify=ssl.create_default_context(cafile=profile["caFile"]),
-    )
-    assert response.status_code < 300, response.text
-    return response.json() if response.content else None
-
-
 def _sandbox(profile: dict[str, Any], method: str, path: str, body: Any = None) -> None:
     response = httpx.request(
         method,
@@ -70,7 +44,7 @@ def _sandbox(profile: dict[str, Any], method: str, path: str, body: Any = None) 
 def _apps(profile: dict[str, Any]) -> list[dict[str, Any]]:
     return [
         a
-        for a in _graph(profile, "fabrikam", "GET", "/applications")["value"]
+        for a in graph(profile, "fabrikam", "GET", "/applications")["value"]
         if a["displayName"] == APP_NAME
     ]
 
@@ -151,7 +125,7 @@ def test_a_crash_between_secret_and_endpoint_converges_without_duplicates(
     assert "endpoint.create" in broken.stdout and "failed" in broken.stdout
     assert _markers(profile) == []  # the executor removed the secret it could not use
     # A run killed right after addPassword leaves a marked secret behind:
-    _graph(
+    graph(
         profile,
         "fabrikam",
         "POST",
