@@ -7,7 +7,7 @@ without importing it — e.g. the source relationship waits for the scope group.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -39,3 +39,8 @@ class Domain:
     source_needs: frozenset[str]
     target_needs: frozenset[str]
     plan: Callable[[Desired, Snapshot], DomainOutcome]
+    #: For a domain that builds on the others (batches): called by build_plan instead of
+    #: `plan`, with the actions and findings of every domain listed before it.
+    after: (
+        Callable[[Desired, Snapshot, Sequence[Action], Sequence[Finding]], DomainOutcome] | None
+    ) = None

@@ -88,6 +88,11 @@ APPLY: dict[str, tuple[Permission, ...]] = {
     # Graph user-update.md and user-assignlicense.md: User.ReadWrite.All (application).
     "user.usage_location": (_graph("User.ReadWrite.All"),),
     "license.assign": (_graph("User.ReadWrite.All"),),
+    # New-/Start-/Complete-/Set-MigrationBatch: the Migration role, in Organization Management.
+    "batch.create": (EXCHANGE_APP, EXCHANGE_ORG),
+    "batch.start": (EXCHANGE_APP, EXCHANGE_ORG),
+    "batch.complete": (EXCHANGE_APP, EXCHANGE_ORG),
+    "batch.set_complete_after": (EXCHANGE_APP, EXCHANGE_ORG),
 }
 
 

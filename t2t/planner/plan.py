@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from t2t.planner.actions import Action, Role
+from t2t.planner.batches import BATCHES
 from t2t.planner.checks import Finding, finding
 from t2t.planner.consent import CONSENT
 from t2t.planner.domain import Domain
@@ -93,21 +94,12 @@ DOMAINS: tuple[Domain, ...] = (
     RELATIONSHIPS,
     ENDPOINT,
     MAILBOXES,
+    BATCHES,
 )
 
 #: What the planner reads from each tenant; probes read nothing more.
 SOURCE_NEEDS = frozenset().union(*(d.source_needs for d in DOMAINS))
 TARGET_NEEDS = frozenset().union(*(d.target_needs for d in DOMAINS))
-
-#: Said in every plan until the planner covers the whole spec, so nobody mistakes an empty plan
-#: for a finished migration.
-NOT_YET_PLANNED = (
-    "This version of t2t plans the organization-level setup (organization "
-    "customization, migration app, consent, invitation, scope groups and members, both "
-    "relationships, migration endpoint) and, per declared mailbox, the target MailUser, its "
-    "identity stamping, usageLocation and licences. Batches in the spec are validated but "
-    "not yet planned or applied."
-)
 
 
 def build_plan(desired: Desired, snapshot: Snapshot) -> Plan:
@@ -117,7 +109,10 @@ def build_plan(desired: Desired, snapshot: Snapshot) -> Plan:
     notices: list[str] = []
     unknowns = [Unknown(tenant=t, what=w, reason=r) for t, w, r in snapshot.unknowns()]
     for domain in DOMAINS:
-        outcome = domain.plan(desired, snapshot)
+        if domain.after is not None:
+            outcome = domain.after(desired, snapshot, actions, findings)
+        else:
+            outcome = domain.plan(desired, snapshot)
         actions.extend(outcome.actions)
         findings.extend(outcome.findings)
         notices.extend(outcome.notices)
@@ -131,7 +126,7 @@ def build_plan(desired: Desired, snapshot: Snapshot) -> Plan:
         actions=tuple(actions),
         findings=tuple(findings),
         unknowns=tuple(unknowns),
-        notices=(*notices, NOT_YET_PLANNED),
+        notices=tuple(notices),
         permissions=permissions,
         spec_fingerprint=spec_fingerprint(desired),
     )

@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 
 from t2t.apply.context import ApplyContext
 from t2t.apply.executors.app import run_app
+from t2t.apply.executors.batch import run_batch
 from t2t.apply.executors.consent import run_consent
 from t2t.apply.executors.endpoint import run_endpoint
 from t2t.apply.executors.group import run_group
@@ -36,4 +37,8 @@ EXECUTORS: dict[str, Executor] = {
     "mailuser.set_identity": run_mailuser_identity,
     "user.usage_location": run_usage_location,
     "license.assign": run_license,
+    "batch.create": run_batch,
+    "batch.start": run_batch,
+    "batch.complete": run_batch,
+    "batch.set_complete_after": run_batch,
 }

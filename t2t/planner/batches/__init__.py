@@ -1,0 +1,27 @@
+"""Per spec batch: New-MigrationBatch, then the phase's steps (start, complete, CompleteAfter)."""
+
+from t2t.planner.batches import catalogue as _catalogue  # noqa: F401  (registers the codes)
+from t2t.planner.batches.desire import (
+    KIND_COMPLETE,
+    KIND_COMPLETE_AFTER,
+    KIND_CREATE,
+    KIND_START,
+    KINDS,
+    BatchDesire,
+    batch_observed,
+    next_step,
+)
+from t2t.planner.batches.domain import BATCHES, plan_batches_after
+
+__all__ = [
+    "BATCHES",
+    "KINDS",
+    "KIND_COMPLETE",
+    "KIND_COMPLETE_AFTER",
+    "KIND_CREATE",
+    "KIND_START",
+    "BatchDesire",
+    "batch_observed",
+    "next_step",
+    "plan_batches_after",
+]

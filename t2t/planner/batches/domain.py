@@ -1,0 +1,451 @@
+"""The batches domain: per spec batch (a wave), New-MigrationBatch when its mailboxes are
+ready, then the steps the phase asks for (DESIGN.md "Actions" step 5; microsoft-t2t.md §6–§8).
+
+It runs after every other domain and reads their actions and findings: a batch depends on the
+org-level actions (endpoint, scope membership, relationships, consent…) and on each of its
+mailboxes' chain (MailUser → identity → usageLocation → licences). A mailbox blocked by a
+check is left out (T2T-W407) and does not hold back the others; it joins a later sub-batch once
+unblocked, as does a mailbox added to the wave after its batch exists (a running batch cannot
+grow). Waves over 2,000 mailboxes are split into `<name>-01`, `-02`, … in spec order.
+
+A mailbox already in one of the wave's batches, or already moved (the target holds a
+mailbox), is converged: nothing is planned for it. Existing batches are reported as
+information (status, counts); only starting, completing or rescheduling them are actions, all
+disruptive.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from t2t.planner.actions import Action, Change
+from t2t.planner.batches.catalogue import MAX_PER_BATCH, group
+from t2t.planner.batches.desire import (
+    KIND_COMPLETE,
+    KIND_COMPLETE_AFTER,
+    KIND_CREATE,
+    BatchDesire,
+    batch_observed,
+    csv_text,
+    next_step,
+    utc_text,
+)
+from t2t.planner.checks import Finding, finding
+from t2t.planner.domain import Domain, DomainOutcome, action_id
+from t2t.planner.mailboxes import KIND_CREATE as MAILUSER_CREATE
+from t2t.planner.mailboxes import KIND_IDENTITY as MAILUSER_IDENTITY
+from t2t.planner.mailboxes import KINDS as MAILBOX_KINDS
+from t2t.state import Snapshot, fingerprint
+from t2t.state.exchange import MigrationBatch, MigrationUser, Recipient
+
+if TYPE_CHECKING:
+    from t2t.spec import Desired, DesiredBatch
+
+#: New-MigrationBatch -CSVData over app-only InvokeCommand (t2t/clients/wire.py).
+WIRE_CREATE = ("WIRE-3", "WIRE-4")
+#: Codes of org-level checks (1xx relationships, 2xx organization setup): they hold every batch.
+_ORG_CODE = re.compile(r"^T2T-E[12]\d\d$")
+#: Mailbox-level checks (3xx).
+_MAILBOX_CODE = re.compile(r"^T2T-[EW]3\d\d$")
+
+
+def _sub_index(wave: str, name: str) -> int | None:
+    """1 for the wave's own name, N for `<wave>-NN`, None for another batch."""
+    if name.lower() == wave.lower():
+        return 1
+    m = re.fullmatch(re.escape(wave.lower()) + r"-(\d{2,})", name.lower())
+    return int(m.group(1)) if m else None
+
+
+def _names(wave: str, existing: Sequence[int], chunks: int) -> list[str]:
+    """Deterministic names for `chunks` new batches of a wave: the wave's own name when it is
+    the only one; `<wave>-01`, `-02`, … when split; after existing ones, the next numbers."""
+    if not existing:
+        if chunks == 1:
+            return [wave]
+        return [f"{wave}-{i:02d}" for i in range(1, chunks + 1)]
+    start = max(existing) + 1
+    return [f"{wave}-{i:02d}" for i in range(start, start + chunks)]
+
+
+def _has_proxy(r: Recipient, domain: str) -> bool:
+    suffix = "@" + domain.lower()
+    return any(a.lower().endswith(suffix) for a in (r.primary_smtp_address, *r.smtp_addresses))
+
+
+def plan_batches_after(
+    desired: Desired,
+    snapshot: Snapshot,
+    prior_actions: Sequence[Action],
+    prior_findings: Sequence[Finding],
+) -> DomainOutcome:
+    out = DomainOutcome()
+    waves = [w for w in desired.batches]
+    if not waves or snapshot.unknowns():
+        return out  # unknown state: plan nothing on top of it
+    tgt = snapshot.target
+    parts = (tgt.batches, tgt.migration_users, tgt.endpoints, tgt.accepted_domains, tgt.recipients)
+    if any(p is None or p.status == "unknown" for p in parts):
+        return out
+    batches = tgt.batches.value or () if tgt.batches else ()
+    users = tgt.migration_users.value or () if tgt.migration_users else ()
+    endpoints = tgt.endpoints.value or () if tgt.endpoints else ()
+    accepted = {
+        a.domain_name.lower()
+        for a in (tgt.accepted_domains.value or () if tgt.accepted_domains else ())
+    }
+    wanted = {a.lower() for w in waves for a in w.mailboxes}
+    recipients: dict[str, Recipient] = {}
+    for r in tgt.recipients.value or () if tgt.recipients else ():
+        for addr in (r.primary_smtp_address, *r.smtp_addresses):
+            if addr and addr.lower() in wanted and (addr.lower() not in recipients or r.is_mailbox):
+                recipients[addr.lower()] = r
+    by_batch: dict[str, list[MigrationUser]] = defaultdict(list)
+    user_batch: dict[str, str] = {}
+    for u in users:
+        by_batch[u.batch_id.lower()].append(u)
+        user_batch[u.identity.lower()] = u.batch_id
+
+    # What the other domains planned: per mailbox, and org-level.
+    own: dict[str, list[Action]] = defaultdict(list)
+    org_ids: list[str] = []
+    org_blocked: list[str] = []
+    endpoint_planned = False
+    endpoint_blocked: list[str] = []
+    for a in prior_actions:
+        if a.kind in MAILBOX_KINDS:
+            own[a.key].append(a)
+            continue
+        if (
+            a.kind.startswith("endpoint.")
+            and a.key.lower() == desired.relationship.endpoint.name.lower()
+        ):
+            endpoint_planned = a.kind == "endpoint.create"
+            endpoint_blocked = list(a.blocked_by)
+        if a.blocked:
+            org_blocked.extend(a.blocked_by)
+        else:
+            org_ids.append(a.id)
+    mailbox_blocks: dict[str, list[str]] = defaultdict(list)
+    for f in prior_findings:
+        if not f.blocking:
+            continue
+        if _MAILBOX_CODE.match(f.code):
+            mailbox_blocks[f.object.lower()].append(f.code)
+        elif _ORG_CODE.match(f.code):
+            org_blocked.append(f.code)
+    endpoint_name = desired.relationship.endpoint.name
+    endpoint_exists = any(e.identity.lower() == endpoint_name.lower() for e in endpoints)
+    gate: list[str] = list(org_blocked)
+    if not endpoint_exists and (not endpoint_planned or endpoint_blocked):
+        out.findings.append(
+            finding(
+                "T2T-E401",
+                "target",
+                endpoint_name,
+                "the migration endpoint does not exist"
+                + (
+                    f"; its creation is blocked by {', '.join(endpoint_blocked)}"
+                    if endpoint_blocked
+                    else " and nothing in the plan creates it"
+                ),
+                fixed_by_plan=False,
+            )
+        )
+        gate.append("T2T-E401")
+
+    for wave in waves:
+        _plan_wave(
+            desired,
+            wave,
+            out,
+            gate,
+            org_ids,
+            own,
+            mailbox_blocks,
+            recipients,
+            batches,
+            by_batch,
+            user_batch,
+            accepted,
+            endpoint_name,
+        )
+    return out
+
+
+def _plan_wave(
+    desired: Desired,
+    wave: DesiredBatch,
+    out: DomainOutcome,
+    gate: list[str],
+    org_ids: list[str],
+    own: dict[str, list[Action]],
+    mailbox_blocks: dict[str, list[str]],
+    recipients: dict[str, Recipient],
+    batches: tuple[MigrationBatch, ...],
+    by_batch: dict[str, list[MigrationUser]],
+    user_batch: dict[str, str],
+    accepted: set[str],
+    endpoint_name: str,
+) -> None:
+    mine = sorted(
+        ((i, b) for b in batches if (i := _sub_index(wave.name, b.identity)) is not None),
+        key=lambda p: p[0],
+    )
+    if wave.phase == "prepare":
+        for _, b in mine:
+            out.notices.append(
+                f"batch {b.identity} exists ({b.status}) but {wave.name} is in phase prepare; "
+                "t2t leaves it as it is."
+            )
+        return
+    complete_after = (
+        utc_text(wave.complete_after)
+        if wave.phase == "complete" and wave.complete_after is not None
+        else None
+    )
+
+    def desire(name: str, mailboxes: tuple[str, ...] = ()) -> BatchDesire:
+        return BatchDesire(
+            name=name,
+            wave=wave.name,
+            endpoint=endpoint_name,
+            target_delivery_domain=wave.target_delivery_domain,
+            phase=wave.phase,  # type: ignore[arg-type]
+            complete_after=complete_after,
+            mailboxes=mailboxes,
+        )
+
+    # Existing batches of this wave: information, and the phase's next step.
+    for _, b in mine:
+        _plan_existing(desire(b.identity), b, tuple(by_batch.get(b.identity.lower(), ())), own, out)
+
+    # New mailboxes: ready ones go into new (sub-)batches.
+    tdd = wave.target_delivery_domain
+    tdd_ok = tdd.lower() in accepted
+    wave_names = {b.identity.lower() for _, b in mine}
+    ready: list[str] = []
+    for address in wave.mailboxes:
+        key = address.lower()
+        in_batch = user_batch.get(key)
+        if in_batch is not None:
+            if in_batch.lower() not in wave_names:
+                out.findings.append(
+                    finding(
+                        "T2T-W404",
+                        "target",
+                        address,
+                        f"already a migration user of batch {in_batch}; left out of {wave.name}",
+                        fixed_by_plan=False,
+                    )
+                )
+            continue
+        current = recipients.get(key)
+        m = desired.mailbox(key)
+        actions = own.get(key, [])
+        codes = list(mailbox_blocks.get(key, ()))
+        if m is not None:
+            codes += mailbox_blocks.get(m.source_key, ())
+        codes += [c for a in actions for c in a.blocked_by]
+        if not codes and current is not None and current.is_mailbox:
+            continue  # moved: the target holds the mailbox
+        if codes:
+            out.findings.append(
+                finding(
+                    "T2T-W407",
+                    "target",
+                    address,
+                    f"left out of {wave.name}: blocked by {', '.join(dict.fromkeys(codes))}",
+                    fixed_by_plan=False,
+                )
+            )
+            continue
+        adds_proxy = any(a.kind in (MAILUSER_CREATE, MAILUSER_IDENTITY) for a in actions)
+        if tdd_ok and not adds_proxy and (current is None or not _has_proxy(current, tdd)):
+            out.findings.append(
+                finding(
+                    "T2T-E403",
+                    "target",
+                    address,
+                    f"no proxy in {tdd}; left out of {wave.name}",
+                    fixed_by_plan=False,
+                )
+            )
+            continue
+        ready.append(address)
+    if not ready:
+        return
+    blocked = list(gate)
+    if not tdd_ok:
+        out.findings.append(
+            finding(
+                "T2T-E402",
+                "target",
+                tdd,
+                f"{tdd} (batch {wave.name}) is not among the target's accepted domains",
+                fixed_by_plan=False,
+            )
+        )
+        blocked.append("T2T-E402")
+    chunks = [ready[i : i + MAX_PER_BATCH] for i in range(0, len(ready), MAX_PER_BATCH)]
+    names = _names(wave.name, [i for i, _ in mine], len(chunks))
+    if len(chunks) > 1:
+        out.findings.append(
+            finding(
+                "T2T-W405",
+                "target",
+                wave.name,
+                f"{len(ready)} mailboxes → {', '.join(names)}",
+                fixed_by_plan=True,
+            )
+        )
+    per_mailbox = {a.lower(): [x.id for x in own.get(a.lower(), [])] for a in ready}
+    for name, chunk in zip(names, chunks, strict=True):
+        d = desire(name, tuple(chunk))
+        params: dict[str, object] = {
+            "Name": name,
+            "SourceEndpoint": endpoint_name,
+            "CSVData": csv_text(d.mailboxes),
+            "TargetDeliveryDomain": tdd,
+            "AutoStart": True,
+        }
+        if complete_after:
+            params["CompleteAfter"] = complete_after
+        listed = list(chunk) if len(chunk) <= 20 else f"{len(chunk)} mailboxes"
+        chunk_deps = [i for a in chunk for i in per_mailbox[a.lower()]]
+        out.actions.append(
+            Action(
+                id=action_id("target", KIND_CREATE, name),
+                tenant="target",
+                kind=KIND_CREATE,
+                key=name,
+                operation="create",
+                cmdlet="New-MigrationBatch",
+                parameters=params,
+                changes=(
+                    Change(field="Name", after=name),
+                    Change(field="SourceEndpoint", after=endpoint_name),
+                    Change(field="Mailboxes", after=listed),
+                    Change(field="TargetDeliveryDomain", after=tdd),
+                    Change(field="AutoStart", after=True),
+                    *(
+                        (Change(field="CompleteAfter", after=complete_after),)
+                        if complete_after
+                        else ()
+                    ),
+                ),
+                desired=d.to_dict(),
+                observed=None,
+                fingerprint=fingerprint(None),
+                depends_on=tuple(dict.fromkeys((*org_ids, *chunk_deps))),
+                risk="disruptive",
+                summary=f"create and start batch {name} ({len(chunk)} mailbox(es), wave "
+                f"{wave.name}, phase {wave.phase})",
+                blocked_by=tuple(dict.fromkeys(blocked)),
+                unverified=WIRE_CREATE,
+            )
+        )
+
+
+def _plan_existing(
+    d: BatchDesire,
+    b: MigrationBatch,
+    users: tuple[MigrationUser, ...],
+    own: dict[str, list[Action]],
+    out: DomainOutcome,
+) -> None:
+    counts = Counter(u.status for u in users)
+    detail = ", ".join(f"{s} {n}" for s, n in sorted(counts.items())) or "no users"
+    out.notices.append(f"batch {b.identity}: {b.status}, {len(users)} user(s) ({detail}).")
+    for status in sorted({b.status, *counts}):
+        if group(status) == "unknown":
+            out.findings.append(
+                finding(
+                    "T2T-W408",
+                    "target",
+                    b.identity,
+                    f"status {status!r} is not one t2t knows; nothing is planned for it",
+                    fixed_by_plan=False,
+                )
+            )
+            return
+    failed = [u for u in users if group(u.status) == "failed"]
+    for u in failed:
+        out.findings.append(
+            finding(
+                "T2T-W406",
+                "target",
+                u.identity,
+                f"{u.status} in batch {b.identity}: {u.error or 'no ErrorSummary'}",
+                fixed_by_plan=False,
+            )
+        )
+    step = next_step(d, b, users)
+    if step is None:
+        return
+    observed = batch_observed(b)
+    base = {
+        "id": action_id("target", step, b.identity),
+        "tenant": "target",
+        "kind": step,
+        "key": b.identity,
+        "desired": d.to_dict(),
+        "observed": observed,
+        "fingerprint": fingerprint(observed),
+        "risk": "disruptive",
+        "unverified": ("WIRE-4",),
+    }
+    if step == KIND_COMPLETE:
+        action = Action(
+            **base,
+            operation="run",
+            cmdlet="Complete-MigrationBatch",
+            parameters={"Identity": b.identity},
+            changes=(Change(field="Status", before=b.status, after="Completing"),),
+            summary=f"complete batch {b.identity} (cut over its {len(users)} mailbox(es))",
+        )
+    elif step == KIND_COMPLETE_AFTER:
+        action = Action(
+            **base,
+            operation="update",
+            cmdlet="Set-MigrationBatch",
+            parameters={"Identity": b.identity, "CompleteAfter": d.complete_after},
+            changes=(
+                Change(field="CompleteAfter", before=b.complete_after, after=d.complete_after),
+            ),
+            summary=f"schedule batch {b.identity} to complete at {d.complete_after} "
+            "(Microsoft completes it by itself)",
+        )
+    else:  # KIND_START
+        retry = [u for u in users if group(u.status) in ("failed", "stopped")]
+        deps = [a.id for u in retry for a in own.get(u.identity.lower(), []) if not a.blocked]
+        action = Action(
+            **base,
+            operation="run",
+            cmdlet="Start-MigrationBatch",
+            parameters={"Identity": b.identity},
+            changes=(Change(field="Status", before=b.status, after="Syncing"),),
+            depends_on=tuple(deps),
+            summary=f"restart batch {b.identity} (retries {len(retry)} failed or stopped user(s))",
+        )
+    out.actions.append(action)
+
+
+def _plan_without_prior(desired: Desired, snapshot: Snapshot) -> DomainOutcome:
+    """Alone (no other domain's plan), as if every prerequisite held; build_plan calls
+    `plan_batches_after` with the other domains' outcome instead."""
+    return plan_batches_after(desired, snapshot, (), ())
+
+
+BATCHES = Domain(
+    name="batches",
+    source_needs=frozenset(),
+    target_needs=frozenset(
+        {"batches", "migration_users", "endpoints", "accepted_domains", "recipients"}
+    ),
+    plan=_plan_without_prior,
+    after=plan_batches_after,
+)
