@@ -27,6 +27,14 @@ def ps_literal(value: Any) -> str:
     return "'" + str(value).replace("'", "''").replace("’", "’’").replace("‘", "‘‘") + "'"
 
 
+def _argument(name: str, value: Any) -> str:
+    """-CSVData is a byte[] (New-MigrationBatch): the plan holds the CSV text."""
+    if name == "CSVData" and isinstance(value, str):  # one line: a commented-out call stays so
+        rows = ",".join(ps_literal(r) for r in value.splitlines())
+        return f'([System.Text.Encoding]::UTF8.GetBytes((@({rows}) -join "`r`n")))'
+    return ps_literal(value)
+
+
 def render_powershell(plan: Plan) -> str:
     lines = [
         f"# t2t plan {plan.spec_name}: the same actions as Exchange Online PowerShell.",
@@ -45,7 +53,7 @@ def render_powershell(plan: Plan) -> str:
                 for k, v in action.parameters.items()
             )
             continue
-        args = " ".join(f"-{k} {ps_literal(v)}" for k, v in action.parameters.items())
+        args = " ".join(f"-{k} {_argument(k, v)}" for k, v in action.parameters.items())
         prefix = "# " if action.blocked else ""
         lines.append(f"{prefix}{action.cmdlet} {args}".rstrip())
     if not plan.actions:
