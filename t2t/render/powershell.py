@@ -35,6 +35,14 @@ def _argument(name: str, value: Any) -> str:
     return ps_literal(value)
 
 
+def _parameter(name: str, value: Any) -> str:
+    """`-Name value`; booleans as `-Name:$true`, the one form both [bool] and [switch]
+    parameters bind (`-AutoStart $true` would pass `$true` positionally to a switch)."""
+    if isinstance(value, bool):
+        return f"-{name}:{ps_literal(value)}"
+    return f"-{name} {_argument(name, value)}"
+
+
 def render_powershell(plan: Plan) -> str:
     lines = [
         f"# t2t plan {plan.spec_name}: the same actions as Exchange Online PowerShell.",
@@ -53,7 +61,7 @@ def render_powershell(plan: Plan) -> str:
                 for k, v in action.parameters.items()
             )
             continue
-        args = " ".join(f"-{k} {_argument(k, v)}" for k, v in action.parameters.items())
+        args = " ".join(_parameter(k, v) for k, v in action.parameters.items())
         prefix = "# " if action.blocked else ""
         lines.append(f"{prefix}{action.cmdlet} {args}".rstrip())
     if not plan.actions:

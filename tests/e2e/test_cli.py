@@ -53,7 +53,7 @@ def test_plan_formats_and_show(tmp_path: Path) -> None:
     assert ps.returncode == 3, ps.stderr  # the Key Vault endpoint is honestly blocked (E234)
     assert "New-OrganizationRelationship -Name 'contoso-to-fabrikam'" in ps.stdout
     assert "# Graph POST /invitations (Microsoft Graph or by hand, not Exchange):" in ps.stdout
-    assert "# New-MigrationEndpoint -ExchangeRemoteMove $true" in ps.stdout  # blocked: comment
+    assert "# New-MigrationEndpoint -ExchangeRemoteMove:$true" in ps.stdout  # blocked: comment
     js = t2t("plan", str(SPEC), "--sandbox", box, "--format", "json", "--detailed-exitcode")
     assert js.returncode == 3
     plan = json.loads(js.stdout)

@@ -26,3 +26,11 @@ def test_scalars_and_lists() -> None:
     assert ps_literal(None) == "$null"
     assert ps_literal(["a", "b"]) == "@('a','b')"
     assert ps_literal(100) == "100"
+
+
+def test_booleans_bind_to_switches_and_bools_alike() -> None:
+    from t2t.render.powershell import _parameter
+
+    assert _parameter("AutoStart", True) == "-AutoStart:$true"
+    assert _parameter("Enabled", False) == "-Enabled:$false"
+    assert _parameter("Name", "x") == "-Name 'x'"
