@@ -15,6 +15,7 @@ import structlog
 from t2t.apply.context import ApplyContext
 from t2t.apply.executors import EXECUTORS
 from t2t.apply.result import ActionResult, ApplyReport
+from t2t.logs import scrub
 from t2t.planner import Action, Plan
 
 log = structlog.get_logger("t2t.apply")
@@ -70,7 +71,19 @@ async def apply_plan(
             result = ActionResult(id=action.id, status="failed", message="no executor")
         else:
             async with limit_for(action):
-                result = await executor(action, ctx)
+                try:
+                    result = await executor(action, ctx)
+                except Exception as exc:
+                    # An unexpected error fails this action (its dependants are skipped) and
+                    # never cancels the others mid-write or hides the summary.
+                    log.exception("apply.unexpected", action=action.id)
+                    result = ActionResult(
+                        id=action.id,
+                        status="failed",
+                        message=f"unexpected {type(exc).__name__}: {scrub(str(exc))}",
+                    )
+        result.message = scrub(result.message)
+        result.warnings = [scrub(w) for w in result.warnings]
         result.seconds = round(time.monotonic() - started, 3)
         record(action, result)
 

@@ -200,6 +200,7 @@ class ExchangeClient:
                 limit_key=f"exchange:{self._tenant}",
                 headers=headers,
                 json_body=body,
+                idempotent=is_read_cmdlet(cmdlet),
             )
             if result.status >= 400:
                 raise _error(result, cmdlet)

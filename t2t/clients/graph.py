@@ -18,7 +18,7 @@ import httpx
 
 from t2t.clients.auth import TokenSource, token_roles
 from t2t.clients.errors import PermissionDenied, ServiceError, WriteForbidden
-from t2t.clients.http import HttpLayer, HttpResult
+from t2t.clients.http import IDEMPOTENT_METHODS, HttpLayer, HttpResult
 
 #: Graph allows at most 20 requests in one $batch (wire-protocols.md §2.8).
 BATCH_LIMIT = 20
@@ -95,6 +95,7 @@ class GraphClient:
         *,
         body: Any = None,
         headers: Mapping[str, str] | None = None,
+        idempotent: bool | None = None,
     ) -> HttpResult:
         if self.read_only and method != "GET":
             raise WriteForbidden(f"{method} {httpx.URL(url).path}: this client is read-only")
@@ -112,6 +113,7 @@ class GraphClient:
             limit_key=f"graph:{self._tenant}",
             headers=all_headers,
             json_body=body,
+            idempotent=idempotent,
         )
 
     def _url(self, path: str, params: Mapping[str, str] | None = None) -> str:
@@ -204,7 +206,13 @@ class GraphClient:
             for start in range(0, len(pending), BATCH_LIMIT):
                 chunk = pending[start : start + BATCH_LIMIT]
                 body = {"requests": [self._batch_item(i, requests[i]) for i in chunk]}
-                result = await self._send("POST", self._url("/$batch"), body=body)
+                repeatable = all(
+                    str(requests[i].get("method", "GET")).upper() in IDEMPOTENT_METHODS
+                    for i in chunk
+                )
+                result = await self._send(
+                    "POST", self._url("/$batch"), body=body, idempotent=repeatable
+                )
                 if result.status >= 400:
                     raise _error(result, "POST /$batch")
                 data = result.json() or {}

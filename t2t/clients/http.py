@@ -26,7 +26,14 @@ from t2t.clients.errors import TransportError
 log = structlog.get_logger("t2t.http")
 
 RETRY_STATUSES = frozenset({429, 503, 504})
+#: Methods whose repetition leaves the same result (RFC 9110 §9.2.2; Graph's PATCH of
+#: properties sets values, so it is treated the same).
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "PATCH"})
+#: Answers that say the request was not processed, so even a write may be sent again.
+NOT_PROCESSED_STATUSES = frozenset({429, 503})
 _TRANSIENT = (httpx.TransportError,)
+#: Failures before the request left this machine: safe to resend a write.
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 
 @dataclass
@@ -119,8 +126,17 @@ class HttpLayer:
         limit_key: str,
         headers: dict[str, str] | None = None,
         json_body: Any = None,
+        idempotent: bool | None = None,
     ) -> HttpResult:
-        """Send one request, retrying throttling and transient faults until the deadline."""
+        """Send one request, retrying throttling and transient faults until the deadline.
+
+        A write that may have reached the service (the connection broke after sending, or a
+        504) is not sent again: a second addPassword or invitation would not be harmless.
+        It fails with TransportError and the executor re-reads to find out what happened.
+        Reads (GET, and cmdlets that only read) are retried on every transient fault.
+        """
+        if idempotent is None:
+            idempotent = method.upper() in IDEMPOTENT_METHODS
         started = time.monotonic()
         attempt = 0
         while True:
@@ -133,6 +149,11 @@ class HttpLayer:
                     result = await self._once(method, url, headers, json_body)
                 except _TRANSIENT as exc:
                     problem = f"{type(exc).__name__}: {exc}"
+                    if not idempotent and not isinstance(exc, _NOT_SENT):
+                        raise TransportError(
+                            f"{method} {httpx.URL(url).path}: the answer was lost ({problem}); "
+                            "the write may or may not have happened"
+                        ) from exc
                 else:
                     log.debug(
                         "http.response",
@@ -143,7 +164,9 @@ class HttpLayer:
                         request_id=result.request_id,
                         attempt=attempt,
                     )
-                    if result.status not in RETRY_STATUSES:
+                    if result.status not in RETRY_STATUSES or (
+                        not idempotent and result.status not in NOT_PROCESSED_STATUSES
+                    ):
                         return result
                     problem = f"HTTP {result.status}"
                     retry_after = result.headers.get("Retry-After")
