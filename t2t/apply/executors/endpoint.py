@@ -16,7 +16,7 @@ from typing import Any
 from t2t.apply.context import ApplyContext
 from t2t.apply.executors.common import ExecutionFailed, read_app, resolve_app_id, verified
 from t2t.apply.result import ActionResult
-from t2t.clients import ClientError, ExchangeClient, GraphClient, wire
+from t2t.clients import ClientError, ExchangeClient, GraphClient, TransportError, wire
 from t2t.logs import register_secret
 from t2t.planner import Action
 from t2t.planner.endpoint import EndpointDesire, EndpointOutcome, plan_endpoint, secret_marker
@@ -83,7 +83,6 @@ async def run_endpoint(action: Action, ctx: ApplyContext) -> ActionResult:
         if outcome.needs_secret:
             if app is None:
                 raise ExecutionFailed("the migration app is not readable in the target")
-            await _remove_secrets(graph, app, unused)
             created = await graph.write(
                 "POST",
                 f"/applications/{app.object_id}/addPassword",
@@ -101,9 +100,12 @@ async def run_endpoint(action: Action, ctx: ApplyContext) -> ActionResult:
             result.warnings.extend(out.warnings)
             result.request_ids.extend(out.request_ids)
         except ClientError as exc:
-            endpoints = await _endpoints(exchange)
-            if new_key and app is not None and not _uses_app(endpoints, desire):
-                await _remove_secrets(graph, app, (new_key,))  # unused: never leave it behind
+            # Exchange answered with an error: the new secret went nowhere, remove it. When the
+            # answer was lost (TransportError) Exchange may have acted — and reads lag writes —
+            # so the new secret may be the endpoint's: keep it; a verified endpoint write
+            # later tells which secret is in use (below).
+            if new_key and app is not None and not isinstance(exc, TransportError):
+                await _remove_secrets(graph, app, (new_key,))
             if (await _plan(ctx, exchange, desire))[0].action is None:
                 result.message = f"already converged after {exc}"
                 return result
@@ -117,6 +119,13 @@ async def run_endpoint(action: Action, ctx: ApplyContext) -> ActionResult:
         if not await verified(ctx, converged):
             raise ExecutionFailed(f"{pending.cmdlet} returned but the endpoint is not as desired")
         result.message = f"{pending.cmdlet} verified"
+        if new_key and app is not None:
+            # The endpoint verifiably holds new_key: every other secret t2t made for this
+            # endpoint (a crashed earlier run's) is unused and is removed now.
+            stale = [key for key in unused if key != new_key]
+            if stale:
+                await _remove_secrets(graph, app, tuple(stale))
+                result.message += f"; removed {len(stale)} unused t2t secret(s)"
     except (ExecutionFailed, ClientError) as exc:
         result.status, result.message = "failed", str(exc)
     return result
