@@ -84,6 +84,19 @@ def staleness(saved: Plan, fresh: Plan) -> list[str]:
             problems.append(f"{action.id}: the object changed since the plan: {before} → {after}")
         elif current.parameters != action.parameters:
             problems.append(f"{action.id}: would now send different parameters")
+        elif current.blocked_by != action.blocked_by:
+            now_blocked = ", ".join(current.blocked_by) or "nothing"
+            problems.append(f"{action.id}: now blocked by {now_blocked}")
+        elif (current.risk, current.depends_on, current.desired) != (
+            action.risk,
+            action.depends_on,
+            action.desired,
+        ):
+            problems.append(f"{action.id}: its risk, dependencies or intent changed")
+    reviewed = {(f.code, f.tenant, f.object) for f in saved.blocking}
+    for f in fresh.blocking:
+        if (f.code, f.tenant, f.object) not in reviewed:
+            problems.append(f"{f.code} now blocks {f.tenant} {f.object}: {f.message}")
     for action_id in now.keys() - {a.id for a in saved.actions}:
         problems.append(f"{action_id}: a new change appeared that the saved plan does not hold")
     if fresh.unknowns:

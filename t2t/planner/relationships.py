@@ -280,6 +280,8 @@ def plan_side(desire: SideDesire, relationships: tuple[OrgRelationship, ...]) ->
                     after=desire.wanted_app,
                 )
             )
+            # Replacing another app switches it under any move already running.
+            removes = removes or bool(current.oauth_application_id)
         scopes = _ci_union(current.published_scopes, desire.scopes)
         if len(scopes) != len(current.published_scopes):
             missing = scopes[len(current.published_scopes) :]
