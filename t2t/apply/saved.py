@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 import t2t
-from t2t.planner import Plan
+from t2t.planner import Action, Plan
 
 SAVED_FORMAT = "t2t-saved-plan/1"
 
@@ -68,6 +68,13 @@ def load_saved_plan(path: Path) -> SavedPlan:
     return saved
 
 
+def _intent(action: Action) -> str:
+    """Risk, dependencies and desired state in their JSON form (a saved plan's tuples come
+    back as lists)."""
+    data = action.model_dump(mode="json", include={"risk", "depends_on", "desired"})
+    return json.dumps(data, sort_keys=True)
+
+
 def staleness(saved: Plan, fresh: Plan) -> list[str]:
     """Why the saved plan no longer describes the world; empty when it still does."""
     problems: list[str] = []
@@ -87,11 +94,7 @@ def staleness(saved: Plan, fresh: Plan) -> list[str]:
         elif current.blocked_by != action.blocked_by:
             now_blocked = ", ".join(current.blocked_by) or "nothing"
             problems.append(f"{action.id}: now blocked by {now_blocked}")
-        elif (current.risk, current.depends_on, current.desired) != (
-            action.risk,
-            action.depends_on,
-            action.desired,
-        ):
+        elif _intent(current) != _intent(action):
             problems.append(f"{action.id}: its risk, dependencies or intent changed")
     reviewed = {(f.code, f.tenant, f.object) for f in saved.blocking}
     for f in fresh.blocking:
