@@ -24,7 +24,32 @@ def ps_literal(value: Any) -> str:
     if isinstance(value, dict):
         inner = "; ".join(f"{ps_literal(str(k))}={ps_literal(v)}" for k, v in value.items())
         return "@{" + inner + "}"
-    return "'" + str(value).replace("'", "''").replace("’", "’’").replace("‘", "‘‘") + "'"
+    return _string(str(value))
+
+
+#: The characters PowerShell's tokenizer accepts as a single quote (CharExtensions.IsSingleQuote
+#: in PowerShell's source): ' ‘ ’ ‚ ‛. Each is doubled inside a single-quoted string.
+_QUOTES = "'\u2018\u2019\u201a\u201b"
+
+
+def _string(text: str) -> str:
+    """A single-quoted literal; control characters (a newline would end a `# ` comment line
+    and start a command) are spliced in as `[char]N`, so the literal stays on one line."""
+    parts: list[str] = []
+    current = ""
+    for ch in text:
+        if ord(ch) < 32 or ord(ch) == 127:
+            parts.append("'" + current + "'")
+            parts.append(f"[char]{ord(ch)}")
+            current = ""
+        elif ch in _QUOTES:
+            current += ch + ch
+        else:
+            current += ch
+    parts.append("'" + current + "'")
+    if len(parts) == 1:
+        return parts[0]
+    return "(" + " + ".join(p for p in parts if p != "''") + ")"
 
 
 def _argument(name: str, value: Any) -> str:

@@ -34,3 +34,17 @@ def test_booleans_bind_to_switches_and_bools_alike() -> None:
     assert _parameter("AutoStart", True) == "-AutoStart:$true"
     assert _parameter("Enabled", False) == "-Enabled:$false"
     assert _parameter("Name", "x") == "-Name 'x'"
+
+
+def test_every_quote_powershell_knows_is_doubled() -> None:
+    crafted = "Bob\u201a; Remove-Mailbox -Identity ceo -Confirm:$false; \u201b"
+    assert (
+        ps_literal(crafted)
+        == "'Bob\u201a\u201a; Remove-Mailbox -Identity ceo -Confirm:$false; \u201b\u201b'"
+    )
+
+
+def test_a_newline_cannot_leave_a_comment_line() -> None:
+    out = ps_literal("x\nRemove-Mailbox ceo")
+    assert "\n" not in out
+    assert out == "('x' + [char]10 + 'Remove-Mailbox ceo')"
