@@ -108,6 +108,8 @@ def _index(desired: Desired, snapshot: Snapshot) -> _Index | None:
     parts = (src.recipients, tgt.recipients, tgt.users, tgt.accepted_domains, tgt.skus)
     if any(p is None or p.status == "unknown" for p in parts):
         return None  # not read, or unknown: plan nothing on top of it
+    if tgt.migration_users is not None and tgt.migration_users.status == "unknown":
+        return None  # a move in flight could not be seen: do not prepare on top of it
     source_recipients = src.recipients.value or () if src.recipients else ()
     target_recipients = tgt.recipients.value or () if tgt.recipients else ()
     stats = src.statistics
