@@ -191,10 +191,34 @@ def _plan_wave(
     accepted: set[str],
     endpoint_name: str,
 ) -> None:
-    mine = sorted(
+    named = sorted(
         ((i, b) for b in batches if (i := _sub_index(wave.name, b.identity)) is not None),
         key=lambda p: p[0],
     )
+    # Only a batch on the spec's endpoint is t2t's to complete, start or change; another
+    # one with the same name blocks (its mailboxes are someone else's migration).
+    mine = [(i, b) for i, b in named if (b.source_endpoint or "").lower() == endpoint_name.lower()]
+    for _, b in named:
+        if (b.source_endpoint or "").lower() != endpoint_name.lower():
+            out.findings.append(
+                finding(
+                    "T2T-E409",
+                    "target",
+                    b.identity,
+                    f"SourceEndpoint is {b.source_endpoint or 'not set'}, not {endpoint_name}",
+                    fixed_by_plan=False,
+                )
+            )
+        elif wave.phase == "sync" and b.complete_after and group(b.status) != "done":
+            out.findings.append(
+                finding(
+                    "T2T-E410",
+                    "target",
+                    b.identity,
+                    f"CompleteAfter is {b.complete_after} while the wave is in phase sync",
+                    fixed_by_plan=False,
+                )
+            )
     if wave.phase == "prepare":
         for _, b in mine:
             out.notices.append(
@@ -291,7 +315,7 @@ def _plan_wave(
         )
         blocked.append("T2T-E402")
     chunks = [ready[i : i + MAX_PER_BATCH] for i in range(0, len(ready), MAX_PER_BATCH)]
-    names = _names(wave.name, [i for i, _ in mine], len(chunks))
+    names = _names(wave.name, [i for i, _ in named], len(chunks))  # past foreign ones too
     if len(chunks) > 1:
         out.findings.append(
             finding(
