@@ -27,8 +27,16 @@ async def read_recipient(exchange: ExchangeClient, identity: str) -> Recipient |
             result = await reader.invoke(cmdlet, {"Identity": identity}, select=props)
         except ObjectNotFound:
             continue
-        if result.values:
-            return x.parse_recipient(result.values[0])
+        # -Identity may match more than one object (and `*` is legal in an address, which
+        # Exchange may read as a wildcard): keep only an object that holds exactly this name.
+        wanted = identity.lower()
+        for record in result.values:
+            r = x.parse_recipient(record)
+            names = {r.identity.lower(), r.primary_smtp_address.lower(), r.guid.lower()}
+            names |= {a.lower() for a in r.smtp_addresses}
+            names.add(r.user_principal_name.lower())
+            if wanted in names:
+                return r
     return None
 
 
