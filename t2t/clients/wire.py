@@ -52,6 +52,13 @@ GUESSES: dict[str, WireGuess] = {
             "with the Organization Management role",
             "No source shows these cmdlets called this way (wire-protocols.md §7.6).",
         ),
+        WireGuess(
+            "WIRE-5",
+            "SecureString for New-MailUser -Password",
+            "a plain JSON string (the REST layer converting it to a SecureString)",
+            "No source shows a SecureString in CmdletInput.Parameters (wire-protocols.md "
+            "§7.5); the sandbox accepts this form (README, open questions).",
+        ),
     )
 }
 

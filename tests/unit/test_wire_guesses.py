@@ -9,7 +9,11 @@ from t2t.planner import relationships
 
 
 def test_planner_flags_refer_to_listed_guesses() -> None:
+    from t2t.planner.mailboxes import domain as mailboxes
+
     assert relationships.WIRE_CAPABILITY in wire.GUESSES
+    assert mailboxes.WIRE_STAMP in wire.GUESSES
+    assert mailboxes.WIRE_PASSWORD in wire.GUESSES
 
 
 def test_every_guess_says_what_it_assumes_and_why() -> None:
