@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 setup: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/t2t demo specs/contoso-to-fabrikam.yaml --sandbox .sandbox
+	$(BIN)/t2t demo specs/quickstart.yaml --sandbox .sandbox
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

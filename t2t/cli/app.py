@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import ssl
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -12,6 +13,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
+import httpx
 import typer
 
 from t2t.apply import ApplyContext, ApplyReport, apply_plan
@@ -327,38 +329,74 @@ def apply(
     raise typer.Exit(result.exit_code(detailed=False))
 
 
+#: Sandbox time passed between demo rounds: enough for a batch to sync (or complete) at the
+#: sandbox's default pace of one status step a minute.
+DEMO_CLOCK_STEP_SECONDS = 3600
+DEMO_MAX_ROUNDS = 4
+
+
+def _advance_sandbox_clock(target: Target, seconds: int) -> None:
+    """`POST /_sandbox/clock` (sandbox-only): the move service runs on the sandbox's clock."""
+    profile = target.profile or {}
+    context = ssl.create_default_context(cafile=str(profile["caFile"]))
+    response = httpx.post(
+        str(profile["baseUrl"]).rstrip("/") + "/_sandbox/clock",
+        json={"advanceSeconds": seconds},
+        verify=context,
+        timeout=30,
+    )
+    if response.status_code >= 400:
+        raise SetupError(f"the sandbox refused to move its clock: {response.text}")
+
+
 @app.command()
 def demo(
-    spec: Annotated[Path, typer.Argument()] = Path("specs/contoso-to-fabrikam.yaml"),
+    spec: Annotated[Path, typer.Argument()] = Path("specs/quickstart.yaml"),
     sandbox: SandboxOpt = Path(".sandbox"),
 ) -> None:
-    """Plan, apply and plan again on the sandbox: t2t's main job, end to end.
+    """The whole migration on the sandbox: plan, apply, let the move service work (the
+    sandbox clock jumps an hour), apply again, … until nothing is left to run.
 
-    Exit 0 when apply converged everything it may do (the last plan has nothing runnable and
-    could read everything); steps blocked by a check are shown, not counted as failure.
+    Exit 0 when apply converged everything it may do (nothing failed, nothing runnable left,
+    everything readable); steps a check blocks are shown as that check's demonstration.
     """
     desired = _load(spec)
     sandbox = sandbox or Path(".sandbox")
+    applied = failed = 0
     try:
         with _connection(sandbox) as target:
-            typer.echo(f"== sandbox: {sandbox}\n== 1. plan")
-            first: Plan = _run(_plan(desired, target))
-            typer.echo(render_plan(first))
-            typer.echo("== 2. apply")
-            report: ApplyReport = _run(_apply(desired, target, first))
-            typer.echo(render_report(report))
-            typer.echo("== 3. plan again (nothing left to run)")
+            if target is None or target.profile is None:
+                raise SetupError("t2t demo runs on the sandbox only (--sandbox DIR)")
+            typer.echo(f"== sandbox: {sandbox}")
+            for round_ in range(1, DEMO_MAX_ROUNDS + 1):
+                typer.echo(f"== round {round_}: plan")
+                current: Plan = _run(_plan(desired, target))
+                typer.echo(render_plan(current))
+                if not current.runnable:
+                    break
+                typer.echo(f"== round {round_}: apply")
+                report: ApplyReport = _run(_apply(desired, target, current))
+                typer.echo(render_report(report))
+                applied += report.count("done")
+                failed += report.count("failed") + report.count("skipped")
+                if failed:
+                    break
+                typer.echo(
+                    f"== the sandbox clock moves {DEMO_CLOCK_STEP_SECONDS // 60} minutes: "
+                    "the move service works on its own meanwhile\n"
+                )
+                _advance_sandbox_clock(target, DEMO_CLOCK_STEP_SECONDS)
             last: Plan = _run(_plan(desired, target))
-            typer.echo(render_plan(last), nl=False)
     except SetupError as exc:
         raise fail(str(exc)) from None
-    failed = report.count("failed") + report.count("skipped")
     converged = not failed and not last.runnable and not last.unknowns
     blocked = sorted({f.code for f in last.blocking})
+    moved = [n for n in last.notices if "Completed" in n]
     typer.echo(
-        f"\n== demo {'converged' if converged else 'did NOT converge'}: "
-        f"{report.count('done')} steps applied, {failed} failed or skipped, "
+        f"== demo {'converged' if converged else 'did NOT converge'}: "
+        f"{applied} steps applied, {failed} failed or skipped, "
         f"{len(last.runnable)} left to run"
+        + (f"; batches completed: {len(moved)}" if moved else "")
         + (f"; blocked by checks, as shown above: {', '.join(blocked)}" if blocked else "")
     )
     # The demo succeeds when apply converged everything it may do; steps a check blocks are

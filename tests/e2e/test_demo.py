@@ -1,4 +1,5 @@
-"""`t2t demo` — the README's main-job command — converges, and a second run changes nothing."""
+"""`t2t demo` — the README's main-job command — runs the whole migration (the mailboxes end up
+moved), and a second run changes nothing."""
 
 from __future__ import annotations
 
@@ -27,8 +28,10 @@ def test_demo_converges_and_is_idempotent(tmp_path: Path) -> None:
     first = demo(box)
     assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-2000:]
     assert "== demo converged:" in first.stdout
-    assert "0 failed or skipped, 0 left to run" in first.stdout
+    assert "0 failed or skipped, 0 left to run; batches completed: 1" in first.stdout
+    assert "batch wave-1: Completed, 5 user(s) (Completed 5)" in first.stdout
     assert "0 steps applied" not in first.stdout
     second = demo(box)
     assert second.returncode == 0, second.stdout[-3000:] + second.stderr[-2000:]
     assert "== demo converged: 0 steps applied" in second.stdout
+    assert "round 2" not in second.stdout  # nothing to run: no clock moves, no rounds
