@@ -135,6 +135,16 @@ register(
             "microsoft-t2t.md §3.1, §3.5",
         ),
         CheckDef(
+            "T2T-E111",
+            "orgrel-name-serves-another-partner",
+            "error",
+            "A relationship with the spec's name serves another partner and does no mailbox moves",
+            "cutting off that partner's free/busy or sharing if t2t repointed it",
+            "Choose another relationship.name in the spec (t2t then creates its own), or repoint "
+            "that relationship by hand if it really is the migration one.",
+            "review finding; microsoft-t2t.md §3.5 (relationships are also used for sharing)",
+        ),
+        CheckDef(
             "T2T-W120",
             "apply-permission-missing",
             "warning",

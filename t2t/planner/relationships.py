@@ -197,6 +197,21 @@ def plan_side(desire: SideDesire, relationships: tuple[OrgRelationship, ...]) ->
             new_domains = [*domains, desire.partner_tenant_id]
         else:  # our relationship by name, pointing at another tenant id
             wrong = [d for d in domains if _GUID.match(d)]
+            if not current.mailbox_move_enabled and not current.capabilities:
+                # Not a mailbox-move relationship at all: most likely another partner's (free/
+                # busy sharing) that happens to have the spec's name. Repointing it would cut
+                # that partner off, so block instead (found in review).
+                out.findings.append(
+                    finding(
+                        "T2T-E111",
+                        role,
+                        obj,
+                        f"the relationship named {current.name!r} serves {domains or 'nobody'} "
+                        "and has no mailbox-move setting",
+                        fixed_by_plan=False,
+                    )
+                )
+                return out
             out.findings.append(
                 finding(
                     "T2T-E101",
