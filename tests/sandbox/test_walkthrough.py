@@ -28,9 +28,11 @@ from tests.sandbox.exchange_setup import (
     TDD,
     advance_clock,
     assign_licenses,
+    batch_status,
     ok,
     patch_recipient,
     set_pace,
+    user_status,
 )
 from tests.sandbox.graph_helpers import graph
 from tests.sandbox.helpers import error_detail
@@ -266,17 +268,6 @@ def new_batch(sandbox: SandboxHandle, name: str, *targets: str) -> dict[str, Any
     return b
 
 
-def migration_user(sandbox: SandboxHandle, target: str) -> dict[str, Any]:
-    [u] = ok(sandbox, "fabrikam", "Get-MigrationUser", {"Identity": target})
-    return u
-
-
-def batch_status(sandbox: SandboxHandle, name: str) -> str:
-    [b] = ok(sandbox, "fabrikam", "Get-MigrationBatch", {"Identity": name})
-    status: str = b["Status"]
-    return status
-
-
 def prepared_tenants(sandbox: SandboxHandle, *, source_tenant_id: str = CONTOSO_ID) -> MigrationApp:
     """Every step up to "Prepare Destination User Accounts", in the walkthrough's order."""
     set_pace(sandbox, STEP)
@@ -355,14 +346,14 @@ def test_walkthrough_moves_the_mailbox_over_https_only(sandbox: SandboxHandle) -
     batch = new_batch(sandbox, "walkthrough", TARGET)
     assert batch["Status"] == "Syncing" and batch["TotalCount"] == 1
     advance_clock(sandbox, STEP)
-    assert migration_user(sandbox, TARGET)["Status"] == "Syncing"
+    assert user_status(sandbox, TARGET)["Status"] == "Syncing"
     advance_clock(sandbox, STEP)
     assert batch_status(sandbox, "walkthrough") == "Synced"
     # "After a little while the migration is synced. We can complete it."
     ok(sandbox, "fabrikam", "Complete-MigrationBatch", {"Identity": "walkthrough"})
     advance_clock(sandbox, STEP)
     assert batch_status(sandbox, "walkthrough") == "Completed"
-    assert migration_user(sandbox, TARGET)["Status"] == "Completed"
+    assert user_status(sandbox, TARGET)["Status"] == "Completed"
 
     # Effects: the source is a MailUser routing to the target, the target a mailbox with
     # the same ExchangeGuid and every x500.
@@ -413,7 +404,7 @@ def test_walkthrough_moves_the_mailbox_over_https_only(sandbox: SandboxHandle) -
 
 def _failed(sandbox: SandboxHandle, target: str) -> tuple[str, str]:
     advance_clock(sandbox, 3 * STEP)
-    u = migration_user(sandbox, target)
+    u = user_status(sandbox, target)
     assert u["Status"] == "Failed", u
     exc, _, message = u["ErrorSummary"].partition(": ")
     return exc, message
