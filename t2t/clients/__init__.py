@@ -13,10 +13,12 @@ from t2t.clients.errors import (
     AuthError,
     ClientError,
     ExchangeError,
+    ModuleKeyUnavailable,
     ObjectNotFound,
     PermissionDenied,
     ServiceError,
     TransportError,
+    TruncatedResult,
     WriteForbidden,
 )
 from t2t.clients.exchange import CmdletResult, ExchangeClient, is_read_cmdlet
@@ -43,6 +45,7 @@ __all__ = [
     "GraphNotFound",
     "HostSet",
     "HttpLayer",
+    "ModuleKeyUnavailable",
     "MsalTokenSource",
     "ObjectNotFound",
     "PermissionDenied",
@@ -52,6 +55,7 @@ __all__ = [
     "TenantClients",
     "TenantIdentity",
     "TransportError",
+    "TruncatedResult",
     "WriteForbidden",
     "connect",
     "is_read_cmdlet",

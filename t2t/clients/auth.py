@@ -24,9 +24,13 @@ from t2t.clients.hosts import HostSet
 
 
 class TokenSource(Protocol):
-    """Anything that can produce a bearer token for a resource's `/.default` scope."""
+    """Anything that can produce a bearer token for a resource's `/.default` scope.
 
-    async def token(self, resource: str) -> str: ...
+    `fresh` skips any cached token: the Exchange module retries a 401 with a new one
+    (Execute-Command asks its connection context for a new auth header each try).
+    """
+
+    async def token(self, resource: str, *, fresh: bool = False) -> str: ...
 
     def close(self) -> None: ...
 
@@ -79,19 +83,34 @@ class AzureIdentity:
 Credential = ClientSecret | ClientCertificate | AzureIdentity
 
 
-def token_roles(token: str) -> frozenset[str]:
-    """The `roles` claim of an access token t2t itself obtained, unverified.
-
-    Only used to tell the user which application permissions their identity lacks; never to
-    decide anything about security.
-    """
+def _claims(token: str) -> dict[str, Any]:
+    """The payload of an access token t2t itself obtained, unverified."""
     try:
         payload = token.split(".")[1]
         data = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
     except (IndexError, ValueError):
-        return frozenset()
-    roles = data.get("roles") if isinstance(data, dict) else None
-    return frozenset(str(r) for r in roles) if isinstance(roles, list) else frozenset()
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _string_set(value: Any) -> frozenset[str]:
+    return frozenset(str(v) for v in value) if isinstance(value, list) else frozenset()
+
+
+def token_roles(token: str) -> frozenset[str]:
+    """The `roles` claim (application permissions).
+
+    Only used to tell the user which permissions their identity lacks; never to decide
+    anything about security.
+    """
+    return _string_set(_claims(token).get("roles"))
+
+
+def token_directory_roles(token: str) -> frozenset[str]:
+    """The `wids` claim: template ids of the directory roles the app's service principal holds
+    (access-token-claims-reference). Exchange builds an app-only session's RBAC from it
+    (office-docs-powershell, app-only-auth-powershell-v2.md). Advisory, like `token_roles`."""
+    return _string_set(_claims(token).get("wids"))
 
 
 def _session(hosts: HostSet) -> requests.Session | None:
@@ -146,8 +165,10 @@ class MsalTokenSource:
                 raise AuthError(f"tenant {self._tenant}: cannot reach {where}: {exc}") from exc
         return self._app
 
-    def _acquire(self, resource: str) -> str:
+    def _acquire(self, resource: str, fresh: bool = False) -> str:
         app = self._application()
+        if fresh:
+            app.remove_tokens_for_client()
         try:
             result = app.acquire_token_for_client(scopes=[f"{resource}/.default"])
         except requests.RequestException as exc:
@@ -158,9 +179,9 @@ class MsalTokenSource:
             raise AuthError(f"tenant {self._tenant}, app {self._client_id}: {code}: {text}")
         return str(result["access_token"])
 
-    async def token(self, resource: str) -> str:
+    async def token(self, resource: str, *, fresh: bool = False) -> str:
         async with self._lock:
-            return await asyncio.to_thread(self._acquire, resource)
+            return await asyncio.to_thread(self._acquire, resource, fresh)
 
 
 class AzureIdentityTokenSource:
@@ -214,10 +235,13 @@ class AzureIdentityTokenSource:
             parts.append(ManagedIdentityCredential(client_id=self._client_id))
         return parts[0] if len(parts) == 1 else ChainedTokenCredential(*parts)
 
-    def _acquire(self, resource: str) -> str:
+    def _acquire(self, resource: str, fresh: bool = False) -> str:
         from azure.core.exceptions import ClientAuthenticationError
 
         try:
+            if fresh and self._credential is not None:  # azure-identity caches inside it
+                self._credential.close()
+                self._credential = None
             if self._credential is None:
                 self._credential = self._build()
             return str(self._credential.get_token(f"{resource}/.default").token)
@@ -225,9 +249,9 @@ class AzureIdentityTokenSource:
             text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             raise AuthError(f"tenant {self._tenant}, azure-identity {self._mode}: {text}") from exc
 
-    async def token(self, resource: str) -> str:
+    async def token(self, resource: str, *, fresh: bool = False) -> str:
         async with self._lock:
-            return await asyncio.to_thread(self._acquire, resource)
+            return await asyncio.to_thread(self._acquire, resource, fresh)
 
     def close(self) -> None:
         if self._credential is not None:

@@ -45,9 +45,7 @@ def connect(http: HttpLayer, hosts: HostSet, identity: TenantIdentity) -> Tenant
     elif identity.client_id is None:
         raise ValueError("a client id is required for a secret or certificate")
     else:
-        tokens = MsalTokenSource(
-            identity.tenant_id, identity.client_id, identity.credential, hosts
-        )
+        tokens = MsalTokenSource(identity.tenant_id, identity.client_id, identity.credential, hosts)
     exchange = ExchangeClient(
         http,
         base_url=hosts.exchange,

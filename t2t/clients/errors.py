@@ -15,6 +15,11 @@ class TransportError(ClientError):
     """The service could not be reached, or kept failing until the retry deadline passed."""
 
 
+class ModuleKeyUnavailable(ClientError):
+    """The tenant handed out no module encryption key: a credential or password cannot be sent
+    (Microsoft's module refuses too, and never falls back to plain text)."""
+
+
 class WriteForbidden(ClientError):
     """A write was attempted through a read-only client (probes get only those)."""
 
@@ -74,4 +79,24 @@ class ObjectNotFound(ExchangeError):
 
 
 class PermissionDenied(ServiceError):
-    """401/403: the identity lacks a permission or a role (the body is often unreadable)."""
+    """401/403: the identity lacks a permission or a role (the body is often unreadable).
+
+    `exception_type` is Exchange's `x-ExceptionType` when it sent one (CmdletAccessDeniedException:
+    the app holds no Exchange role that allows the cmdlet).
+    """
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        *,
+        request_id: str | None = None,
+        exception_type: str = "",
+    ) -> None:
+        super().__init__(status, code, message, request_id=request_id)
+        self.exception_type = exception_type
+
+
+class TruncatedResult(ServiceError):
+    """Exchange stopped a list at its ResultSize: what came back is not everything."""

@@ -1,13 +1,20 @@
 """Exchange Online admin API: cmdlets over `POST /adminapi/beta/{tenant}/InvokeCommand`.
 
-Wire format from wire-protocols.md §1: the JSON envelope (§1.2), `Prefer: odata.maxpagesize`
-paging with `@odata.nextLink` re-POSTed with the same body (§1.4), companion `@odata.`/`@data.`
-keys dropped (§1.3), warnings kept, and errors classified on the .NET exception type carried in
-`error.details[].message` as `<ErrorId>|<type>|<text>` (§1.5).
+Speaks as Microsoft's ExchangeOnlineManagement module does (every encoding and its source
+is in `wire.py`): the JSON envelope (wire-protocols.md §1.2); `Confirm: false` and
+`ResultSize: Unlimited` where the module's own non-interactive call would carry them; every
+PSCredential and SecureString encrypted under the key of the module file the tenant hands
+out (`EXOModuleFile`), never sent in plain text; `Prefer: odata.maxpagesize` paging with
+`@odata.nextLink` re-POSTed with the same body (§1.4); companion `@odata.`/`@data.` keys
+dropped (§1.3); warnings kept, a truncated list refused; a 401 retried once with a fresh
+token; errors classified on the .NET exception type from `x-ExceptionType` or
+`error.details[0].message` (`<ErrorId>|<type>|<text>` or a JSON object, §1.5).
 """
 
 from __future__ import annotations
 
+import asyncio
+import json
 import uuid
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -16,13 +23,17 @@ from urllib.parse import quote
 
 import httpx
 import structlog
+from cryptography.hazmat.primitives.asymmetric import rsa
 
-from t2t.clients.auth import TokenSource, token_roles
+from t2t.clients import wire
+from t2t.clients.auth import TokenSource, token_directory_roles, token_roles
 from t2t.clients.errors import (
     ExchangeError,
+    ModuleKeyUnavailable,
     ObjectNotFound,
     PermissionDenied,
     ServiceError,
+    TruncatedResult,
     WriteForbidden,
 )
 from t2t.clients.http import HttpLayer, HttpResult
@@ -54,18 +65,41 @@ def strip_companions(record: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in record.items() if "@odata." not in k and "@data." not in k}
 
 
+def _detail(text: str) -> tuple[str, str, str] | None:
+    """(error id, exception type, text) of one `error.details[].message`: either
+    `<ErrorId>|<type>|<text>` or a JSON object with `ClassName`/`TypeName`, `Message` and
+    `localizedString.stringId` (wire.py CONFIRMED["errors"])."""
+    parts = text.split("|", 2)
+    if len(parts) == 3:
+        return parts[0], parts[1], parts[2]
+    if text.lstrip().startswith("{"):
+        try:
+            obj = json.loads(text)
+        except ValueError:
+            return None
+        if isinstance(obj, dict):
+            localized = obj.get("localizedString")
+            error_id = localized.get("stringId", "") if isinstance(localized, dict) else ""
+            type_name = obj.get("ClassName") or obj.get("TypeName") or ""
+            return str(error_id), str(type_name), str(obj.get("Message", ""))
+    return None
+
+
 def _error(result: HttpResult, cmdlet: str) -> ServiceError:
+    header_type = result.headers.get("x-exceptiontype", "")
     try:
         body = result.json()
     except (ValueError, UnicodeDecodeError):
         body = None
     if not isinstance(body, dict) or not isinstance(body.get("error"), dict):
         if result.status in (401, 403):
+            what = header_type or ("Forbidden" if result.status == 403 else "Unauthorized")
             return PermissionDenied(
                 result.status,
-                "Forbidden" if result.status == 403 else "Unauthorized",
-                f"{cmdlet}: the identity lacks the Exchange permission or role for this cmdlet",
+                what,
+                f"{cmdlet}: {what}: the identity holds no Exchange role that allows this cmdlet",
                 request_id=result.request_id,
+                exception_type=header_type,
             )
         return ServiceError(
             result.status,
@@ -76,18 +110,32 @@ def _error(result: HttpResult, cmdlet: str) -> ServiceError:
     err = body["error"]
     code = str(err.get("code", ""))
     message = str(err.get("message", ""))
-    exception_type, error_id = "", ""
-    for detail in err.get("details") or []:
-        text = str(detail.get("message", "")) if isinstance(detail, dict) else ""
-        parts = text.split("|", 2)
-        if len(parts) == 3:
-            error_id, exception_type, message = parts
-            break
-        if text:
-            message = text
+    exception_type, error_id = header_type, ""
+    details = err.get("details") if isinstance(err.get("details"), list) else []
+    first = details[0] if details and isinstance(details[0], dict) else {}
+    text = str(first.get("message", ""))
+    parsed = _detail(text) if text else None
+    if parsed is not None:
+        error_id, exception_type, message = parsed[0], parsed[1] or header_type, parsed[2]
+    elif text:
+        message = text
+    else:
+        inner = err.get("innererror")
+        internal = inner.get("internalexception") if isinstance(inner, dict) else None
+        if isinstance(internal, dict) and internal.get("message"):
+            message = str(internal["message"])
+            exception_type = exception_type or str(internal.get("type", ""))
+    if exception_type.endswith("CmdletAccessDeniedException") or (
+        result.status in (401, 403) and not exception_type
+    ):
+        return PermissionDenied(
+            result.status,
+            code,
+            f"{cmdlet}: {message}",
+            request_id=result.request_id,
+            exception_type=exception_type,
+        )
     cls = ObjectNotFound if exception_type.endswith("ManagementObjectNotFoundException") else None
-    if cls is None and result.status in (401, 403) and not exception_type:
-        return PermissionDenied(result.status, code, message, request_id=result.request_id)
     return (cls or ExchangeError)(
         result.status,
         code,
@@ -97,6 +145,19 @@ def _error(result: HttpResult, cmdlet: str) -> ServiceError:
         cmdlet=cmdlet,
         request_id=result.request_id,
     )
+
+
+def _module_text(result: HttpResult) -> str:
+    """The module text of an EXOModuleFile answer: `value[].fileContent` of the `.psm1`
+    (module_file sources in the sandbox's module_file.py)."""
+    data = result.json()
+    values = data.get("value") if isinstance(data, dict) else None
+    for item in values if isinstance(values, list) else []:
+        if not isinstance(item, dict) or not isinstance(item.get("fileContent"), str):
+            continue
+        if str(item.get("fileName", "")).lower().endswith(".psm1"):
+            return str(item["fileContent"])
+    raise ValueError("the Exchange module file answer holds no .psm1 fileContent")
 
 
 def _same_origin(link: str, base: str, cmdlet: str) -> str:
@@ -128,6 +189,8 @@ class ExchangeClient:
         self._resource = resource
         self.read_only = read_only
         self._page_size = page_size
+        self._module_key: rsa.RSAPublicKey | None = None
+        self._module_key_lock = asyncio.Lock()
 
     @property
     def tenant(self) -> str:
@@ -136,6 +199,60 @@ class ExchangeClient:
     async def granted_roles(self) -> frozenset[str]:
         """Application permissions t2t's identity holds for this service (from its token)."""
         return token_roles(await self._tokens.token(self._resource))
+
+    async def directory_roles(self) -> frozenset[str]:
+        """Directory role template ids in t2t's Exchange token (`wids`): the app-only session's
+        RBAC comes from them unless the app is in an Exchange role group."""
+        return token_directory_roles(await self._tokens.token(self._resource))
+
+    @property
+    def _module_file_url(self) -> str:
+        """`/adminapi/v1.0/{tenant}/EXOModuleFile` beside the InvokeCommand API version."""
+        api_root = self._url.rsplit("/", 3)[0]  # …/adminapi
+        return f"{api_root}/v1.0/{quote(self._tenant, safe='')}/EXOModuleFile"
+
+    async def module_key(self, cmdlet: str = "EXOModuleFile") -> rsa.RSAPublicKey:
+        """The RSA key the tenant's module file embeds, fetched once per client (per tenant and
+        connection), as Connect-ExchangeOnline does (wire.py CONFIRMED["PSCredential"])."""
+        async with self._module_key_lock:
+            if self._module_key is not None:
+                return self._module_key
+            token = await self._tokens.token(self._resource)
+            result = await self._http.send(
+                "GET",
+                f"{self._module_file_url}?Version={quote(wire.MODULE_VERSION, safe='')}",
+                service="exchange",
+                limit_key=f"exchange:{self._tenant}",
+                headers={
+                    "Authorization": f"Bearer {token}",
+                    "Accept": "application/json",
+                    "X-AnchorMailbox": _ANCHOR + self._tenant,
+                    "CommandName": "*",
+                    "exomodule-version": wire.MODULE_VERSION,
+                    "client-request-id": str(uuid.uuid4()),
+                },
+                idempotent=True,
+            )
+            where = f"{cmdlet}: tenant {self._tenant}"
+            if result.status >= 400:
+                raise ModuleKeyUnavailable(
+                    f"{where}: the Exchange module file (its encryption key) was refused with "
+                    f"HTTP {result.status}; t2t does not send a credential or password unencrypted"
+                )
+            try:
+                self._module_key = wire.public_key_from_module(_module_text(result))
+            except (ValueError, UnicodeDecodeError) as exc:
+                raise ModuleKeyUnavailable(
+                    f"{where}: {exc}; t2t does not send a credential or password unencrypted"
+                ) from exc
+            return self._module_key
+
+    async def _encode(self, cmdlet: str, parameters: Mapping[str, Any]) -> dict[str, Any]:
+        out = wire.prepare(cmdlet, dict(parameters))
+        for name, value in out.items():
+            if isinstance(value, wire.Sensitive):
+                out[name] = wire.encrypt(await self.module_key(cmdlet), value)
+        return out
 
     def reader(self) -> ExchangeClient:
         """A read-only twin sharing the same connection and tokens (what probes get)."""
@@ -177,12 +294,14 @@ class ExchangeClient:
         arrives instead of held whole (the next page is requested when this one is consumed)."""
         if self.read_only and not is_read_cmdlet(cmdlet):
             raise WriteForbidden(f"{cmdlet} is a write; this client is read-only")
-        body = {"CmdletInput": {"CmdletName": cmdlet, "Parameters": dict(parameters or {})}}
+        encoded = await self._encode(cmdlet, parameters or {})
+        body = {"CmdletInput": {"CmdletName": cmdlet, "Parameters": encoded}}
         url = self._url
         if select:
             url += "?$select=" + quote(",".join(select), safe=",")
+        fresh = False
         while True:
-            token = await self._tokens.token(self._resource)
+            token = await self._tokens.token(self._resource, fresh=fresh)
             headers = {
                 "Authorization": f"Bearer {token}",
                 "Content-Type": "application/json",
@@ -202,6 +321,12 @@ class ExchangeClient:
                 json_body=body,
                 idempotent=is_read_cmdlet(cmdlet),
             )
+            if result.status == 401 and not fresh:
+                # The module retries a 401 with a new token (Execute-Command); the request
+                # was refused before anything ran, so resending a write is safe.
+                fresh = True
+                continue
+            fresh = False
             if result.status >= 400:
                 raise _error(result, cmdlet)
             try:
@@ -215,6 +340,14 @@ class ExchangeClient:
             if not isinstance(data, dict):
                 raise ServiceError(result.status, "Unreadable", f"{cmdlet}: not a JSON object")
             page.warnings.extend(str(w) for w in data.get("@adminapi.warnings") or [])
+            if wire.TRUNCATION_WARNING in page.warnings:
+                raise TruncatedResult(
+                    result.status,
+                    "Truncated",
+                    f"{cmdlet}: Exchange returned only part of the list "
+                    f"({wire.TRUNCATION_WARNING})",
+                    request_id=result.request_id,
+                )
             page.values.extend(
                 strip_companions(r) for r in data.get("value") or [] if isinstance(r, dict)
             )

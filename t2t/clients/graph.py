@@ -48,8 +48,9 @@ def _error(result: HttpResult, what: str) -> ServiceError:
     code = str(err.get("code", "")) if isinstance(err, dict) else ""
     message = str(err.get("message", "")) if isinstance(err, dict) else "unreadable error body"
     if result.status in (401, 403):
-        return PermissionDenied(result.status, code or "Forbidden", f"{what}: {message}",
-                                request_id=result.request_id)
+        return PermissionDenied(
+            result.status, code or "Forbidden", f"{what}: {message}", request_id=result.request_id
+        )
     cls = GraphNotFound if result.status == 404 else GraphError
     return cls(result.status, code, f"{what}: {message}", request_id=result.request_id)
 

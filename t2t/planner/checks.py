@@ -33,6 +33,16 @@ _SOURCE_REFUSES = (
     "MigrationServerConnectionFailedException … MRSRemotePermanentException (the source tenant "
     "does not authorize the move)"
 )
+#: The one text that tells an administrator how to give t2t's app an Exchange role: the fix of
+#: T2T-W121 and what apply adds to a 403 from Exchange (t2t/apply/runner.py).
+EXCHANGE_ROLE_FIX = (
+    "Give t2t's app in that tenant (source.auth.clientId / target.auth.clientId) an Exchange "
+    "role: assign it the Exchange Administrator directory role (Entra admin center > Roles and "
+    "administrators > Exchange Administrator > Add assignments), or put its service principal "
+    "in the Organization Management role group (New-ServicePrincipal -AppId <clientId> "
+    "-ObjectId <its enterprise application's object id>; Add-RoleGroupMember "
+    "'Organization Management' -Member <clientId>). A new role reaches tokens within minutes."
+)
 
 CATALOGUE: dict[str, CheckDef] = {}
 
@@ -153,6 +163,18 @@ register(
             "Grant the permission to t2t's app in that tenant (and admin-consent it), or run "
             "apply with an identity that holds it.",
             "README, Security (the permission manifest, t2t/planner/permissions.py)",
+        ),
+        CheckDef(
+            "T2T-W121",
+            "exchange-role-missing",
+            "warning",
+            "t2t's identity holds no Exchange administrator role in its token",
+            'HTTP 403 CmdletAccessDeniedException on every Exchange write ("The role assigned '
+            "to application … isn't supported in this scenario\"), unless the app is in an "
+            "Exchange role group, which a token cannot show",
+            EXCHANGE_ROLE_FIX,
+            "office-docs-powershell app-only-auth-powershell-v2.md (the session's RBAC comes "
+            "from the directory roles in the token); exo-module-protocol.md",
         ),
         CheckDef(
             "T2T-E110",

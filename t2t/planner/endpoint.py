@@ -44,7 +44,7 @@ REMOTE_SERVER = "outlook.office.com"
 SECRET_MARKER_PREFIX = "t2t:endpoint:"  # noqa: S105 (a label, not a secret)
 NEW_SECRET = "(a new client secret, created by apply and never shown)"  # noqa: S105
 #: Guesses this action's wire form relies on (t2t/clients/wire.py).
-WIRE = ("WIRE-2", "WIRE-4")
+WIRE = ("WIRE-4",)
 
 _GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
 

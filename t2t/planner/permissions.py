@@ -31,6 +31,15 @@ class Permission:
 
 
 EXCHANGE_APP = Permission("exchange", "app-role", "Exchange.ManageAsApp")
+#: Directory roles from which Exchange builds an app-only session that may run t2t's writes
+#: ("The session's RBAC is configured using the directory role information that's available in
+#: the token": office-docs-powershell app-only-auth-powershell-v2.md; template ids from
+#: Microsoft Learn "Microsoft Entra built-in roles"): Exchange Administrator, Global
+#: Administrator. Global Reader allows reads only (Microsoft365DSC settings.json: read Global
+#: Reader, update Exchange Administrator).
+EXCHANGE_WRITE_DIRECTORY_ROLES = frozenset(
+    {"29232cdf-9323-42fd-ade2-1d097af3e4de", "62e90394-69f5-4237-9190-012177145e10"}
+)
 EXCHANGE_VIEW = Permission("exchange", "exchange-role-group", "View-Only Organization Management")
 EXCHANGE_ORG = Permission("exchange", "exchange-role-group", "Organization Management")
 

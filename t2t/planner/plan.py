@@ -20,10 +20,11 @@ from t2t.planner.invitation import INVITATION
 from t2t.planner.mailboxes import MAILBOXES
 from t2t.planner.migration_app import MIGRATION_APP
 from t2t.planner.organization import ORGANIZATION
-from t2t.planner.permissions import needed_to_apply
+from t2t.planner.permissions import EXCHANGE_WRITE_DIRECTORY_ROLES, Permission, needed_to_apply
 from t2t.planner.relationships import RELATIONSHIPS
 from t2t.planner.scope_groups import SCOPE_GROUPS
 from t2t.state import Snapshot, fingerprint
+from t2t.state.model import EXCHANGE_WID
 
 if TYPE_CHECKING:
     from t2t.spec import Desired
@@ -138,6 +139,17 @@ def spec_fingerprint(desired: Desired) -> str:
     return fingerprint(desired.model_dump(mode="json", exclude={"spec_path"}))
 
 
+def _lacks_exchange_role(have: set[str], perms: tuple[Permission, ...]) -> bool:
+    """Exchange writes are planned, the Exchange token was seen, and it carries no directory
+    role that allows them (an Exchange role group is invisible in a token: hence a warning)."""
+    if not any(p.service == "exchange" and p.kind == "exchange-role-group" for p in perms):
+        return False
+    if not any(h.startswith("exchange:") for h in have):
+        return False
+    wids = {h.removeprefix(EXCHANGE_WID) for h in have if h.startswith(EXCHANGE_WID)}
+    return not wids & EXCHANGE_WRITE_DIRECTORY_ROLES
+
+
 def _apply_permissions(
     actions: list[Action], snapshot: Snapshot
 ) -> tuple[dict[str, tuple[str, ...]], list[Finding]]:
@@ -157,6 +169,17 @@ def _apply_permissions(
         if held is None or held.status != "present":
             continue
         have = set(held.get())
+        if _lacks_exchange_role(have, perms):
+            missing.append(
+                finding(
+                    "T2T-W121",
+                    role,
+                    "Exchange RBAC",
+                    f"apply writes to Exchange in the {role} tenant; t2t's Exchange token holds "
+                    "neither the Exchange Administrator nor the Global Administrator role",
+                    fixed_by_plan=False,
+                )
+            )
         for perm in perms:
             if perm.kind == "app-role" and f"{perm.service}:{perm.name}" not in have:
                 missing.append(

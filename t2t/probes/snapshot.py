@@ -25,6 +25,7 @@ from t2t.probes.organization import read_organization
 from t2t.probes.readers import cmdlet_fact, graph_fact
 from t2t.probes.relationships import read_relationships
 from t2t.state import Fact, Role, Snapshot, TenantState
+from t2t.state.model import EXCHANGE_WID
 
 #: Office 365 Exchange Online, the resource that owns Mailbox.Migration (microsoft-t2t.md §2).
 EXCHANGE_APP_ID = "00000002-0000-0ff1-ce00-000000000000"
@@ -201,11 +202,13 @@ def _applications(graph: GraphClient, request: ProbeRequest) -> Awaitable[Fact[A
 
 
 async def _identity_roles(ex: ExchangeClient, gr: GraphClient | None) -> Fact[Any]:
-    """The application permissions t2t's own identity holds, from its tokens (no extra call
-    beyond token acquisition): lets the plan say which apply permissions are missing."""
+    """The application permissions and (Exchange token) directory roles t2t's own identity
+    holds, from its tokens (no extra call beyond token acquisition): lets the plan say which
+    apply permissions are missing."""
     roles: list[str] = []
     try:
         roles += [f"exchange:{r}" for r in sorted(await ex.granted_roles())]
+        roles += [f"{EXCHANGE_WID}{w}" for w in sorted(await ex.directory_roles())]
         if gr is not None:
             roles += [f"graph:{r}" for r in sorted(await gr.granted_roles())]
     except ClientError as exc:

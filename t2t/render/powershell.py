@@ -9,7 +9,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from t2t.planner import Plan
+from t2t.clients.wire import HIGH_IMPACT
+from t2t.planner import Action, Plan
 
 
 def ps_literal(value: Any) -> str:
@@ -68,13 +69,79 @@ def _parameter(name: str, value: Any) -> str:
     return f"-{name} {_argument(name, value)}"
 
 
+class _Raw:
+    """A PowerShell expression t2t writes itself (a prompt), never a value from the plan."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+
+def _credential_prompt(user_name: Any) -> str:
+    """A PSCredential is never a value in the script: the admin types the secret."""
+    return (
+        f"(Get-Credential -UserName {ps_literal(str(user_name))} -Message "
+        "'The client secret of the migration app (create one in the app registration first)')"
+    )
+
+
+def _password_prompt(upn: Any) -> str:
+    return f"(Read-Host -AsSecureString -Prompt {ps_literal(f'A password for {upn}')})"
+
+
+def _calls(action: Action) -> list[str]:
+    """The cmdlet lines of one Exchange action, as an admin would type them.
+
+    What t2t's client adds on the wire (wire.py) is written out: `-Confirm:$false` on a
+    ConfirmImpact=High cmdlet, `-BypassSecurityGroupManagerCheck` on a membership change,
+    prompts where a credential or a password goes.
+    """
+    params = dict(action.parameters)
+    if "Credentials" in params:
+        params["Credentials"] = _Raw(_credential_prompt(params.get("ApplicationId", "")))
+    if action.cmdlet == "New-MailUser" and "Password" not in params:
+        upn = params.get("MicrosoftOnlineServicesID") or params.get("Name", "")
+        params["Password"] = _Raw(_password_prompt(upn))
+    if action.cmdlet.lower() in HIGH_IMPACT and "Confirm" not in params:
+        params["Confirm"] = False
+    if action.cmdlet == "Add-DistributionGroupMember" and "Members" in params:
+        members = params.pop("Members")
+        rest = " ".join(_parameter(k, v) for k, v in params.items())
+        return [
+            f"Add-DistributionGroupMember {rest} -Member {ps_literal(m)} "
+            "-BypassSecurityGroupManagerCheck:$true"
+            for m in members
+        ]
+    args = " ".join(
+        f"-{k} {v.text}" if isinstance(v, _Raw) else _parameter(k, v) for k, v in params.items()
+    )
+    return [f"{action.cmdlet} {args}".rstrip()]
+
+
+def _connect(role: str, tenant_id: str) -> list[str]:
+    """Sign in to the tenant the next actions run in (interactive, as an administrator)."""
+    return [
+        "",
+        f"# ---- {role} tenant {tenant_id}: sign in as an administrator of that tenant ----",
+        "Disconnect-ExchangeOnline -Confirm:$false -ErrorAction SilentlyContinue",
+        "Connect-ExchangeOnline -ShowBanner:$false",
+        f"Connect-MgGraph -TenantId {ps_literal(tenant_id)} -NoWelcome -Scopes "
+        "'User.ReadWrite.All','Application.ReadWrite.All','AppRoleAssignment.ReadWrite.All',"
+        "'User.Invite.All'",
+    ]
+
+
 def render_powershell(plan: Plan) -> str:
     lines = [
         f"# t2t plan {plan.spec_name}: the same actions as Exchange Online PowerShell.",
         f"# Source tenant {plan.source_tenant}, target tenant {plan.target_tenant}.",
-        "# Connect-ExchangeOnline to the tenant named above each block before running it.",
+        "# Run it block by block, in order: each block signs in to its tenant first.",
     ]
+    tenants = {"source": plan.source_tenant, "target": plan.target_tenant}
+    current = ""
     for action in plan.actions:
+        if action.tenant != current and not action.blocked:
+            current = action.tenant
+            lines.extend(_connect(current, tenants.get(current, current)))
         lines.append("")
         lines.append(f"# {action.id} ({action.tenant} tenant): {action.summary}")
         if action.blocked:
@@ -86,9 +153,8 @@ def render_powershell(plan: Plan) -> str:
                 for k, v in action.parameters.items()
             )
             continue
-        args = " ".join(_parameter(k, v) for k, v in action.parameters.items())
         prefix = "# " if action.blocked else ""
-        lines.append(f"{prefix}{action.cmdlet} {args}".rstrip())
+        lines.extend(prefix + call for call in _calls(action))
     if not plan.actions:
         lines.append("# Nothing to do.")
     return "\n".join(lines) + "\n"

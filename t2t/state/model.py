@@ -66,6 +66,10 @@ class OrganizationConfig:
     is_dehydrated: bool
 
 
+#: Prefix of a directory role (the Exchange token's `wids` claim) in `identity_roles`.
+EXCHANGE_WID = "exchange-wid:"
+
+
 @dataclass(frozen=True)
 class TenantState:
     """Everything read from one tenant; each part may independently be unknown.
@@ -92,7 +96,9 @@ class TenantState:
     statistics: Fact[tuple[MailboxStatistics, ...]] | None = None
     batches: Fact[tuple[MigrationBatch, ...]] | None = None
     migration_users: Fact[tuple[MigrationUser, ...]] | None = None
-    identity_roles: Fact[tuple[str, ...]] | None = None  # "graph:User.Read.All", …
+    identity_roles: Fact[tuple[str, ...]] | None = None
+    """From t2t's own tokens: "graph:User.Read.All", "exchange:Exchange.ManageAsApp", and the
+    directory roles of its Exchange token as `EXCHANGE_WID` + template id."""
 
     def parts(self) -> dict[str, Fact[Any]]:
         """Every part that was read, by name."""

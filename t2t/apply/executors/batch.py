@@ -2,9 +2,10 @@
 (microsoft-t2t.md §6): re-read the batch (Get-MigrationBatch -Identity) and its migration
 users, plan it again (`next_step`), write, verify by re-reading.
 
--CSVData is the CSV's UTF-8 bytes, base64 (wire.py WIRE-3); -CompleteAfter a DateTime in UTC
-(wire.py `datetime_value`). A batch that already exists is never re-created; a step whose
-moment has passed (the batch moved on by itself) is a no-op.
+-CSVData is the CSV's UTF-8 bytes as `#Exchange.ByteArrayType`, -CompleteAfter a DateTime in
+UTC, Complete-MigrationBatch carries `Confirm: false` (wire.py, with sources). A batch that
+already exists is never re-created; a step whose moment has passed (the batch moved on by
+itself) is a no-op.
 """
 
 from __future__ import annotations

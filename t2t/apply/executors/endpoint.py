@@ -1,7 +1,8 @@
 """Executor for `endpoint.create` / `endpoint.update` (microsoft-t2t.md §3.6, §3.2).
 
 clientSecret mode: addPassword (displayName = t2t's marker) → the secret goes straight into
-`-Credentials` (wire.py WIRE-2) and is registered for log redaction the moment it exists; it
+`-Credentials` (a PSCredential, encrypted by the Exchange client under the tenant's module
+key: wire.py) and is registered for log redaction the moment it exists; it
 is never stored or logged. Before creating one, the marker secrets that no endpoint can be
 using (the endpoint is absent or names another app) are removed: they are what a crash between
 addPassword and New-MigrationEndpoint left behind. If the write fails and the endpoint still

@@ -81,7 +81,13 @@ async def run_group(action: Action, ctx: ApplyContext) -> ActionResult:
                 try:
                     await exchange.invoke(
                         "Add-DistributionGroupMember",
-                        {"Identity": group.identity, "Member": member},
+                        # t2t runs app-only and is no manager of the group: Exchange refuses
+                        # the change without the switch (Add-DistributionGroupMember.md).
+                        {
+                            "Identity": group.identity,
+                            "Member": member,
+                            "BypassSecurityGroupManagerCheck": True,
+                        },
                     )
                 except ExchangeError as exc:
                     if not exc.exception_type.endswith("MemberAlreadyExistsException"):

@@ -16,7 +16,7 @@ import string
 from t2t.apply.context import ApplyContext
 from t2t.apply.result import ActionResult
 from t2t.clients import ClientError, ExchangeClient
-from t2t.clients.wire import add_remove
+from t2t.clients.wire import add_remove, secure_string
 from t2t.logs import register_secret, scrub
 from t2t.planner import Action
 from t2t.planner.mailboxes import IdentityPlan, MailboxDesire, plan_identity
@@ -82,7 +82,10 @@ async def run_mailuser_create(action: Action, ctx: ApplyContext) -> ActionResult
         password = generate_password()
         register_secret(password)  # masked in every log line from here on
         try:
-            out = await exchange.invoke("New-MailUser", {**plan.create, "Password": password})
+            # A SecureString: encrypted under the tenant's module key by the client (wire.py).
+            out = await exchange.invoke(
+                "New-MailUser", {**plan.create, "Password": secure_string(password)}
+            )
         except ClientError as exc:
             if (await _replan(exchange, d)).create is None:
                 result.message = f"already created after {scrub(str(exc))}"

@@ -45,7 +45,7 @@ if TYPE_CHECKING:
     from t2t.spec import Desired, DesiredBatch
 
 #: New-MigrationBatch -CSVData over app-only InvokeCommand (t2t/clients/wire.py).
-WIRE_CREATE = ("WIRE-3", "WIRE-4")
+WIRE_CREATE = ("WIRE-4",)
 #: Codes of org-level checks (1xx relationships, 2xx organization setup): they hold every batch.
 _ORG_CODE = re.compile(r"^T2T-E[12]\d\d$")
 #: Mailbox-level checks (3xx).

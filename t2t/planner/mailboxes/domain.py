@@ -44,8 +44,6 @@ KINDS = (KIND_CREATE, KIND_IDENTITY, KIND_USAGE, KIND_LICENSE)
 
 #: Set-MailUser -ExchangeGuid over app-only InvokeCommand (t2t/clients/wire.py).
 WIRE_STAMP = "WIRE-4"
-#: New-MailUser -Password is a SecureString; t2t sends it as a plain JSON string (WIRE-5).
-WIRE_PASSWORD = "WIRE-5"  # noqa: S105 - the id of a wire guess, not a password
 
 #: Migration-user statuses after which the target may be prepared again (microsoft-t2t.md §7:
 #: terminal-bad); any other status means MRS owns the object now.
@@ -374,7 +372,6 @@ def _plan_one(
                 fingerprint=fp,
                 summary=f"create the target MailUser {d.target} for {d.source}",
                 blocked_by=blocked,
-                unverified=(WIRE_PASSWORD,),
             )
         )
     if plan.set_params is not None:
