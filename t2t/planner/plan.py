@@ -20,7 +20,12 @@ from t2t.planner.invitation import INVITATION
 from t2t.planner.mailboxes import MAILBOXES
 from t2t.planner.migration_app import MIGRATION_APP
 from t2t.planner.organization import ORGANIZATION
-from t2t.planner.permissions import EXCHANGE_WRITE_DIRECTORY_ROLES, Permission, needed_to_apply
+from t2t.planner.permissions import (
+    EXCHANGE_WRITE_DIRECTORY_ROLES,
+    READ,
+    Permission,
+    needed_to_apply,
+)
 from t2t.planner.relationships import RELATIONSHIPS
 from t2t.planner.scope_groups import SCOPE_GROUPS
 from t2t.state import Snapshot, fingerprint
@@ -139,15 +144,25 @@ def spec_fingerprint(desired: Desired) -> str:
     return fingerprint(desired.model_dump(mode="json", exclude={"spec_path"}))
 
 
-def _lacks_exchange_role(have: set[str], perms: tuple[Permission, ...]) -> bool:
-    """Exchange writes are planned, the Exchange token was seen, and it carries no directory
-    role that allows them (an Exchange role group is invisible in a token: hence a warning)."""
-    if not any(p.service == "exchange" and p.kind == "exchange-role-group" for p in perms):
+def _lacks_exchange_role(
+    have: set[str], perms: tuple[Permission, ...], exchange_unreadable: bool
+) -> bool:
+    """Exchange writes are planned (or Exchange could not be read, so none could be planned),
+    the Exchange token was seen, and it carries no directory role that allows writes (an
+    Exchange role group is invisible in a token: hence a warning)."""
+    writes = any(p.service == "exchange" and p.kind == "exchange-role-group" for p in perms)
+    if not (writes or exchange_unreadable):
         return False
     if not any(h.startswith("exchange:") for h in have):
         return False
     wids = {h.removeprefix(EXCHANGE_WID) for h in have if h.startswith(EXCHANGE_WID)}
     return not wids & EXCHANGE_WRITE_DIRECTORY_ROLES
+
+
+def _exchange_unreadable(snapshot: Snapshot, role: str) -> bool:
+    exchange_parts = {part for part, perms in READ.items() if perms[0].service == "exchange"}
+    parts = snapshot.tenant(role).parts()  # type: ignore[arg-type]
+    return any(parts[p].status == "unknown" for p in exchange_parts if p in parts)
 
 
 def _apply_permissions(
@@ -162,21 +177,21 @@ def _apply_permissions(
     for role in ("source", "target"):
         kinds = {a.kind for a in actions if a.tenant == role and not a.blocked}
         perms = needed_to_apply(kinds)
-        if not perms:
-            continue
-        needs[role] = tuple(str(p) for p in perms)
+        if perms:
+            needs[role] = tuple(str(p) for p in perms)
         held = snapshot.tenant(role).identity_roles
         if held is None or held.status != "present":
             continue
         have = set(held.get())
-        if _lacks_exchange_role(have, perms):
+        if _lacks_exchange_role(have, perms, _exchange_unreadable(snapshot, role)):
             missing.append(
                 finding(
                     "T2T-W121",
                     role,
                     "Exchange RBAC",
-                    f"apply writes to Exchange in the {role} tenant; t2t's Exchange token holds "
-                    "neither the Exchange Administrator nor the Global Administrator role",
+                    f"t2t's Exchange token in the {role} tenant holds neither the Exchange "
+                    "Administrator nor the Global Administrator role: unless its app is in an "
+                    "Exchange role group, Exchange refuses its writes with 403",
                     fixed_by_plan=False,
                 )
             )

@@ -10,7 +10,8 @@ from t2t.spec import load_spec
 from t2t.state import Fact, OrganizationConfig, Snapshot, TenantState
 
 SPEC = load_spec(Path(__file__).resolve().parents[2] / "specs" / "contoso-to-fabrikam.yaml")
-ROLES = ("exchange:Exchange.ManageAsApp",)
+EXCHANGE_ADMIN = "exchange-wid:29232cdf-9323-42fd-ade2-1d097af3e4de"
+ROLES = ("exchange:Exchange.ManageAsApp", EXCHANGE_ADMIN)
 
 
 def tenant(
@@ -73,6 +74,44 @@ def test_missing_application_permission_warns_w120() -> None:
     warnings = [f for f in plan.findings if f.code == "T2T-W120"]
     assert [(f.tenant, f.object) for f in warnings] == [("source", "Exchange.ManageAsApp")]
     assert "Organization Management" in " ".join(plan.permissions["target"])
+
+
+def test_an_exchange_token_without_an_admin_role_warns_w121_with_the_fix() -> None:
+    from t2t.planner.checks import EXCHANGE_ROLE_FIX
+
+    no_role = ("exchange:Exchange.ManageAsApp",)
+    plan = build_plan(SPEC, Snapshot(tenant("source"), tenant("target", roles=no_role)))
+    found = [f for f in plan.findings if f.code == "T2T-W121"]
+    assert [(f.tenant, f.object, f.severity, f.fix) for f in found] == [
+        ("target", "Exchange RBAC", "warning", EXCHANGE_ROLE_FIX)
+    ]
+    assert "Exchange Administrator" in EXCHANGE_ROLE_FIX
+    assert "Add-RoleGroupMember 'Organization Management'" in EXCHANGE_ROLE_FIX
+    global_admin = (
+        "exchange:Exchange.ManageAsApp",
+        "exchange-wid:62e90394-69f5-4237-9190-012177145e10",
+    )
+    reader = ("exchange:Exchange.ManageAsApp", "exchange-wid:f2ef992c-3afb-46b9-b7cf-a126ee74c451")
+    plan = build_plan(
+        SPEC, Snapshot(tenant("source", roles=reader), tenant("target", roles=global_admin))
+    )
+    assert [f.tenant for f in plan.findings if f.code == "T2T-W121"] == ["source"]
+
+
+def test_no_w121_without_an_exchange_token_or_exchange_work() -> None:
+    graph_only = ("graph:User.Read.All",)
+    plan = build_plan(SPEC, Snapshot(tenant("source", roles=graph_only), tenant("target")))
+    assert not [f for f in plan.findings if f.code == "T2T-W121"]
+
+
+def test_w121_also_when_exchange_could_not_be_read() -> None:
+    """With Exchange unreadable nothing is planned there, yet the missing role is the likely
+    cause: the warning still names it before apply."""
+    no_role = ("exchange:Exchange.ManageAsApp",)
+    unread = Fact.unknown("403 CmdletAccessDeniedException")
+    plan = build_plan(SPEC, Snapshot(tenant("source"), tenant("target", unread, roles=no_role)))
+    assert [f.tenant for f in plan.findings if f.code == "T2T-W121"] == ["target"]
+    assert not [a for a in plan.actions if a.tenant == "target"]
 
 
 def test_converged_tenants_plan_nothing() -> None:
