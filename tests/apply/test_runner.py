@@ -59,3 +59,22 @@ def test_unexpected_error_fails_one_action_only(monkeypatch: pytest.MonkeyPatch)
     assert "s3cr3t-value-xyz" not in status["a"].message
     assert status["b"].status == "skipped"
     assert status["c"].status == "done"
+
+
+def test_a_403_for_a_missing_exchange_role_names_the_plans_fix() -> None:
+    from t2t.apply.executors.common import ExecutionFailed
+    from t2t.apply.runner import _failure
+    from t2t.clients import PermissionDenied
+    from t2t.planner.checks import CATALOGUE, EXCHANGE_ROLE_FIX
+
+    denied = PermissionDenied(
+        403, "Forbidden", "New-MailUser: denied", exception_type="CmdletAccessDeniedException"
+    )
+    assert _failure(denied).endswith(EXCHANGE_ROLE_FIX)
+    try:
+        raise ExecutionFailed("cannot create") from denied
+    except ExecutionFailed as wrapped:
+        assert _failure(wrapped) == f"cannot create — {EXCHANGE_ROLE_FIX}"
+    assert CATALOGUE["T2T-W121"].fix == EXCHANGE_ROLE_FIX
+    graph = PermissionDenied(403, "Authorization_RequestDenied", "Graph: denied")
+    assert _failure(graph) == "HTTP 403 Authorization_RequestDenied: Graph: denied"
