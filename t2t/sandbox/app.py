@@ -10,6 +10,7 @@ from starlette.types import Scope
 
 from t2t.sandbox import control, identity
 from t2t.sandbox.context import SandboxContext
+from t2t.sandbox.exchange import module_file
 from t2t.sandbox.exchange import service as exchange
 from t2t.sandbox.faults import FaultsMiddleware, RequestInfo, classify, cmdlet_of
 from t2t.sandbox.graph import service as graph
@@ -20,7 +21,13 @@ def create_app(ctx: SandboxContext) -> Starlette:
     # Order matters: fixed prefixes (/_sandbox, /adminapi, /v1.0) before identity's
     # /{tenant}/…. The faults middleware wraps every surface (faults.py).
     app = Starlette(
-        routes=[*control.routes, *exchange.routes, *graph.routes, *identity.routes],
+        routes=[
+            *control.routes,
+            *exchange.routes,
+            *module_file.routes,
+            *graph.routes,
+            *identity.routes,
+        ],
         middleware=[Middleware(FaultsMiddleware, faults=ctx.faults, resolve=fault_resolver(ctx))],
     )
     app.state.sandbox = ctx

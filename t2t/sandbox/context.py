@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from starlette.requests import Request
 
 from t2t.sandbox.clock import Clock
+from t2t.sandbox.exchange.module_key import ModuleKey
+from t2t.sandbox.exchange.request_log import RequestLog
 from t2t.sandbox.faults import Faults
 from t2t.sandbox.state import StateStore
 from t2t.sandbox.stats import Stats
@@ -20,8 +22,11 @@ class SandboxContext:
     store: StateStore
     signer: TokenSigner
     stats: Stats
+    module_key: ModuleKey
     clock: Clock = field(default_factory=Clock)
     faults: Faults = field(init=False)
+    exchange_requests: RequestLog = field(default_factory=RequestLog)
+    """What InvokeCommand received, for tests (request_log.py); cleared by reset."""
 
     def __post_init__(self) -> None:
         self.faults = Faults(self.clock)

@@ -3,8 +3,9 @@
 - ``GET /_sandbox/stats``: request counters (rules in stats.py);
 - ``DELETE /_sandbox/stats``: zero them;
 - ``POST /_sandbox/reset``: restore the seed state, zero the counters, remove every
-  fault rule and hidden object and put the clock back to real time (fast: tests call it
-  between tests; secrets, certificates, signing key and CA are kept);
+  fault rule and hidden object, empty the InvokeCommand request log and put the clock
+  back to real time (fast: tests call it between tests; secrets, certificates, signing
+  key, module key and CA are kept);
 - ``GET /_sandbox/clock`` → ``{"now": "<ISO 8601 Z>", "offsetSeconds": n}``;
   ``POST /_sandbox/clock`` with ``{"advanceSeconds": n}`` or ``{"now": "<ISO>"}`` moves
   it forward (never back) and answers the same shape;
@@ -41,6 +42,7 @@ async def reset(request: Request) -> Response:
     ctx.stats.clear()
     ctx.faults.clear()
     ctx.clock.reset()
+    ctx.exchange_requests.clear()
     return Response(status_code=204)
 
 

@@ -29,6 +29,7 @@ from t2t.sandbox.assertions import check_client_assertion
 from t2t.sandbox.context import base_url_of, context_of, new_request_id, utc_timestamp
 from t2t.sandbox.model import Application, Tenant
 from t2t.sandbox.msapps import resource_by_audience
+from t2t.sandbox.seed import EXCHANGE_RESOURCE
 from t2t.sandbox.tokens import TOKEN_LIFETIME
 
 RESOURCES: dict[str, str] = {
@@ -286,17 +287,22 @@ async def token(request: Request) -> Response:
             "might have sent your authentication request to the wrong tenant.",
         )
     resource = resource_by_audience(audience)
+    client = tenant.client(app.app_id)
     if resource is not None:
         roles = tenant.granted_roles(app.app_id, resource.app_id)
     else:
-        client = tenant.client(app.app_id)
         roles = client.app_roles.get(audience, []) if client else []
+    # Entra puts the service principal's directory roles (template ids) in ``wids``
+    # (access-token-claims-reference); Exchange builds an app-only session's RBAC from them
+    # (app-only-auth-powershell-v2.md). The sandbox adds them to Exchange tokens only.
+    wids = client.directory_roles if client and audience == EXCHANGE_RESOURCE else []
     access_token = ctx.signer.issue(
         tenant_id=tenant.tenant_id,
         client_id=app.app_id,
         audience=audience,
         roles=roles,
         oid=sp.id,
+        wids=wids,
     )
     return JSONResponse(
         {

@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
+from t2t.sandbox.directory_roles import template_id
 from t2t.sandbox.moves.model import MigrationBatch, MigrationEndpoint, MoveServiceSettings
 from t2t.sandbox.msapps import MICROSOFT_SERVICES_TENANT, RESOURCE_APPS, resource_by_audience
 from t2t.sandbox.recipients import Recipient
@@ -51,6 +52,8 @@ class Client(_State):
     service_principal_id: str
     app_roles: dict[str, list[str]] = Field(default_factory=dict)
     exchange_role_groups: list[str] = Field(default_factory=list)
+    directory_roles: list[str] = Field(default_factory=list)
+    """Template ids of the service principal's Entra directory roles (directory_roles.py)."""
     is_admin_app: bool = False
 
 
@@ -383,6 +386,7 @@ def _client(tenant: TenantSeed, c: ClientSeed, *, admin: bool) -> Client:
         service_principal_id=derived_guid(tenant.tenantId, "sp", c.clientId),
         app_roles={k.rstrip("/"): list(v) for k, v in c.appRoles.items()},
         exchange_role_groups=list(c.exchangeRoleGroups),
+        directory_roles=[tid for r in c.directoryRoles if (tid := template_id(r)) is not None],
         is_admin_app=admin,
     )
 

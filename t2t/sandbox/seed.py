@@ -22,6 +22,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from t2t.sandbox.directory_roles import TEMPLATE_IDS, template_id
 from t2t.sandbox.seed_exchange import RecipientSeed
 
 _GUID = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
@@ -63,6 +64,27 @@ class ClientSeed(_Model):
             "'View-Only Organization Management' allows Get-/Test- cmdlets."
         ),
     )
+    directoryRoles: list[str] = Field(
+        default_factory=list,
+        description=(
+            "Entra directory roles assigned to the app's service principal, by display name or "
+            "template id: "
+            + ", ".join(f"'{n}' ({i})" for n, i in TEMPLATE_IDS.items())
+            + ". Their template ids become the `wids` claim of the app's Exchange tokens; "
+            "Exchange and Global Administrator allow every cmdlet, Global Reader the "
+            "Get-/Test- cmdlets."
+        ),
+    )
+
+    @field_validator("directoryRoles")
+    @classmethod
+    def _known_roles(cls, roles: list[str]) -> list[str]:
+        unknown = [r for r in roles if template_id(r) is None]
+        if unknown:
+            raise ValueError(
+                f"unknown directory roles {unknown}; the sandbox knows {sorted(TEMPLATE_IDS)}"
+            )
+        return roles
 
 
 class GroupSeed(_Model):

@@ -26,6 +26,7 @@ import uvicorn
 from t2t.sandbox.app import create_app
 from t2t.sandbox.ca import ensure_tls
 from t2t.sandbox.context import SandboxContext
+from t2t.sandbox.exchange.module_key import ModuleKey
 from t2t.sandbox.state import StateStore
 from t2t.sandbox.stats import Stats
 from t2t.sandbox.tokens import TokenSigner
@@ -54,6 +55,7 @@ class SandboxServer:
             store=StateStore(self.state_dir, seed),
             signer=TokenSigner(self.state_dir),
             stats=Stats(),
+            module_key=ModuleKey(self.state_dir),
         )
         self.ca_path: Path = self._tls.ca_cert
         self.profile_path: Path = self.state_dir / "profile.json"

@@ -43,6 +43,8 @@ class TokenClaims:
     roles: tuple[str, ...]
     oid: str
     exp: int
+    wids: tuple[str, ...] = ()
+    """Template ids of the principal's directory roles (access-token-claims-reference)."""
 
 
 class TokenError(ValueError):
@@ -91,7 +93,14 @@ class TokenSigner:
         }
 
     def issue(
-        self, *, tenant_id: str, client_id: str, audience: str, roles: list[str], oid: str
+        self,
+        *,
+        tenant_id: str,
+        client_id: str,
+        audience: str,
+        roles: list[str],
+        oid: str,
+        wids: list[str] | None = None,
     ) -> str:
         now = int(time.time())
         claims: dict[str, Any] = {
@@ -114,6 +123,8 @@ class TokenSigner:
         }
         if roles:
             claims["roles"] = list(roles)
+        if wids:
+            claims["wids"] = list(wids)
         headers = {"kid": self.kid, "x5t": self.kid}
         return jwt.encode(claims, self._key, algorithm="RS256", headers=headers)
 
@@ -136,4 +147,5 @@ class TokenSigner:
             roles=tuple(str(r) for r in data.get("roles", [])),
             oid=str(data.get("oid", "")),
             exp=int(data["exp"]),
+            wids=tuple(str(w) for w in data.get("wids", [])),
         )

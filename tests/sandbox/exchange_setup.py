@@ -8,13 +8,13 @@ helper edits the in-process server state.
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 from typing import Any
 
 from tests.conftest import SandboxHandle
 from tests.sandbox.graph_helpers import graph
 from tests.sandbox.helpers import values
+from tests.sandbox.module_forms import credential, csv_data, secure
 
 CONTOSO_ID = "6d0c3f1e-8b2a-4c47-9e15-3a5b7c9d1e20"
 FABRIKAM_ID = "9a41d2b7-5c3e-4f68-8a90-1b2c3d4e5f60"
@@ -118,11 +118,6 @@ def license_t2t(sandbox: SandboxHandle, tenant: str, upn: str) -> None:
     assign_licenses(sandbox, tenant, upn, T2T_SKU)
 
 
-def csv_b64(*addresses: str) -> str:
-    text = "EmailAddress\r\n" + "".join(f"{a}\r\n" for a in addresses)
-    return base64.b64encode(text.encode()).decode()
-
-
 def setup_organizations(sandbox: SandboxHandle, *, target_inbound: bool = True) -> None:
     """§3.0 steps 2–8 for contoso → fabrikam, all through InvokeCommand (plus consent)."""
     consent(sandbox, "fabrikam")
@@ -150,7 +145,7 @@ def setup_organizations(sandbox: SandboxHandle, *, target_inbound: bool = True) 
             "RemoteServer": "outlook.office.com",
             "RemoteTenant": "contoso.onmicrosoft.com",
             "ApplicationId": APP_ID,
-            "Credentials": {"UserName": APP_ID, "Password": "app-secret"},
+            "Credentials": credential(sandbox, APP_ID, "app-secret"),
         },
     )
     ok(
@@ -186,7 +181,11 @@ def prepare_user(
             sandbox,
             "contoso",
             "Add-DistributionGroupMember",
-            {"Identity": "t2tmigrationscope", "Member": source_upn},
+            {
+                "Identity": "t2tmigrationscope",
+                "Member": source_upn,
+                "BypassSecurityGroupManagerCheck": True,
+            },
         )
     [mbx] = ok(sandbox, "contoso", "Get-Mailbox", {"Identity": source_upn})
     local = target_address.split("@", 1)[0]
@@ -197,7 +196,7 @@ def prepare_user(
         {
             "Name": local,
             "MicrosoftOnlineServicesID": target_address,
-            "Password": "Pa55-word-never-logged",
+            "Password": secure(sandbox, "Pa55-word-never-logged"),
             "PrimarySmtpAddress": target_address,
             "ExternalEmailAddress": mbx["PrimarySmtpAddress"],
         },
@@ -224,7 +223,7 @@ def new_batch(sandbox: SandboxHandle, name: str, *addresses: str, **extra: Any) 
     params: dict[str, Any] = {
         "Name": name,
         "SourceEndpoint": ENDPOINT,
-        "CSVData": csv_b64(*addresses),
+        "CSVData": csv_data(*addresses),
         "TargetDeliveryDomain": TDD,
         **extra,
     }

@@ -15,11 +15,11 @@ from tests.sandbox.exchange_setup import (
     ENDPOINT,
     advance_clock,
     consent,
-    csv_b64,
     ok,
 )
 from tests.sandbox.graph_helpers import graph
 from tests.sandbox.helpers import error_detail
+from tests.sandbox.module_forms import credential, csv_data, secure
 
 
 def _lag(sandbox: SandboxHandle, seconds: float, **match: str) -> None:
@@ -55,7 +55,7 @@ def test_exchange_objects_lag_behind_their_new_cmdlets(sandbox: SandboxHandle) -
         {
             "Name": "lagged",
             "MicrosoftOnlineServicesID": "lagged@fabrikam.com",
-            "Password": "Pa55-word-never-logged",
+            "Password": secure(sandbox, "Pa55-word-never-logged"),
         },
     )
     ok(
@@ -68,14 +68,14 @@ def test_exchange_objects_lag_behind_their_new_cmdlets(sandbox: SandboxHandle) -
             "RemoteServer": "outlook.office.com",
             "RemoteTenant": "contoso.onmicrosoft.com",
             "ApplicationId": APP_ID,
-            "Credentials": {"UserName": APP_ID, "Password": "s"},
+            "Credentials": credential(sandbox, APP_ID, "s"),
         },
     )
     ok(
         sandbox,
         "fabrikam",
         "New-MigrationBatch",
-        {"Name": "lagbatch", "SourceEndpoint": ENDPOINT, "CSVData": csv_b64("x@fabrikam.com")},
+        {"Name": "lagbatch", "SourceEndpoint": ENDPOINT, "CSVData": csv_data("x@fabrikam.com")},
     )
 
     _missing(sandbox, "contoso", "Get-DistributionGroup", "lagscope")

@@ -77,7 +77,7 @@ def test_whole_migration_completes_with_real_effects(orgs: SandboxHandle) -> Non
     assert {user_status(sandbox, d)["StatusSummary"] for _, d in MOVERS} == {"Synced"}
     _steps(sandbox, 5)  # without AutoComplete/CompleteAfter the batch waits
     assert batch_status(sandbox, "wave-1") == "Synced"
-    ok(sandbox, "fabrikam", "Complete-MigrationBatch", {"Identity": "wave-1"})
+    ok(sandbox, "fabrikam", "Complete-MigrationBatch", {"Identity": "wave-1", "Confirm": False})
     assert batch_status(sandbox, "wave-1") == "Completing"
     _steps(sandbox, 1)
     assert batch_status(sandbox, "wave-1") == "Completed"
@@ -117,7 +117,7 @@ def test_complete_after_completes_on_its_own(orgs: SandboxHandle) -> None:
         "timed",
         MOVERS[0][1],
         AutoStart=True,
-        CompleteAfter=when.strftime("%Y-%m-%dT%H:%M:%S.0000000Z"),
+        CompleteAfter=when.strftime("%Y-%m-%dT%H:%M:%S"),
     )
     assert batch["CompleteAfter"].startswith(when.strftime("%Y-%m-%dT%H:%M:%S"))
     _steps(sandbox, 2)
@@ -141,20 +141,22 @@ def test_created_batch_waits_for_start_and_stop_works(orgs: SandboxHandle) -> No
     assert new_batch(sandbox, "manual", MOVERS[0][1])["Status"] == "Created"
     _steps(sandbox, 5)
     assert batch_status(sandbox, "manual") == "Created"
-    r = sandbox.invoke("fabrikam", "Complete-MigrationBatch", {"Identity": "manual"})
+    r = sandbox.invoke(
+        "fabrikam", "Complete-MigrationBatch", {"Identity": "manual", "Confirm": False}
+    )
     assert r.status_code == 400
     assert error_detail(r)[1].endswith("MigrationPermanentException")
     ok(sandbox, "fabrikam", "Start-MigrationBatch", {"Identity": "manual"})
     _steps(sandbox, 1)
     assert batch_status(sandbox, "manual") == "Syncing"
-    ok(sandbox, "fabrikam", "Stop-MigrationBatch", {"Identity": "manual"})
+    ok(sandbox, "fabrikam", "Stop-MigrationBatch", {"Identity": "manual", "Confirm": False})
     assert batch_status(sandbox, "manual") == "Stopping"
     _steps(sandbox, 1)
     assert batch_status(sandbox, "manual") == "Stopped"
     ok(sandbox, "fabrikam", "Start-MigrationBatch", {"Identity": "manual"})
     _steps(sandbox, 2)
     assert batch_status(sandbox, "manual") == "Synced"
-    ok(sandbox, "fabrikam", "Remove-MigrationBatch", {"Identity": "manual"})
+    ok(sandbox, "fabrikam", "Remove-MigrationBatch", {"Identity": "manual", "Confirm": False})
     _steps(sandbox, 1)
     assert ok(sandbox, "fabrikam", "Get-MigrationBatch") == []
 
@@ -231,7 +233,11 @@ def _target_has_mailbox(sandbox: SandboxHandle) -> str:
         sandbox,
         "contoso",
         "Add-DistributionGroupMember",
-        {"Identity": "t2tmigrationscope", "Member": "debra@contoso.com"},
+        {
+            "Identity": "t2tmigrationscope",
+            "Member": "debra@contoso.com",
+            "BypassSecurityGroupManagerCheck": True,
+        },
     )
     return "miriam@fabrikam.com"  # seeded as a licensed UserMailbox in the target
 
@@ -403,7 +409,11 @@ def test_fixing_the_prerequisite_and_restarting_succeeds(orgs: SandboxHandle) ->
         sandbox,
         "contoso",
         "Add-DistributionGroupMember",
-        {"Identity": "t2tmigrationscope", "Member": "debra@contoso.com"},
+        {
+            "Identity": "t2tmigrationscope",
+            "Member": "debra@contoso.com",
+            "BypassSecurityGroupManagerCheck": True,
+        },
     )
     ok(sandbox, "fabrikam", "Start-MigrationBatch", {"Identity": "retry"})
     advance_clock(sandbox, 3600)
@@ -428,7 +438,11 @@ def test_aux_archive_user_added_to_scope_after_start(orgs: SandboxHandle) -> Non
         sandbox,
         "contoso",
         "Add-DistributionGroupMember",
-        {"Identity": "t2tmigrationscope", "Member": "debra@contoso.com"},
+        {
+            "Identity": "t2tmigrationscope",
+            "Member": "debra@contoso.com",
+            "BypassSecurityGroupManagerCheck": True,
+        },
     )
     _steps(sandbox, 2)
     exc = user_status(sandbox, address)["ErrorSummary"].split(":")[0]

@@ -36,6 +36,7 @@ from tests.sandbox.exchange_setup import (
 )
 from tests.sandbox.graph_helpers import graph
 from tests.sandbox.helpers import error_detail
+from tests.sandbox.module_forms import credential, csv_data, secure
 
 STEP = 60
 SCOPE = "t2tmigrationscope-wave1"
@@ -137,7 +138,12 @@ def scope_group(sandbox: SandboxHandle, *members: str) -> None:
     [g] = ok(sandbox, "contoso", "New-DistributionGroup", {"Name": SCOPE, "Type": "Security"})
     assert g["RecipientTypeDetails"] == "MailUniversalSecurityGroup"
     for m in members:
-        ok(sandbox, "contoso", "Add-DistributionGroupMember", {"Identity": SCOPE, "Member": m})
+        ok(
+            sandbox,
+            "contoso",
+            "Add-DistributionGroupMember",
+            {"Identity": SCOPE, "Member": m, "BypassSecurityGroupManagerCheck": True},
+        )
 
 
 def source_relationship(sandbox: SandboxHandle, app: MigrationApp) -> None:
@@ -187,7 +193,7 @@ def endpoint(sandbox: SandboxHandle, app: MigrationApp) -> None:
             "RemoteServer": "outlook.office.com",
             "RemoteTenant": "contoso.onmicrosoft.com",
             "ApplicationId": app.app_id,
-            "Credentials": {"UserName": app.app_id, "Password": app.secret},
+            "Credentials": credential(sandbox, app.app_id, app.secret),
         },
     )
     assert app.secret not in str(ep)
@@ -221,7 +227,7 @@ def new_mail_user(sandbox: SandboxHandle, source: dict[str, Any], target: str) -
         {
             "Name": target.split("@")[0],
             "MicrosoftOnlineServicesID": target,
-            "Password": "Walkthrough-Pa55-never-logged",
+            "Password": secure(sandbox, "Walkthrough-Pa55-never-logged"),
             "ExternalEmailAddress": source["PrimarySmtpAddress"],
             "PrimarySmtpAddress": target,
         },
@@ -246,12 +252,6 @@ def stamp(sandbox: SandboxHandle, source: dict[str, Any], target: str) -> Any:
     )
 
 
-def csv_b64(*addresses: str) -> str:
-    """The CSV's single EmailAddress column holds TARGET addresses."""
-    text = "EmailAddress\r\n" + "".join(f"{a}\r\n" for a in addresses)
-    return base64.b64encode(text.encode()).decode()
-
-
 def new_batch(sandbox: SandboxHandle, name: str, *targets: str) -> dict[str, Any]:
     [b] = ok(
         sandbox,
@@ -260,7 +260,7 @@ def new_batch(sandbox: SandboxHandle, name: str, *targets: str) -> dict[str, Any
         {
             "Name": name,
             "SourceEndpoint": ENDPOINT,
-            "CSVData": csv_b64(*targets),
+            "CSVData": csv_data(*targets),  # its one EmailAddress column: TARGET addresses
             "TargetDeliveryDomain": TDD,
             "AutoStart": True,
         },
@@ -350,7 +350,12 @@ def test_walkthrough_moves_the_mailbox_over_https_only(sandbox: SandboxHandle) -
     advance_clock(sandbox, STEP)
     assert batch_status(sandbox, "walkthrough") == "Synced"
     # "After a little while the migration is synced. We can complete it."
-    ok(sandbox, "fabrikam", "Complete-MigrationBatch", {"Identity": "walkthrough"})
+    ok(
+        sandbox,
+        "fabrikam",
+        "Complete-MigrationBatch",
+        {"Identity": "walkthrough", "Confirm": False},
+    )
     advance_clock(sandbox, STEP)
     assert batch_status(sandbox, "walkthrough") == "Completed"
     assert user_status(sandbox, TARGET)["Status"] == "Completed"
@@ -517,7 +522,7 @@ def test_source_service_principal_alone_is_not_consent(sandbox: SandboxHandle) -
         "RemoteServer": "outlook.office.com",
         "RemoteTenant": "contoso.onmicrosoft.com",
         "ApplicationId": app.app_id,
-        "Credentials": {"UserName": app.app_id, "Password": app.secret},
+        "Credentials": credential(sandbox, app.app_id, app.secret),
     }
     r = sandbox.invoke("fabrikam", "New-MigrationEndpoint", params)
     assert r.status_code == 400

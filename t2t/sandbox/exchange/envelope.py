@@ -33,8 +33,14 @@ def success(
     next_link: str | None,
     request_id: str,
     page_size: int | None,
+    confirmation_message: str | None = None,
 ) -> Response:
-    body: dict[str, Any] = {"@odata.context": context_url, **_warnings(warnings), "value": values}
+    """``confirmation_message``: the answer to a ``Confirm: true`` validation call, which the
+    module reads as ``@adminapi.confirmationmessage`` (dump lines 1518–1523)."""
+    body: dict[str, Any] = {"@odata.context": context_url, **_warnings(warnings)}
+    if confirmation_message is not None:
+        body["@adminapi.confirmationmessage"] = confirmation_message
+    body["value"] = values
     if next_link:
         body["@odata.nextLink"] = next_link
     headers = _headers(request_id)
@@ -67,16 +73,26 @@ def error(exc: CmdletError, *, warnings: list[str], request_id: str) -> Response
     return JSONResponse(body, status_code=exc.status, headers=headers, media_type=CONTENT_TYPE)
 
 
+ACCESS_DENIED = "CmdletAccessDeniedException"
+"""The ``x-ExceptionType`` of a 403 (exo-module-protocol.md "Paging, result size, retries,
+errors"; the module reads the header into the error's reason, dump lines 457–460)."""
+
+
 def nul_forbidden(request_id: str) -> Response:
     """403 for an unknown cmdlet or missing RBAC: NUL bytes labelled gzip (§1.5).
 
     It is not gzip, so httpx raises ``DecodingError`` when it reads the body; clients
-    must judge by the status (or send ``Accept-Encoding: identity`` and still get it).
+    must judge by the status and ``x-ExceptionType`` (or send ``Accept-Encoding: identity``
+    and still get the NULs).
     """
     return Response(
         b"\x00" * NUL_BODY_LENGTH,
         status_code=403,
-        headers={"Content-Encoding": "gzip", "request-id": request_id},
+        headers={
+            "Content-Encoding": "gzip",
+            "request-id": request_id,
+            "x-ExceptionType": ACCESS_DENIED,
+        },
         media_type="application/json",
     )
 

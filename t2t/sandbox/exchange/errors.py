@@ -21,6 +21,10 @@ ARGUMENT_TRANSFORMATION = (
 )
 DATA_VALIDATION = "Microsoft.Exchange.Data.DataValidationException"
 ALREADY_EXISTS = "Microsoft.Exchange.Data.Directory.ADObjectAlreadyExistsException"
+INVALID_CAST = "System.InvalidCastException"
+CRYPTOGRAPHIC = "System.Security.Cryptography.CryptographicException"
+HOST_EXCEPTION = "System.Management.Automation.Host.HostException"
+GROUP_MANAGER = "Microsoft.Exchange.Configuration.Tasks.OperationRequiresGroupManagerException"
 NOT_EMULATED = "T2t.Sandbox.NotEmulatedException"
 """Not Microsoft's: a documented parameter or case the sandbox does not model yet."""
 

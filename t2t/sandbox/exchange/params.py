@@ -11,13 +11,12 @@ Parameter lists come from each cmdlet's reference page (cited in the cmdlet modu
 
 Encoding on the wire (§1.2): a switch is ``true``; a list is a JSON array; an
 add/remove update is ``{"add":[…],"remove":[…],"@odata.type":"#Exchange.GenericHashTable"}``.
+``byte[]``, ``DateTime``, ``PSCredential`` and ``SecureString`` are accepted only in the forms
+the ExchangeOnlineManagement module sends (wire_forms.py, each with its source).
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import datetime as dt
 import enum
 import re
 import uuid
@@ -25,12 +24,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from t2t.sandbox.exchange import wire_forms
 from t2t.sandbox.exchange.errors import (
     NOT_EMULATED,
     CmdletError,
     binding_error,
     transformation_error,
 )
+from t2t.sandbox.exchange.wire_forms import Credential, Decrypt, SecureValue
+
+__all__ = ["Credential", "SecureValue"]
 
 
 class Kind(enum.Enum):
@@ -45,9 +48,9 @@ class Kind(enum.Enum):
     INT = "int"
     GUID = "guid"
     DATETIME = "datetime"
-    BYTES = "bytes"  # byte[] (New-MigrationBatch -CSVData): base64 text or array of 0..255
-    CREDENTIAL = "credential"  # PSCredential: {"UserName": …, "Password": …} (sandbox guess)
-    SECURE = "secure"  # SecureString: plain text on the wire (sandbox guess)
+    BYTES = "bytes"  # byte[]: {"@odata.type":"#Exchange.ByteArrayType","Data":[…]} [module]
+    CREDENTIAL = "credential"  # PSCredential: encrypted JSON {"UserName","Password"} [module]
+    SECURE = "secure"  # SecureString: encrypted plain text [module]
     UNLIMITED_INT = "unlimited_int"  # Unlimited<Int32>: "Unlimited" or a non-negative number
 
 
@@ -190,7 +193,7 @@ def _as_strings(p: Param, value: Any) -> list[str]:
     return out
 
 
-def _convert(cmdlet: str, p: Param, value: Any) -> Any:
+def _convert(cmdlet: str, p: Param, value: Any, decrypt: Decrypt | None) -> Any:
     if value is None:
         if p.mandatory:
             raise CmdletError(
@@ -239,9 +242,13 @@ def _convert(cmdlet: str, p: Param, value: Any) -> Any:
     if p.kind is Kind.FLAGS and not isinstance(value, Mapping):
         return _convert_flags(p, value)
     if p.kind is Kind.BYTES:
-        return _convert_bytes(p, value)
+        return wire_forms.byte_array(p.name, value)
     if p.kind is Kind.CREDENTIAL:
-        return _convert_credential(p, value)
+        return wire_forms.credential(p.name, value, decrypt)
+    if p.kind is Kind.SECURE:
+        return wire_forms.secure_string(p.name, value, decrypt)
+    if p.kind is Kind.DATETIME:
+        return wire_forms.datetime_value(p.name, value)
     if isinstance(value, (list, Mapping)):
         shown = "System.Object[]" if isinstance(value, list) else "System.Collections.Hashtable"
         raise transformation_error(
@@ -262,8 +269,6 @@ def _convert(cmdlet: str, p: Param, value: Any) -> Any:
         )
     if p.kind is Kind.GUID:
         return _convert_guid(p, value)
-    if p.kind is Kind.DATETIME:
-        return _convert_datetime(p, value)
     if p.kind is Kind.UNLIMITED_INT:
         text = _scalar_text(value).strip()
         if text.lower() == "unlimited":
@@ -294,14 +299,6 @@ def _convert(cmdlet: str, p: Param, value: Any) -> Any:
     return _scalar_text(value)
 
 
-@dataclass(frozen=True)
-class Credential:
-    """A bound ``PSCredential`` (never logged, never rendered)."""
-
-    user_name: str
-    password: str = field(repr=False)
-
-
 _GUID_TEXT = re.compile(
     r"^\{?[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\}?$"
 )
@@ -319,79 +316,6 @@ def _convert_guid(p: Param, value: Any) -> str:
     return str(uuid.UUID(text.strip("{}")))
 
 
-def _convert_datetime(p: Param, value: Any) -> dt.datetime:
-    """``DateTime``: the module sends ``yyyy-MM-ddTHH:mm:ss.fffffffZ`` (§1.2); a value
-    without a zone is UTC in Exchange Online (PSDOC-MB, CompleteAfter)."""
-    text = _scalar_text(value).strip()
-    candidate = text.replace("Z", "+00:00") if text.endswith("Z") else text
-    match = re.match(r"^(.*T\d\d:\d\d:\d\d)\.(\d+)(.*)$", candidate)
-    if match:  # Python parses at most 6 fractional digits; .NET sends 7
-        candidate = f"{match.group(1)}.{match.group(2)[:6]}{match.group(3)}"
-    try:
-        parsed = dt.datetime.fromisoformat(candidate)
-    except ValueError as exc:
-        raise transformation_error(
-            p.name,
-            text,
-            "System.DateTime",
-            f"String '{text}' was not recognized as a valid DateTime.",
-        ) from exc
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=dt.UTC)
-    return parsed.astimezone(dt.UTC)
-
-
-def _convert_bytes(p: Param, value: Any) -> bytes:
-    """``byte[]``: no public source shows InvokeCommand's encoding (wire-protocols.md §7.5).
-
-    The sandbox accepts the two most plausible JSON forms, a base64 string and an array
-    of byte values, and refuses anything else (README.md, "Open questions").
-    """
-    if isinstance(value, list):
-        if all(isinstance(b, int) and not isinstance(b, bool) and 0 <= b <= 255 for b in value):
-            return bytes(value)
-        raise transformation_error(
-            p.name,
-            "System.Object[]",
-            "System.Byte[]",
-            "Value was either too large or too small for an unsigned byte.",
-        )
-    if isinstance(value, str):
-        try:
-            return base64.b64decode(value, validate=True)
-        except (binascii.Error, ValueError) as exc:
-            raise transformation_error(
-                p.name,
-                value if len(value) <= 40 else value[:40] + "…",
-                "System.Byte[]",
-                "The input is not a valid Base-64 string as it contains a non-base 64 "
-                "character, more than two padding characters, or an illegal character among "
-                "the padding characters.",
-            ) from exc
-    shown = "System.Collections.Hashtable" if isinstance(value, Mapping) else _scalar_text(value)
-    raise transformation_error(p.name, shown, "System.Byte[]", "Specified method is not supported.")
-
-
-def _convert_credential(p: Param, value: Any) -> Credential:
-    """``PSCredential``: accepted as ``{"UserName": …, "Password": …}`` (sandbox guess,
-    README.md, "Open questions"); keys are case-insensitive."""
-    if isinstance(value, Mapping):
-        keys = {str(k).lower(): v for k, v in value.items() if "@" not in str(k)}
-        user, password = keys.get("username"), keys.get("password")
-        if isinstance(user, str) and user and isinstance(password, str) and password:
-            return Credential(user, password)
-        shown = "System.Collections.Hashtable"
-    else:
-        shown = _scalar_text(value) if not isinstance(value, list) else "System.Object[]"
-    raise transformation_error(
-        p.name,
-        shown,
-        "System.Management.Automation.PSCredential",
-        'The t2t sandbox accepts a PSCredential as {"UserName": "<user>", "Password": '
-        '"<password>"} (encoding unverified).',
-    )
-
-
 @dataclass
 class Bound:
     """Bound parameters by canonical name; only those the caller passed are present."""
@@ -405,8 +329,18 @@ class Bound:
         return self.values.get(name, default)
 
 
-def bind(cmdlet: str, params: tuple[Param, ...], raw: Mapping[str, Any]) -> Bound:
-    """Bind ``CmdletInput.Parameters`` to ``params`` (plus the common parameters)."""
+def bind(
+    cmdlet: str,
+    params: tuple[Param, ...],
+    raw: Mapping[str, Any],
+    *,
+    decrypt: Decrypt | None = None,
+) -> Bound:
+    """Bind ``CmdletInput.Parameters`` to ``params`` (plus the common parameters).
+
+    ``decrypt`` opens the values ``Encrypt-Value`` produced (``ModuleKey.decrypt``); without
+    it no ``PSCredential`` or ``SecureString`` value can be bound.
+    """
     every = params + COMMON_PARAMETERS
     bound = Bound()
     for key, value in raw.items():
@@ -419,7 +353,7 @@ def bind(cmdlet: str, params: tuple[Param, ...], raw: Mapping[str, Any]) -> Boun
                 "To provide multiple values to parameters that can accept multiple values, use "
                 'the array syntax. For example, "-parameter value1,value2,value3".'
             )
-        bound.values[p.name] = _convert(cmdlet, p, value)
+        bound.values[p.name] = _convert(cmdlet, p, value, decrypt)
         if not p.emulated:
             raise CmdletError(
                 501,

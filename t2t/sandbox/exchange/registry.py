@@ -2,9 +2,7 @@
 
 Why a registry: the admin API dispatches on ``CmdletInput.CmdletName`` (§1.2) and the
 sandbox will grow to every cmdlet a migration needs; each lives in a module under
-``cmdlets/`` and registers itself here. RBAC (which role group may run what) is
-decided here too, because an unknown cmdlet and a forbidden one look the same on the
-wire (403, §1.5).
+``cmdlets/`` and registers itself here. Who may run what is rbac.py's business.
 """
 
 from __future__ import annotations
@@ -35,10 +33,12 @@ class Invocation:
     """Read-after-write lag (faults.py): New- cmdlets note what they create, Get- cmdlets
     show only what has replicated."""
     request: RequestInfo | None = None
+    dry_run: bool = False
+    """Check everything, change nothing: the ``Confirm: true`` validation call (confirm.py)."""
 
     @property
     def what_if(self) -> bool:
-        return bool(self.params.get("WhatIf"))
+        return bool(self.params.get("WhatIf")) or self.dry_run
 
     @property
     def hiding(self) -> bool:
@@ -80,14 +80,6 @@ class CmdletSpec:
         return cmdlet_kind(self.name)
 
 
-ROLE_GROUPS: dict[str, Callable[[CmdletSpec], bool]] = {
-    "Organization Management": lambda spec: True,
-    "View-Only Organization Management": lambda spec: spec.kind == "read",
-}
-"""Role groups the sandbox knows and what they allow (a simplification of Exchange RBAC:
-https://learn.microsoft.com/exchange/permissions-exo/permissions-exo)."""
-
-
 class Registry:
     def __init__(self) -> None:
         self._specs: dict[str, CmdletSpec] = {}
@@ -100,8 +92,3 @@ class Registry:
 
     def names(self) -> list[str]:
         return sorted(s.name for s in self._specs.values())
-
-
-def allowed(spec: CmdletSpec, role_groups: list[str]) -> bool:
-    """Whether any of the app's role groups lets it run ``spec``."""
-    return any(g in ROLE_GROUPS and ROLE_GROUPS[g](spec) for g in role_groups)

@@ -26,7 +26,6 @@ Record = dict[str, Any]
 """Property name → plain JSON value or ``Typed``."""
 
 
-
 def guid(value: str) -> Typed:
     return Typed(value, "#Guid", "System.Guid")
 

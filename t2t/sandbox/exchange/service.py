@@ -4,23 +4,23 @@ Order of checks (wire-protocols.md §1.5, §1.7):
 1. bearer token: signature and expiry, ``aud`` = ``https://outlook.office365.com``,
    ``tid`` = the tenant named by the path segment (GUID or any of its domains) → else 401;
 2. ``roles`` holds ``Exchange.ManageAsApp`` → else 401 (G2O: "no grants → 401");
-3. the cmdlet exists and the app's Exchange role groups allow it → else 403 with a
-   NUL-filled body labelled gzip (G2O: "ManageAsApp only → 403");
-4. PowerShell parameter binding → 400;
-5. the cmdlet itself (404 for ManagementObjectNotFoundException, 400 otherwise).
+3. the cmdlet exists and the token's directory roles (``wids``) or the app's Exchange role
+   groups allow it (rbac.py) → else 403 with a NUL-filled body labelled gzip and
+   ``x-ExceptionType: CmdletAccessDeniedException`` (G2O: "ManageAsApp only → 403");
+4. PowerShell parameter binding, with the module's encodings (wire_forms.py) → 400, or 500
+   for a JSON object where an encrypted string belongs;
+5. the cmdlet itself (404 for ManagementObjectNotFoundException, 400 otherwise); a
+   high-impact cmdlet only acts on ``Confirm: false`` (confirm.py).
 
-Paging (§1.4): ``Prefer: odata.maxpagesize=N`` (capped at 1000, default 1000) sets
-the page; ``@odata.nextLink`` carries a ``$skiptoken`` and the client re-POSTs the
-same body to it. ``ResultSize`` caps the total for cmdlets that declare it.
+Paging and the result-size cap: paging.py. Every request that reaches this handler is kept
+in the sandbox's request log (request_log.py).
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
-import re
 import urllib.parse
+from dataclasses import dataclass
 from typing import Any
 
 from starlette.requests import Request
@@ -28,50 +28,25 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from t2t.sandbox.context import base_url_of, context_of, new_request_id
-from t2t.sandbox.exchange import envelope
+from t2t.sandbox.exchange import confirm, envelope, paging
+from t2t.sandbox.exchange import control as exchange_control
 from t2t.sandbox.exchange.cmdlets import build_registry
 from t2t.sandbox.exchange.errors import CmdletError
 from t2t.sandbox.exchange.licensing import provision_licensed_mail_users
 from t2t.sandbox.exchange.params import bind
-from t2t.sandbox.exchange.registry import Invocation, allowed
+from t2t.sandbox.exchange.rbac import allowed
+from t2t.sandbox.exchange.registry import Invocation
 from t2t.sandbox.exchange.serialize import select, to_json
 from t2t.sandbox.faults import RequestInfo
+from t2t.sandbox.model import Tenant
 from t2t.sandbox.moves import control as moves_control
 from t2t.sandbox.moves.engine import advance
-from t2t.sandbox.tokens import TokenError
+from t2t.sandbox.tokens import TokenClaims, TokenError
 
 EXCHANGE_AUDIENCE = "https://outlook.office365.com"
 MANAGE_AS_APP = "Exchange.ManageAsApp"
-MAX_PAGE_SIZE = 1000
-DEFAULT_PAGE_SIZE = 1000
 
 REGISTRY = build_registry()
-
-_PREFER_PAGE = re.compile(r"odata\.maxpagesize\s*=\s*(\d+)", re.IGNORECASE)
-
-
-def _page_size(request: Request) -> int | None:
-    match = _PREFER_PAGE.search(request.headers.get("prefer", ""))
-    if not match:
-        return None
-    return max(1, min(int(match.group(1)), MAX_PAGE_SIZE))
-
-
-def _encode_skip(offset: int) -> str:
-    return base64.urlsafe_b64encode(json.dumps({"o": offset}).encode()).decode().rstrip("=")
-
-
-def _decode_skip(token: str) -> int:
-    try:
-        padded = token + "=" * (-len(token) % 4)
-        offset = json.loads(base64.urlsafe_b64decode(padded))["o"]
-    except (ValueError, KeyError, TypeError, binascii.Error) as exc:
-        raise CmdletError(
-            400, "System.ArgumentException", f"Invalid $skiptoken '{token}'."
-        ) from exc
-    if not isinstance(offset, int) or offset < 0:
-        raise CmdletError(400, "System.ArgumentException", f"Invalid $skiptoken '{token}'.")
-    return offset
 
 
 def _parse_body(raw: bytes) -> tuple[str, dict[str, Any]]:
@@ -95,12 +70,19 @@ def _parse_body(raw: bytes) -> tuple[str, dict[str, Any]]:
     return name, params
 
 
-async def invoke_command(request: Request) -> Response:
+@dataclass(frozen=True)
+class Caller:
+    """Who an authenticated admin API request comes from."""
+
+    claims: TokenClaims
+    tenant: Tenant
+
+
+def authenticate(request: Request, request_id: str) -> Caller | Response:
+    """Steps 1 and 2 above: the caller, or the 401 to answer with."""
     ctx = context_of(request)
-    request_id = request.headers.get("client-request-id") or new_request_id()
     segment = request.path_params["tenant"]
-    state = ctx.store.state
-    path_tenant = state.resolve_tenant(segment)
+    path_tenant = ctx.store.state.resolve_tenant(segment)
     tenant_name = path_tenant.name if path_tenant else None
 
     def refuse(reason: str) -> Response:
@@ -120,31 +102,57 @@ async def invoke_command(request: Request) -> Response:
         return refuse(f"token tenant {claims.tid} does not match tenant segment {segment!r}")
     if MANAGE_AS_APP not in claims.roles:
         return refuse(f"token lacks the {MANAGE_AS_APP} role")
-    tenant = path_tenant
+    return Caller(claims, path_tenant)
 
+
+async def invoke_command(request: Request) -> Response:
+    """The handler, with every request it answers kept in the request log."""
+    ctx = context_of(request)
     raw = await request.body()
+    caller, response = _answer(request, raw)
+    ctx.exchange_requests.record(
+        tenant=request.path_params["tenant"],
+        app_id=caller.claims.appid if caller else None,
+        path=request.url.path,
+        body=raw,
+        status=response.status_code,
+    )
+    return response
+
+
+def _answer(request: Request, raw: bytes) -> tuple[Caller | None, Response]:
+    ctx = context_of(request)
+    request_id = request.headers.get("client-request-id") or new_request_id()
+    segment = request.path_params["tenant"]
+    state = ctx.store.state
+    caller = authenticate(request, request_id)
+    if isinstance(caller, Response):
+        return None, caller
+    claims, tenant = caller.claims, caller.tenant
+
     try:
         cmdlet_name, raw_params = _parse_body(raw)
     except CmdletError as exc:
         ctx.stats.record("exchange", tenant=tenant.name)
-        return envelope.error(exc, warnings=[], request_id=request_id)
+        return caller, envelope.error(exc, warnings=[], request_id=request_id)
     spec = REGISTRY.get(cmdlet_name)
     client = tenant.client(claims.appid)
-    roles = client.exchange_role_groups if client else []
-    if spec is None or not allowed(spec, roles):
+    role_groups = client.exchange_role_groups if client else []
+    if spec is None or not allowed(spec, role_groups, claims.wids):
         ctx.stats.record("exchange", tenant=tenant.name)
-        return envelope.nul_forbidden(request_id)
+        return caller, envelope.nul_forbidden(request_id)
     ctx.stats.record("exchange", tenant=tenant.name, cmdlet=spec.name, kind=spec.kind)
 
     inv: Invocation | None = None
     try:
-        bound = bind(spec.name, spec.params, raw_params)
+        bound = bind(spec.name, spec.params, raw_params, decrypt=ctx.module_key.decrypt)
         skiptoken = request.query_params.get("$skiptoken")
-        offset = _decode_skip(skiptoken) if skiptoken else 0
+        offset = paging.decode_skip(skiptoken) if skiptoken else 0
         if skiptoken and spec.kind != "read":
             raise CmdletError(
                 400, "System.ArgumentException", "$skiptoken is only valid for Get- cmdlets."
             )
+        confirmation = confirm.mode(spec.name, bound)
         with ctx.store.lock:
             now = ctx.clock.now().replace(microsecond=0)
             # The move service runs lazily on the sandbox clock (moves/engine.py).
@@ -167,6 +175,8 @@ async def invoke_command(request: Request) -> Response:
                 state=state,
                 faults=ctx.faults,
                 request=info,
+                # Exchange checks before ShouldProcess; a call that must not act only checks.
+                dry_run=confirmation != "act",
             )
             wrote = spec.kind == "write" and not inv.what_if
             try:
@@ -176,30 +186,42 @@ async def invoke_command(request: Request) -> Response:
                     provision_licensed_mail_users(state)
                 if moved or wrote:
                     ctx.store.save()
+        if confirmation == "prompt":
+            raise confirm.host_refusal(spec.name, bound)
     except CmdletError as exc:
-        return envelope.error(exc, warnings=inv.warnings if inv else [], request_id=request_id)
+        warnings = inv.warnings if inv else []
+        return caller, envelope.error(exc, warnings=warnings, request_id=request_id)
 
-    if "ResultSize" in bound and bound.get("ResultSize") is not None:
-        records = records[: bound.get("ResultSize")]
-    page_size = _page_size(request)
-    size = page_size or DEFAULT_PAGE_SIZE
-    page = records[offset : offset + size] if spec.paged else records
-    next_link = None
-    if spec.paged and offset + size < len(records):
-        query = dict(request.query_params)
-        query["$skiptoken"] = _encode_skip(offset + size)
-        next_link = f"{base_url_of(request)}{request.url.path}?{urllib.parse.urlencode(query)}"
-    selected = request.query_params.get("$select")
-    names = selected.split(",") if selected else None
-    values = [to_json(select(r, names)) for r in page]
     context_url = (
         f"{base_url_of(request)}/adminapi/beta/{segment}"
         "/$metadata#Collection(Exchange.GenericHashTable)"
     )
-    return envelope.success(
+    if confirmation == "validate":
+        return caller, envelope.success(
+            context_url=context_url,
+            values=[],
+            warnings=inv.warnings,
+            next_link=None,
+            request_id=request_id,
+            page_size=None,
+            confirmation_message=confirm.message(spec.name, bound),
+        )
+    page_size = paging.page_size(request.headers.get("prefer", ""))
+    size = page_size or paging.DEFAULT_PAGE_SIZE
+    result = paging.page(spec, bound, records, offset, size)
+    next_link = None
+    if result.next_offset is not None:
+        query = dict(request.query_params)
+        query["$skiptoken"] = paging.encode_skip(result.next_offset)
+        next_link = f"{base_url_of(request)}{request.url.path}?{urllib.parse.urlencode(query)}"
+    warnings = inv.warnings + ([paging.TRUNCATION_WARNING] if result.truncated else [])
+    selected = request.query_params.get("$select")
+    names = selected.split(",") if selected else None
+    values = [to_json(select(r, names)) for r in result.records]
+    return caller, envelope.success(
         context_url=context_url,
         values=values,
-        warnings=inv.warnings,
+        warnings=warnings,
         next_link=next_link,
         request_id=request_id,
         page_size=page_size,
@@ -209,6 +231,7 @@ async def invoke_command(request: Request) -> Response:
 routes = [
     Route("/adminapi/beta/{tenant}/InvokeCommand", invoke_command, methods=["POST"]),
     *moves_control.routes,
+    *exchange_control.routes,
 ]
-"""InvokeCommand plus the sandbox-only move-service controls (served here so the app's
-route order keeps every /_sandbox path ahead of identity's /{tenant}/…)."""
+"""InvokeCommand plus the sandbox-only move-service and request-log controls (served here
+so the app's route order keeps every /_sandbox path ahead of identity's /{tenant}/…)."""

@@ -16,7 +16,7 @@ import re
 
 from t2t.sandbox.exchange.cmdlets.common import require_group
 from t2t.sandbox.exchange.directory import address_owner, find_recipient, recipient_guid
-from t2t.sandbox.exchange.errors import ALREADY_EXISTS, CmdletError, not_found
+from t2t.sandbox.exchange.errors import ALREADY_EXISTS, GROUP_MANAGER, CmdletError, not_found
 from t2t.sandbox.exchange.errors import DOMAIN_CONTROLLER as DC_NAME
 from t2t.sandbox.exchange.params import CONFIRM, WHATIF, Kind, Param
 from t2t.sandbox.exchange.params import DOMAIN_CONTROLLER as DC_PARAM
@@ -158,10 +158,33 @@ def _member_user_id(inv: Invocation) -> str:
     return found[0].id
 
 
+def _require_manager(inv: Invocation) -> None:
+    """Changing membership takes a manager of the group (ManagedBy) or
+    ``-BypassSecurityGroupManagerCheck`` ("If you aren't defined in the ManagedBy property of
+    the group, you need to use this switch", office-docs-powershell
+    ``exchange/exchange-ps/ExchangePowerShell/Add-DistributionGroupMember.md``). Every
+    sandbox caller is an app, and ManagedBy holds recipients, never an app, so an app always
+    needs the switch [live: "This operation can only be performed by a manager of the group",
+    exo-module-protocol.md]. Exception and text: OperationRequiresGroupManagerException
+    (Microsoft.Exchange.Configuration.Tasks, raised by RecipientTaskHelper.
+    ValidateUserIsGroupManager with ExchangeErrorCategory.Client) and the message of
+    MicrosoftDocs/SupportArticles-docs ``Exchange/ExchangeOnline/groups-and-distribution-lists/
+    no-sufficient-permissions-moving-dg.md``; 400 like other client errors (README "Open
+    questions")."""
+    if not inv.params.get("BypassSecurityGroupManagerCheck"):
+        raise CmdletError(
+            400,
+            GROUP_MANAGER,
+            "You don't have sufficient permissions. This operation can only be performed by a "
+            "manager of the group.",
+        )
+
+
 def add_distribution_group_member(inv: Invocation) -> list[Record]:
     """Adding a present member fails with MemberAlreadyExistsException (the text Exchange
     shows: 'The recipient "x" is already a member of the group "y".')."""
     group = require_group(inv.tenant, inv.params.get("Identity"))
+    _require_manager(inv)
     uid = _member_user_id(inv)
     if uid in group.members:
         s = spec("MemberAlreadyExistsException")
@@ -177,6 +200,7 @@ def add_distribution_group_member(inv: Invocation) -> list[Record]:
 
 def remove_distribution_group_member(inv: Invocation) -> list[Record]:
     group = require_group(inv.tenant, inv.params.get("Identity"))
+    _require_manager(inv)
     uid = _member_user_id(inv)
     if uid not in group.members:
         s = spec("MemberNotFoundException")
