@@ -8,10 +8,9 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import pytest
+from test_exchange_client import _exchange
 
 from t2t.clients import ExchangeClient, ModuleKeyUnavailable, PermissionDenied, wire
-
-from test_exchange_client import _exchange
 
 T = TypeVar("T")
 

@@ -43,7 +43,7 @@ def test_plan_with_read_only_credentials(
     applied = run("apply", str(spec), "--auto-approve", state=state)
     assert applied.returncode == 1
     assert "failed" in applied.stdout
-    assert "lacks the Exchange permission or role" in applied.stdout
+    assert "no Exchange role that allows this cmdlet" in applied.stdout
     assert "Traceback" not in applied.stdout + applied.stderr
     # Nothing changed: the same plan again (the sandbox counts refused Graph write attempts
     # as writes, so compare what the tenants hold, not the counter).

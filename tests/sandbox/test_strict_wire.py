@@ -349,9 +349,9 @@ def test_complete_migration_batch_acts_only_on_confirm_false(sandbox: SandboxHan
     r = sandbox.invoke("fabrikam", "Complete-MigrationBatch", {"Identity": "wave"})
     assert _err(r)[2] == "System.Management.Automation.Host.HostException"
     r = sandbox.invoke("fabrikam", "Complete-MigrationBatch", {"Identity": "wave", "Confirm": True})
-    assert values(r) == [] and "Complete-MigrationBatch" in r.json()[
-        "@adminapi.confirmationmessage"
-    ]
+    assert (
+        values(r) == [] and "Complete-MigrationBatch" in r.json()["@adminapi.confirmationmessage"]
+    )
     assert batch_status(sandbox, "wave") == "Synced"
     ok(sandbox, "fabrikam", "Complete-MigrationBatch", {"Identity": "wave", "Confirm": False})
     assert batch_status(sandbox, "wave") == "Completing"
@@ -371,7 +371,9 @@ def test_app_changes_membership_only_with_the_bypass_switch(sandbox: SandboxHand
         "manager of the group.",
     )
     r = sandbox.invoke(
-        "contoso", "Add-DistributionGroupMember", {**member, "BypassSecurityGroupManagerCheck": False}
+        "contoso",
+        "Add-DistributionGroupMember",
+        {**member, "BypassSecurityGroupManagerCheck": False},
     )
     assert _err(r)[2].endswith("OperationRequiresGroupManagerException")
     r = sandbox.invoke("contoso", "Get-DistributionGroupMember", {"Identity": "t2tmigrationscope"})
@@ -471,7 +473,12 @@ def test_directory_roles_in_wids_alone_grant_exchange_rbac(big: SandboxHandle) -
     assert (status, headers["x-ExceptionType"]) == (403, "CmdletAccessDeniedException")
     r = big.invoke("contoso", "New-OrganizationRelationship", write, token=admin)
     assert r.status_code == 200, r.text
-    r = big.invoke("contoso", "Remove-OrganizationRelationship", {"Identity": "x", "Confirm": False}, token=admin)
+    r = big.invoke(
+        "contoso",
+        "Remove-OrganizationRelationship",
+        {"Identity": "x", "Confirm": False},
+        token=admin,
+    )
     assert r.status_code == 200, r.text
 
 
