@@ -339,6 +339,17 @@ def test_confirm_true_is_the_validation_call(sandbox: SandboxHandle) -> None:
     assert _relationships(sandbox) == []
 
 
+def test_confirm_true_on_a_medium_impact_cmdlet_is_a_validation_call_too(
+    sandbox: SandboxHandle,
+) -> None:
+    params = {"Name": "x", "DomainNames": ["a.ex"]}
+    r = sandbox.invoke("contoso", "New-OrganizationRelationship", {**params, "Confirm": True})
+    assert values(r) == [] and "@adminapi.confirmationmessage" in r.json()
+    assert _relationships(sandbox) == []
+    ok(sandbox, "contoso", "New-OrganizationRelationship", params)  # no prompt unasked
+    assert _relationships(sandbox) == ["x"]
+
+
 def test_complete_migration_batch_acts_only_on_confirm_false(sandbox: SandboxHandle) -> None:
     set_pace(sandbox, 60)
     setup_organizations(sandbox)
@@ -355,6 +366,23 @@ def test_complete_migration_batch_acts_only_on_confirm_false(sandbox: SandboxHan
     assert batch_status(sandbox, "wave") == "Synced"
     ok(sandbox, "fabrikam", "Complete-MigrationBatch", {"Identity": "wave", "Confirm": False})
     assert batch_status(sandbox, "wave") == "Completing"
+
+
+def test_every_emulated_high_impact_cmdlet_is_known() -> None:
+    from t2t.sandbox.exchange.confirm import HIGH_IMPACT
+    from t2t.sandbox.exchange.service import REGISTRY
+
+    emulated = {n for n in REGISTRY.names() if n.lower() in HIGH_IMPACT}
+    assert emulated == {
+        "Complete-MigrationBatch",
+        "Remove-DistributionGroupMember",
+        "Remove-MigrationBatch",
+        "Remove-MigrationEndpoint",
+        "Remove-MigrationUser",
+        "Remove-OrganizationRelationship",
+        "Set-User",
+        "Stop-MigrationBatch",
+    }
 
 
 # ------------------------------------------------------------------ 6. group managers
@@ -568,3 +596,13 @@ def test_request_log_is_cleared_by_reset_and_delete(sandbox: SandboxHandle) -> N
     ok(sandbox, "contoso", "Get-OrganizationConfig")
     sandbox.reset()
     assert _log(sandbox) == []
+
+
+def test_request_log_keeps_only_the_last_entries() -> None:
+    from t2t.sandbox.exchange.request_log import CAPACITY, RequestLog
+
+    assert CAPACITY == 2000
+    log = RequestLog(capacity=3)
+    for i in range(5):
+        log.record(tenant="t", app_id=None, path="/p", body=f'{{"n":{i}}}'.encode(), status=200)
+    assert [e["body"] for e in log.snapshot()] == ['{"n":2}', '{"n":3}', '{"n":4}']

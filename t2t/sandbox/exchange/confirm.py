@@ -39,12 +39,20 @@ Mode = Literal["act", "validate", "prompt"]
 
 def mode(cmdlet: str, params: Bound) -> Mode:
     """``act``: run it; ``validate``: the Confirm:true call (check, do nothing, answer with
-    the confirmation message); ``prompt``: it would have to ask, and cannot."""
-    if cmdlet.lower() not in HIGH_IMPACT or params.get("WhatIf"):
+    the confirmation message); ``prompt``: it would have to ask, and cannot.
+
+    ``Confirm: true`` is a validation call on any cmdlet that takes ``-Confirm``: an explicit
+    ``-Confirm`` lowers ``$ConfirmPreference`` so the proxy sets ``$ShowConfirmPrompt`` for
+    every impact level (the proxies' ``$cmdletConfirmImpactValue`` test, e.g. line 3318),
+    and Execute-Command sends the same two calls. Only a high-impact cmdlet prompts unasked.
+    """
+    if params.get("WhatIf"):
         return "act"  # -WhatIf answers ShouldProcess without a prompt
-    if "Confirm" not in params:
+    if params.get("Confirm"):
+        return "validate"
+    if cmdlet.lower() in HIGH_IMPACT and "Confirm" not in params:
         return "prompt"
-    return "validate" if params.get("Confirm") else "act"
+    return "act"
 
 
 def message(cmdlet: str, params: Bound) -> str:
