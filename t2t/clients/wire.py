@@ -94,7 +94,8 @@ CONFIRMED: dict[str, str] = {
 
 #: Cmdlets t2t runs whose proxy declares ConfirmImpact='High' [module]: Complete-MigrationBatch
 #: (line 3280), Set-User (57267), Remove-OrganizationRelationship (39951), Remove-MigrationUser
-#: (39655), Remove-MigrationEndpoint (39596), Remove-DistributionGroupMember (37247).
+#: (39655), Remove-MigrationEndpoint (39596), Remove-DistributionGroupMember (37247),
+#: Remove-MailUser (39065), Remove-MigrationBatch (39539), Stop-MigrationBatch (57906).
 HIGH_IMPACT = frozenset(
     {
         "complete-migrationbatch",
@@ -105,6 +106,7 @@ HIGH_IMPACT = frozenset(
         "remove-distributiongroupmember",
         "remove-mailuser",
         "remove-migrationbatch",
+        "stop-migrationbatch",
     }
 )
 

@@ -59,6 +59,15 @@ def test_prepare_adds_what_the_module_would_and_keeps_what_is_given() -> None:
     assert wire.prepare("get-mailbox", {"ResultSize": 5}) == {"ResultSize": 5}
     assert wire.prepare("Get-MigrationEndpoint", {}) == {}  # declares no ResultSize
     assert wire.prepare("New-MailUser", {"Name": "n"}) == {"Name": "n"}
+    assert wire.prepare("Stop-MigrationBatch", {"Identity": "w"})["Confirm"] is False
+
+
+def test_high_impact_cmdlets_are_the_ones_the_sandbox_would_prompt_for() -> None:
+    """Both lists come from the module's ConfirmImpact='High' declarations; a cmdlet missing
+    from the client's would be refused by the strict sandbox (and prompt in real PowerShell)."""
+    from t2t.sandbox.exchange.confirm import HIGH_IMPACT as sandbox_high
+
+    assert wire.HIGH_IMPACT <= set(sandbox_high)
 
 
 def _xml(key: rsa.RSAPrivateKey) -> str:
