@@ -14,12 +14,11 @@ import structlog
 
 from t2t.apply.context import ApplyContext
 from t2t.apply.executors import EXECUTORS
-from t2t.apply.executors.common import ExecutionFailed
+from t2t.apply.executors.common import ExecutionFailed, failure_message
 from t2t.apply.result import ActionResult, ApplyReport
-from t2t.clients import ClientError, PermissionDenied
+from t2t.clients import ClientError
 from t2t.logs import scrub
 from t2t.planner import Action, Plan
-from t2t.planner.checks import EXCHANGE_ROLE_FIX
 
 log = structlog.get_logger("t2t.apply")
 
@@ -28,18 +27,6 @@ GRAPH_KINDS = frozenset({"user.usage_location", "license.assign"})
 #: Graph executors in flight per Exchange one: enough to fill `$batch` requests of 20.
 GRAPH_FACTOR = 5
 
-
-def _failure(exc: BaseException) -> str:
-    """The failure, and for Exchange's "no role" 403 the fix the plan's T2T-W121 names."""
-    text = str(exc)
-    cause: BaseException | None = exc
-    while cause is not None:
-        if isinstance(cause, PermissionDenied) and cause.exception_type.endswith(
-            "CmdletAccessDeniedException"
-        ):
-            return f"{text} — {EXCHANGE_ROLE_FIX}"
-        cause = cause.__cause__
-    return text
 
 async def apply_plan(
     plan: Plan,
@@ -89,7 +76,9 @@ async def apply_plan(
                 try:
                     result = await executor(action, ctx)
                 except (ClientError, ExecutionFailed) as exc:
-                    result = ActionResult(id=action.id, status="failed", message=_failure(exc))
+                    result = ActionResult(
+                        id=action.id, status="failed", message=failure_message(exc)
+                    )
                 except Exception as exc:
                     # An unexpected error fails this action (its dependants are skipped) and
                     # never cancels the others mid-write or hides the summary.

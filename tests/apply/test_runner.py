@@ -63,7 +63,7 @@ def test_unexpected_error_fails_one_action_only(monkeypatch: pytest.MonkeyPatch)
 
 def test_a_403_for_a_missing_exchange_role_names_the_plans_fix() -> None:
     from t2t.apply.executors.common import ExecutionFailed
-    from t2t.apply.runner import _failure
+    from t2t.apply.executors.common import failure_message as _failure
     from t2t.clients import PermissionDenied
     from t2t.planner.checks import CATALOGUE, EXCHANGE_ROLE_FIX
 

@@ -4,6 +4,7 @@ sends (wire.py) is what t2t sends, and what only the module's form passes, t2t's
 from __future__ import annotations
 
 import asyncio
+import base64
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -98,3 +99,58 @@ def test_no_key_means_nothing_sensitive_is_sent(sandbox: Any) -> None:
     with pytest.raises(ModuleKeyUnavailable, match=r"New-MailUser: tenant .*unencrypted"):
         _run(sandbox, "fabrikam", body)
     assert _count(sandbox, "byCmdlet", "New-MailUser") == before
+
+
+def _requests(sandbox: Any, cmdlet: str) -> list[dict[str, Any]]:
+    r = sandbox.http.get(
+        f"{sandbox.base_url}/_sandbox/exchange/requests", params={"cmdlet": cmdlet}
+    )
+    r.raise_for_status()
+    entries: list[dict[str, Any]] = r.json()["requests"]
+    return entries
+
+
+def test_secret_and_password_travel_only_encrypted(sandbox: Any) -> None:
+    """Through t2t's client: the endpoint's secret and the MailUser's password reach the
+    service only as the module's ciphertext (the sandbox's request log keeps every body as
+    sent), and the sandbox — which refuses plain text with Microsoft's 500 — accepts them."""
+    from tests.sandbox.exchange_setup import APP_ID, consent
+
+    consent(sandbox, "contoso")
+    secret, password = "endpoint-secret-never-plain-91c", "MailUser-Password-never-plain-4d"
+
+    async def body(client: ExchangeClient) -> None:
+        await client.invoke(
+            "New-MigrationEndpoint",
+            {
+                "Name": "wire-test",
+                "ExchangeRemoteMove": True,
+                "RemoteServer": "outlook.office.com",
+                "RemoteTenant": "contoso.onmicrosoft.com",
+                "ApplicationId": APP_ID,
+                "Credentials": wire.credential(APP_ID, secret),
+            },
+        )
+        await client.invoke(
+            "New-MailUser",
+            {
+                "Name": "Wire Test",
+                "MicrosoftOnlineServicesID": "wire.test@fabrikam.onmicrosoft.com",
+                "ExternalEmailAddress": "wire.test@contoso.com",
+                "Password": wire.secure_string(password),
+            },
+        )
+
+    _run(sandbox, "fabrikam", body)
+    [endpoint] = _requests(sandbox, "New-MigrationEndpoint")
+    [mail_user] = _requests(sandbox, "New-MailUser")
+    assert (endpoint["status"], mail_user["status"]) == (200, 200)
+    for entry, field, plain in (
+        (endpoint, "Credentials", secret),
+        (mail_user, "Password", password),
+    ):
+        sent = entry["cmdletInput"]["Parameters"][field]
+        assert isinstance(sent, str) and len(base64.b64decode(sent, validate=True)) == 256
+        assert plain not in entry["body"]
+    every = sandbox.http.get(f"{sandbox.base_url}/_sandbox/exchange/requests").json()["requests"]
+    assert not [e for e in every if secret in e["body"] or password in e["body"]]

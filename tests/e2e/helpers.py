@@ -76,6 +76,17 @@ def graph(profile: dict[str, Any], tenant: str, method: str, path: str, body: An
     return response.json() if response.content else None
 
 
+def exchange_requests(profile: dict[str, Any], cmdlet: str) -> list[dict[str, Any]]:
+    """The InvokeCommand bodies the sandbox received for ``cmdlet``, exactly as sent."""
+    response = httpx.get(
+        f"{profile['baseUrl']}/_sandbox/exchange/requests",
+        params={"cmdlet": cmdlet},
+        verify=ssl.create_default_context(cafile=profile["caFile"]),
+    )
+    response.raise_for_status()
+    return list(response.json()["requests"])
+
+
 def stats(profile: dict[str, Any]) -> dict[str, Any]:
     response = httpx.get(
         f"{profile['baseUrl']}/_sandbox/stats",

@@ -9,13 +9,14 @@ followed by apply converges with no duplicate app, secret or endpoint.
 
 from __future__ import annotations
 
+import base64
 import ssl
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from tests.e2e.helpers import ROOT, graph, invoke, run, stats
+from tests.e2e.helpers import ROOT, exchange_requests, graph, invoke, run, stats
 
 MERGER = str(ROOT / "specs" / "contoso-fabrikam-merger.yaml")
 APP_NAME = "T2T mailbox migration"
@@ -98,6 +99,21 @@ def test_merger_org_setup_converges_and_stays_converged(
         profile, "contoso", "Get-DistributionGroupMember", {"Identity": "t2tmigrationscope"}
     )["value"]
     assert len(members) >= 30
+    # On the wire, the endpoint's secret and every MailUser's password went only as the
+    # module's RSA ciphertext (2048-bit key: 256 bytes), and the strict sandbox took them.
+    sent = [
+        (cmdlet, e["status"], e["cmdletInput"]["Parameters"][field])
+        for cmdlet, field in (
+            ("New-MigrationEndpoint", "Credentials"),
+            ("New-MailUser", "Password"),
+        )
+        for e in exchange_requests(profile, cmdlet)
+    ]
+    assert {(cmdlet, status) for cmdlet, status, _ in sent} == {
+        ("New-MigrationEndpoint", 200),
+        ("New-MailUser", 200),
+    }
+    assert all(len(base64.b64decode(value, validate=True)) == 256 for _, _, value in sent)
 
     before = stats(profile)
     second = run("apply", MERGER, "--auto-approve", state=state)

@@ -8,7 +8,13 @@ answer was lost, it updates the same app instead of registering a second one.
 from __future__ import annotations
 
 from t2t.apply.context import ApplyContext
-from t2t.apply.executors.common import ExecutionFailed, read_app, read_apps, verified
+from t2t.apply.executors.common import (
+    ExecutionFailed,
+    failure_message,
+    read_app,
+    read_apps,
+    verified,
+)
 from t2t.apply.result import ActionResult
 from t2t.clients import ClientError
 from t2t.planner import Action
@@ -49,5 +55,5 @@ async def run_app(action: Action, ctx: ApplyContext) -> ActionResult:
         app = await read_app(ctx, desire)
         result.message = f"app {app.app_id if app else '?'} verified"
     except (ExecutionFailed, ClientError) as exc:
-        result.status, result.message = "failed", str(exc)
+        result.status, result.message = "failed", failure_message(exc)
     return result

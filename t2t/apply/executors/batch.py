@@ -14,7 +14,7 @@ import datetime as dt
 from typing import Any
 
 from t2t.apply.context import ApplyContext
-from t2t.apply.executors.common import ExecutionFailed, verified
+from t2t.apply.executors.common import ExecutionFailed, failure_message, verified
 from t2t.apply.result import ActionResult
 from t2t.clients import ClientError, ExchangeClient, ObjectNotFound, wire
 from t2t.planner import Action
@@ -87,5 +87,5 @@ async def run_batch(action: Action, ctx: ApplyContext) -> ActionResult:
             )
         result.message = f"{action.cmdlet} verified"
     except (ExecutionFailed, ClientError) as exc:
-        result.status, result.message = "failed", str(exc)
+        result.status, result.message = "failed", failure_message(exc)
     return result

@@ -6,7 +6,9 @@ import asyncio
 from collections.abc import Awaitable, Callable
 
 from t2t.apply.context import ApplyContext
-from t2t.clients import ClientError
+from t2t.clients import PermissionDenied
+from t2t.logs import scrub
+from t2t.planner.checks import EXCHANGE_ROLE_FIX
 from t2t.planner.migration_app import AppDesire
 from t2t.probes.migration_app import pick_app, read_applications
 from t2t.state.directory import Application
@@ -66,4 +68,14 @@ async def resolve_app_id(ctx: ApplyContext, desire: AppDesire, known: str | None
 
 
 def failure_message(exc: BaseException) -> str:
-    return str(exc) if isinstance(exc, ExecutionFailed | ClientError) else repr(exc)
+    """An action's failure as the report shows it: scrubbed of secrets, and for Exchange's
+    "no role" 403 (CmdletAccessDeniedException) with the fix the plan's T2T-W121 names."""
+    text = str(scrub(str(exc)))
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, PermissionDenied) and cause.exception_type.endswith(
+            "CmdletAccessDeniedException"
+        ):
+            return f"{text} — {EXCHANGE_ROLE_FIX}"
+        cause = cause.__cause__
+    return text

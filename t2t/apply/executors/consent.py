@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 
 from t2t.apply.context import ApplyContext
-from t2t.apply.executors.common import ExecutionFailed, resolve_app_id, verified
+from t2t.apply.executors.common import ExecutionFailed, failure_message, resolve_app_id, verified
 from t2t.apply.result import ActionResult
 from t2t.clients import ClientError, GraphClient
 from t2t.planner import Action
@@ -84,5 +84,5 @@ async def run_consent(action: Action, ctx: ApplyContext) -> ActionResult:
             raise ExecutionFailed("the assignment was created but is not visible")
         result.message = f"Mailbox.Migration granted to {app_id} in the {action.tenant} tenant"
     except (ExecutionFailed, ClientError) as exc:
-        result.status, result.message = "failed", str(exc)
+        result.status, result.message = "failed", failure_message(exc)
     return result

@@ -15,7 +15,13 @@ import dataclasses
 from typing import Any
 
 from t2t.apply.context import ApplyContext
-from t2t.apply.executors.common import ExecutionFailed, read_app, resolve_app_id, verified
+from t2t.apply.executors.common import (
+    ExecutionFailed,
+    failure_message,
+    read_app,
+    resolve_app_id,
+    verified,
+)
 from t2t.apply.result import ActionResult
 from t2t.clients import ClientError, ExchangeClient, GraphClient, TransportError, wire
 from t2t.logs import register_secret
@@ -128,5 +134,5 @@ async def run_endpoint(action: Action, ctx: ApplyContext) -> ActionResult:
                 await _remove_secrets(graph, app, tuple(stale))
                 result.message += f"; removed {len(stale)} unused t2t secret(s)"
     except (ExecutionFailed, ClientError) as exc:
-        result.status, result.message = "failed", str(exc)
+        result.status, result.message = "failed", failure_message(exc)
     return result

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 
 from t2t.apply.context import ApplyContext
-from t2t.apply.executors.common import ExecutionFailed, verified
+from t2t.apply.executors.common import ExecutionFailed, failure_message, verified
 from t2t.apply.result import ActionResult
 from t2t.clients import ClientError, ExchangeClient, ObjectNotFound
 from t2t.clients.errors import ExchangeError
@@ -69,9 +69,7 @@ async def run_group(action: Action, ctx: ApplyContext) -> ActionResult:
                 raise ExecutionFailed("New-DistributionGroup returned but the group is not visible")
             group = await _group(exchange, desire.name)
         if group is None or not group.is_security:
-            raise ExecutionFailed(
-                f"{desire.name} is not a mail-enabled security group (T2T-E221)"
-            )
+            raise ExecutionFailed(f"{desire.name} is not a mail-enabled security group (T2T-E221)")
         present = await _members(exchange, group.identity)
         missing = [m for m in desire.members if m.lower() not in present]
         limit = asyncio.Semaphore(ADD_CONCURRENCY)
@@ -107,5 +105,5 @@ async def run_group(action: Action, ctx: ApplyContext) -> ActionResult:
         else:
             result.message = f"{desire.name}: group present, {len(missing)} members added"
     except (ExecutionFailed, ClientError) as exc:
-        result.status, result.message = "failed", str(exc)
+        result.status, result.message = "failed", failure_message(exc)
     return result

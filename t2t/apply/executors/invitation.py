@@ -4,7 +4,7 @@ migration app), skipped when a guest for the address already exists."""
 from __future__ import annotations
 
 from t2t.apply.context import ApplyContext
-from t2t.apply.executors.common import ExecutionFailed, resolve_app_id, verified
+from t2t.apply.executors.common import ExecutionFailed, failure_message, resolve_app_id, verified
 from t2t.apply.result import ActionResult
 from t2t.clients import ClientError, GraphClient
 from t2t.clients.odata import eq
@@ -44,5 +44,5 @@ async def run_invitation(action: Action, ctx: ApplyContext) -> ActionResult:
             raise ExecutionFailed("the invitation was sent but the guest is not visible")
         result.message = f"invited {desire.address}"
     except (ExecutionFailed, ClientError) as exc:
-        result.status, result.message = "failed", str(exc)
+        result.status, result.message = "failed", failure_message(exc)
     return result

@@ -13,11 +13,11 @@ import asyncio
 from urllib.parse import quote
 
 from t2t.apply.context import ApplyContext
+from t2t.apply.executors.common import failure_message
 from t2t.apply.executors.mailuser import ExecutionFailed, stamp
 from t2t.apply.graph_batch import GraphBatcher
 from t2t.apply.result import ActionResult
 from t2t.clients import ClientError, GraphNotFound
-from t2t.logs import scrub
 from t2t.planner import Action
 from t2t.planner.mailboxes import MailboxDesire, assign_body, missing_skus, usage_location_body
 from t2t.probes import directory_objects as dirobj
@@ -68,7 +68,7 @@ async def run_usage_location(action: Action, ctx: ApplyContext) -> ActionResult:
                 return result
         raise ExecutionFailed("PATCH returned but usageLocation is not visible")
     except (ExecutionFailed, ClientError) as exc:
-        result.status, result.message = "failed", scrub(str(exc))
+        result.status, result.message = "failed", failure_message(exc)
         return result
 
 
@@ -109,5 +109,5 @@ async def run_license(action: Action, ctx: ApplyContext) -> ActionResult:
             result.warnings.append("licensing removed stamped addresses; stamped them again")
         return result
     except (ExecutionFailed, ClientError) as exc:
-        result.status, result.message = "failed", scrub(str(exc))
+        result.status, result.message = "failed", failure_message(exc)
         return result

@@ -14,6 +14,7 @@ import secrets
 import string
 
 from t2t.apply.context import ApplyContext
+from t2t.apply.executors.common import failure_message
 from t2t.apply.result import ActionResult
 from t2t.clients import ClientError, ExchangeClient
 from t2t.clients.wire import add_remove, secure_string
@@ -99,7 +100,7 @@ async def run_mailuser_create(action: Action, ctx: ApplyContext) -> ActionResult
         return result
     except (ExecutionFailed, ClientError) as exc:
         result.status = "failed"
-        result.message = scrub(str(exc))
+        result.message = failure_message(exc)
         return result
 
 
@@ -136,6 +137,6 @@ async def run_mailuser_identity(action: Action, ctx: ApplyContext) -> ActionResu
     try:
         result = await stamp(ctx.exchange[action.tenant], d, ctx)
     except (ExecutionFailed, ClientError) as exc:
-        return ActionResult(id=action.id, status="failed", message=scrub(str(exc)))
+        return ActionResult(id=action.id, status="failed", message=failure_message(exc))
     result.id = action.id
     return result

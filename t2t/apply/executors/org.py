@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from t2t.apply.context import ApplyContext
-from t2t.apply.executors.common import ExecutionFailed, verified
+from t2t.apply.executors.common import ExecutionFailed, failure_message, verified
 from t2t.apply.result import ActionResult
 from t2t.clients import ClientError, ExchangeClient
 from t2t.planner import Action
@@ -36,9 +36,10 @@ async def run_org_customization(action: Action, ctx: ApplyContext) -> ActionResu
             return not await _dehydrated(exchange)
 
         if not await verified(ctx, hydrated):
-            raise ExecutionFailed("Enable-OrganizationCustomization returned but IsDehydrated "
-                                  "is still $true")
+            raise ExecutionFailed(
+                "Enable-OrganizationCustomization returned but IsDehydrated is still $true"
+            )
         result.message = "Enable-OrganizationCustomization verified"
     except (ExecutionFailed, ClientError) as exc:
-        result.status, result.message = "failed", str(exc)
+        result.status, result.message = "failed", failure_message(exc)
     return result

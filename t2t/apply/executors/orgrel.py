@@ -11,7 +11,7 @@ import asyncio
 import dataclasses
 
 from t2t.apply.context import ApplyContext
-from t2t.apply.executors.common import ExecutionFailed, resolve_app_id
+from t2t.apply.executors.common import ExecutionFailed, failure_message, resolve_app_id
 from t2t.apply.result import ActionResult
 from t2t.clients import ClientError, ExchangeClient
 from t2t.planner import Action, SideDesire, plan_side
@@ -33,8 +33,9 @@ async def _resolved(desire: SideDesire, ctx: ApplyContext) -> SideDesire:
     """The source names an app registered earlier in this run: learn its appId now."""
     if not desire.app_known_after_apply:
         return desire
-    app = AppDesire(app_id=None, display_name=desire.app_display_name,
-                    unique_name=desire.app_unique_name)
+    app = AppDesire(
+        app_id=None, display_name=desire.app_display_name, unique_name=desire.app_unique_name
+    )
     app_id = await resolve_app_id(ctx, app, None)
     return dataclasses.replace(desire, oauth_application_id=app_id, app_unique_name=None)
 
@@ -69,5 +70,5 @@ async def run_orgrel(action: Action, ctx: ApplyContext) -> ActionResult:
         raise ExecutionFailed(f"{pending.cmdlet} returned but the change is not visible{warned}")
     except (ExecutionFailed, ClientError) as exc:
         result.status = "failed"
-        result.message = str(exc)
+        result.message = failure_message(exc)
         return result
