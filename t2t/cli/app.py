@@ -409,13 +409,23 @@ def sandbox_serve(
     state: Annotated[Path, typer.Option("--state", help="Directory for CA, profile and state.")],
     port: Annotated[int, typer.Option(help="TCP port on 127.0.0.1 (0 = any free).")] = 0,
     seed: Annotated[Path | None, typer.Option(help="Seed YAML for a fresh state dir.")] = None,
+    profile: Annotated[
+        str,
+        typer.Option(
+            help="strict (default: Microsoft's worst ordinary day) or kind (no secret delay, "
+            "lag, throttling or licensing time; only for tests that never write)."
+        ),
+    ] = "strict",
 ) -> None:
     """Serve the tenant emulator over HTTPS until interrupted."""
     from t2t.sandbox.server import serve
     from t2t.sandbox.state import StateDirError
+    from t2t.sandbox.strictness import PROFILES
 
+    if profile not in PROFILES:
+        raise fail(f"--profile: use one of {', '.join(PROFILES)} (got {profile!r})")
     try:
-        serve(state, port=port, seed=seed)
+        serve(state, port=port, seed=seed, profile=profile)
     except StateDirError as exc:
         raise fail(str(exc)) from None
 

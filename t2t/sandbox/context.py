@@ -14,6 +14,7 @@ from t2t.sandbox.exchange.request_log import RequestLog
 from t2t.sandbox.faults import Faults
 from t2t.sandbox.state import StateStore
 from t2t.sandbox.stats import Stats
+from t2t.sandbox.strictness import STRICT, Strictness
 from t2t.sandbox.tokens import TokenSigner
 
 
@@ -27,9 +28,14 @@ class SandboxContext:
     faults: Faults = field(init=False)
     exchange_requests: RequestLog = field(default_factory=RequestLog)
     """What InvokeCommand received, for tests (request_log.py); cleared by reset."""
+    profile: Strictness = STRICT
+    """The profile the sandbox was started with (strictness.py); reset returns to it."""
+    strictness: Strictness = field(init=False)
+    """The values in force now (a test may change them through ``/_sandbox/strictness``)."""
 
     def __post_init__(self) -> None:
         self.faults = Faults(self.clock)
+        self.strictness = self.profile
 
 
 def context_of(request: Request) -> SandboxContext:

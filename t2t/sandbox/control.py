@@ -9,6 +9,8 @@
 - ``GET /_sandbox/clock`` → ``{"now": "<ISO 8601 Z>", "offsetSeconds": n}``;
   ``POST /_sandbox/clock`` with ``{"advanceSeconds": n}`` or ``{"now": "<ISO>"}`` moves
   it forward (never back) and answers the same shape;
+- ``GET /_sandbox/strictness``, ``POST /_sandbox/strictness`` with some fields: the
+  profile's knobs in force (strictness.py); reset restores the profile;
 - ``GET /_sandbox/faults`` → ``{"rules": [...], "hiddenObjects": n}``;
   ``POST /_sandbox/faults`` with one rule (faults.py) → 201 with the rule and its ``id``;
   ``DELETE /_sandbox/faults`` removes all, ``DELETE /_sandbox/faults/{id}`` one (404 if
@@ -43,7 +45,25 @@ async def reset(request: Request) -> Response:
     ctx.faults.clear()
     ctx.clock.reset()
     ctx.exchange_requests.clear()
+    ctx.strictness = ctx.profile
     return Response(status_code=204)
+
+
+async def get_strictness(request: Request) -> Response:
+    return JSONResponse(context_of(request).strictness.snapshot())
+
+
+async def set_strictness(request: Request) -> Response:
+    """Change some knobs of the running profile (strictness.py); 400 says what is wrong."""
+    ctx = context_of(request)
+    try:
+        data = json.loads(await request.body() or b"{}")
+        if not isinstance(data, dict):
+            raise ValueError("send a JSON object of strictness fields")
+        ctx.strictness = ctx.strictness.with_changes(data)
+    except ValueError as exc:
+        return JSONResponse({"error": str(exc)}, status_code=400)
+    return JSONResponse(ctx.strictness.snapshot())
 
 
 async def get_clock(request: Request) -> Response:
@@ -104,6 +124,8 @@ routes = [
     Route("/_sandbox/reset", reset, methods=["POST"]),
     Route("/_sandbox/clock", get_clock, methods=["GET"]),
     Route("/_sandbox/clock", move_clock, methods=["POST"]),
+    Route("/_sandbox/strictness", get_strictness, methods=["GET"]),
+    Route("/_sandbox/strictness", set_strictness, methods=["POST"]),
     Route("/_sandbox/faults", get_faults, methods=["GET"]),
     Route("/_sandbox/faults", add_fault, methods=["POST"]),
     Route("/_sandbox/faults", clear_faults, methods=["DELETE"]),

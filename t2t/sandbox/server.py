@@ -29,6 +29,7 @@ from t2t.sandbox.context import SandboxContext
 from t2t.sandbox.exchange.module_key import ModuleKey
 from t2t.sandbox.state import StateStore
 from t2t.sandbox.stats import Stats
+from t2t.sandbox.strictness import PROFILES
 from t2t.sandbox.tokens import TokenSigner
 
 PROFILE_VERSION = 1
@@ -45,7 +46,10 @@ class SandboxServer:
         port: int = 0,
         seed: Path | None = None,
         host: str = "127.0.0.1",
+        profile: str = "strict",
     ) -> None:
+        if profile not in PROFILES:
+            raise ValueError(f"unknown sandbox profile {profile!r} (known: {', '.join(PROFILES)})")
         self.state_dir = Path(state_dir).resolve()
         self.state_dir.mkdir(parents=True, exist_ok=True)
         self._host = host
@@ -56,7 +60,9 @@ class SandboxServer:
             signer=TokenSigner(self.state_dir),
             stats=Stats(),
             module_key=ModuleKey(self.state_dir),
+            profile=PROFILES[profile],
         )
+        self.profile_name = profile
         self.ca_path: Path = self._tls.ca_cert
         self.profile_path: Path = self.state_dir / "profile.json"
         self.base_url: str = ""
@@ -171,6 +177,7 @@ class SandboxServer:
             "baseUrl": self.base_url,
             "caFile": str(self.ca_path),
             "pid": os.getpid(),
+            "strictness": self.profile_name,
             "endpoints": {
                 "login": self.base_url,
                 "graph": f"{self.base_url}/v1.0",
@@ -196,9 +203,11 @@ def _credentials(store: StateStore, client_id: str) -> dict[str, Any]:
     }
 
 
-def serve(state_dir: Path, *, port: int = 0, seed: Path | None = None) -> None:
+def serve(
+    state_dir: Path, *, port: int = 0, seed: Path | None = None, profile: str = "strict"
+) -> None:
     """Serve until Ctrl-C (or SIGTERM); print where to find the sandbox."""
-    server = SandboxServer(state_dir, port=port, seed=seed).start()
+    server = SandboxServer(state_dir, port=port, seed=seed, profile=profile).start()
     print(f"t2t sandbox listening on {server.base_url}", flush=True)
     print(f"profile: {server.profile_path}", flush=True)
     print(f"CA:      {server.ca_path}", flush=True)
