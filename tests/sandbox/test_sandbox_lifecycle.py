@@ -23,8 +23,9 @@ def _handle(server: SandboxServer) -> SandboxHandle:
 
 def test_profile_format(sandbox: SandboxHandle) -> None:
     p = sandbox.profile
-    assert set(p) == {"version", "baseUrl", "caFile", "pid", "endpoints", "tenants"}
+    assert set(p) == {"version", "baseUrl", "caFile", "pid", "strictness", "endpoints", "tenants"}
     assert p["version"] == 1
+    assert p["strictness"] == "strict"
     assert p["endpoints"] == {
         "login": p["baseUrl"],
         "graph": f"{p['baseUrl']}/v1.0",
