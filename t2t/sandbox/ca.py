@@ -16,7 +16,7 @@ from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 SERVER_NAMES = ("127.0.0.1", "localhost", "::1")
@@ -43,6 +43,26 @@ def write_private(path: Path, data: bytes) -> None:
         fh.write(data)
     os.chmod(tmp, 0o600)
     os.replace(tmp, path)
+
+
+def persistent_rsa_key(path: Path) -> rsa.RSAPrivateKey:
+    """The RSA key kept in ``path`` (PEM, owner-only), made on first use: the sandbox's
+    token-signing and module keys must survive restarts, or every client's cache breaks."""
+    if path.exists():
+        loaded = serialization.load_pem_private_key(path.read_bytes(), password=None)
+        if not isinstance(loaded, rsa.RSAPrivateKey):
+            raise ValueError(f"{path} does not hold an RSA key")
+        return loaded
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    write_private(
+        path,
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        ),
+    )
+    return key
 
 
 def _key_pem(key: ec.EllipticCurvePrivateKey) -> bytes:

@@ -20,9 +20,8 @@ from typing import Any
 
 import jwt
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 
-from t2t.sandbox.ca import write_private
+from t2t.sandbox.ca import persistent_rsa_key
 
 TOKEN_LIFETIME = 3599
 """Seconds; Entra answers ``expires_in: 3599`` for app-only tokens (§3.3)."""
@@ -56,21 +55,7 @@ class TokenSigner:
 
     def __init__(self, state_dir: Path) -> None:
         path = state_dir / "token-signing-key.pem"
-        if path.exists():
-            loaded = serialization.load_pem_private_key(path.read_bytes(), password=None)
-            if not isinstance(loaded, rsa.RSAPrivateKey):
-                raise ValueError(f"{path} does not hold an RSA key")
-            self._key = loaded
-        else:
-            self._key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-            write_private(
-                path,
-                self._key.private_bytes(
-                    serialization.Encoding.PEM,
-                    serialization.PrivateFormat.PKCS8,
-                    serialization.NoEncryption(),
-                ),
-            )
+        self._key = persistent_rsa_key(path)
         der = self._key.public_key().public_bytes(
             serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
         )

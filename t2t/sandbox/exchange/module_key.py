@@ -19,10 +19,9 @@ import binascii
 from pathlib import Path
 
 from cryptography.exceptions import InvalidKey
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.hazmat.primitives.asymmetric import padding
 
-from t2t.sandbox.ca import write_private
+from t2t.sandbox.ca import persistent_rsa_key
 
 KEY_FILE = "exo-module-key.pem"
 
@@ -36,21 +35,7 @@ class ModuleKey:
 
     def __init__(self, state_dir: Path) -> None:
         path = state_dir / KEY_FILE
-        if path.exists():
-            loaded = serialization.load_pem_private_key(path.read_bytes(), password=None)
-            if not isinstance(loaded, rsa.RSAPrivateKey):
-                raise ValueError(f"{path} does not hold an RSA key")
-            self._key = loaded
-        else:
-            self._key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-            write_private(
-                path,
-                self._key.private_bytes(
-                    serialization.Encoding.PEM,
-                    serialization.PrivateFormat.PKCS8,
-                    serialization.NoEncryption(),
-                ),
-            )
+        self._key = persistent_rsa_key(path)
 
     def rsa_key_value(self) -> str:
         """The public key as .NET's ``RSA.ToXmlString($false)`` writes it (what the module
