@@ -74,6 +74,11 @@ class Group(_State):
         default_factory=dict,
         description="Exchange side: when Add-DistributionGroupMember added each member.",
     )
+    member_groups: list[str] = Field(
+        default_factory=list,
+        description="Guids of groups nested in this one (Add-DistributionGroupMember of a "
+        "group); their members are not direct members (moves/conditions.py).",
+    )
 
     @property
     def is_mail_enabled_security(self) -> bool:
@@ -167,6 +172,10 @@ class AppRoleAssignment(_State):
 class OrganizationConfig(_State):
     guid: str
     is_dehydrated: bool
+    in_place_holds: list[str] = Field(default_factory=list)
+    """Get-OrganizationConfig InPlaceHolds: organization-wide retention policies, e.g.
+    ``mbx<guid>:<action>`` for one that covers every Exchange mailbox (Learn
+    "identify-a-hold-on-an-exchange-online-mailbox"); moves/conditions.py."""
     when_created: dt.datetime
     when_changed: dt.datetime
 

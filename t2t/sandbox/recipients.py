@@ -9,6 +9,8 @@ Get-MailboxStatistics, Get-MailboxPermission references).
 
 from __future__ import annotations
 
+import datetime as dt
+
 from pydantic import BaseModel, ConfigDict, Field
 
 ZERO_GUID = "00000000-0000-0000-0000-000000000000"
@@ -59,6 +61,22 @@ class Recipient(BaseModel):
         default=False, description="A disabled ('demoted') archive remains (§9)."
     )
     auxiliary_archives: int = Field(default=0, ge=0, description="Auxiliary archive mailboxes.")
+    auto_expanding_archive_enabled: bool = Field(
+        default=False,
+        description="Get-Mailbox AutoExpandingArchiveEnabled: an archive at its quota grows a "
+        "new auxiliary archive, also during a cross-tenant move (LEARN-24 FAQ).",
+    )
+    archive_substrate_holds_items: int = Field(
+        default=0,
+        ge=0,
+        description="Items in the archive's Recoverable Items\\SubstrateHolds folder "
+        "(Get-MailboxFolderStatistics <ArchiveGuid> -FolderScope RecoverableItems; CSS-VAL).",
+    )
+    # --- Microsoft-internal state the admin cannot set (sandbox control only, LEARN-24
+    # "Migration Failures"): an existing move request on the source mailbox, and Microsoft
+    # maintenance relocating it to another database after a migration user was created ---
+    existing_move_request: bool = False
+    database_moved_at: dt.datetime | None = None
     # --- holds (CSS-VAL check 4) ---
     litigation_hold_enabled: bool = False
     in_place_holds: list[str] = Field(default_factory=list)
@@ -117,7 +135,9 @@ class Recipient(BaseModel):
             out.append("DelayReleaseHold")
         if self.compliance_tag_hold_applied:
             out.append("ComplianceTagHold")
-        out += [f"InPlaceHold:{h}" for h in self.in_place_holds]
+        # "-<guid>" entries are exclusions from an organization-wide policy, not holds
+        # (Learn "identify-a-hold-on-an-exchange-online-mailbox").
+        out += [f"InPlaceHold:{h}" for h in self.in_place_holds if not h.startswith("-")]
         return out
 
     def smtp_addresses(self) -> list[str]:

@@ -67,6 +67,16 @@ def set_dehydrated(sandbox: SandboxHandle, tenant: str, value: bool = True) -> N
     assert r.status_code == 200, r.text
 
 
+def set_organization_holds(sandbox: SandboxHandle, tenant: str, *holds: str) -> None:
+    """Organization-wide retention policies as Get-OrganizationConfig InPlaceHolds lists them
+    (sandbox-only: Microsoft creates them in the Purview portal)."""
+    r = sandbox.http.post(
+        f"{sandbox.base_url}/_sandbox/exchange/{tenant}/organization",
+        json={"inPlaceHolds": list(holds)},
+    )
+    assert r.status_code == 200, r.text
+
+
 def _ok_json(r: Any, *statuses: int) -> dict[str, Any]:
     assert r.status_code in statuses, r.text
     data: dict[str, Any] = r.json()

@@ -148,7 +148,13 @@ def test_licensing_a_prepared_mail_user_keeps_it_a_mail_user(sandbox: SandboxHan
     the on-premises proxy in a domain Fabrikam never accepted is scrubbed."""
     guid = "11111111-2222-4333-8444-555555555555"
     upn = "johanna@fabrikam.com"
-    _invoke(sandbox, "fabrikam", "Set-MailUser", Identity=upn, ExchangeGuid=guid)
+    # IsDirSynced: Set-MailUser is refused, the GUID comes from on-premises through sync
+    # (Set-MailUser's write-scope refusal; the sandbox's recipient endpoint stands in for sync).
+    r = sandbox.http.patch(
+        f"{sandbox.base_url}/_sandbox/exchange/fabrikam/recipients/{upn}",
+        json={"exchange_guid": guid},
+    )
+    assert r.status_code == 200, r.text
     before = graph(sandbox, "fabrikam", "GET", f"/users/{upn}?$select=proxyAddresses").json()
     assert any("fabrikam.local" in a for a in before["proxyAddresses"])
     graph(sandbox, "fabrikam", "PATCH", f"/users/{upn}", json={"usageLocation": "NL"})

@@ -423,7 +423,17 @@ def test_fixing_the_prerequisite_and_restarting_succeeds(orgs: SandboxHandle) ->
 def test_every_move_failure_in_the_catalogue_is_reproduced() -> None:
     reproduced = {n for n, _, _ in FAILURES}
     move_failures = {n for n, s in CATALOGUE.items() if s.where == "move"}
-    not_reproduced_here = {"AuxArchiveNotFoundInTargetRecipientException"}  # test below
+    not_reproduced_here = {
+        "AuxArchiveNotFoundInTargetRecipientException",  # test below
+        # documented failures of issue 10: test_move_documented_failures.py
+        "MailboxIsNotInExpectedDBException",
+        "SourceMailboxAlreadyBeingMovedPermanentException",
+        "SourceAuxArchiveIsProvisionedDuringCrossTenantMovePermanentException",
+        "ArchiveSubstrateHoldsNotEmpty",
+        "SourceMailboxOverQuota",
+        "TargetHasPreviousMailboxInfo",
+        "PartnerRelationshipWithoutMailMove",
+    }
     assert move_failures - reproduced == not_reproduced_here
 
 

@@ -180,6 +180,83 @@ _SPECS: tuple[ExceptionSpec, ...] = (
         "microsoft-t2t.md §4 ('move fails'); text assumed",
         False,
     ),
+    # --- issue 10: failures Microsoft documents (moves/conditions.py) ---
+    ExceptionSpec(
+        "MailboxIsNotInExpectedDBException",
+        f"{_MRS}.MailboxIsNotInExpectedDBException",
+        "The mailbox '{user}' isn't in the database the move request expects. It was moved "
+        "after the request was created.",
+        "move",
+        "LEARN-24 'Migration Failures' (name; 'due to internal Microsoft maintenance. Remove "
+        "the migration user from the batch … Add user to new batch'); namespace and text assumed",
+        False,
+    ),
+    ExceptionSpec(
+        "SourceMailboxAlreadyBeingMovedPermanentException",
+        f"{_MRS}.SourceMailboxAlreadyBeingMovedPermanentException",
+        "The source mailbox '{user}' already has a move request. Wait for it to complete or "
+        "remove it, then move the mailbox in a new batch.",
+        "move",
+        "LEARN-24 'Migration Failures' (name; 'The source mailbox already has an existing move "
+        "request … Add user to new batch after the original move has been removed or "
+        "completed'); namespace and text assumed",
+        False,
+    ),
+    ExceptionSpec(
+        "SourceAuxArchiveIsProvisionedDuringCrossTenantMovePermanentException",
+        f"{_MRS}.SourceAuxArchiveIsProvisionedDuringCrossTenantMovePermanentException",
+        "A new auxiliary archive was provisioned for the source mailbox '{user}' during the "
+        "cross-tenant move.",
+        "move",
+        "LEARN-24 'Migration Failures' (name; 'A new AuxArchive was provisioned during "
+        "migration') and FAQ 'Do auto-expanded archive mailboxes move?' ('If the source "
+        "mailbox is expanded during the mailbox migration process, the migration will fail … "
+        "remove the user from the batch and resubmit them'); namespace and text assumed",
+        False,
+    ),
+    ExceptionSpec(
+        "ArchiveSubstrateHoldsNotEmpty",
+        f"{_MIG}.MigrationPermanentException",
+        "The archive of the source mailbox '{user}' has {count} item(s) in its SubstrateHolds "
+        "folder.",
+        "move",
+        "CSS-VAL ('SOURCE Archive mailbox has items within the SubstrateHolds folder and this "
+        "will cause the migration to fail'); no exception name published; text assumed",
+        False,
+    ),
+    ExceptionSpec(
+        "SourceMailboxOverQuota",
+        f"{_MIG}.MigrationPermanentException",
+        "The source mailbox '{user}' is over its quota: {size} in a mailbox whose "
+        "ProhibitSendReceiveQuota is {quota}.",
+        "move",
+        "LEARN-24 FAQ 'How should I handle mailboxes that are close to, or over quota' ('these "
+        "mailboxes will fail migration and will need to be remediated and restarted'); no "
+        "exception name published; text assumed",
+        False,
+    ),
+    ExceptionSpec(
+        "TargetHasPreviousMailboxInfo",
+        f"{_MIG}.MigrationPermanentException",
+        "The target mail user '{user}' still holds a previous mailbox's ExchangeGuid "
+        "'{previous}'. Clear it with Set-User -PermanentlyClearPreviousMailboxInfo.",
+        "move",
+        "LEARN-24 'Prerequisites for target user objects' step 8 ('You must ensure that the "
+        "target MailUser has no previous ExchangeGUID that doesn't match the Source "
+        "ExchangeGUID'); no exception name published; text assumed",
+        False,
+    ),
+    ExceptionSpec(
+        "PartnerRelationshipWithoutMailMove",
+        f"{_MIG}.MigrationPermanentException",
+        "The organization relationship '{relationship}' for '{partner}' does not have mail "
+        "move enabled.",
+        "move",
+        "QA-5611986 [1×3P] ('does not have mail move enabled' with a second relationship for "
+        "the partner keyed on a domain); microsoft-t2t.md §3.5; the rest of the text and the "
+        "type are assumed",
+        False,
+    ),
     # --- cmdlet-level refusals (the InvokeCommand error envelope) ---
     ExceptionSpec(
         "ManagementObjectNotFoundException",
@@ -297,6 +374,20 @@ _SPECS: tuple[ExceptionSpec, ...] = (
         'The recipient "{member}" isn\'t a member of the group "{group}".',
         "cmdlet",
         "Exchange's Remove-DistributionGroupMember refusal (widely reported); namespace assumed",
+        True,
+    ),
+    ExceptionSpec(
+        "DirSyncedObjectWriteRefused",
+        "Microsoft.Exchange.Configuration.Tasks.TaskException",
+        "The operation on mailbox \"{object}\" failed because it's out of the current user's "
+        "write scope. The action '{cmdlet}', '{parameters}', can't be performed on the object "
+        "'{object}' because the object is being synchronized from your on-premises "
+        "organization. This action should be performed on the object in your on-premises "
+        "organization.",
+        "cmdlet",
+        "Exchange's refusal on an IsDirSynced object, widely reported for Set-Mailbox "
+        "(techcommunity; jaapwesselius.com 'out of the current user's write scope'); the same "
+        "wording for Set-MailUser and the exception type are assumed",
         True,
     ),
     ExceptionSpec(

@@ -11,7 +11,10 @@
 - ``POST /_sandbox/exchange/{tenant}/organization`` with ``{"isDehydrated": true}``: put an
   organization back in the dehydrated state new small tenants start in (Microsoft has no
   API to dehydrate; ``Enable-OrganizationCustomization`` hydrates, microsoft-365-docs
-  #7403) → the tenant's ``{"isDehydrated": …}``.
+  #7403) → the tenant's ``{"isDehydrated": …}``; with ``{"inPlaceHolds": ["mbx<guid>:1", …]}``
+  (either key or both) set the organization-wide retention policies Get-OrganizationConfig
+  lists (Microsoft creates them in the Purview portal, which the sandbox does not emulate;
+  moves/conditions.py) → ``{"isDehydrated": …, "inPlaceHolds": […]}``.
 
 Everything here is applied under the state lock and saved like a cmdlet's write.
 """
@@ -101,17 +104,27 @@ async def set_organization(request: Request) -> Response:
     ctx = context_of(request)
     try:
         data = await request.json()
-        if not isinstance(data, dict) or set(data) != {"isDehydrated"}:
-            raise ValueError('send {"isDehydrated": true|false}')
-        if not isinstance(data["isDehydrated"], bool):
+        keys = {"isDehydrated", "inPlaceHolds"}
+        if not isinstance(data, dict) or not data or set(data) - keys:
+            raise ValueError('send {"isDehydrated": true|false} and/or {"inPlaceHolds": [...]}')
+        if "isDehydrated" in data and not isinstance(data["isDehydrated"], bool):
             raise ValueError("isDehydrated must be a boolean")
+        holds = data.get("inPlaceHolds", [])
+        if not isinstance(holds, list) or not all(isinstance(h, str) for h in holds):
+            raise ValueError("inPlaceHolds must be a list of strings")
         with ctx.store.lock:
             tenant = ctx.store.state.tenant_by_name(request.path_params["tenant"])
             if tenant is None:
                 return JSONResponse({"error": "no such tenant"}, status_code=404)
-            tenant.organization_config.is_dehydrated = data["isDehydrated"]
+            cfg = tenant.organization_config
+            if "isDehydrated" in data:
+                cfg.is_dehydrated = data["isDehydrated"]
+            if "inPlaceHolds" in data:
+                cfg.in_place_holds = list(holds)
             ctx.store.save()
-            return JSONResponse({"isDehydrated": tenant.organization_config.is_dehydrated})
+            return JSONResponse(
+                {"isDehydrated": cfg.is_dehydrated, "inPlaceHolds": cfg.in_place_holds}
+            )
     except (ValueError, TypeError) as exc:
         return JSONResponse({"error": str(exc)}, status_code=400)
 

@@ -29,6 +29,7 @@ from t2t.sandbox.exchange.directory import (
 )
 from t2t.sandbox.exchange.licensing import provision_licensed_mail_users
 from t2t.sandbox.model import SandboxState, Tenant, User
+from t2t.sandbox.moves import conditions
 from t2t.sandbox.moves.catalogue import spec
 from t2t.sandbox.moves.consent import app_consented
 from t2t.sandbox.moves.model import MigrationBatch, MigrationFailure, MigrationUser
@@ -129,6 +130,10 @@ def preflight(
         inbound = False
     if not inbound:
         return failure("InboundMailboxMoveCapabilityMissingException")
+    if source is not None and (
+        dup := conditions.partner_relationship_problem(target, source, INBOUND)
+    ):
+        return dup
     if source is None:
         return failure(
             "MigrationServerConnectionFailedException",
@@ -150,6 +155,8 @@ def preflight(
             "moves to your organization. Check the source organization relationship and the "
             "migration application's consent.",
         )
+    if dup := conditions.partner_relationship_problem(source, target, REMOTE_OUTBOUND):
+        return dup
     if t_r.is_mailbox:
         return failure("TargetUserAlreadyHasPrimaryMailbox", user=mu.identity)
     found_s = find_source_mailbox(source, t_r)
@@ -189,10 +196,8 @@ def preflight(
     tdd = batch.target_delivery_domain
     if tdd and not any(a.lower().endswith("@" + tdd.lower()) for a in t_r.smtp_addresses()):
         return failure("NoProxyInTargetDeliveryDomain", domain=tdd)
-    if s_r.holds:
-        return failure(
-            "SourceMailboxOnHold", user=s_r.primary_smtp_address, holds=", ".join(s_r.holds)
-        )
+    if holds := conditions.source_holds(source, s_r):  # the organization's too
+        return failure("SourceMailboxOnHold", user=s_r.primary_smtp_address, holds=", ".join(holds))
     if s_r.archive_disabled:
         return failure("UserAlreadyHasDemotedArchiveException", user=s_r.primary_smtp_address)
     source_archive = s_r.archive_guid if s_r.has_archive else ZERO_GUID
@@ -211,7 +216,7 @@ def preflight(
             size=size_text(s_r.total_deleted_item_size),
             quota=size_text(t_r.recoverable_items_quota),
         )
-    return None
+    return conditions.after_prerequisites(mu, s_r, t_r, s_r.primary_smtp_address)
 
 
 # ---------------------------------------------------------------- effects of completion (§1)
@@ -288,13 +293,21 @@ def _step_user(
         return False
     at = mu.next_step_at
     if mu.status == "Queued":
-        problem = preflight(state, target, batch, mu)
+        # A remove-and-re-add failure replays on every retry (moves/conditions.py).
+        problem = mu.sticky_failure or preflight(state, target, batch, mu)
         if problem is not None:
+            if conditions.readd_failure(problem):
+                mu.sticky_failure = problem
             mu.status, mu.failure, mu.next_step_at = "Failed", problem, None
             mu.move_request_status = "Failed" if mu.move_request_status else None
             return True
         mu.status, mu.move_request_status, mu.next_step_at = "Syncing", "InProgress", at + pace
     elif mu.status == "Syncing":
+        s_r = _source_recipient(state, mu)
+        if s_r is not None and (problem := conditions.during_sync(mu, s_r)):
+            mu.status, mu.failure, mu.sticky_failure = "Failed", problem, problem
+            mu.next_step_at, mu.move_request_status = None, "Failed"
+            return True
         mu.status, mu.next_step_at, mu.last_successful_sync = "Synced", None, at
         mu.move_request_status = "Synced"
         s_r = _source_recipient(state, mu)

@@ -57,6 +57,9 @@ class MigrationUser(_State):
     source_tenant_id: str | None = None
     status: str = "Queued"
     failure: MigrationFailure | None = None
+    sticky_failure: MigrationFailure | None = None
+    """A failure Microsoft fixes only by Remove-MigrationUser and a new batch (LEARN-24
+    "Migration Failures"): Start-MigrationBatch retries fail with it again (moves/conditions.py)."""
     next_step_at: dt.datetime | None = None
     complete_after: dt.datetime | None = None
     approve_skipped_items: bool = False

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-from t2t.sandbox.exchange.cmdlets.common import require_group
+from t2t.sandbox.exchange.cmdlets.common import find_group, require_group
 from t2t.sandbox.exchange.directory import address_owner, find_recipient, recipient_guid
 from t2t.sandbox.exchange.errors import ALREADY_EXISTS, GROUP_MANAGER, CmdletError, not_found
 from t2t.sandbox.exchange.errors import DOMAIN_CONTROLLER as DC_NAME
@@ -146,8 +146,23 @@ def member_record(inv: Invocation, user_id: str) -> Record:
 
 
 def get_distribution_group_member(inv: Invocation) -> list[Record]:
+    """Direct members: users, then nested groups (as Exchange lists a group member, with the
+    group's recipient type; their members are not expanded)."""
     group = require_group(inv.tenant, inv.params.get("Identity"))
-    return [member_record(inv, m) for m in group.members if inv.tenant.user(m) is not None]
+    users = [member_record(inv, m) for m in group.members if inv.tenant.user(m) is not None]
+    nested = [find_group(inv.tenant, g) for g in group.member_groups]
+    return users + [group_record(g) for g in nested if g is not None]
+
+
+def _nested_group(inv: Invocation) -> Group | None:
+    """A Member that names no user's recipient but a group: the group is nested. LEARN-24:
+    "While nested groups are supported, they are not recommended"; the move service takes
+    only direct members of a scope group (moves/conditions.py; CSS-VAL checks direct
+    membership)."""
+    member = inv.params.get("Member")
+    if find_recipient(inv.tenant, member) is not None:
+        return None
+    return find_group(inv.tenant, member)
 
 
 def _member_user_id(inv: Invocation) -> str:
@@ -185,6 +200,17 @@ def add_distribution_group_member(inv: Invocation) -> list[Record]:
     shows: 'The recipient "x" is already a member of the group "y".')."""
     group = require_group(inv.tenant, inv.params.get("Identity"))
     _require_manager(inv)
+    nested = _nested_group(inv)
+    if nested is not None:
+        if nested.guid in group.member_groups:
+            s = spec("MemberAlreadyExistsException")
+            raise CmdletError(
+                400, s.full_type, s.render(member=inv.params.get("Member"), group=group.name)
+            )
+        if not inv.what_if:
+            group.member_groups.append(nested.guid)
+            group.when_changed = inv.now
+        return []
     uid = _member_user_id(inv)
     if uid in group.members:
         s = spec("MemberAlreadyExistsException")

@@ -33,7 +33,14 @@ from t2t.sandbox.exchange.errors import (
     binding_error,
     not_found,
 )
-from t2t.sandbox.exchange.params import CONFIRM, WHATIF, Kind, MultiUpdate, Param
+from t2t.sandbox.exchange.params import (
+    COMMON_PARAMETERS,
+    CONFIRM,
+    WHATIF,
+    Kind,
+    MultiUpdate,
+    Param,
+)
 from t2t.sandbox.exchange.params import DOMAIN_CONTROLLER as DC_PARAM
 from t2t.sandbox.exchange.registry import CmdletSpec, Invocation, Registry
 from t2t.sandbox.exchange.serialize import Record, date, enum_value, guid, strings
@@ -150,7 +157,7 @@ def mailbox_record(t: Tenant, u: User, r: Recipient) -> Record:
         "ArchiveState": "Local" if r.has_archive else "None",
         "ArchiveName": strings(["In-Place Archive - " + u.display_name] if r.has_archive else []),
         "DisabledArchiveGuid": guid(r.archive_guid if r.archive_disabled else ZERO_GUID),
-        "AutoExpandingArchiveEnabled": r.auxiliary_archives > 0,
+        "AutoExpandingArchiveEnabled": r.auto_expanding_archive_enabled or r.auxiliary_archives > 0,
         "MailboxLocations": strings(_mailbox_locations(t, r)),
         "LegacyExchangeDN": r.legacy_exchange_dn,
         **_holds(r),
@@ -426,6 +433,31 @@ def _apply_email_addresses(t: Tenant, r: Recipient, value: list[str] | MultiUpda
     r.primary_smtp_address = next(a[5:] for a in updated if a.startswith("SMTP:"))
 
 
+#: Parameters that name the object or steer the call rather than write an attribute.
+_NOT_WRITES = frozenset({"Identity", "Confirm", "WhatIf", "DomainController", "ErrorAction"})
+
+
+def _refuse_dir_synced(inv: Invocation, u: User) -> None:
+    """An object synchronized from on-premises (IsDirSynced) is mastered there: Exchange
+    refuses cloud writes to it with the "out of the current user's write scope" error
+    (catalogue ``DirSyncedObjectWriteRefused``; microsoft-t2t.md §4 caveats, microsoft-365-docs
+    #9644, #10983; CSS-VAL offers no fix for DirSynced objects). Every written parameter is
+    refused — which ones Exchange lets through on a synced MailUser is not documented (README,
+    open questions), so the sandbox takes the stricter reading."""
+    if not u.on_premises_sync_enabled:
+        return
+    common = {c.name for c in COMMON_PARAMETERS}
+    written = [k for k in inv.params.values if k not in _NOT_WRITES and k not in common]
+    if not written:
+        return
+    s = spec("DirSyncedObjectWriteRefused")
+    raise CmdletError(
+        400,
+        s.full_type,
+        s.render(object=u.id, cmdlet="Set-MailUser", parameters=", ".join(sorted(written))),
+    )
+
+
 def set_mail_user(inv: Invocation) -> list[Record]:
     """Set-MailUser: ExchangeGuid, ArchiveGuid ("reserved for internal Microsoft use" in
     PSDOC-MU, yet the migration doc uses them, §4), EmailAddresses add/remove,
@@ -443,6 +475,7 @@ def set_mail_user(inv: Invocation) -> list[Record]:
     if found is None:
         raise not_found(p.get("Identity"))
     u, current = found
+    _refuse_dir_synced(inv, u)
     r = current.model_copy(deep=True)
     if "ExchangeGuid" in p:
         r.exchange_guid = p.get("ExchangeGuid") or ZERO_GUID
