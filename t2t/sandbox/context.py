@@ -12,6 +12,7 @@ from t2t.sandbox.clock import Clock
 from t2t.sandbox.exchange.module_key import ModuleKey
 from t2t.sandbox.exchange.request_log import RequestLog
 from t2t.sandbox.faults import Faults
+from t2t.sandbox.replication import Replication
 from t2t.sandbox.state import StateStore
 from t2t.sandbox.stats import Stats
 from t2t.sandbox.strictness import STRICT, Strictness
@@ -26,6 +27,8 @@ class SandboxContext:
     module_key: ModuleKey
     clock: Clock = field(default_factory=Clock)
     faults: Faults = field(init=False)
+    replication: Replication = field(init=False)
+    """Writes naming a just-created object fail for a while (replication.py)."""
     exchange_requests: RequestLog = field(default_factory=RequestLog)
     """What InvokeCommand received, for tests (request_log.py); cleared by reset."""
     profile: Strictness = STRICT
@@ -35,6 +38,7 @@ class SandboxContext:
 
     def __post_init__(self) -> None:
         self.faults = Faults(self.clock)
+        self.replication = Replication(self.clock)
         self.strictness = self.profile
 
 

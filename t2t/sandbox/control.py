@@ -11,6 +11,12 @@
   it forward (never back) and answers the same shape;
 - ``GET /_sandbox/strictness``, ``POST /_sandbox/strictness`` with some fields: the
   profile's knobs in force (strictness.py); reset restores the profile;
+- ``GET /_sandbox/replication`` → ``{"refusals", "windowSeconds", "seed", "recentObjects"}``;
+  ``POST /_sandbox/replication`` with some of ``refusals`` (writes refused per object and
+  operation), ``windowSeconds`` (sandbox clock after creation), ``seed`` (string: a per-object
+  count in 0…refusals; null: exactly ``refusals``): which writes naming a just-created object
+  fail as not replicated (replication.py; on while ``strictness.replication``); reset restores
+  the defaults (2 refusals within 300 s);
 - ``GET /_sandbox/faults`` → ``{"rules": [...], "hiddenObjects": n}``;
   ``POST /_sandbox/faults`` with one rule (faults.py) → 201 with the rule and its ``id``;
   ``DELETE /_sandbox/faults`` removes all, ``DELETE /_sandbox/faults/{id}`` one (404 if
@@ -43,6 +49,7 @@ async def reset(request: Request) -> Response:
     ctx.store.reset()
     ctx.stats.clear()
     ctx.faults.clear()
+    ctx.replication.reset()
     ctx.clock.reset()
     ctx.exchange_requests.clear()
     ctx.strictness = ctx.profile
@@ -64,6 +71,20 @@ async def set_strictness(request: Request) -> Response:
     except ValueError as exc:
         return JSONResponse({"error": str(exc)}, status_code=400)
     return JSONResponse(ctx.strictness.snapshot())
+
+
+async def get_replication(request: Request) -> Response:
+    return JSONResponse(context_of(request).replication.snapshot())
+
+
+async def set_replication(request: Request) -> Response:
+    """Change which writes naming a just-created object fail (replication.py)."""
+    ctx = context_of(request)
+    try:
+        ctx.replication.configure(json.loads(await request.body() or b"{}"))
+    except ValueError as exc:
+        return JSONResponse({"error": str(exc)}, status_code=400)
+    return JSONResponse(ctx.replication.snapshot())
 
 
 async def get_clock(request: Request) -> Response:
@@ -126,6 +147,8 @@ routes = [
     Route("/_sandbox/clock", move_clock, methods=["POST"]),
     Route("/_sandbox/strictness", get_strictness, methods=["GET"]),
     Route("/_sandbox/strictness", set_strictness, methods=["POST"]),
+    Route("/_sandbox/replication", get_replication, methods=["GET"]),
+    Route("/_sandbox/replication", set_replication, methods=["POST"]),
     Route("/_sandbox/faults", get_faults, methods=["GET"]),
     Route("/_sandbox/faults", add_fault, methods=["POST"]),
     Route("/_sandbox/faults", clear_faults, methods=["DELETE"]),

@@ -7,7 +7,7 @@ Emulates what MSAL and azure-identity call for app-only (client credentials) tok
 
 Error bodies follow Entra's shape (§3.3) and texts:
 https://learn.microsoft.com/entra/identity-platform/reference-error-codes
-(AADSTS90002 invalid_tenant, AADSTS700016 unauthorized_client, AADSTS7000215 and
+(AADSTS90002 invalid_tenant, AADSTS700016 unauthorized_client, AADSTS7000215, AADSTS7000222 and
 AADSTS7000218 invalid_client, AADSTS1002012 invalid_scope, AADSTS500011
 invalid_resource, AADSTS70003 unsupported_grant_type).
 """
@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import hashlib
 import hmac
 import urllib.parse
 from typing import Any
@@ -27,6 +26,7 @@ from starlette.routing import Route
 
 from t2t.sandbox.assertions import check_client_assertion
 from t2t.sandbox.context import base_url_of, context_of, new_request_id, utc_timestamp
+from t2t.sandbox.credentials import secret_digest, secret_refusal
 from t2t.sandbox.model import Application, Tenant
 from t2t.sandbox.msapps import resource_by_audience
 from t2t.sandbox.seed import EXCHANGE_RESOURCE
@@ -187,16 +187,15 @@ def registration_of(tenants: list[Tenant], app_id: str) -> tuple[Tenant, Applica
     return None
 
 
-def _secret_matches(seeded: str | None, app: Application, secret: str) -> bool:
-    """The state directory's secret of a seeded client, or a live ``addPassword`` secret."""
+def _secret_refusal(
+    seeded: str | None, app: Application, secret: str, now: dt.datetime
+) -> tuple[int, str] | None:
+    """None for the state directory's secret of a seeded client (old: always usable) or a
+    live ``addPassword`` secret past its propagation delay; else (AADSTS code, text), by the
+    rules the move service shares (credentials.py)."""
     if seeded is not None and hmac.compare_digest(secret.encode(), seeded.encode()):
-        return True
-    digest = hashlib.sha256(secret.encode()).hexdigest()
-    now = dt.datetime.now(dt.UTC)
-    return any(
-        hmac.compare_digest(p.secret_sha256, digest) and p.start_date_time <= now < p.end_date_time
-        for p in app.password_credentials
-    )
+        return None
+    return secret_refusal(app, secret_digest(secret), now)
 
 
 async def token(request: Request) -> Response:
@@ -256,15 +255,10 @@ async def token(request: Request) -> Response:
             "The request body must contain the following parameter: 'client_assertion' or "
             "'client_secret'.",
         )
-    elif not _secret_matches(ctx.store.secret_of(app.app_id), app, secret):
-        return aad_error(
-            401,
-            "invalid_client",
-            7000215,
-            "Invalid client secret provided. Ensure the secret being sent in the request is the "
-            f"client secret value, not the client secret ID, for a secret added to app "
-            f"'{app.app_id}'.",
-        )
+    elif refused_secret := _secret_refusal(
+        ctx.store.secret_of(app.app_id), app, secret, ctx.clock.now()
+    ):
+        return aad_error(401, "invalid_client", *refused_secret)
     requested, problem = _resource_of(form.get("scope", ""))
     if problem or requested is None:
         return aad_error(

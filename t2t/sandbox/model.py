@@ -94,6 +94,9 @@ class PasswordCredential(_State):
     start_date_time: dt.datetime
     end_date_time: dt.datetime
     secret_sha256: str
+    usable_from: dt.datetime | None = None
+    """Sandbox clock time from which the token endpoint accepts it (propagation after
+    addPassword, credentials.py); None for the seed's old secrets."""
 
 
 class KeyCredential(_State):

@@ -114,10 +114,12 @@ def test_secret_and_password_travel_only_encrypted(sandbox: Any) -> None:
     """Through t2t's client: the endpoint's secret and the MailUser's password reach the
     service only as the module's ciphertext (the sandbox's request log keeps every body as
     sent), and the sandbox — which refuses plain text with Microsoft's 500 — accepts them."""
-    from tests.sandbox.exchange_setup import APP_ID, consent
+    from tests.sandbox.exchange_setup import APP_ID, consent, migration_secret
 
     consent(sandbox, "contoso")
-    secret, password = "endpoint-secret-never-plain-91c", "MailUser-Password-never-plain-4d"
+    # A real secret of the migration app, past its propagation delay: New-MigrationEndpoint
+    # signs in with it (t2t/sandbox/moves/credentials.py).
+    secret, password = migration_secret(sandbox), "MailUser-Password-never-plain-4d"
 
     async def body(client: ExchangeClient) -> None:
         await client.invoke(

@@ -18,6 +18,7 @@ from tests.sandbox.exchange_setup import (
     EXO_STANDARD_SKU,
     assign_licenses,
     consent,
+    migration_secret,
     ok,
     set_dehydrated,
     set_pace,
@@ -60,7 +61,7 @@ def test_dehydrated_org_refuses_relationships_and_endpoints_until_customized(
         "RemoteServer": "outlook.office.com",
         "RemoteTenant": "contoso.onmicrosoft.com",
         "ApplicationId": APP_ID,
-        "Credentials": credential(sandbox, APP_ID, "x"),
+        "Credentials": credential(sandbox, APP_ID, migration_secret(sandbox)),
     }
     r = sandbox.invoke("fabrikam", "New-MigrationEndpoint", ep)
     assert _err(r)[1].endswith(".InvalidOperationInDehydratedContextException")
@@ -459,7 +460,7 @@ def test_endpoint_with_credentials_needs_source_consent(sandbox: SandboxHandle) 
         "RemoteServer": "outlook.office.com",
         "RemoteTenant": "contoso.onmicrosoft.com",
         "ApplicationId": APP_ID,
-        "Credentials": credential(sandbox, APP_ID, "s"),
+        "Credentials": credential(sandbox, APP_ID, migration_secret(sandbox)),
     }
     r = sandbox.invoke("fabrikam", "New-MigrationEndpoint", params)
     _status, exc, text = _err(r)

@@ -15,6 +15,7 @@ from tests.sandbox.exchange_setup import (
     ENDPOINT,
     advance_clock,
     consent,
+    migration_secret,
     ok,
 )
 from tests.sandbox.graph_helpers import graph
@@ -40,6 +41,7 @@ def _names(rows: list[dict[str, Any]]) -> set[str]:
 
 def test_exchange_objects_lag_behind_their_new_cmdlets(sandbox: SandboxHandle) -> None:
     consent(sandbox, "contoso")  # Graph: not matched by the Exchange rule
+    secret = migration_secret(sandbox)  # moves the clock past its delay: before the lag
     _lag(sandbox, 6)
     ok(sandbox, "contoso", "New-DistributionGroup", {"Name": "lagscope", "Type": "Security"})
     ok(
@@ -68,7 +70,7 @@ def test_exchange_objects_lag_behind_their_new_cmdlets(sandbox: SandboxHandle) -
             "RemoteServer": "outlook.office.com",
             "RemoteTenant": "contoso.onmicrosoft.com",
             "ApplicationId": APP_ID,
-            "Credentials": credential(sandbox, APP_ID, "s"),
+            "Credentials": credential(sandbox, APP_ID, secret),
         },
     )
     ok(

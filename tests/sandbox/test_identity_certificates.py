@@ -19,7 +19,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
 from tests.conftest import EXCHANGE_SCOPE, GRAPH_SCOPE, SandboxHandle
-from tests.sandbox.graph_helpers import graph
+from tests.sandbox.exchange_setup import wait_out_secret_delay
+from tests.sandbox.graph_helpers import graph, graph_write
 
 MIGRATION_APP = "5f3b8c2d-1e4a-4b6c-9d7e-2a8b4c6d8e0f"
 EXO_APP = "00000002-0000-0ff1-ce00-000000000000"
@@ -166,6 +167,7 @@ def test_multi_tenant_app_needs_consent_not_just_a_service_principal(
     assert r.status_code == 201, r.text
     sp = r.json()
     assert sp["appOwnerOrganizationId"] == sandbox.tenant("fabrikam")["tenantId"]
+    wait_out_secret_delay(sandbox)  # a new secret is not usable at once (credentials.py)
     result = _msal(sandbox, "contoso", MIGRATION_APP, secret).acquire_token_for_client(
         scopes=[EXCHANGE_SCOPE]
     )
@@ -175,7 +177,7 @@ def test_multi_tenant_app_needs_consent_not_just_a_service_principal(
         r["value"] == "Mailbox.Migration" and r["id"] == MAILBOX_MIGRATION for r in exo["appRoles"]
     )
     grant = {"principalId": sp["id"], "resourceId": exo["id"], "appRoleId": MAILBOX_MIGRATION}
-    r = graph(
+    r = graph_write(  # the service principal is moments old (t2t/sandbox/replication.py)
         sandbox, "contoso", "POST", f"/servicePrincipals/{exo['id']}/appRoleAssignedTo", json=grant
     )
     assert r.status_code == 201, r.text

@@ -31,6 +31,7 @@ from tests.sandbox.exchange_setup import (
     advance_clock,
     batch_status,
     consent,
+    migration_secret,
     new_batch,
     ok,
     prepare_user,
@@ -164,13 +165,15 @@ def test_credential_plain_text_must_be_the_modules_json(sandbox: SandboxHandle, 
 
 def test_credential_encrypted_as_the_module_does_is_accepted(sandbox: SandboxHandle) -> None:
     consent(sandbox, "contoso")
-    [ep] = values(_endpoint(sandbox, credential(sandbox, APP_ID, "app-secret")))
-    assert ep["ApplicationId"] == APP_ID and "app-secret" not in json.dumps(ep)
+    secret = migration_secret(sandbox)
+    [ep] = values(_endpoint(sandbox, credential(sandbox, APP_ID, secret)))
+    assert ep["ApplicationId"] == APP_ID and secret not in json.dumps(ep)
+    rotated = migration_secret(sandbox)
     ok(
         sandbox,
         "fabrikam",
         "Set-MigrationEndpoint",
-        {"Identity": ENDPOINT, "Credentials": credential(sandbox, APP_ID, "rotated")},
+        {"Identity": ENDPOINT, "Credentials": credential(sandbox, APP_ID, rotated)},
     )
 
 
@@ -564,7 +567,7 @@ def _log(sandbox: SandboxHandle, **query: str) -> list[dict[str, Any]]:
 def test_request_log_shows_the_secret_travelled_only_encrypted(sandbox: SandboxHandle) -> None:
     assert _log(sandbox) == []
     consent(sandbox, "contoso")
-    secret = "never-in-plain-text-7f3a"
+    secret = migration_secret(sandbox)
     encrypted = credential(sandbox, APP_ID, secret)
     values(_endpoint(sandbox, encrypted))
     [entry] = _log(sandbox, cmdlet="New-MigrationEndpoint")

@@ -33,8 +33,9 @@ from tests.sandbox.exchange_setup import (
     patch_recipient,
     set_pace,
     user_status,
+    wait_out_secret_delay,
 )
-from tests.sandbox.graph_helpers import graph
+from tests.sandbox.graph_helpers import REPLICATION_TRIES, graph, graph_write
 from tests.sandbox.helpers import error_detail
 from tests.sandbox.module_forms import credential, csv_data, secure
 
@@ -99,6 +100,9 @@ def target_app(sandbox: SandboxHandle) -> MigrationApp:
         200,
     )
     assert pw["secretText"] and pw["keyId"]
+    # A new secret is not usable at once (4–18 s observed; t2t/sandbox/credentials.py): the
+    # walkthrough's admin waits before New-MigrationEndpoint, here on the sandbox clock.
+    wait_out_secret_delay(sandbox)
     return MigrationApp(app["appId"], app["id"], pw["secretText"])
 
 
@@ -116,7 +120,9 @@ def consent(sandbox: SandboxHandle, tenant: str, app: MigrationApp) -> dict[str,
         "appRoleId": _mailbox_migration_role(exo),
     }
     path = f"/servicePrincipals/{exo['id']}/appRoleAssignedTo"
-    return _json(graph(sandbox, tenant, "POST", path, json=grant), 201)
+    # The service principal is moments old: Graph may answer "Not a valid reference update."
+    # until it replicates (t2t/sandbox/replication.py); the admin sends it again.
+    return _json(graph_write(sandbox, tenant, "POST", path, json=grant), 201)
 
 
 def invite_source_admin(sandbox: SandboxHandle, app: MigrationApp) -> dict[str, Any]:
@@ -237,19 +243,22 @@ def new_mail_user(sandbox: SandboxHandle, source: dict[str, Any], target: str) -
 
 def stamp(sandbox: SandboxHandle, source: dict[str, Any], target: str) -> Any:
     """Set-MailUser -ExchangeGuid -ArchiveGuid -EmailAddresses @{Add="x500:…"} plus the
-    proxy in the batch's TargetDeliveryDomain (microsoft-t2t.md §4)."""
+    proxy in the batch's TargetDeliveryDomain (microsoft-t2t.md §4). Right after New-MailUser
+    Exchange answers not-found for a while (t2t/sandbox/replication.py): sent again then."""
     x500s = [a for a in source["EmailAddresses"] if a.lower().startswith("x500:")]
     add = [f"X500:{source['LegacyExchangeDN']}", *x500s, f"smtp:{target.split('@')[0]}@{TDD}"]
-    return sandbox.invoke(
-        "fabrikam",
-        "Set-MailUser",
-        {
-            "Identity": target,
-            "ExchangeGuid": source["ExchangeGuid"],
-            "ArchiveGuid": source["ArchiveGuid"],
-            "EmailAddresses": {"add": add, "@odata.type": "#Exchange.GenericHashTable"},
-        },
-    )
+    params = {
+        "Identity": target,
+        "ExchangeGuid": source["ExchangeGuid"],
+        "ArchiveGuid": source["ArchiveGuid"],
+        "EmailAddresses": {"add": add, "@odata.type": "#Exchange.GenericHashTable"},
+    }
+    r = sandbox.invoke("fabrikam", "Set-MailUser", params)
+    for _ in range(REPLICATION_TRIES - 1):
+        if r.status_code != 404:
+            break
+        r = sandbox.invoke("fabrikam", "Set-MailUser", params)
+    return r
 
 
 def new_batch(sandbox: SandboxHandle, name: str, *targets: str) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from t2t.sandbox.exchange.params import Bound, Param
 from t2t.sandbox.exchange.serialize import Record
 from t2t.sandbox.faults import Faults, RequestInfo
 from t2t.sandbox.model import SandboxState, Tenant
+from t2t.sandbox.replication import Replication
 from t2t.sandbox.stats import Kind, cmdlet_kind
 
 
@@ -35,6 +36,9 @@ class Invocation:
     request: RequestInfo | None = None
     dry_run: bool = False
     """Check everything, change nothing: the ``Confirm: true`` validation call (confirm.py)."""
+    replication: Replication | None = None
+    """Writes naming a just-created object fail for a while (replication.py); None when
+    ``strictness.replication`` is off."""
 
     @property
     def what_if(self) -> bool:
@@ -58,6 +62,13 @@ class Invocation:
         """A New- cmdlet made ``object_id``; a matching ``lag`` rule hides it from reads."""
         if self.faults is not None and self.request is not None and not self.what_if:
             self.faults.note_created(object_id, self.request)
+        if self.replication is not None and not self.what_if:
+            self.replication.created(object_id)
+
+    def not_replicated(self, operation: str, object_id: str) -> bool:
+        """Whether this write naming ``object_id`` fails because the object was created
+        moments ago and this replica does not hold it yet (replication.py)."""
+        return self.replication is not None and self.replication.refuses(operation, object_id)
 
     def visible(self, object_id: str) -> bool:
         """Whether a Get- cmdlet may show ``object_id`` yet (wire-protocols.md §1.5:

@@ -177,6 +177,7 @@ def _answer(request: Request, raw: bytes) -> tuple[Caller | None, Response]:
                 request=info,
                 # Exchange checks before ShouldProcess; a call that must not act only checks.
                 dry_run=confirmation != "act",
+                replication=ctx.replication if ctx.strictness.replication else None,
             )
             wrote = spec.kind == "write" and not inv.what_if
             try:

@@ -8,6 +8,7 @@ import base64
 import datetime as dt
 import hashlib
 import json
+import math
 import secrets
 import urllib.parse
 import uuid
@@ -50,6 +51,13 @@ def _visible(req: GReq, object_id: str) -> bool:
 
 def _created(req: GReq, object_id: str) -> None:
     req.ctx.faults.note_created(object_id, req.info)
+    if req.ctx.strictness.replication:
+        req.ctx.replication.created(object_id)
+
+
+def _not_replicated(req: GReq, operation: str, object_id: str) -> bool:
+    """A write naming ``object_id`` is refused: it was created moments ago (replication.py)."""
+    return req.ctx.strictness.replication and req.ctx.replication.refuses(operation, object_id)
 
 
 def _body(req: GReq) -> dict[str, Any]:
@@ -288,8 +296,11 @@ _USER_WRITABLE = {
 
 
 def patch_user(req: GReq) -> Result:
-    """user-update.md: 204; ``usageLocation`` is a two-letter country code."""
+    """user-update.md: 204; ``usageLocation`` is a two-letter country code. The Entra user of
+    a mail user created moments ago is not there yet: 404 (replication.py)."""
     u = find_user(req, req.params["id"])
+    if _not_replicated(req, "user-write", u.id):
+        raise not_found(_user_key(req.params["id"]))
     body = _body(req)
     for k in body:
         if k not in _USER_WRITABLE:
@@ -330,8 +341,11 @@ def assign_license(req: GReq) -> Result:
     - then Exchange's reaction, at once (exchange/licensing.py): proxies outside the
       accepted domains are scrubbed and a MailUser without ExchangeGuid that now holds
       an Exchange plan becomes a fresh mailbox.
+    The Entra user of a mail user created moments ago is not there yet: 404 (replication.py).
     """
     u = find_user(req, req.params["id"])
+    if _not_replicated(req, "user-write", u.id):
+        raise not_found(_user_key(req.params["id"]))
     body = _body(req)
     add, remove = body.get("addLicenses"), body.get("removeLicenses")
     if not isinstance(add, list) or not isinstance(remove, list):
@@ -712,11 +726,14 @@ def delete_application(req: GReq) -> Result:
 
 def add_password(req: GReq) -> Result:
     """application-addpassword.md (§2.1): 200 with ``secretText`` (returned only here),
-    ``hint`` = its first 3 characters, default end = start + 2 years."""
+    ``hint`` = its first 3 characters, default end = start + 2 years. Times are on the
+    sandbox clock; the token endpoint refuses the secret for the strictness profile's
+    ``secret_delay_seconds`` after this (propagation, t2t/sandbox/credentials.py)."""
     a = _app(req)
     body = req.body if isinstance(req.body, dict) else {}
     cred = body.get("passwordCredential") or {}
-    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    created = req.ctx.clock.now()
+    now = created.replace(microsecond=0)
     start = _parse_dt(cred.get("startDateTime")) or now
     end = _parse_dt(cred.get("endDateTime")) or start.replace(year=start.year + 2)
     if end <= start:
@@ -730,6 +747,11 @@ def add_password(req: GReq) -> Result:
         start_date_time=start,
         end_date_time=end,
         secret_sha256=hashlib.sha256(text.encode()).hexdigest(),
+        # Whole seconds, rounded down: cmdlets see the clock to the second (service.py), and
+        # a secret the token endpoint accepts must not be refused by the next cmdlet.
+        usable_from=dt.datetime.fromtimestamp(
+            math.floor(created.timestamp() + req.ctx.strictness.secret_delay_seconds), dt.UTC
+        ),
     )
     a.password_credentials = [*a.password_credentials, p]
     return (
@@ -893,15 +915,23 @@ def _grant(
 ) -> Result:
     """serviceprincipal-post-approleassignedto.md (§2.2): 201; the role must be one of the
     resource's appRoles ("Permission being assigned was not found on application …"); a
-    repeat is refused ("Permission being assigned already exists on the object")."""
+    repeat is refused ("Permission being assigned already exists on the object"); a
+    principal created moments ago may not resolve yet (replication.py)."""
     body = _body(req)
     t = req.tenant
+    by_url = principal is not None
     principal = principal or t.service_principal(str(body.get("principalId", "")))
     resource = resource or t.service_principal(str(body.get("resourceId", "")))
     if principal is None:
         raise not_found(str(body.get("principalId", "")))
     if resource is None:
         raise not_found(str(body.get("resourceId", "")))
+    if _not_replicated(req, "grant", principal.id):
+        # A principal created moments ago (replication.py): named in the URL it is itself
+        # not found (404); named in the body it is a reference that does not resolve (400).
+        if by_url:
+            raise not_found(principal.id)
+        raise bad_request("Not a valid reference update.", "Request_BadRequest")
     if (
         str(body.get("principalId", "")).lower() != principal.id
         or str(body.get("resourceId", "")).lower() != resource.id

@@ -257,6 +257,41 @@ _SPECS: tuple[ExceptionSpec, ...] = (
         "type are assumed",
         False,
     ),
+    # --- the move service signing in to the source with the endpoint's credential ---
+    ExceptionSpec(
+        "EndpointCredentialRefused",
+        f"{_MIG}.MigrationServerConnectionFailedException",
+        "The connection to the server 'outlook.office365.com' could not be completed. --> "
+        "MRSRemotePermanentException: AADSTS{code}: {text}",
+        "move",
+        "exo-module-protocol.md 'Credentials in time' [live]: an endpoint whose secret was "
+        "removed or expired fails deep inside the move with AADSTS7000215; outer text as "
+        "cross-tenant #96; the AADSTS texts are Entra's, verbatim (sandbox/credentials.py); "
+        "the MRSRemotePermanentException wrapping is assumed",
+        False,
+    ),
+    ExceptionSpec(
+        "EndpointWithoutCredential",
+        f"{_MIG}.MigrationServerConnectionFailedException",
+        "The connection to the server 'outlook.office365.com' could not be completed. --> "
+        "MRSRemotePermanentException: AADSTS7000218: The request body must contain the "
+        "following parameter: 'client_assertion' or 'client_secret'.",
+        "move",
+        "exo-module-protocol.md 'Credentials in time' [live]: an endpoint created without a "
+        "credential is accepted and every batch against it fails; the text is assumed (what "
+        "Entra answers a sign-in without a secret, reference-error-codes AADSTS7000218)",
+        False,
+    ),
+    ExceptionSpec(
+        "SourceAccessDenied",
+        f"{_MIG}.MigrationServerConnectionFailedException",
+        "The connection to the server 'outlook.office365.com' could not be completed. --> "
+        "MRSRemotePermanentException: Access is denied.",
+        "move",
+        "exo-module-protocol.md 'Credentials in time' [live]: an endpoint naming another app "
+        "fails with 'Access is denied' from the source; the wrapping is assumed",
+        False,
+    ),
     # --- cmdlet-level refusals (the InvokeCommand error envelope) ---
     ExceptionSpec(
         "ManagementObjectNotFoundException",

@@ -32,6 +32,7 @@ from t2t.sandbox.model import SandboxState, Tenant, User
 from t2t.sandbox.moves import conditions
 from t2t.sandbox.moves.catalogue import spec
 from t2t.sandbox.moves.consent import app_consented
+from t2t.sandbox.moves.credentials import endpoint_of, sign_in_failure
 from t2t.sandbox.moves.model import MigrationBatch, MigrationFailure, MigrationUser
 from t2t.sandbox.recipients import ZERO_GUID, Recipient, size_text
 
@@ -106,14 +107,20 @@ def _source_by_address(source: Tenant, target_r: Recipient) -> tuple[User, Recip
 
 
 def preflight(
-    state: SandboxState, target: Tenant, batch: MigrationBatch, mu: MigrationUser
+    state: SandboxState,
+    target: Tenant,
+    batch: MigrationBatch,
+    mu: MigrationUser,
+    at: dt.datetime | None = None,
 ) -> MigrationFailure | None:
-    """The first failing prerequisite of ``mu``, in the order the sandbox checks them.
+    """The first failing prerequisite of ``mu`` at ``at`` (default: the batch's start), in
+    the order the sandbox checks them.
 
     Order (an assumption; Microsoft documents no order): target recipient, target
-    relationship, endpoint/source tenant, source relationship and consent, target
-    recipient type, ExchangeGuid, scope, licence, accepted domains, TargetDeliveryDomain
-    proxy, holds, archive state, auxiliary archives, recoverable items.
+    relationship, endpoint/source tenant, source relationship and consent, sign-in with the
+    endpoint's credential, the relationship's app (Access is denied), target recipient
+    type, ExchangeGuid, scope, licence, accepted domains, TargetDeliveryDomain proxy, holds,
+    archive state, auxiliary archives, recoverable items.
     """
     found_t = find_recipient(target, mu.identity)
     if found_t is None:
@@ -146,7 +153,6 @@ def preflight(
         not outbound
         or not app
         or not ep.application_id
-        or app.lower() != ep.application_id.lower()
         or not app_consented(source, ep.application_id)
     ):
         return failure(
@@ -155,6 +161,14 @@ def preflight(
             "moves to your organization. Check the source organization relationship and the "
             "migration application's consent.",
         )
+    # The move signs in to the source with the endpoint's credential (moves/credentials.py);
+    # a signed-in app other than the relationship's is denied by the source.
+    when = at or batch.started_at or mu.when_created
+    signed_out = sign_in_failure(state, source, ep, when)
+    if signed_out is not None:
+        return signed_out
+    if app.lower() != ep.application_id.lower():
+        return failure("SourceAccessDenied")
     if dup := conditions.partner_relationship_problem(source, target, REMOTE_OUTBOUND):
         return dup
     if t_r.is_mailbox:
@@ -274,6 +288,21 @@ def _should_complete(batch: MigrationBatch, at: dt.datetime) -> bool:
     return batch.auto_complete or (batch.complete_after is not None and batch.complete_after <= at)
 
 
+def _signed_out(
+    state: SandboxState, target: Tenant, batch: MigrationBatch, mu: MigrationUser, at: dt.datetime
+) -> bool:
+    """Each sync and completion step signs in to the source again with the endpoint's
+    credential (moves/credentials.py); a refusal fails the user at that step. True if so."""
+    ep = endpoint_of(target, batch.source_endpoint)
+    source = source_tenant_of(state, target, batch)
+    problem = sign_in_failure(state, source, ep, at) if ep and source else None
+    if problem is None:
+        return False
+    mu.status, mu.failure, mu.next_step_at = "Failed", problem, None
+    mu.move_request_status = "Failed" if mu.move_request_status else None
+    return True
+
+
 def _step_user(
     state: SandboxState, target: Tenant, batch: MigrationBatch, mu: MigrationUser, now: dt.datetime
 ) -> bool:
@@ -284,6 +313,8 @@ def _step_user(
         if batch.auto_complete:
             when = mu.last_successful_sync or now
         if _should_complete(batch, now):
+            if _signed_out(state, target, batch, mu, now):
+                return True
             mu.status = "Completing"
             mu.move_request_status = "CompletionInProgress"
             mu.next_step_at = max(when, mu.last_successful_sync or when) + pace
@@ -294,7 +325,7 @@ def _step_user(
     at = mu.next_step_at
     if mu.status == "Queued":
         # A remove-and-re-add failure replays on every retry (moves/conditions.py).
-        problem = mu.sticky_failure or preflight(state, target, batch, mu)
+        problem = mu.sticky_failure or preflight(state, target, batch, mu, at)
         if problem is not None:
             if conditions.readd_failure(problem):
                 mu.sticky_failure = problem
@@ -303,6 +334,8 @@ def _step_user(
             return True
         mu.status, mu.move_request_status, mu.next_step_at = "Syncing", "InProgress", at + pace
     elif mu.status == "Syncing":
+        if _signed_out(state, target, batch, mu, at):
+            return True
         s_r = _source_recipient(state, mu)
         if s_r is not None and (problem := conditions.during_sync(mu, s_r)):
             mu.status, mu.failure, mu.sticky_failure = "Failed", problem, problem
@@ -318,6 +351,8 @@ def _step_user(
             batch.initial_sync_at = at
         batch.last_synced_at = at
     elif mu.status == "Completing":
+        if _signed_out(state, target, batch, mu, at):
+            return True
         _complete_move(state, target, batch, mu)
         mu.status, mu.next_step_at, mu.move_request_status = "Completed", None, "Completed"
     elif mu.status == "Stopping":

@@ -31,6 +31,8 @@ class MigrationEndpoint(_State):
     has_secret: bool = False
     """A secret was given with -Credentials (never stored in clear, never shown)."""
     secret_fingerprint: str | None = None
+    """SHA-256 (hex) of that secret: the digest the app's passwordCredential keeps, so the
+    move service can sign in "with" it (moves/credentials.py)."""
     max_concurrent_migrations: int | None = 20
     max_concurrent_incremental_syncs: int | None = 10
     when_created: dt.datetime

@@ -195,10 +195,22 @@ def _require_manager(inv: Invocation) -> None:
         )
 
 
+def _replicated_group(inv: Invocation) -> Group:
+    """The group a member change names; a group New-DistributionGroup made moments ago
+    answers not-found for a while ([live] exo-module-protocol.md "App-only administration":
+    Add-DistributionGroupMember "can answer not-found right after New-DistributionGroup")."""
+    identity = inv.params.get("Identity")
+    group = require_group(inv.tenant, identity)
+    if inv.not_replicated("group-member", group.guid):
+        raise not_found(identity)
+    return group
+
+
 def add_distribution_group_member(inv: Invocation) -> list[Record]:
     """Adding a present member fails with MemberAlreadyExistsException (the text Exchange
-    shows: 'The recipient "x" is already a member of the group "y".')."""
-    group = require_group(inv.tenant, inv.params.get("Identity"))
+    shows: 'The recipient "x" is already a member of the group "y".'). Right after
+    New-DistributionGroup the group may not be found yet (replication.py)."""
+    group = _replicated_group(inv)
     _require_manager(inv)
     nested = _nested_group(inv)
     if nested is not None:
@@ -225,7 +237,7 @@ def add_distribution_group_member(inv: Invocation) -> list[Record]:
 
 
 def remove_distribution_group_member(inv: Invocation) -> list[Record]:
-    group = require_group(inv.tenant, inv.params.get("Identity"))
+    group = _replicated_group(inv)
     _require_manager(inv)
     uid = _member_user_id(inv)
     if uid not in group.members:

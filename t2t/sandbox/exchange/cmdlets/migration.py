@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import hashlib
 import io
 import re
 
+from t2t.sandbox.credentials import secret_digest
 from t2t.sandbox.exchange.cmdlets.organization import require_hydrated
 from t2t.sandbox.exchange.directory import find_recipient
 from t2t.sandbox.exchange.errors import CmdletError, not_found
@@ -27,6 +27,7 @@ from t2t.sandbox.exchange.serialize import Record, date, enum_value, guid, strin
 from t2t.sandbox.model import SandboxState, Tenant, derived_guid
 from t2t.sandbox.moves.catalogue import spec
 from t2t.sandbox.moves.consent import app_consented
+from t2t.sandbox.moves.credentials import sign_in_failure
 from t2t.sandbox.moves.engine import error_text, failure, preflight, source_tenant_of
 from t2t.sandbox.moves.model import MigrationBatch, MigrationEndpoint, MigrationUser
 from t2t.sandbox.recipients import size_text
@@ -145,15 +146,15 @@ def _require_endpoint(t: Tenant, identity: str) -> MigrationEndpoint:
     return ep
 
 
-def _fingerprint(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()[:16]
-
-
 def _verify_endpoint(inv: Invocation, ep: MigrationEndpoint) -> None:
     """What New-/Set-MigrationEndpoint check unless -SkipVerification (LEARN-24:
-    New-MigrationEndpoint fails until the source has consented). The sandbox cannot tell a
-    wrong secret from a right one (the app's secrets are the Graph surface's); only
-    consent and the remote tenant are checked."""
+    New-MigrationEndpoint fails until the source has consented): the remote tenant, consent,
+    and — when this call brings -Credentials — a sign-in to the source with them, as the move
+    will do (moves/credentials.py): a secret still propagating after addPassword, removed,
+    expired or another app's is refused here. That Exchange signs in at this point rests on
+    consent being checked at all (microsoft-365-docs PR #13640: "the authentication of the
+    endpoint creation will keep failing" until the source consents); the refusal's text is
+    the move's (README, open questions)."""
     if not ep.application_id:
         return
     source = inv.state.resolve_tenant(ep.remote_tenant or "")
@@ -167,6 +168,10 @@ def _verify_endpoint(inv: Invocation, ep: MigrationEndpoint) -> None:
         raise _raise(
             "MigrationAppNotConsentedInSource", app=ep.application_id, tenant=ep.remote_tenant or ""
         )
+    if "Credentials" in inv.params:
+        refused = sign_in_failure(inv.state, source, ep, inv.now)
+        if refused is not None:
+            raise CmdletError(400, refused.full_type, refused.message)
 
 
 def _apply_endpoint(inv: Invocation, ep: MigrationEndpoint) -> None:
@@ -189,18 +194,15 @@ def _apply_endpoint(inv: Invocation, ep: MigrationEndpoint) -> None:
         cred: Credential = p.get("Credentials")
         ep.credential_user = cred.user_name
         ep.has_secret = True
-        ep.secret_fingerprint = _fingerprint(cred.password)
+        ep.secret_fingerprint = secret_digest(cred.password)
     if "MaxConcurrentMigrations" in p:
         ep.max_concurrent_migrations = p.get("MaxConcurrentMigrations")
     if "MaxConcurrentIncrementalSyncs" in p:
         ep.max_concurrent_incremental_syncs = p.get("MaxConcurrentIncrementalSyncs")
     if ep.application_id and ep.has_secret and ep.app_secret_key_vault_url:
         raise _permanent("Specify either Credentials or AppSecretKeyVaultUrl, not both.")
-    if ep.application_id and not (ep.has_secret or ep.app_secret_key_vault_url):
-        raise _permanent(
-            "A cross-tenant endpoint with an ApplicationId needs Credentials or "
-            "AppSecretKeyVaultUrl."
-        )
+    # No credential at all is accepted, as Exchange accepts it; every batch against such an
+    # endpoint then fails (exo-module-protocol.md, "Credentials in time" [live]).
     if (
         ep.application_id
         and ep.credential_user
@@ -333,6 +335,9 @@ def test_migration_server_availability(inv: Invocation) -> list[Record]:
             "has not consented to the migration application.",
         )
         return result(False, f.message, f"{f.full_type}: {f.message}")
+    refused = sign_in_failure(state, source, ep, inv.now)
+    if refused is not None:
+        return result(False, refused.message, f"{refused.full_type}: {refused.message}")
     return result(True)
 
 

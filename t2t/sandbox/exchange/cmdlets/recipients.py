@@ -475,6 +475,8 @@ def set_mail_user(inv: Invocation) -> list[Record]:
     if found is None:
         raise not_found(p.get("Identity"))
     u, current = found
+    if inv.not_replicated("mailuser-set", u.id):  # New-MailUser moments ago (replication.py)
+        raise not_found(p.get("Identity"))
     _refuse_dir_synced(inv, u)
     r = current.model_copy(deep=True)
     if "ExchangeGuid" in p:
