@@ -5,12 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from t2t.apply.graph_batch import GraphBatcher
-from t2t.clients import ExchangeClient, GraphClient
+from t2t.clients import ExchangeClient, GraphClient, HostSet
 from t2t.planner.actions import Role
 
 #: Re-read delays (seconds) while a write becomes visible: Exchange reads lag writes by seconds
 #: (wire-protocols.md §1.5: a contact was still 404 six seconds after New-MailContact).
 DEFAULT_VERIFY_DELAYS = (0.0, 0.5, 1.0, 2.0, 4.0, 8.0, 15.0)
+
+#: Sign-in attempts (seconds between them) while a new client secret propagates: observed
+#: 4-18 s (microsoft-graph-docs #17966), at times minutes. Every second for the first 20 s,
+#: then less often; five minutes in all.
+_EVERY_SECOND, _THEN = (1.0,) * 20, (5.0,) * 4 + (10.0,) * 5 + (15.0,) * 4 + (30.0,) * 5
+DEFAULT_SECRET_WAIT_DELAYS = (0.0, *_EVERY_SECOND, *_THEN)
 
 
 @dataclass
@@ -20,6 +26,10 @@ class ApplyContext:
     exchange: dict[Role, ExchangeClient]
     graph: dict[Role, GraphClient] = field(default_factory=dict)
     verify_delays: tuple[float, ...] = field(default=DEFAULT_VERIFY_DELAYS)
+    hosts: HostSet | None = None
+    """Where Entra lives: a new secret is tried there before Exchange is given it."""
+    tenant_ids: dict[Role, str] = field(default_factory=dict)
+    secret_wait_delays: tuple[float, ...] = field(default=DEFAULT_SECRET_WAIT_DELAYS)
     _batchers: dict[Role, GraphBatcher] = field(default_factory=dict, repr=False)
 
     def graph_batch(self, role: Role) -> GraphBatcher:

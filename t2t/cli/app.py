@@ -161,6 +161,8 @@ async def _apply(desired: Desired, target: Target | None, plan: Plan) -> ApplyRe
         ctx = ApplyContext(
             exchange={"source": session.source.exchange, "target": session.target.exchange},
             graph={"source": session.source.graph, "target": session.target.graph},
+            hosts=session.hosts,
+            tenant_ids={"source": session.source.tenant_id, "target": session.target.tenant_id},
         )
         return await apply_plan(plan, ctx, on_result=lambda _a, r: typer.echo(render_result(r)))
 

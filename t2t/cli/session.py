@@ -113,6 +113,7 @@ def _identity(target: Target, tenant: DesiredTenant, role: str) -> TenantIdentit
 @dataclass
 class Session:
     http: HttpLayer
+    hosts: HostSet
     source: TenantClients
     target: TenantClients
 
@@ -126,6 +127,7 @@ async def open_session(desired: Desired, target: Target | None = None) -> AsyncI
     async with HttpLayer(ca_file=target.hosts.ca_file) as http:
         session = Session(
             http=http,
+            hosts=target.hosts,
             source=connect(http, target.hosts, source_id),
             target=connect(http, target.hosts, target_id),
         )

@@ -176,12 +176,28 @@ class MsalTokenSource:
         if "access_token" not in result:
             code = result.get("error", "error")
             text = str(result.get("error_description", "")).split("\r\n")[0]
-            raise AuthError(f"tenant {self._tenant}, app {self._client_id}: {code}: {text}")
+            codes = tuple(c for c in result.get("error_codes") or () if isinstance(c, int))
+            raise AuthError(
+                f"tenant {self._tenant}, app {self._client_id}: {code}: {text}", codes=codes
+            )
         return str(result["access_token"])
 
     async def token(self, resource: str, *, fresh: bool = False) -> str:
         async with self._lock:
             return await asyncio.to_thread(self._acquire, resource, fresh)
+
+
+async def sign_in(
+    hosts: HostSet, tenant: str, client_id: str, secret: ClientSecret, resource: str
+) -> None:
+    """One client-credentials sign-in with ``secret``, nothing cached: whether Entra accepts
+    it *now* (a new secret is refused for seconds after addPassword; exo-module-protocol.md,
+    "Credentials in time"). Raises AuthError with Entra's codes."""
+    source = MsalTokenSource(tenant, client_id, secret, hosts)
+    try:
+        await source.token(resource, fresh=True)
+    finally:
+        source.close()
 
 
 class AzureIdentityTokenSource:

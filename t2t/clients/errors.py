@@ -10,6 +10,11 @@ class ClientError(Exception):
 class AuthError(ClientError):
     """The identity platform refused to issue a token (AADSTS code kept in the message)."""
 
+    def __init__(self, message: str, *, codes: tuple[int, ...] = ()) -> None:
+        super().__init__(message)
+        self.codes = codes
+        """Entra's AADSTS numbers (the token response's ``error_codes``), e.g. 7000215."""
+
 
 class TransportError(ClientError):
     """The service could not be reached, or kept failing until the retry deadline passed."""

@@ -76,6 +76,8 @@ async def _cycle(sandbox: Any, spec: Desired) -> tuple[Plan, ApplyReport, Plan]:
                 exchange={"source": src.exchange, "target": tgt.exchange},
                 graph={"source": src.graph, "target": tgt.graph},
                 verify_delays=(0.0, 0.2, 0.5, 1.0, 2.0),
+                hosts=hosts,
+                tenant_ids={"source": src.tenant_id, "target": tgt.tenant_id},
             )
             report = await apply_plan(before, ctx)
             after = _plan(spec, await read_snapshot(request, *pair))

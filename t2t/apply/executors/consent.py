@@ -7,12 +7,11 @@ source the service principal's owner is the target tenant (microsoft-t2t.md §3.
 
 from __future__ import annotations
 
-import asyncio
-
 from t2t.apply.context import ApplyContext
 from t2t.apply.executors.common import ExecutionFailed, failure_message, resolve_app_id, verified
+from t2t.apply.executors.replication import graph_not_replicated, send_replicated
 from t2t.apply.result import ActionResult
-from t2t.clients import ClientError, GraphClient
+from t2t.clients import ClientError, GraphClient, TransportError
 from t2t.planner import Action
 from t2t.planner.consent import KIND_AWAIT, ConsentDesire, ConsentState, consent_state
 from t2t.planner.migration_app import EXCHANGE_APP_ID
@@ -26,6 +25,29 @@ async def _state(graph: GraphClient, desire: ConsentDesire, app_id: str) -> Cons
     if sps.status != "present" or assignments.status != "present":
         raise ExecutionFailed(f"cannot re-read consent: {sps.reason or assignments.reason}")
     return consent_state(desire, app_id, sps.get(), assignments.get())
+
+
+async def _create_sp(
+    ctx: ApplyContext, graph: GraphClient, desire: ConsentDesire, app_id: str
+) -> str:
+    """``POST /servicePrincipals``; after a lost answer or a refusal, the one that exists now
+    (re-read while reads lag), never a second POST."""
+    try:
+        created = await graph.write("POST", "/servicePrincipals", {"appId": app_id})
+    except ClientError as exc:
+        found: list[str] = []
+
+        async def present() -> bool:
+            sp = (await _state(graph, desire, app_id)).app_sp
+            if sp is not None:
+                found.append(sp.id)
+            return sp is not None
+
+        lost = isinstance(exc, TransportError)
+        if not (await verified(ctx, present) if lost else await present()):
+            raise
+        return found[0]
+    return str((created or {}).get("id") or "")
 
 
 async def run_consent(action: Action, ctx: ApplyContext) -> ActionResult:
@@ -45,15 +67,9 @@ async def run_consent(action: Action, ctx: ApplyContext) -> ActionResult:
             result.message = "waiting for a person: " + str(action.parameters.get("url", ""))
             return result
         sp = state.app_sp
+        fresh = sp is None  # made here: writes naming it may meet replication
         if sp is None:
-            try:
-                created = await graph.write("POST", "/servicePrincipals", {"appId": app_id})
-            except ClientError:
-                state = await _state(graph, desire, app_id)  # created meanwhile? else re-raise
-                if state.app_sp is None:
-                    raise
-                created = None
-            sp_id = str((created or {}).get("id") or (state.app_sp.id if state.app_sp else ""))
+            sp_id = await _create_sp(ctx, graph, desire, app_id)
         else:
             sp_id = sp.id
         exo = state.exchange_sp
@@ -63,23 +79,31 @@ async def run_consent(action: Action, ctx: ApplyContext) -> ActionResult:
                 f"{action.tenant} tenant"
             )
         body = {"principalId": sp_id, "resourceId": exo.id, "appRoleId": desire.app.role_id}
-        last: ClientError | None = None
-        for delay in ctx.verify_delays:  # a new service principal may not be readable yet
-            try:
-                await asyncio.sleep(delay)
-                await graph.write("POST", f"/servicePrincipals/{exo.id}/appRoleAssignedTo", body)
-                last = None
-                break
-            except ClientError as exc:
-                last = exc
-                if (await _state(graph, desire, app_id)).status == "granted":
-                    break
-        if last is not None and (await _state(graph, desire, app_id)).status != "granted":
-            raise ExecutionFailed(str(last))
 
         async def granted() -> bool:
             return (await _state(graph, desire, app_id)).status == "granted"
 
+        async def sp_present() -> bool:
+            return (await _state(graph, desire, app_id)).app_sp is not None
+
+        try:
+            await send_replicated(
+                ctx,
+                lambda: graph.write("POST", f"/servicePrincipals/{exo.id}/appRoleAssignedTo", body),
+                not_replicated=graph_not_replicated,
+                fresh=fresh,
+                present=sp_present,
+            )
+        except TransportError:
+            # The answer was lost: the grant may exist. Re-read, never grant twice.
+            if not await verified(ctx, granted):
+                raise ExecutionFailed(
+                    "the answer to appRoleAssignedTo was lost and no grant is visible; "
+                    "run apply again"
+                ) from None
+        except ClientError:
+            if not await granted():  # granted meanwhile (another run)? else the real answer
+                raise
         if not await verified(ctx, granted):
             raise ExecutionFailed("the assignment was created but is not visible")
         result.message = f"Mailbox.Migration granted to {app_id} in the {action.tenant} tenant"

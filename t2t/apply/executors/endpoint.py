@@ -2,11 +2,14 @@
 
 clientSecret mode: addPassword (displayName = t2t's marker) → the secret goes straight into
 `-Credentials` (a PSCredential, encrypted by the Exchange client under the tenant's module
-key: wire.py) and is registered for log redaction the moment it exists; it
-is never stored or logged. Before creating one, the marker secrets that no endpoint can be
-using (the endpoint is absent or names another app) are removed: they are what a crash between
-addPassword and New-MigrationEndpoint left behind. If the write fails and the endpoint still
-does not use the app, the new secret is removed too. Endpoints are never removed.
+key: wire.py) and is registered for log redaction the moment it exists; it is never stored
+or logged. Entra refuses a new secret for seconds, and New-MigrationEndpoint signs in with
+it: so the secret goes to Exchange only once it signs in to the source (propagation.py); one
+that never does is removed. Before creating one, the marker secrets that no endpoint can be
+using (the endpoint is absent or names another app) are removed: they are what a crash
+between addPassword and New-MigrationEndpoint left behind. If the write fails and the
+endpoint still does not use the app, the new secret is removed too. Endpoints are never
+removed.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from t2t.apply.executors.common import (
     resolve_app_id,
     verified,
 )
+from t2t.apply.executors.propagation import wait_for_secret
 from t2t.apply.result import ActionResult
 from t2t.clients import ClientError, ExchangeClient, GraphClient, TransportError, wire
 from t2t.logs import register_secret
@@ -87,6 +91,7 @@ async def run_endpoint(action: Action, ctx: ApplyContext) -> ActionResult:
         if "ApplicationId" in params:
             params["ApplicationId"] = app_id
         new_key: str | None = None
+        waited = 0.0
         if outcome.needs_secret:
             if app is None:
                 raise ExecutionFailed("the migration app is not readable in the target")
@@ -100,6 +105,11 @@ async def run_endpoint(action: Action, ctx: ApplyContext) -> ActionResult:
                 raise ExecutionFailed("addPassword returned no secretText")
             register_secret(secret)
             new_key = str((created or {}).get("keyId") or "")
+            try:
+                waited = await wait_for_secret(ctx, app_id, secret)
+            except ExecutionFailed:
+                await _remove_secrets(graph, app, (new_key,))
+                raise
             params["Credentials"] = wire.credential(app_id, secret)
             del secret
         try:
@@ -126,6 +136,8 @@ async def run_endpoint(action: Action, ctx: ApplyContext) -> ActionResult:
         if not await verified(ctx, converged):
             raise ExecutionFailed(f"{pending.cmdlet} returned but the endpoint is not as desired")
         result.message = f"{pending.cmdlet} verified"
+        if waited:
+            result.message = f"new secret usable after {waited:.0f} s; {result.message}"
         if new_key and app is not None:
             # The endpoint verifiably holds new_key: every other secret t2t made for this
             # endpoint (a crashed earlier run's) is unused and is removed now.

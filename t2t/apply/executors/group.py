@@ -5,6 +5,9 @@ form, Update-DistributionGroupMember -Members, *replaces* the whole membership â
 members t2t does not own and race with other admins' changes. So t2t adds members one by one
 (bounded concurrency), except when it creates the group, where New-DistributionGroup -Members
 takes the whole list in one call.
+
+A group made here may answer not-found to Add-DistributionGroupMember for a while
+(replication.py); a lost answer is never re-sent â€” the member list is re-read instead.
 """
 
 from __future__ import annotations
@@ -13,8 +16,9 @@ import asyncio
 
 from t2t.apply.context import ApplyContext
 from t2t.apply.executors.common import ExecutionFailed, failure_message, verified
+from t2t.apply.executors.replication import exchange_not_replicated, send_replicated
 from t2t.apply.result import ActionResult
-from t2t.clients import ClientError, ExchangeClient, ObjectNotFound
+from t2t.clients import ClientError, ExchangeClient, ObjectNotFound, TransportError
 from t2t.clients.errors import ExchangeError
 from t2t.planner import Action
 from t2t.planner.scope_groups import GroupDesire
@@ -49,6 +53,7 @@ async def run_group(action: Action, ctx: ApplyContext) -> ActionResult:
     wrote = False
     try:
         group = await _group(exchange, desire.name)
+        fresh = group is None  # made here: member changes may meet replication
         if group is None:
             params: dict[str, object] = {"Name": desire.name, "Type": "Security"}
             if desire.members:
@@ -59,7 +64,14 @@ async def run_group(action: Action, ctx: ApplyContext) -> ActionResult:
                 result.warnings.extend(out.warnings)
                 wrote = True
             except ClientError as exc:  # created meanwhile (a lost answer)? else fail
-                if await _group(exchange, desire.name) is None:
+
+                async def appeared() -> bool:
+                    return await _group(exchange, desire.name) is not None
+
+                # A lost answer may hide a group that exists: re-read while reads lag,
+                # never send New-DistributionGroup twice.
+                lost = isinstance(exc, TransportError)
+                if not (await verified(ctx, appeared) if lost else await appeared()):
                     raise ExecutionFailed(str(exc)) from exc
 
             async def visible() -> bool:
@@ -74,19 +86,33 @@ async def run_group(action: Action, ctx: ApplyContext) -> ActionResult:
         missing = [m for m in desire.members if m.lower() not in present]
         limit = asyncio.Semaphore(ADD_CONCURRENCY)
 
+        identity = group.identity
+
+        async def group_present() -> bool:
+            return await _group(exchange, identity) is not None
+
         async def add(member: str) -> None:
             async with limit:
                 try:
-                    await exchange.invoke(
-                        "Add-DistributionGroupMember",
-                        # t2t runs app-only and is no manager of the group: Exchange refuses
-                        # the change without the switch (Add-DistributionGroupMember.md).
-                        {
-                            "Identity": group.identity,
-                            "Member": member,
-                            "BypassSecurityGroupManagerCheck": True,
-                        },
+                    await send_replicated(
+                        ctx,
+                        lambda: exchange.invoke(
+                            "Add-DistributionGroupMember",
+                            # t2t runs app-only and is no manager of the group: Exchange
+                            # refuses the change without the switch
+                            # (Add-DistributionGroupMember.md).
+                            {
+                                "Identity": identity,
+                                "Member": member,
+                                "BypassSecurityGroupManagerCheck": True,
+                            },
+                        ),
+                        not_replicated=exchange_not_replicated,
+                        fresh=fresh,
+                        present=group_present,
                     )
+                except TransportError:
+                    return  # the member may have been added: the re-read below decides
                 except ExchangeError as exc:
                     if not exc.exception_type.endswith("MemberAlreadyExistsException"):
                         raise

@@ -5,19 +5,24 @@ source's ExchangeGuid: a licence on a MailUser without it provisions a fresh mai
 move fails for good ("already has a primary mailbox", microsoft-t2t.md §4). After licensing it
 re-reads the proxies, since licensing scrubs those outside accepted domains, and re-stamps
 what went missing.
+
+The Entra user of a MailUser this run created may answer 404 to PATCH and assignLicense while
+it replicates (replication.py): those are sent again; a lost answer is re-read, never re-sent.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from urllib.parse import quote
 
 from t2t.apply.context import ApplyContext
 from t2t.apply.executors.common import failure_message
 from t2t.apply.executors.mailuser import ExecutionFailed, stamp
+from t2t.apply.executors.replication import graph_not_replicated, planned_absent, send_replicated
 from t2t.apply.graph_batch import GraphBatcher
 from t2t.apply.result import ActionResult
-from t2t.clients import ClientError, GraphNotFound
+from t2t.clients import ClientError, GraphNotFound, TransportError
 from t2t.planner import Action
 from t2t.planner.mailboxes import MailboxDesire, assign_body, missing_skus, usage_location_body
 from t2t.probes import directory_objects as dirobj
@@ -36,6 +41,10 @@ async def read_user(batch: GraphBatcher, upn_or_id: str) -> DirectoryUser | None
     except GraphNotFound:
         return None
     return dirobj.parse_user(body)
+
+
+async def _present(batch: GraphBatcher, user_id: str) -> bool:
+    return await read_user(batch, user_id) is not None
 
 
 async def _user(batch: GraphBatcher, d: MailboxDesire, ctx: ApplyContext) -> DirectoryUser:
@@ -59,7 +68,15 @@ async def run_usage_location(action: Action, ctx: ApplyContext) -> ActionResult:
         if body is None:
             result.status, result.message = "noop", "usageLocation already set"
             return result
-        await batch.call("PATCH", _path(user.id), body)
+        # A lost answer (TransportError): the re-read below decides, nothing is sent again.
+        with contextlib.suppress(TransportError):
+            await send_replicated(
+                ctx,
+                lambda: batch.call("PATCH", _path(user.id), body),
+                not_replicated=graph_not_replicated,
+                fresh=planned_absent(action),
+                present=lambda: _present(batch, user.id),
+            )
         for delay in ctx.verify_delays:
             await asyncio.sleep(delay)
             again = await read_user(batch, user.id)
@@ -94,7 +111,16 @@ async def run_license(action: Action, ctx: ApplyContext) -> ActionResult:
             raise ExecutionFailed(f"licence withheld: {d.target} is already a mailbox")
         if not user.usage_location:
             raise ExecutionFailed("licence withheld: the user has no usageLocation")
-        await batch.call("POST", f"{_path(user.id)}/assignLicense", assign_body(add))
+        fresh = planned_absent(action)
+        # A lost answer (TransportError): the re-read below decides; never assigned twice.
+        with contextlib.suppress(TransportError):
+            await send_replicated(
+                ctx,
+                lambda: batch.call("POST", f"{_path(user.id)}/assignLicense", assign_body(add)),
+                not_replicated=graph_not_replicated,
+                fresh=fresh,
+                present=lambda: _present(batch, user.id),
+            )
         for delay in ctx.verify_delays:
             await asyncio.sleep(delay)
             again = await read_user(batch, user.id)
@@ -103,7 +129,7 @@ async def run_license(action: Action, ctx: ApplyContext) -> ActionResult:
         else:
             raise ExecutionFailed("assignLicense returned but the licences are not visible")
         # Licensing scrubs proxies outside accepted domains: re-read, re-stamp what went.
-        restamped = await stamp(exchange, d, ctx)
+        restamped = await stamp(exchange, d, ctx, fresh=fresh)
         result.message = "licences verified"
         if restamped.status == "done":
             result.warnings.append("licensing removed stamped addresses; stamped them again")

@@ -12,11 +12,17 @@ from __future__ import annotations
 import asyncio
 import secrets
 import string
+from collections.abc import Awaitable, Callable
 
 from t2t.apply.context import ApplyContext
 from t2t.apply.executors.common import failure_message
+from t2t.apply.executors.replication import (
+    exchange_not_replicated,
+    planned_absent,
+    send_replicated,
+)
 from t2t.apply.result import ActionResult
-from t2t.clients import ClientError, ExchangeClient
+from t2t.clients import ClientError, ExchangeClient, TransportError
 from t2t.clients.wire import add_remove, secure_string
 from t2t.logs import register_secret, scrub
 from t2t.planner import Action
@@ -88,7 +94,13 @@ async def run_mailuser_create(action: Action, ctx: ApplyContext) -> ActionResult
                 "New-MailUser", {**plan.create, "Password": secure_string(password)}
             )
         except ClientError as exc:
-            if (await _replan(exchange, d)).create is None:
+            # Created meanwhile, or the answer was lost after Exchange acted: re-read (while
+            # reads lag, for a lost answer), never send New-MailUser twice.
+            async def created() -> bool:
+                return (await _replan(exchange, d)).create is None
+
+            lost = isinstance(exc, TransportError)
+            if await (_eventually(ctx, created) if lost else created()):
                 result.message = f"already created after {scrub(str(exc))}"
                 return result
             raise ExecutionFailed(str(exc)) from exc
@@ -113,9 +125,26 @@ def wire_parameters(params: dict[str, object]) -> dict[str, object]:
     return out
 
 
-async def stamp(exchange: ExchangeClient, d: MailboxDesire, ctx: ApplyContext) -> ActionResult:
+async def _exists(exchange: ExchangeClient, d: MailboxDesire) -> bool:
+    return (await _replan(exchange, d)).create is None
+
+
+async def _eventually(ctx: ApplyContext, check: Callable[[], Awaitable[bool]]) -> bool:
+    for delay in ctx.verify_delays:
+        await asyncio.sleep(delay)
+        if await check():
+            return True
+    return False
+
+
+async def stamp(
+    exchange: ExchangeClient, d: MailboxDesire, ctx: ApplyContext, *, fresh: bool = False
+) -> ActionResult:
     """Re-plan the identity and send only what is still missing; verify. Shared with the
-    licence executor, which re-stamps proxies that licensing scrubbed."""
+    licence executor, which re-stamps proxies that licensing scrubbed.
+
+    ``fresh``: this run created the MailUser, so Set-MailUser may answer not-found while it
+    replicates (replication.py) and is sent again; a lost answer is re-read, never re-sent."""
     result = ActionResult(id="", status="done")
     plan = await _replan(exchange, d)
     if plan.create is not None:
@@ -125,7 +154,21 @@ async def stamp(exchange: ExchangeClient, d: MailboxDesire, ctx: ApplyContext) -
         result.status = "noop"
         result.message = "already as desired"
         return result
-    out = await exchange.invoke("Set-MailUser", wire_parameters(plan.set_params))
+    params = wire_parameters(plan.set_params)
+    try:
+        out = await send_replicated(
+            ctx,
+            lambda: exchange.invoke("Set-MailUser", params),
+            not_replicated=exchange_not_replicated,
+            fresh=fresh,
+            present=lambda: _exists(exchange, d),
+        )
+    except TransportError as exc:
+        try:
+            result.message = await _verify(exchange, d, ctx, "identity", "Set-MailUser")
+        except ExecutionFailed:
+            raise ExecutionFailed(f"{exc}; the change is not visible: run apply again") from exc
+        return result
     result.warnings.extend(out.warnings)
     result.request_ids.extend(out.request_ids)
     result.message = await _verify(exchange, d, ctx, "identity", "Set-MailUser")
@@ -135,7 +178,7 @@ async def stamp(exchange: ExchangeClient, d: MailboxDesire, ctx: ApplyContext) -
 async def run_mailuser_identity(action: Action, ctx: ApplyContext) -> ActionResult:
     d = MailboxDesire.from_dict(action.desired)
     try:
-        result = await stamp(ctx.exchange[action.tenant], d, ctx)
+        result = await stamp(ctx.exchange[action.tenant], d, ctx, fresh=planned_absent(action))
     except (ExecutionFailed, ClientError) as exc:
         return ActionResult(id=action.id, status="failed", message=failure_message(exc))
     result.id = action.id
