@@ -44,8 +44,7 @@ register(
         "The migration app is not consented in this tenant (no Mailbox.Migration assignment "
         "for its service principal on Exchange Online)",
         {
-            "target": "the move cannot authenticate as the app (VerifySetup.ps1: 'not "
-            "consented')",
+            "target": "the move cannot authenticate as the app (VerifySetup.ps1: 'not consented')",
             "source": "New-MigrationEndpoint refused (source consent missing); "
             "MigrationServerConnectionFailedException … MRSRemotePermanentException",
         },
@@ -278,9 +277,9 @@ def plan_consent(desired: Desired, snapshot: Snapshot) -> DomainOutcome:
     return out
 
 
-def consent_dependency(desired: Desired, snapshot: Snapshot, role: Role) -> tuple[
-    tuple[str, ...], tuple[str, ...]
-]:
+def consent_dependency(
+    desired: Desired, snapshot: Snapshot, role: Role
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(action ids, blocking codes) of `role`'s consent step in this plan, for dependants."""
     outcome = plan_consent(desired, snapshot)
     ids = tuple(a.id for a in outcome.actions if a.tenant == role)

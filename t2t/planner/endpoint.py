@@ -56,16 +56,14 @@ register(
         "The migration endpoint's RemoteServer or ApplicationId is not what the move needs",
         "MigrationServerConnectionFailedException (the endpoint reaches the wrong server or "
         "authenticates as another app); CrossTenantMailboxMigrationValidation org check 2",
-        "t2t sets it with Set-MigrationEndpoint (a new ApplicationId comes with new "
-        "credentials).",
+        "t2t sets it with Set-MigrationEndpoint (a new ApplicationId comes with new credentials).",
         "microsoft-t2t.md §3.6, §10.1, §10.2",
     ),
     CheckDef(
         "T2T-E232",
         "endpoint-remote-tenant-not-domain",
         "error",
-        "The endpoint's RemoteTenant is not the source tenant's domain (a GUID or another "
-        "domain)",
+        "The endpoint's RemoteTenant is not the source tenant's domain (a GUID or another domain)",
         "MigrationServerConnectionFailedException … MRSRemotePermanentException: the remote "
         "tenant couldn't be found; VerifySetup.ps1 checks RemoteTenant = PartnerTenantDomain",
         "t2t sets RemoteTenant to the source domain from the spec.",
@@ -179,8 +177,9 @@ def plan_endpoint(
                 )
         else:
             params["AppSecretKeyVaultUrl"] = "(Key Vault certificate: not supported yet)"
-            changes.append(Change(field="AppSecretKeyVaultUrl", after=params[
-                "AppSecretKeyVaultUrl"]))
+            changes.append(
+                Change(field="AppSecretKeyVaultUrl", after=params["AppSecretKeyVaultUrl"])
+            )
             out.findings.append(
                 finding(
                     "T2T-E234",
@@ -245,14 +244,14 @@ def plan_endpoint(
                 "T2T-E231",
                 "target",
                 current.identity,
-                f"RemoteServer is {current.remote_server or 'not set'}, not "
-                f"{desire.remote_server}",
+                f"RemoteServer is {current.remote_server or 'not set'}, not {desire.remote_server}",
                 fixed_by_plan=True,
             )
         )
         params["RemoteServer"] = desire.remote_server
-        changes.append(Change(field="RemoteServer", before=current.remote_server,
-                              after=desire.remote_server))
+        changes.append(
+            Change(field="RemoteServer", before=current.remote_server, after=desire.remote_server)
+        )
         disruptive = True
     if (current.remote_tenant or "").lower() != desire.remote_tenant.lower():
         what = (
@@ -271,8 +270,9 @@ def plan_endpoint(
             )
         )
         params["RemoteTenant"] = desire.remote_tenant
-        changes.append(Change(field="RemoteTenant", before=current.remote_tenant,
-                              after=desire.remote_tenant))
+        changes.append(
+            Change(field="RemoteTenant", before=current.remote_tenant, after=desire.remote_tenant)
+        )
         disruptive = True
     if desire.app_id is None or (current.application_id or "").lower() != desire.app_id:
         out.findings.append(
@@ -285,8 +285,9 @@ def plan_endpoint(
             )
         )
         params["ApplicationId"] = shown_app
-        changes.append(Change(field="ApplicationId", before=current.application_id,
-                              after=shown_app))
+        changes.append(
+            Change(field="ApplicationId", before=current.application_id, after=shown_app)
+        )
         credential(params, changes)
         disruptive = True
     want_max = desire.max_concurrent_migrations
@@ -370,9 +371,7 @@ def plan_endpoints(desired: Desired, snapshot: Snapshot) -> DomainOutcome:
         credential=rel.credential,
         max_concurrent_migrations=rel.endpoint.max_concurrent_migrations,
     )
-    current = next(
-        (e for e in endpoints.get() if e.identity.lower() == desire.name.lower()), None
-    )
+    current = next((e for e in endpoints.get() if e.identity.lower() == desire.name.lower()), None)
     uses_app = (
         current is not None
         and app.app_id is not None

@@ -283,14 +283,14 @@ def plan_app(desire: AppDesire, apps: tuple[Application, ...]) -> AppOutcome:
     if app.sign_in_audience != MULTI_TENANT:
         flag("T2T-E202", f"signInAudience is {app.sign_in_audience or 'not set'}")
         body["signInAudience"] = MULTI_TENANT
-        changes.append(Change(field="signInAudience", before=app.sign_in_audience,
-                              after=MULTI_TENANT))
+        changes.append(
+            Change(field="signInAudience", before=app.sign_in_audience, after=MULTI_TENANT)
+        )
     if not _has_redirect(app):
         flag("T2T-E203", f"web.redirectUris are {list(app.redirect_uris) or 'empty'}")
         uris = [*app.redirect_uris, REDIRECT_URI]
         body["web"] = {"redirectUris": uris}
-        changes.append(Change(field="web.redirectUris", before=list(app.redirect_uris),
-                              after=uris))
+        changes.append(Change(field="web.redirectUris", before=list(app.redirect_uris), after=uris))
     access = app.required_resource_access
     missing = not any(_is_wanted(r, desire.role_id) for r in access)
     extra = [r for r in access if not _is_wanted(r, desire.role_id)]

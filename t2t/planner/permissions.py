@@ -102,6 +102,8 @@ APPLY: dict[str, tuple[Permission, ...]] = {
     "batch.start": (EXCHANGE_APP, EXCHANGE_ORG),
     "batch.complete": (EXCHANGE_APP, EXCHANGE_ORG),
     "batch.set_complete_after": (EXCHANGE_APP, EXCHANGE_ORG),
+    # Remove-MigrationUser: the Migration role too (Remove-MigrationUser.md).
+    "batch.remove_user": (EXCHANGE_APP, EXCHANGE_ORG),
 }
 
 

@@ -130,8 +130,8 @@ def assign_members(
         room = [
             g
             for g in groups
-            if g in usable and len(members.get(g, set())) + len(plan.additions[g])
-            < MAX_SCOPE_MEMBERS
+            if g in usable
+            and len(members.get(g, set())) + len(plan.additions[g]) < MAX_SCOPE_MEMBERS
         ]
         if not room:
             if usable:  # with no usable group at all, T2T-E221 already says why

@@ -65,9 +65,7 @@ def pick_app(
     if app_id:
         return next((a for a in apps if a.app_id == app_id.lower()), None)
     if unique_name:
-        return next(
-            (a for a in apps if (a.unique_name or "").lower() == unique_name.lower()), None
-        )
+        return next((a for a in apps if (a.unique_name or "").lower() == unique_name.lower()), None)
     return None
 
 

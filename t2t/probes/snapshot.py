@@ -301,8 +301,10 @@ async def read_snapshot(
     are read first (one request, reused), so the source can look for that app's consent.
     """
     apps: Fact[Any] | None = None
-    if request.app_id is None and target[1] is not None and (
-        request.app_display_name or request.app_unique_name
+    if (
+        request.app_id is None
+        and target[1] is not None
+        and (request.app_display_name or request.app_unique_name)
     ):
         apps = await _applications(target[1].reader(), request)
         if apps.status == "present":

@@ -13,6 +13,7 @@ from t2t.apply.executors.group import run_group
 from t2t.apply.executors.invitation import run_invitation
 from t2t.apply.executors.licensing import run_license, run_usage_location
 from t2t.apply.executors.mailuser import run_mailuser_create, run_mailuser_identity
+from t2t.apply.executors.migration_user import run_migration_user_remove
 from t2t.apply.executors.org import run_org_customization
 from t2t.apply.executors.orgrel import run_orgrel
 from t2t.apply.result import ActionResult
@@ -41,4 +42,5 @@ EXECUTORS: dict[str, Executor] = {
     "batch.start": run_batch,
     "batch.complete": run_batch,
     "batch.set_complete_after": run_batch,
+    "batch.remove_user": run_migration_user_remove,
 }

@@ -5,10 +5,12 @@ from t2t.planner.batches.desire import (
     KIND_COMPLETE,
     KIND_COMPLETE_AFTER,
     KIND_CREATE,
+    KIND_REMOVE_USER,
     KIND_START,
     KINDS,
     BatchDesire,
     batch_observed,
+    needs_readd,
     next_step,
 )
 from t2t.planner.batches.domain import BATCHES, plan_batches_after
@@ -19,9 +21,11 @@ __all__ = [
     "KIND_COMPLETE",
     "KIND_COMPLETE_AFTER",
     "KIND_CREATE",
+    "KIND_REMOVE_USER",
     "KIND_START",
     "BatchDesire",
     "batch_observed",
+    "needs_readd",
     "next_step",
     "plan_batches_after",
 ]

@@ -62,6 +62,19 @@ def group(status: str) -> str:
 
 
 _DUPLICATE = "UserDuplicateInOtherBatchException"
+
+#: Failures Microsoft fixes only by Remove-MigrationUser and a new batch (LEARN-24 "Migration
+#: Failures": "Remove the migration user from the batch … Add user to new batch"), by the
+#: exception name that starts a migration user's ErrorSummary. UserDuplicateInOtherBatch is
+#: listed there too but is handled before the batch exists (T2T-W404).
+REMOVE_AND_READD = frozenset(
+    {
+        "MailboxIsNotInExpectedDBException",
+        "SourceMailboxAlreadyBeingMovedPermanentException",
+        "SourceAuxArchiveIsProvisionedDuringCrossTenantMovePermanentException",
+        "AuxArchiveNotFoundInTargetRecipientException",
+    }
+)
 _NO_PROXY = (
     "MigrationMRSPermanentException: Error: The target mailbox doesn't have an SMTP proxy "
     "matching '<domain>'"
@@ -172,6 +185,22 @@ CHECKS = (
         "Clear it by hand (Set-MigrationBatch -CompleteAfter $null) or set phase: complete; "
         "t2t does not clear a completion time it cannot prove it set.",
         "microsoft-t2t.md §6 (CompleteAfter; PSDOC-MB)",
+    ),
+    CheckDef(
+        "T2T-W411",
+        "migration-user-needs-readd",
+        "warning",
+        "A migration user failed in a way Microsoft fixes only by removing it from its batch "
+        "and adding it to a new one",
+        "restarting the batch forever: Start-MigrationBatch fails the user again with the same "
+        "exception (MailboxIsNotInExpectedDBException, "
+        "SourceMailboxAlreadyBeingMovedPermanentException, "
+        "SourceAuxArchiveIsProvisionedDuringCrossTenantMovePermanentException, "
+        "AuxArchiveNotFoundInTargetRecipientException)",
+        "t2t removes the user (Remove-MigrationUser, disruptive) and adds it to a new "
+        "sub-batch of its wave. For SourceMailboxAlreadyBeingMoved, first wait until the other "
+        "move completes or is removed.",
+        "LEARN-24 'Migration Failures'; microsoft-t2t.md §6 (Re-add a user), §9",
     ),
 )
 

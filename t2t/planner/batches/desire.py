@@ -10,14 +10,15 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from t2t.planner.batches.catalogue import COMPLETABLE, DONE, SETTLING, group
+from t2t.planner.batches.catalogue import COMPLETABLE, DONE, REMOVE_AND_READD, SETTLING, group
 from t2t.state.exchange import MigrationBatch, MigrationUser
 
 KIND_CREATE = "batch.create"
 KIND_START = "batch.start"
 KIND_COMPLETE = "batch.complete"
 KIND_COMPLETE_AFTER = "batch.set_complete_after"
-KINDS = (KIND_CREATE, KIND_START, KIND_COMPLETE, KIND_COMPLETE_AFTER)
+KIND_REMOVE_USER = "batch.remove_user"
+KINDS = (KIND_CREATE, KIND_START, KIND_COMPLETE, KIND_COMPLETE_AFTER, KIND_REMOVE_USER)
 
 #: Batch statuses in which Start-MigrationBatch retries failed or stopped users.
 RESTARTABLE = frozenset({"stopped", "failed", "syncedwitherrors", "completedwitherrors", "created"})
@@ -59,13 +60,24 @@ def csv_text(mailboxes: tuple[str, ...]) -> str:
     return "EmailAddress\r\n" + "".join(f"{m}\r\n" for m in mailboxes)
 
 
+def needs_readd(user: MigrationUser) -> bool:
+    """A failed migration user whose ErrorSummary (``Type: message``) names a failure Microsoft
+    fixes only by removing the user from the batch and adding it to a new one (LEARN-24
+    "Migration Failures"; catalogue.REMOVE_AND_READD): Start-MigrationBatch never helps it."""
+    exception = (user.error or "").split(":", 1)[0].strip()
+    return group(user.status) == "failed" and exception in REMOVE_AND_READD
+
+
 def needs_retry(batch: MigrationBatch, users: tuple[MigrationUser, ...]) -> bool:
+    """Start-MigrationBatch would retry someone: a stopped batch, or a failed or stopped user
+    that a retry can help (not one that needs removing and adding again)."""
     s = batch.status.lower()
     if s not in RESTARTABLE:
         return False
-    return s in ("stopped", "failed") or any(
-        group(u.status) in ("failed", "stopped") for u in users
-    )
+    retryable = any(group(u.status) in ("failed", "stopped") and not needs_readd(u) for u in users)
+    if s == "stopped" or (s == "failed" and not users):
+        return True
+    return retryable
 
 
 def next_step(

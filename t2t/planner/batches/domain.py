@@ -9,9 +9,12 @@ unblocked, as does a mailbox added to the wave after its batch exists (a running
 grow). Waves over 2,000 mailboxes are split into `<name>-01`, `-02`, … in spec order.
 
 A mailbox already in one of the wave's batches, or already moved (the target holds a
-mailbox), is converged: nothing is planned for it. Existing batches are reported as
-information (status, counts); only starting, completing or rescheduling them are actions, all
-disruptive.
+mailbox), is converged: nothing is planned for it — unless its migration user failed in a
+way Microsoft fixes only by removing it and adding it to a new batch (T2T-W411, LEARN-24
+"Migration Failures"): then the plan removes it (Remove-MigrationUser, disruptive) and the
+new sub-batch that takes it depends on that removal, instead of restarting its batch
+forever. Existing batches are reported as information (status, counts); only starting,
+completing or rescheduling them are actions, all disruptive.
 """
 
 from __future__ import annotations
@@ -27,9 +30,11 @@ from t2t.planner.batches.desire import (
     KIND_COMPLETE,
     KIND_COMPLETE_AFTER,
     KIND_CREATE,
+    KIND_REMOVE_USER,
     BatchDesire,
     batch_observed,
     csv_text,
+    needs_readd,
     next_step,
     utc_text,
 )
@@ -251,11 +256,21 @@ def _plan_wave(
     tdd = wave.target_delivery_domain
     tdd_ok = tdd.lower() in accepted
     wave_names = {b.identity.lower() for _, b in mine}
+    readd = {
+        u.identity.lower(): (b, u)
+        for _, b in mine
+        for u in by_batch.get(b.identity.lower(), ())
+        if needs_readd(u)
+    }
+    removals: dict[str, str] = {}  # address → the id of its Remove-MigrationUser
     ready: list[str] = []
     for address in wave.mailboxes:
         key = address.lower()
         in_batch = user_batch.get(key)
-        if in_batch is not None:
+        if key in readd:
+            removal = _removal(desire(readd[key][0].identity), *readd[key], out)
+            removals[key] = removal.id
+        elif in_batch is not None:
             if in_batch.lower() not in wave_names:
                 out.findings.append(
                     finding(
@@ -340,6 +355,7 @@ def _plan_wave(
             params["CompleteAfter"] = complete_after
         listed = list(chunk) if len(chunk) <= 20 else f"{len(chunk)} mailboxes"
         chunk_deps = [i for a in chunk for i in per_mailbox[a.lower()]]
+        chunk_deps += [removals[a.lower()] for a in chunk if a.lower() in removals]
         out.actions.append(
             Action(
                 id=action_id("target", KIND_CREATE, name),
@@ -374,6 +390,39 @@ def _plan_wave(
         )
 
 
+def _removal(d: BatchDesire, b: MigrationBatch, u: MigrationUser, out: DomainOutcome) -> Action:
+    """Remove-MigrationUser for a user that needs removing and adding again (T2T-W411); the
+    new sub-batch that takes it depends on this action."""
+    observed = {"Identity": u.identity, "BatchId": b.identity, "Status": u.status, "Error": u.error}
+    out.findings.append(
+        finding(
+            "T2T-W411",
+            "target",
+            u.identity,
+            f"{u.status} in batch {b.identity}: {u.error}; removed and added to a new sub-batch",
+            fixed_by_plan=True,
+        )
+    )
+    action = Action(
+        id=action_id("target", KIND_REMOVE_USER, u.identity.lower()),
+        tenant="target",
+        kind=KIND_REMOVE_USER,
+        key=u.identity,
+        operation="delete",
+        cmdlet="Remove-MigrationUser",
+        parameters={"Identity": u.identity},
+        changes=(Change(field="BatchId", before=b.identity, after=None),),
+        desired=d.to_dict(),
+        observed=observed,
+        fingerprint=fingerprint(observed),
+        risk="disruptive",
+        summary=f"remove migration user {u.identity} from batch {b.identity} (it failed with "
+        f"{(u.error or '').split(':', 1)[0]}; Microsoft: remove it and add it to a new batch)",
+    )
+    out.actions.append(action)
+    return action
+
+
 def _plan_existing(
     d: BatchDesire,
     b: MigrationBatch,
@@ -396,7 +445,7 @@ def _plan_existing(
                 )
             )
             return
-    failed = [u for u in users if group(u.status) == "failed"]
+    failed = [u for u in users if group(u.status) == "failed" and not needs_readd(u)]
     for u in failed:
         out.findings.append(
             finding(
@@ -444,7 +493,8 @@ def _plan_existing(
             "(Microsoft completes it by itself)",
         )
     else:  # KIND_START
-        retry = [u for u in users if group(u.status) in ("failed", "stopped")]
+        retry = [u for u in failed if group(u.status) == "failed"]
+        retry += [u for u in users if group(u.status) == "stopped"]
         deps = [a.id for u in retry for a in own.get(u.identity.lower(), []) if not a.blocked]
         action = Action(
             **base,

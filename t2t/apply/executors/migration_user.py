@@ -1,0 +1,63 @@
+"""Executor for `batch.remove_user`: Remove-MigrationUser for a user Microsoft fixes only by
+removing it from its batch and adding it to a new one (T2T-W411; LEARN-24 "Migration
+Failures": "Remove the migration user from the batch … Add user to new batch").
+
+It re-reads the user first: already gone is a no-op; a user that no longer fails that way
+(someone else acted since the plan) is not removed — the action fails, so the new batch that
+depends on it is skipped, and the next plan says what to do. Remove-MigrationUser is
+ConfirmImpact High: the client sends `Confirm: false` (wire.py).
+"""
+
+from __future__ import annotations
+
+from t2t.apply.context import ApplyContext
+from t2t.apply.executors.common import ExecutionFailed, failure_message, verified
+from t2t.apply.result import ActionResult
+from t2t.clients import ClientError, ExchangeClient, ObjectNotFound
+from t2t.planner import Action
+from t2t.planner.batches import needs_readd
+from t2t.probes import exchange_objects as x
+from t2t.state.exchange import MigrationUser
+
+
+async def _user(exchange: ExchangeClient, identity: str) -> MigrationUser | None:
+    try:
+        out = await exchange.reader().invoke("Get-MigrationUser", {"Identity": identity})
+    except ObjectNotFound:
+        return None
+    return x.parse_migration_user(out.values[0]) if out.values else None
+
+
+async def run_migration_user_remove(action: Action, ctx: ApplyContext) -> ActionResult:
+    exchange = ctx.exchange["target"]
+    identity = str(action.parameters["Identity"])
+    result = ActionResult(id=action.id, status="done")
+    try:
+        user = await _user(exchange, identity)
+        if user is None:
+            result.status, result.message = "noop", f"migration user {identity} already removed"
+            return result
+        if not needs_readd(user):
+            raise ExecutionFailed(
+                f"migration user {identity} is now {user.status} ({user.error or 'no error'}), "
+                "not failed in a way that needs removing: not removed; run plan again"
+            )
+        try:
+            out = await exchange.invoke("Remove-MigrationUser", {"Identity": identity})
+        except ClientError as exc:
+            if await _user(exchange, identity) is None:
+                result.message = f"already removed after {exc}"
+                return result
+            raise ExecutionFailed(str(exc)) from exc
+        result.warnings.extend(out.warnings)
+        result.request_ids.extend(out.request_ids)
+
+        async def gone() -> bool:
+            return await _user(exchange, identity) is None
+
+        if not await verified(ctx, gone):
+            raise ExecutionFailed(f"Remove-MigrationUser returned but {identity} is still listed")
+        result.message = "Remove-MigrationUser verified"
+    except (ExecutionFailed, ClientError) as exc:
+        result.status, result.message = "failed", failure_message(exc)
+    return result
