@@ -142,6 +142,7 @@ def probe_request(
         app_display_name=rel.app.display_name,
         app_unique_name=app_desire(desired).unique_name,
         scope_groups=tuple(rel.scope_groups),
+        endpoint_name=rel.endpoint.name,
         source_mailboxes=tuple(m.source for m in desired.mailboxes),
     )
 

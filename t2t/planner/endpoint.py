@@ -100,6 +100,20 @@ register(
         "relationship.endpoint.maxConcurrentMigrations.",
         "microsoft-t2t.md §3.6, §9",
     ),
+    CheckDef(
+        "T2T-E236",
+        "endpoint-credential-refused",
+        "error",
+        "The endpoint's credential no longer signs in to the source "
+        "(Test-MigrationServerAvailability: the secret was removed from the app, expired, or "
+        "was never given)",
+        "every move against the endpoint fails at its next sync or completion step with "
+        "MigrationServerConnectionFailedException … AADSTS7000215 (or AADSTS7000222)",
+        "t2t gives the endpoint a new secret (Set-MigrationEndpoint -Credentials, once the "
+        "secret signs in) and then removes the secrets t2t made for it before; secrets it did "
+        "not make are left alone. Restart failed batches afterwards (t2t plans it).",
+        "exo-module-protocol.md 'Credentials in time' [live]; microsoft-t2t.md §3.6",
+    ),
 )
 
 
@@ -290,6 +304,17 @@ def plan_endpoint(
         )
         credential(params, changes)
         disruptive = True
+    if current.credential_refused and not out.needs_secret:
+        out.findings.append(
+            finding(
+                "T2T-E236",
+                "target",
+                current.identity,
+                f"Test-MigrationServerAvailability: {current.credential_refused}",
+                fixed_by_plan=desire.credential == "clientSecret",
+            )
+        )
+        credential(params, changes)
     want_max = desire.max_concurrent_migrations
     if want_max is not None and current.max_concurrent_migrations != want_max:
         params["MaxConcurrentMigrations"] = want_max
@@ -377,7 +402,8 @@ def plan_endpoints(desired: Desired, snapshot: Snapshot) -> DomainOutcome:
         and app.app_id is not None
         and (current.application_id or "").lower() == app.app_id
     )
-    unused = () if uses_app else marker_secrets(snapshot, app.app_id, desire.name)
+    refused = current is not None and current.credential_refused is not None
+    unused = () if uses_app and not refused else marker_secrets(snapshot, app.app_id, desire.name)
     outcome = plan_endpoint(desire, endpoints.get(), unused)
     out.findings.extend(outcome.findings)
     concurrency = _concurrency(desire, endpoints.get())

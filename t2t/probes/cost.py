@@ -4,7 +4,8 @@
 module's `Prefer: odata.maxpagesize`, wire-protocols.md §1.4), 999 for Graph /users
 (`$top` 1–999, §2.4), one page for the small collections, plus the per-object reads the
 probes justify (one per scope group, one per migration-app service principal, one
-Get-MailboxStatistics per declared source mailbox). Token
+Get-MailboxStatistics per declared source mailbox, one Test-MigrationServerAvailability of
+the spec's endpoint). Token
 requests are not API requests and are not counted.
 """
 
@@ -35,5 +36,7 @@ def minimum_requests(snapshot: Snapshot, app_id: str | None) -> int:
                 mine = sps.get() if sps is not None and sps.status == "present" else ()
                 total += sum(1 for sp in mine if app_id and sp.app_id == app_id.lower())
                 continue
+            if name == "endpoints":  # Test-MigrationServerAvailability of the spec's endpoint
+                total += sum(1 for e in items if getattr(e, "tested", False))
             total += max(1, math.ceil(len(items) / PAGE_SIZES.get(name, EXCHANGE_PAGE)))
     return total

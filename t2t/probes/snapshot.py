@@ -15,6 +15,7 @@ from typing import Any
 from t2t.clients import ClientError, ExchangeClient, GraphClient, ObjectNotFound
 from t2t.probes import directory_objects as d
 from t2t.probes import exchange_objects as x
+from t2t.probes.endpoints import read_endpoints
 from t2t.probes.migration_app import (
     pick_app,
     read_applications,
@@ -73,6 +74,7 @@ class ProbeRequest:
     app_display_name: str | None = None
     app_unique_name: str | None = None  # t2t's marker on an app it registers (by displayName)
     scope_groups: tuple[str, ...] = ()
+    endpoint_name: str | None = None  # the spec's endpoint: its credential is tested
     source_mailboxes: tuple[str, ...] = ()  # the spec's source addresses (statistics only)
 
 
@@ -249,7 +251,7 @@ async def read_tenant(
             ex, "Get-AcceptedDomain", {}, x.parse_accepted_domain
         )
     if "endpoints" in wanted:
-        jobs["endpoints"] = cmdlet_fact(ex, "Get-MigrationEndpoint", {}, x.parse_endpoint)
+        jobs["endpoints"] = read_endpoints(ex, req.endpoint_name)
     if "groups" in wanted:
         jobs["groups"] = _scope_groups(ex, req.scope_groups)
     if "group_members" in wanted:

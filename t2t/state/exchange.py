@@ -22,6 +22,11 @@ class MigrationEndpoint:
     application_id: str | None
     app_secret_key_vault_url: str | None
     max_concurrent_migrations: int | None
+    tested: bool = False
+    """Test-MigrationServerAvailability ran for it (only the spec's endpoint is tested)."""
+    credential_refused: str | None = None
+    """The test's error when Entra refuses the endpoint's credential (a secret removed,
+    expired, or never there); None when it signs in or was not tested."""
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from t2t.planner.scope_groups import SCOPE_GROUPS
 from t2t.probes import directory_objects as d
 from t2t.probes import exchange_objects as x
 from t2t.probes import parse_relationship
+from t2t.probes.endpoints import with_test
 from t2t.spec import load_spec
 from t2t.state import Fact, OrganizationConfig, Snapshot, TenantState
 
@@ -53,8 +54,16 @@ PARSERS: dict[str, Any] = {
     "users": d.parse_user,
     "groups": x.parse_group,
     "recipients": x.parse_recipient,
-    "endpoints": x.parse_endpoint,
+    "endpoints": lambda r: _endpoint(r),
 }
+
+
+def _endpoint(record: dict[str, Any]) -> Any:
+    """An endpoint record; a ``Test-MigrationServerAvailability`` key holds that cmdlet's
+    record for it (the probe tests the spec's endpoint: t2t/probes/endpoints.py)."""
+    endpoint = x.parse_endpoint(record)
+    test = record.get("Test-MigrationServerAvailability")
+    return with_test(endpoint, test) if test is not None else endpoint
 
 
 def _fact(value: Any, parse: Any) -> Fact[Any]:

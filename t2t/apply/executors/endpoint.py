@@ -31,20 +31,24 @@ from t2t.clients import ClientError, ExchangeClient, GraphClient, TransportError
 from t2t.logs import register_secret
 from t2t.planner import Action
 from t2t.planner.endpoint import EndpointDesire, EndpointOutcome, plan_endpoint, secret_marker
-from t2t.probes import exchange_objects as x
+from t2t.probes.endpoints import read_endpoints
 from t2t.state.directory import Application
 from t2t.state.exchange import MigrationEndpoint
 
 
-async def _endpoints(exchange: ExchangeClient) -> tuple[MigrationEndpoint, ...]:
-    out = await exchange.reader().invoke("Get-MigrationEndpoint", {})
-    return tuple(x.parse_endpoint(r) for r in out.values)
+async def _endpoints(exchange: ExchangeClient, name: str) -> tuple[MigrationEndpoint, ...]:
+    fact = await read_endpoints(exchange.reader(), name)
+    if fact.status != "present":
+        raise ExecutionFailed(f"cannot read the endpoints: {fact.reason}")
+    return fact.get()
 
 
 def _uses_app(endpoints: tuple[MigrationEndpoint, ...], desire: EndpointDesire) -> bool:
+    """The endpoint names this app and its credential is not refused: its secret is in use."""
     return any(
         e.identity.lower() == desire.name.lower()
         and (e.application_id or "").lower() == (desire.app_id or "")
+        and e.credential_refused is None
         for e in endpoints
     )
 
@@ -59,7 +63,7 @@ def _markers(app: Application | None, desire: EndpointDesire) -> tuple[str, ...]
 async def _plan(
     ctx: ApplyContext, exchange: ExchangeClient, desire: EndpointDesire
 ) -> tuple[EndpointOutcome, Application | None, tuple[str, ...]]:
-    endpoints = await _endpoints(exchange)
+    endpoints = await _endpoints(exchange, desire.name)
     app = await read_app(ctx, desire.app)
     unused = () if _uses_app(endpoints, desire) else _markers(app, desire)
     return plan_endpoint(desire, endpoints, unused), app, unused

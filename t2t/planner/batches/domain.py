@@ -250,7 +250,8 @@ def _plan_wave(
 
     # Existing batches of this wave: information, and the phase's next step.
     for _, b in mine:
-        _plan_existing(desire(b.identity), b, tuple(by_batch.get(b.identity.lower(), ())), own, out)
+        users_of_b = tuple(by_batch.get(b.identity.lower(), ()))
+        _plan_existing(desire(b.identity), b, users_of_b, own, org_ids, out)
 
     # New mailboxes: ready ones go into new (sub-)batches.
     tdd = wave.target_delivery_domain
@@ -428,6 +429,7 @@ def _plan_existing(
     b: MigrationBatch,
     users: tuple[MigrationUser, ...],
     own: dict[str, list[Action]],
+    org_ids: list[str],
     out: DomainOutcome,
 ) -> None:
     counts = Counter(u.status for u in users)
@@ -495,7 +497,10 @@ def _plan_existing(
     else:  # KIND_START
         retry = [u for u in failed if group(u.status) == "failed"]
         retry += [u for u in users if group(u.status) == "stopped"]
-        deps = [a.id for u in retry for a in own.get(u.identity.lower(), []) if not a.blocked]
+        # A retry waits for every org-level fix too (a repaired endpoint credential, T2T-E236):
+        # restarted before it, the users fail again at once.
+        deps = [*org_ids]
+        deps += [a.id for u in retry for a in own.get(u.identity.lower(), []) if not a.blocked]
         action = Action(
             **base,
             operation="run",
