@@ -121,3 +121,14 @@ def test_batches_created_completed_and_converged(
     assert "No changes:" in final.stdout
     assert "batch cutover: Completed" in final.stdout
     assert "batch copying: Synced" in final.stdout
+
+
+def started(state: Path, profile: dict[str, Any], spec: str) -> None:
+    """Apply until both waves' batches exist: the first apply prepares the mailboxes and the
+    batches wait while the licences provision (T2T-E320); past that, the second creates them."""
+    run("apply", spec, "--auto-approve", state=state)
+    advance(profile, 121)
+    applied = run("apply", spec, "--auto-approve", state=state)
+    assert applied.returncode == 0, applied.stdout[-3000:] + applied.stderr
+    for name in ("cutover", "copying"):
+        assert batch(profile, name)["Status"].lower() in ("syncing", "created"), name

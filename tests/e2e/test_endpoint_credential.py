@@ -6,6 +6,7 @@ only once it signs in, and t2t's old secret removed."""
 
 from __future__ import annotations
 
+import json
 import ssl
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,17 @@ from typing import Any
 import httpx
 
 from tests.e2e.helpers import graph, invoke, run
+from tests.e2e.test_batches import advance, batch, started, two_waves
 from tests.e2e.test_org_setup import MERGER, _markers, _mine, _runnable
+
+SEED_APP = "/applications(appId='5f3b8c2d-1e4a-4b6c-9d7e-2a8b4c6d8e0f')"
+
+
+def _seed_app_markers(profile: dict[str, Any]) -> list[str]:
+    """t2t's secrets for the example spec's endpoint on the seed's migration app."""
+    app = graph(profile, "fabrikam", "GET", SEED_APP)
+    marker = "t2t:endpoint:contoso-t2t"
+    return [p["keyId"] for p in app["passwordCredentials"] if p["displayName"] == marker]
 
 
 def _clock(profile: dict[str, Any], seconds: float) -> None:
@@ -82,3 +93,38 @@ def test_an_expired_endpoint_secret_is_seen_replaced_and_removed(
     assert broken["Result"] == "Failed" and "AADSTS7000222" in broken["ErrorDetail"]
     assert _markers(profile) == old  # expired, still on the app
     _repaired(state, profile, old, "AADSTS7000222")
+
+
+def test_a_secret_removed_mid_migration_fails_the_move_and_is_repaired_before_the_restart(
+    served: tuple[Path, dict[str, Any]], tmp_path: Path
+) -> None:
+    state, profile = served
+    spec = two_waves(tmp_path)
+    started(state, profile, spec)
+    old = _seed_app_markers(profile)
+    assert len(old) == 1
+    graph(profile, "fabrikam", "POST", f"{SEED_APP}/removePassword", {"keyId": old[0]})
+    advance(profile, 3600)  # the next sync step signs in with the removed secret
+    users = invoke(profile, "fabrikam", "Get-MigrationUser", {"BatchId": "cutover"})["value"]
+    assert {u["Status"] for u in users} == {"Failed"}, users
+    stats = invoke(
+        profile, "fabrikam", "Get-MigrationUserStatistics", {"Identity": users[0]["Identity"]}
+    )
+    assert "AADSTS7000215" in stats["value"][0]["Error"]
+
+    plan = json.loads(run("plan", spec, "--format", "json", state=state).stdout)
+    assert "T2T-E236" in {f["code"] for f in plan["findings"]}
+    by_kind = {(a["kind"], a["key"]): a for a in plan["actions"]}
+    update = by_kind[("endpoint.update", "contoso-t2t")]
+    for wave in ("cutover", "copying"):
+        assert update["id"] in by_kind[("batch.start", wave)]["depends_on"], wave
+    fixed = run("apply", spec, "--auto-approve", state=state)
+    assert " 0 failed" in fixed.stdout, fixed.stdout[-3000:] + fixed.stderr
+    new = _seed_app_markers(profile)
+    assert len(new) == 1 and new != old
+    advance(profile, 3600)
+    assert batch(profile, "cutover")["Status"].lower() == "synced"
+    completed = run("apply", spec, "--auto-approve", state=state)
+    assert "batch.complete:cutover: done" in completed.stdout, completed.stdout[-3000:]
+    advance(profile, 3600)
+    assert batch(profile, "cutover")["Status"].lower() == "completed"

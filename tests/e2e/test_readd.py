@@ -3,7 +3,7 @@ end: Microsoft maintenance moves a source mailbox while its batch syncs, the mig
 fails with MailboxIsNotInExpectedDBException and would fail again on every Start-MigrationBatch
 (LEARN-24 "Migration Failures"). The plan shows T2T-W411, removes the user (disruptive) and
 creates the wave's next sub-batch for it, which depends on the removal; apply does it and the
-mailbox syncs in the new batch; the next plan plans nothing for it."""
+mailbox syncs in the new batch and is completed with it; then nothing is left to plan."""
 
 from __future__ import annotations
 
@@ -15,10 +15,10 @@ from typing import Any
 import httpx
 
 from tests.e2e.helpers import invoke, run
-from tests.e2e.test_batches import advance, batch, two_waves
+from tests.e2e.test_batches import advance, batch, started, two_waves
 
-MOVED = "nestor@contoso.com"
-TARGET = "nestor@fabrikam.com"
+MOVED = "debra@contoso.com"  # in the `cutover` wave (phase: complete)
+TARGET = "debra@fabrikam.com"
 
 
 def _sandbox(profile: dict[str, Any], method: str, path: str, body: Any = None) -> Any:
@@ -42,32 +42,45 @@ def test_a_user_microsoft_says_to_re_add_is_removed_and_goes_into_a_new_sub_batc
 ) -> None:
     state, profile = served
     spec = two_waves(tmp_path)
-    applied = run("apply", spec, "--auto-approve", state=state)
-    assert applied.returncode == 0, applied.stdout[-3000:] + applied.stderr
+    started(state, profile, spec)
     # Maintenance moves the source mailbox after its migration user was created.
     now = _sandbox(profile, "GET", "clock")["now"]
     _sandbox(profile, "PATCH", f"exchange/contoso/recipients/{MOVED}", {"database_moved_at": now})
     advance(profile, 3600)
     failed = _user(profile, TARGET)
-    assert failed["Status"] == "Failed" and failed["BatchId"] == "copying", failed
+    assert failed["Status"] == "Failed" and failed["BatchId"] == "cutover", failed
     start = run("plan", spec, "--format", "json", state=state)
     plan = json.loads(start.stdout)
-    mine = {(a["kind"], a["key"]): a for a in plan["actions"] if a["kind"] != "batch.complete"}
-    assert sorted(mine) == [("batch.create", "copying-02"), ("batch.remove_user", TARGET)]
-    removal, create = mine[("batch.remove_user", TARGET)], mine[("batch.create", "copying-02")]
+    actions = {(a["kind"], a["key"]): a for a in plan["actions"]}
+    assert sorted(actions) == [
+        ("batch.complete", "cutover"),  # the others synced; SyncedWithErrors completes
+        ("batch.create", "cutover-02"),
+        ("batch.remove_user", TARGET),
+    ], sorted(actions)
+    removal, create = (
+        actions[("batch.remove_user", TARGET)],
+        actions[("batch.create", "cutover-02")],
+    )
     assert removal["risk"] == "disruptive" and removal["cmdlet"] == "Remove-MigrationUser"
     assert removal["id"] in create["depends_on"]
-    assert "W411" in json.dumps(plan["findings"])
+    assert [f["code"] for f in plan["findings"] if f["object"] == TARGET] == ["T2T-W411"]
 
     fixed = run("apply", spec, "--auto-approve", state=state)
     assert " 0 failed" in fixed.stdout, fixed.stdout[-3000:] + fixed.stderr
     assert f"batch.remove_user:{TARGET}: done" in fixed.stdout
-    assert "batch.create:copying-02: done" in fixed.stdout
-    again = _user(profile, TARGET)
-    assert again["BatchId"] == "copying-02", again
+    assert "batch.create:cutover-02: done" in fixed.stdout
+    assert _user(profile, TARGET)["BatchId"] == "cutover-02"
     advance(profile, 3600)
     assert _user(profile, TARGET)["Status"] == "Synced"
-    assert batch(profile, "copying-02")["Status"].lower() == "synced"
+    completing = run("plan", spec, "--format", "json", state=state)
+    left = [(a["kind"], a["key"]) for a in json.loads(completing.stdout)["actions"]]
+    assert left == [("batch.complete", "cutover-02")], left
+    done = run("apply", spec, "--auto-approve", state=state)
+    assert " 0 failed" in done.stdout, done.stdout[-3000:] + done.stderr
+    advance(profile, 3600)
+    assert _user(profile, TARGET)["Status"] == "Completed"
+    assert batch(profile, "cutover-02")["Status"].lower() == "completed"
+    moved = invoke(profile, "fabrikam", "Get-Recipient", {"Identity": TARGET})["value"][0]
+    assert moved["RecipientTypeDetails"] == "UserMailbox"
     final = run("plan", spec, "--format", "json", state=state)
-    left = [(a["kind"], a["key"]) for a in json.loads(final.stdout)["actions"]]
-    assert left == [], left  # the cutover wave was completed by the same apply
+    assert json.loads(final.stdout)["actions"] == []
