@@ -94,3 +94,16 @@ def stats(profile: dict[str, Any]) -> dict[str, Any]:
     )
     response.raise_for_status()
     return dict(response.json())
+
+
+def control(profile: dict[str, Any], method: str, path: str, body: Any = None) -> Any:
+    """A call to the sandbox's own control API (`/_sandbox/...`): arranging a state Microsoft
+    has no API for (a clock, faults, a maintenance move)."""
+    response = httpx.request(
+        method,
+        f"{profile['baseUrl']}/_sandbox/{path}",
+        json=body,
+        verify=ssl.create_default_context(cafile=profile["caFile"]),
+    )
+    assert response.status_code < 300, response.text
+    return response.json() if response.content else None

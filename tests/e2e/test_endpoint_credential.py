@@ -7,11 +7,8 @@ only once it signs in, and t2t's old secret removed."""
 from __future__ import annotations
 
 import json
-import ssl
 from pathlib import Path
 from typing import Any
-
-import httpx
 
 from tests.e2e.helpers import graph, invoke, run
 from tests.e2e.test_batches import advance, batch, started, two_waves
@@ -25,15 +22,6 @@ def _seed_app_markers(profile: dict[str, Any]) -> list[str]:
     app = graph(profile, "fabrikam", "GET", SEED_APP)
     marker = "t2t:endpoint:contoso-t2t"
     return [p["keyId"] for p in app["passwordCredentials"] if p["displayName"] == marker]
-
-
-def _clock(profile: dict[str, Any], seconds: float) -> None:
-    response = httpx.post(
-        f"{profile['baseUrl']}/_sandbox/clock",
-        json={"advanceSeconds": seconds},
-        verify=ssl.create_default_context(cafile=profile["caFile"]),
-    )
-    assert response.status_code == 200, response.text
 
 
 def _endpoint_test(profile: dict[str, Any]) -> dict[str, Any]:
@@ -88,7 +76,7 @@ def test_an_expired_endpoint_secret_is_seen_replaced_and_removed(
 ) -> None:
     state, profile = served
     old = _set_up(state, profile)
-    _clock(profile, 2 * 366 * 86400)  # past addPassword's default two-year lifetime
+    advance(profile, 2 * 366 * 86400)  # past addPassword's default two-year lifetime
     broken = _endpoint_test(profile)
     assert broken["Result"] == "Failed" and "AADSTS7000222" in broken["ErrorDetail"]
     assert _markers(profile) == old  # expired, still on the app

@@ -10,13 +10,10 @@ followed by apply converges with no duplicate app, secret or endpoint.
 from __future__ import annotations
 
 import base64
-import ssl
 from pathlib import Path
 from typing import Any
 
-import httpx
-
-from tests.e2e.helpers import ROOT, exchange_requests, graph, invoke, run, stats
+from tests.e2e.helpers import ROOT, control, exchange_requests, graph, invoke, run, stats
 
 MERGER = str(ROOT / "specs" / "contoso-fabrikam-merger.yaml")
 APP_NAME = "T2T mailbox migration"
@@ -30,16 +27,6 @@ CHAIN = [
     "+ source  orgrel.create",
     "+ target  endpoint.create",
 ]
-
-
-def _sandbox(profile: dict[str, Any], method: str, path: str, body: Any = None) -> None:
-    response = httpx.request(
-        method,
-        f"{profile['baseUrl']}/_sandbox/{path}",
-        json=body,
-        verify=ssl.create_default_context(cafile=profile["caFile"]),
-    )
-    assert response.status_code < 300, response.text
 
 
 def _apps(profile: dict[str, Any]) -> list[dict[str, Any]]:
@@ -125,7 +112,7 @@ def test_a_crash_between_secret_and_endpoint_converges_without_duplicates(
     served: tuple[Path, dict[str, Any]],
 ) -> None:
     state, profile = served
-    _sandbox(
+    control(
         profile,
         "POST",
         "faults",
@@ -150,7 +137,7 @@ def test_a_crash_between_secret_and_endpoint_converges_without_duplicates(
     )
     orphan = _markers(profile)
     assert len(orphan) == 1
-    _sandbox(profile, "DELETE", "faults")
+    control(profile, "DELETE", "faults")
 
     plan = run("plan", MERGER, state=state)
     assert "unused t2t secrets (removed)" in plan.stdout

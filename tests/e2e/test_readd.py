@@ -8,28 +8,14 @@ mailbox syncs in the new batch and is completed with it; then nothing is left to
 from __future__ import annotations
 
 import json
-import ssl
 from pathlib import Path
 from typing import Any
 
-import httpx
-
-from tests.e2e.helpers import invoke, run
+from tests.e2e.helpers import control, invoke, run
 from tests.e2e.test_batches import advance, batch, started, two_waves
 
 MOVED = "debra@contoso.com"  # in the `cutover` wave (phase: complete)
 TARGET = "debra@fabrikam.com"
-
-
-def _sandbox(profile: dict[str, Any], method: str, path: str, body: Any = None) -> Any:
-    response = httpx.request(
-        method,
-        f"{profile['baseUrl']}/_sandbox/{path}",
-        json=body,
-        verify=ssl.create_default_context(cafile=profile["caFile"]),
-    )
-    assert response.status_code < 300, response.text
-    return response.json()
 
 
 def _user(profile: dict[str, Any], identity: str) -> dict[str, Any]:
@@ -44,8 +30,8 @@ def test_a_user_microsoft_says_to_re_add_is_removed_and_goes_into_a_new_sub_batc
     spec = two_waves(tmp_path)
     started(state, profile, spec)
     # Maintenance moves the source mailbox after its migration user was created.
-    now = _sandbox(profile, "GET", "clock")["now"]
-    _sandbox(profile, "PATCH", f"exchange/contoso/recipients/{MOVED}", {"database_moved_at": now})
+    now = control(profile, "GET", "clock")["now"]
+    control(profile, "PATCH", f"exchange/contoso/recipients/{MOVED}", {"database_moved_at": now})
     advance(profile, 3600)
     failed = _user(profile, TARGET)
     assert failed["Status"] == "Failed" and failed["BatchId"] == "cutover", failed
