@@ -131,3 +131,23 @@ def test_module_text_skips_unusable_items_and_needs_a_psm1() -> None:
             ValueError, match=r"^the Exchange module file answer holds no \.psm1 fileContent$"
         ):
             _module_text(_answer(200, body))
+
+
+def test_missing_fields_read_as_empty() -> None:
+    assert _detail(json.dumps({"ClassName": "A.B", "localizedString": {}})) == ("", "A.B", "")
+    exc = _error(_answer(400, {"error": {"details": [{"message": "words"}]}}), "Set-X")
+    assert isinstance(exc, ExchangeError)
+    assert (exc.code, exc.error_id, exc.exception_type, exc.message) == ("", "", "", "words")
+    bare = _error(_answer(400, {"error": {}}), "Set-X")
+    assert (bare.code, bare.message) == ("", "")
+    inner = {"internalexception": {"message": "inner text"}}
+    untyped = _error(_answer(500, _envelope(None, innererror=inner)), "New-X")
+    assert isinstance(untyped, ExchangeError) and untyped.exception_type == ""
+
+
+def test_cmdlet_access_denied_is_permission_denied_at_any_status() -> None:
+    denied = "Microsoft.Exchange.Management.Tasks.CmdletAccessDeniedException"
+    exc = _error(_answer(400, _envelope(f"|{denied}|not allowed")), "Set-X")
+    assert isinstance(exc, PermissionDenied) and exc.exception_type == denied
+    unauthorized = _error(_answer(401, _envelope("expired")), "Get-X")
+    assert isinstance(unauthorized, PermissionDenied) and unauthorized.status == 401
