@@ -19,6 +19,13 @@ _EVERY_SECOND, _THEN = (1.0,) * 20, (5.0,) * 4 + (10.0,) * 5 + (15.0,) * 4 + (30
 DEFAULT_SECRET_WAIT_DELAYS = (0.0, *_EVERY_SECOND, *_THEN)
 
 
+#: Re-reads (seconds between them) of a licensed user's Exchange provisioning right after
+#: assignLicense. Microsoft provisions in "less than 30 minutes … up to 24 hours" (Learn,
+#: "Delays in provisioning of user/mailbox"): apply does not wait that out; a licence still
+#: provisioning holds its batch until a later run (T2T-E320).
+DEFAULT_LICENCE_PROVISIONING_DELAYS = (0.0,)
+
+
 @dataclass
 class ApplyContext:
     """Writable clients per tenant role (executors re-read through `.reader()` twins)."""
@@ -30,6 +37,12 @@ class ApplyContext:
     """Where Entra lives: a new secret is tried there before Exchange is given it."""
     tenant_ids: dict[Role, str] = field(default_factory=dict)
     secret_wait_delays: tuple[float, ...] = field(default=DEFAULT_SECRET_WAIT_DELAYS)
+    licence_provisioning_delays: tuple[float, ...] = field(
+        default=DEFAULT_LICENCE_PROVISIONING_DELAYS
+    )
+    licences_provisioning: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Target addresses licensed in this run whose Exchange plans have not provisioned yet
+    (their statuses): batch.create holds a batch holding any of them (executors/batch.py)."""
     _batchers: dict[Role, GraphBatcher] = field(default_factory=dict, repr=False)
 
     def graph_batch(self, role: Role) -> GraphBatcher:

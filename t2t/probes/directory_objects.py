@@ -18,8 +18,15 @@ from t2t.state.directory import (
 
 USER_SELECT = (
     "id,userPrincipalName,displayName,mail,usageLocation,assignedLicenses,"
-    "onPremisesSyncEnabled,userType,proxyAddresses"
+    "onPremisesSyncEnabled,userType,proxyAddresses,provisionedPlans"
 )
+#: provisioningStatus values of a plan its service has not provisioned for this user:
+#: PendingInput "isn't provisioned and is awaiting service confirmation", Error "isn't
+#: provisioned and is in an error state" (provisionedPlan resource type,
+#: https://learn.microsoft.com/graph/api/resources/provisionedplan). PendingProvisioning is
+#: tenant-wide ("Microsoft has added a new service to the product SKU") and PendingActivation
+#: waits for an administrator; neither is this user's licence still provisioning.
+UNPROVISIONED = frozenset({"pendinginput", "error"})
 APPLICATION_SELECT = (
     "id,appId,displayName,signInAudience,requiredResourceAccess,web,passwordCredentials,"
     "keyCredentials,uniqueName"
@@ -113,4 +120,11 @@ def parse_user(u: dict[str, Any]) -> DirectoryUser:
         on_premises_sync_enabled=as_bool(u.get("onPremisesSyncEnabled")),
         user_type=str(u.get("userType") or "Member"),
         proxy_addresses=as_list(u.get("proxyAddresses")),
+        exchange_provisioning=tuple(
+            str(p.get("provisioningStatus"))
+            for p in u.get("provisionedPlans") or []
+            if isinstance(p, dict)
+            and str(p.get("service") or "").lower() == "exchange"
+            and str(p.get("provisioningStatus") or "").lower() in UNPROVISIONED
+        ),
     )

@@ -46,10 +46,16 @@ def thumbprints(der: bytes) -> tuple[str, str]:
     return _b64url(sha1), _b64url(hashlib.sha256(der).digest())
 
 
-def _find_key(app: Application, header: dict[str, object]) -> KeyCredential | None:
+def _find_key(
+    app: Application, header: dict[str, object], now: dt.datetime
+) -> KeyCredential | None:
+    """The app's certificate the header names; one added moments ago is not found yet (the
+    replica that answers does not hold it: AADSTS700027, as for any unknown key)."""
     x5t, x5t256 = header.get("x5t"), header.get("x5t#S256")
     for cred in app.key_credentials:
         if cred.type != "AsymmetricX509Cert":
+            continue
+        if cred.usable_from is not None and now < cred.usable_from:
             continue
         t1, t256 = thumbprints(base64.b64decode(cred.key))
         if (isinstance(x5t, str) and x5t.rstrip("=") == t1) or (
@@ -74,9 +80,15 @@ def _audience_ok(aud: object, token_endpoint: str, tenant: Tenant) -> bool:
 
 
 def check_client_assertion(
-    form: dict[str, str], app: Application, *, token_endpoint: str, tenant: Tenant
+    form: dict[str, str],
+    app: Application,
+    *,
+    token_endpoint: str,
+    tenant: Tenant,
+    now: dt.datetime,
 ) -> Refusal | None:
-    """None when the assertion proves possession of one of the app's certificates."""
+    """None when the assertion proves possession of one of the app's certificates, as the
+    sandbox clock ``now`` sees them (a key added moments ago is still propagating)."""
     if form.get("client_assertion_type") != JWT_BEARER:
         return (
             400,
@@ -90,7 +102,7 @@ def check_client_assertion(
         header = jwt.get_unverified_header(assertion)
     except jwt.PyJWTError:
         return 401, "invalid_client", 50027, "JWT token is invalid or malformed."
-    cred = _find_key(app, header)
+    cred = _find_key(app, header, now)
     if cred is None:
         kid = header.get("x5t") or header.get("x5t#S256") or ""
         return (

@@ -243,7 +243,11 @@ async def token(request: Request) -> Response:
     app = found[1]
     if "client_assertion" in form:
         refused = check_client_assertion(
-            form, app, token_endpoint=f"{base_url_of(request)}{request.url.path}", tenant=tenant
+            form,
+            app,
+            token_endpoint=f"{base_url_of(request)}{request.url.path}",
+            tenant=tenant,
+            now=ctx.clock.now(),
         )
         if refused is not None:
             return aad_error(*refused)

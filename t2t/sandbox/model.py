@@ -110,6 +110,9 @@ class KeyCredential(_State):
     custom_key_identifier: str | None = None
     start_date_time: dt.datetime
     end_date_time: dt.datetime
+    usable_from: dt.datetime | None = None
+    """Sandbox clock time from which client assertions signed with it are accepted
+    (propagation, as for secrets: credentials.py); None for the seed's keys."""
 
 
 class ResourceAccess(_State):
@@ -213,8 +216,17 @@ class OrganizationRelationship(_State):
 
 
 class AssignedLicense(_State):
+    """One licence of a user (Graph ``assignedLicenses[]``) and how far its service plans
+    have provisioned (exchange/licensing.py)."""
+
     sku_id: str
     disabled_plans: list[str] = Field(default_factory=list)
+    assigned_date_time: dt.datetime = _EPOCH
+    """When assignLicense added it (``assignedPlans[].assignedDateTime``)."""
+    provisions_at: dt.datetime | None = None
+    """Sandbox time at which its service plans finish provisioning (Graph shows them
+    ``PendingInput`` until then, and Exchange has not reacted yet); None once provisioned
+    (seeded licences are)."""
 
 
 class User(_State):
@@ -286,6 +298,11 @@ class Tenant(_State):
     migration_endpoints: list[MigrationEndpoint] = Field(default_factory=list)
     migration_batches: list[MigrationBatch] = Field(default_factory=list)
     move_service: MoveServiceSettings = Field(default_factory=MoveServiceSettings)
+    licences_provisioning: dict[str, dt.datetime] = Field(
+        default_factory=dict,
+        description="user id → earliest provisions_at of its licences still provisioning "
+        "(exchange/licensing.py): the lazy pass looks only here, not at every user.",
+    )
 
     def accepts_domain(self, value: str) -> bool:
         return value.lower() in self.accepted_domains

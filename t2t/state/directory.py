@@ -97,3 +97,7 @@ class DirectoryUser:
     on_premises_sync_enabled: bool
     user_type: str
     proxy_addresses: tuple[str, ...] = ()
+    exchange_provisioning: tuple[str, ...] = ()
+    """``provisionedPlans[].provisioningStatus`` of the user's Exchange plans that have not
+    provisioned (PendingInput: Exchange has not confirmed them yet; Error), e.g. a licence
+    assigned minutes ago. Empty when every Exchange plan is provisioned (or none is held)."""

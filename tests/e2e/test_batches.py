@@ -1,9 +1,11 @@
 """Batches end to end, as a user runs them (subprocesses, `t2t sandbox serve`).
 
 A spec with two waves — `phase: complete` (no completeAfter) and `phase: sync` — is applied:
-the org setup, the mailboxes and both batches are created (New-MigrationBatch, -AutoStart).
-The sandbox clock moves on: both batches sync; the plan now completes only the `complete`
-wave (disruptive: apply refuses without --auto-approve), a second apply completes it, and once
+the org setup and the mailboxes are prepared, the batches wait while the licences provision
+(T2T-E320); once the sandbox clock has passed that, apply creates both batches
+(New-MigrationBatch, -AutoStart). The sandbox clock moves on: both batches sync; the plan
+now completes only the `complete` wave (disruptive: apply refuses without --auto-approve), a
+second apply completes it, and once
 the clock moves again its mailboxes are moved — the source holds a MailUser, the target a
 mailbox with the source's ExchangeGuid — and a final plan plans nothing. The `sync` wave stays
 Synced: t2t never completes it.
@@ -84,6 +86,11 @@ def test_batches_created_completed_and_converged(
     assert "+ target  batch.create  'cutover'" in first.stdout
     assert "+ target  batch.create  'copying'" in first.stdout
 
+    prepared = run("apply", spec, "--auto-approve", state=state)
+    assert prepared.returncode == 0, prepared.stdout + prepared.stderr
+    # Licences provision over the strict sandbox's 120 s: the batches wait for them (T2T-E320).
+    assert "batch.create:cutover: blocked" in prepared.stdout, prepared.stdout
+    advance(profile, 121)
     applied = run("apply", spec, "--auto-approve", state=state)
     assert applied.returncode == 0, applied.stdout + applied.stderr
     assert "batch.create:cutover: done" in applied.stdout

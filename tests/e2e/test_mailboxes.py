@@ -23,6 +23,7 @@ from typing import Any
 import httpx
 
 from tests.e2e.helpers import ROOT, invoke, run, stats
+from tests.e2e.test_batches import advance
 
 SPEC = ROOT / "specs" / "contoso-to-fabrikam.yaml"
 MERGER = ROOT / "specs" / "contoso-fabrikam-merger.yaml"
@@ -106,6 +107,7 @@ def test_mailboxes_prepared_end_to_end(served: tuple[Path, dict[str, Any]], tmp_
         json.loads(saved.read_text())["plan"]["actions"][0]["parameters"]
     )
 
+    advance(profile, 121)  # past the strict profile's licensing time: Exchange has reacted
     for source, target in MAILBOXES.items():
         mbx = invoke(profile, "contoso", "Get-Mailbox", {"Identity": source})["value"][0]
         mu = invoke(profile, "fabrikam", "Get-MailUser", {"Identity": target})["value"][0]

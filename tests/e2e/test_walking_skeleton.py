@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.e2e.helpers import WRONG_TENANT, invoke, run, stats
+from tests.e2e.test_batches import advance
 
 SPEC = Path(__file__).resolve().parents[2] / "specs" / "contoso-to-fabrikam.yaml"
 
@@ -40,6 +41,11 @@ def test_relationships_end_to_end(served: tuple[Path, dict[str, Any]], tmp_path:
     applied = run("apply", spec, "--auto-approve", state=state)
     assert applied.returncode == 0, applied.stdout + applied.stderr
     assert " 0 failed" in applied.stdout
+    # The licences provision over the strict sandbox's 120 s; the batch waits for them
+    # (T2T-E320) and the next apply creates it.
+    advance(profile, 121)
+    provisioned = run("apply", spec, "--auto-approve", state=state)
+    assert provisioned.returncode == 0, provisioned.stdout + provisioned.stderr
 
     clean = run("plan", spec, "--detailed-exitcode", state=state)
     assert clean.returncode == 0, clean.stdout + clean.stderr

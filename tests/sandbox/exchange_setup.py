@@ -164,9 +164,20 @@ def wait_out_secret_delay(sandbox: SandboxHandle) -> None:
     advance_clock(sandbox, float(r.json()["secret_delay_seconds"]) + 1)
 
 
-def license_t2t(sandbox: SandboxHandle, tenant: str, upn: str) -> None:
-    """Assign the Cross Tenant User Data Migration licence through Graph."""
+def wait_out_licensing(sandbox: SandboxHandle) -> None:
+    """Move the sandbox clock past a licence's provisioning time (strictness.py)."""
+    r = sandbox.http.get(f"{sandbox.base_url}/_sandbox/strictness")
+    r.raise_for_status()
+    advance_clock(sandbox, float(r.json()["licensing_seconds"]) + 1)
+
+
+def license_t2t(sandbox: SandboxHandle, tenant: str, upn: str, *, provisioned: bool = True) -> None:
+    """Assign the Cross Tenant User Data Migration licence through Graph; with
+    ``provisioned`` the clock moves past its provisioning (exchange/licensing.py), so
+    Exchange shows ExchangeT2TMbxMove."""
     assign_licenses(sandbox, tenant, upn, T2T_SKU)
+    if provisioned:
+        wait_out_licensing(sandbox)
 
 
 def setup_organizations(sandbox: SandboxHandle, *, target_inbound: bool = True) -> None:

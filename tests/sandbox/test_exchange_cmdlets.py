@@ -23,6 +23,7 @@ from tests.sandbox.exchange_setup import (
     set_dehydrated,
     set_pace,
     setup_organizations,
+    wait_out_licensing,
 )
 from tests.sandbox.helpers import error_detail, warnings
 from tests.sandbox.module_forms import credential, csv_data, secure
@@ -375,6 +376,7 @@ def test_licensing_a_mail_user_without_exchange_guid_provisions_a_mailbox(
     sandbox: SandboxHandle,
 ) -> None:
     assign_licenses(sandbox, "fabrikam", "kai@fabrikam.com", EXO_STANDARD_SKU)  # Graph
+    wait_out_licensing(sandbox)  # Exchange reacts once the licence has provisioned
     [m] = ok(sandbox, "fabrikam", "Get-Mailbox", {"Identity": "kai@fabrikam.com"})
     assert m["RecipientTypeDetails"] == "UserMailbox"
     assert all("legacy.fabrikam.net" not in a for a in m["EmailAddresses"])  # scrubbed

@@ -5,7 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from tests.conftest import SandboxHandle
+from tests.sandbox.exchange_setup import advance_clock
 from tests.sandbox.graph_helpers import error_of, graph
+
+PROVISIONED = 121  # seconds of sandbox clock: past the strict profile's licensing time (120 s)
 
 EXO_STANDARD = "4b9405b0-7788-4568-add1-99614e613b69"
 EXO_ENTERPRISE = "19ec0d23-8335-4cbd-94ac-6050e30712fa"
@@ -74,12 +77,14 @@ def test_licensing_a_mail_user_without_exchange_guid_provisions_a_mailbox(
     sandbox: SandboxHandle,
 ) -> None:
     """microsoft-t2t.md §4: licensing before the ExchangeGuid is stamped creates a fresh
-    mailbox, and the proxies outside accepted domains are scrubbed — visible at once to the
-    very next Graph read and to Exchange (exchange/licensing.py, one implementation)."""
+    mailbox, and the proxies outside accepted domains are scrubbed — once the licence has
+    provisioned, visible to the very next Graph read and to Exchange (exchange/licensing.py,
+    one implementation)."""
     graph(sandbox, "fabrikam", "PATCH", "/users/kai@fabrikam.com", json={"usageLocation": "NL"})
     before = graph(sandbox, "fabrikam", "GET", "/users/kai@fabrikam.com?$select=proxyAddresses")
     assert "smtp:kai@legacy.fabrikam.net" in before.json()["proxyAddresses"]
     assert _assign(sandbox, "fabrikam", "kai@fabrikam.com", EXO_STANDARD).status_code == 200
+    advance_clock(sandbox, PROVISIONED)
     after = graph(sandbox, "fabrikam", "GET", "/users/kai@fabrikam.com?$select=proxyAddresses")
     assert "smtp:kai@legacy.fabrikam.net" not in after.json()["proxyAddresses"]
     [mbx] = _invoke(sandbox, "fabrikam", "Get-Mailbox", Identity="kai@fabrikam.com")
@@ -111,6 +116,7 @@ def test_licensing_through_batch_provisions_the_same_way(sandbox: SandboxHandle)
     }
     r = graph(sandbox, "fabrikam", "POST", "/$batch", json=body)
     assert r.json()["responses"][0]["status"] == 200
+    advance_clock(sandbox, PROVISIONED)
     [mbx] = _invoke(sandbox, "fabrikam", "Get-Mailbox", Identity="kai@fabrikam.com")
     assert mbx["RecipientTypeDetails"] == "UserMailbox"
 
@@ -122,6 +128,7 @@ def test_exchange_plan_disabled_provisions_nothing(sandbox: SandboxHandle) -> No
     body = {"addLicenses": [{"skuId": EXO_STANDARD, "disabledPlans": [plan]}], "removeLicenses": []}
     r = graph(sandbox, "fabrikam", "POST", "/users/kai@fabrikam.com/assignLicense", json=body)
     assert r.status_code == 200, r.text
+    advance_clock(sandbox, PROVISIONED)
     [mu] = _invoke(sandbox, "fabrikam", "Get-MailUser", Identity="kai@fabrikam.com")
     assert mu["RecipientTypeDetails"] == "MailUser"
 
@@ -135,6 +142,7 @@ def test_clearing_the_exchange_guid_of_a_licensed_mail_user_provisions_at_once(
     _invoke(sandbox, "fabrikam", "Set-MailUser", Identity="kai@fabrikam.com", ExchangeGuid=guid)
     graph(sandbox, "fabrikam", "PATCH", "/users/kai@fabrikam.com", json={"usageLocation": "NL"})
     assert _assign(sandbox, "fabrikam", "kai@fabrikam.com", EXO_STANDARD).status_code == 200
+    advance_clock(sandbox, PROVISIONED)
     [mu] = _invoke(sandbox, "fabrikam", "Get-MailUser", Identity="kai@fabrikam.com")
     assert mu["ExchangeGuid"] == guid  # stamped first: no mailbox
     zero = "00000000-0000-0000-0000-000000000000"
@@ -159,6 +167,7 @@ def test_licensing_a_prepared_mail_user_keeps_it_a_mail_user(sandbox: SandboxHan
     assert any("fabrikam.local" in a for a in before["proxyAddresses"])
     graph(sandbox, "fabrikam", "PATCH", f"/users/{upn}", json={"usageLocation": "NL"})
     assert _assign(sandbox, "fabrikam", upn, T2T, EXO_STANDARD).status_code == 200
+    advance_clock(sandbox, PROVISIONED)
     [mu] = _invoke(sandbox, "fabrikam", "Get-MailUser", Identity=upn)
     assert mu["RecipientTypeDetails"] == "MailUser" and mu["ExchangeGuid"] == guid
     after = graph(sandbox, "fabrikam", "GET", f"/users/{upn}?$select=proxyAddresses").json()

@@ -143,6 +143,45 @@ def test_certificate_added_through_graph_works(sandbox: SandboxHandle, tmp_path:
     )
     assert r.status_code == 204, r.text
     app = _msal(sandbox, "fabrikam", app_id, {"private_key": key, "thumbprint": thumb})
+    # A new key propagates like a new secret: not found yet (AADSTS700027), the admin's
+    # existing certificate keeps working meanwhile.
+    fresh = app.acquire_token_for_client(scopes=[GRAPH_SCOPE])
+    assert fresh["error"] == "invalid_client" and fresh["error_codes"] == [700027], fresh
+    admin = sandbox.tenant("fabrikam")["adminApp"]
+    old_key, _ = _pem_parts(Path(admin["certificatePath"]))
+    kept = _msal(
+        sandbox,
+        "fabrikam",
+        app_id,
+        {"private_key": old_key, "thumbprint": admin["certificateThumbprint"]},
+    )
+    assert "access_token" in kept.acquire_token_for_client(scopes=[GRAPH_SCOPE])
+    wait_out_secret_delay(sandbox)
+    again = _msal(sandbox, "fabrikam", app_id, {"private_key": key, "thumbprint": thumb})
+    assert "access_token" in again.acquire_token_for_client(scopes=[GRAPH_SCOPE])
+
+
+def test_a_new_certificate_with_no_delay_signs_in_at_once(
+    sandbox: SandboxHandle, tmp_path: Path
+) -> None:
+    r = sandbox.http.post(
+        f"{sandbox.base_url}/_sandbox/strictness", json={"secret_delay_seconds": 0}
+    )
+    assert r.status_code == 200, r.text
+    key, thumb, der = _self_signed(tmp_path)
+    app_id = sandbox.tenant("fabrikam")["adminApp"]["clientId"]
+    r = graph(
+        sandbox, "fabrikam", "GET", f"/applications(appId='{app_id}')?$select=keyCredentials,id"
+    )
+    new = {"type": "AsymmetricX509Cert", "usage": "Verify", "key": base64.b64encode(der).decode()}
+    body = {"keyCredentials": [*r.json()["keyCredentials"], new]}
+    assert (
+        graph(
+            sandbox, "fabrikam", "PATCH", f"/applications/{r.json()['id']}", json=body
+        ).status_code
+        == 204
+    )
+    app = _msal(sandbox, "fabrikam", app_id, {"private_key": key, "thumbprint": thumb})
     assert "access_token" in app.acquire_token_for_client(scopes=[GRAPH_SCOPE])
 
 

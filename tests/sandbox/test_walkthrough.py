@@ -33,6 +33,7 @@ from tests.sandbox.exchange_setup import (
     patch_recipient,
     set_pace,
     user_status,
+    wait_out_licensing,
     wait_out_secret_delay,
 )
 from tests.sandbox.graph_helpers import REPLICATION_TRIES, graph, graph_write
@@ -297,6 +298,7 @@ def prepared_user(sandbox: SandboxHandle, source: str, target: str) -> dict[str,
     r = stamp(sandbox, facts, target)
     assert r.status_code == 200, r.text
     assign_licenses(sandbox, "fabrikam", target, EXO_STANDARD_SKU, T2T_SKU)
+    wait_out_licensing(sandbox)
     return facts
 
 
@@ -346,6 +348,7 @@ def test_walkthrough_moves_the_mailbox_over_https_only(sandbox: SandboxHandle) -
     user = graph(sandbox, "fabrikam", "GET", path).json()
     assert user["usageLocation"] == "NL"
     assert {a["skuId"] for a in user["assignedLicenses"]} == {EXO_STANDARD_SKU, T2T_SKU}
+    wait_out_licensing(sandbox)  # Exchange reacts once the licences have provisioned
     [mu] = ok(sandbox, "fabrikam", "Get-MailUser", {"Identity": TARGET})
     assert mu["RecipientTypeDetails"] == "MailUser"
     assert mu["ExchangeGuid"] == facts["ExchangeGuid"]
@@ -497,12 +500,13 @@ def test_licence_through_graph_before_exchange_guid_blocks_the_move(
     sandbox: SandboxHandle,
 ) -> None:
     """microsoft-t2t.md §4: licensed before the ExchangeGuid, the MailUser gets a fresh
-    mailbox at once (Graph and Exchange agree), the GUID can no longer be stamped, and the
-    move fails "already has a primary mailbox"."""
+    mailbox once the licence has provisioned (Graph and Exchange agree), the GUID can no
+    longer be stamped, and the move fails "already has a primary mailbox"."""
     prepared_tenants(sandbox)
     facts = source_facts(sandbox, SOURCE)
     new_mail_user(sandbox, facts, TARGET)
     assign_licenses(sandbox, "fabrikam", TARGET, EXO_STANDARD_SKU, T2T_SKU)  # too early
+    wait_out_licensing(sandbox)
     [mbx] = ok(sandbox, "fabrikam", "Get-Mailbox", {"Identity": TARGET})
     assert mbx["RecipientTypeDetails"] == "UserMailbox"
     assert mbx["ExchangeGuid"] not in (ZERO, facts["ExchangeGuid"])

@@ -58,6 +58,17 @@ async def run_batch(action: Action, ctx: ApplyContext) -> ActionResult:
     try:
         batch, users = await _read(exchange, desire.name)
         step = next_step(desire, batch, users)
+        held = [m for m in desire.mailboxes if m.lower() in ctx.licences_provisioning]
+        if step == KIND_CREATE and held:
+            # Licensed moments ago in this run: until Exchange has provisioned the licences
+            # the move service sees no ExchangeT2TMbxMove and licensing may still scrub
+            # proxies (executors/licensing.py), so the batch waits for a later run.
+            result.status = "blocked"
+            result.message = (
+                f"held: Exchange is still provisioning the licences of {', '.join(held)} "
+                "(T2T-E320); apply again once they have provisioned"
+            )
+            return result
         if step != action.kind:
             if batch is None:
                 raise ExecutionFailed(f"batch {desire.name} does not exist")

@@ -2,9 +2,18 @@
 
 The licence executor re-checks, right before assigning, that the target MailUser carries the
 source's ExchangeGuid: a licence on a MailUser without it provisions a fresh mailbox and the
-move fails for good ("already has a primary mailbox", microsoft-t2t.md §4). After licensing it
-re-reads the proxies, since licensing scrubs those outside accepted domains, and re-stamps
-what went missing.
+move fails for good ("already has a primary mailbox", microsoft-t2t.md §4).
+
+Licensing is asynchronous: Graph lists the licence at once, but Exchange reacts only once its
+plans have provisioned (``provisionedPlans[].provisioningStatus`` PendingInput → Success;
+typically under 30 minutes, up to 24 hours — Learn, "Delays in provisioning of user/mailbox or
+synchronizing changes in Exchange Online"). Only then does licensing scrub proxies outside
+accepted domains and does the T2T licence become the ExchangeT2TMbxMove capability the move
+service checks ([LEARN-24]). So, once the licences are visible, the executor reads the
+provisioning state: provisioned → it re-reads the proxies and re-stamps what the scrub took;
+still provisioning → the action is done (the licences are assigned) with a warning, the
+address is noted in the context so that batch.create holds its batch in this run, and the
+next plan holds it (T2T-E320) until Exchange has provisioned, re-stamping then as needed.
 
 The Entra user of a MailUser this run created may answer 404 to PATCH and assignLicense while
 it replicates (replication.py): those are sent again; a lost answer is re-read, never re-sent.
@@ -128,9 +137,26 @@ async def run_license(action: Action, ctx: ApplyContext) -> ActionResult:
                 break
         else:
             raise ExecutionFailed("assignLicense returned but the licences are not visible")
-        # Licensing scrubs proxies outside accepted domains: re-read, re-stamp what went.
+        pending = again.exchange_provisioning
+        for delay in ctx.licence_provisioning_delays:
+            await asyncio.sleep(delay)
+            now = await read_user(batch, user.id)
+            pending = now.exchange_provisioning if now is not None else pending
+            if not pending:
+                break
+        if pending:
+            ctx.licences_provisioning[d.target.lower()] = pending
+            result.message = "licences verified; Exchange is still provisioning them"
+            result.warnings.append(
+                f"Exchange has not provisioned the licences yet ({', '.join(sorted(set(pending)))}"
+                "): its batch waits (T2T-E320) and addresses licensing scrubs are stamped "
+                "again on a later run"
+            )
+            return result
+        # Provisioned: licensing has scrubbed proxies outside accepted domains — re-read,
+        # re-stamp what went.
         restamped = await stamp(exchange, d, ctx, fresh=fresh)
-        result.message = "licences verified"
+        result.message = "licences verified and provisioned"
         if restamped.status == "done":
             result.warnings.append("licensing removed stamped addresses; stamped them again")
         return result

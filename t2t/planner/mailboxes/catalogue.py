@@ -204,6 +204,23 @@ CHECKS = (
         "microsoft-t2t.md §5; Graph assignLicense",
     ),
     CheckDef(
+        "T2T-E320",
+        "licence-provisioning-pending",
+        "error",
+        "The target user's Exchange licences are assigned but not provisioned yet "
+        "(provisionedPlans: PendingInput or Error)",
+        "CrossTenantMigrationWithoutLicensePermanentException: No license was found for the "
+        "source recipient … or the target recipient … (Exchange shows ExchangeT2TMbxMove only "
+        "once the licence has provisioned); proxies licensing scrubs after the batch exists",
+        "Wait: Exchange usually provisions a licence within 30 minutes (up to 24 hours), then "
+        "plan again; the batch is created once it has, and addresses licensing scrubbed are "
+        "stamped again. Still pending after 24 hours (or Error): check the user's licences in "
+        "the Microsoft 365 admin center.",
+        "Graph provisionedPlan/servicePlanInfo (PendingInput: awaiting service confirmation); "
+        "Learn 'Delays in provisioning of user/mailbox or synchronizing changes in Exchange "
+        "Online'; microsoft-t2t.md §4, §5 (LEARN-24 Licensing, Known issues)",
+    ),
+    CheckDef(
         "T2T-W319",
         "source-statistics-missing",
         "warning",

@@ -348,6 +348,18 @@ def _plan_one(
         else d.upn
     )
     user = ix.users.get(upn.lower())
+    # Before the move only: its batch waits (batches/domain.py, T2T-W407).
+    if user is not None and user.exchange_provisioning and current and not current.is_mailbox:
+        statuses = ", ".join(sorted(set(user.exchange_provisioning)))
+        out.findings.append(
+            finding(
+                "T2T-E320",
+                "target",
+                m.target,
+                f"Exchange has not provisioned the licences of {upn} yet ({statuses})",
+                fixed_by_plan=False,
+            )
+        )
     desire = d.to_dict()
     observed = recipient_observed(current)
     fp = fingerprint(observed)

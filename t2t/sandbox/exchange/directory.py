@@ -89,9 +89,13 @@ def find_user(tenant: Tenant, identity: str) -> User | None:
 
 
 def capabilities(tenant: Tenant, user: User) -> list[str]:
-    """``PersistedCapabilities``: from the user's licences, plus any set on the recipient."""
+    """``PersistedCapabilities``: from the user's provisioned licences (a licence still
+    provisioning has not reached Exchange, exchange/licensing.py), plus any set on the
+    recipient."""
     out: list[str] = []
     for lic in user.assigned_licenses:
+        if lic.provisions_at is not None:
+            continue
         sku = next((s for s in tenant.skus if s.sku_id == lic.sku_id), None)
         if sku is None:
             continue

@@ -2,22 +2,55 @@
 every surface that changes licences (Graph ``assignLicense``, ``$batch``) and for the lazy
 pass the move service runs before each request (moves/engine.py).
 
-- Licensing *scrubs* SMTP proxies in domains the tenant has not accepted (microsoft-t2t.md
-  §4 "Licensing scrubs unverified SMTP proxies … re-read proxies after any license change";
-  [LEARN-24] https://learn.microsoft.com/microsoft-365/enterprise/cross-tenant-mailbox-migration,
-  [CT-OBJ], microsoft-365-docs #4344).
+Licensing is asynchronous. ``assignLicense`` answers at once and Graph lists the licence in
+``assignedLicenses`` (and its plans in ``assignedPlans``, capabilityStatus ``Enabled``: that
+status follows the subscription, not provisioning — assignedPlan resource type,
+https://learn.microsoft.com/graph/api/resources/assignedplan). Each service then provisions
+the user on its own: until it has, the plan's ``provisioningStatus`` is ``PendingInput`` —
+"The service isn't provisioned and is awaiting service confirmation" — and ``Success`` once
+"Service is fully provisioned" (servicePlanInfo and provisionedPlan resource types,
+https://learn.microsoft.com/graph/api/resources/serviceplaninfo,
+https://learn.microsoft.com/graph/api/resources/provisionedplan; user ``provisionedPlans``
+and ``licenseDetails`` ``servicePlans[]``, microsoftgraph/microsoft-graph-docs-contrib
+api-reference/v1.0/api/user-list-licensedetails.md). The cross-tenant migration article
+shows the same per-plan statuses on a licensed MailUser (``Get-MsolUser … ServiceStatus``:
+Success, PendingInput, PendingActivation, PendingProvisioning, Disabled; [LEARN-24] "Known
+issues"). ``PendingProvisioning`` is a tenant-level state ("Microsoft has added a new service
+to the product SKU and it isn't activated in the tenant"), so a licence provisioning for one
+user shows ``PendingInput`` (README open question on the docs' example). How long: "The
+service typically takes less than 30 minutes to provision a user … it could take up to 24
+hours" ("Delays in provisioning of user/mailbox or synchronizing changes in Exchange Online",
+https://learn.microsoft.com/exchange/troubleshoot/user-and-shared-mailboxes/delays-provision-mailbox-sync-changes).
+The sandbox provisions ``Strictness.licensing_seconds`` of sandbox clock after assignLicense
+(strict: 120 s; kind: at once) and completes lazily: ``provision_due`` runs before every
+Graph and Exchange request (moves/engine.py ``advance``), nothing in the background.
+
+Exchange's reaction happens when its plan has provisioned, not at assignLicense:
+
+- Licensing *scrubs* SMTP proxies in domains the tenant has not accepted: "When you apply a
+  license on a Mailbox or MailUser object, all SMTP type proxyAddresses are scrubbed to
+  ensure only verified domains are included"; "once an Exchange service plan object is
+  applied to the MailUser via licensing operations … the Azure AD process starts to enforce
+  proxy scrubbing" ([LEARN-24] https://learn.microsoft.com/microsoft-365/enterprise/cross-tenant-mailbox-migration,
+  "Prerequisites for target user objects" and "Known issues"; microsoft-t2t.md §4; [CT-OBJ],
+  microsoft-365-docs #4344).
 - A MailUser without an ExchangeGuid that holds an enabled Exchange Online plan gets a fresh,
   empty mailbox: it becomes a UserMailbox with a new ExchangeGuid, and the later move fails
   with "already has a primary mailbox" (microsoft-t2t.md §4 "Order constraint: license only
-  after ExchangeGuid is set"; [LEARN-24]). The sandbox applies it as soon as ``assignLicense``
-  returns, so Graph and Exchange reads see it at once (Microsoft's provisioning takes minutes;
-  the sandbox has no such window). A mailbox has no ExternalEmailAddress, so the conversion
-  clears it (README open question 34).
+  after ExchangeGuid is set"; [LEARN-24]). A mailbox has no ExternalEmailAddress, so the
+  conversion clears it (README open question 34).
+- Exchange shows a licence's capabilities (``PersistedCapabilities``, e.g. the move
+  service's ``ExchangeT2TMbxMove``) only once it has provisioned (exchange/directory.py), so a
+  batch started before then fails CrossTenantMigrationWithoutLicensePermanentException when
+  neither side holds a provisioned T2T licence ([LEARN-24] "Licensing").
 """
 
 from __future__ import annotations
 
-from t2t.sandbox.model import SandboxState, Tenant, User, derived_guid
+import datetime as dt
+from collections.abc import Sequence
+
+from t2t.sandbox.model import AssignedLicense, SandboxState, Sku, Tenant, User, derived_guid
 from t2t.sandbox.recipients import ZERO_GUID
 
 EXCHANGE_PLAN_PREFIX = "EXCHANGE_S_"
@@ -28,9 +61,47 @@ identifiers for licensing" list). EXCHANGE_S_ARCHIVE_ADDON is an add-on, not a m
 _NOT_MAILBOX_PLANS = frozenset({"EXCHANGE_S_ARCHIVE_ADDON", "EXCHANGE_S_FOUNDATION"})
 
 
+PENDING = "PendingInput"
+"""A plan assigned but not yet confirmed by its service (servicePlanInfo.provisioningStatus)."""
+
+
+def provisioned(lic: AssignedLicense) -> bool:
+    """Whether the licence's service plans have provisioned (Exchange sees it)."""
+    return lic.provisions_at is None
+
+
+def plan_disabled(sku: Sku, lic: AssignedLicense, name: str) -> bool:
+    disabled = {p.lower() for p in lic.disabled_plans}
+    return name.lower() in disabled or sku.service_plan_ids.get(name, "").lower() in disabled
+
+
+def provisioning_status(sku: Sku, lic: AssignedLicense, name: str) -> str:
+    """One plan's ``provisioningStatus`` for this user: Disabled, PendingInput or Success."""
+    if plan_disabled(sku, lic, name):
+        return "Disabled"
+    return "Success" if provisioned(lic) else PENDING
+
+
+def service_of(plan_name: str) -> str:
+    """``assignedPlans[].service`` / ``provisionedPlans[].service`` of a plan: "exchange"
+    for Exchange Online plans (assignedPlan resource type: "for example, exchange"); the
+    others by their workload's name as Graph shows them (assumed from the plan name)."""
+    name = plan_name.upper()
+    if name.startswith("EXCHANGE"):
+        return "exchange"
+    if name.startswith("SHAREPOINT"):
+        return "SharePoint"
+    if name.startswith("MCO") or name.startswith("TEAMS"):
+        return "MicrosoftCommunicationsOnline"
+    return plan_name
+
+
 def has_exchange_plan(tenant: Tenant, user: User) -> bool:
-    """Whether one of the user's licences holds an Exchange mailbox plan not disabled."""
+    """Whether one of the user's provisioned licences holds an Exchange mailbox plan not
+    disabled (a licence still provisioning has not reached Exchange)."""
     for lic in user.assigned_licenses:
+        if not provisioned(lic):
+            continue
         sku = tenant.sku(lic.sku_id)
         if sku is None:
             continue
@@ -83,9 +154,66 @@ def provision_mailbox(tenant: Tenant, user: User) -> bool:
 
 
 def licences_added(tenant: Tenant, user: User) -> None:
-    """Exchange's reaction to ``addLicenses`` (Graph): scrub, then provision if due."""
+    """Exchange's reaction once added licences have provisioned: scrub, then provision a
+    mailbox if due."""
     scrub_proxies(tenant, user)
     provision_mailbox(tenant, user)
+
+
+def licences_assigned(
+    tenant: Tenant,
+    user: User,
+    adds: Sequence[AssignedLicense],
+    now: dt.datetime,
+    seconds: float,
+) -> None:
+    """``addLicenses`` accepted at ``now``: the licences provision ``seconds`` later (at once,
+    with Exchange's reaction, when 0)."""
+    if not adds:
+        return
+    for lic in adds:
+        lic.assigned_date_time = now
+        lic.provisions_at = now + dt.timedelta(seconds=seconds) if seconds > 0 else None
+    if seconds <= 0:
+        licences_added(tenant, user)
+        return
+    due = min(lic.provisions_at for lic in adds if lic.provisions_at is not None)
+    earlier = tenant.licences_provisioning.get(user.id)
+    tenant.licences_provisioning[user.id] = min(due, earlier) if earlier else due
+
+
+def provision_due(state: SandboxState, now: dt.datetime) -> bool:
+    """Finish every licence whose provisioning is due at ``now``, with Exchange's reaction;
+    True when anything changed. Looks only at users with licences provisioning."""
+    changed = False
+    for tenant in state.tenants:
+        if not tenant.licences_provisioning:
+            continue
+        for user_id, due in list(tenant.licences_provisioning.items()):
+            if due > now:
+                continue
+            del tenant.licences_provisioning[user_id]
+            user = next((u for u in tenant.users if u.id == user_id), None)
+            if user is None:
+                continue
+            finished = False
+            later: list[dt.datetime] = []
+            for lic in user.assigned_licenses:
+                if lic.provisions_at is None:
+                    continue
+                if lic.provisions_at <= now:
+                    lic.provisions_at = None
+                    finished = True
+                else:
+                    later.append(lic.provisions_at)
+            if later:
+                tenant.licences_provisioning[user_id] = min(later)
+            if finished:
+                licences_added(tenant, user)
+                changed = True
+    if changed:
+        state.bump()  # recipients changed: no cached Exchange page may predate it
+    return changed
 
 
 def provision_licensed_mail_users(state: SandboxState) -> bool:

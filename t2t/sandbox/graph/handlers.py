@@ -615,7 +615,9 @@ _APP_AUDIENCES = (
 )
 
 
-def _apply_app_fields(a: Application, body: dict[str, Any], *, creating: bool) -> None:
+def _apply_app_fields(
+    a: Application, body: dict[str, Any], *, creating: bool, keys_usable_from: dt.datetime
+) -> None:
     for k in body:
         if k in ("passwordCredentials",):
             raise bad_request(
@@ -651,7 +653,14 @@ def _apply_app_fields(a: Application, body: dict[str, Any], *, creating: bool) -
     if "requiredResourceAccess" in body:
         a.required_resource_access = _rra(body["requiredResourceAccess"])
     if "keyCredentials" in body:
-        a.key_credentials = _key_credentials(body["keyCredentials"])
+        # A certificate new to the app propagates like a new secret (credentials.py): the
+        # token endpoint does not find it until ``keys_usable_from``; keys already there
+        # keep working.
+        before = {(k.key_id, k.key): k.usable_from for k in a.key_credentials}
+        a.key_credentials = [
+            k.model_copy(update={"usable_from": before.get((k.key_id, k.key), keys_usable_from)})
+            for k in _key_credentials(body["keyCredentials"])
+        ]
     if "web" in body and isinstance(body["web"], dict) and "redirectUris" in body["web"]:
         a.web_redirect_uris = [str(u) for u in body["web"]["redirectUris"] or []]
 
@@ -663,7 +672,12 @@ def create_application(req: GReq) -> Result:
     if not body.get("displayName"):
         raise bad_request("Property 'displayName' is required.", "Request_BadRequest")
     a = _new_application(req, body.get("uniqueName"))
-    _apply_app_fields(a, {k: v for k, v in body.items() if k != "uniqueName"}, creating=True)
+    _apply_app_fields(
+        a,
+        {k: v for k, v in body.items() if k != "uniqueName"},
+        creating=True,
+        keys_usable_from=_credential_usable_from(req),
+    )
     req.tenant.applications.append(a)
     _created(req, a.id)
     return (
@@ -702,7 +716,9 @@ def patch_application(req: GReq) -> Result:
             if not body.get("displayName"):
                 raise bad_request("Property 'displayName' is required.", "Request_BadRequest")
             a = _new_application(req, name)
-            _apply_app_fields(a, body, creating=True)
+            _apply_app_fields(
+                a, body, creating=True, keys_usable_from=_credential_usable_from(req)
+            )
             req.tenant.applications.append(a)
             _created(req, a.id)
             return (
@@ -714,7 +730,7 @@ def patch_application(req: GReq) -> Result:
                 _NO_HEADERS,
             )
     a = _app(req)
-    _apply_app_fields(a, body, creating=False)
+    _apply_app_fields(a, body, creating=False, keys_usable_from=_credential_usable_from(req))
     return 204, None, _NO_HEADERS
 
 
@@ -722,6 +738,15 @@ def delete_application(req: GReq) -> Result:
     a = _app(req)
     req.tenant.applications = [x for x in req.tenant.applications if x.id != a.id]
     return 204, None, _NO_HEADERS
+
+
+def _credential_usable_from(req: GReq) -> dt.datetime:
+    """When a credential added now signs in: after the strictness profile's
+    ``secret_delay_seconds`` of sandbox clock (propagation, t2t/sandbox/credentials.py). Whole
+    seconds, rounded down: cmdlets see the clock to the second (service.py), and a secret the
+    token endpoint accepts must not be refused by the next cmdlet."""
+    at = req.ctx.clock.time() + req.ctx.strictness.secret_delay_seconds
+    return dt.datetime.fromtimestamp(math.floor(at), dt.UTC)
 
 
 def add_password(req: GReq) -> Result:
@@ -747,11 +772,7 @@ def add_password(req: GReq) -> Result:
         start_date_time=start,
         end_date_time=end,
         secret_sha256=hashlib.sha256(text.encode()).hexdigest(),
-        # Whole seconds, rounded down: cmdlets see the clock to the second (service.py), and
-        # a secret the token endpoint accepts must not be refused by the next cmdlet.
-        usable_from=dt.datetime.fromtimestamp(
-            math.floor(created.timestamp() + req.ctx.strictness.secret_delay_seconds), dt.UTC
-        ),
+        usable_from=_credential_usable_from(req),
     )
     a.password_credentials = [*a.password_credentials, p]
     return (

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from t2t.sandbox.exchange.licensing import plan_disabled, provisioning_status, service_of
 from t2t.sandbox.model import (
     Application,
     AppRoleAssignment,
@@ -39,9 +40,44 @@ def iso(value: dt.datetime) -> str:
     return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def user_json(u: User) -> dict[str, Any]:
-    """Every property the sandbox knows of a user (``$select`` picks from these)."""
+def _plans(t: Tenant, u: User) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """``assignedPlans`` and ``provisionedPlans`` (user resource type; both "Returned only on
+    $select"): every enabled plan of the user's licences, ``capabilityStatus`` Enabled from
+    assignment on, ``provisioningStatus`` PendingInput until the licence has provisioned and
+    Success after (exchange/licensing.py cites the statuses)."""
+    assigned: list[dict[str, Any]] = []
+    provisioned: list[dict[str, Any]] = []
+    for lic in u.assigned_licenses:
+        sku = t.sku(lic.sku_id)
+        if sku is None:
+            continue
+        for name in sku.service_plans:
+            if plan_disabled(sku, lic, name):
+                continue
+            service = service_of(name)
+            assigned.append(
+                {
+                    "assignedDateTime": iso(lic.assigned_date_time),
+                    "capabilityStatus": "Enabled",
+                    "service": service,
+                    "servicePlanId": sku.service_plan_ids.get(name, ""),
+                }
+            )
+            provisioned.append(
+                {
+                    "capabilityStatus": "Enabled",
+                    "provisioningStatus": provisioning_status(sku, lic, name),
+                    "service": service,
+                }
+            )
+    return assigned, provisioned
+
+
+def user_json(u: User, tenant: Tenant | None = None) -> dict[str, Any]:
+    """Every property the sandbox knows of a user (``$select`` picks from these); the plan
+    views need the user's ``tenant`` (its SKUs' service plans)."""
     r = u.recipient
+    assigned, provisioned = _plans(tenant, u) if tenant is not None else ([], [])
     return {
         "id": u.id,
         "businessPhones": [],
@@ -64,6 +100,8 @@ def user_json(u: User) -> dict[str, Any]:
             {"disabledPlans": list(a.disabled_plans), "skuId": a.sku_id}
             for a in u.assigned_licenses
         ],
+        "assignedPlans": assigned,
+        "provisionedPlans": provisioned,
         "createdDateTime": iso(u.created_date_time),
         "otherMails": [],
     }

@@ -27,7 +27,7 @@ from t2t.sandbox.exchange.directory import (
     find_recipient,
     recipients,
 )
-from t2t.sandbox.exchange.licensing import provision_licensed_mail_users
+from t2t.sandbox.exchange.licensing import provision_due, provision_licensed_mail_users
 from t2t.sandbox.model import SandboxState, Tenant, User
 from t2t.sandbox.moves import conditions
 from t2t.sandbox.moves.catalogue import spec
@@ -401,7 +401,9 @@ def batch_status(batch: MigrationBatch) -> str:
 def advance(state: SandboxState, now: dt.datetime) -> bool:
     """Run every transition due at ``now`` across all tenants (idempotent); True when
     anything changed."""
-    any_change = False
+    # Licences whose provisioning is due first (exchange/licensing.py): Exchange's reaction
+    # and the licence's capabilities are part of the directory the moves then read.
+    any_change = provision_due(state, now)
     for target in state.tenants:
         for batch in list(target.migration_batches):
             if batch.status == "Removing":
