@@ -3,13 +3,18 @@
 Each executor awaits its own answer, as if it had sent the request alone; the batcher waits
 a few milliseconds for companions and sends whatever it has once 20 are queued or the wait
 ends (wire-protocols.md §2.8: at most 20 requests per `$batch`). Throttled items are retried
-by GraphClient.batch itself, honouring Retry-After.
+by GraphClient.batch itself, honouring Retry-After; an item still throttled after its attempts
+is sent again here, within `deadline` seconds, because every `$batch` item counts on its own
+against Graph's identity write budget (concepts/throttling-limits.md, json-batching.md) and a
+long apply can outlast a few retries. The HTTP layer holds the tenant's writes until the inner
+`Retry-After` has passed (t2t/clients/http.py), so nothing is resent early.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from typing import Any
 
 from t2t.clients import GraphClient, GraphError, GraphNotFound
@@ -18,9 +23,10 @@ from t2t.clients.graph import BATCH_LIMIT
 
 
 class GraphBatcher:
-    def __init__(self, graph: GraphClient, *, wait: float = 0.02) -> None:
+    def __init__(self, graph: GraphClient, *, wait: float = 0.02, deadline: float = 300.0) -> None:
         self._graph = graph
         self._wait = wait
+        self._deadline = deadline
         self._queue: list[tuple[dict[str, Any], asyncio.Future[dict[str, Any]]]] = []
         self._timer: asyncio.Task[None] | None = None
         self._sending: set[asyncio.Task[None]] = set()
@@ -66,13 +72,25 @@ class GraphBatcher:
     async def _send(
         self, chunk: list[tuple[dict[str, Any], asyncio.Future[dict[str, Any]]]]
     ) -> None:
-        try:
-            responses = await self._graph.batch([r for r, _ in chunk])
-        except Exception as exc:  # every waiter gets the failure
-            for _, future in chunk:
-                if not future.done():
-                    future.set_exception(exc)
-            return
-        for (_, future), response in zip(chunk, responses, strict=True):
-            with contextlib.suppress(asyncio.InvalidStateError):
-                future.set_result(response)
+        ends = time.monotonic() + self._deadline
+        while chunk:
+            try:
+                responses = await self._graph.batch([r for r, _ in chunk])
+            except Exception as exc:  # every waiter gets the failure
+                for _, future in chunk:
+                    if not future.done():
+                        future.set_exception(exc)
+                return
+            throttled: list[tuple[dict[str, Any], asyncio.Future[dict[str, Any]]]] = []
+            told_when = True
+            for (request, future), response in zip(chunk, responses, strict=True):
+                if response.get("status") == 429 and time.monotonic() < ends:
+                    throttled.append((request, future))
+                    headers = {str(k).lower() for k in (response.get("headers") or {})}
+                    told_when = told_when and "retry-after" in headers
+                    continue
+                with contextlib.suppress(asyncio.InvalidStateError):
+                    future.set_result(response)
+            chunk = throttled
+            if chunk and not told_when:
+                await asyncio.sleep(1.0)  # no Retry-After to wait out: back off a little

@@ -12,8 +12,9 @@ from t2t.sandbox import control, identity
 from t2t.sandbox.context import SandboxContext
 from t2t.sandbox.exchange import module_file
 from t2t.sandbox.exchange import service as exchange
-from t2t.sandbox.faults import FaultsMiddleware, RequestInfo, classify, cmdlet_of
+from t2t.sandbox.faults import Action, FaultsMiddleware, RequestInfo, classify, cmdlet_of
 from t2t.sandbox.graph import service as graph
+from t2t.sandbox.throttle import is_exchange_command, is_identity_write
 from t2t.sandbox.tokens import TokenError
 
 
@@ -28,10 +29,42 @@ def create_app(ctx: SandboxContext) -> Starlette:
             *graph.routes,
             *identity.routes,
         ],
-        middleware=[Middleware(FaultsMiddleware, faults=ctx.faults, resolve=fault_resolver(ctx))],
+        middleware=[
+            Middleware(
+                FaultsMiddleware,
+                faults=ctx.faults,
+                resolve=fault_resolver(ctx),
+                throttle=budget_decider(ctx),
+                throttled=budget_filter(ctx),
+            )
+        ],
     )
     app.state.sandbox = ctx
     return app
+
+
+def budget_filter(ctx: SandboxContext) -> Callable[[str, str], bool]:
+    """Whether a top-level request may count against Microsoft's budgets (throttle.py):
+    only while ``strictness.throttling``; ``$batch`` items are counted in graph/batch.py."""
+
+    def may_count(method: str, path: str) -> bool:
+        if not ctx.strictness.throttling:
+            return False
+        if path.startswith("/v1.0/"):
+            return not path.endswith("/$batch") and is_identity_write(method, path)
+        return is_exchange_command(method, path)
+
+    return may_count
+
+
+def budget_decider(ctx: SandboxContext) -> Callable[[RequestInfo, bytes, Scope], Action | None]:
+    def decide(info: RequestInfo, body: bytes, scope: Scope) -> Action | None:
+        if not ctx.strictness.throttling:
+            return None
+        request_id = dict(scope.get("headers") or []).get(b"client-request-id", b"")
+        return ctx.throttle.decide(info, body, request_id.decode("latin-1") or None)
+
+    return decide
 
 
 def fault_resolver(ctx: SandboxContext) -> Callable[[Scope, str, bytes], RequestInfo]:

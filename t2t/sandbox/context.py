@@ -16,6 +16,7 @@ from t2t.sandbox.replication import Replication
 from t2t.sandbox.state import StateStore
 from t2t.sandbox.stats import Stats
 from t2t.sandbox.strictness import STRICT, Strictness
+from t2t.sandbox.throttle import Throttle
 from t2t.sandbox.tokens import TokenSigner
 
 
@@ -29,6 +30,8 @@ class SandboxContext:
     faults: Faults = field(init=False)
     replication: Replication = field(init=False)
     """Writes naming a just-created object fail for a while (replication.py)."""
+    throttle: Throttle = field(init=False)
+    """Microsoft's Graph and Exchange budgets (throttle.py; on while strictness.throttling)."""
     exchange_requests: RequestLog = field(default_factory=RequestLog)
     """What InvokeCommand received, for tests (request_log.py); cleared by reset."""
     profile: Strictness = STRICT
@@ -39,6 +42,7 @@ class SandboxContext:
     def __post_init__(self) -> None:
         self.faults = Faults(self.clock)
         self.replication = Replication(self.clock)
+        self.throttle = Throttle(self.clock)
         self.strictness = self.profile
 
 

@@ -3,9 +3,9 @@
 - ``GET /_sandbox/stats``: request counters (rules in stats.py);
 - ``DELETE /_sandbox/stats``: zero them;
 - ``POST /_sandbox/reset``: restore the seed state, zero the counters, remove every
-  fault rule and hidden object, empty the InvokeCommand request log and put the clock
-  back to real time (fast: tests call it between tests; secrets, certificates, signing
-  key, module key and CA are kept);
+  fault rule and hidden object, restore Microsoft's budgets (throttle.py), empty the
+  InvokeCommand request log and put the clock back to real time (fast: tests call it
+  between tests; secrets, certificates, signing key, module key and CA are kept);
 - ``GET /_sandbox/clock`` → ``{"now": "<ISO 8601 Z>", "offsetSeconds": n}``;
   ``POST /_sandbox/clock`` with ``{"advanceSeconds": n}`` or ``{"now": "<ISO>"}`` moves
   it forward (never back) and answers the same shape;
@@ -17,6 +17,12 @@
   count in 0…refusals; null: exactly ``refusals``): which writes naming a just-created object
   fail as not replicated (replication.py; on while ``strictness.replication``); reset restores
   the defaults (2 refusals within 300 s);
+- ``GET /_sandbox/throttle`` → ``{"budgets": {"graphAppTenant"|"graphTenant"|"exchangeTenant":
+  {"limit", "windowSeconds"}}, "inWindow", "admitted", "refusals", "earlyRetries"}``:
+  Microsoft's own budgets (throttle.py; enforced while ``strictness.throttling``);
+  ``POST /_sandbox/throttle`` with ``{"budgets": {name: {"limit"?, "windowSeconds"?}}}``
+  changes some (400 ``{"error"}`` if wrong) and answers the same shape; reset restores
+  the documented defaults and forgets all usage;
 - ``GET /_sandbox/faults`` → ``{"rules": [...], "hiddenObjects": n}``;
   ``POST /_sandbox/faults`` with one rule (faults.py) → 201 with the rule and its ``id``;
   ``DELETE /_sandbox/faults`` removes all, ``DELETE /_sandbox/faults/{id}`` one (404 if
@@ -50,6 +56,7 @@ async def reset(request: Request) -> Response:
     ctx.stats.clear()
     ctx.faults.clear()
     ctx.replication.reset()
+    ctx.throttle.reset()
     ctx.clock.reset()
     ctx.exchange_requests.clear()
     ctx.strictness = ctx.profile
@@ -85,6 +92,20 @@ async def set_replication(request: Request) -> Response:
     except ValueError as exc:
         return JSONResponse({"error": str(exc)}, status_code=400)
     return JSONResponse(ctx.replication.snapshot())
+
+
+async def get_throttle(request: Request) -> Response:
+    return JSONResponse(context_of(request).throttle.snapshot())
+
+
+async def set_throttle(request: Request) -> Response:
+    """Change Microsoft's budgets (throttle.py), e.g. lower them for a fast test."""
+    ctx = context_of(request)
+    try:
+        ctx.throttle.configure(json.loads(await request.body() or b"{}"))
+    except ValueError as exc:
+        return JSONResponse({"error": str(exc)}, status_code=400)
+    return JSONResponse(ctx.throttle.snapshot())
 
 
 async def get_clock(request: Request) -> Response:
@@ -149,6 +170,8 @@ routes = [
     Route("/_sandbox/strictness", set_strictness, methods=["POST"]),
     Route("/_sandbox/replication", get_replication, methods=["GET"]),
     Route("/_sandbox/replication", set_replication, methods=["POST"]),
+    Route("/_sandbox/throttle", get_throttle, methods=["GET"]),
+    Route("/_sandbox/throttle", set_throttle, methods=["POST"]),
     Route("/_sandbox/faults", get_faults, methods=["GET"]),
     Route("/_sandbox/faults", add_fault, methods=["POST"]),
     Route("/_sandbox/faults", clear_faults, methods=["DELETE"]),

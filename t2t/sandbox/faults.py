@@ -178,6 +178,8 @@ class Action:
     status: int = 0
     retry_after: int | None = None
     rule: Rule | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    """Extra response headers (throttle.py: Graph's ``x-ms-throttle-*``)."""
 
 
 @dataclass
@@ -334,17 +336,30 @@ def fault_body(service: str, action: Action, info: RequestInfo) -> tuple[bytes, 
 
 class FaultsMiddleware:
     """Applies latency, error, drop and throttle rules to every request outside
-    ``/_sandbox/`` before the surface sees it. Graph ``$batch`` is passed through:
-    its inner requests are checked one by one (graph/batch.py)."""
+    ``/_sandbox/`` before the surface sees it, then Microsoft's own budgets (``throttle``:
+    ``(RequestInfo, body, scope) -> Action | None``, throttle.py, consulted only for requests
+    ``throttled(method, path)`` says may count). Graph ``$batch`` is passed through: its
+    inner requests are checked one by one (graph/batch.py)."""
 
-    def __init__(self, app: ASGIApp, faults: Faults, resolve: Any) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        faults: Faults,
+        resolve: Any,
+        throttle: Any = None,
+        throttled: Any = None,
+    ) -> None:
         self.app, self.faults, self.resolve = app, faults, resolve
+        self.throttle, self.throttled = throttle, throttled
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"].startswith("/_sandbox"):
             await self.app(scope, receive, send)
             return
-        if not self.faults.rules:
+        budgeted = self.throttled is not None and self.throttled(
+            scope.get("method", "GET"), scope["path"]
+        )
+        if not self.faults.rules and not budgeted:
             await self.app(scope, receive, send)
             return
         path: str = scope["path"]
@@ -359,6 +374,8 @@ class FaultsMiddleware:
         if delay:
             await asyncio.sleep(delay / 1000)
         action = None if path.endswith("/$batch") else self.faults.decide(info)
+        if action is None and budgeted:
+            action = self.throttle(info, body, scope)
         if action is None:
             sent = False
 
@@ -407,6 +424,7 @@ class FaultsMiddleware:
         ]
         if action.retry_after is not None:
             headers.append((b"retry-after", str(action.retry_after).encode()))
+        headers.extend((k.encode(), v.encode()) for k, v in action.headers.items())
         await send({"type": "http.response.start", "status": action.status, "headers": headers})
         await send({"type": "http.response.body", "body": payload})
 

@@ -3,7 +3,8 @@
 - at most 20 requests; unique ``id``s; ``dependsOn`` must name earlier ids → else the whole
   batch is 400 (texts assumed, README.md, "Open questions");
 - each inner request is authorised, throttled and faulted on its own (so inner 429s with
-  ``Retry-After`` happen) and gets its own status;
+  ``Retry-After`` happen) and gets its own status; each counts on its own against
+  Microsoft's identity write budgets (throttle.py, json-batching.md "Batch size limitations");
 - a request whose dependency failed (status ≥ 400) is not run and answers 424;
 - a ``body`` without a ``Content-Type`` header is an inner 400;
 - the outer status is 200 whenever the batch parses.
@@ -132,10 +133,13 @@ def _run_one(
         tenant_id=tenant.tenant_id,
     )
     action = ctx.faults.decide(info)
+    if action is None and ctx.strictness.throttling:
+        # Microsoft's identity write budgets count every item on its own (throttle.py).
+        action = ctx.throttle.decide(info, {"url": url, "body": body})
     if action is not None and action.kind in ("throttle", "error"):
         payload, _ = fault_body("graph", action, info)
         extra = {"Retry-After": str(action.retry_after)} if action.retry_after is not None else {}
-        return action.status, json.loads(payload), extra
+        return action.status, json.loads(payload), {**extra, **action.headers}
     req = greq(
         ctx=ctx,
         tenant=tenant,

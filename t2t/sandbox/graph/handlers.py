@@ -61,9 +61,17 @@ def _not_replicated(req: GReq, operation: str, object_id: str) -> bool:
 
 
 def _body(req: GReq) -> dict[str, Any]:
+    """The request body without its ``@odata.type`` control information.
+
+    Microsoft's SDKs send the type in bodies (msgraph-sdk-python's generated models write
+    ``writer.write_str_value("@odata.type", self.odata_type)``, e.g.
+    ``models/password_credential.py``; entity models default it to
+    ``#microsoft.graph.<type>``), and OData JSON Format 4.01 §4.5.3 makes ``odata.type``
+    control information, not a property, so it is never "Invalid property". Nested
+    objects keep theirs (no handler rejects unknown nested keys)."""
     if not isinstance(req.body, dict):
         raise bad_request("Empty Payload. JSON content expected.", "BadRequest")
-    return req.body
+    return {k: v for k, v in req.body.items() if k != "@odata.type"}
 
 
 # -- collections: $filter, $select, $top, $count, paging --------------------------------
