@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from cryptography import x509
 
-from t2t.sandbox.exchange.licensing import licences_added
+from t2t.sandbox.exchange.licensing import licences_assigned
 from t2t.sandbox.graph import views
 from t2t.sandbox.graph.errors import GraphError, bad_request, not_found
 from t2t.sandbox.graph.odata import ADVANCED_OPS, key_literal, parse_filter, parse_select, parse_top
@@ -275,7 +275,9 @@ def find_user(req: GReq, raw: str) -> User:
 def list_users(req: GReq) -> Result:
     """user-list.md: default properties, $filter/$select/$top/$count, no $skip (§2.4)."""
     visible = [u for u in req.tenant.users if _visible(req, u.id)]
-    users = LazyRecords(visible, views.user_json)  # rendered per page unless filtered
+    t = req.tenant
+    # rendered per page unless filtered
+    users = LazyRecords(visible, lambda u: views.user_json(u, t))
     return _page(
         req,
         users,
@@ -290,7 +292,7 @@ def list_users(req: GReq) -> Result:
 def get_user(req: GReq) -> Result:
     """user-get.md: 404 ``Request_ResourceNotFound`` when absent (§2.4)."""
     u = find_user(req, req.params["id"])
-    return _one(req, views.user_json(u), "users/$entity", views.USER_DEFAULT)
+    return _one(req, views.user_json(u, req.tenant), "users/$entity", views.USER_DEFAULT)
 
 
 _USER_WRITABLE = {
@@ -314,7 +316,7 @@ def patch_user(req: GReq) -> Result:
         if k not in _USER_WRITABLE:
             raise bad_request(
                 f"Property '{k}' is read-only and cannot be set."
-                if k in views.user_json(u)
+                if k in views.user_json(u, req.tenant)
                 else f"Invalid property '{k}'.",
                 "Request_BadRequest",
             )
@@ -346,9 +348,12 @@ def assign_license(req: GReq) -> Result:
     - an SKU the tenant does not hold → "License <id> does not correspond to a valid
       company License.";
     - no free seat (``consumedUnits`` = ``prepaidUnits.enabled``) → 400 (text assumed);
-    - then Exchange's reaction, at once (exchange/licensing.py): proxies outside the
-      accepted domains are scrubbed and a MailUser without ExchangeGuid that now holds
-      an Exchange plan becomes a fresh mailbox.
+    - the licences are in ``assignedLicenses`` at once, but their plans provision over
+      ``Strictness.licensing_seconds`` of sandbox clock (``provisionedPlans``
+      PendingInput, then Success); Exchange's reaction comes when they have provisioned
+      (exchange/licensing.py): proxies outside the accepted domains are scrubbed and a
+      MailUser without ExchangeGuid that now holds an Exchange plan becomes a fresh
+      mailbox.
     The Entra user of a mail user created moments ago is not there yet: 404 (replication.py).
     """
     u = find_user(req, req.params["id"])
@@ -412,8 +417,9 @@ def assign_license(req: GReq) -> Result:
         if a.sku_id not in removes and a.sku_id not in {x.sku_id for x in adds}
     ]
     u.assigned_licenses = licenses + adds
-    if adds:
-        licences_added(t, u)
+    # Provisioning takes sandbox-clock time; Exchange reacts when it completes.
+    now = req.ctx.clock.now().replace(microsecond=0)
+    licences_assigned(t, u, adds, now, req.ctx.strictness.licensing_seconds)
     return (
         200,
         {
@@ -468,7 +474,9 @@ def list_members(req: GReq) -> Result:
     for mid in g.members:
         u = req.tenant.user(mid)
         if u is not None:
-            members.append({"@odata.type": "#microsoft.graph.user", **views.user_json(u)})
+            members.append(
+                {"@odata.type": "#microsoft.graph.user", **views.user_json(u, req.tenant)}
+            )
     return _page(
         req,
         members,
