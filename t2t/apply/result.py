@@ -20,6 +20,8 @@ class ActionResult(BaseModel):
 
 class ApplyReport(BaseModel):
     results: list[ActionResult] = Field(default_factory=list)
+    interrupted: bool = False
+    """Stopped by the operator: what was in flight finished, the rest did not start."""
 
     def count(self, status: Status) -> int:
         return sum(1 for r in self.results if r.status == status)

@@ -1,12 +1,27 @@
-"""Run a plan's actions in dependency order, independent ones concurrently.
+"""Run a plan's actions as a dependency graph: each starts as soon as its own dependencies
+are done, never waiting for unrelated ones.
 
-A failure skips only its dependants; everything else still runs (Terraform's behaviour,
-lessons-from-peers.md §3). Every action is logged as one structured event.
+- **Order** comes from `graphlib.TopologicalSorter`: an action is handed out once every
+  dependency it names has finished. A failed, skipped or blocked dependency skips exactly its
+  dependants; everything else still runs (Terraform's behaviour, lessons-from-peers.md §3).
+  A dependency cycle (a planner bug) fails the actions on it, never silently.
+- **Bounds**: each tenant and API has its own slots (Exchange `concurrency`; Graph per-user
+  calls `concurrency × GRAPH_FACTOR`, since they are coalesced into `$batch` requests of 20).
+  When a slot frees, the ready action deepest in its chain starts first, so one mailbox's
+  chain (create → stamp → licence) runs to its end before new chains take the slots: at
+  20,000 mailboxes the first is ready for its batch long before the last MailUser exists.
+- **Interrupt** (Ctrl-C cancels `apply_plan` under `asyncio.run`): no new action starts,
+  the ones in flight finish (a write is never cut in half), the rest are reported skipped
+  and the report says it was interrupted — apply is safe to run again.
+
+Every action is logged as one structured event.
 """
 
 from __future__ import annotations
 
 import asyncio
+import graphlib
+import heapq
 import time
 from collections.abc import Callable
 
@@ -26,6 +41,75 @@ log = structlog.get_logger("t2t.apply")
 GRAPH_KINDS = frozenset({"user.usage_location", "license.assign"})
 #: Graph executors in flight per Exchange one: enough to fill `$batch` requests of 20.
 GRAPH_FACTOR = 5
+#: Statuses after which a dependant may run; any other final status skips it.
+SUCCEEDED = frozenset({"done", "noop"})
+INTERRUPTED = "not started: apply was interrupted (run apply again to continue)"
+
+
+def slot_key(action: Action) -> str:
+    """The tenant and API an action's executor talks to."""
+    service = "graph" if action.kind in GRAPH_KINDS else "exchange"
+    return f"{action.tenant}:{service}"
+
+
+def depths(actions: tuple[Action, ...]) -> dict[str, int]:
+    """Each action's distance from the roots of the graph (longest dependency chain above
+    it); actions on a cycle count as roots. Deeper ready actions start first."""
+    by_id = {a.id: a for a in actions}
+    out: dict[str, int] = {}
+    visiting: set[str] = set()
+
+    def depth(aid: str) -> int:
+        if aid in out:
+            return out[aid]
+        if aid in visiting:
+            return 0
+        visiting.add(aid)
+        deps = [d for d in by_id[aid].depends_on if d in by_id]
+        out[aid] = 1 + max((depth(d) for d in deps), default=-1)
+        visiting.discard(aid)
+        return out[aid]
+
+    for a in actions:
+        depth(a.id)
+    return out
+
+
+def _sorter(actions: tuple[Action, ...]) -> tuple[graphlib.TopologicalSorter[str], set[str]]:
+    """The graph of the plan's actions, and the ids on dependency cycles (left out of it;
+    their dependants see them failed)."""
+    by_id = {a.id: a for a in actions}
+    cyclic: set[str] = set()
+    while True:
+        sorter: graphlib.TopologicalSorter[str] = graphlib.TopologicalSorter()
+        for a in actions:
+            if a.id not in cyclic:
+                sorter.add(a.id, *(d for d in a.depends_on if d in by_id and d not in cyclic))
+        try:
+            sorter.prepare()
+        except graphlib.CycleError as exc:
+            cyclic.update(exc.args[1])
+            continue
+        return sorter, cyclic
+
+
+async def _execute(action: Action, ctx: ApplyContext) -> ActionResult:
+    executor = EXECUTORS.get(action.kind)
+    if executor is None:
+        return ActionResult(id=action.id, status="failed", message="no executor")
+    try:
+        return await executor(action, ctx)
+    except (ClientError, ExecutionFailed) as exc:
+        return ActionResult(id=action.id, status="failed", message=failure_message(exc))
+    except Exception as exc:
+        # An unexpected error fails this action (its dependants are skipped) and never
+        # cancels the others mid-write or hides the summary.
+        log.exception("apply.unexpected", action=action.id)
+        return ActionResult(
+            id=action.id,
+            status="failed",
+            message=f"unexpected {type(exc).__name__}: {scrub(str(exc))}",
+        )
 
 
 async def apply_plan(
@@ -37,20 +121,17 @@ async def apply_plan(
 ) -> ApplyReport:
     report = ApplyReport()
     by_id = {a.id: a for a in plan.actions}
+    order = {a.id: i for i, a in enumerate(plan.actions)}
+    depth = depths(plan.actions)
     status: dict[str, str] = {}
-    limits: dict[str, asyncio.Semaphore] = {}
-
-    def limit_for(action: Action) -> asyncio.Semaphore:
-        """Bounded per tenant and API: Graph per-user calls are coalesced into `$batch`
-        requests of 20 (apply/graph_batch.py), so more of them may wait at once."""
-        service = "graph" if action.kind in GRAPH_KINDS else "exchange"
-        key = f"{action.tenant}:{service}"
-        if key not in limits:
-            n = concurrency * GRAPH_FACTOR if service == "graph" else concurrency
-            limits[key] = asyncio.Semaphore(n)
-        return limits[key]
+    sorter, cyclic = _sorter(plan.actions)
+    free: dict[str, int] = {}
+    queued: dict[str, list[tuple[int, int, str]]] = {}
+    running: dict[asyncio.Task[ActionResult], tuple[str, float]] = {}
 
     def record(action: Action, result: ActionResult) -> None:
+        result.message = scrub(result.message)
+        result.warnings = [scrub(w) for w in result.warnings]
         status[action.id] = result.status
         report.results.append(result)
         log.info(
@@ -66,71 +147,70 @@ async def apply_plan(
         if on_result is not None:
             on_result(action, result)
 
-    async def run(action: Action) -> None:
-        started = time.monotonic()
-        executor = EXECUTORS.get(action.kind)
-        if executor is None:
-            result = ActionResult(id=action.id, status="failed", message="no executor")
-        else:
-            async with limit_for(action):
-                try:
-                    result = await executor(action, ctx)
-                except (ClientError, ExecutionFailed) as exc:
-                    result = ActionResult(
-                        id=action.id, status="failed", message=failure_message(exc)
-                    )
-                except Exception as exc:
-                    # An unexpected error fails this action (its dependants are skipped) and
-                    # never cancels the others mid-write or hides the summary.
-                    log.exception("apply.unexpected", action=action.id)
-                    result = ActionResult(
-                        id=action.id,
-                        status="failed",
-                        message=f"unexpected {type(exc).__name__}: {scrub(str(exc))}",
-                    )
-        result.message = scrub(result.message)
-        result.warnings = [scrub(w) for w in result.warnings]
-        result.seconds = round(time.monotonic() - started, 3)
+    def finish(action: Action, result: ActionResult) -> None:
         record(action, result)
+        sorter.done(action.id)
 
-    pending = dict(by_id)
-    for action in plan.actions:
+    def capacity(key: str) -> int:
+        return concurrency * GRAPH_FACTOR if key.endswith(":graph") else concurrency
+
+    for aid in sorted(cyclic, key=order.__getitem__):
+        record(by_id[aid], ActionResult(id=aid, status="failed", message="dependency cycle"))
+    for action in plan.actions:  # known before anything runs; released in graph order
+        if action.blocked and action.id not in cyclic:
+            message = f"blocked by {', '.join(action.blocked_by)}"
+            record(action, ActionResult(id=action.id, status="blocked", message=message))
+
+    def admit(aid: str) -> None:
+        """A ready action: settled at once (blocked, or a dependency did not succeed), or
+        queued for a slot of its tenant and API."""
+        action = by_id[aid]
         if action.blocked:
-            record(
-                action,
-                ActionResult(
-                    id=action.id,
-                    status="blocked",
-                    message=f"blocked by {', '.join(action.blocked_by)}",
-                ),
-            )
-            del pending[action.id]
-    while pending:
-        ready, skipped = [], []
-        for action in pending.values():
-            deps = [status.get(d) for d in action.depends_on if d in by_id]
-            if any(s in ("failed", "skipped", "blocked") for s in deps):
-                skipped.append(action)
-            elif all(s in ("done", "noop") for s in deps):
-                ready.append(action)
-        for action in skipped:
-            del pending[action.id]
-            record(
-                action,
-                ActionResult(
-                    id=action.id, status="skipped", message="a dependency did not succeed"
-                ),
-            )
-        if not ready:
-            if skipped:
-                continue
-            for action in list(pending.values()):  # a cycle: a planner bug, never silent
-                del pending[action.id]
-                record(
-                    action, ActionResult(id=action.id, status="failed", message="dependency cycle")
-                )
-            break
-        for action in ready:
-            del pending[action.id]
-        await asyncio.gather(*(run(a) for a in ready))
+            sorter.done(aid)  # recorded at the start
+        elif any(status.get(d) not in SUCCEEDED for d in action.depends_on if d in by_id):
+            message = "a dependency did not succeed"
+            finish(action, ActionResult(id=aid, status="skipped", message=message))
+        else:
+            key = slot_key(action)
+            heapq.heappush(queued.setdefault(key, []), (-depth[aid], order[aid], aid))
+
+    def start() -> None:
+        for key, heap in queued.items():
+            free.setdefault(key, capacity(key))
+            while heap and free[key] > 0:
+                _, _, aid = heapq.heappop(heap)
+                free[key] -= 1
+                task = asyncio.ensure_future(_execute(by_id[aid], ctx))
+                running[task] = (aid, time.monotonic())
+
+    interrupted = False
+    try:
+        while sorter.is_active():
+            ready = sorter.get_ready()
+            for aid in ready:
+                admit(aid)
+            if ready:
+                continue  # settled ones may have made more ready
+            start()
+            if not running:
+                break  # nothing in flight and nothing ready: every action is settled
+            finished, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+            for task in finished:
+                aid, started = running.pop(task)
+                free[slot_key(by_id[aid])] += 1
+                result = task.result()
+                result.seconds = round(time.monotonic() - started, 3)
+                finish(by_id[aid], result)
+    except asyncio.CancelledError:
+        interrupted = True
+    if interrupted:
+        # Let every write in flight finish and report it; start nothing new.
+        for task, (aid, started) in list(running.items()):
+            result = await asyncio.shield(task)
+            result.seconds = round(time.monotonic() - started, 3)
+            record(by_id[aid], result)
+        for aid in by_id:
+            if aid not in status:
+                record(by_id[aid], ActionResult(id=aid, status="skipped", message=INTERRUPTED))
+        report.interrupted = True
     return report

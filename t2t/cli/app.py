@@ -86,6 +86,10 @@ def _main(
     configure_logging(log_format.value, log_level)
 
 
+#: `t2t apply` stopped by Ctrl-C: 128 + SIGINT, the shell's convention.
+EXIT_INTERRUPTED = 130
+
+
 def fail(message: str, code: int = EXIT_ERROR) -> typer.Exit:
     typer.echo(f"error: {message}", err=True)
     return typer.Exit(code)
@@ -325,6 +329,8 @@ def apply(
     except SetupError as exc:
         raise fail(str(exc)) from None
     typer.echo(render_report(report), nl=False)
+    if report.interrupted:
+        raise typer.Exit(EXIT_INTERRUPTED)
     if report.count("failed"):
         raise typer.Exit(EXIT_ERROR)
     # Only blocked actions (and the dependants they held back) remain: the plan's own code

@@ -21,4 +21,9 @@ def render_report(report: ApplyReport) -> str:
         f"{report.count(s)} {s}" for s in ("done", "noop", "failed", "skipped", "blocked")
     )
     verdict = "Apply complete" if report.ok else "Apply incomplete"
+    if report.interrupted:
+        return (
+            f"Apply interrupted: {counts}. What was in flight finished; nothing else was "
+            "started. t2t apply is safe to run again: it continues from what is done.\n"
+        )
     return f"{verdict}: {counts}.\n"
