@@ -12,10 +12,9 @@ from __future__ import annotations
 import asyncio
 import secrets
 import string
-from collections.abc import Awaitable, Callable
 
 from t2t.apply.context import ApplyContext
-from t2t.apply.executors.common import failure_message
+from t2t.apply.executors.common import failure_message, verified
 from t2t.apply.executors.replication import (
     exchange_not_replicated,
     planned_absent,
@@ -100,7 +99,7 @@ async def run_mailuser_create(action: Action, ctx: ApplyContext) -> ActionResult
                 return (await _replan(exchange, d)).create is None
 
             lost = isinstance(exc, TransportError)
-            if await (_eventually(ctx, created) if lost else created()):
+            if await (verified(ctx, created) if lost else created()):
                 result.message = f"already created after {scrub(str(exc))}"
                 return result
             raise ExecutionFailed(str(exc)) from exc
@@ -127,14 +126,6 @@ def wire_parameters(params: dict[str, object]) -> dict[str, object]:
 
 async def _exists(exchange: ExchangeClient, d: MailboxDesire) -> bool:
     return (await _replan(exchange, d)).create is None
-
-
-async def _eventually(ctx: ApplyContext, check: Callable[[], Awaitable[bool]]) -> bool:
-    for delay in ctx.verify_delays:
-        await asyncio.sleep(delay)
-        if await check():
-            return True
-    return False
 
 
 async def stamp(
