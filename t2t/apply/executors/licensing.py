@@ -149,7 +149,7 @@ async def run_license(action: Action, ctx: ApplyContext) -> ActionResult:
             result.message = "licences verified; Exchange is still provisioning them"
             result.warnings.append(
                 f"Exchange has not provisioned the licences yet ({', '.join(sorted(set(pending)))}"
-                "): its batch waits (T2T-E320) and addresses licensing scrubs are stamped "
+                "): its batch waits (T2T-E320); any address licensing removes is stamped "
                 "again on a later run"
             )
             return result
