@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
 from tests.conftest import EXCHANGE_SCOPE, GRAPH_SCOPE, SandboxHandle
-from tests.sandbox.exchange_setup import wait_out_secret_delay
+from tests.sandbox.exchange_setup import advance_clock, wait_out_secret_delay
 from tests.sandbox.graph_helpers import graph, graph_write
 
 MIGRATION_APP = "5f3b8c2d-1e4a-4b6c-9d7e-2a8b4c6d8e0f"
@@ -159,6 +159,70 @@ def test_certificate_added_through_graph_works(sandbox: SandboxHandle, tmp_path:
     wait_out_secret_delay(sandbox)
     again = _msal(sandbox, "fabrikam", app_id, {"private_key": key, "thumbprint": thumb})
     assert "access_token" in again.acquire_token_for_client(scopes=[GRAPH_SCOPE])
+
+
+def _assertion_form(
+    sandbox: SandboxHandle, tenant: str, app_id: str, key: str, x5t: str
+) -> dict[str, str]:
+    """A client-credentials form with a certificate assertion, built as MSAL builds it
+    (RFC 7523; header ``x5t``), so the test sees Entra's HTTP answer itself."""
+    url = f"{sandbox.base_url}/{sandbox.tenant(tenant)['tenantId']}/oauth2/v2.0/token"
+    now = int(dt.datetime.now(dt.UTC).timestamp())
+    claims = {
+        "aud": url,
+        "iss": app_id,
+        "sub": app_id,
+        "jti": f"jti-{now}",
+        "nbf": now,
+        "exp": now + 600,
+    }
+    assertion = jwt.encode(claims, key, algorithm="RS256", headers={"x5t": x5t})
+    return {
+        "grant_type": "client_credentials",
+        "client_id": app_id,
+        "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+        "client_assertion": assertion,
+        "scope": GRAPH_SCOPE,
+    }
+
+
+def test_a_new_certificate_is_not_found_until_it_has_propagated(
+    sandbox: SandboxHandle, tmp_path: Path
+) -> None:
+    """Issue 10: a new certificate key is refused like a new secret for the strict delay
+    (10 s of sandbox clock; assertions.py), with Entra's 401 ``invalid_client`` AADSTS700027
+    "not registered on application" text naming the key's thumbprint and the app."""
+    key, _thumb, der = _self_signed(tmp_path)
+    x5t = base64.urlsafe_b64encode(hashlib.sha1(der).digest()).decode().rstrip("=")
+    app_id = sandbox.tenant("fabrikam")["adminApp"]["clientId"]
+    r = graph(
+        sandbox, "fabrikam", "GET", f"/applications(appId='{app_id}')?$select=keyCredentials,id"
+    )
+    new = {"type": "AsymmetricX509Cert", "usage": "Verify", "key": base64.b64encode(der).decode()}
+    body = {"keyCredentials": [*r.json()["keyCredentials"], new]}
+    patched = graph(sandbox, "fabrikam", "PATCH", f"/applications/{r.json()['id']}", json=body)
+    assert patched.status_code == 204, patched.text
+    url = f"{sandbox.base_url}/{sandbox.tenant('fabrikam')['tenantId']}/oauth2/v2.0/token"
+
+    refused = sandbox.http.post(url, data=_assertion_form(sandbox, "fabrikam", app_id, key, x5t))
+    assert refused.status_code == 401, refused.text
+    error = refused.json()
+    assert (error["error"], error["error_codes"]) == ("invalid_client", [700027])
+    assert error["error_description"].split("\r\n")[0] == (
+        "AADSTS700027: The certificate with identifier used to sign the client assertion is "
+        "not registered on application. [Reason - The key was not found., Thumbprint of key "
+        f"used by client: '{x5t}', Please visit the Azure Portal, Graph Explorer or directly "
+        f"use MS Graph to see configured keys for app Id '{app_id}'.]"
+    )
+    # usable from floor(created + 10 s) on a clock that also runs with the wall: 8 s is
+    # surely inside the delay, 11 s surely past it.
+    advance_clock(sandbox, 8)
+    still = sandbox.http.post(url, data=_assertion_form(sandbox, "fabrikam", app_id, key, x5t))
+    assert (still.status_code, still.json().get("error_codes")) == (401, [700027]), still.text
+    advance_clock(sandbox, 3)
+    signed_in = sandbox.http.post(url, data=_assertion_form(sandbox, "fabrikam", app_id, key, x5t))
+    assert signed_in.status_code == 200, signed_in.text
+    assert _claims(signed_in.json()["access_token"])["appid"] == app_id
 
 
 def test_a_new_certificate_with_no_delay_signs_in_at_once(

@@ -38,6 +38,7 @@ from tests.sandbox.module_forms import credential
 
 STEP = 60
 SOURCE, TARGET = "debra@contoso.com", "debra.berger@fabrikam.com"
+OTHER, OTHER_T = "megan@contoso.com", "megan.bowen@fabrikam.com"
 
 
 def _token(sandbox: SandboxHandle, tenant: str, app_id: str, secret: str) -> dict[str, Any]:
@@ -105,10 +106,38 @@ def test_a_new_secret_is_refused_until_it_has_propagated(sandbox: SandboxHandle)
     refused = _token(sandbox, CONTOSO_ID, APP_ID, secret)
     assert (refused["error"], refused["error_codes"]) == ("invalid_client", [7000215])
     assert _description(refused) == f"AADSTS7000215: {invalid_secret_text(APP_ID)}"
-    advance_clock(sandbox, 9)  # strict default: 10 s of sandbox clock
+    # Strict default: usable from floor(created + 10 s) of a sandbox clock that also runs
+    # with the wall, so 8 s later is surely inside the delay and 11 s surely past it.
+    advance_clock(sandbox, 8)
     assert _token(sandbox, CONTOSO_ID, APP_ID, secret)["error_codes"] == [7000215]
-    advance_clock(sandbox, 2)
+    advance_clock(sandbox, 3)
     assert "access_token" in _token(sandbox, CONTOSO_ID, APP_ID, secret)
+
+
+def test_a_new_secret_is_refused_on_the_wire_as_entra_refuses_it(sandbox: SandboxHandle) -> None:
+    """What MSAL hides: the HTTP status. Entra answers an invalid client secret 401
+    ``invalid_client`` with AADSTS7000215 in ``error_codes`` and the description
+    (t2t/sandbox/credentials.py cites the texts)."""
+    consent(sandbox, "contoso")
+    secret = _add_password(sandbox)["secretText"]
+    url = f"{sandbox.base_url}/{CONTOSO_ID}/oauth2/v2.0/token"
+    form = {
+        "grant_type": "client_credentials",
+        "client_id": APP_ID,
+        "client_secret": secret,
+        "scope": EXCHANGE_SCOPE,
+    }
+    refused = sandbox.http.post(url, data=form)
+    assert refused.status_code == 401, refused.text
+    body = refused.json()
+    assert (body["error"], body["error_codes"]) == ("invalid_client", [7000215])
+    assert body["error_description"].split("\r\n")[0] == (
+        f"AADSTS7000215: {invalid_secret_text(APP_ID)}"
+    )
+    advance_clock(sandbox, 11)
+    signed_in = sandbox.http.post(url, data=form)
+    assert signed_in.status_code == 200, signed_in.text
+    assert signed_in.json()["token_type"] == "Bearer"
 
 
 def test_without_the_delay_a_new_secret_signs_in_at_once(sandbox: SandboxHandle) -> None:
@@ -196,6 +225,17 @@ def test_an_endpoint_without_credentials_is_accepted_and_every_batch_fails(
         f"MigrationServerConnectionFailedException: {s.render()}",
     )
     assert batch_status(sandbox, "bare") == "Failed"
+    [stats] = ok(sandbox, "fabrikam", "Get-MigrationUserStatistics", {"Identity": TARGET})
+    assert stats["Error"] == failed["ErrorSummary"]
+    # Every batch against it fails, a retry too: the credential never appears.
+    prepare_user(sandbox, OTHER, OTHER_T)
+    new_batch(sandbox, "bare-2", OTHER_T, AutoStart=True, SourceEndpoint="no-credential")
+    ok(sandbox, "fabrikam", "Start-MigrationBatch", {"Identity": "bare"})
+    advance_clock(sandbox, STEP)
+    for address, batch in ((TARGET, "bare"), (OTHER_T, "bare-2")):
+        again = user_status(sandbox, address)
+        assert (again["Status"], again["ErrorSummary"]) == ("Failed", failed["ErrorSummary"])
+        assert batch_status(sandbox, batch) == "Failed"
 
 
 # ---------------------------------------------------------------- the move service
@@ -208,6 +248,32 @@ def _synced(sandbox: SandboxHandle) -> None:
     new_batch(sandbox, "wave", TARGET, AutoStart=True)
     advance_clock(sandbox, 2 * STEP)
     assert batch_status(sandbox, "wave") == "Synced"
+
+
+def test_a_secret_removed_while_syncing_fails_the_move_at_its_next_sync_step(
+    sandbox: SandboxHandle,
+) -> None:
+    """The move signs in at every sync step, not only when it starts: a secret removed from
+    the app between two steps fails the user at the next one, with Entra's AADSTS7000215
+    inside Exchange's exception, on Get-MigrationUser and Get-MigrationUserStatistics."""
+    set_pace(sandbox, STEP)
+    setup_organizations(sandbox)
+    prepare_user(sandbox, SOURCE, TARGET)
+    new_batch(sandbox, "wave", TARGET, AutoStart=True)
+    advance_clock(sandbox, STEP)
+    assert user_status(sandbox, TARGET)["Status"] == "Syncing"
+    [key_id] = _key_ids(sandbox)
+    _remove_password(sandbox, key_id)
+    advance_clock(sandbox, STEP)
+    refused = spec("EndpointCredentialRefused").render(
+        code="7000215", text=invalid_secret_text(APP_ID)
+    )
+    summary = f"MigrationServerConnectionFailedException: {refused}"
+    failed = user_status(sandbox, TARGET)
+    assert (failed["Status"], failed["ErrorSummary"]) == ("Failed", summary)
+    [stats] = ok(sandbox, "fabrikam", "Get-MigrationUserStatistics", {"Identity": TARGET})
+    assert stats["Error"] == summary
+    assert batch_status(sandbox, "wave") == "Failed"
 
 
 def test_a_secret_removed_after_the_sync_fails_the_completion_then_a_new_one_repairs(
