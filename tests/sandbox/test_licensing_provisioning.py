@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from t2t.sandbox.moves.catalogue import spec
 from t2t.sandbox.server import SandboxServer
 from t2t.sandbox.strictness import KIND, STRICT
 from tests.conftest import SandboxHandle
@@ -128,9 +129,19 @@ def test_a_batch_started_before_the_t2t_licence_provisions_fails_without_licence
     assign_licenses(sandbox, "fabrikam", address, T2T)
     new_batch(sandbox, "early", address, AutoStart=True)
     advance_clock(sandbox, STEP + 1)  # the move starts: licence still pending
+    # The exception names both sides by their Entra object ids (catalogue, README E7).
+    ids = [
+        graph(sandbox, tenant, "GET", f"/users/{upn}?$select=id").json()["id"]
+        for tenant, upn in (("contoso", "debra@contoso.com"), ("fabrikam", address))
+    ]
+    s = spec("CrossTenantMigrationWithoutLicensePermanentException")
+    summary = "CrossTenantMigrationWithoutLicensePermanentException: " + s.render(
+        source_guid=ids[0], target_guid=ids[1]
+    )
     u = user_status(sandbox, address)
-    assert u["Status"] == "Failed"
-    assert u["ErrorSummary"].startswith("CrossTenantMigrationWithoutLicensePermanentException")
+    assert (u["Status"], u["ErrorSummary"]) == ("Failed", summary)
+    [stats] = ok(sandbox, "fabrikam", "Get-MigrationUserStatistics", {"Identity": address})
+    assert stats["Error"] == summary
     assert batch_status(sandbox, "early") == "Failed"
 
 

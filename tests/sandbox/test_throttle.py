@@ -13,7 +13,10 @@ import pytest
 
 from t2t.sandbox.strictness import KIND
 from tests.conftest import GRAPH_SCOPE, SandboxHandle
-from tests.sandbox.graph_helpers import error_of, graph
+from tests.sandbox.exchange_setup import wait_out_secret_delay
+from tests.sandbox.graph_helpers import error_of, graph, graph_write
+
+GRAPH_APP_ID = "00000003-0000-0000-c000-000000000000"
 
 
 def _throttle(sandbox: SandboxHandle) -> dict[str, Any]:
@@ -107,8 +110,77 @@ def test_the_tenant_budget_answers_with_its_own_scope(sandbox: SandboxHandle) ->
     r = _patch(sandbox, "fabrikam", user, "c")
     assert r.status_code == 429 and r.headers["Retry-After"] == "300"
     tid = sandbox.tenant("fabrikam")["tenantId"]
-    assert r.headers["x-ms-throttle-scope"] == f"Tenant/Write/{_app_id(sandbox, 'fabrikam')}/{tid}"
+    app = _app_id(sandbox, "fabrikam")
+    assert error_of(r) == (
+        "TooManyRequests",
+        f"Too many requests from Identifier:{tid}+{app} under category:throttled.",
+    )
+    assert r.headers["x-ms-throttle-scope"] == f"Tenant/Write/{app}/{tid}"
+    assert r.headers["x-ms-throttle-information"] == "WriteLimitExceeded"
     assert _throttle(sandbox)["refusals"] == {"graphTenant": 1}
+
+
+def _second_app_token(sandbox: SandboxHandle, tenant: str) -> tuple[str, str]:
+    """Another app of ``tenant`` with Graph User.ReadWrite.All consented, signed in through
+    MSAL: (appId, Graph token). Every step over Graph, as an administrator would."""
+    r = graph(sandbox, tenant, "POST", "/applications", json={"displayName": "second writer"})
+    assert r.status_code == 201, r.text
+    app_id, object_id = r.json()["appId"], r.json()["id"]
+    sp = graph(sandbox, tenant, "POST", "/servicePrincipals", json={"appId": app_id})
+    assert sp.status_code == 201, sp.text
+    msgraph = graph(sandbox, tenant, "GET", f"/servicePrincipals(appId='{GRAPH_APP_ID}')").json()
+    role = next(x["id"] for x in msgraph["appRoles"] if x["value"] == "User.ReadWrite.All")
+    grant = {"principalId": sp.json()["id"], "resourceId": msgraph["id"], "appRoleId": role}
+    r = graph_write(
+        sandbox, tenant, "POST", f"/servicePrincipals/{msgraph['id']}/appRoleAssignedTo", json=grant
+    )
+    assert r.status_code == 201, r.text
+    r = graph(
+        sandbox,
+        tenant,
+        "POST",
+        f"/applications/{object_id}/addPassword",
+        json={"passwordCredential": {"displayName": "second"}},
+    )
+    assert r.status_code == 200, r.text
+    wait_out_secret_delay(sandbox)
+    app = sandbox.msal_app(tenant, client_id=app_id, secret=r.json()["secretText"])
+    result = app.acquire_token_for_client(scopes=[GRAPH_SCOPE])
+    assert "access_token" in result, result
+    return app_id, str(result["access_token"])
+
+
+def test_the_tenant_budget_is_shared_by_every_app_of_the_tenant(sandbox: SandboxHandle) -> None:
+    """throttling-limits.md: 18,000 writes per 5 minutes *per tenant*, whatever the app; each
+    app+tenant pair has its own 3,000 per 150 s beside it."""
+    second, token = _second_app_token(sandbox, "contoso")
+    _advance(sandbox, 300)  # the arrangement's own writes leave both windows
+    _budgets(sandbox, graphTenant={"limit": 3, "windowSeconds": 300})
+    user = _user_id(sandbox, "contoso")
+    for title in ("a", "b"):
+        assert _patch(sandbox, "contoso", user, title).status_code == 204
+    body = {"jobTitle": "c"}
+    assert (
+        graph(sandbox, "contoso", "PATCH", f"/users/{user}", token=token, json=body).status_code
+        == 204
+    )
+    # The tenant's budget is spent: the second app is refused although its own pair budget
+    # is nearly untouched, and so is the admin app.
+    r = graph(sandbox, "contoso", "PATCH", f"/users/{user}", token=token, json={"jobTitle": "d"})
+    assert r.status_code == 429, r.text
+    tid = sandbox.tenant("contoso")["tenantId"]
+    assert error_of(r) == (
+        "TooManyRequests",
+        f"Too many requests from Identifier:{tid}+{second} under category:throttled.",
+    )
+    assert r.headers["x-ms-throttle-scope"] == f"Tenant/Write/{second}/{tid}"
+    assert _patch(sandbox, "contoso", user, "d").status_code == 429
+    # Another tenant is not affected.
+    assert _patch(sandbox, "fabrikam", _user_id(sandbox, "fabrikam"), "x").status_code == 204
+    state = _throttle(sandbox)
+    assert state["refusals"] == {"graphTenant": 2}
+    assert state["inWindow"]["graphTenant"][tid.lower()] == 3
+    assert state["inWindow"]["graphAppTenant"][f"{second}/{tid}".lower()] == 1
 
 
 def test_every_batch_item_counts_on_its_own(sandbox: SandboxHandle) -> None:
@@ -146,7 +218,11 @@ def test_exchange_has_a_per_tenant_budget(sandbox: SandboxHandle) -> None:
         assert sandbox.invoke("contoso", "Get-OrganizationConfig").status_code == 200
     r = sandbox.invoke("contoso", "Get-OrganizationConfig")
     assert r.status_code == 429 and r.headers["Retry-After"] == "30"
-    assert r.json()["error"]["code"] == "TooManyRequests"
+    # Exchange's 429 body is an assumption (README open questions 39): its error envelope.
+    assert r.json()["error"] == {
+        "code": "TooManyRequests",
+        "message": "Too many requests. Please retry after some time.",
+    }
     assert sandbox.invoke("fabrikam", "Get-OrganizationConfig").status_code == 200
     _advance(sandbox, 30)
     assert sandbox.invoke("contoso", "Get-OrganizationConfig").status_code == 200

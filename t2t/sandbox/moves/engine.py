@@ -182,6 +182,13 @@ def preflight(
     mu.source_user_id = s_user.id
     scopes = _source_scopes(source, target.tenant_id)
     in_scope = False
+    # Direct membership only: a member of a group nested in the scope group is out of scope.
+    # LEARN-24 now says "While nested groups are supported, they are not recommended"; its
+    # earlier revisions said nested groups are not supported, and CSS-VAL
+    # (CrossTenantMailboxMigrationValidation.ps1; microsoft-t2t.md object check 6) checks
+    # the mailbox's direct membership of MailboxMovePublishedScopes — the stricter reading of
+    # an open question (microsoft-t2t.md §12 q3 "Nested scope groups: supported or not?";
+    # README E5 "scope (direct membership)").
     for g in source.groups:
         if g.name in scopes and s_user.id in g.members:
             in_scope = True
