@@ -5,8 +5,9 @@ are done, never waiting for unrelated ones.
   dependency it names has finished. A failed, skipped or blocked dependency skips exactly its
   dependants; everything else still runs (Terraform's behaviour, lessons-from-peers.md §3).
   A dependency cycle (a planner bug) fails the actions on it, never silently.
-- **Bounds**: each tenant and API has its own slots (Exchange `concurrency`; Graph per-user
-  calls `concurrency × GRAPH_FACTOR`, since they are coalesced into `$batch` requests of 20).
+- **Bounds**: each tenant and API (the action kind's `service`, t2t/planner/kinds.py) has
+  its own slots (Exchange `concurrency`; Graph `concurrency × GRAPH_FACTOR`, since per-user
+  calls are coalesced into `$batch` requests of 20).
   When a slot frees, the ready action deepest in its chain starts first, so one mailbox's
   chain (create → stamp → licence) runs to its end before new chains take the slots: at
   20,000 mailboxes the first is ready for its batch long before the last MailUser exists.
@@ -34,11 +35,10 @@ from t2t.apply.result import ActionResult, ApplyReport
 from t2t.clients import ClientError
 from t2t.logs import scrub
 from t2t.planner import Action, Plan
+from t2t.planner.kinds import kind_of
 
 log = structlog.get_logger("t2t.apply")
 
-#: Action kinds whose executors talk to Graph (per user) rather than Exchange.
-GRAPH_KINDS = frozenset({"user.usage_location", "license.assign"})
 #: Graph executors in flight per Exchange one: enough to fill `$batch` requests of 20.
 GRAPH_FACTOR = 5
 #: Statuses after which a dependant may run; any other final status skips it.
@@ -47,9 +47,8 @@ INTERRUPTED = "not started: apply was interrupted (run apply again to continue)"
 
 
 def slot_key(action: Action) -> str:
-    """The tenant and API an action's executor talks to."""
-    service = "graph" if action.kind in GRAPH_KINDS else "exchange"
-    return f"{action.tenant}:{service}"
+    """The tenant and API an action's executor writes to (its kind's service)."""
+    return f"{action.tenant}:{kind_of(action.kind).service}"
 
 
 def depths(actions: tuple[Action, ...]) -> dict[str, int]:

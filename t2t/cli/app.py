@@ -42,6 +42,7 @@ from t2t.render import (
 )
 from t2t.spec import Desired, SpecInvalid, load_spec, spec_json_schema
 from t2t.state import Snapshot
+from t2t.state.parts import Part
 
 app = typer.Typer(
     name="t2t",
@@ -132,8 +133,8 @@ def _connection(sandbox: Path | None) -> Iterator[Target | None]:
 
 def probe_request(
     desired: Desired,
-    source_parts: frozenset[str] = SOURCE_NEEDS,
-    target_parts: frozenset[str] = TARGET_NEEDS,
+    source_parts: frozenset[Part] = SOURCE_NEEDS,
+    target_parts: frozenset[Part] = TARGET_NEEDS,
 ) -> ProbeRequest:
     """What to read for this spec: the planner's parts and the keys the spec names."""
     rel = desired.relationship

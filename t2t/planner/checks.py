@@ -162,7 +162,7 @@ register(
             "apply fails with 401/403 (Authorization_RequestDenied) at that step",
             "Grant the permission to t2t's app in that tenant (and admin-consent it), or run "
             "apply with an identity that holds it.",
-            "README, Security (the permission manifest, t2t/planner/permissions.py)",
+            "README, Security (the permission manifest: t2t/state/parts.py, t2t/planner/kinds.py)",
         ),
         CheckDef(
             "T2T-W121",

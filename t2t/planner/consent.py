@@ -14,9 +14,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
+from t2t.planner import kinds as K
 from t2t.planner.actions import Action, Change, Role
 from t2t.planner.checks import CheckDef, Finding, finding, register
-from t2t.planner.domain import Domain, DomainOutcome, action_id
+from t2t.planner.domain import Domain, DomainOutcome, action_id, present
 from t2t.planner.migration_app import (
     EXCHANGE_APP_ID,
     KNOWN_AFTER_APPLY,
@@ -25,13 +26,12 @@ from t2t.planner.migration_app import (
     resolve_app,
 )
 from t2t.state import Snapshot, fingerprint
+from t2t.state import parts as P
 from t2t.state.directory import AppRoleAssignment, ServicePrincipal
 
 if TYPE_CHECKING:
     from t2t.spec import Desired
 
-KIND_GRANT = "consent.grant"
-KIND_AWAIT = "consent.await"
 #: What t2t's source identity needs to consent by itself (create the service principal of
 #: another tenant's app, then assign it the role).
 GRANT_ROLES = ("graph:AppRoleAssignment.ReadWrite.All", "graph:Application.ReadWrite.All")
@@ -164,7 +164,7 @@ def _can_grant(snapshot: Snapshot, role: Role) -> bool:
 
 
 def consent_action_id(role: Role, key: str, *, manual: bool = False) -> str:
-    return action_id(role, KIND_AWAIT if manual else KIND_GRANT, key)
+    return action_id(role, K.CONSENT_AWAIT.name if manual else K.CONSENT_GRANT.name, key)
 
 
 def plan_consent(desired: Desired, snapshot: Snapshot) -> DomainOutcome:
@@ -183,12 +183,12 @@ def plan_consent(desired: Desired, snapshot: Snapshot) -> DomainOutcome:
         )
         tenant = snapshot.tenant(role)
         if app.app_id is not None:
-            sps, assignments = tenant.service_principals, tenant.app_role_assignments
-            if sps is None or assignments is None:
-                continue
-            if sps.status != "present" or assignments.status != "present":
-                continue  # unknown: plan nothing on top of it
-            state = consent_state(desire, app.app_id, sps.get(), assignments.get())
+            state = consent_state(
+                desire,
+                app.app_id,
+                present(tenant.service_principals),
+                present(tenant.app_role_assignments),
+            )
             fp = fingerprint(
                 {
                     "sp": state.app_sp.id if state.app_sp else None,
@@ -250,7 +250,7 @@ def plan_consent(desired: Desired, snapshot: Snapshot) -> DomainOutcome:
         action = Action(
             id=consent_action_id(role, key, manual=manual),
             tenant=role,
-            kind=KIND_AWAIT if manual else KIND_GRANT,
+            kind=K.CONSENT_AWAIT.name if manual else K.CONSENT_GRANT.name,
             key=key,
             operation="run" if manual else "create",
             cmdlet="admin consent by a person (open the URL)"
@@ -289,7 +289,7 @@ def consent_dependency(
 
 CONSENT = Domain(
     name="consent",
-    source_needs=frozenset({"service_principals", "app_role_assignments"}),
-    target_needs=frozenset({"applications", "service_principals", "app_role_assignments"}),
+    source_needs=frozenset({P.SERVICE_PRINCIPALS, P.APP_ROLE_ASSIGNMENTS}),
+    target_needs=frozenset({P.APPLICATIONS, P.SERVICE_PRINCIPALS, P.APP_ROLE_ASSIGNMENTS}),
     plan=plan_consent,
 )

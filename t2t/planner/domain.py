@@ -1,22 +1,40 @@
 """How the planner is split: one domain per group of objects, each a pure function.
 
-A domain reads the parts of the snapshot it names, and returns actions and findings. Action
-ids are `tenant:kind:key` (see `action_id`), so one domain can depend on another's action
-without importing it — e.g. the source relationship waits for the scope group.
+A domain names the parts of the snapshot it reads (`Part`s, t2t/state/parts.py) and returns
+actions and findings. It runs only when every part it names was read and is known: unknown
+state plans nothing on top of it (lessons-from-peers.md §1), and `plan_domain` — not the
+domain — enforces that, so no domain carries its own guard. Action ids are `tenant:kind:key`
+(see `action_id`), so one domain can depend on another's action without importing it — e.g.
+the source relationship waits for the scope group.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from t2t.planner.actions import Action, Role
 from t2t.planner.checks import Finding
+from t2t.state.parts import Part, fact_of, read_from
+from t2t.state.presence import Fact
+
+T = TypeVar("T")
 
 if TYPE_CHECKING:
     from t2t.spec import Desired
     from t2t.state import Snapshot
+
+
+def present(fact: Fact[tuple[T, ...]] | None) -> tuple[T, ...]:
+    """The records of a part the calling domain names in its needs.
+
+    `plan_domain` runs a domain only when its parts are known, so a part that is not is a
+    part the domain reads without naming it: a bug, raised rather than planned around.
+    """
+    if fact is None or fact.status == "unknown":
+        raise LookupError("a domain read a part it does not name in its needs")
+    return fact.value or ()
 
 
 def action_id(tenant: Role, kind: str, key: str) -> str:
@@ -36,11 +54,50 @@ class Domain:
     """One planner domain: its name, the snapshot parts it reads, and its plan function."""
 
     name: str
-    source_needs: frozenset[str]
-    target_needs: frozenset[str]
+    source_needs: frozenset[Part]
+    target_needs: frozenset[Part]
     plan: Callable[[Desired, Snapshot], DomainOutcome]
     #: For a domain that builds on the others (batches): called by build_plan instead of
     #: `plan`, with the actions and findings of every domain listed before it.
     after: (
         Callable[[Desired, Snapshot, Sequence[Action], Sequence[Finding]], DomainOutcome] | None
     ) = None
+
+    def __post_init__(self) -> None:
+        for role, needs in (("source", self.source_needs), ("target", self.target_needs)):
+            foreign = sorted(p.name for p in needs - read_from(role))  # type: ignore[arg-type]
+            if foreign:
+                raise ValueError(
+                    f"domain {self.name} needs {foreign} from the {role}, "
+                    "where they are not read (t2t/state/parts.py)"
+                )
+
+    def blind_spots(self, snapshot: Snapshot) -> list[tuple[Role, Part]]:
+        """The parts this domain needs that were not read or could not be read."""
+        out: list[tuple[Role, Part]] = []
+        for role, needs in (("source", self.source_needs), ("target", self.target_needs)):
+            tenant = snapshot.tenant(role)  # type: ignore[arg-type]
+            for part in sorted(needs, key=lambda p: p.name):
+                fact = fact_of(tenant, part)
+                if fact is None or fact.status == "unknown":
+                    out.append((role, part))  # type: ignore[arg-type]
+        return out
+
+
+def plan_domain(
+    domain: Domain,
+    desired: Desired,
+    snapshot: Snapshot,
+    prior_actions: Sequence[Action] = (),
+    prior_findings: Sequence[Finding] = (),
+) -> DomainOutcome:
+    """One domain's outcome, or nothing (and a notice) when a part it needs is blind."""
+    blind = domain.blind_spots(snapshot)
+    if blind:
+        parts = ", ".join(f"{role} {part}" for role, part in blind)
+        return DomainOutcome(
+            notices=[f"{domain.name}: nothing planned, because t2t could not read {parts}"]
+        )
+    if domain.after is not None:
+        return domain.after(desired, snapshot, prior_actions, prior_findings)
+    return domain.plan(desired, snapshot)

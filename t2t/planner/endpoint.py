@@ -23,20 +23,20 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
+from t2t.planner import kinds as K
 from t2t.planner.actions import Action, Change
 from t2t.planner.checks import CheckDef, Finding, finding, register
 from t2t.planner.consent import consent_dependency
-from t2t.planner.domain import Domain, DomainOutcome, action_id
+from t2t.planner.domain import Domain, DomainOutcome, action_id, present
 from t2t.planner.migration_app import KNOWN_AFTER_APPLY, AppDesire, resolve_app
 from t2t.planner.organization import hydration_dependency
 from t2t.state import Snapshot, fingerprint
+from t2t.state import parts as P
 from t2t.state.exchange import MigrationEndpoint
 
 if TYPE_CHECKING:
     from t2t.spec import Desired
 
-KIND_CREATE = "endpoint.create"
-KIND_UPDATE = "endpoint.update"
 ENDPOINT_TYPE = "ExchangeRemoteMove"
 #: Worldwide cloud (Gov: outlook.office365.us, DoD: dod-outlook.office365.us; §3.6).
 REMOTE_SERVER = "outlook.office.com"
@@ -221,9 +221,9 @@ def plan_endpoint(
                 Change(field="MaxConcurrentMigrations", after=desire.max_concurrent_migrations)
             )
         out.action = Action(
-            id=action_id("target", KIND_CREATE, desire.name),
+            id=action_id("target", K.ENDPOINT_CREATE.name, desire.name),
             tenant="target",
-            kind=KIND_CREATE,
+            kind=K.ENDPOINT_CREATE.name,
             key=desire.name,
             operation="create",
             cmdlet="New-MigrationEndpoint",
@@ -328,9 +328,9 @@ def plan_endpoint(
     if not changes:
         return out
     out.action = Action(
-        id=action_id("target", KIND_UPDATE, current.identity),
+        id=action_id("target", K.ENDPOINT_UPDATE.name, current.identity),
         tenant="target",
-        kind=KIND_UPDATE,
+        kind=K.ENDPOINT_UPDATE.name,
         key=current.identity,
         operation="update",
         cmdlet="Set-MigrationEndpoint",
@@ -381,9 +381,7 @@ def marker_secrets(snapshot: Snapshot, app_id: str | None, name: str) -> tuple[s
 
 def plan_endpoints(desired: Desired, snapshot: Snapshot) -> DomainOutcome:
     out = DomainOutcome()
-    endpoints = snapshot.target.endpoints
-    if endpoints is None or endpoints.status != "present":
-        return out
+    endpoints = present(snapshot.target.endpoints)
     app, _ = resolve_app(desired, snapshot)
     if app.unknown and app.app_id is None:
         return out
@@ -396,7 +394,7 @@ def plan_endpoints(desired: Desired, snapshot: Snapshot) -> DomainOutcome:
         credential=rel.credential,
         max_concurrent_migrations=rel.endpoint.max_concurrent_migrations,
     )
-    current = next((e for e in endpoints.get() if e.identity.lower() == desire.name.lower()), None)
+    current = next((e for e in endpoints if e.identity.lower() == desire.name.lower()), None)
     uses_app = (
         current is not None
         and app.app_id is not None
@@ -404,9 +402,9 @@ def plan_endpoints(desired: Desired, snapshot: Snapshot) -> DomainOutcome:
     )
     refused = current is not None and current.credential_refused is not None
     unused = () if uses_app and not refused else marker_secrets(snapshot, app.app_id, desire.name)
-    outcome = plan_endpoint(desire, endpoints.get(), unused)
+    outcome = plan_endpoint(desire, endpoints, unused)
     out.findings.extend(outcome.findings)
-    concurrency = _concurrency(desire, endpoints.get())
+    concurrency = _concurrency(desire, endpoints)
     if concurrency is not None:
         out.findings.append(concurrency)
     action = outcome.action
@@ -434,9 +432,9 @@ def plan_endpoints(desired: Desired, snapshot: Snapshot) -> DomainOutcome:
 
 ENDPOINT = Domain(
     name="endpoint",
-    source_needs=frozenset({"service_principals", "app_role_assignments"}),
+    source_needs=frozenset({P.SERVICE_PRINCIPALS, P.APP_ROLE_ASSIGNMENTS}),
     target_needs=frozenset(
-        {"applications", "service_principals", "app_role_assignments", "endpoints"}
+        {P.APPLICATIONS, P.SERVICE_PRINCIPALS, P.APP_ROLE_ASSIGNMENTS, P.ENDPOINTS}
     ),
     plan=plan_endpoints,
 )

@@ -10,17 +10,17 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
+from t2t.planner import kinds as K
 from t2t.planner.actions import Action, Change
 from t2t.planner.consent import consent_url
-from t2t.planner.domain import Domain, DomainOutcome, action_id
+from t2t.planner.domain import Domain, DomainOutcome, action_id, present
 from t2t.planner.migration_app import AppDesire, resolve_app
 from t2t.state import Snapshot, fingerprint
+from t2t.state import parts as P
 from t2t.state.directory import DirectoryUser
 
 if TYPE_CHECKING:
     from t2t.spec import Desired
-
-KIND = "invitation.send"
 
 
 @dataclass(frozen=True)
@@ -78,10 +78,7 @@ def invitation_body(desire: InvitationDesire, app_id: str | None) -> dict[str, A
 def plan_invitation(desired: Desired, snapshot: Snapshot) -> DomainOutcome:
     out = DomainOutcome()
     address = desired.relationship.invite_source_admin
-    users = snapshot.target.users
-    if not address or users is None or users.status != "present":
-        return out
-    if guest_for(address, users.get()) is not None:
+    if not address or guest_for(address, present(snapshot.target.users)) is not None:
         return out
     app, _ = resolve_app(desired, snapshot)
     if app.unknown and app.app_id is None:
@@ -90,9 +87,9 @@ def plan_invitation(desired: Desired, snapshot: Snapshot) -> DomainOutcome:
     body = invitation_body(desire, app.app_id)
     out.actions.append(
         Action(
-            id=action_id("target", KIND, address.lower()),
+            id=action_id("target", K.INVITATION_SEND.name, address.lower()),
             tenant="target",
-            kind=KIND,
+            kind=K.INVITATION_SEND.name,
             key=address,
             operation="create",
             cmdlet="Graph POST /invitations",
@@ -115,6 +112,6 @@ def plan_invitation(desired: Desired, snapshot: Snapshot) -> DomainOutcome:
 INVITATION = Domain(
     name="invitation",
     source_needs=frozenset(),
-    target_needs=frozenset({"applications", "users"}),
+    target_needs=frozenset({P.APPLICATIONS, P.USERS}),
     plan=plan_invitation,
 )

@@ -20,10 +20,12 @@ import hashlib
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from t2t.planner import kinds as K
 from t2t.planner.actions import Action, Change
 from t2t.planner.checks import CheckDef, Finding, finding, register
 from t2t.planner.domain import Domain, DomainOutcome, action_id
 from t2t.state import Snapshot, fingerprint
+from t2t.state import parts as P
 from t2t.state.directory import Application, ResourceAccess
 
 if TYPE_CHECKING:
@@ -38,8 +40,6 @@ REDIRECT_URI = "https://office.com"
 #: Shown wherever a value only exists once apply has run (Terraform's wording).
 KNOWN_AFTER_APPLY = "(known after apply)"
 
-KIND_CREATE = "app.create"
-KIND_UPDATE = "app.update"
 
 _NOT_CONSENTED = (
     "MigrationServerConnectionFailedException / New-MigrationEndpoint refused: the app is "
@@ -309,9 +309,9 @@ def plan_app(desire: AppDesire, apps: tuple[Application, ...]) -> AppOutcome:
         )
     if owned and body:
         out.action = Action(
-            id=action_id("target", KIND_UPDATE, desire.display_name or app.app_id),
+            id=action_id("target", K.APP_UPDATE.name, desire.display_name or app.app_id),
             tenant="target",
-            kind=KIND_UPDATE,
+            kind=K.APP_UPDATE.name,
             key=desire.display_name or app.app_id,
             operation="update",
             cmdlet=f"Graph PATCH /applications/{app.object_id}",
@@ -335,9 +335,9 @@ def _create(desire: AppDesire, fp: str) -> Action:
         "requiredResourceAccess": wanted_access(desire.role_id),
     }
     return Action(
-        id=action_id("target", KIND_CREATE, name),
+        id=action_id("target", K.APP_CREATE.name, name),
         tenant="target",
-        kind=KIND_CREATE,
+        kind=K.APP_CREATE.name,
         key=name,
         operation="create",
         cmdlet=f"Graph PATCH /applications(uniqueName='{desire.unique_name}') "
@@ -449,6 +449,6 @@ def plan_migration_app(desired: Desired, snapshot: Snapshot) -> DomainOutcome:
 MIGRATION_APP = Domain(
     name="migration_app",
     source_needs=frozenset(),
-    target_needs=frozenset({"applications", "service_principals"}),
+    target_needs=frozenset({P.APPLICATIONS, P.SERVICE_PRINCIPALS}),
     plan=plan_migration_app,
 )

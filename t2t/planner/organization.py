@@ -11,19 +11,20 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from t2t.planner import kinds as K
 from t2t.planner.actions import Action, Role
 from t2t.planner.domain import Domain, DomainOutcome, action_id
 from t2t.state import Snapshot, fingerprint
+from t2t.state import parts as P
 
 if TYPE_CHECKING:
     from t2t.spec import Desired
 
-KIND = "org.enable_customization"
 KEY = "organization"
 
 
 def customization_id(role: Role) -> str:
-    return action_id(role, KIND, KEY)
+    return action_id(role, K.ORG_ENABLE_CUSTOMIZATION.name, KEY)
 
 
 def is_dehydrated(snapshot: Snapshot, role: Role) -> bool:
@@ -41,13 +42,13 @@ def plan_organization(desired: Desired, snapshot: Snapshot) -> DomainOutcome:
     out = DomainOutcome()
     for role in ("source", "target"):
         if not is_dehydrated(snapshot, role):
-            continue  # hydrated, or unknown: plan nothing on top of what could not be read
+            continue
         org = snapshot.tenant(role).organization.get()
         out.actions.append(
             Action(
                 id=customization_id(role),
                 tenant=role,
-                kind=KIND,
+                kind=K.ORG_ENABLE_CUSTOMIZATION.name,
                 key=KEY,
                 operation="run",
                 cmdlet="Enable-OrganizationCustomization",
@@ -64,7 +65,7 @@ def plan_organization(desired: Desired, snapshot: Snapshot) -> DomainOutcome:
 
 ORGANIZATION = Domain(
     name="organization",
-    source_needs=frozenset({"organization"}),
-    target_needs=frozenset({"organization"}),
+    source_needs=frozenset({P.ORGANIZATION}),
+    target_needs=frozenset({P.ORGANIZATION}),
     plan=plan_organization,
 )

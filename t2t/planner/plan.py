@@ -14,22 +14,19 @@ from t2t.planner.actions import Action, Role
 from t2t.planner.batches import BATCHES
 from t2t.planner.checks import Finding, finding
 from t2t.planner.consent import CONSENT
-from t2t.planner.domain import Domain
+from t2t.planner.domain import Domain, plan_domain
 from t2t.planner.endpoint import ENDPOINT
 from t2t.planner.invitation import INVITATION
+from t2t.planner.kinds import needed_to_apply
 from t2t.planner.mailboxes import MAILBOXES
 from t2t.planner.migration_app import MIGRATION_APP
 from t2t.planner.organization import ORGANIZATION
-from t2t.planner.permissions import (
-    EXCHANGE_WRITE_DIRECTORY_ROLES,
-    READ,
-    Permission,
-    needed_to_apply,
-)
 from t2t.planner.relationships import RELATIONSHIPS
 from t2t.planner.scope_groups import SCOPE_GROUPS
 from t2t.state import Snapshot, fingerprint
 from t2t.state.model import EXCHANGE_WID
+from t2t.state.parts import PARTS, fact_of
+from t2t.state.permissions import EXCHANGE_WRITE_DIRECTORY_ROLES, Permission
 
 if TYPE_CHECKING:
     from t2t.spec import Desired
@@ -115,10 +112,7 @@ def build_plan(desired: Desired, snapshot: Snapshot) -> Plan:
     notices: list[str] = []
     unknowns = [Unknown(tenant=t, what=w, reason=r) for t, w, r in snapshot.unknowns()]
     for domain in DOMAINS:
-        if domain.after is not None:
-            outcome = domain.after(desired, snapshot, actions, findings)
-        else:
-            outcome = domain.plan(desired, snapshot)
+        outcome = plan_domain(domain, desired, snapshot, actions, findings)
         actions.extend(outcome.actions)
         findings.extend(outcome.findings)
         notices.extend(outcome.notices)
@@ -160,9 +154,11 @@ def _lacks_exchange_role(
 
 
 def _exchange_unreadable(snapshot: Snapshot, role: str) -> bool:
-    exchange_parts = {part for part, perms in READ.items() if perms[0].service == "exchange"}
-    parts = snapshot.tenant(role).parts()  # type: ignore[arg-type]
-    return any(parts[p].status == "unknown" for p in exchange_parts if p in parts)
+    tenant = snapshot.tenant(role)  # type: ignore[arg-type]
+    return any(
+        fact is not None and fact.status == "unknown"
+        for fact in (fact_of(tenant, p) for p in PARTS if p.service == "exchange")
+    )
 
 
 def _apply_permissions(

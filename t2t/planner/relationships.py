@@ -12,13 +12,15 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from t2t.planner import kinds as K
 from t2t.planner.actions import Action, Change, Role
 from t2t.planner.checks import Finding, finding
-from t2t.planner.domain import Domain, DomainOutcome, action_id
+from t2t.planner.domain import Domain, DomainOutcome, action_id, present
 from t2t.planner.migration_app import KNOWN_AFTER_APPLY, resolve_app
 from t2t.planner.organization import hydration_dependency
 from t2t.planner.scope_groups import group_dependencies
 from t2t.state import OrgRelationship, Snapshot, fingerprint
+from t2t.state import parts as P
 
 if TYPE_CHECKING:
     from t2t.spec import Desired
@@ -27,9 +29,6 @@ _GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{1
 
 #: The wire guess (t2t/clients/wire.py) behind sending MailboxMoveCapability.
 WIRE_CAPABILITY = "WIRE-1"
-
-KIND_CREATE = "orgrel.create"
-KIND_UPDATE = "orgrel.update"
 
 
 @dataclass(frozen=True)
@@ -160,9 +159,9 @@ def plan_side(desire: SideDesire, relationships: tuple[OrgRelationship, ...]) ->
             if desire.scopes:
                 params["MailboxMovePublishedScopes"] = list(desire.scopes)
         out.action = Action(
-            id=action_id(role, KIND_CREATE, desire.name),
+            id=action_id(role, K.ORGREL_CREATE.name, desire.name),
             tenant=role,
-            kind=KIND_CREATE,
+            kind=K.ORGREL_CREATE.name,
             key=desire.name,
             operation="create",
             cmdlet="New-OrganizationRelationship",
@@ -322,9 +321,9 @@ def plan_side(desire: SideDesire, relationships: tuple[OrgRelationship, ...]) ->
     params = {"Identity": current.identity}
     params.update({c.field: c.after for c in changes})
     out.action = Action(
-        id=action_id(role, KIND_UPDATE, current.name),
+        id=action_id(role, K.ORGREL_UPDATE.name, current.name),
         tenant=role,
-        kind=KIND_UPDATE,
+        kind=K.ORGREL_UPDATE.name,
         key=current.name,
         operation="update",
         cmdlet="Set-OrganizationRelationship",
@@ -380,8 +379,7 @@ def relationship_desires(
 
 
 def plan_relationships(desired: Desired, snapshot: Snapshot) -> DomainOutcome:
-    """Both sides. A dehydrated side waits for Enable-OrganizationCustomization; an
-    unreadable side plans nothing."""
+    """Both sides. A dehydrated side waits for Enable-OrganizationCustomization."""
     out = DomainOutcome()
     for desire in relationship_desires(desired, snapshot):
         tenant = snapshot.tenant(desire.role)
@@ -397,14 +395,12 @@ def plan_relationships(desired: Desired, snapshot: Snapshot) -> DomainOutcome:
                     fixed_by_plan=True,
                 )
             )
-        if tenant.relationships.status != "present":
-            continue  # unknown: plan nothing on top of it
         if desire.role == "source":
             if desire.app_known_after_apply:
                 app, _ = resolve_app(desired, snapshot)
                 depends.extend(app.depends_on)
             depends.extend(group_dependencies(desired, snapshot))
-        side = plan_side(desire, tenant.relationships.get())
+        side = plan_side(desire, present(tenant.relationships))
         out.findings.extend(side.findings)
         if side.action is not None:
             action = side.action
@@ -416,7 +412,7 @@ def plan_relationships(desired: Desired, snapshot: Snapshot) -> DomainOutcome:
 
 RELATIONSHIPS = Domain(
     name="relationships",
-    source_needs=frozenset({"organization", "relationships", "groups"}),
-    target_needs=frozenset({"organization", "relationships", "applications"}),
+    source_needs=frozenset({P.ORGANIZATION, P.RELATIONSHIPS, P.GROUPS}),
+    target_needs=frozenset({P.ORGANIZATION, P.RELATIONSHIPS, P.APPLICATIONS}),
     plan=plan_relationships,
 )

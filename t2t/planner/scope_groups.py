@@ -19,18 +19,18 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from t2t.planner import kinds as K
 from t2t.planner.actions import Action, Change
 from t2t.planner.checks import CheckDef, finding, register
-from t2t.planner.domain import Domain, DomainOutcome, action_id
+from t2t.planner.domain import Domain, DomainOutcome, action_id, present
 from t2t.planner.organization import hydration_dependency
 from t2t.state import Snapshot, fingerprint
+from t2t.state import parts as P
 from t2t.state.exchange import MailGroup, Recipient
 
 if TYPE_CHECKING:
     from t2t.spec import Desired
 
-KIND_CREATE = "group.create"
-KIND_ADD = "group.add_members"
 #: Users per scope group (LEARN-24: "over 10,000 users, several groups").
 MAX_SCOPE_MEMBERS = 10_000
 
@@ -145,16 +145,11 @@ def assign_members(
 def plan_scope_groups(desired: Desired, snapshot: Snapshot) -> DomainOutcome:
     out = DomainOutcome()
     src = snapshot.source
-    if src.groups is None or src.groups.status != "present":
-        return out  # unknown (or not read): plan nothing on top of it
+    groups = present(src.groups)
     names = list(dict.fromkeys(desired.relationship.scope_groups))
-    by_name: dict[str, MailGroup] = {g.name.lower(): g for g in src.groups.get()}
-    by_name.update({g.identity.lower(): g for g in src.groups.get()})
-    members_fact = src.group_members
-    members: dict[str, set[str]] = {}
-    members_known = members_fact is not None and members_fact.status == "present"
-    if members_fact is not None and members_fact.status == "present":
-        members = {name: set(m) for name, m in members_fact.get()}
+    by_name: dict[str, MailGroup] = {g.name.lower(): g for g in groups}
+    by_name.update({g.identity.lower(): g for g in groups})
+    members = {name: set(m) for name, m in present(src.group_members)}
     usable: set[str] = set()
     for name in names:
         group = by_name.get(name.lower())
@@ -174,17 +169,13 @@ def plan_scope_groups(desired: Desired, snapshot: Snapshot) -> DomainOutcome:
         else:
             usable.add(name.lower())
 
-    recipients = src.recipients
-    if recipients is not None and recipients.status == "present" and members_known:
-        scope = assign_members(
-            [n.lower() for n in names],
-            usable,
-            {n.lower(): members.get(n.lower(), set()) for n in names},
-            [m.source for m in desired.mailboxes],
-            recipients.get(),
-        )
-    else:
-        scope = ScopePlan(additions={n.lower(): [] for n in names})
+    scope = assign_members(
+        [n.lower() for n in names],
+        usable,
+        {n.lower(): members.get(n.lower(), set()) for n in names},
+        [m.source for m in desired.mailboxes],
+        present(src.recipients),
+    )
     for address in scope.not_in_source:
         out.findings.append(
             finding(
@@ -229,9 +220,9 @@ def plan_scope_groups(desired: Desired, snapshot: Snapshot) -> DomainOutcome:
                 params["Members"] = adds
             out.actions.append(
                 Action(
-                    id=action_id("source", KIND_CREATE, name),
+                    id=action_id("source", K.GROUP_CREATE.name, name),
                     tenant="source",
-                    kind=KIND_CREATE,
+                    kind=K.GROUP_CREATE.name,
                     key=name,
                     operation="create",
                     cmdlet="New-DistributionGroup",
@@ -248,9 +239,9 @@ def plan_scope_groups(desired: Desired, snapshot: Snapshot) -> DomainOutcome:
             current = sorted(members.get(name.lower(), set()))
             out.actions.append(
                 Action(
-                    id=action_id("source", KIND_ADD, name),
+                    id=action_id("source", K.GROUP_ADD_MEMBERS.name, name),
                     tenant="source",
-                    kind=KIND_ADD,
+                    kind=K.GROUP_ADD_MEMBERS.name,
                     key=name,
                     operation="update",
                     cmdlet="Add-DistributionGroupMember",
@@ -275,7 +266,7 @@ def group_dependencies(desired: Desired, snapshot: Snapshot) -> tuple[str, ...]:
         g.identity.lower() for g in src.groups.get()
     }
     return tuple(
-        action_id("source", KIND_CREATE, n)
+        action_id("source", K.GROUP_CREATE.name, n)
         for n in dict.fromkeys(desired.relationship.scope_groups)
         if n.lower() not in present
     )
@@ -283,7 +274,7 @@ def group_dependencies(desired: Desired, snapshot: Snapshot) -> tuple[str, ...]:
 
 SCOPE_GROUPS = Domain(
     name="scope_groups",
-    source_needs=frozenset({"groups", "group_members", "recipients"}),
+    source_needs=frozenset({P.GROUPS, P.GROUP_MEMBERS, P.RECIPIENTS}),
     target_needs=frozenset(),
     plan=plan_scope_groups,
 )

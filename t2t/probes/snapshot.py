@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Collection
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 from t2t.clients import ClientError, ExchangeClient, GraphClient, ObjectNotFound
@@ -24,67 +24,92 @@ from t2t.probes.migration_app import (
 )
 from t2t.probes.organization import read_organization
 from t2t.probes.readers import cmdlet_fact, graph_fact
+from t2t.probes.registry import ProbeRequest, ReadContext, check_complete, reads
 from t2t.probes.relationships import read_relationships
 from t2t.state import Fact, Role, Snapshot, TenantState
+from t2t.state import parts as P
 from t2t.state.model import EXCHANGE_WID
 
 #: Office 365 Exchange Online, the resource that owns Mailbox.Migration (microsoft-t2t.md §2).
 EXCHANGE_APP_ID = "00000002-0000-0ff1-ce00-000000000000"
 
-SOURCE_PARTS = frozenset(
-    {
-        "organization",
-        "relationships",
-        "groups",
-        "group_members",
-        "recipients",
-        "statistics",
-        "service_principals",
-        "app_role_assignments",
-    }
-)
-TARGET_PARTS = frozenset(
-    {
-        "organization",
-        "relationships",
-        "accepted_domains",
-        "domains",
-        "skus",
-        "applications",
-        "service_principals",
-        "app_role_assignments",
-        "endpoints",
-        "users",
-        "recipients",
-        "batches",
-        "migration_users",
-    }
-)
-
-
-@dataclass(frozen=True)
-class ProbeRequest:
-    """What to read: the parts per tenant and the few keys the spec names."""
-
-    source_tenant_id: str
-    target_tenant_id: str
-    source_parts: Collection[str] = frozenset({"organization", "relationships"})
-    target_parts: Collection[str] = frozenset({"organization", "relationships"})
-    app_id: str | None = None
-    app_display_name: str | None = None
-    app_unique_name: str | None = None  # t2t's marker on an app it registers (by displayName)
-    scope_groups: tuple[str, ...] = ()
-    endpoint_name: str | None = None  # the spec's endpoint: its credential is tested
-    source_mailboxes: tuple[str, ...] = ()  # the spec's source addresses (statistics only)
-
+#: What `t2t show` reads: every part of each tenant.
+SOURCE_PARTS = P.read_from("source")
+TARGET_PARTS = P.read_from("target")
 
 #: Concurrent per-mailbox Get-MailboxStatistics calls (one tenant; Exchange throttles per app).
 STATISTICS_CONCURRENCY = 8
 
 
-async def _statistics(
-    exchange: ExchangeClient, recipients: Awaitable[Fact[Any]], wanted: tuple[str, ...]
-) -> Fact[Any]:
+@reads(P.ORGANIZATION)
+def _organization(ctx: ReadContext) -> Awaitable[Fact[Any]]:
+    return read_organization(ctx.exchange)
+
+
+@reads(P.RELATIONSHIPS)
+def _relationships(ctx: ReadContext) -> Awaitable[Fact[Any]]:
+    return read_relationships(ctx.exchange)
+
+
+@reads(P.ACCEPTED_DOMAINS)
+def _accepted_domains(ctx: ReadContext) -> Awaitable[Fact[Any]]:
+    return cmdlet_fact(ctx.exchange, "Get-AcceptedDomain", {}, x.parse_accepted_domain)
+
+
+@reads(P.ENDPOINTS)
+def _endpoints(ctx: ReadContext) -> Awaitable[Fact[Any]]:
+    return read_endpoints(ctx.exchange, ctx.request.endpoint_name)
+
+
+@reads(P.BATCHES)
+def _batches(ctx: ReadContext) -> Awaitable[Fact[Any]]:
+    return cmdlet_fact(ctx.exchange, "Get-MigrationBatch", {}, x.parse_batch)
+
+
+@reads(P.MIGRATION_USERS)
+def _migration_users(ctx: ReadContext) -> Awaitable[Fact[Any]]:
+    return cmdlet_fact(
+        ctx.exchange, "Get-MigrationUser", {"ResultSize": "Unlimited"}, x.parse_migration_user
+    )
+
+
+@reads(P.DOMAINS)
+def _domains(ctx: ReadContext) -> Awaitable[Fact[Any]]:
+    return graph_fact(ctx.graph_client, "/domains", {}, d.parse_domain)
+
+
+@reads(P.SKUS)
+def _skus(ctx: ReadContext) -> Awaitable[Fact[Any]]:
+    return graph_fact(ctx.graph_client, "/subscribedSkus", {}, d.parse_sku)
+
+
+@reads(P.USERS)
+def _users(ctx: ReadContext) -> Awaitable[Fact[Any]]:
+    return graph_fact(
+        ctx.graph_client, "/users", {"$select": d.USER_SELECT, "$top": "999"}, d.parse_user
+    )
+
+
+@reads(P.APPLICATIONS)
+def _applications_part(ctx: ReadContext) -> Awaitable[Fact[Any]]:
+    return _applications(ctx.graph_client, ctx.request)
+
+
+@reads(P.SERVICE_PRINCIPALS)
+def _service_principals(ctx: ReadContext) -> Awaitable[Fact[Any]]:
+    app_ids = [a for a in (ctx.request.app_id, EXCHANGE_APP_ID) if a]
+    return read_service_principals(ctx.graph_client, app_ids)
+
+
+@reads(P.APP_ROLE_ASSIGNMENTS)
+async def _assignments(ctx: ReadContext) -> Fact[Any]:
+    """The migration app's grants: read from its service principal, so after those."""
+    sps = await ctx.fact(P.SERVICE_PRINCIPALS)
+    return await read_assignments(ctx.graph_client, sps, ctx.request.app_id)
+
+
+@reads(P.STATISTICS)
+async def _statistics(ctx: ReadContext) -> Fact[Any]:
     """Get-MailboxStatistics for the spec's source mailboxes only, one call each.
 
     Why per mailbox: the cmdlet has no bulk form — it takes one -Identity (or -Database/-Server,
@@ -94,7 +119,8 @@ async def _statistics(
     source as user mailboxes (a moved one is a MailUser and needs no check), concurrently
     within a small bound. An address that is no longer a mailbox by then is skipped.
     """
-    fact = await recipients
+    exchange, wanted = ctx.exchange, ctx.request.source_mailboxes
+    fact = await ctx.fact(P.RECIPIENTS)
     if fact.status != "present" or not wanted:
         return (
             Fact.present(())
@@ -130,12 +156,13 @@ async def _statistics(
     return Fact.present(tuple(s for found in results if found for s in found))
 
 
-async def _scope_groups(exchange: ExchangeClient, names: tuple[str, ...]) -> Fact[Any]:
+@reads(P.GROUPS)
+async def _scope_groups(ctx: ReadContext) -> Fact[Any]:
     """Per group (a spec names one to a few): Get-DistributionGroup -Identity."""
     found: list[Any] = []
-    for name in names:
+    for name in ctx.request.scope_groups:
         try:
-            result = await exchange.invoke("Get-DistributionGroup", {"Identity": name})
+            result = await ctx.exchange.invoke("Get-DistributionGroup", {"Identity": name})
         except ObjectNotFound:
             continue
         except ClientError as exc:
@@ -144,12 +171,13 @@ async def _scope_groups(exchange: ExchangeClient, names: tuple[str, ...]) -> Fac
     return Fact.present(tuple(found))
 
 
-async def _group_members(exchange: ExchangeClient, names: tuple[str, ...]) -> Fact[Any]:
+@reads(P.GROUP_MEMBERS)
+async def _group_members(ctx: ReadContext) -> Fact[Any]:
     """Members per scope group, paged (Get-DistributionGroupMember has no multi-group form)."""
     out: list[tuple[str, tuple[str, ...]]] = []
-    for name in names:
+    for name in ctx.request.scope_groups:
         try:
-            result = await exchange.invoke(
+            result = await ctx.exchange.invoke(
                 "Get-DistributionGroupMember",
                 {"Identity": name, "ResultSize": "Unlimited"},
                 select=("PrimarySmtpAddress", "ExchangeGuid", "Identity"),
@@ -166,22 +194,21 @@ async def _group_members(exchange: ExchangeClient, names: tuple[str, ...]) -> Fa
     return Fact.present(tuple(out))
 
 
-async def _recipients(exchange: ExchangeClient, role: Role) -> Fact[Any]:
+@reads(P.RECIPIENTS)
+async def _recipients(ctx: ReadContext) -> Fact[Any]:
     """Every mailbox and every mail user, read concurrently. Target: a target that already
     has a mailbox blocks the move (microsoft-t2t.md §4). Source: a moved mailbox is a mail
     user there (§1), which is how a completed move is recognised as converged."""
-    del role  # both tenants need both collections
-    mailboxes_job = cmdlet_fact(
-        exchange,
-        "Get-Mailbox",
-        {"ResultSize": "Unlimited"},
-        x.parse_recipient,
-        select=x.MAILBOX_PROPERTIES,
-    )
     mailboxes, mailusers = await asyncio.gather(
-        mailboxes_job,
         cmdlet_fact(
-            exchange,
+            ctx.exchange,
+            "Get-Mailbox",
+            {"ResultSize": "Unlimited"},
+            x.parse_recipient,
+            select=x.MAILBOX_PROPERTIES,
+        ),
+        cmdlet_fact(
+            ctx.exchange,
             "Get-MailUser",
             {"ResultSize": "Unlimited"},
             x.parse_recipient,
@@ -203,10 +230,12 @@ def _applications(graph: GraphClient, request: ProbeRequest) -> Awaitable[Fact[A
     )
 
 
-async def _identity_roles(ex: ExchangeClient, gr: GraphClient | None) -> Fact[Any]:
+@reads(P.IDENTITY_ROLES)
+async def _identity_roles(ctx: ReadContext) -> Fact[Any]:
     """The application permissions and (Exchange token) directory roles t2t's own identity
     holds, from its tokens (no extra call beyond token acquisition): lets the plan say which
     apply permissions are missing."""
+    ex, gr = ctx.exchange, ctx.graph
     roles: list[str] = []
     try:
         roles += [f"exchange:{r}" for r in sorted(await ex.granted_roles())]
@@ -218,12 +247,7 @@ async def _identity_roles(ex: ExchangeClient, gr: GraphClient | None) -> Fact[An
     return Fact.present(tuple(roles))
 
 
-async def _present_empty() -> Fact[Any]:
-    return Fact.present(())
-
-
-async def _fact(fact: Fact[Any]) -> Fact[Any]:
-    return fact
+check_complete()
 
 
 async def read_tenant(
@@ -232,63 +256,30 @@ async def read_tenant(
     exchange: ExchangeClient,
     graph: GraphClient | None = None,
     *,
-    parts: Collection[str] = frozenset({"organization", "relationships"}),
+    parts: Collection[P.Part] = frozenset(),
     request: ProbeRequest | None = None,
     applications: Fact[Any] | None = None,
 ) -> TenantState:
-    """Read the requested parts of one tenant concurrently; each may be unknown alone."""
-    ex = exchange.reader()  # the read-only guard: a probe cannot send a write
-    gr = graph.reader() if graph is not None else None
-    req = request or ProbeRequest(tenant_id, tenant_id)
-    wanted = set(parts)
-    jobs: dict[str, Awaitable[Fact[Any]]] = {
-        "organization": read_organization(ex),
-        "relationships": read_relationships(ex),
-        "identity_roles": _identity_roles(ex, gr),
-    }
-    if "accepted_domains" in wanted:
-        jobs["accepted_domains"] = cmdlet_fact(
-            ex, "Get-AcceptedDomain", {}, x.parse_accepted_domain
-        )
-    if "endpoints" in wanted:
-        jobs["endpoints"] = read_endpoints(ex, req.endpoint_name)
-    if "groups" in wanted:
-        jobs["groups"] = _scope_groups(ex, req.scope_groups)
-    if "group_members" in wanted:
-        jobs["group_members"] = _group_members(ex, req.scope_groups)
-    if "recipients" in wanted:
-        recipients_task = asyncio.ensure_future(_recipients(ex, role))
-        jobs["recipients"] = recipients_task
-        if "statistics" in wanted and role == "source":
-            jobs["statistics"] = _statistics(ex, recipients_task, req.source_mailboxes)
-    if "batches" in wanted:
-        jobs["batches"] = cmdlet_fact(ex, "Get-MigrationBatch", {}, x.parse_batch)
-    if "migration_users" in wanted:
-        jobs["migration_users"] = cmdlet_fact(
-            ex, "Get-MigrationUser", {"ResultSize": "Unlimited"}, x.parse_migration_user
-        )
-    if gr is not None:
-        if "domains" in wanted:
-            jobs["domains"] = graph_fact(gr, "/domains", {}, d.parse_domain)
-        if "skus" in wanted:
-            jobs["skus"] = graph_fact(gr, "/subscribedSkus", {}, d.parse_sku)
-        if "users" in wanted:
-            jobs["users"] = graph_fact(
-                gr, "/users", {"$select": d.USER_SELECT, "$top": "999"}, d.parse_user
-            )
-        if "applications" in wanted:
-            jobs["applications"] = (
-                _fact(applications) if applications is not None else _applications(gr, req)
-            )
-        if "service_principals" in wanted:
-            app_ids = [a for a in (req.app_id, EXCHANGE_APP_ID) if a]
-            jobs["service_principals"] = read_service_principals(gr, app_ids)
-    names = list(jobs)
-    results = await asyncio.gather(*(jobs[n] for n in names))
-    facts: dict[str, Fact[Any]] = dict(zip(names, results, strict=True))
-    sps = facts.get("service_principals")
-    if gr is not None and sps is not None and "app_role_assignments" in wanted:
-        facts["app_role_assignments"] = await read_assignments(gr, sps, req.app_id)
+    """Read the requested parts of one tenant concurrently; each may be unknown alone.
+
+    Read: the parts asked for that this tenant holds (`Part.roles`), and the ones every run
+    reads; Graph parts only with a Graph client.
+    """
+    ctx = ReadContext(
+        role=role,
+        exchange=exchange.reader(),  # the read-only guard: a probe cannot send a write
+        graph=graph.reader() if graph is not None else None,
+        request=request or ProbeRequest(tenant_id, tenant_id),
+        given={P.APPLICATIONS: applications} if applications is not None else {},
+    )
+    wanted = [
+        p
+        for p in P.PARTS
+        if (p.always or (p in parts and role in p.roles))
+        and (p.service != "graph" or ctx.graph is not None)
+    ]
+    results = await asyncio.gather(*(ctx.fact(p) for p in wanted))
+    facts = {p.name: fact for p, fact in zip(wanted, results, strict=True)}
     return TenantState(role=role, tenant_id=tenant_id, **facts)
 
 

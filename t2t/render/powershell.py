@@ -11,6 +11,7 @@ from typing import Any
 
 from t2t.clients.wire import HIGH_IMPACT
 from t2t.planner import Action, Plan
+from t2t.planner.kinds import kind_of
 
 
 def ps_literal(value: Any) -> str:
@@ -146,7 +147,7 @@ def render_powershell(plan: Plan) -> str:
         lines.append(f"# {action.id} ({action.tenant} tenant): {action.summary}")
         if action.blocked:
             lines.append(f"# BLOCKED by {', '.join(action.blocked_by)}: not run by t2t apply")
-        if " " in action.cmdlet:  # not an Exchange cmdlet: a Graph call or a person's step
+        if not kind_of(action.kind).powershell:  # a Graph REST call or a person's step
             lines.append(f"# {action.cmdlet} (Microsoft Graph or by hand, not Exchange):")
             lines.extend(
                 f"#   {k} = {json.dumps(v, ensure_ascii=False)}"

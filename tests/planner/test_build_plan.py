@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from t2t.planner import EXIT_CHANGES, EXIT_OK, EXIT_UNKNOWN, build_plan
+from t2t.planner import EXIT_BLOCKED, EXIT_UNKNOWN, Plan, build_plan
 from t2t.probes import parse_relationship
 from t2t.spec import load_spec
 from t2t.state import Fact, OrganizationConfig, Snapshot, TenantState
+from t2t.state import parts as P
+from tests.planner.observed import whole_tenant
 
 SPEC = load_spec(Path(__file__).resolve().parents[2] / "specs" / "contoso-to-fabrikam.yaml")
 EXCHANGE_ADMIN = "exchange-wid:29232cdf-9323-42fd-ade2-1d097af3e4de"
@@ -21,52 +23,106 @@ def tenant(
     dehydrated: bool = False,
     roles: tuple[str, ...] = ROLES,
 ) -> TenantState:
-    rels: Fact[object] = (
-        relationships if isinstance(relationships, Fact) else Fact.present(relationships)
-    )
-    return TenantState(
-        role=role,  # type: ignore[arg-type]
-        tenant_id="x",
+    """A tenant read whole: these relationships and roles, every other part empty."""
+    return whole_tenant(
+        role,
+        "x",
         organization=Fact.present(OrganizationConfig(name=role, is_dehydrated=dehydrated)),
-        relationships=rels,  # type: ignore[arg-type]
-        identity_roles=Fact.present(roles),
+        relationships=relationships,
+        identity_roles=roles,
     )
 
 
-def test_fresh_tenants_plan_two_creates() -> None:
+APP = SPEC.relationship.app.app_id
+GRANT = f"target:consent.grant:{APP}"
+AWAIT = f"source:consent.await:{APP}"
+ENABLE = "target:org.enable_customization:organization"
+#: What an empty pair of tenants needs before the relationships, whatever the test varies:
+#: consent (blocked until the app exists, E201), the invitation, the scope group, and the
+#: endpoint (blocked: the Key Vault credential is not implemented, E234).
+CONSENT_AND_GROUP = [
+    (GRANT, (), ("T2T-E201",)),
+    (AWAIT, (GRANT,), ("T2T-E201", "T2T-W212")),
+    ("target:invitation.send:admin@contoso.com", (), ("T2T-E201",)),
+    ("source:group.create:t2tmigrationscope", (), ()),
+]
+ENDPOINT_BLOCKED = (
+    "target:endpoint.create:contoso-t2t",
+    (GRANT, AWAIT),
+    ("T2T-E234", "T2T-E201", "T2T-W212"),
+)
+
+
+def outline(plan: Plan) -> list[tuple[str, tuple[str, ...], tuple[str, ...]]]:
+    """The whole plan's actions: id, dependencies and blocking checks, in plan order."""
+    return [(a.id, a.depends_on, a.blocked_by) for a in plan.actions]
+
+
+def test_fresh_tenants_plan_both_relationships_after_their_prerequisites() -> None:
     plan = build_plan(SPEC, Snapshot(tenant("source"), tenant("target")))
-    assert [a.id for a in plan.actions] == [
-        "target:orgrel.create:contoso-to-fabrikam",
-        "source:orgrel.create:contoso-to-fabrikam",
+    assert outline(plan) == [
+        *CONSENT_AND_GROUP,
+        ("target:orgrel.create:contoso-to-fabrikam", (), ()),
+        (
+            "source:orgrel.create:contoso-to-fabrikam",
+            ("source:group.create:t2tmigrationscope",),
+            (),
+        ),
+        (
+            "target:endpoint.create:contoso-t2t",
+            (GRANT, AWAIT),
+            ("T2T-E234", "T2T-E201", "T2T-W212"),
+        ),
     ]
-    assert plan.exit_code(detailed=True) == EXIT_CHANGES
-    assert plan.exit_code(detailed=False) == EXIT_OK
-    assert all(a.unverified == ("WIRE-1",) for a in plan.actions)
+    assert plan.unknowns == () and plan.notices == ()
+    assert plan.exit_code(detailed=True) == EXIT_BLOCKED
+    relationships = [a for a in plan.actions if a.kind == "orgrel.create"]
+    assert all(a.unverified == ("WIRE-1",) for a in relationships)
 
 
-def test_unknown_side_plans_nothing_and_exits_4() -> None:
+def test_unknown_side_plans_nothing_that_needs_it_and_exits_4() -> None:
+    """The source's relationships unreadable: neither relationship nor any batch is planned
+    (both domains need them), the rest is; the plan says what it skipped and why."""
     plan = build_plan(SPEC, Snapshot(tenant("source", Fact.unknown("HTTP 503")), tenant("target")))
-    assert [a.tenant for a in plan.actions] == ["target"]
+    assert outline(plan) == [
+        *CONSENT_AND_GROUP,
+        (
+            "target:endpoint.create:contoso-t2t",
+            (GRANT, AWAIT),
+            ("T2T-E234", "T2T-E201", "T2T-W212"),
+        ),
+    ]
     assert [(u.tenant, u.what) for u in plan.unknowns] == [("source", "relationships")]
+    assert plan.notices == (
+        "relationships: nothing planned, because t2t could not read source relationships",
+        "batches: nothing planned, because t2t could not read source relationships",
+    )
     assert plan.exit_code(detailed=True) == EXIT_UNKNOWN
 
 
 def test_dehydrated_target_is_customized_first() -> None:
-    """E110 is fixed by the plan: Enable-OrganizationCustomization, then the relationship."""
+    """E110 is fixed by the plan: Enable-OrganizationCustomization, then every target write
+    that needs it."""
     plan = build_plan(SPEC, Snapshot(tenant("source"), tenant("target", dehydrated=True)))
     assert [(f.code, f.fixed_by_plan) for f in plan.findings if f.code == "T2T-E110"] == [
         ("T2T-E110", True)
     ]
-    assert plan.blocking == ()
-    by_id = {a.id: a for a in plan.actions}
-    assert by_id["target:orgrel.create:contoso-to-fabrikam"].depends_on == (
-        "target:org.enable_customization:organization",
-    )
-    assert by_id["target:org.enable_customization:organization"].cmdlet == (
-        "Enable-OrganizationCustomization"
-    )
-    assert by_id["source:orgrel.create:contoso-to-fabrikam"].depends_on == ()
-    assert plan.exit_code(detailed=True) == EXIT_CHANGES
+    assert outline(plan) == [
+        (ENABLE, (), ()),
+        *CONSENT_AND_GROUP,
+        ("target:orgrel.create:contoso-to-fabrikam", (ENABLE,), ()),
+        (
+            "source:orgrel.create:contoso-to-fabrikam",
+            ("source:group.create:t2tmigrationscope",),
+            (),
+        ),
+        (
+            "target:endpoint.create:contoso-t2t",
+            (ENABLE, GRANT, AWAIT),
+            ("T2T-E234", "T2T-E201", "T2T-W212"),
+        ),
+    ]
+    assert plan.actions[0].cmdlet == "Enable-OrganizationCustomization"
 
 
 def test_missing_application_permission_warns_w120() -> None:
@@ -108,13 +164,25 @@ def test_w121_also_when_exchange_could_not_be_read() -> None:
     """With Exchange unreadable nothing is planned there, yet the missing role is the likely
     cause: the warning still names it before apply."""
     no_role = ("exchange:Exchange.ManageAsApp",)
-    unread = Fact.unknown("403 CmdletAccessDeniedException")
-    plan = build_plan(SPEC, Snapshot(tenant("source"), tenant("target", unread, roles=no_role)))
+    unread: Fact[object] = Fact.unknown("403 CmdletAccessDeniedException")
+    target = whole_tenant(
+        "target",
+        "x",
+        identity_roles=no_role,
+        **{p.name: unread for p in P.read_from("target") if p.service == "exchange"},
+    )
+    plan = build_plan(SPEC, Snapshot(tenant("source"), target))
     assert [f.tenant for f in plan.findings if f.code == "T2T-W121"] == ["target"]
-    assert not [a for a in plan.actions if a.tenant == "target"]
+    # Only the Graph steps, whose parts were read, are planned in the target.
+    assert [a.kind for a in plan.actions if a.tenant == "target"] == [
+        "consent.grant",
+        "invitation.send",
+    ]
 
 
-def test_converged_tenants_plan_nothing() -> None:
+def test_converged_relationships_plan_no_relationship_change() -> None:
+    """Both relationships as the spec wants them: the rest of the setup is still planned,
+    no relationship action is."""
     target = parse_relationship(
         {
             "Identity": "contoso-to-fabrikam",
@@ -138,7 +206,12 @@ def test_converged_tenants_plan_nothing() -> None:
         }
     )
     plan = build_plan(SPEC, Snapshot(tenant("source", (source,)), tenant("target", (target,))))
-    assert plan.actions == ()
-    assert plan.findings == ()
-    assert plan.permissions == {}
-    assert plan.exit_code(detailed=True) == EXIT_OK
+    assert outline(plan) == [
+        *CONSENT_AND_GROUP,
+        (
+            "target:endpoint.create:contoso-t2t",
+            (GRANT, AWAIT),
+            ("T2T-E234", "T2T-E201", "T2T-W212"),
+        ),
+    ]
+    assert not [f for f in plan.findings if f.code.startswith("T2T-E1")]

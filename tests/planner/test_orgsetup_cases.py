@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from t2t.planner.consent import CONSENT
-from t2t.planner.domain import Domain
+from t2t.planner.domain import Domain, plan_domain
 from t2t.planner.endpoint import ENDPOINT
 from t2t.planner.invitation import INVITATION
 from t2t.planner.migration_app import MIGRATION_APP
@@ -28,6 +28,7 @@ from t2t.probes import parse_relationship
 from t2t.probes.endpoints import with_test
 from t2t.spec import load_spec
 from t2t.state import Fact, OrganizationConfig, Snapshot, TenantState
+from tests.planner.observed import whole_tenant
 
 ROOT = Path(__file__).resolve().parents[2]
 CASES = sorted((Path(__file__).parent / "orgsetup").glob("*.json"))
@@ -84,15 +85,12 @@ def _tenant(role: str, data: dict[str, Any]) -> TenantState:
         )
     if "identity_roles" in data:
         parts["identity_roles"] = Fact.present(tuple(data["identity_roles"]))
-    return TenantState(
-        role=role,  # type: ignore[arg-type]
-        tenant_id=role,
+    return whole_tenant(
+        role,
         organization=Fact.present(
             OrganizationConfig(name=role, is_dehydrated=bool(data.get("dehydrated")))
         ),
-        relationships=Fact.present(
-            tuple(parse_relationship(r) for r in data.get("relationships", []))
-        ),
+        relationships=[parse_relationship(r) for r in data.get("relationships", [])],
         **parts,
     )
 
@@ -102,7 +100,7 @@ def test_orgsetup_case(case: Path) -> None:
     data = json.loads(case.read_text(encoding="utf-8"))
     spec = SPECS[data["spec"]]
     snapshot = Snapshot(_tenant("source", data["source"]), _tenant("target", data["target"]))
-    outcome = DOMAINS[data["domain"]].plan(spec, snapshot)
+    outcome = plan_domain(DOMAINS[data["domain"]], spec, snapshot)
     expected = data["expected"]
     assert sorted(f.code for f in outcome.findings) == sorted(expected["findings"])
     got = [

@@ -15,10 +15,12 @@ from t2t.apply.executors.common import (
     read_apps,
     verified,
 )
+from t2t.apply.executors.registry import executes
 from t2t.apply.result import ActionResult
 from t2t.clients import ClientError
 from t2t.planner import Action
-from t2t.planner.migration_app import KIND_CREATE, AppDesire, AppOutcome, plan_app
+from t2t.planner import kinds as K
+from t2t.planner.migration_app import AppDesire, AppOutcome, plan_app
 
 
 async def _pending(ctx: ApplyContext, desire: AppDesire) -> AppOutcome:
@@ -28,6 +30,7 @@ async def _pending(ctx: ApplyContext, desire: AppDesire) -> AppOutcome:
     return outcome
 
 
+@executes(K.APP_CREATE, K.APP_UPDATE)
 async def run_app(action: Action, ctx: ApplyContext) -> ActionResult:
     desire = AppDesire.from_dict(action.desired)
     graph = ctx.graph["target"]
@@ -39,7 +42,7 @@ async def run_app(action: Action, ctx: ApplyContext) -> ActionResult:
             result.status, result.message = "noop", "already as desired"
             return result
         body = {k: v for k, v in pending.parameters.items() if k != "uniqueName"}
-        if pending.kind == KIND_CREATE:
+        if pending.kind == K.APP_CREATE.name:
             path = f"/applications(uniqueName='{desire.unique_name}')"
             await graph.write("PATCH", path, body, headers={"Prefer": "create-if-missing"})
         else:

@@ -15,10 +15,12 @@ from typing import Any
 
 from t2t.apply.context import ApplyContext
 from t2t.apply.executors.common import ExecutionFailed, failure_message, verified
+from t2t.apply.executors.registry import executes
 from t2t.apply.result import ActionResult
 from t2t.clients import ClientError, ExchangeClient, ObjectNotFound, wire
 from t2t.planner import Action
-from t2t.planner.batches import KIND_CREATE, BatchDesire, next_step
+from t2t.planner import kinds as K
+from t2t.planner.batches import BatchDesire, next_step
 from t2t.probes import exchange_objects as x
 from t2t.state.exchange import MigrationBatch, MigrationUser
 
@@ -51,6 +53,7 @@ def _wire(params: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+@executes(K.BATCH_CREATE, K.BATCH_START, K.BATCH_COMPLETE, K.BATCH_SET_COMPLETE_AFTER)
 async def run_batch(action: Action, ctx: ApplyContext) -> ActionResult:
     exchange = ctx.exchange["target"]
     result = ActionResult(id=action.id, status="done")
@@ -59,7 +62,7 @@ async def run_batch(action: Action, ctx: ApplyContext) -> ActionResult:
         batch, users = await _read(exchange, desire.name)
         step = next_step(desire, batch, users)
         held = [m for m in desire.mailboxes if m.lower() in ctx.licences_provisioning]
-        if step == KIND_CREATE and held:
+        if step == K.BATCH_CREATE.name and held:
             # Licensed moments ago in this run: until Exchange has provisioned the licences
             # the move service sees no ExchangeT2TMbxMove and licensing may still scrub
             # proxies (executors/licensing.py), so the batch waits for a later run.
@@ -88,7 +91,7 @@ async def run_batch(action: Action, ctx: ApplyContext) -> ActionResult:
 
         async def converged() -> bool:
             b, u = await _read(exchange, desire.name)
-            if action.kind == KIND_CREATE:
+            if action.kind == K.BATCH_CREATE.name:
                 return b is not None
             return next_step(desire, b, u) != action.kind
 

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from t2t.apply.context import ApplyContext
 from t2t.apply.executors.common import ExecutionFailed, failure_message, resolve_app_id, verified
+from t2t.apply.executors.registry import executes
 from t2t.apply.executors.replication import graph_not_replicated, send_replicated
 from t2t.apply.result import ActionResult
 from t2t.clients import ClientError, GraphClient, TransportError
 from t2t.planner import Action
-from t2t.planner.consent import KIND_AWAIT, ConsentDesire, ConsentState, consent_state
+from t2t.planner import kinds as K
+from t2t.planner.consent import ConsentDesire, ConsentState, consent_state
 from t2t.planner.migration_app import EXCHANGE_APP_ID
 from t2t.probes.migration_app import read_assignments, read_service_principals
 
@@ -50,6 +52,7 @@ async def _create_sp(
     return str((created or {}).get("id") or "")
 
 
+@executes(K.CONSENT_GRANT, K.CONSENT_AWAIT)
 async def run_consent(action: Action, ctx: ApplyContext) -> ActionResult:
     desire = ConsentDesire.from_dict(action.desired)
     graph = ctx.graph[action.tenant]
@@ -62,7 +65,7 @@ async def run_consent(action: Action, ctx: ApplyContext) -> ActionResult:
             return result
         if state.status == "wrong-owner":
             raise ExecutionFailed("blocked by T2T-E213 (service principal of another owner)")
-        if action.kind == KIND_AWAIT:
+        if action.kind == K.CONSENT_AWAIT.name:
             result.status = "blocked"
             result.message = "waiting for a person: " + str(action.parameters.get("url", ""))
             return result

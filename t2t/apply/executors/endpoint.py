@@ -26,10 +26,12 @@ from t2t.apply.executors.common import (
     verified,
 )
 from t2t.apply.executors.propagation import wait_for_secret
+from t2t.apply.executors.registry import executes
 from t2t.apply.result import ActionResult
 from t2t.clients import ClientError, ExchangeClient, GraphClient, TransportError, wire
 from t2t.logs import register_secret
 from t2t.planner import Action
+from t2t.planner import kinds as K
 from t2t.planner.endpoint import EndpointDesire, EndpointOutcome, plan_endpoint, secret_marker
 from t2t.probes.endpoints import read_endpoints
 from t2t.state.directory import Application
@@ -76,6 +78,7 @@ async def _remove_secrets(graph: GraphClient, app: Application, key_ids: tuple[s
         )
 
 
+@executes(K.ENDPOINT_CREATE, K.ENDPOINT_UPDATE)
 async def run_endpoint(action: Action, ctx: ApplyContext) -> ActionResult:
     exchange = ctx.exchange["target"]
     graph = ctx.graph["target"]

@@ -16,11 +16,13 @@ import asyncio
 
 from t2t.apply.context import ApplyContext
 from t2t.apply.executors.common import ExecutionFailed, failure_message, verified
+from t2t.apply.executors.registry import executes
 from t2t.apply.executors.replication import exchange_not_replicated, send_replicated
 from t2t.apply.result import ActionResult
 from t2t.clients import ClientError, ExchangeClient, ObjectNotFound, TransportError
 from t2t.clients.errors import ExchangeError
 from t2t.planner import Action
+from t2t.planner import kinds as K
 from t2t.planner.scope_groups import GroupDesire
 from t2t.probes import exchange_objects as x
 from t2t.state.exchange import MailGroup
@@ -46,6 +48,7 @@ async def _members(exchange: ExchangeClient, name: str) -> set[str]:
     return {str(r.get("PrimarySmtpAddress") or r.get("Identity") or "").lower() for r in out.values}
 
 
+@executes(K.GROUP_CREATE, K.GROUP_ADD_MEMBERS)
 async def run_group(action: Action, ctx: ApplyContext) -> ActionResult:
     desire = GroupDesire.from_dict(action.desired)
     exchange = ctx.exchange["source"]

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from t2t.apply.context import ApplyContext
 from t2t.apply.executors.common import ExecutionFailed, failure_message, resolve_app_id, verified
+from t2t.apply.executors.registry import executes
 from t2t.apply.result import ActionResult
 from t2t.clients import ClientError, GraphClient
 from t2t.clients.odata import eq
 from t2t.planner import Action
+from t2t.planner import kinds as K
 from t2t.planner.invitation import InvitationDesire, guest_for, invitation_body
 from t2t.probes import directory_objects as d
 from t2t.probes.readers import graph_fact
@@ -26,6 +28,7 @@ async def _guest_exists(graph: GraphClient, address: str) -> bool:
     return guest_for(address, fact.get()) is not None
 
 
+@executes(K.INVITATION_SEND)
 async def run_invitation(action: Action, ctx: ApplyContext) -> ActionResult:
     desire = InvitationDesire.from_dict(action.desired)
     graph = ctx.graph["target"]

@@ -28,11 +28,13 @@ from urllib.parse import quote
 from t2t.apply.context import ApplyContext
 from t2t.apply.executors.common import failure_message
 from t2t.apply.executors.mailuser import ExecutionFailed, stamp
+from t2t.apply.executors.registry import executes
 from t2t.apply.executors.replication import graph_not_replicated, planned_absent, send_replicated
 from t2t.apply.graph_batch import GraphBatcher
 from t2t.apply.result import ActionResult
 from t2t.clients import ClientError, GraphNotFound, TransportError
 from t2t.planner import Action
+from t2t.planner import kinds as K
 from t2t.planner.mailboxes import MailboxDesire, assign_body, missing_skus, usage_location_body
 from t2t.probes import directory_objects as dirobj
 from t2t.probes.targeted import read_recipient
@@ -67,6 +69,7 @@ async def _user(batch: GraphBatcher, d: MailboxDesire, ctx: ApplyContext) -> Dir
     raise ExecutionFailed(f"the target user {upn} is not visible in Graph")
 
 
+@executes(K.USER_USAGE_LOCATION)
 async def run_usage_location(action: Action, ctx: ApplyContext) -> ActionResult:
     d = MailboxDesire.from_dict(action.desired)
     batch = ctx.graph_batch(action.tenant)
@@ -98,6 +101,7 @@ async def run_usage_location(action: Action, ctx: ApplyContext) -> ActionResult:
         return result
 
 
+@executes(K.LICENSE_ASSIGN)
 async def run_license(action: Action, ctx: ApplyContext) -> ActionResult:
     d = MailboxDesire.from_dict(action.desired)
     batch = ctx.graph_batch(action.tenant)

@@ -15,6 +15,7 @@ import string
 
 from t2t.apply.context import ApplyContext
 from t2t.apply.executors.common import failure_message, verified
+from t2t.apply.executors.registry import executes
 from t2t.apply.executors.replication import (
     exchange_not_replicated,
     planned_absent,
@@ -25,6 +26,7 @@ from t2t.clients import ClientError, ExchangeClient, TransportError
 from t2t.clients.wire import add_remove, secure_string
 from t2t.logs import register_secret, scrub
 from t2t.planner import Action
+from t2t.planner import kinds as K
 from t2t.planner.mailboxes import IdentityPlan, MailboxDesire, plan_identity
 from t2t.probes.targeted import read_recipient
 
@@ -72,6 +74,7 @@ async def _verify(
     raise ExecutionFailed(f"{what} returned but the change is not visible")
 
 
+@executes(K.MAILUSER_CREATE)
 async def run_mailuser_create(action: Action, ctx: ApplyContext) -> ActionResult:
     d = MailboxDesire.from_dict(action.desired)
     exchange = ctx.exchange[action.tenant]
@@ -166,6 +169,7 @@ async def stamp(
     return result
 
 
+@executes(K.MAILUSER_SET_IDENTITY)
 async def run_mailuser_identity(action: Action, ctx: ApplyContext) -> ActionResult:
     d = MailboxDesire.from_dict(action.desired)
     try:

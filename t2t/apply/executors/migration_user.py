@@ -12,9 +12,11 @@ from __future__ import annotations
 
 from t2t.apply.context import ApplyContext
 from t2t.apply.executors.common import ExecutionFailed, failure_message, verified
+from t2t.apply.executors.registry import executes
 from t2t.apply.result import ActionResult
 from t2t.clients import ClientError, ExchangeClient, ObjectNotFound
 from t2t.planner import Action
+from t2t.planner import kinds as K
 from t2t.planner.batches import needs_readd
 from t2t.probes import exchange_objects as x
 from t2t.state.exchange import MigrationUser
@@ -28,6 +30,7 @@ async def _user(exchange: ExchangeClient, identity: str) -> MigrationUser | None
     return x.parse_migration_user(out.values[0]) if out.values else None
 
 
+@executes(K.BATCH_REMOVE_USER)
 async def run_migration_user_remove(action: Action, ctx: ApplyContext) -> ActionResult:
     exchange = ctx.exchange["target"]
     identity = str(action.parameters["Identity"])

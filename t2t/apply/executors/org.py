@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from t2t.apply.context import ApplyContext
 from t2t.apply.executors.common import ExecutionFailed, failure_message, verified
+from t2t.apply.executors.registry import executes
 from t2t.apply.result import ActionResult
 from t2t.clients import ClientError, ExchangeClient
 from t2t.planner import Action
+from t2t.planner import kinds as K
 from t2t.probes import read_organization
 
 
@@ -17,6 +19,7 @@ async def _dehydrated(exchange: ExchangeClient) -> bool:
     return fact.get().is_dehydrated
 
 
+@executes(K.ORG_ENABLE_CUSTOMIZATION)
 async def run_org_customization(action: Action, ctx: ApplyContext) -> ActionResult:
     exchange = ctx.exchange[action.tenant]
     result = ActionResult(id=action.id, status="done")

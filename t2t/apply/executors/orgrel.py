@@ -12,9 +12,11 @@ import dataclasses
 
 from t2t.apply.context import ApplyContext
 from t2t.apply.executors.common import ExecutionFailed, failure_message, resolve_app_id
+from t2t.apply.executors.registry import executes
 from t2t.apply.result import ActionResult
 from t2t.clients import ClientError, ExchangeClient
 from t2t.planner import Action, SideDesire, plan_side
+from t2t.planner import kinds as K
 from t2t.planner.migration_app import AppDesire
 from t2t.probes import read_relationships
 
@@ -40,6 +42,7 @@ async def _resolved(desire: SideDesire, ctx: ApplyContext) -> SideDesire:
     return dataclasses.replace(desire, oauth_application_id=app_id, app_unique_name=None)
 
 
+@executes(K.ORGREL_CREATE, K.ORGREL_UPDATE)
 async def run_orgrel(action: Action, ctx: ApplyContext) -> ActionResult:
     desire = SideDesire.from_dict(action.desired)
     exchange = ctx.exchange[action.tenant]

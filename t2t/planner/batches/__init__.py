@@ -2,12 +2,6 @@
 
 from t2t.planner.batches import catalogue as _catalogue  # noqa: F401  (registers the codes)
 from t2t.planner.batches.desire import (
-    KIND_COMPLETE,
-    KIND_COMPLETE_AFTER,
-    KIND_CREATE,
-    KIND_REMOVE_USER,
-    KIND_START,
-    KINDS,
     BatchDesire,
     batch_observed,
     needs_readd,
@@ -17,12 +11,6 @@ from t2t.planner.batches.domain import BATCHES, plan_batches_after
 
 __all__ = [
     "BATCHES",
-    "KINDS",
-    "KIND_COMPLETE",
-    "KIND_COMPLETE_AFTER",
-    "KIND_CREATE",
-    "KIND_REMOVE_USER",
-    "KIND_START",
     "BatchDesire",
     "batch_observed",
     "needs_readd",

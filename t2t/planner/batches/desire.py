@@ -10,15 +10,9 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from t2t.planner import kinds as K
 from t2t.planner.batches.catalogue import COMPLETABLE, DONE, REMOVE_AND_READD, SETTLING, group
 from t2t.state.exchange import MigrationBatch, MigrationUser
-
-KIND_CREATE = "batch.create"
-KIND_START = "batch.start"
-KIND_COMPLETE = "batch.complete"
-KIND_COMPLETE_AFTER = "batch.set_complete_after"
-KIND_REMOVE_USER = "batch.remove_user"
-KINDS = (KIND_CREATE, KIND_START, KIND_COMPLETE, KIND_COMPLETE_AFTER, KIND_REMOVE_USER)
 
 #: Batch statuses in which Start-MigrationBatch retries failed or stopped users.
 RESTARTABLE = frozenset({"stopped", "failed", "syncedwitherrors", "completedwitherrors", "created"})
@@ -86,7 +80,7 @@ def next_step(
     """The one step that brings the batch closer to the spec, or None (converged, or changing
     by itself). One step per plan: after it, the next plan sees the new status."""
     if batch is None:
-        return KIND_CREATE
+        return K.BATCH_CREATE.name
     s = batch.status.lower()
     if group(s) == "unknown" or s in SETTLING or (s in DONE and not needs_retry(batch, users)):
         return None
@@ -95,11 +89,11 @@ def next_step(
             # Complete-MigrationBatch sets CompleteAfter to now (PSDOC-CB): once set, the
             # batch completes by itself; sending it again within 8 h may be ignored.
             if s in COMPLETABLE and not batch.complete_after:
-                return KIND_COMPLETE
+                return K.BATCH_COMPLETE.name
         elif s not in DONE and not same_time(batch.complete_after, desire.complete_after):
-            return KIND_COMPLETE_AFTER
+            return K.BATCH_SET_COMPLETE_AFTER.name
     if needs_retry(batch, users):
-        return KIND_START
+        return K.BATCH_START.name
     return None
 
 

@@ -24,13 +24,10 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from t2t.planner import kinds as K
 from t2t.planner.actions import Action, Change
 from t2t.planner.batches.catalogue import MAX_PER_BATCH, group
 from t2t.planner.batches.desire import (
-    KIND_COMPLETE,
-    KIND_COMPLETE_AFTER,
-    KIND_CREATE,
-    KIND_REMOVE_USER,
     BatchDesire,
     batch_observed,
     csv_text,
@@ -39,11 +36,9 @@ from t2t.planner.batches.desire import (
     utc_text,
 )
 from t2t.planner.checks import Finding, finding
-from t2t.planner.domain import Domain, DomainOutcome, action_id
-from t2t.planner.mailboxes import KIND_CREATE as MAILUSER_CREATE
-from t2t.planner.mailboxes import KIND_IDENTITY as MAILUSER_IDENTITY
-from t2t.planner.mailboxes import KINDS as MAILBOX_KINDS
+from t2t.planner.domain import Domain, DomainOutcome, action_id, present
 from t2t.state import Snapshot, fingerprint
+from t2t.state import parts as P
 from t2t.state.exchange import MigrationBatch, MigrationUser, Recipient
 
 if TYPE_CHECKING:
@@ -89,22 +84,16 @@ def plan_batches_after(
 ) -> DomainOutcome:
     out = DomainOutcome()
     waves = [w for w in desired.batches]
-    if not waves or snapshot.unknowns():
-        return out  # unknown state: plan nothing on top of it
-    tgt = snapshot.target
-    parts = (tgt.batches, tgt.migration_users, tgt.endpoints, tgt.accepted_domains, tgt.recipients)
-    if any(p is None or p.status == "unknown" for p in parts):
+    if not waves:
         return out
-    batches = tgt.batches.value or () if tgt.batches else ()
-    users = tgt.migration_users.value or () if tgt.migration_users else ()
-    endpoints = tgt.endpoints.value or () if tgt.endpoints else ()
-    accepted = {
-        a.domain_name.lower()
-        for a in (tgt.accepted_domains.value or () if tgt.accepted_domains else ())
-    }
+    tgt = snapshot.target
+    batches = present(tgt.batches)
+    users = present(tgt.migration_users)
+    endpoints = present(tgt.endpoints)
+    accepted = {a.domain_name.lower() for a in present(tgt.accepted_domains)}
     wanted = {a.lower() for w in waves for a in w.mailboxes}
     recipients: dict[str, Recipient] = {}
-    for r in tgt.recipients.value or () if tgt.recipients else ():
+    for r in present(tgt.recipients):
         for addr in (r.primary_smtp_address, *r.smtp_addresses):
             if addr and addr.lower() in wanted and (addr.lower() not in recipients or r.is_mailbox):
                 recipients[addr.lower()] = r
@@ -121,7 +110,12 @@ def plan_batches_after(
     endpoint_planned = False
     endpoint_blocked: list[str] = []
     for a in prior_actions:
-        if a.kind in MAILBOX_KINDS:
+        if a.kind in (
+            K.MAILUSER_CREATE.name,
+            K.MAILUSER_SET_IDENTITY.name,
+            K.USER_USAGE_LOCATION.name,
+            K.LICENSE_ASSIGN.name,
+        ):
             own[a.key].append(a)
             continue
         if (
@@ -303,7 +297,9 @@ def _plan_wave(
                 )
             )
             continue
-        adds_proxy = any(a.kind in (MAILUSER_CREATE, MAILUSER_IDENTITY) for a in actions)
+        adds_proxy = any(
+            a.kind in (K.MAILUSER_CREATE.name, K.MAILUSER_SET_IDENTITY.name) for a in actions
+        )
         if tdd_ok and not adds_proxy and (current is None or not _has_proxy(current, tdd)):
             out.findings.append(
                 finding(
@@ -359,9 +355,9 @@ def _plan_wave(
         chunk_deps += [removals[a.lower()] for a in chunk if a.lower() in removals]
         out.actions.append(
             Action(
-                id=action_id("target", KIND_CREATE, name),
+                id=action_id("target", K.BATCH_CREATE.name, name),
                 tenant="target",
-                kind=KIND_CREATE,
+                kind=K.BATCH_CREATE.name,
                 key=name,
                 operation="create",
                 cmdlet="New-MigrationBatch",
@@ -405,9 +401,9 @@ def _removal(d: BatchDesire, b: MigrationBatch, u: MigrationUser, out: DomainOut
         )
     )
     action = Action(
-        id=action_id("target", KIND_REMOVE_USER, u.identity.lower()),
+        id=action_id("target", K.BATCH_REMOVE_USER.name, u.identity.lower()),
         tenant="target",
-        kind=KIND_REMOVE_USER,
+        kind=K.BATCH_REMOVE_USER.name,
         key=u.identity,
         operation="delete",
         cmdlet="Remove-MigrationUser",
@@ -473,7 +469,7 @@ def _plan_existing(
         "risk": "disruptive",
         "unverified": ("WIRE-4",),
     }
-    if step == KIND_COMPLETE:
+    if step == K.BATCH_COMPLETE.name:
         action = Action(
             **base,
             operation="run",
@@ -482,7 +478,7 @@ def _plan_existing(
             changes=(Change(field="Status", before=b.status, after="Completing"),),
             summary=f"complete batch {b.identity} (cut over its {len(users)} mailbox(es))",
         )
-    elif step == KIND_COMPLETE_AFTER:
+    elif step == K.BATCH_SET_COMPLETE_AFTER.name:
         action = Action(
             **base,
             operation="update",
@@ -494,7 +490,7 @@ def _plan_existing(
             summary=f"schedule batch {b.identity} to complete at {d.complete_after} "
             "(Microsoft completes it by itself)",
         )
-    else:  # KIND_START
+    else:  # K.BATCH_START.name
         retry = [u for u in failed if group(u.status) == "failed"]
         retry += [u for u in users if group(u.status) == "stopped"]
         # A retry waits for every org-level fix too (a repaired endpoint credential, T2T-E236):
@@ -521,10 +517,10 @@ def _plan_without_prior(desired: Desired, snapshot: Snapshot) -> DomainOutcome:
 
 BATCHES = Domain(
     name="batches",
-    source_needs=frozenset(),
-    target_needs=frozenset(
-        {"batches", "migration_users", "endpoints", "accepted_domains", "recipients"}
-    ),
+    # A batch moves mailboxes on everything the other domains set up: it is planned only when
+    # every part of both tenants is known.
+    source_needs=P.read_from("source"),
+    target_needs=P.read_from("target"),
     plan=_plan_without_prior,
     after=plan_batches_after,
 )

@@ -2,11 +2,6 @@
 
 from t2t.planner.mailboxes.desire import MailboxDesire
 from t2t.planner.mailboxes.domain import (
-    KIND_CREATE,
-    KIND_IDENTITY,
-    KIND_LICENSE,
-    KIND_USAGE,
-    KINDS,
     MAILBOXES,
     plan_mailboxes,
 )
@@ -14,11 +9,6 @@ from t2t.planner.mailboxes.identity import IdentityPlan, create_parameters, plan
 from t2t.planner.mailboxes.licensing import assign_body, missing_skus, usage_location_body
 
 __all__ = [
-    "KINDS",
-    "KIND_CREATE",
-    "KIND_IDENTITY",
-    "KIND_LICENSE",
-    "KIND_USAGE",
     "MAILBOXES",
     "IdentityPlan",
     "MailboxDesire",

@@ -14,9 +14,10 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from t2t.planner import kinds as K
 from t2t.planner.actions import Action, Change
 from t2t.planner.checks import Finding, finding
-from t2t.planner.domain import Domain, DomainOutcome, action_id
+from t2t.planner.domain import Domain, DomainOutcome, action_id, present
 from t2t.planner.mailboxes import catalogue as _catalogue  # noqa: F401  (registers the codes)
 from t2t.planner.mailboxes.desire import (
     DEFAULT_RECOVERABLE_QUOTA,
@@ -30,17 +31,13 @@ from t2t.planner.mailboxes.identity import PASSWORD_PLACEHOLDER, plan_identity
 from t2t.planner.mailboxes.licensing import missing_skus, usage_location_body
 from t2t.planner.mailboxes.source import source_findings
 from t2t.state import Snapshot, fingerprint
+from t2t.state import parts as P
 from t2t.state.directory import DirectoryUser, SubscribedSku
 from t2t.state.exchange import MailboxStatistics, MigrationUser, Recipient
 
 if TYPE_CHECKING:
     from t2t.spec import Desired, DesiredMailbox
 
-KIND_CREATE = "mailuser.create"
-KIND_IDENTITY = "mailuser.set_identity"
-KIND_USAGE = "user.usage_location"
-KIND_LICENSE = "license.assign"
-KINDS = (KIND_CREATE, KIND_IDENTITY, KIND_USAGE, KIND_LICENSE)
 
 #: Set-MailUser -ExchangeGuid over app-only InvokeCommand (t2t/clients/wire.py).
 WIRE_STAMP = "WIRE-4"
@@ -87,7 +84,6 @@ class _Index:
     users: dict[str, DirectoryUser]
     skus: dict[str, SubscribedSku]
     statistics: dict[str, MailboxStatistics]
-    statistics_read: bool
     moving: dict[str, MigrationUser]
     accepted: frozenset[str]
     delivery: dict[str, str]
@@ -103,17 +99,10 @@ def _by_address(recipients: tuple[Recipient, ...]) -> dict[str, Recipient]:
     return out
 
 
-def _index(desired: Desired, snapshot: Snapshot) -> _Index | None:
+def _index(desired: Desired, snapshot: Snapshot) -> _Index:
     src, tgt = snapshot.source, snapshot.target
-    parts = (src.recipients, tgt.recipients, tgt.users, tgt.accepted_domains, tgt.skus)
-    if any(p is None or p.status == "unknown" for p in parts):
-        return None  # not read, or unknown: plan nothing on top of it
-    if tgt.migration_users is not None and tgt.migration_users.status == "unknown":
-        return None  # a move in flight could not be seen: do not prepare on top of it
-    source_recipients = src.recipients.value or () if src.recipients else ()
-    target_recipients = tgt.recipients.value or () if tgt.recipients else ()
-    stats = src.statistics
-    moving = tgt.migration_users
+    source_recipients = present(src.recipients)
+    target_recipients = present(tgt.recipients)
     delivery: dict[str, str] = {}
     for batch in desired.batches:
         for address in batch.mailboxes:
@@ -128,22 +117,11 @@ def _index(desired: Desired, snapshot: Snapshot) -> _Index | None:
         target_upn={r.user_principal_name.lower(): r for r in target_recipients},
         x500_owner=x500_owner,
         names={r.identity.lower() for r in target_recipients},
-        users={u.user_principal_name.lower(): u for u in (tgt.users.value or ())}
-        if tgt.users
-        else {},
-        skus={s.sku_part_number.lower(): s for s in (tgt.skus.value or ())} if tgt.skus else {},
-        statistics={
-            s.identity.lower(): s
-            for s in (stats.value or () if stats is not None and stats.status == "present" else ())
-        },
-        statistics_read=stats is not None and stats.status == "present",
-        moving={
-            m.identity.lower(): m
-            for m in (moving.value or () if moving is not None and moving.known else ())
-        },
-        accepted=frozenset(a.domain_name for a in tgt.accepted_domains.value or ())
-        if tgt.accepted_domains
-        else frozenset(),
+        users={u.user_principal_name.lower(): u for u in present(tgt.users)},
+        skus={s.sku_part_number.lower(): s for s in present(tgt.skus)},
+        statistics={s.identity.lower(): s for s in present(src.statistics)},
+        moving={m.identity.lower(): m for m in present(tgt.migration_users)},
+        accepted=frozenset(a.domain_name for a in present(tgt.accepted_domains)),
         delivery=delivery,
     )
 
@@ -202,8 +180,6 @@ def _plan_all(desired: Desired, snapshot: Snapshot) -> DomainOutcome:
     if not desired.mailboxes:
         return out
     ix = _index(desired, snapshot)
-    if ix is None:
-        return out
     # Licences: part numbers resolved through subscribedSkus.
     sku_ids: list[str] = []
     licence_blocked: list[str] = []
@@ -306,7 +282,6 @@ def _plan_one(
         m.source,
         source,
         ix.statistics.get(source.exchange_guid.lower()),
-        ix.statistics_read,
         quota,
         _licence_covered(source, current, spec_has_t2t),
     )
@@ -365,12 +340,12 @@ def _plan_one(
     fp = fingerprint(observed)
     create_id = identity_id = usage_id = None
     if plan.create is not None:
-        create_id = action_id("target", KIND_CREATE, d.key)
+        create_id = action_id("target", K.MAILUSER_CREATE.name, d.key)
         out.actions.append(
             Action(
                 id=create_id,
                 tenant="target",
-                kind=KIND_CREATE,
+                kind=K.MAILUSER_CREATE.name,
                 key=d.key,
                 operation="create",
                 cmdlet="New-MailUser",
@@ -387,12 +362,12 @@ def _plan_one(
             )
         )
     if plan.set_params is not None:
-        identity_id = action_id("target", KIND_IDENTITY, d.key)
+        identity_id = action_id("target", K.MAILUSER_SET_IDENTITY.name, d.key)
         out.actions.append(
             Action(
                 id=identity_id,
                 tenant="target",
-                kind=KIND_IDENTITY,
+                kind=K.MAILUSER_SET_IDENTITY.name,
                 key=d.key,
                 operation="update",
                 cmdlet="Set-MailUser",
@@ -419,12 +394,12 @@ def _plan_one(
         )
         lic_blocked = (*lic_blocked, "T2T-E318")
     if body is not None:
-        usage_id = action_id("target", KIND_USAGE, d.key)
+        usage_id = action_id("target", K.USER_USAGE_LOCATION.name, d.key)
         out.actions.append(
             Action(
                 id=usage_id,
                 tenant="target",
-                kind=KIND_USAGE,
+                kind=K.USER_USAGE_LOCATION.name,
                 key=d.key,
                 operation="update",
                 cmdlet="Update-MgUser",
@@ -443,9 +418,9 @@ def _plan_one(
         parts = {s.sku_id: s.sku_part_number for s in ix.skus.values()}
         out.actions.append(
             Action(
-                id=action_id("target", KIND_LICENSE, d.key),
+                id=action_id("target", K.LICENSE_ASSIGN.name, d.key),
                 tenant="target",
-                kind=KIND_LICENSE,
+                kind=K.LICENSE_ASSIGN.name,
                 key=d.key,
                 operation="update",
                 cmdlet="Set-MgUserLicense",
@@ -479,7 +454,7 @@ def _seats(ix: _Index, out: DomainOutcome) -> None:
     used: dict[str, int] = defaultdict(int)
     short: dict[str, int] = defaultdict(int)
     for i, action in enumerate(out.actions):
-        if action.kind != KIND_LICENSE or action.blocked:
+        if action.kind != K.LICENSE_ASSIGN.name or action.blocked:
             continue
         over = []
         for item in action.parameters["AddLicenses"]:
@@ -507,7 +482,7 @@ def _seats(ix: _Index, out: DomainOutcome) -> None:
 
 MAILBOXES = Domain(
     name="mailboxes",
-    source_needs=frozenset({"recipients", "statistics"}),
-    target_needs=frozenset({"recipients", "users", "accepted_domains", "skus", "migration_users"}),
+    source_needs=frozenset({P.RECIPIENTS, P.STATISTICS}),
+    target_needs=frozenset({P.RECIPIENTS, P.USERS, P.ACCEPTED_DOMAINS, P.SKUS, P.MIGRATION_USERS}),
     plan=plan_mailboxes,
 )

@@ -41,7 +41,6 @@ def source_findings(
     address: str,
     source: Recipient,
     statistics: MailboxStatistics | None,
-    statistics_read: bool,
     target_quota: int,
     licence_covered: bool,
 ) -> list[Finding]:
@@ -86,16 +85,15 @@ def source_findings(
             )
         )
     if statistics is None:
-        if statistics_read:
-            out.append(
-                finding(
-                    "T2T-W319",
-                    "source",
-                    address,
-                    "Get-MailboxStatistics returned nothing for this mailbox",
-                    fixed_by_plan=False,
-                )
+        out.append(
+            finding(
+                "T2T-W319",
+                "source",
+                address,
+                "Get-MailboxStatistics returned nothing for this mailbox",
+                fixed_by_plan=False,
             )
+        )
     else:
         deleted = statistics.total_deleted_item_size_bytes or 0
         if deleted > target_quota:

@@ -732,9 +732,7 @@ def patch_application(req: GReq) -> Result:
             if not body.get("displayName"):
                 raise bad_request("Property 'displayName' is required.", "Request_BadRequest")
             a = _new_application(req, name)
-            _apply_app_fields(
-                a, body, creating=True, keys_usable_from=_credential_usable_from(req)
-            )
+            _apply_app_fields(a, body, creating=True, keys_usable_from=_credential_usable_from(req))
             req.tenant.applications.append(a)
             _created(req, a.id)
             return (

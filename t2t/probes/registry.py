@@ -1,0 +1,93 @@
+"""One reader per `Part` (t2t/state/parts.py): how a part is read, registered where it is
+written, and checked complete at import.
+
+A reader gets a `ReadContext` (the tenant's read-only clients, the request, and the other
+parts it builds on, read once and shared), and returns the part's `Fact`. Which parts are
+read, and in which tenant, comes from the `Part` registry; nothing here names a part by
+string.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Collection
+from dataclasses import dataclass, field
+from typing import Any
+
+from t2t.clients import ExchangeClient, GraphClient
+from t2t.state import Fact, Role
+from t2t.state.parts import PARTS, Part
+
+
+@dataclass(frozen=True)
+class ProbeRequest:
+    """What to read: the parts per tenant and the few keys the spec names."""
+
+    source_tenant_id: str
+    target_tenant_id: str
+    source_parts: Collection[Part] = frozenset()
+    target_parts: Collection[Part] = frozenset()
+    """Besides the parts read on every run (`Part.always`)."""
+    app_id: str | None = None
+    app_display_name: str | None = None
+    app_unique_name: str | None = None  # t2t's marker on an app it registers (by displayName)
+    scope_groups: tuple[str, ...] = ()
+    endpoint_name: str | None = None  # the spec's endpoint: its credential is tested
+    source_mailboxes: tuple[str, ...] = ()  # the spec's source addresses (statistics only)
+
+    def parts(self, role: Role) -> Collection[Part]:
+        return self.source_parts if role == "source" else self.target_parts
+
+
+@dataclass
+class ReadContext:
+    """One tenant's read: its clients, the request, and the parts already under way."""
+
+    role: Role
+    exchange: ExchangeClient
+    graph: GraphClient | None
+    request: ProbeRequest
+    given: dict[Part, Fact[Any]] = field(default_factory=dict)
+    """Parts read before this tenant's read began (the target's applications)."""
+    _tasks: dict[Part, asyncio.Task[Fact[Any]]] = field(default_factory=dict)
+
+    @property
+    def graph_client(self) -> GraphClient:
+        if self.graph is None:  # pragma: no cover - read_tenant skips Graph parts then
+            raise RuntimeError("a Graph part was read without a Graph client")
+        return self.graph
+
+    def fact(self, part: Part) -> Awaitable[Fact[Any]]:
+        """The part's fact, read once per tenant however many readers build on it."""
+        if part in self.given:
+            return _ready(self.given[part])
+        if part not in self._tasks:
+            self._tasks[part] = asyncio.ensure_future(READERS[part](self))
+        return self._tasks[part]
+
+
+async def _ready(fact: Fact[Any]) -> Fact[Any]:
+    return fact
+
+
+Reader = Callable[[ReadContext], Awaitable[Fact[Any]]]
+READERS: dict[Part, Reader] = {}
+
+
+def reads(part: Part) -> Callable[[Reader], Reader]:
+    """Register the reader of one part; a second reader of the same part is a bug."""
+
+    def register(fn: Reader) -> Reader:
+        if part in READERS:
+            raise ImportError(f"part {part} has two readers: {READERS[part]!r} and {fn!r}")
+        READERS[part] = fn
+        return fn
+
+    return register
+
+
+def check_complete() -> None:
+    """Every part has a reader (called once every reader module is imported)."""
+    missing = [p.name for p in PARTS if p not in READERS]
+    if missing:
+        raise ImportError(f"parts without a reader: {missing}")
