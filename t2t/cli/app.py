@@ -29,7 +29,7 @@ from t2t.cli.session import SetupError, Target, open_session, sandbox_reachable,
 from t2t.clients import ClientError, ProfileError
 from t2t.logs import configure_logging
 from t2t.planner import EXIT_ERROR, EXIT_UNKNOWN, SOURCE_NEEDS, TARGET_NEEDS, Plan, build_plan
-from t2t.planner.migration_app import app_desire
+from t2t.planner.shared.app import app_desire
 from t2t.probes import SOURCE_PARTS, TARGET_PARTS, ProbeRequest, read_snapshot
 from t2t.render import (
     render_plan,

@@ -10,19 +10,20 @@ the source relationship waits for the scope group.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TypeVar
 
 from t2t.planner.actions import Action, Role
 from t2t.planner.checks import Finding
+from t2t.planner.kinds import ActionKind, within_risk
 from t2t.state.parts import Part, fact_of, read_from
 from t2t.state.presence import Fact
 
 T = TypeVar("T")
 
 if TYPE_CHECKING:
-    from t2t.spec import Desired
+    from t2t.planner.context import PlanContext
     from t2t.state import Snapshot
 
 
@@ -50,20 +51,33 @@ class DomainOutcome:
 
 
 @dataclass(frozen=True)
+class Resolution:
+    """Something several domains resolve from the snapshot (t2t/planner/context.py), and the
+    parts it reads: a domain using it needs them too."""
+
+    name: str
+    source: frozenset[Part]
+    target: frozenset[Part]
+
+
+@dataclass(frozen=True)
 class Domain:
-    """One planner domain: its name, the snapshot parts it reads, and its plan function."""
+    """One planner domain: its name, the snapshot parts it reads (its own and those of the
+    shared resolutions it uses), the kinds of action it may emit, and its plan function."""
 
     name: str
     source_needs: frozenset[Part]
     target_needs: frozenset[Part]
-    plan: Callable[[Desired, Snapshot], DomainOutcome]
-    #: For a domain that builds on the others (batches): called by build_plan instead of
-    #: `plan`, with the actions and findings of every domain listed before it.
-    after: (
-        Callable[[Desired, Snapshot, Sequence[Action], Sequence[Finding]], DomainOutcome] | None
-    ) = None
+    plan: Callable[[PlanContext], DomainOutcome]
+    emits: frozenset[ActionKind] = frozenset()
+    uses: tuple[Resolution, ...] = ()
+    #: A domain that builds on the others (batches) reads `PlanContext.prior_actions`.
 
     def __post_init__(self) -> None:
+        source = self.source_needs.union(*(r.source for r in self.uses))
+        target = self.target_needs.union(*(r.target for r in self.uses))
+        object.__setattr__(self, "source_needs", source)
+        object.__setattr__(self, "target_needs", target)
         for role, needs in (("source", self.source_needs), ("target", self.target_needs)):
             foreign = sorted(p.name for p in needs - read_from(role))  # type: ignore[arg-type]
             if foreign:
@@ -84,20 +98,24 @@ class Domain:
         return out
 
 
-def plan_domain(
-    domain: Domain,
-    desired: Desired,
-    snapshot: Snapshot,
-    prior_actions: Sequence[Action] = (),
-    prior_findings: Sequence[Finding] = (),
-) -> DomainOutcome:
-    """One domain's outcome, or nothing (and a notice) when a part it needs is blind."""
-    blind = domain.blind_spots(snapshot)
+def plan_domain(domain: Domain, ctx: PlanContext) -> DomainOutcome:
+    """One domain's outcome, or nothing (and a notice) when a part it needs is blind.
+
+    An action of a kind the domain does not declare, or riskier than its kind allows, is a
+    planner bug: raised, never planned.
+    """
+    blind = domain.blind_spots(ctx.snapshot)
     if blind:
         parts = ", ".join(f"{role} {part}" for role, part in blind)
         return DomainOutcome(
             notices=[f"{domain.name}: nothing planned, because t2t could not read {parts}"]
         )
-    if domain.after is not None:
-        return domain.after(desired, snapshot, prior_actions, prior_findings)
-    return domain.plan(desired, snapshot)
+    outcome = domain.plan(ctx)
+    emits = {k.name: k for k in domain.emits}
+    for action in outcome.actions:
+        kind = emits.get(action.kind)
+        if kind is None:
+            raise AssertionError(f"domain {domain.name} planned {action.kind}, not in its emits")
+        if not within_risk(kind, action.risk):
+            raise AssertionError(f"{action.id} is {action.risk}; {kind} may be {kind.risk}")
+    return outcome

@@ -26,16 +26,15 @@ from typing import TYPE_CHECKING, Any, Literal
 from t2t.planner import kinds as K
 from t2t.planner.actions import Action, Change
 from t2t.planner.checks import CheckDef, Finding, finding, register
-from t2t.planner.consent import consent_dependency
+from t2t.planner.context import APP, CONSENT, HYDRATION, PlanContext
 from t2t.planner.domain import Domain, DomainOutcome, action_id, present
-from t2t.planner.migration_app import KNOWN_AFTER_APPLY, AppDesire, resolve_app
-from t2t.planner.organization import hydration_dependency
+from t2t.planner.shared.app import KNOWN_AFTER_APPLY, AppDesire
 from t2t.state import Snapshot, fingerprint
 from t2t.state import parts as P
 from t2t.state.exchange import MigrationEndpoint
 
 if TYPE_CHECKING:
-    from t2t.spec import Desired
+    pass
 
 ENDPOINT_TYPE = "ExchangeRemoteMove"
 #: Worldwide cloud (Gov: outlook.office365.us, DoD: dod-outlook.office365.us; §3.6).
@@ -379,12 +378,10 @@ def marker_secrets(snapshot: Snapshot, app_id: str | None, name: str) -> tuple[s
     )
 
 
-def plan_endpoints(desired: Desired, snapshot: Snapshot) -> DomainOutcome:
+def plan_endpoints(ctx: PlanContext) -> DomainOutcome:
+    desired, snapshot, app = ctx.desired, ctx.snapshot, ctx.app
     out = DomainOutcome()
     endpoints = present(snapshot.target.endpoints)
-    app, _ = resolve_app(desired, snapshot)
-    if app.unknown and app.app_id is None:
-        return out
     rel = desired.relationship
     desire = EndpointDesire(
         name=rel.endpoint.name,
@@ -410,13 +407,13 @@ def plan_endpoints(desired: Desired, snapshot: Snapshot) -> DomainOutcome:
     action = outcome.action
     if action is None:
         return out
-    depends = [*hydration_dependency(snapshot, "target")]
+    depends = [*ctx.hydration("target")]
     blocked = list(action.blocked_by)
     if outcome.needs_secret:
         depends.extend(app.depends_on)
         blocked.extend(app.blocked_by)
         for role in ("target", "source"):
-            ids, codes = consent_dependency(desired, snapshot, role)
+            ids, codes = ctx.consent_dependency(role)
             depends.extend(ids)
             blocked.extend(codes)
     out.actions.append(
@@ -432,9 +429,9 @@ def plan_endpoints(desired: Desired, snapshot: Snapshot) -> DomainOutcome:
 
 ENDPOINT = Domain(
     name="endpoint",
-    source_needs=frozenset({P.SERVICE_PRINCIPALS, P.APP_ROLE_ASSIGNMENTS}),
-    target_needs=frozenset(
-        {P.APPLICATIONS, P.SERVICE_PRINCIPALS, P.APP_ROLE_ASSIGNMENTS, P.ENDPOINTS}
-    ),
+    source_needs=frozenset(),
+    target_needs=frozenset({P.ENDPOINTS}),
+    uses=(APP, CONSENT, HYDRATION),
+    emits=frozenset({K.ENDPOINT_CREATE, K.ENDPOINT_UPDATE}),
     plan=plan_endpoints,
 )

@@ -12,15 +12,16 @@ from typing import TYPE_CHECKING, Any
 
 from t2t.planner import kinds as K
 from t2t.planner.actions import Action, Change
-from t2t.planner.consent import consent_url
+from t2t.planner.context import APP, PlanContext
 from t2t.planner.domain import Domain, DomainOutcome, action_id, present
-from t2t.planner.migration_app import AppDesire, resolve_app
-from t2t.state import Snapshot, fingerprint
+from t2t.planner.shared.app import AppDesire
+from t2t.planner.shared.consent import consent_url
+from t2t.state import fingerprint
 from t2t.state import parts as P
 from t2t.state.directory import DirectoryUser
 
 if TYPE_CHECKING:
-    from t2t.spec import Desired
+    pass
 
 
 @dataclass(frozen=True)
@@ -75,13 +76,11 @@ def invitation_body(desire: InvitationDesire, app_id: str | None) -> dict[str, A
     }
 
 
-def plan_invitation(desired: Desired, snapshot: Snapshot) -> DomainOutcome:
+def plan_invitation(ctx: PlanContext) -> DomainOutcome:
+    desired, app = ctx.desired, ctx.app
     out = DomainOutcome()
     address = desired.relationship.invite_source_admin
-    if not address or guest_for(address, present(snapshot.target.users)) is not None:
-        return out
-    app, _ = resolve_app(desired, snapshot)
-    if app.unknown and app.app_id is None:
+    if not address or guest_for(address, present(ctx.snapshot.target.users)) is not None:
         return out
     desire = InvitationDesire(address, desired.source.domain, app.desire, app.app_id)
     body = invitation_body(desire, app.app_id)
@@ -112,6 +111,8 @@ def plan_invitation(desired: Desired, snapshot: Snapshot) -> DomainOutcome:
 INVITATION = Domain(
     name="invitation",
     source_needs=frozenset(),
-    target_needs=frozenset({P.APPLICATIONS, P.USERS}),
+    target_needs=frozenset({P.USERS}),
+    uses=(APP,),
+    emits=frozenset({K.INVITATION_SEND}),
     plan=plan_invitation,
 )

@@ -4,7 +4,7 @@ Exchange refuses organization relationships, endpoints and other objects in a de
 tenant (`InvalidOperationInDehydratedContextException`, microsoft-365-docs #7403); the scripts
 run `if ((Get-OrganizationConfig).IsDehydrated) { Enable-OrganizationCustomization }`
 (microsoft-t2t.md §3.0 step 4, §3.5). Every action of that tenant that writes an Exchange
-object depends on this one (see `hydration_dependency`).
+object depends on this one (`PlanContext.hydration`, t2t/planner/shared/hydration.py).
 """
 
 from __future__ import annotations
@@ -12,33 +12,19 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from t2t.planner import kinds as K
-from t2t.planner.actions import Action, Role
-from t2t.planner.domain import Domain, DomainOutcome, action_id
-from t2t.state import Snapshot, fingerprint
-from t2t.state import parts as P
+from t2t.planner.actions import Action
+from t2t.planner.context import HYDRATION, PlanContext
+from t2t.planner.domain import Domain, DomainOutcome
+from t2t.planner.shared.hydration import KEY, customization_id, is_dehydrated
+from t2t.state import fingerprint
 
 if TYPE_CHECKING:
-    from t2t.spec import Desired
-
-KEY = "organization"
+    pass
 
 
-def customization_id(role: Role) -> str:
-    return action_id(role, K.ORG_ENABLE_CUSTOMIZATION.name, KEY)
-
-
-def is_dehydrated(snapshot: Snapshot, role: Role) -> bool:
-    org = snapshot.tenant(role).organization
-    return org.status == "present" and org.get().is_dehydrated
-
-
-def hydration_dependency(snapshot: Snapshot, role: Role) -> tuple[str, ...]:
-    """The action an Exchange write in `role` must wait for (none when already hydrated)."""
-    return (customization_id(role),) if is_dehydrated(snapshot, role) else ()
-
-
-def plan_organization(desired: Desired, snapshot: Snapshot) -> DomainOutcome:
-    del desired  # both tenants need customization, whatever the spec says
+def plan_organization(ctx: PlanContext) -> DomainOutcome:
+    """Both tenants need customization, whatever the spec says."""
+    snapshot = ctx.snapshot
     out = DomainOutcome()
     for role in ("source", "target"):
         if not is_dehydrated(snapshot, role):
@@ -65,7 +51,9 @@ def plan_organization(desired: Desired, snapshot: Snapshot) -> DomainOutcome:
 
 ORGANIZATION = Domain(
     name="organization",
-    source_needs=frozenset({P.ORGANIZATION}),
-    target_needs=frozenset({P.ORGANIZATION}),
+    source_needs=frozenset(),
+    target_needs=frozenset(),
+    uses=(HYDRATION,),
+    emits=frozenset({K.ORG_ENABLE_CUSTOMIZATION}),
     plan=plan_organization,
 )

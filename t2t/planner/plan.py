@@ -14,6 +14,7 @@ from t2t.planner.actions import Action, Role
 from t2t.planner.batches import BATCHES
 from t2t.planner.checks import Finding, finding
 from t2t.planner.consent import CONSENT
+from t2t.planner.context import PlanContext
 from t2t.planner.domain import Domain, plan_domain
 from t2t.planner.endpoint import ENDPOINT
 from t2t.planner.invitation import INVITATION
@@ -111,8 +112,9 @@ def build_plan(desired: Desired, snapshot: Snapshot) -> Plan:
     findings: list[Finding] = []
     notices: list[str] = []
     unknowns = [Unknown(tenant=t, what=w, reason=r) for t, w, r in snapshot.unknowns()]
+    ctx = PlanContext(desired, snapshot, prior_actions=actions, prior_findings=findings)
     for domain in DOMAINS:
-        outcome = plan_domain(domain, desired, snapshot, actions, findings)
+        outcome = plan_domain(domain, ctx)
         actions.extend(outcome.actions)
         findings.extend(outcome.findings)
         notices.extend(outcome.notices)

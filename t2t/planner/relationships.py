@@ -15,11 +15,10 @@ from typing import TYPE_CHECKING, Any
 from t2t.planner import kinds as K
 from t2t.planner.actions import Action, Change, Role
 from t2t.planner.checks import Finding, finding
+from t2t.planner.context import APP, HYDRATION, SCOPE_GROUP_CREATES, PlanContext
 from t2t.planner.domain import Domain, DomainOutcome, action_id, present
-from t2t.planner.migration_app import KNOWN_AFTER_APPLY, resolve_app
-from t2t.planner.organization import hydration_dependency
-from t2t.planner.scope_groups import group_dependencies
-from t2t.state import OrgRelationship, Snapshot, fingerprint
+from t2t.planner.shared.app import KNOWN_AFTER_APPLY, AppResolution
+from t2t.state import OrgRelationship, fingerprint
 from t2t.state import parts as P
 
 if TYPE_CHECKING:
@@ -341,7 +340,7 @@ def plan_side(desire: SideDesire, relationships: tuple[OrgRelationship, ...]) ->
 
 
 def relationship_desires(
-    desired: Desired, snapshot: Snapshot | None = None
+    desired: Desired, app: AppResolution | None = None
 ) -> tuple[SideDesire, SideDesire]:
     """Target `Inbound` and source `RemoteOutbound`, each keyed on the partner's tenant id.
 
@@ -358,8 +357,7 @@ def relationship_desires(
     )
     app_id = rel.app.app_id
     unique = None
-    if snapshot is not None and not app_id:
-        app, _ = resolve_app(desired, snapshot)
+    if app is not None and not app_id:
         app_id = app.app_id
         if app_id is None and app.action_id is not None:
             unique = app.desire.unique_name  # registered by this plan
@@ -378,13 +376,13 @@ def relationship_desires(
     return target, source
 
 
-def plan_relationships(desired: Desired, snapshot: Snapshot) -> DomainOutcome:
+def plan_relationships(ctx: PlanContext) -> DomainOutcome:
     """Both sides. A dehydrated side waits for Enable-OrganizationCustomization."""
     out = DomainOutcome()
-    for desire in relationship_desires(desired, snapshot):
-        tenant = snapshot.tenant(desire.role)
+    for desire in relationship_desires(ctx.desired, ctx.app):
+        tenant = ctx.snapshot.tenant(desire.role)
         org = tenant.organization
-        depends: list[str] = list(hydration_dependency(snapshot, desire.role))
+        depends: list[str] = list(ctx.hydration(desire.role))
         if depends:
             out.findings.append(
                 finding(
@@ -397,9 +395,8 @@ def plan_relationships(desired: Desired, snapshot: Snapshot) -> DomainOutcome:
             )
         if desire.role == "source":
             if desire.app_known_after_apply:
-                app, _ = resolve_app(desired, snapshot)
-                depends.extend(app.depends_on)
-            depends.extend(group_dependencies(desired, snapshot))
+                depends.extend(ctx.app.depends_on)
+            depends.extend(ctx.scope_group_creates)
         side = plan_side(desire, present(tenant.relationships))
         out.findings.extend(side.findings)
         if side.action is not None:
@@ -412,7 +409,9 @@ def plan_relationships(desired: Desired, snapshot: Snapshot) -> DomainOutcome:
 
 RELATIONSHIPS = Domain(
     name="relationships",
-    source_needs=frozenset({P.ORGANIZATION, P.RELATIONSHIPS, P.GROUPS}),
-    target_needs=frozenset({P.ORGANIZATION, P.RELATIONSHIPS, P.APPLICATIONS}),
+    source_needs=frozenset({P.RELATIONSHIPS}),
+    target_needs=frozenset({P.RELATIONSHIPS}),
+    uses=(APP, HYDRATION, SCOPE_GROUP_CREATES),
+    emits=frozenset({K.ORGREL_CREATE, K.ORGREL_UPDATE}),
     plan=plan_relationships,
 )

@@ -22,14 +22,14 @@ from typing import TYPE_CHECKING, Any
 from t2t.planner import kinds as K
 from t2t.planner.actions import Action, Change
 from t2t.planner.checks import CheckDef, finding, register
+from t2t.planner.context import HYDRATION, PlanContext
 from t2t.planner.domain import Domain, DomainOutcome, action_id, present
-from t2t.planner.organization import hydration_dependency
-from t2t.state import Snapshot, fingerprint
+from t2t.state import fingerprint
 from t2t.state import parts as P
 from t2t.state.exchange import MailGroup, Recipient
 
 if TYPE_CHECKING:
-    from t2t.spec import Desired
+    pass
 
 #: Users per scope group (LEARN-24: "over 10,000 users, several groups").
 MAX_SCOPE_MEMBERS = 10_000
@@ -142,7 +142,8 @@ def assign_members(
     return plan
 
 
-def plan_scope_groups(desired: Desired, snapshot: Snapshot) -> DomainOutcome:
+def plan_scope_groups(ctx: PlanContext) -> DomainOutcome:
+    desired, snapshot = ctx.desired, ctx.snapshot
     out = DomainOutcome()
     src = snapshot.source
     groups = present(src.groups)
@@ -197,7 +198,7 @@ def plan_scope_groups(desired: Desired, snapshot: Snapshot) -> DomainOutcome:
             )
         )
 
-    hydrate = hydration_dependency(snapshot, "source")
+    hydrate = ctx.hydration("source")
     for name in names:
         group = by_name.get(name.lower())
         adds = scope.additions.get(name.lower(), [])
@@ -257,24 +258,11 @@ def plan_scope_groups(desired: Desired, snapshot: Snapshot) -> DomainOutcome:
     return out
 
 
-def group_dependencies(desired: Desired, snapshot: Snapshot) -> tuple[str, ...]:
-    """The group.create actions the source relationship must wait for (its scopes exist)."""
-    src = snapshot.source
-    if src.groups is None or src.groups.status != "present":
-        return ()
-    present = {g.name.lower() for g in src.groups.get()} | {
-        g.identity.lower() for g in src.groups.get()
-    }
-    return tuple(
-        action_id("source", K.GROUP_CREATE.name, n)
-        for n in dict.fromkeys(desired.relationship.scope_groups)
-        if n.lower() not in present
-    )
-
-
 SCOPE_GROUPS = Domain(
     name="scope_groups",
     source_needs=frozenset({P.GROUPS, P.GROUP_MEMBERS, P.RECIPIENTS}),
     target_needs=frozenset(),
+    uses=(HYDRATION,),
+    emits=frozenset({K.GROUP_CREATE, K.GROUP_ADD_MEMBERS}),
     plan=plan_scope_groups,
 )

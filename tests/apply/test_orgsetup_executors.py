@@ -16,12 +16,15 @@ from t2t.clients import HttpLayer, TenantIdentity, connect, sandbox_hosts
 from t2t.clients.auth import ClientSecret
 from t2t.planner import Plan
 from t2t.planner.consent import CONSENT
+from t2t.planner.context import PlanContext
+from t2t.planner.domain import plan_domain
 from t2t.planner.endpoint import ENDPOINT
 from t2t.planner.invitation import INVITATION
-from t2t.planner.migration_app import MIGRATION_APP, app_desire
+from t2t.planner.migration_app import MIGRATION_APP
 from t2t.planner.organization import ORGANIZATION
 from t2t.planner.relationships import RELATIONSHIPS
 from t2t.planner.scope_groups import SCOPE_GROUPS
+from t2t.planner.shared.app import app_desire
 from t2t.probes import ProbeRequest, read_snapshot
 from t2t.spec import Desired, load_spec
 
@@ -33,8 +36,9 @@ DOMAINS = (ORGANIZATION, MIGRATION_APP, CONSENT, INVITATION, SCOPE_GROUPS, RELAT
 
 def _plan(spec: Desired, snapshot: Any) -> Plan:
     actions, findings = [], []
+    ctx = PlanContext(spec, snapshot)
     for domain in DOMAINS:
-        outcome = domain.plan(spec, snapshot)
+        outcome = plan_domain(domain, ctx)
         actions += outcome.actions
         findings += outcome.findings
     return Plan(

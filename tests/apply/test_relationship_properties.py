@@ -18,7 +18,9 @@ from t2t.apply import ApplyContext, ApplyReport, apply_plan
 from t2t.clients import HttpLayer, TenantIdentity, connect, sandbox_hosts
 from t2t.clients.auth import ClientSecret
 from t2t.planner import Plan
-from t2t.planner.relationships import RELATIONSHIPS, plan_relationships
+from t2t.planner.context import PlanContext
+from t2t.planner.domain import plan_domain
+from t2t.planner.relationships import RELATIONSHIPS
 from t2t.probes import ProbeRequest, read_snapshot
 from t2t.spec import load_spec
 
@@ -85,7 +87,7 @@ def _arrange(sandbox: Any, tenant: str, params: dict[str, Any] | None) -> None:
 def relationship_plan(snapshot: Any) -> Plan:
     """Only the relationships domain: the property is about its executor, and the other
     domains' prerequisites (app, consent, …) are outside this test."""
-    outcome = plan_relationships(SPEC, snapshot)
+    outcome = plan_domain(RELATIONSHIPS, PlanContext(SPEC, snapshot))
     return Plan(
         spec_name=SPEC.name,
         spec_path=SPEC.spec_path,

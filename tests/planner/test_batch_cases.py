@@ -18,8 +18,9 @@ from typing import Any
 import pytest
 
 from t2t.planner.actions import Action
-from t2t.planner.batches import plan_batches_after
+from t2t.planner.batches import plan_batches
 from t2t.planner.checks import finding
+from t2t.planner.context import PlanContext
 from t2t.planner.domain import action_id
 from t2t.probes import exchange_objects as x
 from t2t.spec import load_spec
@@ -157,7 +158,7 @@ def _load(path: Path) -> dict[str, Any]:
 def _outcome(data: dict[str, Any]) -> Any:
     desired = desired_from(data)
     actions, findings = prior_from(data)
-    return plan_batches_after(desired, snapshot_from(data, desired), actions, findings)
+    return plan_batches(PlanContext(desired, snapshot_from(data, desired), actions, findings))
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.stem for c in CASES])

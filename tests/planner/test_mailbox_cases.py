@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from t2t.planner.context import PlanContext
 from t2t.planner.domain import plan_domain
 from t2t.planner.mailboxes import MAILBOXES, plan_identity
 from t2t.planner.mailboxes.desire import MailboxDesire
@@ -118,7 +119,7 @@ def _load(path: Path) -> dict[str, Any]:
 @pytest.mark.parametrize("case", CASES, ids=[c.stem for c in CASES])
 def test_mailbox_case(case: Path) -> None:
     data = _load(case)
-    outcome = plan_domain(MAILBOXES, desired_from(data), snapshot_from(data))
+    outcome = plan_domain(MAILBOXES, PlanContext(desired_from(data), snapshot_from(data)))
     expected = data["expected"]
     assert sorted(f.code for f in outcome.findings) == sorted(expected["findings"])
     got = [[a.kind, a.key, list(a.blocked_by)] for a in outcome.actions]
@@ -142,7 +143,7 @@ def test_stamping_what_the_plan_sends_converges() -> None:
     """Applying the planned Set-MailUser to the observed MailUser leaves nothing to stamp."""
     for case in CASES:
         data = _load(case)
-        outcome = plan_domain(MAILBOXES, desired_from(data), snapshot_from(data))
+        outcome = plan_domain(MAILBOXES, PlanContext(desired_from(data), snapshot_from(data)))
         for a in outcome.actions:
             if a.kind != "mailuser.set_identity" or a.blocked or not a.observed:
                 continue

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from t2t.planner.consent import CONSENT
+from t2t.planner.context import PlanContext
 from t2t.planner.domain import Domain, plan_domain
 from t2t.planner.endpoint import ENDPOINT
 from t2t.planner.invitation import INVITATION
@@ -100,7 +101,7 @@ def test_orgsetup_case(case: Path) -> None:
     data = json.loads(case.read_text(encoding="utf-8"))
     spec = SPECS[data["spec"]]
     snapshot = Snapshot(_tenant("source", data["source"]), _tenant("target", data["target"]))
-    outcome = plan_domain(DOMAINS[data["domain"]], spec, snapshot)
+    outcome = plan_domain(DOMAINS[data["domain"]], PlanContext(spec, snapshot))
     expected = data["expected"]
     assert sorted(f.code for f in outcome.findings) == sorted(expected["findings"])
     got = [

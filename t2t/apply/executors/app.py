@@ -20,7 +20,7 @@ from t2t.apply.result import ActionResult
 from t2t.clients import ClientError
 from t2t.planner import Action
 from t2t.planner import kinds as K
-from t2t.planner.migration_app import AppDesire, AppOutcome, plan_app
+from t2t.planner.shared.app import AppDesire, AppOutcome, plan_app
 
 
 async def _pending(ctx: ApplyContext, desire: AppDesire) -> AppOutcome:

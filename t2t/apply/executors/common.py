@@ -9,7 +9,7 @@ from t2t.apply.context import ApplyContext
 from t2t.clients import PermissionDenied
 from t2t.logs import scrub
 from t2t.planner.checks import EXCHANGE_ROLE_FIX
-from t2t.planner.migration_app import AppDesire
+from t2t.planner.shared.app import AppDesire
 from t2t.probes.migration_app import pick_app, read_applications
 from t2t.state.directory import Application
 

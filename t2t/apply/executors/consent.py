@@ -15,8 +15,8 @@ from t2t.apply.result import ActionResult
 from t2t.clients import ClientError, GraphClient, TransportError
 from t2t.planner import Action
 from t2t.planner import kinds as K
-from t2t.planner.consent import ConsentDesire, ConsentState, consent_state
-from t2t.planner.migration_app import EXCHANGE_APP_ID
+from t2t.planner.shared.app import EXCHANGE_APP_ID
+from t2t.planner.shared.consent import ConsentDesire, ConsentState, consent_state
 from t2t.probes.migration_app import read_assignments, read_service_principals
 
 

@@ -17,7 +17,7 @@ from t2t.apply.result import ActionResult
 from t2t.clients import ClientError, ExchangeClient
 from t2t.planner import Action, SideDesire, plan_side
 from t2t.planner import kinds as K
-from t2t.planner.migration_app import AppDesire
+from t2t.planner.shared.app import AppDesire
 from t2t.probes import read_relationships
 
 

@@ -7,7 +7,7 @@ from t2t.planner.batches.desire import (
     needs_readd,
     next_step,
 )
-from t2t.planner.batches.domain import BATCHES, plan_batches_after
+from t2t.planner.batches.domain import BATCHES, plan_batches
 
 __all__ = [
     "BATCHES",
@@ -15,5 +15,5 @@ __all__ = [
     "batch_observed",
     "needs_readd",
     "next_step",
-    "plan_batches_after",
+    "plan_batches",
 ]

@@ -35,9 +35,10 @@ from t2t.planner.batches.desire import (
     next_step,
     utc_text,
 )
-from t2t.planner.checks import Finding, finding
+from t2t.planner.checks import finding
+from t2t.planner.context import PlanContext
 from t2t.planner.domain import Domain, DomainOutcome, action_id, present
-from t2t.state import Snapshot, fingerprint
+from t2t.state import fingerprint
 from t2t.state import parts as P
 from t2t.state.exchange import MigrationBatch, MigrationUser, Recipient
 
@@ -76,12 +77,11 @@ def _has_proxy(r: Recipient, domain: str) -> bool:
     return any(a.lower().endswith(suffix) for a in (r.primary_smtp_address, *r.smtp_addresses))
 
 
-def plan_batches_after(
-    desired: Desired,
-    snapshot: Snapshot,
-    prior_actions: Sequence[Action],
-    prior_findings: Sequence[Finding],
-) -> DomainOutcome:
+def plan_batches(ctx: PlanContext) -> DomainOutcome:
+    """Every wave, on the actions and findings of the domains planned before (alone, as if
+    every prerequisite held)."""
+    desired, snapshot = ctx.desired, ctx.snapshot
+    prior_actions, prior_findings = ctx.prior_actions, ctx.prior_findings
     out = DomainOutcome()
     waves = [w for w in desired.batches]
     if not waves:
@@ -509,18 +509,20 @@ def _plan_existing(
     out.actions.append(action)
 
 
-def _plan_without_prior(desired: Desired, snapshot: Snapshot) -> DomainOutcome:
-    """Alone (no other domain's plan), as if every prerequisite held; build_plan calls
-    `plan_batches_after` with the other domains' outcome instead."""
-    return plan_batches_after(desired, snapshot, (), ())
-
-
 BATCHES = Domain(
     name="batches",
     # A batch moves mailboxes on everything the other domains set up: it is planned only when
     # every part of both tenants is known.
     source_needs=P.read_from("source"),
     target_needs=P.read_from("target"),
-    plan=_plan_without_prior,
-    after=plan_batches_after,
+    emits=frozenset(
+        {
+            K.BATCH_CREATE,
+            K.BATCH_START,
+            K.BATCH_COMPLETE,
+            K.BATCH_SET_COMPLETE_AFTER,
+            K.BATCH_REMOVE_USER,
+        }
+    ),
+    plan=plan_batches,
 )

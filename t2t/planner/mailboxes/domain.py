@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from t2t.planner import kinds as K
 from t2t.planner.actions import Action, Change
 from t2t.planner.checks import Finding, finding
+from t2t.planner.context import PlanContext
 from t2t.planner.domain import Domain, DomainOutcome, action_id, present
 from t2t.planner.mailboxes import catalogue as _catalogue  # noqa: F401  (registers the codes)
 from t2t.planner.mailboxes.desire import (
@@ -161,7 +162,7 @@ def _licence_covered(source: Recipient, target: Recipient | None, spec_has_t2t: 
     return spec_has_t2t or T2T_CAPABILITY in caps
 
 
-def plan_mailboxes(desired: Desired, snapshot: Snapshot) -> DomainOutcome:
+def plan_mailboxes(ctx: PlanContext) -> DomainOutcome:
     """Every declared mailbox. The cyclic garbage collector is paused meanwhile: planning
     10,000 mailboxes allocates ~100,000 acyclic objects next to a snapshot of as many live
     ones, and the collector's generation-2 passes over them took half the time (measured by
@@ -169,7 +170,7 @@ def plan_mailboxes(desired: Desired, snapshot: Snapshot) -> DomainOutcome:
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _plan_all(desired, snapshot)
+        return _plan_all(ctx.desired, ctx.snapshot)
     finally:
         if was_enabled:
             gc.enable()
@@ -484,5 +485,8 @@ MAILBOXES = Domain(
     name="mailboxes",
     source_needs=frozenset({P.RECIPIENTS, P.STATISTICS}),
     target_needs=frozenset({P.RECIPIENTS, P.USERS, P.ACCEPTED_DOMAINS, P.SKUS, P.MIGRATION_USERS}),
+    emits=frozenset(
+        {K.MAILUSER_CREATE, K.MAILUSER_SET_IDENTITY, K.USER_USAGE_LOCATION, K.LICENSE_ASSIGN}
+    ),
     plan=plan_mailboxes,
 )
