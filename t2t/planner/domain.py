@@ -110,7 +110,7 @@ def plan_domain(domain: Domain, ctx: PlanContext) -> DomainOutcome:
         return DomainOutcome(
             notices=[f"{domain.name}: nothing planned, because t2t could not read {parts}"]
         )
-    outcome = domain.plan(ctx)
+    outcome = domain.plan(ctx if ctx.uses is not None else ctx.view(domain))
     emits = {k.name: k for k in domain.emits}
     for action in outcome.actions:
         kind = emits.get(action.kind)

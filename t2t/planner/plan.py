@@ -114,7 +114,7 @@ def build_plan(desired: Desired, snapshot: Snapshot) -> Plan:
     unknowns = [Unknown(tenant=t, what=w, reason=r) for t, w, r in snapshot.unknowns()]
     ctx = PlanContext(desired, snapshot, prior_actions=actions, prior_findings=findings)
     for domain in DOMAINS:
-        outcome = plan_domain(domain, ctx)
+        outcome = plan_domain(domain, ctx.view(domain))
         actions.extend(outcome.actions)
         findings.extend(outcome.findings)
         notices.extend(outcome.notices)
