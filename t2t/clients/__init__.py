@@ -13,19 +13,24 @@ from t2t.clients.errors import (
     AuthError,
     ClientError,
     ExchangeError,
+    GraphError,
+    GraphNotFound,
     ModuleKeyUnavailable,
+    NoModuleKey,
     ObjectNotFound,
     PermissionDenied,
+    ProfileError,
+    SecretUnavailable,
     ServiceError,
     TransportError,
     TruncatedResult,
     WriteForbidden,
 )
 from t2t.clients.exchange import CmdletResult, ExchangeClient, is_read_cmdlet
-from t2t.clients.graph import GraphClient, GraphError, GraphNotFound
-from t2t.clients.hosts import CLOUDS, GLOBAL, HostSet, ProfileError, load_profile, sandbox_hosts
+from t2t.clients.graph import GraphClient
+from t2t.clients.hosts import CLOUDS, GLOBAL, HostSet, load_profile, sandbox_hosts
 from t2t.clients.http import HttpLayer
-from t2t.clients.secrets import SecretUnavailable, resolve_secret
+from t2t.clients.secrets import resolve_secret
 
 __all__ = [
     "CLOUDS",
@@ -47,6 +52,7 @@ __all__ = [
     "HttpLayer",
     "ModuleKeyUnavailable",
     "MsalTokenSource",
+    "NoModuleKey",
     "ObjectNotFound",
     "PermissionDenied",
     "ProfileError",

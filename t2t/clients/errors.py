@@ -1,4 +1,6 @@
-"""Typed errors that keep Microsoft's own code, exception type and message."""
+"""Every client exception in one module (httpx's _exceptions.py is the model): typed errors that
+keep Microsoft's own code, exception type and message, and the local refusals (a secret that
+cannot be resolved, a bad sandbox profile, a module file without its key)."""
 
 from __future__ import annotations
 
@@ -105,3 +107,23 @@ class PermissionDenied(ServiceError):
 
 class TruncatedResult(ServiceError):
     """Exchange stopped a list at its ResultSize: what came back is not everything."""
+
+
+class SecretUnavailable(ValueError):
+    """A referenced secret that is not there; the message names the reference, not a value."""
+
+
+class ProfileError(ValueError):
+    """A sandbox connection profile that cannot be used."""
+
+
+class NoModuleKey(ValueError):
+    """The module file held no `$PublicKey`: nothing sensitive may be sent."""
+
+
+class GraphError(ServiceError):
+    """A Graph error answer; `code` is Graph's own (Request_ResourceNotFound, …)."""
+
+
+class GraphNotFound(GraphError):
+    pass

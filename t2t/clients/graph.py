@@ -17,7 +17,13 @@ from urllib.parse import quote
 import httpx
 
 from t2t.clients.auth import TokenSource, token_roles
-from t2t.clients.errors import PermissionDenied, ServiceError, WriteForbidden
+from t2t.clients.errors import (
+    GraphError,
+    GraphNotFound,
+    PermissionDenied,
+    ServiceError,
+    WriteForbidden,
+)
 from t2t.clients.http import IDEMPOTENT_METHODS, HttpLayer, HttpResult
 
 #: Graph allows at most 20 requests in one $batch (wire-protocols.md §2.8).
@@ -29,14 +35,6 @@ MAX_PAGE = 999
 def segment(value: str) -> str:
     """One URL path segment (a UPN may hold `#`, `$`, `'`, non-ASCII)."""
     return quote(value, safe="@")
-
-
-class GraphError(ServiceError):
-    """A Graph error answer; `code` is Graph's own (Request_ResourceNotFound, …)."""
-
-
-class GraphNotFound(GraphError):
-    pass
 
 
 def _error(result: HttpResult, what: str) -> ServiceError:

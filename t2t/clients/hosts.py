@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from t2t.clients.errors import ProfileError
+
 EXCHANGE_RESOURCE = "https://outlook.office365.com"
 GRAPH_RESOURCE = "https://graph.microsoft.com"
 
@@ -64,10 +66,6 @@ DOD = HostSet(
 )
 
 CLOUDS = {h.name: h for h in (GLOBAL, USGOV, DOD)}
-
-
-class ProfileError(ValueError):
-    """A sandbox connection profile that cannot be used."""
 
 
 def sandbox_hosts(profile: dict[str, Any]) -> HostSet:

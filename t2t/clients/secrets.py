@@ -5,9 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-
-class SecretUnavailable(ValueError):
-    """A referenced secret that is not there; the message names the reference, not a value."""
+from t2t.clients.errors import SecretUnavailable
 
 
 def resolve_secret(scheme: str, value: str) -> str:

@@ -26,6 +26,8 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
+from t2t.clients.errors import NoModuleKey
+
 
 @dataclass(frozen=True)
 class WireGuess:
@@ -167,10 +169,6 @@ _RSA_KEY_VALUE = re.compile(
     r"<RSAKeyValue>\s*<Modulus>([A-Za-z0-9+/=\s]+)</Modulus>\s*"
     r"<Exponent>([A-Za-z0-9+/=\s]+)</Exponent>\s*</RSAKeyValue>"
 )
-
-
-class NoModuleKey(ValueError):
-    """The module file held no `$PublicKey`: nothing sensitive may be sent."""
 
 
 def public_key_from_module(text: str) -> rsa.RSAPublicKey:
