@@ -12,6 +12,7 @@ from t2t.sandbox.clock import Clock
 from t2t.sandbox.exchange.module_key import ModuleKey
 from t2t.sandbox.exchange.request_log import RequestLog
 from t2t.sandbox.faults import Faults
+from t2t.sandbox.graph.write_log import GraphWriteLog
 from t2t.sandbox.replication import Replication
 from t2t.sandbox.state import StateStore
 from t2t.sandbox.stats import Stats
@@ -34,6 +35,9 @@ class SandboxContext:
     """Microsoft's Graph and Exchange budgets (throttle.py; on while strictness.throttling)."""
     exchange_requests: RequestLog = field(default_factory=RequestLog)
     """What InvokeCommand received, for tests (request_log.py); cleared by reset."""
+    graph_writes: GraphWriteLog = field(init=False)
+    """The Graph writes handled, in one order with ``exchange_requests`` (graph/write_log.py);
+    cleared by reset."""
     profile: Strictness = STRICT
     """The profile the sandbox was started with (strictness.py); reset returns to it."""
     strictness: Strictness = field(init=False)
@@ -43,6 +47,7 @@ class SandboxContext:
         self.faults = Faults(self.clock)
         self.replication = Replication(self.clock)
         self.throttle = Throttle(self.clock)
+        self.graph_writes = GraphWriteLog(sequence=self.exchange_requests.sequence)
         self.strictness = self.profile
 
 

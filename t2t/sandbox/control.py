@@ -4,8 +4,9 @@
 - ``DELETE /_sandbox/stats``: zero them;
 - ``POST /_sandbox/reset``: restore the seed state, zero the counters, remove every
   fault rule and hidden object, restore Microsoft's budgets (throttle.py), empty the
-  InvokeCommand request log and put the clock back to real time (fast: tests call it
-  between tests; secrets, certificates, signing key, module key and CA are kept);
+  InvokeCommand request log and the Graph write log (their capacities are kept) and put the
+  clock back to real time (fast: tests call it between tests; secrets, certificates, signing
+  key, module key and CA are kept);
 - ``GET /_sandbox/clock`` → ``{"now": "<ISO 8601 Z>", "offsetSeconds": n}``;
   ``POST /_sandbox/clock`` with ``{"advanceSeconds": n}`` or ``{"now": "<ISO>"}`` moves
   it forward (never back) and answers the same shape;
@@ -59,6 +60,7 @@ async def reset(request: Request) -> Response:
     ctx.throttle.reset()
     ctx.clock.reset()
     ctx.exchange_requests.clear()
+    ctx.graph_writes.clear()
     ctx.strictness = ctx.profile
     return Response(status_code=204)
 

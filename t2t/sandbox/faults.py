@@ -20,6 +20,13 @@ a fault *looks like* on the wire is Microsoft's:
   service principals and invitation guests; Exchange (``Invocation.created``/``visible``)
   for organization relationships, mail users, distribution groups, migration endpoints and
   batches, hidden from their Get- cmdlets (and a mail user from Graph's user reads too).
+  A lag rule may also name the object: ``match.object`` (a regex, case-insensitive) is
+  searched in the created object's id and names — for a mail user New-MailUser made, its
+  UPN, primary SMTP address, alias and name — so one object replicates late while the others
+  created by the same cmdlet show at once. Replication lag is per object (each write lands
+  on one replica; wire-protocols.md §1.5: one contact still 404 six seconds after
+  New-MailContact), so a test arranges for one chosen object the delay Microsoft deals out
+  at random. ``object`` is only valid on ``lag`` rules.
 
 Rules (``POST /_sandbox/faults``, see control.py) match on ``service`` (identity, graph,
 exchange), ``tenant`` (name), ``method``, ``path`` (regex searched in the path, for
@@ -85,6 +92,11 @@ class Rule:
             return False
         return not ("path" in m and re.search(m["path"], info.path) is None)
 
+    def names_object(self, names: tuple[str, ...]) -> bool:
+        """Whether ``match.object`` (absent: any object) is found in one of ``names``."""
+        pattern = self.match.get("object")
+        return pattern is None or any(re.search(pattern, n, re.IGNORECASE) for n in names)
+
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"id": self.id, "kind": self.kind, "match": dict(self.match)}
         if self.count is not None:
@@ -134,8 +146,16 @@ def rule_from_json(rid: int, data: Any) -> Rule:
         "method",
         "path",
         "cmdlet",
+        "object",
     }:
-        raise FaultRuleError("match keys: service, tenant, method, path, cmdlet")
+        raise FaultRuleError("match keys: service, tenant, method, path, cmdlet, object")
+    if "object" in match:
+        if kind != "lag":
+            raise FaultRuleError("match.object is only valid on lag rules")
+        try:
+            re.compile(str(match["object"]))
+        except re.error as exc:
+            raise FaultRuleError(f"match.object is not a regex: {exc}") from None
     if "service" in match and match["service"] not in SERVICES:
         raise FaultRuleError(f"match.service must be one of {list(SERVICES)}")
     if "path" in match:
@@ -258,11 +278,18 @@ class Faults:
         return None
 
     # -- read-after-write lag ---------------------------------------------------
-    def note_created(self, object_id: str, info: RequestInfo) -> None:
-        """Hide a just-created object from reads if a lag rule matches its creation."""
+    def note_created(self, object_id: str, info: RequestInfo, names: tuple[str, ...] = ()) -> None:
+        """Hide a just-created object from reads if a lag rule matches its creation (and,
+        with ``match.object``, the object's id or one of its ``names``)."""
+        known = (object_id, *names)
         with self._lock:
             seconds = max(
-                (r.seconds for r in self.rules if r.kind == "lag" and r.matches(info)), default=0
+                (
+                    r.seconds
+                    for r in self.rules
+                    if r.kind == "lag" and r.matches(info) and r.names_object(known)
+                ),
+                default=0,
             )
             if seconds > 0:
                 self._hidden[object_id.lower()] = self.clock.time() + seconds

@@ -58,10 +58,11 @@ class Invocation:
             if self.params.get(k) is not None
         }
 
-    def created(self, object_id: str) -> None:
-        """A New- cmdlet made ``object_id``; a matching ``lag`` rule hides it from reads."""
+    def created(self, object_id: str, *names: str) -> None:
+        """A New- cmdlet made ``object_id`` (also known by ``names``, which a lag rule's
+        ``match.object`` may name); a matching ``lag`` rule hides it from reads."""
         if self.faults is not None and self.request is not None and not self.what_if:
-            self.faults.note_created(object_id, self.request)
+            self.faults.note_created(object_id, self.request, names)
         if self.replication is not None and not self.what_if:
             self.replication.created(object_id)
 

@@ -150,6 +150,7 @@ def _run_one(
         headers=inner_headers,
         body=body,
         base=base,
+        in_batch=True,
     )
     status, out, extra = dispatch(req)
     return int(status), out, dict(extra)

@@ -25,6 +25,7 @@ from starlette.routing import Route
 
 from t2t.sandbox.context import SandboxContext, base_url_of, context_of
 from t2t.sandbox.faults import RequestInfo
+from t2t.sandbox.graph import control as graph_control
 from t2t.sandbox.graph import handlers as h
 from t2t.sandbox.graph.errors import GraphError, error_body
 from t2t.sandbox.model import Tenant
@@ -49,6 +50,8 @@ class GReq:
     body: Any
     base: str
     params: dict[str, str] = field(default_factory=dict)
+    in_batch: bool = False
+    """An item of ``$batch`` (graph/batch.py), for the write log."""
 
     @property
     def info(self) -> RequestInfo:
@@ -299,7 +302,26 @@ def _catch_up(ctx: SandboxContext) -> None:
 
 
 def dispatch(req: GReq) -> Result:
-    """Route, check permissions, run, count. Errors become Graph error bodies."""
+    """Route, check permissions, run, count. Errors become Graph error bodies. A request
+    that reaches a write route is kept in the write log once answered (graph/write_log.py)."""
+    result, operation = _dispatch(req)
+    if operation is not None:
+        req.ctx.graph_writes.record(
+            tenant=req.tenant.name,
+            app_id=req.claims.appid,
+            method=req.method,
+            path="/v1.0" + req.path,
+            operation=operation,
+            status=result[0],
+            in_batch=req.in_batch,
+            body=req.body,
+        )
+    return result
+
+
+def _dispatch(req: GReq) -> tuple[Result, str | None]:
+    """dispatch's answer, and the operation (``"PATCH /users/{id}"``) when the request
+    reached a write route."""
     ctx = req.ctx
     allowed_methods = []
     for method, pattern, handler, perms, kind, template in ROUTES:
@@ -309,6 +331,7 @@ def dispatch(req: GReq) -> Result:
         if method != req.method:
             allowed_methods.append(method)
             continue
+        written = f"{req.method} {template}" if kind == "write" else None
         ctx.stats.record(
             "graph",
             tenant=req.tenant.name,
@@ -327,7 +350,7 @@ def dispatch(req: GReq) -> Result:
                 err.status,
                 error_body(err.code, err.message, req.headers.get("client-request-id")),
                 {},
-            )
+            ), written
         _catch_up(ctx)
         try:
             if kind == "write":
@@ -342,8 +365,8 @@ def dispatch(req: GReq) -> Result:
                 err.status,
                 error_body(err.code, err.message, req.headers.get("client-request-id")),
                 err.headers,
-            )
-        return status, body, headers
+            ), written
+        return (status, body, headers), written
     ctx.stats.record("graph", tenant=req.tenant.name, method=req.method)
     if allowed_methods:
         return (
@@ -352,7 +375,7 @@ def dispatch(req: GReq) -> Result:
                 "Request_BadRequest", "Specified HTTP method is not allowed for the request target."
             ),
             {},
-        )
+        ), None
     seg = req.path.strip("/").split("/")[0].split("(")[0]
     return (
         400,
@@ -362,7 +385,7 @@ def dispatch(req: GReq) -> Result:
             req.headers.get("client-request-id"),
         ),
         {},
-    )
+    ), None
 
 
 def query_of(raw: str) -> dict[str, str]:
@@ -424,4 +447,7 @@ def encode_skiptoken(offset: int) -> str:
 
 routes = [
     Route("/v1.0/{rest:path}", endpoint, methods=["GET", "POST", "PATCH", "DELETE", "PUT"]),
+    *graph_control.routes,
 ]
+"""The Graph surface plus the sandbox-only write log (graph/control.py), served here so the
+app's route order keeps it ahead of identity's /{tenant}/…."""

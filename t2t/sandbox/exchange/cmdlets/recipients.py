@@ -400,7 +400,7 @@ def new_mail_user(inv: Invocation) -> list[Record]:
     if inv.what_if:
         return []
     t.users.append(user)
-    inv.created(user.id)
+    inv.created(user.id, upn, primary, alias, name)
     return [mail_user_record(t, user, recipient)]
 
 
