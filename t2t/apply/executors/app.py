@@ -8,16 +8,9 @@ answer was lost, it updates the same app instead of registering a second one.
 from __future__ import annotations
 
 from t2t.apply.context import ApplyContext
-from t2t.apply.executors.common import (
-    ExecutionFailed,
-    failure_message,
-    read_app,
-    read_apps,
-    verified,
-)
+from t2t.apply.executors.common import ExecutionFailed, Write, converge, read_apps
 from t2t.apply.executors.registry import executes
 from t2t.apply.result import ActionResult
-from t2t.clients import ClientError
 from t2t.planner import Action
 from t2t.planner import kinds as K
 from t2t.planner.shared.app import AppDesire, AppOutcome, plan_app
@@ -34,29 +27,23 @@ async def _pending(ctx: ApplyContext, desire: AppDesire) -> AppOutcome:
 async def run_app(action: Action, ctx: ApplyContext) -> ActionResult:
     desire = AppDesire.from_dict(action.desired)
     graph = ctx.graph["target"]
-    result = ActionResult(id=action.id, status="done")
-    try:
+
+    async def replan() -> Write | None:
         outcome = await _pending(ctx, desire)
-        pending = outcome.action
+        pending, app = outcome.action, outcome.app
         if pending is None:
-            result.status, result.message = "noop", "already as desired"
-            return result
+            return None
         body = {k: v for k, v in pending.parameters.items() if k != "uniqueName"}
         if pending.kind == K.APP_CREATE.name:
             path = f"/applications(uniqueName='{desire.unique_name}')"
-            await graph.write("PATCH", path, body, headers={"Prefer": "create-if-missing"})
+            headers = {"Prefer": "create-if-missing"}
         else:
-            assert outcome.app is not None
-            await graph.write("PATCH", f"/applications/{outcome.app.object_id}", body)
+            assert app is not None
+            path, headers = f"/applications/{app.object_id}", {}
 
-        async def converged() -> bool:
-            again = await _pending(ctx, desire)
-            return again.action is None and again.app is not None
+        async def send() -> None:
+            await graph.write("PATCH", path, body, headers=headers)
 
-        if not await verified(ctx, converged):
-            raise ExecutionFailed("the app write returned but the app is not visible as desired")
-        app = await read_app(ctx, desire)
-        result.message = f"app {app.app_id if app else '?'} verified"
-    except (ExecutionFailed, ClientError) as exc:
-        result.status, result.message = "failed", failure_message(exc)
-    return result
+        return Write(f"PATCH {path}", send)
+
+    return await converge(action, ctx, replan)

@@ -4,10 +4,10 @@ migration app), skipped when a guest for the address already exists."""
 from __future__ import annotations
 
 from t2t.apply.context import ApplyContext
-from t2t.apply.executors.common import ExecutionFailed, failure_message, resolve_app_id, verified
+from t2t.apply.executors.common import ExecutionFailed, Write, converge, resolve_app_id
 from t2t.apply.executors.registry import executes
 from t2t.apply.result import ActionResult
-from t2t.clients import ClientError, GraphClient
+from t2t.clients import GraphClient
 from t2t.clients.odata import eq
 from t2t.planner import Action
 from t2t.planner import kinds as K
@@ -32,20 +32,15 @@ async def _guest_exists(graph: GraphClient, address: str) -> bool:
 async def run_invitation(action: Action, ctx: ApplyContext) -> ActionResult:
     desire = InvitationDesire.from_dict(action.desired)
     graph = ctx.graph["target"]
-    result = ActionResult(id=action.id, status="done")
-    try:
+
+    async def replan() -> Write | None:
         if await _guest_exists(graph, desire.address):
-            result.status, result.message = "noop", "the guest exists (invited before)"
-            return result
+            return None
         app_id = await resolve_app_id(ctx, desire.app, desire.app_id)
-        await graph.write("POST", "/invitations", invitation_body(desire, app_id))
 
-        async def invited() -> bool:
-            return await _guest_exists(graph, desire.address)
+        async def send() -> None:
+            await graph.write("POST", "/invitations", invitation_body(desire, app_id))
 
-        if not await verified(ctx, invited):
-            raise ExecutionFailed("the invitation was sent but the guest is not visible")
-        result.message = f"invited {desire.address}"
-    except (ExecutionFailed, ClientError) as exc:
-        result.status, result.message = "failed", failure_message(exc)
-    return result
+        return Write(f"the invitation of {desire.address}", send)
+
+    return await converge(action, ctx, replan)

@@ -22,17 +22,16 @@ it replicates (replication.py): those are sent again; a lost answer is re-read, 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from urllib.parse import quote
 
 from t2t.apply.context import ApplyContext
-from t2t.apply.executors.common import failure_message
-from t2t.apply.executors.mailuser import ExecutionFailed, stamp
+from t2t.apply.executors.common import ExecutionFailed, Write, converge, failure_message
+from t2t.apply.executors.mailuser import identity_replan
 from t2t.apply.executors.registry import executes
 from t2t.apply.executors.replication import graph_not_replicated, planned_absent, send_replicated
 from t2t.apply.graph_batch import GraphBatcher
 from t2t.apply.result import ActionResult
-from t2t.clients import ClientError, GraphNotFound, TransportError
+from t2t.clients import ClientError, GraphNotFound
 from t2t.planner import Action
 from t2t.planner import kinds as K
 from t2t.planner.mailboxes import MailboxDesire, assign_body, missing_skus, usage_location_body
@@ -73,32 +72,37 @@ async def _user(batch: GraphBatcher, d: MailboxDesire, ctx: ApplyContext) -> Dir
 async def run_usage_location(action: Action, ctx: ApplyContext) -> ActionResult:
     d = MailboxDesire.from_dict(action.desired)
     batch = ctx.graph_batch(action.tenant)
-    result = ActionResult(id=action.id, status="done")
-    try:
+
+    async def replan() -> Write | None:
         user = await _user(batch, d, ctx)
         body = usage_location_body(d, user)
         if body is None:
-            result.status, result.message = "noop", "usageLocation already set"
-            return result
-        # A lost answer (TransportError): the re-read below decides, nothing is sent again.
-        with contextlib.suppress(TransportError):
-            await send_replicated(
-                ctx,
-                lambda: batch.call("PATCH", _path(user.id), body),
-                not_replicated=graph_not_replicated,
-                fresh=planned_absent(action),
-                present=lambda: _present(batch, user.id),
-            )
-        for delay in ctx.verify_delays:
-            await asyncio.sleep(delay)
-            again = await read_user(batch, user.id)
-            if again is not None and usage_location_body(d, again) is None:
-                result.message = f"usageLocation {body['usageLocation']} verified"
-                return result
-        raise ExecutionFailed("PATCH returned but usageLocation is not visible")
-    except (ExecutionFailed, ClientError) as exc:
-        result.status, result.message = "failed", failure_message(exc)
-        return result
+            return None
+        return Write(
+            f"usageLocation {body['usageLocation']}",
+            lambda: _send(ctx, action, batch, user.id, "PATCH", _path(user.id), body),
+        )
+
+    return await converge(action, ctx, replan)
+
+
+async def _send(
+    ctx: ApplyContext,
+    action: Action,
+    batch: GraphBatcher,
+    user_id: str,
+    method: str,
+    path: str,
+    body: dict[str, object],
+) -> None:
+    """A Graph write to the user, sent again while its Entra user replicates."""
+    await send_replicated(
+        ctx,
+        lambda: batch.call(method, path, body),
+        not_replicated=graph_not_replicated,
+        fresh=planned_absent(action),
+        present=lambda: _present(batch, user_id),
+    )
 
 
 @executes(K.LICENSE_ASSIGN)
@@ -106,13 +110,12 @@ async def run_license(action: Action, ctx: ApplyContext) -> ActionResult:
     d = MailboxDesire.from_dict(action.desired)
     batch = ctx.graph_batch(action.tenant)
     exchange = ctx.exchange[action.tenant]
-    result = ActionResult(id=action.id, status="done")
-    try:
+
+    async def replan() -> Write | None:
         user = await _user(batch, d, ctx)
         add = missing_skus(d, user)
         if not add:
-            result.status, result.message = "noop", "licences already assigned"
-            return result
+            return None
         current = await read_recipient(exchange, d.target)
         if current is None or current.exchange_guid != d.exchange_guid:
             have = current.exchange_guid if current is not None else "no target object"
@@ -124,46 +127,52 @@ async def run_license(action: Action, ctx: ApplyContext) -> ActionResult:
             raise ExecutionFailed(f"licence withheld: {d.target} is already a mailbox")
         if not user.usage_location:
             raise ExecutionFailed("licence withheld: the user has no usageLocation")
-        fresh = planned_absent(action)
-        # A lost answer (TransportError): the re-read below decides; never assigned twice.
-        with contextlib.suppress(TransportError):
-            await send_replicated(
-                ctx,
-                lambda: batch.call("POST", f"{_path(user.id)}/assignLicense", assign_body(add)),
-                not_replicated=graph_not_replicated,
-                fresh=fresh,
-                present=lambda: _present(batch, user.id),
-            )
-        for delay in ctx.verify_delays:
-            await asyncio.sleep(delay)
-            again = await read_user(batch, user.id)
-            if again is not None and not missing_skus(d, again):
-                break
-        else:
-            raise ExecutionFailed("assignLicense returned but the licences are not visible")
-        pending = again.exchange_provisioning
-        for delay in ctx.licence_provisioning_delays:
-            await asyncio.sleep(delay)
-            now = await read_user(batch, user.id)
-            pending = now.exchange_provisioning if now is not None else pending
-            if not pending:
-                break
-        if pending:
-            ctx.licences_provisioning[d.target.lower()] = pending
-            result.message = "licences verified; Exchange is still provisioning them"
-            result.warnings.append(
-                f"Exchange has not provisioned the licences yet ({', '.join(sorted(set(pending)))}"
-                "): its batch waits (T2T-E320); any address licensing removes is stamped "
-                "again on a later run"
-            )
-            return result
-        # Provisioned: licensing has scrubbed proxies outside accepted domains — re-read,
-        # re-stamp what went.
-        restamped = await stamp(exchange, d, ctx, fresh=fresh)
-        result.message = "licences verified and provisioned"
-        if restamped.status == "done":
-            result.warnings.append("licensing removed stamped addresses; stamped them again")
+        path = f"{_path(user.id)}/assignLicense"
+        return Write(
+            "assignLicense",
+            lambda: _send(ctx, action, batch, user.id, "POST", path, assign_body(add)),
+        )
+
+    result = await converge(action, ctx, replan)
+    if result.status != "done":
         return result
+    try:
+        await _after_assignment(action, ctx, d, result)
     except (ExecutionFailed, ClientError) as exc:
         result.status, result.message = "failed", failure_message(exc)
-        return result
+    return result
+
+
+async def _after_assignment(
+    action: Action, ctx: ApplyContext, d: MailboxDesire, result: ActionResult
+) -> None:
+    """Licences visible: wait (briefly) for Exchange to provision them, then re-stamp what
+    licensing scrubbed; still provisioning: hold the batch in this run (T2T-E320)."""
+    batch = ctx.graph_batch(action.tenant)
+    user = await _user(batch, d, ctx)
+    pending = user.exchange_provisioning
+    for delay in ctx.licence_provisioning_delays:
+        await asyncio.sleep(delay)
+        now = await read_user(batch, user.id)
+        pending = now.exchange_provisioning if now is not None else pending
+        if not pending:
+            break
+    if pending:
+        ctx.licences_provisioning[d.target.lower()] = pending
+        result.message = "licences verified; Exchange is still provisioning them"
+        result.warnings.append(
+            f"Exchange has not provisioned the licences yet ({', '.join(sorted(set(pending)))}"
+            "): its batch waits (T2T-E320); any address licensing removes is stamped "
+            "again on a later run"
+        )
+        return
+    # Provisioned: licensing has scrubbed proxies outside accepted domains — re-read,
+    # re-stamp what went.
+    exchange = ctx.exchange[action.tenant]
+    replan = identity_replan(exchange, d, ctx, fresh=planned_absent(action))
+    restamped = await converge(action, ctx, replan)
+    if restamped.status == "failed":
+        raise ExecutionFailed(restamped.message)
+    result.message = "licences verified and provisioned"
+    if restamped.status == "done":
+        result.warnings.append("licensing removed stamped addresses; stamped them again")

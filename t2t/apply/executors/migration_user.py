@@ -11,10 +11,10 @@ ConfirmImpact High: the client sends `Confirm: false` (wire.py).
 from __future__ import annotations
 
 from t2t.apply.context import ApplyContext
-from t2t.apply.executors.common import ExecutionFailed, failure_message, verified
+from t2t.apply.executors.common import ExecutionFailed, Write, converge
 from t2t.apply.executors.registry import executes
 from t2t.apply.result import ActionResult
-from t2t.clients import ClientError, ExchangeClient, ObjectNotFound
+from t2t.clients import ExchangeClient, ObjectNotFound
 from t2t.planner import Action
 from t2t.planner import kinds as K
 from t2t.planner.batches import needs_readd
@@ -33,34 +33,18 @@ async def _user(exchange: ExchangeClient, identity: str) -> MigrationUser | None
 @executes(K.BATCH_REMOVE_USER)
 async def run_migration_user_remove(action: Action, ctx: ApplyContext) -> ActionResult:
     exchange = ctx.exchange["target"]
-    identity = str(action.parameters["Identity"])
-    result = ActionResult(id=action.id, status="done")
-    try:
+    identity = action.key
+
+    async def replan() -> Write | None:
         user = await _user(exchange, identity)
         if user is None:
-            result.status, result.message = "noop", f"migration user {identity} already removed"
-            return result
+            return None
         if not needs_readd(user):
             raise ExecutionFailed(
                 f"migration user {identity} is now {user.status} ({user.error or 'no error'}), "
                 "not failed in a way that needs removing: not removed; run plan again"
             )
-        try:
-            out = await exchange.invoke("Remove-MigrationUser", {"Identity": identity})
-        except ClientError as exc:
-            if await _user(exchange, identity) is None:
-                result.message = f"already removed after {exc}"
-                return result
-            raise ExecutionFailed(str(exc)) from exc
-        result.warnings.extend(out.warnings)
-        result.request_ids.extend(out.request_ids)
+        cmdlet = "Remove-MigrationUser"
+        return Write(cmdlet, lambda: exchange.invoke(cmdlet, {"Identity": identity}))
 
-        async def gone() -> bool:
-            return await _user(exchange, identity) is None
-
-        if not await verified(ctx, gone):
-            raise ExecutionFailed(f"Remove-MigrationUser returned but {identity} is still listed")
-        result.message = "Remove-MigrationUser verified"
-    except (ExecutionFailed, ClientError) as exc:
-        result.status, result.message = "failed", failure_message(exc)
-    return result
+    return await converge(action, ctx, replan)

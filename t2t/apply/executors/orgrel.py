@@ -7,14 +7,13 @@ post-condition by re-reading until Exchange shows the change (reads lag writes).
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 
 from t2t.apply.context import ApplyContext
-from t2t.apply.executors.common import ExecutionFailed, failure_message, resolve_app_id
+from t2t.apply.executors.common import ExecutionFailed, Write, converge, resolve_app_id
 from t2t.apply.executors.registry import executes
 from t2t.apply.result import ActionResult
-from t2t.clients import ClientError, ExchangeClient
+from t2t.clients import ExchangeClient
 from t2t.planner import Action, SideDesire, plan_side
 from t2t.planner import kinds as K
 from t2t.planner.shared.app import AppDesire
@@ -44,34 +43,15 @@ async def _resolved(desire: SideDesire, ctx: ApplyContext) -> SideDesire:
 
 @executes(K.ORGREL_CREATE, K.ORGREL_UPDATE)
 async def run_orgrel(action: Action, ctx: ApplyContext) -> ActionResult:
-    desire = SideDesire.from_dict(action.desired)
     exchange = ctx.exchange[action.tenant]
-    result = ActionResult(id=action.id, status="done")
-    try:
-        desire = await _resolved(desire, ctx)
-        pending = await _pending(exchange, desire)
+    resolved: list[SideDesire] = []
+
+    async def replan() -> Write | None:
+        if not resolved:
+            resolved.append(await _resolved(SideDesire.from_dict(action.desired), ctx))
+        pending = await _pending(exchange, resolved[0])
         if pending is None:
-            result.status = "noop"
-            result.message = "already as desired"
-            return result
-        try:
-            out = await exchange.invoke(pending.cmdlet, pending.parameters)
-        except ClientError as exc:
-            # A create that raced a replica, or a crash after a write: converged counts as done.
-            if await _pending(exchange, desire) is None:
-                result.message = f"already converged after {exc}"
-                return result
-            raise ExecutionFailed(str(exc)) from exc
-        result.warnings.extend(out.warnings)
-        result.request_ids.extend(out.request_ids)
-        for delay in ctx.verify_delays:
-            await asyncio.sleep(delay)
-            if await _pending(exchange, desire) is None:
-                result.message = f"{pending.cmdlet} verified"
-                return result
-        warned = f" (Exchange warned: {'; '.join(out.warnings)})" if out.warnings else ""
-        raise ExecutionFailed(f"{pending.cmdlet} returned but the change is not visible{warned}")
-    except (ExecutionFailed, ClientError) as exc:
-        result.status = "failed"
-        result.message = failure_message(exc)
-        return result
+            return None
+        return Write(pending.cmdlet, lambda: exchange.invoke(pending.cmdlet, pending.parameters))
+
+    return await converge(action, ctx, replan)

@@ -6,6 +6,7 @@ from t2t.planner.batches.desire import (
     batch_observed,
     needs_readd,
     next_step,
+    step_call,
 )
 from t2t.planner.batches.domain import BATCHES, plan_batches
 
@@ -16,4 +17,5 @@ __all__ = [
     "needs_readd",
     "next_step",
     "plan_batches",
+    "step_call",
 ]

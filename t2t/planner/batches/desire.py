@@ -97,6 +97,34 @@ def next_step(
     return None
 
 
+#: The cmdlet of each step (the batch create, then the moves' steps: microsoft-t2t.md §6).
+STEP_CMDLETS = {
+    K.BATCH_CREATE.name: "New-MigrationBatch",
+    K.BATCH_COMPLETE.name: "Complete-MigrationBatch",
+    K.BATCH_SET_COMPLETE_AFTER.name: "Set-MigrationBatch",
+    K.BATCH_START.name: "Start-MigrationBatch",
+}
+
+
+def step_call(desire: BatchDesire, step: str) -> tuple[str, dict[str, Any]]:
+    """The cmdlet and parameters of one step, from the desire alone: what the plan shows and
+    what the executor sends after planning the batch again from a fresh read."""
+    if step == K.BATCH_CREATE.name:
+        params: dict[str, Any] = {
+            "Name": desire.name,
+            "SourceEndpoint": desire.endpoint,
+            "CSVData": csv_text(desire.mailboxes),
+            "TargetDeliveryDomain": desire.target_delivery_domain,
+            "AutoStart": True,
+        }
+        if desire.complete_after:
+            params["CompleteAfter"] = desire.complete_after
+        return STEP_CMDLETS[step], params
+    if step == K.BATCH_SET_COMPLETE_AFTER.name:
+        return STEP_CMDLETS[step], {"Identity": desire.name, "CompleteAfter": desire.complete_after}
+    return STEP_CMDLETS[step], {"Identity": desire.name}
+
+
 def batch_observed(b: MigrationBatch | None) -> dict[str, Any] | None:
     if b is None:
         return None

@@ -30,9 +30,9 @@ from t2t.planner.batches.catalogue import MAX_PER_BATCH, group
 from t2t.planner.batches.desire import (
     BatchDesire,
     batch_observed,
-    csv_text,
     needs_readd,
     next_step,
+    step_call,
     utc_text,
 )
 from t2t.planner.checks import finding
@@ -341,15 +341,7 @@ def _plan_wave(
     per_mailbox = {a.lower(): [x.id for x in own.get(a.lower(), [])] for a in ready}
     for name, chunk in zip(names, chunks, strict=True):
         d = desire(name, tuple(chunk))
-        params: dict[str, object] = {
-            "Name": name,
-            "SourceEndpoint": endpoint_name,
-            "CSVData": csv_text(d.mailboxes),
-            "TargetDeliveryDomain": tdd,
-            "AutoStart": True,
-        }
-        if complete_after:
-            params["CompleteAfter"] = complete_after
+        cmdlet, params = step_call(d, K.BATCH_CREATE.name)
         listed = list(chunk) if len(chunk) <= 20 else f"{len(chunk)} mailboxes"
         chunk_deps = [i for a in chunk for i in per_mailbox[a.lower()]]
         chunk_deps += [removals[a.lower()] for a in chunk if a.lower() in removals]
@@ -360,7 +352,7 @@ def _plan_wave(
                 kind=K.BATCH_CREATE.name,
                 key=name,
                 operation="create",
-                cmdlet="New-MigrationBatch",
+                cmdlet=cmdlet,
                 parameters=params,
                 changes=(
                     Change(field="Name", after=name),
@@ -469,12 +461,13 @@ def _plan_existing(
         "risk": "disruptive",
         "unverified": ("WIRE-4",),
     }
+    cmdlet, params = step_call(d, step)
     if step == K.BATCH_COMPLETE.name:
         action = Action(
             **base,
             operation="run",
-            cmdlet="Complete-MigrationBatch",
-            parameters={"Identity": b.identity},
+            cmdlet=cmdlet,
+            parameters=params,
             changes=(Change(field="Status", before=b.status, after="Completing"),),
             summary=f"complete batch {b.identity} (cut over its {len(users)} mailbox(es))",
         )
@@ -482,8 +475,8 @@ def _plan_existing(
         action = Action(
             **base,
             operation="update",
-            cmdlet="Set-MigrationBatch",
-            parameters={"Identity": b.identity, "CompleteAfter": d.complete_after},
+            cmdlet=cmdlet,
+            parameters=params,
             changes=(
                 Change(field="CompleteAfter", before=b.complete_after, after=d.complete_after),
             ),
@@ -500,8 +493,8 @@ def _plan_existing(
         action = Action(
             **base,
             operation="run",
-            cmdlet="Start-MigrationBatch",
-            parameters={"Identity": b.identity},
+            cmdlet=cmdlet,
+            parameters=params,
             changes=(Change(field="Status", before=b.status, after="Syncing"),),
             depends_on=tuple(deps),
             summary=f"restart batch {b.identity} (retries {len(retry)} failed or stopped user(s))",
