@@ -1,15 +1,18 @@
-"""Data-driven planner cases for one side's organization relationship.
+"""Relationship cases a spec cannot express, run on `plan_side` directly.
+
+Every other planner case is a folder under cases/ (tests/planner/test_cases.py). These stay as
+one-side desires because no spec resolves to them: a source relationship without an appId
+(T2T-E109) needs a `relationship.app` that neither names an appId nor resolves to one — a spec's
+app is an appId, or a displayName t2t finds or registers (known after apply).
 
 Each JSON file under relationships/ holds a desire, the observed relationships and the expected
-outcome (action kind and exact parameters, or null; finding codes; blocking codes). Adding a case
-means adding a file, as pyinfra keeps its operation fixtures.
+outcome (action kind and exact parameters, or null; finding codes; blocking codes).
 """
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -19,13 +22,9 @@ from t2t.probes import parse_relationship
 CASES = sorted((Path(__file__).parent / "relationships").glob("*.json"))
 
 
-def _load(path: Path) -> dict[str, Any]:
-    return json.loads(path.read_text(encoding="utf-8"))
-
-
 @pytest.mark.parametrize("case", CASES, ids=[c.stem for c in CASES])
 def test_relationship_case(case: Path) -> None:
-    data = _load(case)
+    data = json.loads(case.read_text(encoding="utf-8"))
     desire = SideDesire.from_dict(data["desire"])
     observed = tuple(parse_relationship(r) for r in data["observed"])
     outcome = plan_side(desire, observed)
@@ -43,24 +42,4 @@ def test_relationship_case(case: Path) -> None:
 
 
 def test_there_are_cases() -> None:
-    assert len(CASES) >= 10
-
-
-def test_converged_side_plans_nothing_after_applying_its_own_action() -> None:
-    """Applying the planned parameters yields a relationship the planner accepts as is."""
-    for case in CASES:
-        data = _load(case)
-        desire = SideDesire.from_dict(data["desire"])
-        observed = [dict(r) for r in data["observed"]]
-        outcome = plan_side(desire, tuple(parse_relationship(r) for r in observed))
-        action = outcome.action
-        if action is None or action.blocked:
-            continue
-        params = dict(action.parameters)
-        if action.operation == "create":
-            observed.append({"Identity": params["Name"], **params})
-        else:
-            target = next(r for r in observed if r["Identity"] == params.pop("Identity"))
-            target.update(params)
-        again = plan_side(desire, tuple(parse_relationship(r) for r in observed))
-        assert again.action is None, case.stem
+    assert CASES
