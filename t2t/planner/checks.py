@@ -6,12 +6,17 @@ plan itself fixes does not block; one it cannot fix blocks the actions it names.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
 Severity = Literal["error", "warning"]
+#: What a check looks at: the organization (both tenants), a relationship, one declared
+#: mailbox, or one batch.
+Scope = Literal["organization", "relationship", "mailbox", "batch"]
+S = TypeVar("S")
 
 
 @dataclass(frozen=True)
@@ -226,3 +231,42 @@ def finding(code: str, tenant: str, obj: str, message: str, *, fixed_by_plan: bo
         prevents=prevents,
         fixed_by_plan=fixed_by_plan,
     )
+
+
+@dataclass(frozen=True)
+class ScopedCheck:
+    """A check that is one function: run on every subject of its scope, it returns the
+    finding's detail when the check fires, or None."""
+
+    definition: CheckDef
+    scope: Scope
+    tenant: str
+    detect: Callable[[Any], str | None]
+
+
+SCOPED: dict[Scope, list[ScopedCheck]] = {}
+
+
+def check(
+    definition: CheckDef, *, scope: Scope, tenant: str
+) -> Callable[[Callable[[S], str | None]], Callable[[S], str | None]]:
+    """Register a check function: its catalogue entry (code, prevents, fix, source) and the
+    scope whose subjects it inspects. The planner runs every check of a scope through
+    `run_checks`, so adding one is this function and a planner case that makes it fire."""
+    register(definition)
+
+    def add(detect: Callable[[S], str | None]) -> Callable[[S], str | None]:
+        SCOPED.setdefault(scope, []).append(ScopedCheck(definition, scope, tenant, detect))
+        return detect
+
+    return add
+
+
+def run_checks(scope: Scope, subject: object, obj: str) -> list[Finding]:
+    """Every registered check of `scope` on one subject, in registration order."""
+    out: list[Finding] = []
+    for c in SCOPED.get(scope, ()):
+        detail = c.detect(subject)
+        if detail is not None:
+            out.append(finding(c.definition.code, c.tenant, obj, detail, fixed_by_plan=False))
+    return out

@@ -35,62 +35,6 @@ CHECKS = (
         "microsoft-t2t.md §5, §10.2 checks 1 and 3",
     ),
     CheckDef(
-        "T2T-E303",
-        "source-too-many-aux-archives",
-        "error",
-        "The source mailbox has more than 12 auxiliary archives",
-        "MigrationPermanentException (more than 12 auxiliary archives); the validation script "
-        "stops",
-        "Reduce the archive below 12 auxiliary archives, or leave this mailbox out.",
-        "microsoft-t2t.md §8 (Auxiliary archives), §10.2 check 2",
-    ),
-    CheckDef(
-        "T2T-E304",
-        "source-on-hold",
-        "error",
-        "The source mailbox is on hold (litigation, in-place, delay, delay-release or "
-        "compliance-tag)",
-        "MigrationPermanentException: a mailbox on any hold is not migrated (LEARN-24)",
-        "Release the hold (or wait for the delay hold to expire), then plan again. For "
-        "information only: the 2022 documentation allowed Set-MailUser "
-        "-EnableLitigationHoldForMigration for litigation hold; the current documentation "
-        "says any hold blocks, and t2t follows it.",
-        "microsoft-t2t.md §8 (Holds, disagreement), §10.2 check 4",
-    ),
-    CheckDef(
-        "T2T-E305",
-        "source-demoted-archive",
-        "error",
-        "The source mailbox has a disabled (demoted) archive",
-        "UserAlreadyHasDemotedArchiveException",
-        "Set-Mailbox <source> -RemoveDisabledArchive, or Enable-Mailbox <source> -Archive "
-        "(then t2t stamps the new ArchiveGuid), then plan again.",
-        "microsoft-t2t.md §9",
-    ),
-    CheckDef(
-        "T2T-E306",
-        "recoverable-items-over-quota",
-        "error",
-        "The source's Recoverable Items exceed the target's RecoverableItemsQuota",
-        "MigrationPermanentException (Recoverable Items over the target quota); the validation "
-        "script reports an error",
-        "Purge the source's Recoverable Items (holds permitting) or raise the target quota, "
-        "then plan again.",
-        "microsoft-t2t.md §4, §8 (Recoverable Items), §10.2 check 7",
-    ),
-    CheckDef(
-        "T2T-E307",
-        "no-t2t-licence",
-        "error",
-        "Neither the source nor the target object will hold the Cross Tenant User Data "
-        "Migration licence",
-        "CrossTenantMigrationWithoutLicensePermanentException: No license was found for the "
-        "source recipient … or the target recipient",
-        "Add Cross_tenant_user_data_migration to identities.licenses (t2t assigns it to the "
-        "target after stamping the ExchangeGuid), or license the source user.",
-        "microsoft-t2t.md §5, §10.2 check 3",
-    ),
-    CheckDef(
         "T2T-E308",
         "licence-seats-short",
         "error",
@@ -219,16 +163,6 @@ CHECKS = (
         "Graph provisionedPlan/servicePlanInfo (PendingInput: awaiting service confirmation); "
         "Learn 'Delays in provisioning of user/mailbox or synchronizing changes in Exchange "
         "Online'; microsoft-t2t.md §4, §5 (LEARN-24 Licensing, Known issues)",
-    ),
-    CheckDef(
-        "T2T-W319",
-        "source-statistics-missing",
-        "warning",
-        "The source mailbox's statistics could not be read, so Recoverable Items were not "
-        "compared with the target quota",
-        "MigrationPermanentException (Recoverable Items over the target quota)",
-        "Check Get-MailboxStatistics <source> by hand, or plan again.",
-        "microsoft-t2t.md §10.2 check 7",
     ),
 )
 

@@ -30,7 +30,7 @@ from t2t.planner.mailboxes.desire import (
 )
 from t2t.planner.mailboxes.identity import PASSWORD_PLACEHOLDER, plan_identity
 from t2t.planner.mailboxes.licensing import missing_skus, usage_location_body
-from t2t.planner.mailboxes.source import source_findings
+from t2t.planner.mailboxes.source import SourceMailbox, source_findings
 from t2t.state import Snapshot, fingerprint
 from t2t.state import parts as P
 from t2t.state.directory import DirectoryUser, SubscribedSku
@@ -280,11 +280,13 @@ def _plan_one(
         else DEFAULT_RECOVERABLE_QUOTA
     )
     findings += source_findings(
-        m.source,
-        source,
-        ix.statistics.get(source.exchange_guid.lower()),
-        quota,
-        _licence_covered(source, current, spec_has_t2t),
+        SourceMailbox(
+            address=m.source,
+            recipient=source,
+            statistics=ix.statistics.get(source.exchange_guid.lower()),
+            target_quota=quota,
+            licence_covered=_licence_covered(source, current, spec_has_t2t),
+        )
     )
     findings += plan.findings
     collide = False

@@ -1,12 +1,14 @@
 """Checks on the source mailbox, in the validation script's order (microsoft-t2t.md §10.2):
 exists and is a user mailbox, ≤ 12 auxiliary archives, licence, holds, demoted archive,
-Recoverable Items within the target quota. Pure."""
+Recoverable Items within the target quota. Each is one registered check function of scope
+"mailbox" (t2t/planner/checks.py `check`), run on every present source user mailbox. Pure."""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
-from t2t.planner.checks import Finding, finding
+from t2t.planner.checks import CheckDef, Finding, check, run_checks
 from t2t.state.exchange import MailboxStatistics, Recipient
 
 MAX_AUX_ARCHIVES = 12
@@ -14,6 +16,19 @@ MAX_AUX_ARCHIVES = 12
 #: prefixes, and 32-character legacy eDiscovery ids.
 _HOLD_PREFIXES = ("mbx", "cld", "unih", "skp")
 _LEGACY_HOLD = re.compile(r"^[0-9a-f]{32}$", re.I)
+
+
+@dataclass(frozen=True)
+class SourceMailbox:
+    """What the source checks look at: one present source user mailbox and its context."""
+
+    address: str
+    recipient: Recipient
+    statistics: MailboxStatistics | None
+    target_quota: int
+    """The target's RecoverableItemsQuota (bytes)."""
+    licence_covered: bool
+    """The T2T licence is on the source, or the spec assigns it to the target."""
 
 
 def _gib(n: int) -> str:
@@ -37,74 +52,141 @@ def holds(source: Recipient) -> list[str]:
     return out
 
 
-def source_findings(
-    address: str,
-    source: Recipient,
-    statistics: MailboxStatistics | None,
-    target_quota: int,
-    licence_covered: bool,
-) -> list[Finding]:
-    """The blocking facts of one present source user mailbox."""
-    out: list[Finding] = []
-    if source.aux_archive_count > MAX_AUX_ARCHIVES:
-        out.append(
-            finding(
-                "T2T-E303",
-                "source",
-                address,
-                f"{source.aux_archive_count} auxiliary archives (at most {MAX_AUX_ARCHIVES})",
-                fixed_by_plan=False,
-            )
+@check(
+    CheckDef(
+        "T2T-E303",
+        "source-too-many-aux-archives",
+        "error",
+        "The source mailbox has more than 12 auxiliary archives",
+        "MigrationPermanentException (more than 12 auxiliary archives); the validation script "
+        "stops",
+        "Reduce the archive below 12 auxiliary archives, or leave this mailbox out.",
+        "microsoft-t2t.md §8 (Auxiliary archives), §10.2 check 2",
+    ),
+    scope="mailbox",
+    tenant="source",
+)
+def too_many_aux_archives(m: SourceMailbox) -> str | None:
+    count = m.recipient.aux_archive_count
+    if count > MAX_AUX_ARCHIVES:
+        return f"{count} auxiliary archives (at most {MAX_AUX_ARCHIVES})"
+    return None
+
+
+@check(
+    CheckDef(
+        "T2T-E307",
+        "no-t2t-licence",
+        "error",
+        "Neither the source nor the target object will hold the Cross Tenant User Data "
+        "Migration licence",
+        "CrossTenantMigrationWithoutLicensePermanentException: No license was found for the "
+        "source recipient … or the target recipient",
+        "Add Cross_tenant_user_data_migration to identities.licenses (t2t assigns it to the "
+        "target after stamping the ExchangeGuid), or license the source user.",
+        "microsoft-t2t.md §5, §10.2 check 3",
+    ),
+    scope="mailbox",
+    tenant="source",
+)
+def no_t2t_licence(m: SourceMailbox) -> str | None:
+    if m.licence_covered:
+        return None
+    return (
+        "ExchangeT2TMbxMove is in neither PersistedCapabilities, and the spec's "
+        "licences hold no Cross_tenant_user_data_migration"
+    )
+
+
+@check(
+    CheckDef(
+        "T2T-E304",
+        "source-on-hold",
+        "error",
+        "The source mailbox is on hold (litigation, in-place, delay, delay-release or "
+        "compliance-tag)",
+        "MigrationPermanentException: a mailbox on any hold is not migrated (LEARN-24)",
+        "Release the hold (or wait for the delay hold to expire), then plan again. For "
+        "information only: the 2022 documentation allowed Set-MailUser "
+        "-EnableLitigationHoldForMigration for litigation hold; the current documentation "
+        "says any hold blocks, and t2t follows it.",
+        "microsoft-t2t.md §8 (Holds, disagreement), §10.2 check 4",
+    ),
+    scope="mailbox",
+    tenant="source",
+)
+def on_hold(m: SourceMailbox) -> str | None:
+    found = holds(m.recipient)
+    return "on hold: " + ", ".join(found) if found else None
+
+
+@check(
+    CheckDef(
+        "T2T-E305",
+        "source-demoted-archive",
+        "error",
+        "The source mailbox has a disabled (demoted) archive",
+        "UserAlreadyHasDemotedArchiveException",
+        "Set-Mailbox <source> -RemoveDisabledArchive, or Enable-Mailbox <source> -Archive "
+        "(then t2t stamps the new ArchiveGuid), then plan again.",
+        "microsoft-t2t.md §9",
+    ),
+    scope="mailbox",
+    tenant="source",
+)
+def demoted_archive(m: SourceMailbox) -> str | None:
+    if m.recipient.has_demoted_archive:
+        return f"DisabledArchiveGuid is {m.recipient.disabled_archive_guid}"
+    return None
+
+
+@check(
+    CheckDef(
+        "T2T-W319",
+        "source-statistics-missing",
+        "warning",
+        "The source mailbox's statistics could not be read, so Recoverable Items were not "
+        "compared with the target quota",
+        "MigrationPermanentException (Recoverable Items over the target quota)",
+        "Check Get-MailboxStatistics <source> by hand, or plan again.",
+        "microsoft-t2t.md §10.2 check 7",
+    ),
+    scope="mailbox",
+    tenant="source",
+)
+def statistics_missing(m: SourceMailbox) -> str | None:
+    if m.statistics is None:
+        return "Get-MailboxStatistics returned nothing for this mailbox"
+    return None
+
+
+@check(
+    CheckDef(
+        "T2T-E306",
+        "recoverable-items-over-quota",
+        "error",
+        "The source's Recoverable Items exceed the target's RecoverableItemsQuota",
+        "MigrationPermanentException (Recoverable Items over the target quota); the validation "
+        "script reports an error",
+        "Purge the source's Recoverable Items (holds permitting) or raise the target quota, "
+        "then plan again.",
+        "microsoft-t2t.md §4, §8 (Recoverable Items), §10.2 check 7",
+    ),
+    scope="mailbox",
+    tenant="source",
+)
+def recoverable_items_over_quota(m: SourceMailbox) -> str | None:
+    if m.statistics is None:
+        return None
+    deleted = m.statistics.total_deleted_item_size_bytes or 0
+    if deleted > m.target_quota:
+        return (
+            f"TotalDeletedItemSize {_gib(deleted)} > target RecoverableItemsQuota "
+            f"{_gib(m.target_quota)}"
         )
-    if not licence_covered:
-        out.append(
-            finding(
-                "T2T-E307",
-                "source",
-                address,
-                "ExchangeT2TMbxMove is in neither PersistedCapabilities, and the spec's "
-                "licences hold no Cross_tenant_user_data_migration",
-                fixed_by_plan=False,
-            )
-        )
-    found = holds(source)
-    if found:
-        out.append(
-            finding(
-                "T2T-E304", "source", address, "on hold: " + ", ".join(found), fixed_by_plan=False
-            )
-        )
-    if source.has_demoted_archive:
-        out.append(
-            finding(
-                "T2T-E305",
-                "source",
-                address,
-                f"DisabledArchiveGuid is {source.disabled_archive_guid}",
-                fixed_by_plan=False,
-            )
-        )
-    if statistics is None:
-        out.append(
-            finding(
-                "T2T-W319",
-                "source",
-                address,
-                "Get-MailboxStatistics returned nothing for this mailbox",
-                fixed_by_plan=False,
-            )
-        )
-    else:
-        deleted = statistics.total_deleted_item_size_bytes or 0
-        if deleted > target_quota:
-            out.append(
-                finding(
-                    "T2T-E306",
-                    "source",
-                    address,
-                    f"TotalDeletedItemSize {_gib(deleted)} > target RecoverableItemsQuota "
-                    f"{_gib(target_quota)}",
-                    fixed_by_plan=False,
-                )
-            )
-    return out
+    return None
+
+
+def source_findings(m: SourceMailbox) -> list[Finding]:
+    """The blocking facts of one present source user mailbox: every mailbox-scope check."""
+    return run_checks("mailbox", m, m.address)
