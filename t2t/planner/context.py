@@ -43,9 +43,14 @@ CONSENT = Resolution(
     source=frozenset({P.SERVICE_PRINCIPALS, P.APP_ROLE_ASSIGNMENTS, P.IDENTITY_ROLES}),
     target=APP.target | {P.APP_ROLE_ASSIGNMENTS},
 )
-#: The scope groups this plan creates.
+#: The scope groups this plan creates. A resolution that names another domain's actions carries
+#: that domain's whole needs: whenever the scope group domain is skipped, so is every domain
+#: that would wait on its actions (else the runner would find the dependency missing and start
+#: the source relationship before its scope group exists).
 SCOPE_GROUP_CREATES = Resolution(
-    "scope group creates", source=frozenset({P.GROUPS}), target=frozenset()
+    "scope group creates",
+    source=frozenset({P.GROUPS, P.GROUP_MEMBERS, P.RECIPIENTS}) | HYDRATION.source,
+    target=HYDRATION.target,
 )
 
 
