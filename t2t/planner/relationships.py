@@ -110,9 +110,34 @@ def _matches_partner(rel: OrgRelationship, desire: SideDesire) -> bool:
     return bool(names & partner)
 
 
+@dataclass
+class _Diff:
+    """One existing relationship against the desire: what changes, and what that costs."""
+
+    desire: SideDesire
+    current: OrgRelationship
+    out: SideOutcome
+    blocked: list[str]
+    changes: list[Change] = field(default_factory=list)
+    removes: bool = False
+    """A change drops a value someone may rely on: the action is disruptive."""
+
+    @property
+    def role(self) -> Role:
+        return self.desire.role
+
+    @property
+    def obj(self) -> str:
+        return self.current.name
+
+    def found(self, code: str, message: str, *, fixed_by_plan: bool) -> None:
+        self.out.findings.append(
+            finding(code, self.role, self.obj, message, fixed_by_plan=fixed_by_plan)
+        )
+
+
 def plan_side(desire: SideDesire, relationships: tuple[OrgRelationship, ...]) -> SideOutcome:
     """Diff one tenant's relationships against the desire. Pure: used by plan and apply alike."""
-    role = desire.role
     fp = relationships_fingerprint(relationships)
     out = SideOutcome(action=None)
     blocked: list[str] = []
@@ -120,7 +145,7 @@ def plan_side(desire: SideDesire, relationships: tuple[OrgRelationship, ...]) ->
         out.findings.append(
             finding(
                 "T2T-E109",
-                role,
+                desire.role,
                 desire.name,
                 "relationship.app gives no appId, so OAuthApplicationId cannot be set",
                 fixed_by_plan=False,
@@ -134,7 +159,7 @@ def plan_side(desire: SideDesire, relationships: tuple[OrgRelationship, ...]) ->
         out.findings.append(
             finding(
                 "T2T-E106",
-                role,
+                desire.role,
                 desire.name,
                 f"{len(candidates)} relationships match the partner: {names}",
                 fixed_by_plan=False,
@@ -143,183 +168,181 @@ def plan_side(desire: SideDesire, relationships: tuple[OrgRelationship, ...]) ->
         return out  # no single object to act on
     by_name = [r for r in relationships if r.name.lower() == desire.name.lower()]
     current = candidates[0] if candidates else (by_name[0] if by_name else None)
-
     if current is None:
-        params: dict[str, Any] = {
-            "Name": desire.name,
-            "DomainNames": [desire.partner_tenant_id],
-            "Enabled": True,
-            "MailboxMoveEnabled": True,
-            "MailboxMoveCapability": desire.capability,
-        }
-        if role == "source":
-            if desire.wanted_app:
-                params["OAuthApplicationId"] = desire.wanted_app
-            if desire.scopes:
-                params["MailboxMovePublishedScopes"] = list(desire.scopes)
-        out.action = Action(
-            id=action_id(role, K.ORGREL_CREATE.name, desire.name),
-            tenant=role,
-            kind=K.ORGREL_CREATE.name,
-            key=desire.name,
-            operation="create",
-            cmdlet="New-OrganizationRelationship",
-            parameters=params,
-            changes=tuple(Change(field=k, after=v) for k, v in params.items()),
-            desired=desire.to_dict(),
-            observed=None,
-            fingerprint=fp,
-            summary=f"create the {role} organization relationship {desire.name!r}",
-            blocked_by=tuple(blocked),
-            unverified=(WIRE_CAPABILITY,),
-        )
+        out.action = _create(desire, fp, blocked)
         return out
 
-    changes: list[Change] = []
-    removes = False
-    obj = current.name
-    partner_id = desire.partner_tenant_id.lower()
+    diff = _Diff(desire, current, out, blocked)
+    if not _domain_names(diff, matched_partner=bool(candidates)):
+        return out  # another partner's relationship with the spec's name: blocked, untouched
+    _enabled(diff)
+    _capabilities(diff)
+    if desire.role == "source":
+        _source_fields(diff)
+    if diff.changes or blocked:
+        out.action = _update(diff, fp)
+    return out
+
+
+def _create(desire: SideDesire, fp: str, blocked: list[str]) -> Action:
+    """New-OrganizationRelationship keyed on the partner's tenant id."""
+    role = desire.role
+    params: dict[str, Any] = {
+        "Name": desire.name,
+        "DomainNames": [desire.partner_tenant_id],
+        "Enabled": True,
+        "MailboxMoveEnabled": True,
+        "MailboxMoveCapability": desire.capability,
+    }
+    if role == "source":
+        if desire.wanted_app:
+            params["OAuthApplicationId"] = desire.wanted_app
+        if desire.scopes:
+            params["MailboxMovePublishedScopes"] = list(desire.scopes)
+    return Action(
+        id=action_id(role, K.ORGREL_CREATE.name, desire.name),
+        tenant=role,
+        kind=K.ORGREL_CREATE.name,
+        key=desire.name,
+        operation="create",
+        cmdlet="New-OrganizationRelationship",
+        parameters=params,
+        changes=tuple(Change(field=k, after=v) for k, v in params.items()),
+        desired=desire.to_dict(),
+        observed=None,
+        fingerprint=fp,
+        summary=f"create the {role} organization relationship {desire.name!r}",
+        blocked_by=tuple(blocked),
+        unverified=(WIRE_CAPABILITY,),
+    )
+
+
+def _domain_names(diff: _Diff, *, matched_partner: bool) -> bool:
+    """DomainNames must hold the partner's tenant id; False: the relationship is not ours to
+    repoint (T2T-E111) and nothing else is planned for it."""
+    desire, current = diff.desire, diff.current
     domains = list(current.domain_names)
-    if partner_id not in {d.lower() for d in domains}:
-        if candidates:  # matched through a partner domain: add the id, keep the domain
-            out.findings.append(
-                finding(
-                    "T2T-W102",
-                    role,
-                    obj,
-                    f"DomainNames {domains} name the partner by domain, not by tenant id "
-                    f"{desire.partner_tenant_id}",
-                    fixed_by_plan=True,
-                )
-            )
-            new_domains = [*domains, desire.partner_tenant_id]
-        else:  # our relationship by name, pointing at another tenant id
-            wrong = [d for d in domains if _GUID.match(d)]
-            if not current.mailbox_move_enabled and not current.capabilities:
-                # Not a mailbox-move relationship at all: most likely another partner's (free/
-                # busy sharing) that happens to have the spec's name. Repointing it would cut
-                # that partner off, so block instead (found in review).
-                out.findings.append(
-                    finding(
-                        "T2T-E111",
-                        role,
-                        obj,
-                        f"the relationship named {current.name!r} serves {domains or 'nobody'} "
-                        "and has no mailbox-move setting",
-                        fixed_by_plan=False,
-                    )
-                )
-                return out
-            out.findings.append(
-                finding(
-                    "T2T-E101",
-                    role,
-                    obj,
-                    f"DomainNames hold {', '.join(wrong) or domains or 'nothing'}, not the "
-                    f"{'source' if role == 'target' else 'target'} tenant id "
-                    f"{desire.partner_tenant_id}",
-                    fixed_by_plan=True,
-                )
-            )
-            new_domains = [d for d in domains if not _GUID.match(d)] + [desire.partner_tenant_id]
-            removes = bool(wrong)
-        changes.append(Change(field="DomainNames", before=domains, after=new_domains))
-
-    if not current.enabled or not current.mailbox_move_enabled:
-        what = [
-            n
-            for n, v in (
-                ("Enabled", current.enabled),
-                ("MailboxMoveEnabled", current.mailbox_move_enabled),
-            )
-            if not v
-        ]
-        out.findings.append(
-            finding("T2T-E105", role, obj, f"{' and '.join(what)} is $false", fixed_by_plan=True)
+    if desire.partner_tenant_id.lower() in {d.lower() for d in domains}:
+        return True
+    if matched_partner:  # matched through a partner domain: add the id, keep the domain
+        diff.found(
+            "T2T-W102",
+            f"DomainNames {domains} name the partner by domain, not by tenant id "
+            f"{desire.partner_tenant_id}",
+            fixed_by_plan=True,
         )
-        if not current.enabled:
-            changes.append(Change(field="Enabled", before=False, after=True))
-        if not current.mailbox_move_enabled:
-            changes.append(Change(field="MailboxMoveEnabled", before=False, after=True))
-
-    caps = set(current.capabilities)
-    if role == "target" and "Outbound" in caps:
-        out.findings.append(
-            finding(
-                "T2T-E104",
-                role,
-                obj,
-                f"MailboxMoveCapability is {_format_caps(caps)}",
+        new_domains = [*domains, desire.partner_tenant_id]
+    else:  # our relationship by name, pointing at another tenant id
+        wrong = [d for d in domains if _GUID.match(d)]
+        if not current.mailbox_move_enabled and not current.capabilities:
+            # Not a mailbox-move relationship at all: most likely another partner's (free/
+            # busy sharing) that happens to have the spec's name. Repointing it would cut
+            # that partner off, so block instead (found in review).
+            diff.found(
+                "T2T-E111",
+                f"the relationship named {current.name!r} serves {domains or 'nobody'} "
+                "and has no mailbox-move setting",
                 fixed_by_plan=False,
             )
+            return False
+        diff.found(
+            "T2T-E101",
+            f"DomainNames hold {', '.join(wrong) or domains or 'nothing'}, not the "
+            f"{'source' if diff.role == 'target' else 'target'} tenant id "
+            f"{desire.partner_tenant_id}",
+            fixed_by_plan=True,
         )
-        blocked.append("T2T-E104")
-    elif desire.capability not in caps:
-        new_caps = caps | {desire.capability}
-        out.findings.append(
-            finding(
-                "T2T-E103",
-                role,
-                obj,
-                f"MailboxMoveCapability is {_format_caps(caps)}; {desire.capability} is needed",
-                fixed_by_plan=True,
-            )
+        new_domains = [d for d in domains if not _GUID.match(d)] + [desire.partner_tenant_id]
+        diff.removes = bool(wrong)
+    diff.changes.append(Change(field="DomainNames", before=domains, after=new_domains))
+    return True
+
+
+def _enabled(diff: _Diff) -> None:
+    """Enabled and MailboxMoveEnabled must be $true."""
+    current = diff.current
+    if current.enabled and current.mailbox_move_enabled:
+        return
+    what = [
+        n
+        for n, v in (
+            ("Enabled", current.enabled),
+            ("MailboxMoveEnabled", current.mailbox_move_enabled),
         )
-        changes.append(
+        if not v
+    ]
+    diff.found("T2T-E105", f"{' and '.join(what)} is $false", fixed_by_plan=True)
+    if not current.enabled:
+        diff.changes.append(Change(field="Enabled", before=False, after=True))
+    if not current.mailbox_move_enabled:
+        diff.changes.append(Change(field="MailboxMoveEnabled", before=False, after=True))
+
+
+def _capabilities(diff: _Diff) -> None:
+    """The side's capability is added and the others kept; Outbound on the target blocks."""
+    capability = diff.desire.capability
+    caps = set(diff.current.capabilities)
+    if diff.role == "target" and "Outbound" in caps:
+        diff.found(
+            "T2T-E104", f"MailboxMoveCapability is {_format_caps(caps)}", fixed_by_plan=False
+        )
+        diff.blocked.append("T2T-E104")
+    elif capability not in caps:
+        diff.found(
+            "T2T-E103",
+            f"MailboxMoveCapability is {_format_caps(caps)}; {capability} is needed",
+            fixed_by_plan=True,
+        )
+        diff.changes.append(
             Change(
                 field="MailboxMoveCapability",
                 before=_format_caps(caps),
-                after=_format_caps(new_caps),
+                after=_format_caps(caps | {capability}),
             )
         )
 
-    if role == "source":
-        want_app = (desire.wanted_app or "").lower()
-        if want_app and (current.oauth_application_id or "").lower() != want_app:
-            out.findings.append(
-                finding(
-                    "T2T-E107",
-                    role,
-                    obj,
-                    f"OAuthApplicationId is {current.oauth_application_id or 'not set'}, "
-                    f"not {desire.wanted_app}",
-                    fixed_by_plan=True,
-                )
-            )
-            changes.append(
-                Change(
-                    field="OAuthApplicationId",
-                    before=current.oauth_application_id,
-                    after=desire.wanted_app,
-                )
-            )
-            # Replacing another app switches it under any move already running.
-            removes = removes or bool(current.oauth_application_id)
-        scopes = _ci_union(current.published_scopes, desire.scopes)
-        if len(scopes) != len(current.published_scopes):
-            missing = scopes[len(current.published_scopes) :]
-            out.findings.append(
-                finding(
-                    "T2T-E108",
-                    role,
-                    obj,
-                    f"MailboxMovePublishedScopes lack {', '.join(missing)}",
-                    fixed_by_plan=True,
-                )
-            )
-            changes.append(
-                Change(
-                    field="MailboxMovePublishedScopes",
-                    before=list(current.published_scopes),
-                    after=scopes,
-                )
-            )
 
-    if not changes and not blocked:
-        return out
-    params = {"Identity": current.identity}
-    params.update({c.field: c.after for c in changes})
-    out.action = Action(
+def _source_fields(diff: _Diff) -> None:
+    """The source names the migration app and publishes the scope groups (kept, merged)."""
+    desire, current = diff.desire, diff.current
+    want_app = (desire.wanted_app or "").lower()
+    if want_app and (current.oauth_application_id or "").lower() != want_app:
+        diff.found(
+            "T2T-E107",
+            f"OAuthApplicationId is {current.oauth_application_id or 'not set'}, "
+            f"not {desire.wanted_app}",
+            fixed_by_plan=True,
+        )
+        diff.changes.append(
+            Change(
+                field="OAuthApplicationId",
+                before=current.oauth_application_id,
+                after=desire.wanted_app,
+            )
+        )
+        # Replacing another app switches it under any move already running.
+        diff.removes = diff.removes or bool(current.oauth_application_id)
+    scopes = _ci_union(current.published_scopes, desire.scopes)
+    if len(scopes) != len(current.published_scopes):
+        missing = scopes[len(current.published_scopes) :]
+        diff.found(
+            "T2T-E108", f"MailboxMovePublishedScopes lack {', '.join(missing)}", fixed_by_plan=True
+        )
+        diff.changes.append(
+            Change(
+                field="MailboxMovePublishedScopes",
+                before=list(current.published_scopes),
+                after=scopes,
+            )
+        )
+
+
+def _update(diff: _Diff, fp: str) -> Action:
+    """Set-OrganizationRelationship with only the fields that change."""
+    current, role = diff.current, diff.role
+    params: dict[str, Any] = {"Identity": current.identity}
+    params.update({c.field: c.after for c in diff.changes})
+    return Action(
         id=action_id(role, K.ORGREL_UPDATE.name, current.name),
         tenant=role,
         kind=K.ORGREL_UPDATE.name,
@@ -327,16 +350,15 @@ def plan_side(desire: SideDesire, relationships: tuple[OrgRelationship, ...]) ->
         operation="update",
         cmdlet="Set-OrganizationRelationship",
         parameters=params,
-        changes=tuple(changes),
-        desired=desire.to_dict(),
+        changes=tuple(diff.changes),
+        desired=diff.desire.to_dict(),
         observed=current.as_dict(),
         fingerprint=fp,
-        risk="disruptive" if removes else "safe",
+        risk="disruptive" if diff.removes else "safe",
         summary=f"update the {role} organization relationship {current.name!r}",
-        blocked_by=tuple(blocked),
+        blocked_by=tuple(diff.blocked),
         unverified=(WIRE_CAPABILITY,) if "MailboxMoveCapability" in params else (),
     )
-    return out
 
 
 def relationship_desires(
