@@ -28,7 +28,7 @@ from t2t.planner.mailboxes.desire import (
     mailbox_name,
     source_x500s,
 )
-from t2t.planner.mailboxes.identity import PASSWORD_PLACEHOLDER, plan_identity
+from t2t.planner.mailboxes.identity import PASSWORD_PLACEHOLDER, IdentityPlan, plan_identity
 from t2t.planner.mailboxes.licensing import missing_skus, usage_location_body
 from t2t.planner.mailboxes.source import SourceMailbox, source_findings
 from t2t.state import Snapshot, fingerprint
@@ -273,51 +273,12 @@ def _plan_one(
     plan = plan_identity(d, current, ix.accepted)
     if plan.state == "moved":
         return 1
-    findings: list[Finding] = []
-    quota = (
-        current.recoverable_items_quota_bytes
-        if current is not None and current.recoverable_items_quota_bytes
-        else DEFAULT_RECOVERABLE_QUOTA
-    )
-    findings += source_findings(
-        SourceMailbox(
-            address=m.source,
-            recipient=source,
-            statistics=ix.statistics.get(source.exchange_guid.lower()),
-            target_quota=quota,
-            licence_covered=_licence_covered(source, current, spec_has_t2t),
-        )
-    )
-    findings += plan.findings
-    collide = False
-    if current is not None:
-        sharing = owners.get(current.guid or current.identity, [])
-        if len(sharing) > 1:
-            collide = True
-            findings.append(
-                finding(
-                    "T2T-E314",
-                    "target",
-                    m.target,
-                    f"{current.identity} is the target of {', '.join(sharing)}",
-                    fixed_by_plan=False,
-                )
-            )
-    mine = (current.guid or current.identity) if current is not None else None
-    clashes: list[str] = []
-    for x in d.x500s:
-        owner = ix.x500_owner.get(x.lower())
-        if owner is not None and owner != mine:
-            clashes.append(f"{x} is on target object {owner}")
-        first = wanted_x500.setdefault(x.lower(), m.source)
-        if first != m.source:
-            clashes.append(f"{x} is also an address of declared source {first}")
-    if clashes:
-        findings.append(
-            finding("T2T-E315", "target", m.target, "; ".join(clashes), fixed_by_plan=False)
-        )
+    findings = [*_source_checks(ix, m, source, current, spec_has_t2t), *plan.findings]
+    collision = _collision(m, current, owners)
+    clash = _x500_clash(ix, m, d, current, wanted_x500)
+    findings += [f for f in (collision, clash) if f is not None]
     out.findings.extend(findings)
-    if plan.state in ("foreign-mailbox", "dir-synced") or collide:
+    if plan.state in ("foreign-mailbox", "dir-synced") or collision is not None:
         return 0
     blocked = tuple(dict.fromkeys(f.code for f in findings if f.blocking))
     upn = (
@@ -338,10 +299,88 @@ def _plan_one(
                 fixed_by_plan=False,
             )
         )
+    create_id, identity_id = _identity_actions(d, plan, current, blocked, out)
+    if d.license_sku_ids or licence_blocked:
+        _licence_actions(ix, d, user, upn, (create_id, identity_id), blocked, licence_blocked, out)
+    return 0
+
+
+def _source_checks(
+    ix: _Index,
+    m: DesiredMailbox,
+    source: Recipient,
+    current: Recipient | None,
+    spec_has_t2t: bool,
+) -> list[Finding]:
+    """Every mailbox-scope check on the source (source.py), against the target's quota."""
+    quota = (
+        current.recoverable_items_quota_bytes
+        if current is not None and current.recoverable_items_quota_bytes
+        else DEFAULT_RECOVERABLE_QUOTA
+    )
+    return source_findings(
+        SourceMailbox(
+            address=m.source,
+            recipient=source,
+            statistics=ix.statistics.get(source.exchange_guid.lower()),
+            target_quota=quota,
+            licence_covered=_licence_covered(source, current, spec_has_t2t),
+        )
+    )
+
+
+def _collision(
+    m: DesiredMailbox, current: Recipient | None, owners: dict[str, list[str]]
+) -> Finding | None:
+    """T2T-E314: two declared mailboxes resolve to the same target object."""
+    if current is None:
+        return None
+    sharing = owners.get(current.guid or current.identity, [])
+    if len(sharing) <= 1:
+        return None
+    return finding(
+        "T2T-E314",
+        "target",
+        m.target,
+        f"{current.identity} is the target of {', '.join(sharing)}",
+        fixed_by_plan=False,
+    )
+
+
+def _x500_clash(
+    ix: _Index,
+    m: DesiredMailbox,
+    d: MailboxDesire,
+    current: Recipient | None,
+    wanted_x500: dict[str, str],
+) -> Finding | None:
+    """T2T-E315: an x500 the target needs is another object's, or another declared source's."""
+    mine = (current.guid or current.identity) if current is not None else None
+    clashes: list[str] = []
+    for x in d.x500s:
+        owner = ix.x500_owner.get(x.lower())
+        if owner is not None and owner != mine:
+            clashes.append(f"{x} is on target object {owner}")
+        first = wanted_x500.setdefault(x.lower(), m.source)
+        if first != m.source:
+            clashes.append(f"{x} is also an address of declared source {first}")
+    if not clashes:
+        return None
+    return finding("T2T-E315", "target", m.target, "; ".join(clashes), fixed_by_plan=False)
+
+
+def _identity_actions(
+    d: MailboxDesire,
+    plan: IdentityPlan,
+    current: Recipient | None,
+    blocked: tuple[str, ...],
+    out: DomainOutcome,
+) -> tuple[str | None, str | None]:
+    """New-MailUser, then Set-MailUser with what is still missing; their ids."""
     desire = d.to_dict()
     observed = recipient_observed(current)
     fp = fingerprint(observed)
-    create_id = identity_id = usage_id = None
+    create_id = identity_id = None
     if plan.create is not None:
         create_id = action_id("target", K.MAILUSER_CREATE.name, d.key)
         out.actions.append(
@@ -386,8 +425,24 @@ def _plan_one(
                 unverified=(WIRE_STAMP,) if "ExchangeGuid" in plan.set_params else (),
             )
         )
-    if not d.license_sku_ids and not licence_blocked:
-        return 0
+    return create_id, identity_id
+
+
+def _licence_actions(
+    ix: _Index,
+    d: MailboxDesire,
+    user: DirectoryUser | None,
+    upn: str,
+    identity_steps: tuple[str | None, str | None],
+    blocked: tuple[str, ...],
+    licence_blocked: list[str],
+    out: DomainOutcome,
+) -> None:
+    """usageLocation, then the licences — after the mail user's create and stamp, never
+    before (a licence on a MailUser without the ExchangeGuid provisions a fresh mailbox)."""
+    create_id, identity_id = identity_steps
+    desire = d.to_dict()
+    usage_id = None
     user_fp = fingerprint(user_observed(user))
     body = usage_location_body(d, user)
     lic_blocked = blocked
@@ -417,37 +472,37 @@ def _plan_one(
             )
         )
     add = missing_skus(d, user)
-    if add or licence_blocked:
-        parts = {s.sku_id: s.sku_part_number for s in ix.skus.values()}
-        out.actions.append(
-            Action(
-                id=action_id("target", K.LICENSE_ASSIGN.name, d.key),
-                tenant="target",
-                kind=K.LICENSE_ASSIGN.name,
-                key=d.key,
-                operation="update",
-                cmdlet="Set-MgUserLicense",
-                parameters={
-                    "UserId": upn,
-                    "AddLicenses": [{"SkuId": s} for s in add],
-                    "RemoveLicenses": [],
-                },
-                changes=(
-                    Change(
-                        field="assignedLicenses",
-                        before=sorted(parts.get(s, s) for s in (user.sku_ids if user else ())),
-                        after=[parts.get(s, s) for s in add],
-                    ),
+    if not add and not licence_blocked:
+        return
+    parts = {s.sku_id: s.sku_part_number for s in ix.skus.values()}
+    out.actions.append(
+        Action(
+            id=action_id("target", K.LICENSE_ASSIGN.name, d.key),
+            tenant="target",
+            kind=K.LICENSE_ASSIGN.name,
+            key=d.key,
+            operation="update",
+            cmdlet="Set-MgUserLicense",
+            parameters={
+                "UserId": upn,
+                "AddLicenses": [{"SkuId": s} for s in add],
+                "RemoveLicenses": [],
+            },
+            changes=(
+                Change(
+                    field="assignedLicenses",
+                    before=sorted(parts.get(s, s) for s in (user.sku_ids if user else ())),
+                    after=[parts.get(s, s) for s in add],
                 ),
-                desired=desire,
-                observed=user_observed(user),
-                fingerprint=user_fp,
-                depends_on=tuple(i for i in (create_id, identity_id, usage_id) if i),
-                summary=f"license {upn} (after its ExchangeGuid is stamped)",
-                blocked_by=tuple(dict.fromkeys((*lic_blocked, *licence_blocked))),
-            )
+            ),
+            desired=desire,
+            observed=user_observed(user),
+            fingerprint=user_fp,
+            depends_on=tuple(i for i in (create_id, identity_id, usage_id) if i),
+            summary=f"license {upn} (after its ExchangeGuid is stamped)",
+            blocked_by=tuple(dict.fromkeys((*lic_blocked, *licence_blocked))),
         )
-    return 0
+    )
 
 
 def _seats(ix: _Index, out: DomainOutcome) -> None:
