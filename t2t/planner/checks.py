@@ -7,7 +7,7 @@ plan itself fixes does not block; one it cannot fix blocks the actions it names.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict
@@ -28,6 +28,10 @@ class CheckDef:
     prevents: str | dict[str, str]  # one text, or one per tenant role
     fix: str
     source: str
+    scope: Scope | None = None
+    """What the check looks at, set when it is registered: an organization- or relationship-
+    scope error holds every batch, a mailbox-scope one that mailbox, a batch-scope one its
+    batch (batches/domain.py) — by scope, never by the code's number."""
 
 
 _INBOUND = (
@@ -52,9 +56,11 @@ EXCHANGE_ROLE_FIX = (
 CATALOGUE: dict[str, CheckDef] = {}
 
 
-def register(*checks: CheckDef) -> None:
-    """Add a domain's checks to the catalogue; a code is defined once, for good."""
-    for check in checks:
+def register(*checks: CheckDef, scope: Scope) -> None:
+    """Add a domain's checks to the catalogue, under their scope; a code is defined once, for
+    good."""
+    for definition in checks:
+        check = replace(definition, scope=scope)
         if check.code in CATALOGUE and CATALOGUE[check.code] != check:
             raise ValueError(f"check code {check.code} defined twice")
         CATALOGUE[check.code] = check
@@ -159,6 +165,12 @@ register(
             "that relationship by hand if it really is the migration one.",
             "review finding; microsoft-t2t.md §3.5 (relationships are also used for sharing)",
         ),
+    ),
+    scope="relationship",
+)
+
+register(
+    *(
         CheckDef(
             "T2T-W120",
             "apply-permission-missing",
@@ -192,7 +204,8 @@ register(
             "tenant's writes wait for it.",
             "microsoft-t2t.md §3.0 step 4, §3.5",
         ),
-    )
+    ),
+    scope="organization",
 )
 
 
@@ -253,7 +266,7 @@ def check(
     """Register a check function: its catalogue entry (code, prevents, fix, source) and the
     scope whose subjects it inspects. The planner runs every check of a scope through
     `run_checks`, so adding one is this function and a planner case that makes it fire."""
-    register(definition)
+    register(definition, scope=scope)
 
     def add(detect: Callable[[S], str | None]) -> Callable[[S], str | None]:
         SCOPED.setdefault(scope, []).append(ScopedCheck(definition, scope, tenant, detect))

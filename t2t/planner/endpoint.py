@@ -113,6 +113,7 @@ register(
         "not make are left alone. Restart failed batches afterwards (t2t plans it).",
         "exo-module-protocol.md 'Credentials in time' [live]; microsoft-t2t.md §3.6",
     ),
+    scope="organization",
 )
 
 

@@ -74,6 +74,7 @@ register(
         "Fix the source address in the spec (or the mailbox was already moved away by hand).",
         "microsoft-t2t.md §3.7",
     ),
+    scope="organization",
 )
 
 

@@ -36,3 +36,14 @@ def test_every_check_fires_in_a_case_or_says_where() -> None:
     assert sorted(set(CATALOGUE) - fired - set(ELSEWHERE)) == []
     assert sorted(set(ELSEWHERE) & fired) == []  # a case now shows it: drop it from the list
     assert sorted(set(ELSEWHERE) - set(CATALOGUE)) == []
+
+
+def test_every_check_has_a_scope() -> None:
+    """The batches hold on a finding by its check's scope, never by its code's number."""
+    assert sorted(c.code for c in CATALOGUE.values() if c.scope is None) == []
+    assert {c.scope for c in CATALOGUE.values()} == {
+        "organization",
+        "relationship",
+        "mailbox",
+        "batch",
+    }

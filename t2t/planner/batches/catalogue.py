@@ -204,4 +204,4 @@ CHECKS = (
     ),
 )
 
-register(*CHECKS)
+register(*CHECKS, scope="batch")

@@ -35,7 +35,7 @@ from t2t.planner.batches.desire import (
     step_call,
     utc_text,
 )
-from t2t.planner.checks import finding
+from t2t.planner.checks import CATALOGUE, finding
 from t2t.planner.context import PlanContext
 from t2t.planner.domain import Domain, DomainOutcome, action_id, present
 from t2t.state import fingerprint
@@ -47,10 +47,6 @@ if TYPE_CHECKING:
 
 #: New-MigrationBatch -CSVData over app-only InvokeCommand (t2t/clients/wire.py).
 WIRE_CREATE = ("WIRE-4",)
-#: Codes of org-level checks (1xx relationships, 2xx organization setup): they hold every batch.
-_ORG_CODE = re.compile(r"^T2T-E[12]\d\d$")
-#: Mailbox-level checks (3xx).
-_MAILBOX_CODE = re.compile(r"^T2T-[EW]3\d\d$")
 
 
 def _sub_index(wave: str, name: str) -> int | None:
@@ -132,9 +128,10 @@ def plan_batches(ctx: PlanContext) -> DomainOutcome:
     for f in prior_findings:
         if not f.blocking:
             continue
-        if _MAILBOX_CODE.match(f.code):
+        scope = CATALOGUE[f.code].scope
+        if scope == "mailbox":
             mailbox_blocks[f.object.lower()].append(f.code)
-        elif _ORG_CODE.match(f.code):
+        elif scope in ("organization", "relationship"):
             org_blocked.append(f.code)
     endpoint_name = desired.relationship.endpoint.name
     endpoint_exists = any(e.identity.lower() == endpoint_name.lower() for e in endpoints)

@@ -166,4 +166,4 @@ CHECKS = (
     ),
 )
 
-register(*CHECKS)
+register(*CHECKS, scope="mailbox")

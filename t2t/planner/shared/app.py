@@ -125,6 +125,7 @@ register(
         "adopts and checks it); otherwise rename or remove the other app.",
         "microsoft-t2t.md §3.1",
     ),
+    scope="organization",
 )
 
 

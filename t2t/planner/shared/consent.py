@@ -72,6 +72,7 @@ register(
         "did not create) and consent again with the URL from the plan.",
         "microsoft-t2t.md §3.0 step 3, §10.1, §10.2 org check 3",
     ),
+    scope="organization",
 )
 
 
