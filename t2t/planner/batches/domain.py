@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from t2t.planner import kinds as K
@@ -153,71 +154,56 @@ def plan_batches(ctx: PlanContext) -> DomainOutcome:
         )
         gate.append("T2T-E401")
 
+    plan = _Waves(
+        desired=desired,
+        out=out,
+        gate=gate,
+        org_ids=org_ids,
+        own=own,
+        mailbox_blocks=mailbox_blocks,
+        recipients=recipients,
+        batches=batches,
+        by_batch=by_batch,
+        user_batch=user_batch,
+        accepted=accepted,
+        endpoint_name=endpoint_name,
+    )
     for wave in waves:
-        _plan_wave(
-            desired,
-            wave,
-            out,
-            gate,
-            org_ids,
-            own,
-            mailbox_blocks,
-            recipients,
-            batches,
-            by_batch,
-            user_batch,
-            accepted,
-            endpoint_name,
-        )
+        _plan_wave(plan, wave)
     return out
 
 
-def _plan_wave(
-    desired: Desired,
-    wave: DesiredBatch,
-    out: DomainOutcome,
-    gate: list[str],
-    org_ids: list[str],
-    own: dict[str, list[Action]],
-    mailbox_blocks: dict[str, list[str]],
-    recipients: dict[str, Recipient],
-    batches: tuple[MigrationBatch, ...],
-    by_batch: dict[str, list[MigrationUser]],
-    user_batch: dict[str, str],
-    accepted: set[str],
-    endpoint_name: str,
-) -> None:
+@dataclass
+class _Waves:
+    """What every wave of one plan is planned against: the other domains' outcome and the
+    target's batches, migration users and recipients, indexed once."""
+
+    desired: Desired
+    out: DomainOutcome
+    gate: list[str]
+    """Org-level codes that hold every new batch."""
+    org_ids: list[str]
+    """Org-level actions every new batch waits for."""
+    own: dict[str, list[Action]]
+    """Per target address: the mailbox chain's actions."""
+    mailbox_blocks: dict[str, list[str]]
+    recipients: dict[str, Recipient]
+    batches: tuple[MigrationBatch, ...]
+    by_batch: dict[str, list[MigrationUser]]
+    user_batch: dict[str, str]
+    accepted: set[str]
+    endpoint_name: str
+
+
+def _plan_wave(plan: _Waves, wave: DesiredBatch) -> None:
     named = sorted(
-        ((i, b) for b in batches if (i := _sub_index(wave.name, b.identity)) is not None),
+        ((i, b) for b in plan.batches if (i := _sub_index(wave.name, b.identity)) is not None),
         key=lambda p: p[0],
     )
-    # Only a batch on the spec's endpoint is t2t's to complete, start or change; another
-    # one with the same name blocks (its mailboxes are someone else's migration).
-    mine = [(i, b) for i, b in named if (b.source_endpoint or "").lower() == endpoint_name.lower()]
-    for _, b in named:
-        if (b.source_endpoint or "").lower() != endpoint_name.lower():
-            out.findings.append(
-                finding(
-                    "T2T-E409",
-                    "target",
-                    b.identity,
-                    f"SourceEndpoint is {b.source_endpoint or 'not set'}, not {endpoint_name}",
-                    fixed_by_plan=False,
-                )
-            )
-        elif wave.phase == "sync" and b.complete_after and group(b.status) != "done":
-            out.findings.append(
-                finding(
-                    "T2T-E410",
-                    "target",
-                    b.identity,
-                    f"CompleteAfter is {b.complete_after} while the wave is in phase sync",
-                    fixed_by_plan=False,
-                )
-            )
+    mine = _check_named(plan, wave, named)
     if wave.phase == "prepare":
         for _, b in mine:
-            out.notices.append(
+            plan.out.notices.append(
                 f"batch {b.identity} exists ({b.status}) but {wave.name} is in phase prepare; "
                 "t2t leaves it as it is."
             )
@@ -232,7 +218,7 @@ def _plan_wave(
         return BatchDesire(
             name=name,
             wave=wave.name,
-            endpoint=endpoint_name,
+            endpoint=plan.endpoint_name,
             target_delivery_domain=wave.target_delivery_domain,
             phase=wave.phase,  # type: ignore[arg-type]
             complete_after=complete_after,
@@ -241,24 +227,69 @@ def _plan_wave(
 
     # Existing batches of this wave: information, and the phase's next step.
     for _, b in mine:
-        users_of_b = tuple(by_batch.get(b.identity.lower(), ()))
-        _plan_existing(desire(b.identity), b, users_of_b, own, org_ids, out)
+        users_of_b = tuple(plan.by_batch.get(b.identity.lower(), ()))
+        _plan_existing(desire(b.identity), b, users_of_b, plan.own, plan.org_ids, plan.out)
 
     # New mailboxes: ready ones go into new (sub-)batches.
+    ready, removals = _ready_mailboxes(plan, wave, mine, desire)
+    if ready:
+        _create_batches(plan, wave, named, ready, removals, desire)
+
+
+def _check_named(
+    plan: _Waves, wave: DesiredBatch, named: list[tuple[int, MigrationBatch]]
+) -> list[tuple[int, MigrationBatch]]:
+    """The wave's batches on the spec's endpoint. Only those are t2t's to complete, start or
+    change; another one with the same name blocks (its mailboxes are someone else's
+    migration), and so does a CompleteAfter set while the wave is in phase sync."""
+    endpoint = plan.endpoint_name.lower()
+    for _, b in named:
+        if (b.source_endpoint or "").lower() != endpoint:
+            plan.out.findings.append(
+                finding(
+                    "T2T-E409",
+                    "target",
+                    b.identity,
+                    f"SourceEndpoint is {b.source_endpoint or 'not set'}, not {plan.endpoint_name}",
+                    fixed_by_plan=False,
+                )
+            )
+        elif wave.phase == "sync" and b.complete_after and group(b.status) != "done":
+            plan.out.findings.append(
+                finding(
+                    "T2T-E410",
+                    "target",
+                    b.identity,
+                    f"CompleteAfter is {b.complete_after} while the wave is in phase sync",
+                    fixed_by_plan=False,
+                )
+            )
+    return [(i, b) for i, b in named if (b.source_endpoint or "").lower() == endpoint]
+
+
+def _ready_mailboxes(
+    plan: _Waves,
+    wave: DesiredBatch,
+    mine: list[tuple[int, MigrationBatch]],
+    desire: Callable[..., BatchDesire],
+) -> tuple[list[str], dict[str, str]]:
+    """The wave's mailboxes that a new batch takes now, and the Remove-MigrationUser each
+    re-added one waits for; the others are left out with the reason."""
+    out = plan.out
     tdd = wave.target_delivery_domain
-    tdd_ok = tdd.lower() in accepted
+    tdd_ok = tdd.lower() in plan.accepted
     wave_names = {b.identity.lower() for _, b in mine}
     readd = {
         u.identity.lower(): (b, u)
         for _, b in mine
-        for u in by_batch.get(b.identity.lower(), ())
+        for u in plan.by_batch.get(b.identity.lower(), ())
         if needs_readd(u)
     }
     removals: dict[str, str] = {}  # address → the id of its Remove-MigrationUser
     ready: list[str] = []
     for address in wave.mailboxes:
         key = address.lower()
-        in_batch = user_batch.get(key)
+        in_batch = plan.user_batch.get(key)
         if key in readd:
             removal = _removal(desire(readd[key][0].identity), *readd[key], out)
             removals[key] = removal.id
@@ -274,12 +305,12 @@ def _plan_wave(
                     )
                 )
             continue
-        current = recipients.get(key)
-        m = desired.mailbox(key)
-        actions = own.get(key, [])
-        codes = list(mailbox_blocks.get(key, ()))
+        current = plan.recipients.get(key)
+        m = plan.desired.mailbox(key)
+        actions = plan.own.get(key, [])
+        codes = list(plan.mailbox_blocks.get(key, ()))
         if m is not None:
-            codes += mailbox_blocks.get(m.source_key, ())
+            codes += plan.mailbox_blocks.get(m.source_key, ())
         codes += [c for a in actions for c in a.blocked_by]
         if not codes and current is not None and current.is_mailbox:
             continue  # moved: the target holds the mailbox
@@ -309,10 +340,22 @@ def _plan_wave(
             )
             continue
         ready.append(address)
-    if not ready:
-        return
-    blocked = list(gate)
-    if not tdd_ok:
+    return ready, removals
+
+
+def _create_batches(
+    plan: _Waves,
+    wave: DesiredBatch,
+    named: list[tuple[int, MigrationBatch]],
+    ready: list[str],
+    removals: dict[str, str],
+    desire: Callable[..., BatchDesire],
+) -> None:
+    """New-MigrationBatch per chunk of at most 2,000, named past every batch of the wave."""
+    out = plan.out
+    tdd = wave.target_delivery_domain
+    blocked = list(plan.gate)
+    if tdd.lower() not in plan.accepted:
         out.findings.append(
             finding(
                 "T2T-E402",
@@ -335,7 +378,7 @@ def _plan_wave(
                 fixed_by_plan=True,
             )
         )
-    per_mailbox = {a.lower(): [x.id for x in own.get(a.lower(), [])] for a in ready}
+    per_mailbox = {a.lower(): [x.id for x in plan.own.get(a.lower(), [])] for a in ready}
     for name, chunk in zip(names, chunks, strict=True):
         d = desire(name, tuple(chunk))
         cmdlet, params = step_call(d, K.BATCH_CREATE.name)
@@ -353,20 +396,20 @@ def _plan_wave(
                 parameters=params,
                 changes=(
                     Change(field="Name", after=name),
-                    Change(field="SourceEndpoint", after=endpoint_name),
+                    Change(field="SourceEndpoint", after=plan.endpoint_name),
                     Change(field="Mailboxes", after=listed),
                     Change(field="TargetDeliveryDomain", after=tdd),
                     Change(field="AutoStart", after=True),
                     *(
-                        (Change(field="CompleteAfter", after=complete_after),)
-                        if complete_after
+                        (Change(field="CompleteAfter", after=d.complete_after),)
+                        if d.complete_after
                         else ()
                     ),
                 ),
                 desired=d.to_dict(),
                 observed=None,
                 fingerprint=fingerprint(None),
-                depends_on=tuple(dict.fromkeys((*org_ids, *chunk_deps))),
+                depends_on=tuple(dict.fromkeys((*plan.org_ids, *chunk_deps))),
                 risk="disruptive",
                 summary=f"create and start batch {name} ({len(chunk)} mailbox(es), wave "
                 f"{wave.name}, phase {wave.phase})",
