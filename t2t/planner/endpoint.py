@@ -159,6 +159,51 @@ def endpoint_fingerprint(endpoints: tuple[MigrationEndpoint, ...], name: str) ->
     return fingerprint([asdict(e) for e in mine])
 
 
+@dataclass
+class _Write:
+    """The endpoint write being built: its parameters, the changes shown, what blocks it."""
+
+    desire: EndpointDesire
+    unused_secrets: tuple[str, ...]
+    out: EndpointOutcome
+    params: dict[str, Any]
+    changes: list[Change] = field(default_factory=list)
+    blocked: list[str] = field(default_factory=list)
+    disruptive: bool = False
+
+    def credential(self) -> None:
+        """The write brings the endpoint a credential: a new client secret (t2t's unused
+        marker secrets are removed with it), or the Key Vault certificate (not yet: E234)."""
+        desire = self.desire
+        self.out.needs_secret = True
+        if desire.credential == "clientSecret":
+            self.params["Credentials"] = NEW_SECRET
+            self.changes.append(Change(field="Credentials", after=NEW_SECRET))
+            if self.unused_secrets:
+                self.changes.append(
+                    Change(
+                        field="unused t2t secrets (removed)",
+                        before=list(self.unused_secrets),
+                        after=[],
+                    )
+                )
+            return
+        self.params["AppSecretKeyVaultUrl"] = "(Key Vault certificate: not supported yet)"
+        self.changes.append(
+            Change(field="AppSecretKeyVaultUrl", after=self.params["AppSecretKeyVaultUrl"])
+        )
+        self.out.findings.append(
+            finding(
+                "T2T-E234",
+                "target",
+                desire.name,
+                "the endpoint needs a Key Vault certificate credential",
+                fixed_by_plan=False,
+            )
+        )
+        self.blocked.append("T2T-E234")
+
+
 def plan_endpoint(
     desire: EndpointDesire,
     endpoints: tuple[MigrationEndpoint, ...],
@@ -171,74 +216,10 @@ def plan_endpoint(
     """
     fp = endpoint_fingerprint(endpoints, desire.name)
     current = next((e for e in endpoints if e.identity.lower() == desire.name.lower()), None)
-    shown_app = desire.app_id or KNOWN_AFTER_APPLY
     out = EndpointOutcome(action=None)
-    blocked: list[str] = []
-    unverified: tuple[str, ...] = WIRE
-
-    def credential(params: dict[str, Any], changes: list[Change]) -> None:
-        out.needs_secret = True
-        if desire.credential == "clientSecret":
-            params["Credentials"] = NEW_SECRET
-            changes.append(Change(field="Credentials", after=NEW_SECRET))
-            if unused_secrets:
-                changes.append(
-                    Change(
-                        field="unused t2t secrets (removed)",
-                        before=list(unused_secrets),
-                        after=[],
-                    )
-                )
-        else:
-            params["AppSecretKeyVaultUrl"] = "(Key Vault certificate: not supported yet)"
-            changes.append(
-                Change(field="AppSecretKeyVaultUrl", after=params["AppSecretKeyVaultUrl"])
-            )
-            out.findings.append(
-                finding(
-                    "T2T-E234",
-                    "target",
-                    desire.name,
-                    "the endpoint needs a Key Vault certificate credential",
-                    fixed_by_plan=False,
-                )
-            )
-            blocked.append("T2T-E234")
-
     if current is None:
-        params: dict[str, Any] = {
-            "ExchangeRemoteMove": True,
-            "Name": desire.name,
-            "RemoteServer": desire.remote_server,
-            "RemoteTenant": desire.remote_tenant,
-            "ApplicationId": shown_app,
-        }
-        changes = [Change(field=k, after=v) for k, v in params.items()]
-        credential(params, changes)
-        if desire.max_concurrent_migrations is not None:
-            params["MaxConcurrentMigrations"] = desire.max_concurrent_migrations
-            changes.append(
-                Change(field="MaxConcurrentMigrations", after=desire.max_concurrent_migrations)
-            )
-        out.action = Action(
-            id=action_id("target", K.ENDPOINT_CREATE.name, desire.name),
-            tenant="target",
-            kind=K.ENDPOINT_CREATE.name,
-            key=desire.name,
-            operation="create",
-            cmdlet="New-MigrationEndpoint",
-            parameters=params,
-            changes=tuple(changes),
-            desired=desire.to_dict(),
-            observed=None,
-            fingerprint=fp,
-            summary=f"create the migration endpoint {desire.name!r} (ExchangeRemoteMove)",
-            blocked_by=tuple(blocked),
-            unverified=unverified,
-        )
-        return out
-
-    if current.endpoint_type.lower() != ENDPOINT_TYPE.lower():
+        out.action = _create(_Write(desire, unused_secrets, out, {}), fp)
+    elif current.endpoint_type.lower() != ENDPOINT_TYPE.lower():
         out.findings.append(
             finding(
                 "T2T-E233",
@@ -248,10 +229,56 @@ def plan_endpoint(
                 fixed_by_plan=False,
             )
         )
-        return out
-    params = {"Identity": current.identity}
-    changes = []
-    disruptive = False
+    else:
+        write = _Write(desire, unused_secrets, out, {"Identity": current.identity})
+        _remote(write, current)
+        _application(write, current)
+        _max_concurrent(write, current)
+        if write.changes:
+            out.action = _update(write, current, fp)
+    return out
+
+
+def _create(write: _Write, fp: str) -> Action:
+    """New-MigrationEndpoint -ExchangeRemoteMove with the app and its credential."""
+    desire = write.desire
+    write.params.update(
+        {
+            "ExchangeRemoteMove": True,
+            "Name": desire.name,
+            "RemoteServer": desire.remote_server,
+            "RemoteTenant": desire.remote_tenant,
+            "ApplicationId": desire.app_id or KNOWN_AFTER_APPLY,
+        }
+    )
+    write.changes.extend(Change(field=k, after=v) for k, v in write.params.items())
+    write.credential()
+    if desire.max_concurrent_migrations is not None:
+        write.params["MaxConcurrentMigrations"] = desire.max_concurrent_migrations
+        write.changes.append(
+            Change(field="MaxConcurrentMigrations", after=desire.max_concurrent_migrations)
+        )
+    return Action(
+        id=action_id("target", K.ENDPOINT_CREATE.name, desire.name),
+        tenant="target",
+        kind=K.ENDPOINT_CREATE.name,
+        key=desire.name,
+        operation="create",
+        cmdlet="New-MigrationEndpoint",
+        parameters=write.params,
+        changes=tuple(write.changes),
+        desired=desire.to_dict(),
+        observed=None,
+        fingerprint=fp,
+        summary=f"create the migration endpoint {desire.name!r} (ExchangeRemoteMove)",
+        blocked_by=tuple(write.blocked),
+        unverified=WIRE,
+    )
+
+
+def _remote(write: _Write, current: MigrationEndpoint) -> None:
+    """RemoteServer and RemoteTenant: the source's Exchange and initial domain."""
+    desire, out = write.desire, write.out
     if (current.remote_server or "").lower() != desire.remote_server.lower():
         out.findings.append(
             finding(
@@ -262,11 +289,11 @@ def plan_endpoint(
                 fixed_by_plan=True,
             )
         )
-        params["RemoteServer"] = desire.remote_server
-        changes.append(
+        write.params["RemoteServer"] = desire.remote_server
+        write.changes.append(
             Change(field="RemoteServer", before=current.remote_server, after=desire.remote_server)
         )
-        disruptive = True
+        write.disruptive = True
     if (current.remote_tenant or "").lower() != desire.remote_tenant.lower():
         what = (
             "the tenant id, not the source domain"
@@ -283,11 +310,17 @@ def plan_endpoint(
                 fixed_by_plan=True,
             )
         )
-        params["RemoteTenant"] = desire.remote_tenant
-        changes.append(
+        write.params["RemoteTenant"] = desire.remote_tenant
+        write.changes.append(
             Change(field="RemoteTenant", before=current.remote_tenant, after=desire.remote_tenant)
         )
-        disruptive = True
+        write.disruptive = True
+
+
+def _application(write: _Write, current: MigrationEndpoint) -> None:
+    """The endpoint names the spec's app, with a credential that signs in (E231, E236)."""
+    desire, out = write.desire, write.out
+    shown_app = desire.app_id or KNOWN_AFTER_APPLY
     if desire.app_id is None or (current.application_id or "").lower() != desire.app_id:
         out.findings.append(
             finding(
@@ -298,12 +331,12 @@ def plan_endpoint(
                 fixed_by_plan=True,
             )
         )
-        params["ApplicationId"] = shown_app
-        changes.append(
+        write.params["ApplicationId"] = shown_app
+        write.changes.append(
             Change(field="ApplicationId", before=current.application_id, after=shown_app)
         )
-        credential(params, changes)
-        disruptive = True
+        write.credential()
+        write.disruptive = True
     if current.credential_refused and not out.needs_secret:
         out.findings.append(
             finding(
@@ -314,37 +347,41 @@ def plan_endpoint(
                 fixed_by_plan=desire.credential == "clientSecret",
             )
         )
-        credential(params, changes)
-    want_max = desire.max_concurrent_migrations
-    if want_max is not None and current.max_concurrent_migrations != want_max:
-        params["MaxConcurrentMigrations"] = want_max
-        changes.append(
+        write.credential()
+
+
+def _max_concurrent(write: _Write, current: MigrationEndpoint) -> None:
+    want = write.desire.max_concurrent_migrations
+    if want is not None and current.max_concurrent_migrations != want:
+        write.params["MaxConcurrentMigrations"] = want
+        write.changes.append(
             Change(
                 field="MaxConcurrentMigrations",
                 before=current.max_concurrent_migrations,
-                after=want_max,
+                after=want,
             )
         )
-    if not changes:
-        return out
-    out.action = Action(
+
+
+def _update(write: _Write, current: MigrationEndpoint, fp: str) -> Action:
+    """Set-MigrationEndpoint with only what changes."""
+    return Action(
         id=action_id("target", K.ENDPOINT_UPDATE.name, current.identity),
         tenant="target",
         kind=K.ENDPOINT_UPDATE.name,
         key=current.identity,
         operation="update",
         cmdlet="Set-MigrationEndpoint",
-        parameters=params,
-        changes=tuple(changes),
-        desired=desire.to_dict(),
+        parameters=write.params,
+        changes=tuple(write.changes),
+        desired=write.desire.to_dict(),
         observed=asdict(current),
         fingerprint=fp,
-        risk="disruptive" if disruptive else "safe",
+        risk="disruptive" if write.disruptive else "safe",
         summary=f"update the migration endpoint {current.identity!r}",
-        blocked_by=tuple(blocked),
-        unverified=unverified if out.needs_secret else ("WIRE-4",),
+        blocked_by=tuple(write.blocked),
+        unverified=WIRE if write.out.needs_secret else ("WIRE-4",),
     )
-    return out
 
 
 def _concurrency(
