@@ -20,30 +20,13 @@ the bound) and ``/_sandbox/reset`` clears it.
 
 from __future__ import annotations
 
-import datetime as dt
-import threading
-from collections import deque
 from typing import Any
 
-from t2t.sandbox.exchange.request_log import CAPACITY, Sequence, checked_capacity
+from t2t.sandbox.entry_ring import EntryRing
 
 
-class GraphWriteLog:
+class GraphWriteLog(EntryRing):
     """The last ``capacity`` Graph writes, oldest first."""
-
-    def __init__(self, capacity: int = CAPACITY, sequence: Sequence | None = None) -> None:
-        self._entries: deque[dict[str, Any]] = deque(maxlen=capacity)
-        self._lock = threading.Lock()
-        self.sequence = sequence or Sequence()
-
-    @property
-    def capacity(self) -> int:
-        return self._entries.maxlen or CAPACITY
-
-    def resize(self, capacity: int) -> None:
-        """Keep up to ``capacity`` entries from now on (the newest, if it shrinks)."""
-        with self._lock:
-            self._entries = deque(self._entries, maxlen=checked_capacity(capacity))
 
     def record(
         self,
@@ -57,26 +40,15 @@ class GraphWriteLog:
         in_batch: bool,
         body: Any,
     ) -> None:
-        entry: dict[str, Any] = {
-            "seq": 0,
-            "receivedAt": dt.datetime.now(dt.UTC).isoformat().replace("+00:00", "Z"),
-            "tenant": tenant,
-            "appId": app_id,
-            "method": method,
-            "path": path,
-            "operation": operation,
-            "status": status,
-            "inBatch": in_batch,
-            "body": body,
-        }
-        with self._lock:
-            entry["seq"] = self.sequence.next()
-            self._entries.append(entry)
-
-    def snapshot(self) -> list[dict[str, Any]]:
-        with self._lock:
-            return list(self._entries)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
+        self.append(
+            {
+                "tenant": tenant,
+                "appId": app_id,
+                "method": method,
+                "path": path,
+                "operation": operation,
+                "status": status,
+                "inBatch": in_batch,
+                "body": body,
+            }
+        )
