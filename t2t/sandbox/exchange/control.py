@@ -15,42 +15,12 @@
 
 from __future__ import annotations
 
-import json
+from t2t.sandbox.log_routes import log_routes
 
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
-
-from t2t.sandbox.context import context_of
-
-
-async def get_requests(request: Request) -> Response:
-    entries = context_of(request).exchange_requests.snapshot()
-    cmdlets = {c.lower() for c in request.query_params.getlist("cmdlet") if c}
-    if cmdlets:
-        entries = [e for e in entries if (e["cmdlet"] or "").lower() in cmdlets]
-    return JSONResponse({"requests": entries})
-
-
-async def clear_requests(request: Request) -> Response:
-    context_of(request).exchange_requests.clear()
-    return Response(status_code=204)
-
-
-async def set_capacity(request: Request) -> Response:
-    log = context_of(request).exchange_requests
-    try:
-        data = json.loads(await request.body() or b"{}")
-        if not isinstance(data, dict) or set(data) != {"capacity"}:
-            raise ValueError('send {"capacity": n}')
-        log.resize(data["capacity"])
-    except ValueError as exc:
-        return JSONResponse({"error": str(exc)}, status_code=400)
-    return JSONResponse({"capacity": log.capacity})
-
-
-routes = [
-    Route("/_sandbox/exchange/requests", get_requests, methods=["GET"]),
-    Route("/_sandbox/exchange/requests", set_capacity, methods=["POST"]),
-    Route("/_sandbox/exchange/requests", clear_requests, methods=["DELETE"]),
-]
+routes = log_routes(
+    "/_sandbox/exchange/requests",
+    lambda ctx: ctx.exchange_requests,
+    key="requests",
+    query="cmdlet",
+    field="cmdlet",
+)

@@ -12,42 +12,12 @@
 
 from __future__ import annotations
 
-import json
+from t2t.sandbox.log_routes import log_routes
 
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
-
-from t2t.sandbox.context import context_of
-
-
-async def get_writes(request: Request) -> Response:
-    entries = context_of(request).graph_writes.snapshot()
-    operations = {o.lower() for o in request.query_params.getlist("operation") if o}
-    if operations:
-        entries = [e for e in entries if e["operation"].lower() in operations]
-    return JSONResponse({"writes": entries})
-
-
-async def clear_writes(request: Request) -> Response:
-    context_of(request).graph_writes.clear()
-    return Response(status_code=204)
-
-
-async def set_capacity(request: Request) -> Response:
-    log = context_of(request).graph_writes
-    try:
-        data = json.loads(await request.body() or b"{}")
-        if not isinstance(data, dict) or set(data) != {"capacity"}:
-            raise ValueError('send {"capacity": n}')
-        log.resize(data["capacity"])
-    except ValueError as exc:
-        return JSONResponse({"error": str(exc)}, status_code=400)
-    return JSONResponse({"capacity": log.capacity})
-
-
-routes = [
-    Route("/_sandbox/graph/writes", get_writes, methods=["GET"]),
-    Route("/_sandbox/graph/writes", set_capacity, methods=["POST"]),
-    Route("/_sandbox/graph/writes", clear_writes, methods=["DELETE"]),
-]
+routes = log_routes(
+    "/_sandbox/graph/writes",
+    lambda ctx: ctx.graph_writes,
+    key="writes",
+    query="operation",
+    field="operation",
+)
