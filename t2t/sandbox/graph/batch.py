@@ -7,7 +7,12 @@
   Microsoft's identity write budgets (throttle.py, json-batching.md "Batch size limitations");
 - a request whose dependency failed (status ≥ 400) is not run and answers 424;
 - a ``body`` without a ``Content-Type`` header is an inner 400;
-- the outer status is 200 whenever the batch parses.
+- the outer status is 200 whenever the batch parses;
+- a ``drop`` fault rule matching an inner request loses the whole answer: the connection
+  closes mid-response, as it does for any request (faults.py) — one HTTP exchange carries
+  every item, so the client cannot learn any item's outcome. With ``afterHandling`` the
+  items are run first (the service acted, then the answer was lost); without it the batch
+  stops at that item, which is not run. ``run_batch`` answers ``LOST`` as its status then.
 """
 
 from __future__ import annotations
@@ -23,6 +28,10 @@ from t2t.sandbox.model import Tenant
 from t2t.sandbox.tokens import TokenClaims
 
 MAX_REQUESTS = 20
+#: run_batch's status when a drop rule lost the answer: the endpoint cuts the response short.
+LOST = -1
+#: _run_one's status for an item whose drop came before the service saw it.
+DROPPED = -2
 
 
 def _outer_error(message: str) -> tuple[int, dict[str, Any]]:
@@ -63,6 +72,7 @@ def run_batch(
         seen.append(rid)
     statuses: dict[str, int] = {}
     responses: list[dict[str, Any]] = []
+    lost = False
     for item in requests:
         rid = str(item["id"])
         method = str(item["method"]).upper()
@@ -84,6 +94,11 @@ def run_batch(
         status, body, extra = _run_one(
             ctx, tenant, claims, item, method, url, base, GReq, dispatch, query_of
         )
+        if status == LOST:
+            lost = True
+            continue
+        if status == DROPPED:  # lost before the service saw it: nothing from here runs
+            return LOST, {}
         statuses[rid] = status
         resp_headers = (
             {"Content-Type": "application/json", **extra} if body is not None else dict(extra)
@@ -92,6 +107,8 @@ def run_batch(
         if body is not None:
             entry["body"] = body
         responses.append(entry)
+    if lost:
+        return LOST, {}
     return 200, {"responses": responses}
 
 
@@ -136,6 +153,12 @@ def _run_one(
     if action is None and ctx.strictness.throttling:
         # Microsoft's identity write budgets count every item on its own (throttle.py).
         action = ctx.throttle.decide(info, {"url": url, "body": body})
+    if (
+        action is not None
+        and action.kind == "drop"
+        and not (action.rule is not None and action.rule.after_handling)
+    ):
+        return DROPPED, None, {}
     if action is not None and action.kind in ("throttle", "error"):
         payload, _ = fault_body("graph", action, info)
         extra = {"Retry-After": str(action.retry_after)} if action.retry_after is not None else {}
@@ -153,4 +176,6 @@ def _run_one(
         in_batch=True,
     )
     status, out, extra = dispatch(req)
+    if action is not None and action.kind == "drop":
+        return LOST, None, {}  # the service acted; the batch's answer is lost (run_batch)
     return int(status), out, dict(extra)
