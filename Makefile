@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint setup clean-sandbox
+.PHONY: demo test lint setup clean-sandbox mutation
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "t2t needs Python 3.11 or newer")'
@@ -25,6 +25,13 @@ lint: $(STAMP)
 
 test: lint
 	$(BIN)/pytest -q
+
+# Mutation testing of t2t/planner and t2t/apply (not part of `make test`): mutmut in a
+# throwaway worktree of HEAD; writes tests/bench/results/mutation.json. Some modules only:
+# make mutation MODULES="t2t/planner/domain.py t2t/apply/runner.py"
+mutation: $(STAMP)
+	$(BIN)/python -m pip install --quiet 'mutmut==3.8.1'
+	$(BIN)/python tests/bench/mutation.py $(MODULES)
 
 clean-sandbox:
 	rm -rf .sandbox

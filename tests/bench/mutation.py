@@ -1,0 +1,485 @@
+"""Mutation testing of the planner and the applier (mutmut 3), outside the default test command.
+
+Runs mutmut in a throwaway git worktree of HEAD (never in the work tree: another change may be
+under way there), one module at a time, each mutant against the tests of its module's
+selection (`SELECTION`; mutmut then runs only the tests that call the mutated function).
+Writes tests/bench/results/mutation.json: per module the killed / survived / timeout /
+equivalent counts, the score killed ÷ (total − equivalent), and each surviving mutant with its
+file:line and diff. Equivalent mutants — no test can tell them from the original — are listed
+with a one-line reason in tests/bench/mutation_equivalents.toml, which this script reads.
+
+    .venv/bin/python tests/bench/mutation.py [MODULE_OR_FOLDER ...] [--jobs N] [--keep]
+
+With no argument: every module of t2t/planner and t2t/apply. A run over some modules replaces
+only their entries in mutation.json. `make mutation` runs it.
+
+mutmut skips every decorated function; t2t registers its checks (`@check`) and executors
+(`@executes`) with decorators and keeps some logic in properties, so the child process that
+runs mutmut patches it to mutate those too (`_patch_mutmut`): the decorator stays on the
+trampoline only, and the original and mutated copies are left undecorated, so a registry
+still holds one function per name.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import datetime as dt
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import tomllib
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+RESULTS = ROOT / "tests" / "bench" / "results" / "mutation.json"
+EQUIVALENTS = ROOT / "tests" / "bench" / "mutation_equivalents.toml"
+DEFAULT_TARGETS = ("t2t/planner", "t2t/apply")
+MUTMUT_VERSION = "3.8.1"
+
+#: Which tests may kill a mutant of a module, by the longest matching path prefix. The planner
+#: is pure: its cases, properties and registry tests run in seconds. The applier's tests talk
+#: to the sandbox (tests/apply, about a minute in all), so only its modules get them.
+SELECTION: dict[str, list[str]] = {
+    "t2t/planner/": ["tests/planner", "tests/unit"],
+    "t2t/apply/": ["tests/apply", "tests/unit"],
+}
+
+#: Decorators whose functions mutmut may mutate after `_patch_mutmut`: registrations that
+#: return the function unchanged, and properties.
+MUTABLE_DECORATORS = frozenset({"check", "executes", "property"})
+
+STATUS_BY_EXIT_CODE = {
+    0: "survived",
+    1: "killed",
+    3: "killed",
+    5: "no tests",
+    33: "no tests",
+    24: "timeout",
+    36: "timeout",
+    152: "timeout",
+    255: "timeout",
+    -24: "timeout",
+}
+
+
+def selection_for(module: str) -> list[str]:
+    prefixes = [p for p in SELECTION if module.startswith(p)]
+    if not prefixes:
+        raise SystemExit(f"{module}: no test selection (SELECTION in {Path(__file__).name})")
+    return SELECTION[max(prefixes, key=len)]
+
+
+def expand(targets: list[str]) -> list[str]:
+    modules: list[str] = []
+    for target in targets:
+        path = ROOT / target
+        if path.is_dir():
+            modules += sorted(str(p.relative_to(ROOT)) for p in path.rglob("*.py"))
+        elif path.is_file() and path.suffix == ".py":
+            modules.append(str(path.relative_to(ROOT)))
+        else:
+            raise SystemExit(f"{target}: not a Python module or folder of the repository")
+    return list(dict.fromkeys(modules))
+
+
+def dotted(module: str) -> str:
+    name = module.removesuffix(".py").replace("/", ".")
+    return name.removesuffix(".__init__")
+
+
+# -- the equivalent mutants ------------------------------------------------------------------
+
+
+def changed_lines(diff: str) -> tuple[str, str]:
+    """The removed and the added lines of a mutant's diff, stripped and joined with ' / '."""
+    lines = diff.splitlines()
+    body = [ln for ln in lines if not ln.startswith(("---", "+++", "@@"))]
+    removed = " / ".join(ln[1:].strip() for ln in body if ln.startswith("-"))
+    added = " / ".join(ln[1:].strip() for ln in body if ln.startswith("+"))
+    return removed, added
+
+
+def load_equivalents() -> list[dict[str, Any]]:
+    if not EQUIVALENTS.exists():
+        return []
+    data = tomllib.loads(EQUIVALENTS.read_text(encoding="utf-8"))
+    entries: list[dict[str, Any]] = data.get("equivalent", [])
+    for e in entries:
+        missing = {"file", "function", "original", "mutant", "reason"} - set(e)
+        if missing:
+            raise SystemExit(f"{EQUIVALENTS.name}: an entry lacks {sorted(missing)}: {e}")
+    return entries
+
+
+def is_equivalent(entry: dict[str, Any], module: str, function: str, diff: str) -> bool:
+    removed, added = changed_lines(diff)
+    return bool(
+        entry["file"] == module
+        and entry["function"] == function
+        and entry["original"] == removed
+        and entry["mutant"] == added
+    )
+
+
+# -- reading mutmut's results ----------------------------------------------------------------
+
+
+def function_of(mutant: str) -> str:
+    """`t2t.x.xǁClassǁmethod__mutmut_3` → `Class.method`; `t2t.x.x_fn__mutmut_3` → `fn`."""
+    leaf = mutant.rsplit(".", 1)[1].rsplit("__mutmut_", 1)[0]
+    if leaf.startswith("xǁ"):
+        _, cls, name = leaf.split("ǁ")
+        return f"{cls}.{name}"
+    return leaf.removeprefix("x_")
+
+
+def line_of(source: str, function: str, diff: str) -> int:
+    """The line of the original module the mutant changes: the first removed line of its diff,
+    looked for inside the function."""
+    tree = ast.parse(source)
+    parts = function.split(".")
+    body: list[ast.stmt] = tree.body
+    node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | None = None
+    for part in parts:
+        node = next(
+            (
+                n
+                for n in body
+                if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
+                and n.name == part
+            ),
+            None,
+        )
+        if node is None:
+            return 0
+        body = node.body
+    assert node is not None
+    start = node.lineno
+    end = node.end_lineno or start
+    removed = [ln[1:].strip() for ln in diff.splitlines() if ln.startswith("-") and ln[1:4] != "--"]
+    lines = source.splitlines()
+    for wanted in removed:
+        for i in range(start - 1, end):
+            if wanted and lines[i].strip() == wanted:
+                return i + 1
+    return start
+
+
+def collect(work: Path, module: str, equivalents: list[dict[str, Any]]) -> dict[str, Any]:
+    meta = work / "mutants" / (module + ".meta")
+    if not meta.exists():
+        return {
+            "mutants": 0,
+            "killed": 0,
+            "survived": 0,
+            "timeout": 0,
+            "no_tests": 0,
+            "equivalent": 0,
+            "score": None,
+            "survivors": [],
+            "equivalents": [],
+        }
+    exit_codes: dict[str, int | None] = json.loads(meta.read_text())["exit_code_by_key"]
+    source = (work / module).read_text(encoding="utf-8")
+    counts: Counter[str] = Counter()
+    survivors: list[dict[str, Any]] = []
+    equivalent: list[dict[str, Any]] = []
+    for name, code in sorted(exit_codes.items(), key=lambda kv: natural(kv[0])):
+        status = STATUS_BY_EXIT_CODE.get(code, "suspicious") if code is not None else "not checked"
+        if status == "killed" or status == "timeout":
+            counts[status] += 1
+            continue
+        diff = mutmut_show(work, name)
+        function = function_of(name)
+        line = line_of(source, function, diff)
+        entry = next((e for e in equivalents if is_equivalent(e, module, function, diff)), None)
+        record = {
+            "mutant": name,
+            "status": status,
+            "at": f"{module}:{line}",
+            "function": function,
+            "diff": diff,
+        }
+        if entry is not None and status == "survived":
+            counts["equivalent"] += 1
+            equivalent.append({**record, "reason": entry["reason"]})
+        else:
+            counts["survived" if status == "survived" else status.replace(" ", "_")] += 1
+            survivors.append(record)
+    total = len(exit_codes)
+    scored = total - counts["equivalent"]
+    return {
+        "mutants": total,
+        "killed": counts["killed"],
+        "survived": counts["survived"],
+        "timeout": counts["timeout"],
+        "no_tests": counts["no_tests"],
+        "other": sum(
+            v
+            for k, v in counts.items()
+            if k not in {"killed", "survived", "timeout", "no_tests", "equivalent"}
+        ),
+        "equivalent": counts["equivalent"],
+        "score": round(counts["killed"] / scored, 4) if scored else None,
+        "survivors": survivors,
+        "equivalents": equivalent,
+    }
+
+
+def natural(name: str) -> tuple[str, int]:
+    stem, _, n = name.rpartition("_")
+    return stem, int(n) if n.isdigit() else 0
+
+
+def mutmut_show(work: Path, name: str) -> str:
+    out = child(work, ["show", name])
+    return "\n".join(ln for ln in out.splitlines() if not ln.startswith("# "))
+
+
+# -- running mutmut --------------------------------------------------------------------------
+
+
+def child(work: Path, args: list[str], *, log: Path | None = None) -> str:
+    """Run mutmut (patched, see `_patch_mutmut`) in `work`; its output goes to `log` if given
+    (mutmut draws a progress line per mutant), else is returned."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--mutmut-child", *args]
+    if log is not None:
+        with log.open("w") as f:
+            proc = subprocess.run(
+                cmd, cwd=work, env=env, text=True, check=False, stdout=f, stderr=subprocess.STDOUT
+            )
+    else:
+        proc = subprocess.run(cmd, cwd=work, env=env, text=True, check=False, capture_output=True)
+    if proc.returncode != 0:
+        where = f"see {log}" if log is not None else proc.stdout[-3000:] + proc.stderr[-3000:]
+        raise SystemExit(f"mutmut {' '.join(args)} failed ({proc.returncode}): {where}")
+    return "" if log is not None else proc.stdout
+
+
+def configure(work: Path, modules: list[str], tests: list[str]) -> None:
+    """Point mutmut at these modules and tests: a [tool.mutmut] table in the worktree's copy
+    of pyproject.toml (a throwaway file)."""
+    pyproject = work / "pyproject.toml"
+    text = pyproject.read_text(encoding="utf-8").split("\n[tool.mutmut]\n")[0]
+    table = {
+        "source_paths": ["t2t/"],
+        "only_mutate": modules,
+        "pytest_add_cli_args_test_selection": tests,
+        "pytest_add_cli_args": ["-p", "no:cacheprovider", "-p", "no:randomly", "-q"],
+        "use_git_change_detection": False,
+        # what the tests read beside tests/ (mutmut copies tests/ and pyproject.toml itself)
+        "also_copy": ["specs/", "README.md", "Makefile", "DESIGN.md"],
+    }
+    lines = [f"{k} = {json.dumps(v)}" for k, v in table.items()]
+    pyproject.write_text(text + "\n[tool.mutmut]\n" + "\n".join(lines) + "\n", encoding="utf-8")
+
+
+def run(
+    modules: list[str], jobs: int, keep: bool, worktree: Path | None, collect_only: bool = False
+) -> dict[str, dict[str, Any]]:
+    if worktree is not None:
+        work, keep = worktree.resolve(), True
+        commit = git_in(work, "rev-parse", "HEAD")
+    else:
+        commit = git("rev-parse", "HEAD")
+        work = Path(tempfile.mkdtemp(prefix="t2t-mutation-"))
+        work.rmdir()
+        git("worktree", "add", "--detach", str(work), commit)
+    equivalents = load_equivalents()
+    out: dict[str, dict[str, Any]] = {}
+    try:
+        groups: dict[tuple[str, ...], list[str]] = {}
+        for m in modules:
+            groups.setdefault(tuple(selection_for(m)), []).append(m)
+        for tests, group in groups.items():
+            if not collect_only:
+                shutil.rmtree(work / "mutants", ignore_errors=True)
+                configure(work, group, list(tests))
+            for module in group:
+                print(f"== {module} (tests: {' '.join(tests)})", flush=True)
+                started = dt.datetime.now()
+                log = work / "mutants" / (module.replace("/", "_") + ".log")
+                log.parent.mkdir(exist_ok=True)
+                try:
+                    if not collect_only:
+                        run_args = ["run", "--max-children", str(jobs), f"{dotted(module)}.x*"]
+                        child(work, run_args, log=log)
+                except SystemExit:
+                    if mutant_count(work, module):
+                        raise
+                    print("   no mutants", flush=True)
+                result = collect(work, module, equivalents)
+                result["tests"] = list(tests)
+                if not collect_only:
+                    result["seconds"] = round((dt.datetime.now() - started).total_seconds())
+                out[module] = result
+                print(
+                    f"   {result['mutants']} mutants, {result['killed']} killed, "
+                    f"{result['survived']} survived, {result['equivalent']} equivalent, "
+                    f"score {result['score']}",
+                    flush=True,
+                )
+                write(out, commit)
+    finally:
+        if keep:
+            print(f"worktree kept: {work} (git worktree remove --force {work})")
+        else:
+            git("worktree", "remove", "--force", str(work))
+    return out
+
+
+def mutant_count(work: Path, module: str) -> int | None:
+    meta = work / "mutants" / (module + ".meta")
+    if not meta.exists():
+        return None
+    return len(json.loads(meta.read_text())["exit_code_by_key"] or {})
+
+
+def write(new: dict[str, dict[str, Any]], commit: str) -> None:
+    old: dict[str, Any] = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    modules: dict[str, Any] = old.get("modules", {})
+    today = dt.date.today().isoformat()
+    for name, result in new.items():
+        modules[name] = {**result, "commit": commit[:12], "date": today}
+    modules = dict(sorted(modules.items()))
+    keys = ("mutants", "killed", "survived", "timeout", "no_tests", "equivalent")
+    total = {k: sum(m[k] for m in modules.values()) for k in keys}
+    scored = total["mutants"] - total["equivalent"]
+    total["score"] = round(total["killed"] / scored, 4) if scored else None
+    everything = expand(list(DEFAULT_TARGETS))
+    doc = {
+        "tool": f"mutmut {MUTMUT_VERSION} (decorated functions mutated too, see the script)",
+        "score": "killed / (mutants - equivalent)",
+        "selection": SELECTION,
+        "total": total,
+        "not_run": [m for m in everything if m not in modules],
+        "modules": modules,
+    }
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    tmp = RESULTS.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    tmp.replace(RESULTS)
+
+
+def git(*args: str) -> str:
+    return git_in(ROOT, *args)
+
+
+def git_in(where: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", "-C", str(where), *args], check=True, text=True, capture_output=True
+    ).stdout.strip()
+
+
+# -- inside the child process: mutmut, patched -----------------------------------------------
+
+
+def _decorator_name(decorator: Any) -> str | None:
+    import libcst as cst
+
+    node = decorator.decorator
+    if isinstance(node, cst.Call):
+        node = node.func
+    if isinstance(node, cst.Name):
+        return str(node.value)
+    return None
+
+
+def _mutable(function: Any) -> bool:
+    names = [_decorator_name(d) for d in function.decorators]
+    return bool(names) and all(n in MUTABLE_DECORATORS for n in names)
+
+
+def _patch_mutmut() -> None:
+    """Let mutmut mutate functions decorated only by `MUTABLE_DECORATORS`.
+
+    mutmut skips a decorated function because its copies (the original and each mutant) would
+    run the decorator again; here the copies lose their decorators and only the trampoline —
+    the function the module exposes — keeps them, as the original did."""
+    import libcst as cst
+    from mutmut.mutation import file_mutation as fm
+
+    skip = fm.MutationVisitor._skip_node_and_children
+
+    def skip_unless_mutable(self: Any, node: cst.CSTNode) -> bool:
+        if isinstance(node, cst.FunctionDef) and _mutable(node):
+            decorators = node.decorators
+            object.__setattr__(node, "decorators", ())
+            try:
+                return bool(skip(self, node))
+            finally:
+                object.__setattr__(node, "decorators", decorators)
+        return bool(skip(self, node))
+
+    arrange = fm.function_trampoline_arrangement
+
+    def arrange_undecorated_copies(function: Any, mutants: Any, class_name: Any) -> Any:
+        declarations, nodes, assignments, names = arrange(function, mutants, class_name)
+        if _mutable(function):
+            nodes = [nodes[0], *(n.with_changes(decorators=[]) for n in nodes[1:])]
+        return declarations, nodes, assignments, names
+
+    fm.MutationVisitor._skip_node_and_children = skip_unless_mutable  # type: ignore[method-assign]
+    fm.function_trampoline_arrangement = arrange_undecorated_copies
+
+
+def _mutmut_child(args: list[str]) -> None:
+    import mutmut
+
+    if mutmut.__version__ != MUTMUT_VERSION:
+        raise SystemExit(
+            f"mutmut {MUTMUT_VERSION} expected (the patch depends on it), "
+            f"found {mutmut.__version__}: pip install mutmut=={MUTMUT_VERSION}"
+        )
+    _patch_mutmut()
+    from mutmut.__main__ import cli
+
+    cli(args)
+
+
+def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "--mutmut-child":
+        _mutmut_child(sys.argv[2:])
+        return
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "targets",
+        nargs="*",
+        default=list(DEFAULT_TARGETS),
+        help="modules or folders (default: t2t/planner t2t/apply)",
+    )
+    parser.add_argument("--jobs", type=int, default=2, help="mutants tested at once (default 2)")
+    parser.add_argument("--keep", action="store_true", help="keep the worktree for inspection")
+    parser.add_argument(
+        "--worktree",
+        type=Path,
+        help="use this existing worktree (kept) instead "
+        "of a fresh one of HEAD: to try new tests before committing them",
+    )
+    parser.add_argument(
+        "--collect-only",
+        action="store_true",
+        help="with --worktree: read the results of an earlier run there, run nothing",
+    )
+    a = parser.parse_args()
+    modules = expand(a.targets)
+    unknown = [m for m in modules if not re.match(r"t2t/(planner|apply)/", m)]
+    if unknown:
+        raise SystemExit(f"only t2t/planner and t2t/apply are mutated: {unknown}")
+    if a.collect_only and a.worktree is None:
+        raise SystemExit("--collect-only reads an earlier run: give its --worktree")
+    run(modules, a.jobs, a.keep, a.worktree, a.collect_only)
+    print(f"wrote {RESULTS.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()

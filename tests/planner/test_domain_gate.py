@@ -1,0 +1,137 @@
+"""The domain contract itself (t2t/planner/domain.py), tested on small made-up domains: what a
+domain needs, the gate that skips it when a part is blind, the view it is handed, and the
+refusal of an action it may not emit. The real domains rely on all of it without showing it:
+their needs are right, so a gate or a view that let too much through would go unnoticed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from t2t.planner.actions import Action
+from t2t.planner.context import PlanContext
+from t2t.planner.domain import Domain, DomainOutcome, Resolution, plan_domain, present
+from t2t.planner.kinds import ORGREL_CREATE, ORGREL_UPDATE
+from t2t.spec import load_spec
+from t2t.state import Fact, Snapshot
+from t2t.state import parts as P
+from tests.planner.observed import whole_tenant
+
+ROOT = Path(__file__).resolve().parents[2]
+DESIRED = load_spec(ROOT / "specs" / "quickstart.yaml")
+
+
+def nothing(ctx: PlanContext) -> DomainOutcome:
+    return DomainOutcome()
+
+
+def context(**source: Any) -> PlanContext:
+    snapshot = Snapshot(source=whole_tenant("source", **source), target=whole_tenant("target"))
+    return PlanContext(DESIRED, snapshot)
+
+
+def action(kind: str, risk: str = "safe") -> Action:
+    return Action.model_validate(
+        {
+            "id": f"source:{kind}:x",
+            "tenant": "source",
+            "kind": kind,
+            "key": "x",
+            "operation": "create",
+            "cmdlet": "New-Thing",
+            "parameters": {},
+            "fingerprint": "f",
+            "risk": risk,
+        }
+    )
+
+
+def test_present_is_a_known_parts_records_and_raises_on_any_other() -> None:
+    assert present(Fact.present((1, 2))) == (1, 2)
+    assert present(Fact.absent()) == ()
+    unread: tuple[Fact[tuple[int, ...]] | None, ...] = (None, Fact.unknown("HTTP 503"))
+    for fact in unread:
+        with pytest.raises(LookupError) as raised:
+            present(fact)
+        assert str(raised.value) == "a domain read a part it does not name in its needs"
+
+
+def test_a_domain_needs_the_parts_of_the_resolutions_it_uses() -> None:
+    uses = Resolution("r", source=frozenset({P.GROUPS}), target=frozenset({P.USERS}))
+    d = Domain("d", frozenset({P.RECIPIENTS}), frozenset({P.SKUS}), nothing, uses=(uses,))
+    assert d.source_needs == {P.RECIPIENTS, P.GROUPS}
+    assert d.target_needs == {P.SKUS, P.USERS}
+
+
+@pytest.mark.parametrize(
+    ("source", "target", "message"),
+    [
+        ({P.USERS, P.SKUS}, set(), "domain d needs ['skus', 'users'] from the source, "),
+        (set(), {P.GROUP_MEMBERS}, "domain d needs ['group_members'] from the target, "),
+    ],
+)
+def test_a_domain_needing_a_part_its_tenant_is_not_read_for_fails_when_declared(
+    source: set[P.Part], target: set[P.Part], message: str
+) -> None:
+    with pytest.raises(ValueError) as raised:
+        Domain("d", frozenset(source), frozenset(target), nothing)
+    assert str(raised.value) == message + "where they are not read (t2t/state/parts.py)"
+
+
+def test_a_blind_domain_plans_nothing_and_names_every_blind_part() -> None:
+    planned: list[str] = []
+
+    def plan(ctx: PlanContext) -> DomainOutcome:
+        planned.append("ran")
+        return DomainOutcome()
+
+    d = Domain("d", frozenset({P.RECIPIENTS, P.GROUPS, P.STATISTICS}), frozenset(), plan)
+    ctx = context(recipients=Fact.unknown("HTTP 503"), groups=Fact.unknown("HTTP 403"))
+    outcome = plan_domain(d, ctx.view(d))
+    assert planned == []
+    assert outcome.notices == [
+        "d: nothing planned, because t2t could not read source groups, source recipients"
+    ]
+
+
+def test_a_domain_handed_the_whole_context_still_sees_only_its_view() -> None:
+    def reads_groups(ctx: PlanContext) -> DomainOutcome:
+        groups = ctx.snapshot.source.groups
+        return DomainOutcome(notices=[groups.status if groups is not None else "not read"])
+
+    honest = Domain("honest", frozenset({P.GROUPS}), frozenset(), reads_groups)
+    assert plan_domain(honest, context()).notices == ["present"]
+    sneaky = Domain("sneaky", frozenset({P.RECIPIENTS}), frozenset(), reads_groups)
+    with pytest.raises(LookupError, match="domain sneaky read the groups part without naming"):
+        plan_domain(sneaky, context())
+
+
+def test_an_action_of_a_kind_the_domain_does_not_emit_is_refused() -> None:
+    d = Domain(
+        "d",
+        frozenset(),
+        frozenset(),
+        lambda ctx: DomainOutcome(actions=[action("orgrel.update")]),
+        emits=frozenset({ORGREL_CREATE}),
+    )
+    with pytest.raises(AssertionError) as raised:
+        plan_domain(d, context())
+    assert str(raised.value) == "domain d planned orgrel.update, not in its emits"
+
+
+def test_an_action_riskier_than_its_kind_is_refused() -> None:
+    d = Domain(
+        "d",
+        frozenset(),
+        frozenset(),
+        lambda ctx: DomainOutcome(
+            actions=[action("orgrel.create", "disruptive"), action("orgrel.update", "disruptive")]
+        ),
+        emits=frozenset({ORGREL_CREATE, ORGREL_UPDATE}),
+    )
+    with pytest.raises(AssertionError) as raised:
+        plan_domain(d, context())
+    assert str(raised.value) == "source:orgrel.create:x is disruptive; orgrel.create may be safe"
