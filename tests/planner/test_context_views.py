@@ -44,6 +44,11 @@ def test_a_view_hides_every_part_its_domain_does_not_need() -> None:
     with pytest.raises(LookupError) as raised:
         bool(view.snapshot.source.recipients)
     assert str(raised.value) == message
+    with pytest.raises(LookupError) as raised:
+        bool(view.snapshot.target.users)
+    assert str(raised.value) == (
+        "domain groups-reader read the users part without naming it in its needs"
+    )
 
 
 def test_a_view_of_a_view_starts_from_the_whole_snapshot() -> None:
