@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -35,6 +36,14 @@ def _test_kinds(monkeypatch: pytest.MonkeyPatch) -> None:
     for name, service in SERVICES.items():
         kind = K.ActionKind(name, service, "safe", ())  # type: ignore[arg-type]
         monkeypatch.setitem(K.BY_NAME, kind.name, kind)
+
+
+@pytest.fixture
+def default_logging() -> Iterator[None]:
+    """structlog's defaults (another test may have left a level filter configured)."""
+    structlog.reset_defaults()
+    yield
+    structlog.reset_defaults()
 
 
 def _action(
@@ -256,6 +265,7 @@ def test_an_action_without_an_executor_or_that_cannot_be_done_fails_alone(
     }
 
 
+@pytest.mark.usefixtures("default_logging")
 def test_an_unexpected_error_is_logged_with_its_action(monkeypatch: pytest.MonkeyPatch) -> None:
     async def boom(action: Action, ctx: ApplyContext) -> ActionResult:
         raise ValueError("bad JSON")
@@ -267,6 +277,7 @@ def test_an_unexpected_error_is_logged_with_its_action(monkeypatch: pytest.Monke
     assert [(e["action"], e["log_level"]) for e in unexpected] == [("a", "error")]
 
 
+@pytest.mark.usefixtures("default_logging")
 def test_every_result_is_scrubbed_logged_timed_and_handed_on(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
