@@ -172,28 +172,6 @@ register(
 register(
     *(
         CheckDef(
-            "T2T-W120",
-            "apply-permission-missing",
-            "warning",
-            "t2t's identity lacks an application permission that apply needs",
-            "apply fails with 401/403 (Authorization_RequestDenied) at that step",
-            "Grant the permission to t2t's app in that tenant (and admin-consent it), or run "
-            "apply with an identity that holds it.",
-            "README, Security (the permission manifest: t2t/state/parts.py, t2t/planner/kinds.py)",
-        ),
-        CheckDef(
-            "T2T-W121",
-            "exchange-role-missing",
-            "warning",
-            "t2t's identity holds no Exchange administrator role in its token",
-            'HTTP 403 CmdletAccessDeniedException on every Exchange write ("The role assigned '
-            "to application … isn't supported in this scenario\"), unless the app is in an "
-            "Exchange role group, which a token cannot show",
-            EXCHANGE_ROLE_FIX,
-            "office-docs-powershell app-only-auth-powershell-v2.md (the session's RBAC comes "
-            "from the directory roles in the token); exo-module-protocol.md",
-        ),
-        CheckDef(
             "T2T-E110",
             "organization-dehydrated",
             "error",
@@ -253,7 +231,9 @@ class ScopedCheck:
 
     definition: CheckDef
     scope: Scope
-    tenant: str
+    tenant: str | None
+    """The tenant its findings name; None: the tenant `run_checks` is given (a check that
+    looks at either tenant's subject)."""
     detect: Callable[[Any], str | None]
 
 
@@ -261,7 +241,7 @@ SCOPED: dict[Scope, list[ScopedCheck]] = {}
 
 
 def check(
-    definition: CheckDef, *, scope: Scope, tenant: str
+    definition: CheckDef, *, scope: Scope, tenant: str | None = None
 ) -> Callable[[Callable[[S], str | None]], Callable[[S], str | None]]:
     """Register a check function: its catalogue entry (code, prevents, fix, source) and the
     scope whose subjects it inspects. The planner runs every check of a scope through
@@ -275,11 +255,18 @@ def check(
     return add
 
 
-def run_checks(scope: Scope, subject: object, obj: str) -> list[Finding]:
-    """Every registered check of `scope` on one subject, in registration order."""
+def run_checks(
+    scope: Scope, subject: object, obj: str, *, tenant: str | None = None
+) -> list[Finding]:
+    """Every registered check of `scope` on one subject, in registration order; `tenant`
+    names the subject's tenant for checks registered without one."""
     out: list[Finding] = []
     for c in SCOPED.get(scope, ()):
         detail = c.detect(subject)
-        if detail is not None:
-            out.append(finding(c.definition.code, c.tenant, obj, detail, fixed_by_plan=False))
+        if detail is None:
+            continue
+        where = c.tenant or tenant
+        if where is None:
+            raise ValueError(f"{c.definition.code}: run_checks needs the subject's tenant")
+        out.append(finding(c.definition.code, where, obj, detail, fixed_by_plan=False))
     return out

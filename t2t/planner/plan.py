@@ -12,22 +12,19 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from t2t.planner.actions import Action, Role
 from t2t.planner.batches import BATCHES
-from t2t.planner.checks import Finding, finding
+from t2t.planner.checks import Finding
 from t2t.planner.consent import CONSENT
 from t2t.planner.context import PlanContext
 from t2t.planner.domain import Domain, plan_domain
 from t2t.planner.endpoint import ENDPOINT
 from t2t.planner.invitation import INVITATION
-from t2t.planner.kinds import needed_to_apply
 from t2t.planner.mailboxes import MAILBOXES
 from t2t.planner.migration_app import MIGRATION_APP
 from t2t.planner.organization import ORGANIZATION
+from t2t.planner.own_identity import apply_permissions
 from t2t.planner.relationships import RELATIONSHIPS
 from t2t.planner.scope_groups import SCOPE_GROUPS
 from t2t.state import Snapshot, fingerprint
-from t2t.state.model import EXCHANGE_WID
-from t2t.state.parts import PARTS, fact_of
-from t2t.state.permissions import EXCHANGE_WRITE_DIRECTORY_ROLES, Permission
 
 if TYPE_CHECKING:
     from t2t.spec import Desired
@@ -118,7 +115,7 @@ def build_plan(desired: Desired, snapshot: Snapshot) -> Plan:
         actions.extend(outcome.actions)
         findings.extend(outcome.findings)
         notices.extend(outcome.notices)
-    permissions, missing = _apply_permissions(actions, snapshot)
+    permissions, missing = apply_permissions(actions, snapshot)
     findings.extend(missing)
     return Plan(
         spec_name=desired.name,
@@ -138,70 +135,3 @@ def spec_fingerprint(desired: Desired) -> str:
     """Everything the spec resolved to (CSV contents included), so a saved plan can tell
     that the spec changed since it was made."""
     return fingerprint(desired.model_dump(mode="json", exclude={"spec_path"}))
-
-
-def _lacks_exchange_role(
-    have: set[str], perms: tuple[Permission, ...], exchange_unreadable: bool
-) -> bool:
-    """Exchange writes are planned (or Exchange could not be read, so none could be planned),
-    the Exchange token was seen, and it carries no directory role that allows writes (an
-    Exchange role group is invisible in a token: hence a warning)."""
-    writes = any(p.service == "exchange" and p.kind == "exchange-role-group" for p in perms)
-    if not (writes or exchange_unreadable):
-        return False
-    if not any(h.startswith("exchange:") for h in have):
-        return False
-    wids = {h.removeprefix(EXCHANGE_WID) for h in have if h.startswith(EXCHANGE_WID)}
-    return not wids & EXCHANGE_WRITE_DIRECTORY_ROLES
-
-
-def _exchange_unreadable(snapshot: Snapshot, role: str) -> bool:
-    tenant = snapshot.tenant(role)  # type: ignore[arg-type]
-    return any(
-        fact is not None and fact.status == "unknown"
-        for fact in (fact_of(tenant, p) for p in PARTS if p.service == "exchange")
-    )
-
-
-def _apply_permissions(
-    actions: list[Action], snapshot: Snapshot
-) -> tuple[dict[str, tuple[str, ...]], list[Finding]]:
-    """What apply needs per tenant, and a warning per application permission not held.
-
-    Exchange role groups cannot be seen from a token; they are listed, not checked.
-    """
-    needs: dict[str, tuple[str, ...]] = {}
-    missing: list[Finding] = []
-    for role in ("source", "target"):
-        kinds = {a.kind for a in actions if a.tenant == role and not a.blocked}
-        perms = needed_to_apply(kinds)
-        if perms:
-            needs[role] = tuple(str(p) for p in perms)
-        held = snapshot.tenant(role).identity_roles
-        if held is None or held.status != "present":
-            continue
-        have = set(held.get())
-        if _lacks_exchange_role(have, perms, _exchange_unreadable(snapshot, role)):
-            missing.append(
-                finding(
-                    "T2T-W121",
-                    role,
-                    "Exchange RBAC",
-                    f"t2t's Exchange token in the {role} tenant holds neither the Exchange "
-                    "Administrator nor the Global Administrator role: unless its app is in an "
-                    "Exchange role group, Exchange refuses its writes with 403",
-                    fixed_by_plan=False,
-                )
-            )
-        for perm in perms:
-            if perm.kind == "app-role" and f"{perm.service}:{perm.name}" not in have:
-                missing.append(
-                    finding(
-                        "T2T-W120",
-                        role,
-                        perm.name,
-                        f"apply needs {perm} in the {role} tenant; t2t's identity lacks it",
-                        fixed_by_plan=False,
-                    )
-                )
-    return needs, missing

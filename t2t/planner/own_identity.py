@@ -1,0 +1,131 @@
+"""Checks on t2t's own identity in each tenant, against what the plan's actions need:
+application permissions it lacks (T2T-W120) and an Exchange token without an administrator
+role (T2T-W121). Organization scope: the subject is one tenant's `TenantIdentity`.
+
+Exchange role groups cannot be seen from a token; they are listed in the manifest, not
+checked.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from t2t.planner.actions import Action, Role
+from t2t.planner.checks import (
+    EXCHANGE_ROLE_FIX,
+    CheckDef,
+    Finding,
+    check,
+    finding,
+    register,
+    run_checks,
+)
+from t2t.planner.kinds import needed_to_apply
+from t2t.state import Snapshot
+from t2t.state.model import EXCHANGE_WID
+from t2t.state.parts import PARTS, fact_of
+from t2t.state.permissions import EXCHANGE_WRITE_DIRECTORY_ROLES, Permission
+
+register(
+    CheckDef(
+        "T2T-W120",
+        "apply-permission-missing",
+        "warning",
+        "t2t's identity lacks an application permission that apply needs",
+        "apply fails with 401/403 (Authorization_RequestDenied) at that step",
+        "Grant the permission to t2t's app in that tenant (and admin-consent it), or run "
+        "apply with an identity that holds it.",
+        "README, Security (the permission manifest: t2t/state/parts.py, t2t/planner/kinds.py)",
+    ),
+    scope="organization",
+)
+
+
+@dataclass(frozen=True)
+class TenantIdentity:
+    """t2t's identity in one tenant: what its tokens hold, and what apply will need there."""
+
+    role: Role
+    held: frozenset[str]
+    """From its tokens: "graph:<permission>", "exchange:<permission>", Exchange token wids."""
+    needs: tuple[Permission, ...]
+    exchange_unreadable: bool
+    """Some Exchange part of this tenant could not be read (so no write could be planned)."""
+
+
+@check(
+    CheckDef(
+        "T2T-W121",
+        "exchange-role-missing",
+        "warning",
+        "t2t's identity holds no Exchange administrator role in its token",
+        'HTTP 403 CmdletAccessDeniedException on every Exchange write ("The role assigned '
+        "to application … isn't supported in this scenario\"), unless the app is in an "
+        "Exchange role group, which a token cannot show",
+        EXCHANGE_ROLE_FIX,
+        "office-docs-powershell app-only-auth-powershell-v2.md (the session's RBAC comes "
+        "from the directory roles in the token); exo-module-protocol.md",
+    ),
+    scope="organization",
+)
+def lacks_exchange_role(identity: TenantIdentity) -> str | None:
+    """Exchange writes are planned (or Exchange could not be read, so none could be planned),
+    the Exchange token was seen, and it carries no directory role that allows writes (an
+    Exchange role group is invisible in a token: hence a warning)."""
+    writes = any(
+        p.service == "exchange" and p.kind == "exchange-role-group" for p in identity.needs
+    )
+    if not (writes or identity.exchange_unreadable):
+        return None
+    if not any(h.startswith("exchange:") for h in identity.held):
+        return None
+    wids = {h.removeprefix(EXCHANGE_WID) for h in identity.held if h.startswith(EXCHANGE_WID)}
+    if wids & EXCHANGE_WRITE_DIRECTORY_ROLES:
+        return None
+    return (
+        f"t2t's Exchange token in the {identity.role} tenant holds neither the Exchange "
+        "Administrator nor the Global Administrator role: unless its app is in an Exchange "
+        "role group, Exchange refuses its writes with 403"
+    )
+
+
+def _exchange_unreadable(snapshot: Snapshot, role: Role) -> bool:
+    tenant = snapshot.tenant(role)
+    return any(
+        fact is not None and fact.status == "unknown"
+        for fact in (fact_of(tenant, p) for p in PARTS if p.service == "exchange")
+    )
+
+
+def apply_permissions(
+    actions: list[Action], snapshot: Snapshot
+) -> tuple[dict[str, tuple[str, ...]], list[Finding]]:
+    """What apply needs per tenant, and what t2t's identity there is seen to lack: one T2T-W120
+    per application permission, and every organization-scope check."""
+    needs: dict[str, tuple[str, ...]] = {}
+    missing: list[Finding] = []
+    roles: tuple[Role, ...] = ("source", "target")
+    for role in roles:
+        kinds = {a.kind for a in actions if a.tenant == role and not a.blocked}
+        perms = needed_to_apply(kinds)
+        if perms:
+            needs[role] = tuple(str(p) for p in perms)
+        held = snapshot.tenant(role).identity_roles
+        if held is None or held.status != "present":
+            continue
+        identity = TenantIdentity(
+            role, frozenset(held.get()), perms, _exchange_unreadable(snapshot, role)
+        )
+        missing += run_checks("organization", identity, "Exchange RBAC", tenant=role)
+        for perm in perms:
+            if perm.kind == "app-role" and f"{perm.service}:{perm.name}" not in identity.held:
+                missing.append(
+                    finding(
+                        "T2T-W120",
+                        role,
+                        perm.name,
+                        f"apply needs {perm} in the {role} tenant; t2t's identity lacks it",
+                        fixed_by_plan=False,
+                    )
+                )
+    return needs, missing
