@@ -79,3 +79,17 @@ def test_check_functions_run_by_scope_in_registration_order() -> None:
     ]
     assert [f.code for f in C.run_checks("batch", 1, "wave-1")] == ["T2T-W996"]
     assert C.run_checks("organization", 2, "x") == []
+
+
+@pytest.mark.usefixtures("registry")
+def test_a_check_without_a_tenant_names_the_tenant_it_is_run_for() -> None:
+    @C.check(definition("T2T-E995"), scope="organization")
+    def either(subject: str) -> str | None:
+        return f"seen in {subject}"
+
+    found = C.run_checks("organization", "contoso", "Exchange RBAC", tenant="source")
+    assert [(f.code, f.tenant, f.object, f.message) for f in found] == [
+        ("T2T-E995", "source", "Exchange RBAC", "seen in contoso")
+    ]
+    with pytest.raises(ValueError, match="T2T-E995: run_checks needs the subject's tenant"):
+        C.run_checks("organization", "contoso", "Exchange RBAC")
