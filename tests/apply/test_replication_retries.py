@@ -175,3 +175,10 @@ def test_a_fresh_object_is_retried_without_reading() -> None:
     send = Sender(_not_found())
     assert _run(send, fresh=True, present=present) == "ok"
     assert len(send.at) == 2 and present.calls == 0
+
+
+def test_the_first_send_waits_for_no_delay() -> None:
+    send = Sender()
+    started = time.monotonic()
+    assert _run(send, fresh=True, delays=(0.5, 0.0)) == "ok"
+    assert send.at[0] - started < 0.25 and len(send.at) == 1

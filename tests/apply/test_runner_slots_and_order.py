@@ -101,6 +101,7 @@ class Slots:
         try:
             async with asyncio.timeout(1.0):
                 await self.barrier.wait()
+            await asyncio.sleep(0)  # the last to arrive lets any other started action in
         finally:
             self.in_flight[key] -= 1
         return ActionResult(id=action.id, status="done")
@@ -272,7 +273,8 @@ def test_an_unexpected_error_is_logged_with_its_action(monkeypatch: pytest.Monke
 
     monkeypatch.setitem(registry.EXECUTORS, "test.xo", boom)
     with structlog.testing.capture_logs() as logs:
-        _apply(_plan(_action("a")))
+        report = _apply(_plan(_action("a")))
+    assert report.results[0].message == "unexpected ValueError: bad JSON"
     unexpected = [e for e in logs if e["event"] == "apply.unexpected"]
     assert [(e["action"], e["log_level"]) for e in unexpected] == [("a", "error")]
 
@@ -344,3 +346,16 @@ def test_an_interrupted_write_is_reported_with_its_duration(
     assert (got["w1"].status, got["w2"].message) == ("done", INTERRUPTED)
     assert 0.04 <= got["w1"].seconds < 1.0 and got["w1"].seconds == round(got["w1"].seconds, 3)
     assert len(report.results) == 2 and report.interrupted
+
+
+def test_every_executor_gets_the_apply_context(monkeypatch: pytest.MonkeyPatch) -> None:
+    ctx = ApplyContext(exchange={}, verify_delays=(0.0,))
+    seen: list[ApplyContext] = []
+
+    async def note(action: Action, got: ApplyContext) -> ActionResult:
+        seen.append(got)
+        return ActionResult(id=action.id, status="done")
+
+    monkeypatch.setitem(registry.EXECUTORS, "test.xo", note)
+    asyncio.run(apply_plan(_plan(_action("a"), _action("b", depends_on=("a",))), ctx))
+    assert len(seen) == 2 and all(got is ctx for got in seen)
