@@ -23,8 +23,9 @@ lint: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
+# Three workers on two cores: most tests wait on a sandbox's clock or sockets, not the CPU.
 test: lint
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n 3
 
 # Mutation testing of t2t/planner and t2t/apply (not part of `make test`): mutmut in a
 # throwaway worktree of HEAD; writes tests/bench/results/mutation.json. Some modules only:
