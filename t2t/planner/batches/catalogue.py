@@ -166,27 +166,6 @@ CHECKS = (
         "microsoft-t2t.md §7 (PSDOC-GB, PSDOC-GU)",
     ),
     CheckDef(
-        "T2T-E409",
-        "batch-name-taken",
-        "error",
-        "A batch with this wave's name exists but uses another source endpoint",
-        "completing or restarting a batch t2t did not create (another migration's mailboxes "
-        "cut over)",
-        "Rename the wave in the spec, or finish that batch by hand; t2t never completes, "
-        "starts or changes a batch on another endpoint, and numbers its own batches past it.",
-        "review finding; microsoft-t2t.md §6 (a batch names its SourceEndpoint)",
-    ),
-    CheckDef(
-        "T2T-E410",
-        "batch-sync-but-complete-after",
-        "error",
-        "The wave is in phase sync but its batch still has a CompleteAfter time",
-        "Microsoft completes the batch at that time by itself (an unplanned cut-over)",
-        "Clear it by hand (Set-MigrationBatch -CompleteAfter $null) or set phase: complete; "
-        "t2t does not clear a completion time it cannot prove it set.",
-        "microsoft-t2t.md §6 (CompleteAfter; PSDOC-MB)",
-    ),
-    CheckDef(
         "T2T-W411",
         "migration-user-needs-readd",
         "warning",

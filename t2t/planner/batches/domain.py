@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 from t2t.planner import kinds as K
 from t2t.planner.actions import Action, Change
 from t2t.planner.batches.catalogue import MAX_PER_BATCH, group
+from t2t.planner.batches.checks import NamedBatch
 from t2t.planner.batches.desire import (
     BatchDesire,
     batch_observed,
@@ -36,7 +37,7 @@ from t2t.planner.batches.desire import (
     step_call,
     utc_text,
 )
-from t2t.planner.checks import CATALOGUE, finding
+from t2t.planner.checks import CATALOGUE, finding, run_checks
 from t2t.planner.context import PlanContext
 from t2t.planner.domain import Domain, DomainOutcome, action_id, present
 from t2t.state import fingerprint
@@ -239,32 +240,15 @@ def _plan_wave(plan: _Waves, wave: DesiredBatch) -> None:
 def _check_named(
     plan: _Waves, wave: DesiredBatch, named: list[tuple[int, MigrationBatch]]
 ) -> list[tuple[int, MigrationBatch]]:
-    """The wave's batches on the spec's endpoint. Only those are t2t's to complete, start or
-    change; another one with the same name blocks (its mailboxes are someone else's
-    migration), and so does a CompleteAfter set while the wave is in phase sync."""
-    endpoint = plan.endpoint_name.lower()
-    for _, b in named:
-        if (b.source_endpoint or "").lower() != endpoint:
-            plan.out.findings.append(
-                finding(
-                    "T2T-E409",
-                    "target",
-                    b.identity,
-                    f"SourceEndpoint is {b.source_endpoint or 'not set'}, not {plan.endpoint_name}",
-                    fixed_by_plan=False,
-                )
-            )
-        elif wave.phase == "sync" and b.complete_after and group(b.status) != "done":
-            plan.out.findings.append(
-                finding(
-                    "T2T-E410",
-                    "target",
-                    b.identity,
-                    f"CompleteAfter is {b.complete_after} while the wave is in phase sync",
-                    fixed_by_plan=False,
-                )
-            )
-    return [(i, b) for i, b in named if (b.source_endpoint or "").lower() == endpoint]
+    """Every batch-scope check on each batch bearing the wave's name (batches/checks.py);
+    the ones on the spec's endpoint are the wave's own."""
+    mine: list[tuple[int, MigrationBatch]] = []
+    for i, b in named:
+        subject = NamedBatch(wave, b, plan.endpoint_name)
+        plan.out.findings.extend(run_checks("batch", subject, b.identity))
+        if subject.on_spec_endpoint:
+            mine.append((i, b))
+    return mine
 
 
 def _ready_mailboxes(
