@@ -14,6 +14,8 @@ from t2t.apply.result import ActionResult
 from t2t.logs import register_secret
 from t2t.planner import Action, Plan
 from t2t.planner import kinds as K
+from tests.apply.scratch import scratch_action as _action
+from tests.apply.scratch import scratch_plan as _plan
 
 #: The runner's own tests drive it with executors of their own, on Exchange slots.
 TEST_KINDS = ("boom", "fine", "create", "stamp", "licence", "slow", "quick", "write")
@@ -24,20 +26,6 @@ def _test_kinds(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in TEST_KINDS:
         kind = K.ActionKind(f"test.{name}", "exchange", "safe", ())
         monkeypatch.setitem(K.BY_NAME, kind.name, kind)
-
-
-def _action(id_: str, kind: str, depends_on: tuple[str, ...] = ()) -> Action:
-    return Action(
-        id=id_,
-        tenant="target",
-        kind=kind,
-        key=id_,
-        operation="run",
-        cmdlet="Test-Nothing",
-        parameters={},
-        fingerprint="x",
-        depends_on=depends_on,
-    )
 
 
 def test_unexpected_error_fails_one_action_only(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -90,18 +78,6 @@ def test_a_403_for_a_missing_exchange_role_names_the_plans_fix() -> None:
     assert CATALOGUE["T2T-W121"].fix == EXCHANGE_ROLE_FIX
     graph = PermissionDenied(403, "Authorization_RequestDenied", "Graph: denied")
     assert _failure(graph) == "HTTP 403 Authorization_RequestDenied: Graph: denied"
-
-
-def _plan(*actions: Action) -> Plan:
-    return Plan(
-        spec_name="t",
-        spec_path="t.yaml",
-        source_tenant="s",
-        target_tenant="t",
-        actions=actions,
-        findings=(),
-        unknowns=(),
-    )
 
 
 def _recording(monkeypatch: pytest.MonkeyPatch, kinds: tuple[str, ...], log: list[str]) -> None:

@@ -26,6 +26,8 @@ from t2t.clients import ExchangeError
 from t2t.logs import register_secret
 from t2t.planner import Action, Plan
 from t2t.planner import kinds as K
+from tests.apply.scratch import scratch_action as _action
+from tests.apply.scratch import scratch_plan as _plan
 
 #: Scratch kinds: name → the API whose slots they take.
 SERVICES = {"test.xo": "exchange", "test.xo2": "exchange", "test.gr": "graph"}
@@ -44,34 +46,6 @@ def default_logging() -> Iterator[None]:
     structlog.reset_defaults()
     yield
     structlog.reset_defaults()
-
-
-def _action(
-    id_: str, kind: str = "test.xo", depends_on: tuple[str, ...] = (), tenant: str = "target"
-) -> Action:
-    return Action(
-        id=id_,
-        tenant=tenant,
-        kind=kind,
-        key=id_,
-        operation="run",
-        cmdlet="Test-Nothing",
-        parameters={},
-        fingerprint="x",
-        depends_on=depends_on,
-    )
-
-
-def _plan(*actions: Action) -> Plan:
-    return Plan(
-        spec_name="t",
-        spec_path="t.yaml",
-        source_tenant="s",
-        target_tenant="t",
-        actions=actions,
-        findings=(),
-        unknowns=(),
-    )
 
 
 def _apply(plan: Plan, **kwargs: Any) -> ApplyReport:
