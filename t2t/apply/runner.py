@@ -118,6 +118,8 @@ async def apply_plan(
     concurrency: int = 8,
     on_result: Callable[[Action, ActionResult], None] | None = None,
 ) -> ApplyReport:
+    if concurrency < 1:  # no slot would ever free: actions would go unreported
+        raise ValueError(f"concurrency must be at least 1, not {concurrency}")
     report = ApplyReport()
     by_id = {a.id: a for a in plan.actions}
     order = {a.id: i for i, a in enumerate(plan.actions)}

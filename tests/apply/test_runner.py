@@ -202,3 +202,10 @@ def test_an_interrupt_lets_writes_in_flight_finish_and_starts_nothing_new(
         "w3": ("skipped", INTERRUPTED),
     }
     assert started == ["w1"] and report.interrupted
+
+
+def test_a_concurrency_below_one_is_refused_before_anything_runs() -> None:
+    with pytest.raises(ValueError, match="concurrency must be at least 1, not 0"):
+        asyncio.run(
+            apply_plan(_plan(_action("a", "test.fine")), ApplyContext(exchange={}), concurrency=0)
+        )
