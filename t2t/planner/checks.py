@@ -230,7 +230,6 @@ class ScopedCheck:
     finding's detail when the check fires, or None."""
 
     definition: CheckDef
-    scope: Scope
     tenant: str | None
     """The tenant its findings name; None: the tenant `run_checks` is given (a check that
     looks at either tenant's subject)."""
@@ -249,7 +248,7 @@ def check(
     register(definition, scope=scope)
 
     def add(detect: Callable[[S], str | None]) -> Callable[[S], str | None]:
-        SCOPED.setdefault(scope, []).append(ScopedCheck(definition, scope, tenant, detect))
+        SCOPED.setdefault(scope, []).append(ScopedCheck(definition, tenant, detect))
         return detect
 
     return add

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 ROLES: tuple[Role, ...] = ("source", "target")
-AppParts = tuple[AppResolution, AppOutcome | None, list[Finding]]
+AppParts = tuple[AppResolution, AppOutcome, list[Finding]]
 
 #: The migration app: the target's applications, and its service principals for the role id.
 APP = Resolution(
@@ -131,8 +131,8 @@ class PlanContext:
         return self._app()[0]
 
     @property
-    def app_outcome(self) -> AppOutcome | None:
-        """The app's own diff (None when the target's applications were not read)."""
+    def app_outcome(self) -> AppOutcome:
+        """The app's own diff."""
         return self._app()[1]
 
     @property

@@ -14,8 +14,6 @@ from t2t.planner.domain import Domain, DomainOutcome
 def plan_migration_app(ctx: PlanContext) -> DomainOutcome:
     out = DomainOutcome(findings=list(ctx.app_role_findings))
     outcome = ctx.app_outcome
-    if outcome is None:
-        return out
     out.findings.extend(outcome.findings)
     if outcome.action is not None:
         out.actions.append(outcome.action)

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from t2t.planner import kinds as K
 from t2t.planner.actions import Action, Change
 from t2t.planner.checks import CheckDef, Finding, finding, register
-from t2t.planner.domain import action_id
+from t2t.planner.domain import action_id, present
 from t2t.state import Snapshot, fingerprint
 from t2t.state.directory import Application, ResourceAccess
 
@@ -403,7 +403,6 @@ class AppResolution:
     app_id: str | None  # known now
     action_id: str | None  # app.create / app.update in this plan: wait for it
     blocked_by: tuple[str, ...]  # the app is unusable as it is
-    unknown: bool  # the target's applications could not be read
 
     @property
     def shown_id(self) -> str:
@@ -414,13 +413,12 @@ class AppResolution:
         return (self.action_id,) if self.action_id else ()
 
 
-def resolve_app(desired: Desired, snapshot: Snapshot) -> tuple[AppResolution, AppOutcome | None]:
+def resolve_app(desired: Desired, snapshot: Snapshot) -> tuple[AppResolution, AppOutcome]:
+    """The app as the other domains see it, from the target's applications (which the domains
+    using it declare: `plan_domain` runs none of them while those are unknown)."""
     role_id, _ = mailbox_migration_role(snapshot)
     desire = app_desire(desired, role_id)
-    apps = snapshot.target.applications
-    if apps is None or apps.status != "present":
-        return AppResolution(desire, desire.app_id, None, (), True), None
-    outcome = plan_app(desire, apps.get())
+    outcome = plan_app(desire, present(snapshot.target.applications))
     app_id = outcome.app.app_id if outcome.app is not None else None
     return (
         AppResolution(
@@ -428,7 +426,6 @@ def resolve_app(desired: Desired, snapshot: Snapshot) -> tuple[AppResolution, Ap
             app_id=app_id,
             action_id=outcome.action.id if outcome.action is not None else None,
             blocked_by=tuple(outcome.blocked),
-            unknown=False,
         ),
         outcome,
     )

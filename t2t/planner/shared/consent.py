@@ -154,13 +154,11 @@ def consent_state(
     return ConsentState("granted" if granted else "missing", sp, exo)
 
 
-def _can_grant(snapshot: Snapshot, role: Role) -> bool:
-    if role == "target":
-        return True  # t2t's target identity registers the app; W120 says if it lacks a right
-    held = snapshot.source.identity_roles
-    if held is None or held.status != "present":
-        return True  # not known: try, and W120/apply will say what is missing
-    return all(r in held.get() for r in GRANT_ROLES)
+def _source_can_grant(snapshot: Snapshot) -> bool:
+    """t2t's source identity may consent by itself (in the target it registers the app, and
+    W120 says if it lacks a right)."""
+    held = present(snapshot.source.identity_roles)
+    return all(r in held for r in GRANT_ROLES)
 
 
 def consent_action_id(role: Role, key: str, *, manual: bool = False) -> str:
@@ -171,8 +169,6 @@ def plan_consent(desired: Desired, snapshot: Snapshot, app: AppResolution) -> Do
     """Consent in both tenants: computed once per plan (`PlanContext.consent`), planned by
     the consent domain and waited on by the endpoint."""
     out = DomainOutcome()
-    if app.unknown and app.app_id is None:
-        return out  # the app itself could not be read
     key = app.desire.display_name or app.desire.app_id or ""
     target_action: str | None = None
     for role in ("target", "source"):
@@ -207,7 +203,7 @@ def plan_consent(desired: Desired, snapshot: Snapshot, app: AppResolution) -> Do
         if state.status == "wrong-owner":
             blocked.append("T2T-E213")
         url = consent_url(desired.source.domain, app.app_id)
-        manual = role == "source" and not _can_grant(snapshot, role)
+        manual = role == "source" and not _source_can_grant(snapshot)
         if state.status == "missing":
             if manual:
                 out.findings.append(
