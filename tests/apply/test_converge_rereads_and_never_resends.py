@@ -22,19 +22,10 @@ from t2t.apply.executors.common import (
 from t2t.apply.result import ActionResult
 from t2t.clients import ClientError, CmdletResult, ExchangeError, TransportError
 from t2t.logs import register_secret
-from t2t.planner import Action
 from t2t.planner.shared.app import AppDesire
+from tests.apply.scratch import scratch_action
 
-ACTION = Action(
-    id="mailuser:debra",
-    tenant="target",
-    kind="k",
-    key="debra",
-    operation="create",
-    cmdlet="New-MailUser",
-    parameters={},
-    fingerprint="x",
-)
+ACTION = scratch_action("mailuser:debra")
 REFUSED = ExchangeError(400, "BadRequest", "refused", exception_type="x.InvalidOperation")
 
 

@@ -26,7 +26,7 @@ from t2t.clients import (
     PermissionDenied,
     TransportError,
 )
-from t2t.planner import Action
+from tests.apply.scratch import scratch_action
 
 NOT_FOUND = "Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException"
 
@@ -61,16 +61,7 @@ def test_exchange_not_replicated_is_management_object_not_found_only() -> None:
 
 
 def test_planned_absent_is_an_object_the_plan_did_not_see() -> None:
-    base = Action(
-        id="a",
-        tenant="target",
-        kind="k",
-        key="a",
-        operation="create",
-        cmdlet="New-Thing",
-        parameters={},
-        fingerprint="x",
-    )
+    base = scratch_action("a")
     assert planned_absent(base)
     assert not planned_absent(base.model_copy(update={"observed": {"Name": "a"}}))
 
