@@ -12,10 +12,22 @@ class ClientError(Exception):
 class AuthError(ClientError):
     """The identity platform refused to issue a token (AADSTS code kept in the message)."""
 
-    def __init__(self, message: str, *, codes: tuple[int, ...] = ()) -> None:
+    def __init__(
+        self, message: str, *, codes: tuple[int, ...] = (), transient: bool = False
+    ) -> None:
         super().__init__(message)
         self.codes = codes
         """Entra's AADSTS numbers (the token response's ``error_codes``), e.g. 7000215."""
+        self.transient = transient
+        """No answer about the credential at all (throttled, unavailable, unreachable, timed
+        out): asking again later may succeed, as for any other transient fault."""
+
+
+class DeadlineReached(Exception):
+    """The work in hand (an apply action) reached its deadline while retrying or waiting; the
+    message says for what. Deliberately not a ClientError: nothing that handles a client's
+    failure may turn it into one — what was asked may still happen, so its outcome is unknown
+    and only a later run can tell (t2t/clients/deadline.py)."""
 
 
 class TransportError(ClientError):
@@ -127,3 +139,7 @@ class GraphError(ServiceError):
 
 class GraphNotFound(GraphError):
     pass
+
+
+class CaBundleError(ValueError):
+    """An operator's `--ca-bundle` that cannot be used; the message names the file."""

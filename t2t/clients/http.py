@@ -1,17 +1,30 @@
 """The one HTTP layer under every t2t client: TLS, bounded concurrency, retries, counting.
 
 Retries follow Microsoft's guidance: 429 and 503 honour `Retry-After` (seconds) and otherwise back
-off exponentially with jitter (wire-protocols.md §1.5, §2.9); dropped connections are retried; all
-of it under one overall deadline so a throttled run fails loudly instead of hanging
+off exponentially with jitter (wire-protocols.md §1.5, §2.9); dropped connections are retried.
+They are bounded by time, never by a count of attempts: inside an apply action, by the action's
+deadline (t2t/clients/deadline.py), so an honest but harsh throttle is waited out; elsewhere by
+`deadline_seconds` from the first attempt, so a throttled read fails loudly instead of hanging
 (lessons-from-peers.md §3, Microsoft365DSC #7273). Headers and bodies are never logged.
 
-Pacing, so a run keeps Microsoft's budgets saturated without tripping them:
-- a 429's `Retry-After` holds back every request of the same limit key and kind (write or
-  read), not only the one refused: "Microsoft Graph continues to log resource usage while a
-  client is being throttled" (microsoft-graph-docs-contrib concepts/throttling.md), so the
-  companions of a refused request must not go first. A `$batch` answer's inner 429s do the
-  same ("retry each failed request … using the value provided in the retry-after response
-  header from the JSON content", throttling.md "Throttling and batching");
+Rate control, so a run keeps Microsoft's budgets saturated without tripping them for long:
+- a 429's `Retry-After` holds back every request of the same limit key (one app in one
+  tenant and service), not only the one refused: "Microsoft Graph continues to log resource
+  usage while a client is being throttled" (microsoft-graph-docs-contrib concepts/throttling.md),
+  so the companions of a refused request must not go first. Only a Graph 429 that names its
+  write quota (`x-ms-throttle-information: WriteLimitExceeded`, concepts/throttling-limits.md
+  "Throttled responses requests") holds the key's writes alone — "you could encounter a scenario
+  where writes are throttled but reads are still permitted" (throttling.md). A `$batch`
+  answer's inner 429s hold the same way ("retry each failed request … using the value provided
+  in the retry-after response header from the JSON content", throttling.md "Throttling and
+  batching"); a 503 that names a `Retry-After` holds the key too (throttling.md: 503 may carry
+  one);
+- the requests of a key in flight at once adapt, additive increase and multiplicative decrease
+  (AIMD, RFC 5681 §3.1): each answer that is neither 429 nor 503 raises the limit by 1/limit (up
+  to `max_concurrency`), and a 429 or 503 halves it (never below one) — once per congestion
+  event: answers to requests sent before the last cut do not cut again. Under a harsh budget
+  the key settles near the rate the service admits instead of every waiting request meeting
+  the end of a hold together and being refused together;
 - writes are paced client-side to the documented budgets (`DEFAULT_PACE`): Graph identity
   writes 3,000 per 150 s per app and tenant, each `$batch` item counted on its own
   (concepts/throttling-limits.md "Identity and access service limits"); Exchange InvokeCommand
@@ -24,7 +37,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import random
 import ssl
 import time
 from collections import Counter, deque
@@ -35,7 +47,8 @@ from typing import Any
 import httpx
 import structlog
 
-from t2t.clients.errors import TransportError
+from t2t.clients import deadline
+from t2t.clients.errors import DeadlineReached, TransportError
 
 log = structlog.get_logger("t2t.http")
 
@@ -48,6 +61,10 @@ NOT_PROCESSED_STATUSES = frozenset({429, 503})
 _TRANSIENT = (httpx.TransportError,)
 #: Failures before the request left this machine: safe to resend a write.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+#: Answers that say the service is overloaded: the key's in-flight limit is halved.
+CONGESTION_STATUSES = frozenset({429, 503})
+#: Graph's header value for a 429 of the identity write quota (throttling-limits.md).
+WRITE_LIMIT_EXCEEDED = "writelimitexceeded"
 
 
 @dataclass(frozen=True)
@@ -105,13 +122,21 @@ class _Window:
         self.times.extend([now] * min(cost, self.pace.limit))
 
 
-def _batch_retry_after(result: HttpResult) -> float | None:
-    """The longest `Retry-After` among a `$batch` answer's inner 429s."""
+def _writes_only(headers: Any) -> bool:
+    """A Graph 429 of the write quota alone (module docstring)."""
+    value = str(headers.get("x-ms-throttle-information") or "").lower()
+    return WRITE_LIMIT_EXCEEDED in value
+
+
+def _batch_retry_after(result: HttpResult) -> tuple[float, bool] | None:
+    """The longest `Retry-After` among a `$batch` answer's inner 429s, and whether every one of
+    them named the write quota alone."""
     try:
         data = result.json()
     except ValueError:
         return None
     longest: float | None = None
+    writes_only = True
     for item in (data or {}).get("responses") or [] if isinstance(data, dict) else []:
         if not isinstance(item, dict) or item.get("status") != 429:
             continue
@@ -121,7 +146,63 @@ def _batch_retry_after(result: HttpResult) -> float | None:
         except ValueError:
             continue
         longest = seconds if longest is None else max(longest, seconds)
-    return longest
+        writes_only = writes_only and _writes_only(headers)
+    return None if longest is None else (longest, writes_only)
+
+
+class _Flow:
+    """The requests of one limit key in flight, under a limit that adapts (AIMD, see the
+    module docstring). FIFO: a request woken for a free place takes it unless one that came
+    later got there first, in which case it queues again."""
+
+    def __init__(self, ceiling: int) -> None:
+        self.ceiling = ceiling
+        self.limit = float(ceiling)
+        self.in_flight = 0
+        self._waiters: deque[asyncio.Future[None]] = deque()
+        self._cut_at = float("-inf")
+
+    @property
+    def allowed(self) -> int:
+        return max(1, int(self.limit))
+
+    async def acquire(self) -> None:
+        while self.in_flight >= self.allowed:
+            waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            self._waiters.append(waiter)
+            try:
+                await waiter
+            except asyncio.CancelledError:
+                if waiter in self._waiters:
+                    self._waiters.remove(waiter)
+                elif waiter.done() and not waiter.cancelled():
+                    self._wake()  # woken, then cancelled: hand the place on
+                raise
+        self.in_flight += 1
+
+    def release(self) -> None:
+        self.in_flight -= 1
+        self._wake()
+
+    def congested(self, sent_at: float) -> None:
+        """A 429/503 to a request sent at `sent_at`: halve the limit, once per event."""
+        if sent_at < self._cut_at:
+            return  # sent under the old limit: the same congestion, already answered
+        self.limit = max(1.0, self.limit / 2)
+        self._cut_at = time.monotonic()
+
+    def answered(self) -> None:
+        """An answer that was not congestion: one more in flight, spread over `limit` answers."""
+        self.limit = min(float(self.ceiling), self.limit + 1 / self.limit)
+        self._wake()
+
+    def _wake(self) -> None:
+        room = self.allowed - self.in_flight
+        while room > 0 and self._waiters:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+                room -= 1
 
 
 @dataclass
@@ -157,15 +238,14 @@ def ssl_context(ca_file: Path | None) -> ssl.SSLContext | bool:
 
 
 class HttpLayer:
-    """Async HTTP with retries under a deadline and per-key concurrency limits."""
+    """Async HTTP with retries under a deadline and adaptive per-key concurrency limits."""
 
     def __init__(
         self,
         *,
         ca_file: Path | None = None,
         max_concurrency: int = 8,
-        deadline_seconds: float = 300.0,
-        max_attempts: int = 8,
+        deadline_seconds: float = deadline.DEFAULT_REQUEST_SECONDS,
         backoff_base: float = 0.5,
         timeout_seconds: float = 60.0,
         pace: dict[str, Pace] | None = None,
@@ -176,14 +256,14 @@ class HttpLayer:
             trust_env=ca_file is None,
             headers={"User-Agent": "t2t/0.1"},
         )
-        self._limits: dict[str, asyncio.Semaphore] = {}
+        self._flows: dict[str, _Flow] = {}
         self._max_concurrency = max_concurrency
         self._deadline = deadline_seconds
-        self._max_attempts = max_attempts
         self._backoff_base = backoff_base
         self._pace = DEFAULT_PACE if pace is None else pace
         self._windows: dict[str, _Window] = {}
         self._held_until: dict[tuple[str, bool], float] = {}
+        """(limit key, writes only) → when the hold a 429 put on it ends (monotonic)."""
         self.counter = RequestCounter()
 
     async def aclose(self) -> None:
@@ -195,26 +275,39 @@ class HttpLayer:
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
 
-    def _limit(self, key: str) -> asyncio.Semaphore:
-        sem = self._limits.get(key)
-        if sem is None:
-            sem = self._limits[key] = asyncio.Semaphore(self._max_concurrency)
-        return sem
+    def _flow(self, key: str) -> _Flow:
+        flow = self._flows.get(key)
+        if flow is None:
+            flow = self._flows[key] = _Flow(self._max_concurrency)
+        return flow
 
-    def _hold(self, key: tuple[str, bool], seconds: float) -> None:
-        """Nothing of `key` leaves before `seconds` from now (a 429's Retry-After)."""
+    def in_flight_limit(self, key: str) -> float:
+        """The requests of `key` allowed in flight now (AIMD; `max_concurrency` at first)."""
+        flow = self._flows.get(key)
+        return flow.limit if flow is not None else float(self._max_concurrency)
+
+    def _hold(self, key: str, seconds: float, *, writes_only: bool = False) -> None:
+        """Nothing of `key` (only its writes, with `writes_only`) leaves before `seconds`
+        from now (a 429's Retry-After)."""
         until = time.monotonic() + seconds
-        self._held_until[key] = max(self._held_until.get(key, 0.0), until)
+        hold = (key, writes_only)
+        self._held_until[hold] = max(self._held_until.get(hold, 0.0), until)
+
+    def held_for(self, key: str, *, write: bool) -> float:
+        """Seconds until a request of `key` (a write, or not) may leave: 0 when not held."""
+        until = self._held_until.get((key, False), 0.0)
+        if write:
+            until = max(until, self._held_until.get((key, True), 0.0))
+        return max(0.0, until - time.monotonic())
 
     async def _wait_turn(
         self, service: str, limit_key: str, cost: int, started: float, what: str
     ) -> None:
-        """Sleep out a hold on this key and kind, then take pacing slots (module docstring)."""
-        hold_key = (limit_key, cost > 0)
+        """Sleep out a hold on this key, then take pacing slots (module docstring)."""
         pace = self._pace.get(service) if cost else None
         while True:
             now = time.monotonic()
-            wait = self._held_until.get(hold_key, 0.0) - now
+            wait = self.held_for(limit_key, write=cost > 0)
             window = None
             if pace is not None:
                 window = self._windows.get(limit_key)
@@ -225,7 +318,12 @@ class HttpLayer:
                 if window is not None:
                     window.take(cost, now)
                 return
-            if now - started + wait > self._deadline:
+            left = deadline.remaining()
+            if left is not None and wait >= left:
+                raise DeadlineReached(
+                    f"{what}: the service's budget holds it {wait:.1f}s more, past the deadline"
+                )
+            if left is None and now - started + wait > self._deadline:
                 raise TransportError(
                     f"{what}: gave up after {now - started:.1f}s: the service's budget "
                     f"leaves no room for {wait:.1f}s more"
@@ -239,7 +337,7 @@ class HttpLayer:
                 return max(0.0, float(retry_after))
             except ValueError:
                 pass
-        return float(self._backoff_base * (2**attempt) * (0.5 + random.random()))  # noqa: S311
+        return deadline.backoff(attempt, self._backoff_base)
 
     async def send(
         self,
@@ -252,7 +350,8 @@ class HttpLayer:
         json_body: Any = None,
         idempotent: bool | None = None,
     ) -> HttpResult:
-        """Send one request, retrying throttling and transient faults until the deadline.
+        """Send one request, retrying throttling and transient faults until the deadline:
+        the action's (DeadlineReached), or without one `deadline_seconds` (TransportError).
 
         A write that may have reached the service (the connection broke after sending, or a
         504) is not sent again: a second addPassword or invitation would not be harmless.
@@ -264,21 +363,25 @@ class HttpLayer:
         cost = request_cost(service, method, url, json_body)
         what = f"{method} {httpx.URL(url).path}"
         started = time.monotonic()
+        flow = self._flow(limit_key)
         attempt = 0
         while True:
+            deadline.check(what)
             attempt += 1
             problem: str
             retry_after: str | None = None
-            async with self._limit(limit_key):
+            await flow.acquire()
+            try:
                 await self._wait_turn(service, limit_key, cost, started, what)
                 self.counter.by_service[service] += 1
+                sent_at = time.monotonic()
                 try:
                     result = await self._once(method, url, headers, json_body)
                 except _TRANSIENT as exc:
                     problem = f"{type(exc).__name__}: {exc}"
                     if not idempotent and not isinstance(exc, _NOT_SENT):
                         raise TransportError(
-                            f"{method} {httpx.URL(url).path}: the answer was lost ({problem}); "
+                            f"{what}: the answer was lost ({problem}); "
                             "the write may or may not have happened"
                         ) from exc
                 else:
@@ -291,31 +394,55 @@ class HttpLayer:
                         request_id=result.request_id,
                         attempt=attempt,
                     )
-                    if result.status == 429:
-                        self._hold(
-                            (limit_key, cost > 0),
-                            self._delay(attempt - 1, result.headers.get("Retry-After")),
-                        )
-                    if result.status == 200 and cost and what.rstrip("/").endswith("/$batch"):
-                        inner = _batch_retry_after(result)
-                        if inner is not None:
-                            self._hold((limit_key, True), inner)
+                    self._rate_control(flow, limit_key, cost, what, result, sent_at, attempt)
                     if result.status not in RETRY_STATUSES or (
                         not idempotent and result.status not in NOT_PROCESSED_STATUSES
                     ):
                         return result
                     problem = f"HTTP {result.status}"
                     retry_after = result.headers.get("Retry-After")
+            finally:
+                flow.release()
             delay = self._delay(attempt - 1, retry_after)
-            elapsed = time.monotonic() - started
-            if attempt >= self._max_attempts or elapsed + delay > self._deadline:
-                raise TransportError(
-                    f"{method} {httpx.URL(url).path}: gave up after {attempt} attempts "
-                    f"({elapsed:.1f}s): {problem}"
-                )
-            self.counter.retries += 1
+            took = time.monotonic() - started
             log.info("http.retry", service=service, problem=problem, delay=round(delay, 2))
-            await asyncio.sleep(delay)
+            await deadline.pause(
+                delay,
+                what=what,
+                started=started,
+                budget=self._deadline,
+                give_up=TransportError(
+                    f"{what}: gave up after {attempt} attempts ({took:.1f}s): {problem}"
+                ),
+            )
+            self.counter.retries += 1
+
+    def _rate_control(
+        self,
+        flow: _Flow,
+        limit_key: str,
+        cost: int,
+        what: str,
+        result: HttpResult,
+        sent_at: float,
+        attempt: int,
+    ) -> None:
+        """What an answer tells about the key's budget: holds and the in-flight limit."""
+        retry_after = result.headers.get("Retry-After")
+        if result.status in CONGESTION_STATUSES:
+            flow.congested(sent_at)
+            if result.status == 429 or retry_after is not None:
+                writes_only = result.status == 429 and _writes_only(result.headers)
+                self._hold(
+                    limit_key, self._delay(attempt - 1, retry_after), writes_only=writes_only
+                )
+            return
+        flow.answered()
+        if result.status == 200 and cost and what.rstrip("/").endswith("/$batch"):
+            inner = _batch_retry_after(result)
+            if inner is not None:
+                seconds, writes_only = inner
+                self._hold(limit_key, seconds, writes_only=writes_only)
 
     async def _once(
         self, method: str, url: str, headers: dict[str, str] | None, json_body: Any
