@@ -90,14 +90,21 @@ async def pause(
     """Sleep `delay` seconds before the next attempt of `what`, or stop retrying: with an
     action's deadline, DeadlineReached when the pause would end past it; without one,
     `give_up` (the caller's own error) once `budget` seconds since `started` would pass."""
+    if not allows(delay, started=started, budget=budget):
+        if remaining() is None:
+            raise give_up
+        waited = time.monotonic() - started
+        raise DeadlineReached(
+            f"{what}: still failing after {waited:.0f} s and the next attempt would come "
+            f"after the deadline ({give_up})"
+        )
+    await asyncio.sleep(delay)
+
+
+def allows(delay: float, *, started: float, budget: float = DEFAULT_REQUEST_SECONDS) -> bool:
+    """Whether an attempt `delay` seconds from now still comes in time: before the action's
+    deadline, or without one within `budget` seconds of `started`."""
     left = remaining()
     if left is not None:
-        if delay >= left:
-            waited = time.monotonic() - started
-            raise DeadlineReached(
-                f"{what}: still failing after {waited:.0f} s and the next attempt would come "
-                f"after the deadline ({give_up})"
-            )
-    elif time.monotonic() - started + delay > budget:
-        raise give_up
-    await asyncio.sleep(delay)
+        return delay < left
+    return time.monotonic() - started + delay <= budget

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 import uuid
 from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any
@@ -16,6 +17,7 @@ from urllib.parse import quote
 
 import httpx
 
+from t2t.clients import deadline
 from t2t.clients.auth import TokenSource, token_roles
 from t2t.clients.errors import (
     GraphError,
@@ -24,7 +26,7 @@ from t2t.clients.errors import (
     ServiceError,
     WriteForbidden,
 )
-from t2t.clients.http import IDEMPOTENT_METHODS, HttpLayer, HttpResult
+from t2t.clients.http import IDEMPOTENT_METHODS, RETRY_STATUSES, HttpLayer, HttpResult
 
 #: Graph allows at most 20 requests in one $batch (wire-protocols.md §2.8).
 BATCH_LIMIT = 20
@@ -191,12 +193,14 @@ class GraphClient:
         """Send requests in `$batch` calls of at most 20; responses come back in input order.
 
         Each item is `{"method", "url" (relative), "body"?, "headers"?}`; ids are assigned
-        here. Items answered 429/503/504 are retried in a later batch after `Retry-After`.
+        here. Items answered 429/503/504 are retried in a later batch after `Retry-After`,
+        until the deadline (t2t/clients/deadline.py); then their last answer is returned.
         """
         if self.read_only and any(r.get("method", "GET") != "GET" for r in requests):
             raise WriteForbidden("$batch with writes: this client is read-only")
         out: dict[int, dict[str, Any]] = {}
         pending = list(range(len(requests)))
+        started = time.monotonic()
         attempts = 0
         while pending:
             attempts += 1
@@ -217,16 +221,18 @@ class GraphClient:
                 data = result.json() or {}
                 for response in data.get("responses") or []:
                     index = int(response.get("id"))
-                    if response.get("status") in (429, 503, 504) and attempts < 5:
+                    out[index] = response  # the last answer stands if retrying stops
+                    if response.get("status") in RETRY_STATUSES:
                         retry.append(index)
                         after = (response.get("headers") or {}).get("Retry-After")
                         with contextlib.suppress(ValueError):
                             wait = max(wait, float(after)) if after is not None else wait
-                    else:
-                        out[index] = response
             pending = sorted(set(retry))
+            delay = wait or deadline.backoff(attempts - 1, 1.0)
+            if pending and not deadline.allows(delay, started=started):
+                break
             if pending:
-                await asyncio.sleep(min(wait or 2.0**attempts, 30.0))
+                await asyncio.sleep(delay)
         return [out[i] for i in range(len(requests))]
 
     @staticmethod
