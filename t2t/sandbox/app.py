@@ -12,7 +12,14 @@ from t2t.sandbox import control, identity
 from t2t.sandbox.context import SandboxContext
 from t2t.sandbox.exchange import module_file
 from t2t.sandbox.exchange import service as exchange
-from t2t.sandbox.faults import Action, FaultsMiddleware, RequestInfo, classify, cmdlet_of
+from t2t.sandbox.faults import (
+    Action,
+    FaultsMiddleware,
+    RequestInfo,
+    access_of,
+    classify,
+    cmdlet_of,
+)
 from t2t.sandbox.graph import service as graph
 from t2t.sandbox.throttle import is_exchange_command, is_identity_write
 from t2t.sandbox.tokens import TokenError
@@ -68,7 +75,8 @@ def budget_decider(ctx: SandboxContext) -> Callable[[RequestInfo, bytes, Scope],
 
 
 def fault_resolver(ctx: SandboxContext) -> Callable[[Scope, str, bytes], RequestInfo]:
-    """What the faults middleware needs to match a request: service, tenant, cmdlet."""
+    """What the faults middleware needs to match a request: service, tenant, cmdlet,
+    read or write."""
 
     def resolve(scope: Scope, path: str, body: bytes) -> RequestInfo:
         service, segment = classify(path)
@@ -82,14 +90,17 @@ def fault_resolver(ctx: SandboxContext) -> Callable[[Scope, str, bytes], Request
                 app_id = claims.appid
             except TokenError:
                 tenant = None
+        method = scope.get("method", "GET")
+        cmdlet = cmdlet_of(body) if service == "exchange" else None
         return RequestInfo(
             service,
             tenant.name if tenant else None,
-            scope.get("method", "GET"),
+            method,
             path,
-            cmdlet=cmdlet_of(body) if service == "exchange" else None,
+            cmdlet=cmdlet,
             app_id=app_id,
             tenant_id=tenant.tenant_id if tenant else None,
+            access=access_of(service, method, path, cmdlet, body),
         )
 
     return resolve

@@ -24,10 +24,11 @@
   ``POST /_sandbox/throttle`` with ``{"budgets": {name: {"limit"?, "windowSeconds"?}}}``
   changes some (400 ``{"error"}`` if wrong) and answers the same shape; reset restores
   the documented defaults and forgets all usage;
-- ``GET /_sandbox/faults`` → ``{"rules": [...], "hiddenObjects": n}``;
+- ``GET /_sandbox/faults`` → ``{"rules": [...], "hiddenObjects": n, "held": [...]}``
+  (``held``: the requests a ``hold`` rule keeps open now, holds.py);
   ``POST /_sandbox/faults`` with one rule (faults.py) → 201 with the rule and its ``id``;
   ``DELETE /_sandbox/faults`` removes all, ``DELETE /_sandbox/faults/{id}`` one (404 if
-  unknown). Invalid rules → 400 ``{"error": "<why>"}``.
+  unknown; either releases the requests it holds). Invalid rules → 400 ``{"error": "<why>"}``.
 """
 
 from __future__ import annotations

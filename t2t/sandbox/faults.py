@@ -6,8 +6,8 @@ a fault *looks like* on the wire is Microsoft's:
   (Graph: wire-protocols.md §2.9, body ``TooManyRequests`` "Too many requests from
   Identifier:…" [QA-1138873], https://learn.microsoft.com/graph/throttling; Exchange:
   §1.5 "429 with Retry-After" [DROLL], body shape assumed = Exchange's error envelope;
-  identity: Entra error shape §3.3, code assumed). Budgets refill continuously at
-  ``budget/windowSeconds`` per second of the sandbox clock, like a token bucket;
+  identity: "Too Many Requests" as text, ``fault_body`` says where from). Budgets refill
+  continuously at ``budget/windowSeconds`` per second of the sandbox clock, like a token bucket;
 - **error** — a 5xx (or any status) in the surface's own error shape; 503 carries
   ``Retry-After`` when the rule sets one (https://learn.microsoft.com/graph/throttling);
 - **drop** — the connection closes mid-response (the client sees an incomplete body);
@@ -26,11 +26,18 @@ a fault *looks like* on the wire is Microsoft's:
   created by the same cmdlet show at once. Replication lag is per object (each write lands
   on one replica; wire-protocols.md §1.5: one contact still 404 six seconds after
   New-MailContact), so a test arranges for one chosen object the delay Microsoft deals out
-  at random. ``object`` is only valid on ``lag`` rules.
+  at random. ``object`` is only valid on ``lag`` rules;
+- **hold** — sandbox-only, for crash tests (holds.py): the request is kept open — handled
+  first with ``afterHandling`` (its answer withheld), not yet without — and listed under
+  ``held`` until the client goes away (a test kills it) or the hold is released (the rule
+  deleted, or ``seconds`` of real time, default 120). ``skip`` lets that many matching
+  requests through first. Nothing Microsoft does; it only arranges the moment of a crash.
 
 Rules (``POST /_sandbox/faults``, see control.py) match on ``service`` (identity, graph,
 exchange), ``tenant`` (name), ``method``, ``path`` (regex searched in the path, for
-Graph batch requests the inner URL) and ``cmdlet``; absent keys match everything. ``count``
+Graph batch requests the inner URL), ``cmdlet`` and ``access`` (``read`` or ``write``, as
+the request counters count them, stats.py; a ``$batch`` writes when one of its requests
+does; identity requests are neither); absent keys match everything. ``count``
 limits how often a rule fires (then it is removed); absent = unlimited.
 """
 
@@ -48,10 +55,14 @@ from typing import Any, Literal
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from t2t.sandbox.clock import Clock
+from t2t.sandbox.holds import Holds, hold_request
+from t2t.sandbox.stats import cmdlet_kind
 
-Kind = Literal["throttle", "error", "drop", "latency", "lag"]
-KINDS: tuple[str, ...] = ("throttle", "error", "drop", "latency", "lag")
+Kind = Literal["throttle", "error", "drop", "latency", "lag", "hold"]
+KINDS: tuple[str, ...] = ("throttle", "error", "drop", "latency", "lag", "hold")
 SERVICES = ("identity", "graph", "exchange")
+ACCESS = ("read", "write")
+MATCH_KEYS = ("service", "tenant", "method", "path", "cmdlet", "object", "access")
 
 
 @dataclass(frozen=True)
@@ -63,6 +74,32 @@ class RequestInfo:
     cmdlet: str | None = None
     app_id: str | None = None
     tenant_id: str | None = None
+    access: str | None = None
+    """read, write, or None (identity): access_of."""
+
+    def to_json(self) -> dict[str, Any]:
+        keys = ("service", "tenant", "method", "path", "cmdlet", "access")
+        return {k: getattr(self, k) for k in keys}
+
+
+def access_of(service: str, method: str, path: str, cmdlet: str | None, body: bytes) -> str | None:
+    """Whether a request reads or writes, as stats.py counts it: a Get-/Test- cmdlet and a
+    Graph GET (or ``getByIds`` POST) read; a ``$batch`` writes when one of its requests is
+    not a GET."""
+    if service == "exchange":
+        return cmdlet_kind(cmdlet) if cmdlet else None
+    if service != "graph":
+        return None
+    if path.endswith("/$batch"):
+        try:
+            items = json.loads(body or b"{}").get("requests") or []
+            methods = {str(i.get("method", "GET")).upper() for i in items if isinstance(i, dict)}
+        except (ValueError, AttributeError):
+            return "read"
+        return "write" if methods - {"GET"} else "read"
+    if method.upper() == "GET" or path.endswith("/getByIds"):
+        return "read"
+    return "write"
 
 
 @dataclass
@@ -78,7 +115,10 @@ class Rule:
     ms: int = 0
     seconds: float = 0.0
     after_handling: bool = False
+    skip: int = 0
     fired: int = 0
+    seen: int = 0
+    """Matching requests a ``hold`` rule let through (``skip``)."""
 
     def matches(self, info: RequestInfo) -> bool:
         m = self.match
@@ -89,6 +129,8 @@ class Rule:
         if "method" in m and m["method"].upper() != info.method.upper():
             return False
         if "cmdlet" in m and (info.cmdlet or "").lower() != m["cmdlet"].lower():
+            return False
+        if "access" in m and info.access != m["access"]:
             return False
         return not ("path" in m and re.search(m["path"], info.path) is None)
 
@@ -112,8 +154,10 @@ class Rule:
             out["ms"] = self.ms
         if self.kind == "lag":
             out["seconds"] = self.seconds
-        if self.kind == "drop":
+        if self.kind in ("drop", "hold"):
             out["afterHandling"] = self.after_handling
+        if self.kind == "hold":
+            out.update(skip=self.skip, seen=self.seen, seconds=self.seconds)
         return out
 
 
@@ -132,7 +176,7 @@ def rule_from_json(rid: int, data: Any) -> Rule:
     if not isinstance(data, dict):
         raise FaultRuleError("a fault rule is a JSON object")
     allowed = {"kind", "match", "count", "status", "retryAfter", "budget", "windowSeconds"}
-    allowed |= {"ms", "seconds", "afterHandling"}
+    allowed |= {"ms", "seconds", "afterHandling", "skip"}
     unknown = set(data) - allowed
     if unknown:
         raise FaultRuleError(f"unknown keys: {sorted(unknown)}")
@@ -140,15 +184,12 @@ def rule_from_json(rid: int, data: Any) -> Rule:
     if kind not in KINDS:
         raise FaultRuleError(f"kind must be one of {list(KINDS)}")
     match = data.get("match", {})
-    if not isinstance(match, dict) or set(match) - {
-        "service",
-        "tenant",
-        "method",
-        "path",
-        "cmdlet",
-        "object",
-    }:
-        raise FaultRuleError("match keys: service, tenant, method, path, cmdlet, object")
+    if not isinstance(match, dict) or set(match) - set(MATCH_KEYS):
+        raise FaultRuleError(f"match keys: {', '.join(MATCH_KEYS)}")
+    if "access" in match and match["access"] not in ACCESS:
+        raise FaultRuleError(f"match.access must be one of {list(ACCESS)}")
+    if "skip" in data and kind != "hold":
+        raise FaultRuleError("skip is only valid on hold rules")
     if "object" in match:
         if kind != "lag":
             raise FaultRuleError("match.object is only valid on lag rules")
@@ -184,6 +225,7 @@ def rule_from_json(rid: int, data: Any) -> Rule:
         ms=num("ms", 0, int),
         seconds=num("seconds", 0.0, float),
         after_handling=_flag(data, "afterHandling"),
+        skip=num("skip", 0, int),
     )
     if kind == "error" and not 400 <= rule.status <= 599:
         raise FaultRuleError("status must be 400–599")
@@ -218,6 +260,7 @@ class Faults:
         self.rules: list[Rule] = []
         self._buckets: dict[tuple[int, str], _Bucket] = {}
         self._hidden: dict[str, float] = {}
+        self.holds = Holds()
 
     # -- control -------------------------------------------------------------
     def add(self, data: Any) -> Rule:
@@ -230,6 +273,7 @@ class Faults:
         with self._lock:
             before = len(self.rules)
             self.rules = [r for r in self.rules if r.id != rid]
+            self.holds.release(rid)
             return len(self.rules) != before
 
     def clear(self) -> None:
@@ -237,10 +281,15 @@ class Faults:
             self.rules.clear()
             self._buckets.clear()
             self._hidden.clear()
+            self.holds.release()
 
     def snapshot(self) -> dict[str, Any]:
         with self._lock:
-            return {"rules": [r.to_json() for r in self.rules], "hiddenObjects": len(self._hidden)}
+            return {
+                "rules": [r.to_json() for r in self.rules],
+                "hiddenObjects": len(self._hidden),
+                "held": self.holds.snapshot(),
+            }
 
     # -- decisions -------------------------------------------------------------
     def _spend(self, rule: Rule) -> None:
@@ -249,8 +298,26 @@ class Faults:
             self.rules = [r for r in self.rules if r is not rule]
 
     def latency_ms(self, info: RequestInfo) -> int:
+        """The delay of this request: every matching latency rule's, each spending its count
+        (a slow answer to the first n requests only, e.g. a client's timeout met n times)."""
         with self._lock:
-            return sum(r.ms for r in self.rules if r.kind == "latency" and r.matches(info))
+            slow = [r for r in self.rules if r.kind == "latency" and r.matches(info)]
+            for rule in slow:
+                self._spend(rule)
+            return sum(r.ms for r in slow)
+
+    def hold_rule(self, info: RequestInfo) -> Rule | None:
+        """The ``hold`` rule this request is held by, if any (after its ``skip``)."""
+        with self._lock:
+            for rule in list(self.rules):
+                if rule.kind != "hold" or not rule.matches(info):
+                    continue
+                if rule.seen < rule.skip:
+                    rule.seen += 1
+                    continue
+                self._spend(rule)
+                return rule
+        return None
 
     def decide(self, info: RequestInfo) -> Action | None:
         """The first error/drop/throttle rule that fires for this request, if any."""
@@ -318,19 +385,23 @@ _EXCHANGE = re.compile(r"^/adminapi/[^/]+/([^/]+)/", re.IGNORECASE)
 
 
 def fault_body(service: str, action: Action, info: RequestInfo) -> tuple[bytes, str]:
-    """(body, content type) of a fault in the surface's own error shape."""
+    """(body, content type) of a fault in the surface's own error shape.
+
+    The identity platform's 429 to a client-credentials request is `Retry-After` (60 s in
+    Microsoft's example) and a body that is not OAuth's JSON: "Too Many Requests" (Learn, MSAL.NET
+    "client-and-server-throttling"; the body as MSAL.NET showed it,
+    AzureAD/microsoft-authentication-library-for-dotnet#2855). Its 5xx comes without
+    `Retry-After` (MSAL.NET wiki, Client-Throttling); the body is assumed OAuth's
+    `temporarily_unavailable` (RFC 6749 §4.1.2.1) with AADSTS90033 MsodsServiceUnavailable, whose
+    text is the error-code reference's."""
     from t2t.sandbox.graph.errors import error_body  # local: graph imports this module
 
+    if service == "identity" and (action.kind == "throttle" or action.status == 429):
+        return b"Too Many Requests", "text/plain"
     if action.kind == "throttle":
-        if service == "identity":
-            body: dict[str, Any] = {
-                "error": "temporarily_unavailable",
-                "error_description": "AADSTS90055: Too many requests. Please try again later.",
-                "error_codes": [90055],
-            }
-        elif service == "graph":
+        if service == "graph":
             ident = f"{info.tenant_id or ''}+{info.app_id or ''}"
-            body = error_body(
+            body: dict[str, Any] = error_body(
                 "TooManyRequests",
                 f"Too many requests from Identifier:{ident} under category:throttled.",
             )
@@ -346,8 +417,10 @@ def fault_body(service: str, action: Action, info: RequestInfo) -> tuple[bytes, 
         if service == "identity":
             body = {
                 "error": "temporarily_unavailable",
-                "error_description": "AADSTS50196: The server is temporarily unavailable.",
-                "error_codes": [50196],
+                "error_description": (
+                    "AADSTS90033: The Microsoft Online Directory Service (MSODS) isn't available."
+                ),
+                "error_codes": [90033],
             }
         elif service == "graph":
             body = error_body(codes.get(action.status, "UnknownError"), "Injected fault.")
@@ -366,7 +439,8 @@ class FaultsMiddleware:
     ``/_sandbox/`` before the surface sees it, then Microsoft's own budgets (``throttle``:
     ``(RequestInfo, body, scope) -> Action | None``, throttle.py, consulted only for requests
     ``throttled(method, path)`` says may count). Graph ``$batch`` is passed through: its
-    inner requests are checked one by one (graph/batch.py)."""
+    inner requests are checked one by one (graph/batch.py). A ``hold`` rule is looked at
+    first, on the request as sent (a whole ``$batch``): holds.py."""
 
     def __init__(
         self,
@@ -397,6 +471,32 @@ class FaultsMiddleware:
             body += message.get("body", b"")
             more = message.get("more_body", False)
         info = self.resolve(scope, path, body)
+        rule = self.faults.hold_rule(info)
+
+        async def serve(out: Send) -> None:
+            await self._serve(scope, info, body, out, budgeted=budgeted)
+
+        if rule is None:
+            await serve(send)
+            return
+        await hold_request(
+            self.faults.holds,
+            rule.id,
+            info.to_json(),
+            after_handling=rule.after_handling,
+            seconds=rule.seconds,
+            receive=receive,
+            serve=serve,
+            lose=lose_answer,
+            send=send,
+        )
+
+    async def _serve(
+        self, scope: Scope, info: RequestInfo, body: bytes, send: Send, *, budgeted: bool
+    ) -> None:
+        """The request as the rules (and Microsoft's budgets) say: delayed, refused, dropped,
+        or handled by the surface."""
+        path: str = scope["path"]
         delay = self.faults.latency_ms(info)
         if delay:
             await asyncio.sleep(delay / 1000)
@@ -404,16 +504,7 @@ class FaultsMiddleware:
         if action is None and budgeted:
             action = self.throttle(info, body, scope)
         if action is None:
-            sent = False
-
-            async def replay() -> Message:
-                nonlocal sent
-                if sent:
-                    return {"type": "http.disconnect"}
-                sent = True
-                return {"type": "http.request", "body": body, "more_body": False}
-
-            await self.app(scope, replay, send)
+            await self.app(scope, _replay(body), send)
             return
         if action.kind == "drop":
             if action.rule is not None and action.rule.after_handling:
@@ -422,27 +513,8 @@ class FaultsMiddleware:
                 async def swallow(message: Message) -> None:
                     return None
 
-                handled = False
-
-                async def once() -> Message:
-                    nonlocal handled
-                    if handled:
-                        return {"type": "http.disconnect"}
-                    handled = True
-                    return {"type": "http.request", "body": body, "more_body": False}
-
-                await self.app(scope, once, swallow)
-            await send(
-                {
-                    "type": "http.response.start",
-                    "status": 200,
-                    "headers": [
-                        (b"content-type", b"application/json"),
-                        (b"content-length", b"4096"),
-                    ],
-                }
-            )
-            await send({"type": "http.response.body", "body": b'{"value":[', "more_body": False})
+                await self.app(scope, _replay(body), swallow)
+            await lose_answer(send)
             return
         payload, ctype = fault_body(info.service, action, info)
         headers = [
@@ -454,6 +526,35 @@ class FaultsMiddleware:
         headers.extend((k.encode(), v.encode()) for k, v in action.headers.items())
         await send({"type": "http.response.start", "status": action.status, "headers": headers})
         await send({"type": "http.response.body", "body": payload})
+
+
+def _replay(body: bytes) -> Receive:
+    """A ``receive`` that hands the app the body already read, then a disconnect."""
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if sent:
+            return {"type": "http.disconnect"}
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return replay
+
+
+async def lose_answer(send: Send) -> None:
+    """A dropped connection, as the client sees it: the body stops short of its length."""
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 200,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", b"4096"),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": b'{"value":[', "more_body": False})
 
 
 def classify(path: str) -> tuple[str, str | None]:

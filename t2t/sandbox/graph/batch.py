@@ -22,7 +22,7 @@ import urllib.parse
 from typing import Any
 
 from t2t.sandbox.context import SandboxContext
-from t2t.sandbox.faults import RequestInfo, fault_body
+from t2t.sandbox.faults import RequestInfo, access_of, fault_body
 from t2t.sandbox.graph.errors import error_body
 from t2t.sandbox.model import Tenant
 from t2t.sandbox.tokens import TokenClaims
@@ -148,6 +148,7 @@ def _run_one(
         "/v1.0" + path,
         app_id=claims.appid,
         tenant_id=tenant.tenant_id,
+        access=access_of("graph", method, path, None, b""),
     )
     action = ctx.faults.decide(info)
     if action is None and ctx.strictness.throttling:
