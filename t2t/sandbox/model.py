@@ -85,6 +85,29 @@ class Group(_State):
         return self.recipient_type_details == "MailUniversalSecurityGroup"
 
 
+class MailContact(_State):
+    """A mail contact (New-MailContact): a recipient with no account whose mail goes to its
+    external address. Exchange-made, so it is read and changed with the *-MailContact
+    cmdlets (exchange/cmdlets/contacts.py); its Entra twin (an orgContact) is not emulated."""
+
+    guid: str
+    name: str
+    alias: str
+    display_name: str
+    external_email_address: str = Field(description='"SMTP:<address>", also the primary.')
+    custom_attributes: dict[int, str] = Field(
+        default_factory=dict, description="CustomAttribute1…15 that hold a value."
+    )
+    hidden_from_address_lists_enabled: bool = False
+    when_created: dt.datetime
+    when_changed: dt.datetime
+
+    @property
+    def primary_smtp_address(self) -> str:
+        """ExternalEmailAddress is the primary address (New-MailContact reference)."""
+        return self.external_email_address.split(":", 1)[-1]
+
+
 class PasswordCredential(_State):
     """A client secret (Graph passwordCredential); only a SHA-256 of the text is kept."""
 
@@ -284,6 +307,7 @@ class Tenant(_State):
     clients: list[Client]
     organization_config: OrganizationConfig
     groups: list[Group] = Field(default_factory=list)
+    mail_contacts: list[MailContact] = Field(default_factory=list)
     applications: list[Application] = Field(default_factory=list)
     organization_relationships: list[OrganizationRelationship] = Field(default_factory=list)
     users: list[User] = Field(default_factory=list)

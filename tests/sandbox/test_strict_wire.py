@@ -379,6 +379,7 @@ def test_every_emulated_high_impact_cmdlet_is_known() -> None:
     assert emulated == {
         "Complete-MigrationBatch",
         "Remove-DistributionGroupMember",
+        "Remove-MailContact",
         "Remove-MigrationBatch",
         "Remove-MigrationEndpoint",
         "Remove-MigrationUser",

@@ -20,6 +20,7 @@ from t2t.sandbox.exchange.params import Bound
 HIGH_IMPACT: dict[str, int] = {
     "complete-migrationbatch": 3280,
     "remove-distributiongroupmember": 37247,
+    "remove-mailcontact": 39006,
     "remove-migrationbatch": 39537,
     "remove-migrationendpoint": 39596,
     "remove-migrationuser": 39655,

@@ -109,7 +109,7 @@ def capabilities(tenant: Tenant, user: User) -> list[str]:
 
 
 def address_owner(tenant: Tenant, address: str) -> str | None:
-    """Name of the recipient or group already using an SMTP address, if any."""
+    """Name of the recipient, group or mail contact already using an SMTP address, if any."""
     key = address.lower()
     for _, r in recipients(tenant):
         if key in (a.lower() for a in r.smtp_addresses()):
@@ -117,7 +117,23 @@ def address_owner(tenant: Tenant, address: str) -> str | None:
     for g in tenant.groups:
         if g.primary_smtp_address.lower() == key:
             return g.name
+    for c in tenant.mail_contacts:
+        if c.primary_smtp_address.lower() == key:
+            return c.name
     return None
+
+
+def name_taken(tenant: Tenant, name: str) -> bool:
+    """Whether a recipient of any kind already has this Name. Every recipient of an Exchange
+    Online organization lives in the organization's one OU and Name is its common name, so
+    Name is unique across mailboxes, mail users, groups and contacts (New-MailContact
+    reference: "The Name parameter specifies the unique name of the mail contact")."""
+    key = name.lower()
+    return (
+        any(r.name.lower() == key for _, r in recipients(tenant))
+        or any(g.name.lower() == key for g in tenant.groups)
+        or any(c.name.lower() == key for c in tenant.mail_contacts)
+    )
 
 
 def members_of(tenant: Tenant, group: Group) -> list[User]:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from t2t.sandbox.exchange.cmdlets import groups, migration, organization, recipients
+from t2t.sandbox.exchange.cmdlets import contacts, groups, migration, organization, recipients
 from t2t.sandbox.exchange.registry import Registry
 
 
 def build_registry() -> Registry:
     registry = Registry()
-    for module in (organization, groups, recipients, migration):
+    for module in (organization, groups, recipients, contacts, migration):
         module.register(registry)
     return registry

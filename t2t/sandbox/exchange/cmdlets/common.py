@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from t2t.sandbox.exchange.errors import not_found
+from t2t.sandbox.exchange.errors import DATA_VALIDATION, CmdletError, not_found
 from t2t.sandbox.model import Group, Tenant
 
 
@@ -27,3 +27,15 @@ def require_group(tenant: Tenant, identity: str) -> Group:
     if group is None:
         raise not_found(identity)
     return group
+
+
+def check_length(value: str, maximum: int) -> None:
+    """A string property longer than its schema allows: Exchange's DataValidationException
+    (the references give each maximum, e.g. Name 64, DisplayName 256)."""
+    if len(value) > maximum:
+        raise CmdletError(
+            400,
+            DATA_VALIDATION,
+            f"The length of the property is too long. The maximum length is {maximum} and the "
+            f"length of the value provided is {len(value)}.",
+        )

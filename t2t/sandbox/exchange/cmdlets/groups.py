@@ -14,8 +14,13 @@ from __future__ import annotations
 
 import re
 
-from t2t.sandbox.exchange.cmdlets.common import find_group, require_group
-from t2t.sandbox.exchange.directory import address_owner, find_recipient, recipient_guid
+from t2t.sandbox.exchange.cmdlets.common import check_length, find_group, require_group
+from t2t.sandbox.exchange.directory import (
+    address_owner,
+    find_recipient,
+    name_taken,
+    recipient_guid,
+)
 from t2t.sandbox.exchange.errors import ALREADY_EXISTS, GROUP_MANAGER, CmdletError, not_found
 from t2t.sandbox.exchange.errors import DOMAIN_CONTROLLER as DC_NAME
 from t2t.sandbox.exchange.params import CONFIRM, WHATIF, Kind, Param
@@ -68,28 +73,21 @@ def new_distribution_group(inv: Invocation) -> list[Record]:
     """New-DistributionGroup; ``-Type Security`` → MailUniversalSecurityGroup (LEARN-24)."""
     t, p = inv.tenant, inv.params
     name: str = p.get("Name")
-    if len(name) > 64:
-        raise CmdletError(
-            400,
-            "Microsoft.Exchange.Data.DataValidationException",
-            "The length of the property is too long. The maximum length is 64 and the length "
-            f"of the value provided is {len(name)}.",
-        )
+    check_length(name, 64)
     alias = p.get("Alias") or re.sub(r"[^A-Za-z0-9!#%*+\-/=?^_~.]", "", name) or "group"
     primary = (p.get("PrimarySmtpAddress") or f"{alias}@{t.initial_domain}").lower()
     domain = primary.rsplit("@", 1)[1]
     if not t.accepts_domain(domain):
         s = spec("NotAcceptedDomainOnWrite")
         raise CmdletError(400, s.full_type, s.render(address=primary, domain=domain))
-    for g in t.groups:
-        if g.name.lower() == name.lower():
-            raise CmdletError(
-                400,
-                ALREADY_EXISTS,
-                f"Active Directory operation failed on {DC_NAME}. The object "
-                f"'CN={name},OU={t.initial_domain},OU=Microsoft Exchange Hosted Organizations,"
-                "DC=EURPR01A001,DC=PROD,DC=OUTLOOK,DC=COM' already exists.",
-            )
+    if name_taken(t, name):  # mailboxes, mail users, groups and contacts share one OU
+        raise CmdletError(
+            400,
+            ALREADY_EXISTS,
+            f"Active Directory operation failed on {DC_NAME}. The object "
+            f"'CN={name},OU={t.initial_domain},OU=Microsoft Exchange Hosted Organizations,"
+            "DC=EURPR01A001,DC=PROD,DC=OUTLOOK,DC=COM' already exists.",
+        )
     owner = address_owner(t, primary)
     if owner is not None:
         s = spec("RecipientAlreadyExists")

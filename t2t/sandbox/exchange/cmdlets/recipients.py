@@ -23,6 +23,7 @@ from t2t.sandbox.exchange.directory import (
     capabilities,
     find_recipient,
     find_user,
+    name_taken,
     recipient_dn,
     recipient_guid,
     recipients,
@@ -352,7 +353,7 @@ def new_mail_user(inv: Invocation) -> list[Record]:
             "Cannot process command because of one or more missing mandatory parameters: Password."
         )
     name: str = p.get("Name")
-    if any(r.name.lower() == name.lower() for _, r in recipients(t)):
+    if name_taken(t, name):  # mailboxes, mail users, groups and contacts share one OU
         raise CmdletError(
             400,
             ALREADY_EXISTS,
