@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import ssl
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,7 +24,14 @@ from t2t.apply.saved import (
     save_plan,
     staleness,
 )
-from t2t.cli.session import SetupError, Target, open_session, sandbox_reachable, sandbox_target
+from t2t.cli.session import (
+    SetupError,
+    Target,
+    cloud_target,
+    open_session,
+    sandbox_reachable,
+    sandbox_target,
+)
 from t2t.clients import ClientError, ProfileError
 from t2t.logs import configure_logging
 from t2t.planner import EXIT_ERROR, EXIT_UNKNOWN, SOURCE_NEEDS, TARGET_NEEDS, Plan, build_plan
@@ -77,6 +83,17 @@ SandboxOpt = Annotated[
         metavar="DIR",
     ),
 ]
+#: Deliberately no environment variable: the CAs t2t trusts are named on its command line
+#: (t2t/clients/trust.py), never picked up from the environment.
+CaBundleOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--ca-bundle",
+        help="Also trust the CAs in this PEM file (a TLS-inspecting proxy's), beside the public "
+        "roots. REQUESTS_CA_BUNDLE, CURL_CA_BUNDLE, SSL_CERT_FILE and SSL_CERT_DIR are ignored.",
+        metavar="FILE",
+    ),
+]
 
 
 @app.callback()
@@ -106,11 +123,17 @@ def _load(spec: Path) -> Desired:
 
 
 @contextmanager
-def _connection(sandbox: Path | None) -> Iterator[Target | None]:
-    """The sandbox named by --sandbox (reused if it runs, else started for this command)."""
+def _connection(sandbox: Path | None, ca_bundle: Path | None = None) -> Iterator[Target]:
+    """The sandbox named by --sandbox (reused if it runs, else started for this command), or
+    Microsoft's cloud with the --ca-bundle given (checked here, before anything connects)."""
     if sandbox is None:
-        yield None
+        yield cloud_target(ca_bundle)
         return
+    if ca_bundle is not None:
+        raise SetupError(
+            "--ca-bundle is for Microsoft's cloud behind a TLS-inspecting proxy; "
+            "the sandbox is trusted by its own CA only"
+        )
     sandbox = sandbox.resolve()
     profile = sandbox / "profile.json"
     if profile.exists():
@@ -198,13 +221,14 @@ async def _show(desired: Desired, target: Target | None) -> Snapshot:
 def show(
     spec: Path,
     sandbox: SandboxOpt = None,
+    ca_bundle: CaBundleOpt = None,
     fmt: Annotated[ShowFormat, typer.Option("--format", help="text or json.")] = ShowFormat.text,
 ) -> None:
     """Show what t2t sees in both tenants for this spec (read-only). Exit 4 if any part
     could not be read."""
     desired = _load(spec)
     try:
-        with _connection(sandbox) as target:
+        with _connection(sandbox, ca_bundle) as target:
             snapshot: Snapshot = _run(_show(desired, target))
     except SetupError as exc:
         raise fail(str(exc)) from None
@@ -239,6 +263,7 @@ def schema() -> None:
 def plan(
     spec: Path,
     sandbox: SandboxOpt = None,
+    ca_bundle: CaBundleOpt = None,
     detailed_exitcode: Annotated[
         bool, typer.Option("--detailed-exitcode", help="Exit 2 when changes are pending.")
     ] = False,
@@ -257,7 +282,7 @@ def plan(
     """
     desired = _load(spec)
     try:
-        with _connection(sandbox) as target:
+        with _connection(sandbox, ca_bundle) as target:
             result: Plan = _run(_plan(desired, target))
     except SetupError as exc:
         raise fail(str(exc)) from None
@@ -290,6 +315,7 @@ def _confirm(plan_: Plan, auto_approve: bool) -> None:
 def apply(
     spec: Annotated[Path, typer.Argument(help="A spec, or a plan saved by `t2t plan --out`.")],
     sandbox: SandboxOpt = None,
+    ca_bundle: CaBundleOpt = None,
     auto_approve: Annotated[
         bool, typer.Option("--auto-approve", help="Do not ask before acting.")
     ] = False,
@@ -310,7 +336,7 @@ def apply(
     else:
         desired = _load(spec)
     try:
-        with _connection(sandbox) as target:
+        with _connection(sandbox, ca_bundle) as target:
             result: Plan = _run(_plan(desired, target))
             if saved is not None:
                 problems = staleness(saved.plan, result)
@@ -348,12 +374,11 @@ DEMO_MAX_ROUNDS = 4
 def _advance_sandbox_clock(target: Target, seconds: int) -> None:
     """`POST /_sandbox/clock` (sandbox-only): the move service runs on the sandbox's clock."""
     profile = target.profile or {}
-    context = ssl.create_default_context(cafile=str(profile["caFile"]))
     response = httpx.post(
         str(profile["baseUrl"]).rstrip("/") + "/_sandbox/clock",
         json={"advanceSeconds": seconds},
-        verify=context,
         timeout=30,
+        **target.hosts.trust.httpx_options(),
     )
     if response.status_code >= 400:
         raise SetupError(f"the sandbox refused to move its clock: {response.text}")

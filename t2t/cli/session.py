@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import ssl
-import urllib.request
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
+
+import httpx
 
 from t2t.clients import (
     GLOBAL,
@@ -26,6 +26,8 @@ from t2t.clients import (
     resolve_secret,
     sandbox_hosts,
 )
+from t2t.clients.errors import CaBundleError
+from t2t.clients.trust import check_ca_bundle
 from t2t.logs import register_secret
 from t2t.spec import Desired
 from t2t.spec.desired import AuthRef, DesiredTenant
@@ -44,14 +46,24 @@ class Target:
 
 
 def sandbox_reachable(profile: dict[str, Any]) -> bool:
-    """A sandbox answers on its profile's address with its own CA."""
+    """A sandbox answers on its profile's address with its own CA (and no proxy: trust.py)."""
     try:
-        context = ssl.create_default_context(cafile=str(profile["caFile"]))
+        options = sandbox_hosts(profile).trust.httpx_options()
         url = str(profile["baseUrl"]).rstrip("/") + "/_sandbox/stats"
-        with urllib.request.urlopen(url, context=context, timeout=2):  # noqa: S310 (https only)
-            return True
-    except (OSError, KeyError, ValueError):
+        return httpx.get(url, timeout=2, **options).status_code == 200
+    except (httpx.HTTPError, OSError, KeyError, ValueError):
         return False
+
+
+def cloud_target(ca_bundle: Path | None = None) -> Target:
+    """Microsoft's cloud; with `--ca-bundle`, that bundle's CAs trusted beside the public roots
+    (trust.py), checked before anything connects."""
+    if ca_bundle is None:
+        return Target(hosts=GLOBAL)
+    try:
+        return Target(hosts=replace(GLOBAL, ca_bundle=check_ca_bundle(ca_bundle)))
+    except CaBundleError as exc:
+        raise SetupError(str(exc)) from None
 
 
 def sandbox_target(profile_dir: Path) -> Target:
@@ -124,7 +136,7 @@ async def open_session(desired: Desired, target: Target | None = None) -> AsyncI
     target = target or Target(hosts=GLOBAL)
     source_id = _identity(target, desired.source, "source")
     target_id = _identity(target, desired.target, "target")
-    async with HttpLayer(ca_file=target.hosts.ca_file) as http:
+    async with HttpLayer(trust=target.hosts.trust) as http:
         session = Session(
             http=http,
             hosts=target.hosts,

@@ -1,8 +1,9 @@
 """App-only tokens through MSAL, one confidential client per tenant.
 
-The sandbox CA is handed to MSAL's own requests session with `trust_env` off: this machine (and
-many others) set REQUESTS_CA_BUNDLE, which otherwise overrides the session's `verify`
-(wire-protocols.md §3.7). Production keeps MSAL's defaults, instance discovery included.
+MSAL always gets t2t's own requests session (`http_client`), in the cloud as in the sandbox:
+MSAL's default session reads REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE, which override its `verify`
+(wire-protocols.md §3.7), so a variable could send the client secret to an interceptor. Which
+CAs that session trusts is trust.py's decision. Production keeps MSAL's instance discovery.
 """
 
 from __future__ import annotations
@@ -113,15 +114,6 @@ def token_directory_roles(token: str) -> frozenset[str]:
     return _string_set(_claims(token).get("wids"))
 
 
-def _session(hosts: HostSet) -> requests.Session | None:
-    if hosts.ca_file is None:
-        return None
-    session = requests.Session()
-    session.trust_env = False
-    session.verify = str(hosts.ca_file)
-    return session
-
-
 class MsalTokenSource:
     """Client-credentials tokens for one app in one tenant, cached by MSAL."""
 
@@ -153,9 +145,7 @@ class MsalTokenSource:
                 "authority": f"{self._hosts.login}/{self._tenant}",
                 "instance_discovery": self._hosts.instance_discovery,
             }
-            session = self._session = _session(self._hosts)
-            if session is not None:
-                kwargs["http_client"] = session
+            kwargs["http_client"] = self._session = self._hosts.trust.requests_session()
             try:
                 self._app = msal.ConfidentialClientApplication(self._client_id, **kwargs)
             except ValueError as exc:  # OIDC discovery failed, bad authority
@@ -204,8 +194,10 @@ class AzureIdentityTokenSource:
     """Tokens from azure-identity, for automation without a secret in t2t's hands: the AZURE_*
     environment variables, workload identity federation, or a managed identity.
 
-    The sandbox CA and authority reach the credential explicitly (`connection_verify`,
-    `authority`, `disable_instance_discovery`; wire-protocols.md §3.5).
+    The authority reaches the credential explicitly (`authority`, `disable_instance_discovery`;
+    wire-protocols.md §3.5), and so does t2t's TLS trust (`transport`, trust.py): azure-core's
+    default transport reads REQUESTS_CA_BUNDLE whenever `connection_verify` is True (§3.7).
+    Managed identity keeps azure-identity's transport (trust.py says why).
     """
 
     MODES = ("chain", "environment", "workloadIdentity", "managedIdentity")
@@ -228,20 +220,22 @@ class AzureIdentityTokenSource:
             WorkloadIdentityCredential,
         )
 
-        common: dict[str, Any] = {
-            "authority": self._hosts.login,
-            "disable_instance_discovery": not self._hosts.instance_discovery,
-        }
-        if self._hosts.ca_file is not None:
-            common["connection_verify"] = str(self._hosts.ca_file)
+        def common() -> dict[str, Any]:
+            """Each credential its own transport: closing a credential closes its session."""
+            return {
+                "authority": self._hosts.login,
+                "disable_instance_discovery": not self._hosts.instance_discovery,
+                "transport": self._hosts.trust.azure_transport(),
+            }
+
         parts: list[Any] = []
         if self._mode in ("chain", "environment"):
-            parts.append(EnvironmentCredential(**common))
+            parts.append(EnvironmentCredential(**common()))
         if self._mode in ("chain", "workloadIdentity"):
             try:
                 parts.append(
                     WorkloadIdentityCredential(
-                        tenant_id=self._tenant, client_id=self._client_id, **common
+                        tenant_id=self._tenant, client_id=self._client_id, **common()
                     )
                 )
             except ValueError:

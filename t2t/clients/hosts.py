@@ -1,8 +1,9 @@
 """Where each Microsoft service lives, per cloud, and the one sandbox profile.
 
 The sandbox differs from production only by host names, the CA and instance discovery
-(DESIGN.md, "The sandbox"). Token audiences stay Microsoft's resource identifiers in every case,
-as azure-mgmt does for ARM (wire-protocols.md §4).
+(DESIGN.md, "The sandbox"); which CAs each host set trusts is trust.py's decision. Token
+audiences stay Microsoft's resource identifiers in every case, as azure-mgmt does for ARM
+(wire-protocols.md §4).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from t2t.clients.errors import ProfileError
+from t2t.clients.trust import Trust, trust_for
 
 EXCHANGE_RESOURCE = "https://outlook.office365.com"
 GRAPH_RESOURCE = "https://graph.microsoft.com"
@@ -29,11 +31,18 @@ class HostSet:
     exchange_resource: str = EXCHANGE_RESOURCE
     graph_resource: str = GRAPH_RESOURCE
     ca_file: Path | None = None
+    """The sandbox's CA: trusted alone, instead of the public roots."""
+    ca_bundle: Path | None = None
+    """An operator's CA bundle (`--ca-bundle`): trusted beside the public roots."""
     instance_discovery: bool = True
 
     @property
     def is_sandbox(self) -> bool:
         return self.name == "sandbox"
+
+    @property
+    def trust(self) -> Trust:
+        return trust_for(self.ca_file, self.ca_bundle)
 
 
 #: Microsoft's worldwide cloud (wire-protocols.md §1.2, §2, §3).

@@ -37,7 +37,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import ssl
 import time
 from collections import Counter, deque
 from dataclasses import dataclass, field
@@ -49,6 +48,7 @@ import structlog
 
 from t2t.clients import deadline
 from t2t.clients.errors import DeadlineReached, TransportError
+from t2t.clients.trust import Trust, trust_for
 
 log = structlog.get_logger("t2t.http")
 
@@ -230,13 +230,6 @@ class RequestCounter:
         return sum(self.by_service.values())
 
 
-def ssl_context(ca_file: Path | None) -> ssl.SSLContext | bool:
-    """Verification is always on; a sandbox CA is trusted explicitly, never via the environment."""
-    if ca_file is None:
-        return True
-    return ssl.create_default_context(cafile=str(ca_file))
-
-
 class HttpLayer:
     """Async HTTP with retries under a deadline and adaptive per-key concurrency limits."""
 
@@ -244,16 +237,17 @@ class HttpLayer:
         self,
         *,
         ca_file: Path | None = None,
+        trust: Trust | None = None,
         max_concurrency: int = 8,
         deadline_seconds: float = deadline.DEFAULT_REQUEST_SECONDS,
         backoff_base: float = 0.5,
         timeout_seconds: float = 60.0,
         pace: dict[str, Pace] | None = None,
     ) -> None:
+        # TLS trust and proxies as trust.py decides (`trust`, else the sandbox's `ca_file`).
         self._client = httpx.AsyncClient(
-            verify=ssl_context(ca_file),
+            **(trust or trust_for(ca_file)).httpx_options(),
             timeout=timeout_seconds,
-            trust_env=ca_file is None,
             headers={"User-Agent": "t2t/0.1"},
         )
         self._flows: dict[str, _Flow] = {}

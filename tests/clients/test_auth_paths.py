@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 from t2t.clients import GLOBAL, AuthError, AzureIdentityTokenSource, sandbox_hosts
-from t2t.clients.auth import _session, token_roles
+from t2t.clients.auth import token_roles
 from t2t.clients.hosts import CLOUDS, DOD, USGOV
-from t2t.clients.http import ssl_context
+from t2t.clients.trust import Trust
 
 
 def test_environment_credential_gets_a_token(sandbox: Any, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -52,8 +52,9 @@ def test_production_keeps_microsofts_defaults() -> None:
     for cloud in (GLOBAL, USGOV, DOD):
         assert cloud.instance_discovery is True
         assert cloud.ca_file is None
-        assert _session(cloud) is None  # MSAL keeps its own session and verification
-        assert ssl_context(cloud.ca_file) is True  # httpx verifies with its default trust
+        assert cloud.ca_bundle is None
+        # the public roots, proxies from the environment (trust.py; tests/clients/test_trust.py)
+        assert cloud.trust == Trust(bundles=(), public_roots=True, environment_proxies=True)
         assert cloud.login.startswith("https://")
     assert set(CLOUDS) == {"global", "usgov", "dod"}
 
@@ -62,6 +63,9 @@ def test_sandbox_profile_changes_only_hosts_ca_and_discovery(sandbox: Any) -> No
     hosts = sandbox_hosts(sandbox.profile)
     assert hosts.instance_discovery is False
     assert hosts.ca_file is not None
+    assert hosts.trust == Trust(
+        bundles=(hosts.ca_file,), public_roots=False, environment_proxies=False
+    )
     assert hosts.exchange_resource == GLOBAL.exchange_resource  # token audiences stay Microsoft's
     assert hosts.graph_resource == GLOBAL.graph_resource
 
