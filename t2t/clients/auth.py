@@ -12,16 +12,22 @@ import asyncio
 import base64
 import hashlib
 import json
+import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 import msal
 import requests
+import structlog
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
+from t2t.clients import deadline
 from t2t.clients.errors import AuthError
 from t2t.clients.hosts import HostSet
+
+log = structlog.get_logger("t2t.auth")
 
 
 class TokenSource(Protocol):
@@ -114,6 +120,50 @@ def token_directory_roles(token: str) -> frozenset[str]:
     return _string_set(_claims(token).get("wids"))
 
 
+#: How long one token request may take before it counts as a transient failure (MSAL's own
+#: default is no limit at all).
+TOKEN_TIMEOUT_SECONDS = 30.0
+#: The first pause before asking again; it doubles (Microsoft Q&A 436012, the identity
+#: platform's advice for its 429: 1, 2, 4, 8, 16 s).
+TOKEN_BACKOFF_SECONDS = 1.0
+#: OAuth's error for a server "unable to handle the request due to a temporary overloading or
+#: maintenance" (RFC 6749 §4.1.2.1).
+TEMPORARILY_UNAVAILABLE = "temporarily_unavailable"
+#: AADSTS codes that say nothing about the credential, only that Entra cannot answer now
+#: (https://learn.microsoft.com/entra/identity-platform/reference-error-codes): 90024
+#: RequestBudgetExceededError ("A transient error has occurred. Try again."), 90033
+#: MsodsServiceUnavailable, 90055 TenantThrottlingError ("too many incoming requests").
+TRANSIENT_AADSTS = frozenset({90024, 90033, 90055})
+#: HTTP statuses of a token answer that refuse nothing: throttled, or Entra unavailable
+#: ("If AAD is having problems it may respond with an HTTP 5xx", MSAL.NET wiki
+#: Client-Throttling; Learn, MSAL.NET "client-and-server-throttling": 429 + Retry-After).
+TRANSIENT_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+
+async def retrying(acquire: Callable[[], Awaitable[str]], *, what: str) -> str:
+    """A token, asking again after a transient AuthError (throttled, unavailable, unreachable,
+    timed out) like any other transient fault: until the action's deadline, or outside one
+    for `deadline.DEFAULT_REQUEST_SECONDS`; any other refusal is raised at once.
+
+    `Retry-After` is honoured by MSAL itself: its ThrottledHttpClient keeps a 429 or 5xx answer
+    for the header's seconds (5 without one) and answers every request from it until then
+    (msal/throttled_http_client.py RetryAfterParser), so no token request leaves early while
+    t2t backs off; azure-identity's pipeline retries with Retry-After before raising
+    (azure-core RetryPolicy)."""
+    started = time.monotonic()
+    attempt = 0
+    while True:
+        try:
+            return await acquire()
+        except AuthError as exc:
+            if not exc.transient:
+                raise
+            delay = deadline.backoff(attempt, TOKEN_BACKOFF_SECONDS)
+            log.info("auth.retry", what=what, problem=str(exc), delay=round(delay, 2))
+            await deadline.pause(delay, what=what, started=started, give_up=exc)
+            attempt += 1
+
+
 class MsalTokenSource:
     """Client-credentials tokens for one app in one tenant, cached by MSAL."""
 
@@ -152,29 +202,46 @@ class MsalTokenSource:
                 raise AuthError(f"tenant {self._tenant}: {exc}") from exc
             except requests.RequestException as exc:
                 where = self._hosts.login
-                raise AuthError(f"tenant {self._tenant}: cannot reach {where}: {exc}") from exc
+                raise AuthError(
+                    f"tenant {self._tenant}: cannot reach {where}: {exc}", transient=True
+                ) from exc
         return self._app
 
     def _acquire(self, resource: str, fresh: bool = False) -> str:
-        app = self._application()
-        if fresh:
-            app.remove_tokens_for_client()
+        where = f"tenant {self._tenant}, app {self._client_id}"
         try:
-            result = app.acquire_token_for_client(scopes=[f"{resource}/.default"])
-        except requests.RequestException as exc:
-            raise AuthError(f"tenant {self._tenant}: token endpoint unreachable: {exc}") from exc
+            app = self._application()
+            if fresh:
+                app.remove_tokens_for_client()
+            result = app.acquire_token_for_client(
+                scopes=[f"{resource}/.default"], timeout=TOKEN_TIMEOUT_SECONDS
+            )
+        except requests.RequestException as exc:  # refused, reset, timed out, cut short
+            raise AuthError(f"{where}: token endpoint unreachable: {exc}", transient=True) from exc
+        except msal.exceptions.MsalServiceError as exc:  # MSAL's answer to an HTTP 5xx
+            raise AuthError(f"{where}: token endpoint failed: {exc}", transient=True) from exc
+        except ValueError as exc:  # an answer that is not OAuth's JSON (Entra's 429 body)
+            raise AuthError(
+                f"{where}: the token endpoint's answer is not a token response ({exc})",
+                transient=True,
+            ) from exc
         if "access_token" not in result:
-            code = result.get("error", "error")
+            code = str(result.get("error", "error"))
             text = str(result.get("error_description", "")).split("\r\n")[0]
             codes = tuple(c for c in result.get("error_codes") or () if isinstance(c, int))
             raise AuthError(
-                f"tenant {self._tenant}, app {self._client_id}: {code}: {text}", codes=codes
+                f"{where}: {code}: {text}",
+                codes=codes,
+                transient=code == TEMPORARILY_UNAVAILABLE or bool(TRANSIENT_AADSTS & set(codes)),
             )
         return str(result["access_token"])
 
     async def token(self, resource: str, *, fresh: bool = False) -> str:
         async with self._lock:
-            return await asyncio.to_thread(self._acquire, resource, fresh)
+            return await retrying(
+                lambda: asyncio.to_thread(self._acquire, resource, fresh),
+                what=f"token for {resource} in tenant {self._tenant}",
+            )
 
 
 async def sign_in(
@@ -246,7 +313,11 @@ class AzureIdentityTokenSource:
         return parts[0] if len(parts) == 1 else ChainedTokenCredential(*parts)
 
     def _acquire(self, resource: str, fresh: bool = False) -> str:
-        from azure.core.exceptions import ClientAuthenticationError
+        from azure.core.exceptions import (
+            ClientAuthenticationError,
+            ServiceRequestError,
+            ServiceResponseError,
+        )
 
         try:
             if fresh and self._credential is not None:  # azure-identity caches inside it
@@ -257,11 +328,23 @@ class AzureIdentityTokenSource:
             return str(self._credential.get_token(f"{resource}/.default").token)
         except (ClientAuthenticationError, ValueError) as exc:
             text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            raise AuthError(f"tenant {self._tenant}, azure-identity {self._mode}: {text}") from exc
+            status = getattr(getattr(exc, "response", None), "status_code", None)
+            raise AuthError(
+                f"tenant {self._tenant}, azure-identity {self._mode}: {text}",
+                transient=status in TRANSIENT_STATUSES,
+            ) from exc
+        except (ServiceRequestError, ServiceResponseError) as exc:  # no answer at all
+            text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise AuthError(
+                f"tenant {self._tenant}, azure-identity {self._mode}: {text}", transient=True
+            ) from exc
 
     async def token(self, resource: str, *, fresh: bool = False) -> str:
         async with self._lock:
-            return await asyncio.to_thread(self._acquire, resource, fresh)
+            return await retrying(
+                lambda: asyncio.to_thread(self._acquire, resource, fresh),
+                what=f"token for {resource} in tenant {self._tenant}",
+            )
 
     def close(self) -> None:
         if self._credential is not None:
