@@ -6,10 +6,20 @@ consent: with -Credentials Exchange checks the app against the source (LEARN-24)
 removes an endpoint (the scripts delete and recreate it on every run).
 
 clientSecret mode: the executor creates the secret (Graph addPassword, displayName carrying
-`SECRET_MARKER_PREFIX` + the endpoint name), hands it straight to -Credentials and never stores
-or logs it. A marker secret is in use only while the endpoint exists and names this app; all
-others are what a crash between addPassword and New-MigrationEndpoint left behind, and the next
-write removes them (only secrets t2t created carry the marker).
+`SECRET_MARKER_PREFIX` + the endpoint name: marked as it is created), hands it straight to
+-Credentials and never stores or logs it. Only secrets t2t created carry the marker, and at
+most one of them is in use: the one the endpoint was last given. Exchange never shows which
+that is, so t2t only ever removes marker secrets after a write that gave the endpoint a new
+one has been answered — then none of the others can be in use. The rest follows:
+
+- the endpoint is absent, names another app, or its credential is refused: none of the
+  markers is usable; the write that gives it a new secret removes them all;
+- the endpoint names this app and signs in, with one marker: that one is in use (or the
+  endpoint holds a secret t2t did not make): nothing to do;
+- the same with two or more markers: a crash (or a lost answer) between addPassword and the
+  end of the endpoint write left the others, and which one the endpoint holds is unknown. The
+  endpoint is given a new secret (`Set-MigrationEndpoint -Credentials`, safe: the same app,
+  a secret that signs in) and then the others are removed — never one before.
 
 keyVaultCertificate mode needs Azure Resource Manager and Key Vault (a certificate, an access
 policy for Exchange's service principal): t2t does not implement them yet, and the sandbox does
@@ -31,6 +41,7 @@ from t2t.planner.domain import Domain, DomainOutcome, action_id, present
 from t2t.planner.shared.app import KNOWN_AFTER_APPLY, AppDesire
 from t2t.state import Snapshot, fingerprint
 from t2t.state import parts as P
+from t2t.state.directory import Application
 from t2t.state.exchange import MigrationEndpoint
 
 if TYPE_CHECKING:
@@ -42,6 +53,10 @@ REMOTE_SERVER = "outlook.office.com"
 #: displayName prefix of every client secret t2t creates for an endpoint.
 SECRET_MARKER_PREFIX = "t2t:endpoint:"  # noqa: S105 (a label, not a secret)
 NEW_SECRET = "(a new client secret, created by apply and never shown)"  # noqa: S105
+#: How the plan shows t2t's marker secrets a new one replaces: none usable, or one of them in
+#: use and which one unknown (an interrupted apply left the others).
+UNUSED_SECRETS = "unused t2t secrets (removed)"
+UNKNOWN_IN_USE = "t2t secrets, one in use but which unknown (replaced, then removed)"
 #: Guesses this action's wire form relies on (t2t/clients/wire.py).
 WIRE = ("WIRE-4",)
 
@@ -121,6 +136,20 @@ def secret_marker(endpoint_name: str) -> str:
     return f"{SECRET_MARKER_PREFIX}{endpoint_name}"
 
 
+def is_marker(display_name: str | None, endpoint_name: str) -> bool:
+    """A secret t2t made for this endpoint (names compare as Exchange compares them)."""
+    return (display_name or "").lower() == secret_marker(endpoint_name).lower()
+
+
+def marker_keys(app: Application | None, endpoint_name: str) -> tuple[str, ...]:
+    """The keyIds of the secrets t2t made on ``app`` for this endpoint."""
+    if app is None:
+        return ()
+    return tuple(
+        p.key_id for p in app.password_credentials if is_marker(p.display_name, endpoint_name)
+    )
+
+
 @dataclass(frozen=True)
 class EndpointDesire:
     name: str
@@ -164,29 +193,24 @@ class _Write:
     """The endpoint write being built: its parameters, the changes shown, what blocks it."""
 
     desire: EndpointDesire
-    unused_secrets: tuple[str, ...]
+    markers: tuple[str, ...]
     out: EndpointOutcome
     params: dict[str, Any]
     changes: list[Change] = field(default_factory=list)
     blocked: list[str] = field(default_factory=list)
     disruptive: bool = False
 
-    def credential(self) -> None:
-        """The write brings the endpoint a credential: a new client secret (t2t's unused
-        marker secrets are removed with it), or the Key Vault certificate (not yet: E234)."""
+    def credential(self, replaced: str = UNUSED_SECRETS) -> None:
+        """The write brings the endpoint a credential: a new client secret (t2t's marker
+        secrets are removed once the endpoint holds it: ``replaced`` says why they can go),
+        or the Key Vault certificate (not yet: E234)."""
         desire = self.desire
         self.out.needs_secret = True
         if desire.credential == "clientSecret":
             self.params["Credentials"] = NEW_SECRET
             self.changes.append(Change(field="Credentials", after=NEW_SECRET))
-            if self.unused_secrets:
-                self.changes.append(
-                    Change(
-                        field="unused t2t secrets (removed)",
-                        before=list(self.unused_secrets),
-                        after=[],
-                    )
-                )
+            if self.markers:
+                self.changes.append(Change(field=replaced, before=list(self.markers), after=[]))
             return
         self.params["AppSecretKeyVaultUrl"] = "(Key Vault certificate: not supported yet)"
         self.changes.append(
@@ -207,18 +231,20 @@ class _Write:
 def plan_endpoint(
     desire: EndpointDesire,
     endpoints: tuple[MigrationEndpoint, ...],
-    unused_secrets: tuple[str, ...] = (),
+    markers: tuple[str, ...] = (),
 ) -> EndpointOutcome:
     """Diff the endpoint named in the spec. Pure: used by plan and apply alike.
 
-    `unused_secrets` are the keyIds of the app's marker secrets; they are removed (and shown)
-    whenever this write brings a new secret, because none of them can be in use then.
+    `markers` are the keyIds of the secrets t2t made on the app for this endpoint
+    (`marker_keys`); whenever the write brings a new secret they are shown removed (the
+    executor removes them once the endpoint holds the new one), and two or more on an
+    endpoint that signs in bring it a new one (the module docstring says why).
     """
     fp = endpoint_fingerprint(endpoints, desire.name)
     current = next((e for e in endpoints if e.identity.lower() == desire.name.lower()), None)
     out = EndpointOutcome(action=None)
     if current is None:
-        out.action = _create(_Write(desire, unused_secrets, out, {}), fp)
+        out.action = _create(_Write(desire, markers, out, {}), fp)
     elif current.endpoint_type.lower() != ENDPOINT_TYPE.lower():
         out.findings.append(
             finding(
@@ -230,9 +256,10 @@ def plan_endpoint(
             )
         )
     else:
-        write = _Write(desire, unused_secrets, out, {"Identity": current.identity})
+        write = _Write(desire, markers, out, {"Identity": current.identity})
         _remote(write, current)
         _application(write, current)
+        _leftover_secrets(write)
         _max_concurrent(write, current)
         if write.changes:
             out.action = _update(write, current, fp)
@@ -350,6 +377,17 @@ def _application(write: _Write, current: MigrationEndpoint) -> None:
         write.credential()
 
 
+def _leftover_secrets(write: _Write) -> None:
+    """Two or more of t2t's secrets on an endpoint that holds one of them: a new secret, so
+    the others can be removed (none before the endpoint holds it)."""
+    if (
+        not write.out.needs_secret
+        and write.desire.credential == "clientSecret"
+        and len(write.markers) > 1
+    ):
+        write.credential(UNKNOWN_IN_USE)
+
+
 def _max_concurrent(write: _Write, current: MigrationEndpoint) -> None:
     want = write.desire.max_concurrent_migrations
     if want is not None and current.max_concurrent_migrations != want:
@@ -404,16 +442,11 @@ def _concurrency(
     return finding("T2T-W235", "target", desire.name, text, fixed_by_plan=False)
 
 
-def marker_secrets(snapshot: Snapshot, app_id: str | None, name: str) -> tuple[str, ...]:
+def _app_of(snapshot: Snapshot, app_id: str | None) -> Application | None:
     apps = snapshot.target.applications
     if apps is None or apps.status != "present" or app_id is None:
-        return ()
-    app = next((a for a in apps.get() if a.app_id == app_id), None)
-    if app is None:
-        return ()
-    return tuple(
-        p.key_id for p in app.password_credentials if p.display_name == secret_marker(name)
-    )
+        return None
+    return next((a for a in apps.get() if a.app_id == app_id), None)
 
 
 def plan_endpoints(ctx: PlanContext) -> DomainOutcome:
@@ -429,15 +462,8 @@ def plan_endpoints(ctx: PlanContext) -> DomainOutcome:
         credential=rel.credential,
         max_concurrent_migrations=rel.endpoint.max_concurrent_migrations,
     )
-    current = next((e for e in endpoints if e.identity.lower() == desire.name.lower()), None)
-    uses_app = (
-        current is not None
-        and app.app_id is not None
-        and (current.application_id or "").lower() == app.app_id
-    )
-    refused = current is not None and current.credential_refused is not None
-    unused = () if uses_app and not refused else marker_secrets(snapshot, app.app_id, desire.name)
-    outcome = plan_endpoint(desire, endpoints, unused)
+    markers = marker_keys(_app_of(snapshot, app.app_id), desire.name)
+    outcome = plan_endpoint(desire, endpoints, markers)
     out.findings.extend(outcome.findings)
     concurrency = _concurrency(desire, endpoints)
     if concurrency is not None:

@@ -1,15 +1,18 @@
 """Executor for `endpoint.create` / `endpoint.update` (microsoft-t2t.md §3.6, §3.2).
 
-clientSecret mode: addPassword (displayName = t2t's marker) → the secret goes straight into
-`-Credentials` (a PSCredential, encrypted by the Exchange client under the tenant's module
-key: wire.py) and is registered for log redaction the moment it exists; it is never stored
-or logged. Entra refuses a new secret for seconds, and New-MigrationEndpoint signs in with
-it: so the secret goes to Exchange only once it signs in to the source (propagation.py); one
-that never does is removed. Before creating one, the marker secrets that no endpoint can be
-using (the endpoint is absent or names another app) are removed: they are what a crash
-between addPassword and New-MigrationEndpoint left behind. If the write fails and the
-endpoint still does not use the app, the new secret is removed too. Endpoints are never
-removed.
+clientSecret mode: addPassword (displayName = t2t's marker, so the secret is marked as it is
+created) → the secret goes straight into `-Credentials` (a PSCredential, encrypted by the
+Exchange client under the tenant's module key: wire.py) and is registered for log redaction
+the moment it exists; it is never stored or logged. Entra refuses a new secret for seconds,
+and New-MigrationEndpoint signs in with it: so the secret goes to Exchange only once it signs
+in to the source (propagation.py); one that never does is removed, as is one Exchange
+refused. Once Exchange has *answered* the write that gave the endpoint the new secret, every
+other marker secret of the endpoint is removed (read again then): none can be in use. A lost
+answer proves nothing — Exchange may have refused it (the endpoint may exist already while
+reads lag) — so nothing is removed then; the plan that follows sees two or more markers on a
+working endpoint and gives it a new secret (planner/endpoint.py). So a run killed at any
+moment leaves at most the marker secrets the next write removes, and never removes the one in
+use. Endpoints are never removed.
 """
 
 from __future__ import annotations
@@ -32,7 +35,13 @@ from t2t.clients import ClientError, ExchangeClient, GraphClient, TransportError
 from t2t.logs import register_secret
 from t2t.planner import Action
 from t2t.planner import kinds as K
-from t2t.planner.endpoint import EndpointDesire, EndpointOutcome, plan_endpoint, secret_marker
+from t2t.planner.endpoint import (
+    EndpointDesire,
+    EndpointOutcome,
+    marker_keys,
+    plan_endpoint,
+    secret_marker,
+)
 from t2t.probes.endpoints import read_endpoints
 from t2t.state.directory import Application
 from t2t.state.exchange import MigrationEndpoint
@@ -45,30 +54,12 @@ async def _endpoints(exchange: ExchangeClient, name: str) -> tuple[MigrationEndp
     return fact.get()
 
 
-def _uses_app(endpoints: tuple[MigrationEndpoint, ...], desire: EndpointDesire) -> bool:
-    """The endpoint names this app and its credential is not refused: its secret is in use."""
-    return any(
-        e.identity.lower() == desire.name.lower()
-        and (e.application_id or "").lower() == (desire.app_id or "")
-        and e.credential_refused is None
-        for e in endpoints
-    )
-
-
-def _markers(app: Application | None, desire: EndpointDesire) -> tuple[str, ...]:
-    if app is None:
-        return ()
-    marker = secret_marker(desire.name)
-    return tuple(p.key_id for p in app.password_credentials if p.display_name == marker)
-
-
 async def _plan(
     ctx: ApplyContext, exchange: ExchangeClient, desire: EndpointDesire
-) -> tuple[EndpointOutcome, Application | None, tuple[str, ...]]:
+) -> tuple[EndpointOutcome, Application | None]:
     endpoints = await _endpoints(exchange, desire.name)
     app = await read_app(ctx, desire.app)
-    unused = () if _uses_app(endpoints, desire) else _markers(app, desire)
-    return plan_endpoint(desire, endpoints, unused), app, unused
+    return plan_endpoint(desire, endpoints, marker_keys(app, desire.name)), app
 
 
 async def _remove_secrets(graph: GraphClient, app: Application, key_ids: tuple[str, ...]) -> None:
@@ -87,7 +78,7 @@ async def run_endpoint(action: Action, ctx: ApplyContext) -> ActionResult:
         desire = EndpointDesire.from_dict(action.desired)
         app_id = await resolve_app_id(ctx, desire.app, desire.app_id)
         desire = dataclasses.replace(desire, app_id=app_id)
-        outcome, app, unused = await _plan(ctx, exchange, desire)
+        outcome, app = await _plan(ctx, exchange, desire)
         pending = outcome.action
         if pending is None:
             result.status, result.message = "noop", "already as desired"
@@ -126,8 +117,8 @@ async def run_endpoint(action: Action, ctx: ApplyContext) -> ActionResult:
         except ClientError as exc:
             # Exchange answered with an error: the new secret went nowhere, remove it. When the
             # answer was lost (TransportError) Exchange may have acted — and reads lag writes —
-            # so the new secret may be the endpoint's: keep it; a verified endpoint write
-            # later tells which secret is in use (below).
+            # so the new secret may be the endpoint's: keep it, and every other one; the next
+            # plan replaces them all with one the endpoint is known to hold.
             if new_key and app is not None and not isinstance(exc, TransportError):
                 await _remove_secrets(graph, app, (new_key,))
             if (await _plan(ctx, exchange, desire))[0].action is None:
@@ -136,6 +127,14 @@ async def run_endpoint(action: Action, ctx: ApplyContext) -> ActionResult:
             raise ExecutionFailed(str(exc)) from exc
         finally:
             params.pop("Credentials", None)
+        stale: tuple[str, ...] = ()
+        if new_key and app is not None:
+            # Exchange answered the write that gave the endpoint new_key: every other secret
+            # t2t made for it (an interrupted earlier run's) is unused and goes now — before
+            # the verify, whose re-plan would otherwise ask for a new secret to replace them.
+            now = marker_keys(await read_app(ctx, desire.app), desire.name)
+            stale = tuple(key for key in now if key != new_key)
+            await _remove_secrets(graph, app, stale)
 
         async def converged() -> bool:
             return (await _plan(ctx, exchange, desire))[0].action is None
@@ -145,13 +144,8 @@ async def run_endpoint(action: Action, ctx: ApplyContext) -> ActionResult:
         result.message = f"{pending.cmdlet} verified"
         if waited:
             result.message = f"new secret usable after {waited:.0f} s; {result.message}"
-        if new_key and app is not None:
-            # The endpoint verifiably holds new_key: every other secret t2t made for this
-            # endpoint (a crashed earlier run's) is unused and is removed now.
-            stale = [key for key in unused if key != new_key]
-            if stale:
-                await _remove_secrets(graph, app, tuple(stale))
-                result.message += f"; removed {len(stale)} unused t2t secret(s)"
+        if stale:
+            result.message += f"; removed {len(stale)} unused t2t secret(s)"
     except (ExecutionFailed, ClientError) as exc:
         result.status, result.message = "failed", failure_message(exc)
     return result
