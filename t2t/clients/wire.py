@@ -97,7 +97,8 @@ CONFIRMED: dict[str, str] = {
 #: Cmdlets t2t runs whose proxy declares ConfirmImpact='High' [module]: Complete-MigrationBatch
 #: (line 3280), Set-User (57267), Remove-OrganizationRelationship (39951), Remove-MigrationUser
 #: (39655), Remove-MigrationEndpoint (39596), Remove-DistributionGroupMember (37247),
-#: Remove-MailUser (39065), Remove-MigrationBatch (39539), Stop-MigrationBatch (57906).
+#: Remove-MailUser (39065), Remove-MigrationBatch (39539), Stop-MigrationBatch (57906),
+#: Remove-MailContact (39006, the apply lease's release).
 HIGH_IMPACT = frozenset(
     {
         "complete-migrationbatch",
@@ -106,6 +107,7 @@ HIGH_IMPACT = frozenset(
         "remove-migrationuser",
         "remove-migrationendpoint",
         "remove-distributiongroupmember",
+        "remove-mailcontact",
         "remove-mailuser",
         "remove-migrationbatch",
         "stop-migrationbatch",
@@ -122,6 +124,7 @@ RESULT_SIZE = frozenset(
         "get-distributiongroupmember",
         "get-mailbox",
         "get-mailboxpermission",
+        "get-mailcontact",
         "get-mailuser",
         "get-migrationbatch",
         "get-migrationuser",

@@ -139,6 +139,11 @@ def kind_of(name: str) -> ActionKind:
         raise LookupError(f"no action kind {name!r} (t2t/planner/kinds.py)") from None
 
 
+#: What apply's lease needs in the target tenant whenever a plan has something to run
+#: (t2t/apply/lease.py: Get-/New-/Set-/Remove-MailContact): what every Exchange write needs.
+LEASE_PERMISSIONS = EXCHANGE_WRITE
+
+
 def needed_to_apply(kinds: set[str]) -> tuple[Permission, ...]:
     """The apply half of the permission manifest: what these kinds need, sorted."""
     return union(*(kind_of(k).permissions for k in kinds))

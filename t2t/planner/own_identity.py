@@ -20,11 +20,11 @@ from t2t.planner.checks import (
     register,
     run_checks,
 )
-from t2t.planner.kinds import needed_to_apply
+from t2t.planner.kinds import LEASE_PERMISSIONS, needed_to_apply
 from t2t.state import Snapshot
 from t2t.state.model import EXCHANGE_WID
 from t2t.state.parts import PARTS, fact_of
-from t2t.state.permissions import EXCHANGE_WRITE_DIRECTORY_ROLES, Permission
+from t2t.state.permissions import EXCHANGE_WRITE_DIRECTORY_ROLES, Permission, union
 
 register(
     CheckDef(
@@ -105,9 +105,11 @@ def apply_permissions(
     needs: dict[str, tuple[str, ...]] = {}
     missing: list[Finding] = []
     roles: tuple[Role, ...] = ("source", "target")
+    runnable = [a for a in actions if not a.blocked]
     for role in roles:
-        kinds = {a.kind for a in actions if a.tenant == role and not a.blocked}
-        perms = needed_to_apply(kinds)
+        perms = needed_to_apply({a.kind for a in runnable if a.tenant == role})
+        if role == "target" and runnable:  # apply takes its lease there first
+            perms = union(perms, LEASE_PERMISSIONS)
         if perms:
             needs[role] = tuple(str(p) for p in perms)
         held = snapshot.tenant(role).identity_roles
