@@ -14,7 +14,7 @@ t2t/planner/plan.py ``DOMAINS``) holding:
   "tenant"?, "object"}]}`` (tenant defaults to target);
 - ``plan.json`` — the domain's whole outcome (`plan_json`): every action (id, kind, tenant,
   operation, cmdlet, parameters, depends_on, blocked_by, risk, changes), every finding (code,
-  tenant, object, fixed_by_plan), the notices, and the snapshot's unknowns.
+  tenant, object, message, fixed_by_plan), the notices, and the snapshot's unknowns.
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ ACTION_FIELDS = (
     "risk",
     "changes",
 )
-FINDING_FIELDS = ("code", "tenant", "object", "fixed_by_plan")
+FINDING_FIELDS = ("code", "tenant", "object", "message", "fixed_by_plan")
 
 
 @dataclass(frozen=True)

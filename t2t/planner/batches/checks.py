@@ -27,7 +27,8 @@ class NamedBatch:
 
     @property
     def on_spec_endpoint(self) -> bool:
-        return (self.batch.source_endpoint or "").lower() == self.endpoint.lower()
+        named = self.batch.source_endpoint
+        return named is not None and named.lower() == self.endpoint.lower()
 
 
 @check(
