@@ -34,6 +34,12 @@ class TransportError(ClientError):
     """The service could not be reached, or kept failing until the retry deadline passed."""
 
 
+class CertificateRefused(ClientError):
+    """A server's TLS certificate chains to no CA t2t trusts (t2t/clients/trust.py): nothing
+    was sent. Never transient (asking again meets the same certificate), and not a lost
+    answer, so nothing retries it or re-reads after it."""
+
+
 class ModuleKeyUnavailable(ClientError):
     """The tenant handed out no module encryption key: a credential or password cannot be sent
     (Microsoft's module refuses too, and never falls back to plain text)."""

@@ -245,8 +245,9 @@ class HttpLayer:
         pace: dict[str, Pace] | None = None,
     ) -> None:
         # TLS trust and proxies as trust.py decides (`trust`, else the sandbox's `ca_file`).
+        self._trust = trust or trust_for(ca_file)
         self._client = httpx.AsyncClient(
-            **(trust or trust_for(ca_file)).httpx_options(),
+            **self._trust.httpx_options(),
             timeout=timeout_seconds,
             headers={"User-Agent": "t2t/0.1"},
         )
@@ -372,6 +373,9 @@ class HttpLayer:
                 try:
                     result = await self._once(method, url, headers, json_body)
                 except _TRANSIENT as exc:
+                    refused = self._trust.refusal(exc, url)
+                    if refused is not None:  # the same certificate comes back: not transient
+                        raise refused from exc
                     problem = f"{type(exc).__name__}: {exc}"
                     if not idempotent and not isinstance(exc, _NOT_SENT):
                         raise TransportError(

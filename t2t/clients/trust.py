@@ -41,20 +41,24 @@ break) and t2t sends it no secret.
 
 from __future__ import annotations
 
+import re
 import ssl
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import certifi
 import requests
 from cryptography import x509
 from requests.adapters import HTTPAdapter
-from requests.models import PreparedRequest
+from requests.models import PreparedRequest, Response
 from requests.utils import get_environ_proxies
 
-from t2t.clients.errors import CaBundleError
+from t2t.clients.errors import CaBundleError, CertificateRefused
 
+_PEM_CERTIFICATE = re.compile(rb"-----BEGIN CERTIFICATE-----.+?-----END CERTIFICATE-----", re.S)
 #: A CA bundle larger than this is not a CA bundle (certifi's whole programme is ~0.3 MB).
 CA_BUNDLE_MAX_BYTES = 4 * 1024 * 1024
 
@@ -87,6 +91,20 @@ class Trust:
         `create_ssl_context`, `_client.py`)."""
         return {"verify": self.ssl_context(), "trust_env": self.environment_proxies}
 
+    def refusal(self, exc: BaseException, url: str) -> CertificateRefused | None:
+        """`exc` as a CertificateRefused when it is a failed certificate verification, naming
+        the host, OpenSSL's reason and what t2t trusts; None for any other fault."""
+        failure = _verification_failure(exc)
+        if failure is None:
+            return None
+        host = urlsplit(url).netloc or url
+        hint = ": behind a TLS-inspecting proxy, name its CA with --ca-bundle FILE"
+        return CertificateRefused(
+            f"the TLS certificate of {host} is not trusted ({failure.verify_message or failure}); "
+            f"t2t trusts {self.describe()}, never a CA named by the environment"
+            + (hint if self.public_roots else "")
+        )
+
     def requests_session(self) -> requests.Session:
         """A requests session for MSAL (`http_client=`) and azure-core."""
         return _TrustedSession(self)
@@ -98,6 +116,24 @@ class Trust:
         from azure.core.pipeline.transport import RequestsTransport
 
         return RequestsTransport(session=self.requests_session(), session_owner=True)
+
+
+def _verification_failure(exc: BaseException) -> ssl.SSLCertVerificationError | None:
+    """The certificate verification error somewhere under `exc`: httpx chains it
+    (`__cause__`), requests keeps it in urllib3's MaxRetryError (`args`, `reason`), azure-core
+    in `inner_exception`."""
+    seen: set[int] = set()
+    todo: list[object] = [exc]
+    while todo:
+        e = todo.pop()
+        if not isinstance(e, BaseException) or id(e) in seen:
+            continue
+        seen.add(id(e))
+        if isinstance(e, ssl.SSLCertVerificationError):
+            return e
+        linked = (getattr(e, "reason", None), getattr(e, "inner_exception", None))
+        todo.extend((e.__cause__, e.__context__, *linked, *e.args))
+    return None
 
 
 def trust_for(ca_file: Path | None = None, ca_bundle: Path | None = None) -> Trust:
@@ -139,13 +175,24 @@ class _TrustedSession(requests.Session):
     def __init__(self, trust: Trust) -> None:
         super().__init__()
         self.trust_env = False
-        self._environment_proxies = trust.environment_proxies
+        self._trust = trust
         self.mount("https://", _PinnedAdapter(trust.ssl_context()))
+
+    def send(self, request: PreparedRequest, **kwargs: Any) -> Response:
+        """A refused certificate leaves as CertificateRefused, through MSAL and azure-core
+        alike, which would otherwise take it for one more connection fault to retry."""
+        try:
+            return super().send(request, **kwargs)
+        except requests.exceptions.SSLError as exc:
+            refused = self._trust.refusal(exc, request.url or "")
+            if refused is None:
+                raise
+            raise refused from exc
 
     def merge_environment_settings(
         self, url: Any, proxies: Any, stream: Any, verify: Any, cert: Any
     ) -> dict[str, Any]:
-        if self._environment_proxies:
+        if self._trust.environment_proxies:
             proxies = dict(proxies or {})
             for scheme, proxy in get_environ_proxies(url, proxies.get("no_proxy")).items():
                 proxies.setdefault(scheme, proxy)
@@ -172,17 +219,19 @@ def check_ca_bundle(path: Path) -> Path:
         raise CaBundleError(f"{where}: cannot read it: {exc.strerror}") from None
     if b"PRIVATE KEY-----" in data:
         raise CaBundleError(f"{where}: holds a private key; a CA bundle holds certificates only")
-    try:
-        certificates = x509.load_pem_x509_certificates(data)
-    except ValueError:
+    blocks = _PEM_CERTIFICATE.findall(data)
+    if not blocks:
         raise CaBundleError(
             f"{where}: no PEM certificate in it (expected -----BEGIN CERTIFICATE----- blocks)"
-        ) from None
-    for number, certificate in enumerate(certificates, start=1):
+        )
+    for number, block in enumerate(blocks, start=1):
         try:
+            with warnings.catch_warnings():  # a public root may break RFC 5280 (a 0 serial)
+                warnings.simplefilter("ignore")
+                certificate = x509.load_pem_x509_certificate(block)
             constraints = certificate.extensions.get_extension_for_class(x509.BasicConstraints)
-        except x509.ExtensionNotFound:
-            continue  # a v1 root: OpenSSL takes a self-signed one as a trust anchor
+        except (ValueError, x509.ExtensionNotFound):
+            continue  # OpenSSL judges it below; a v1 root without extensions is a trust anchor
         if not constraints.value.ca:
             raise CaBundleError(
                 f"{where}: certificate {number} ({certificate.subject.rfc4514_string()}) is not "
@@ -191,5 +240,5 @@ def check_ca_bundle(path: Path) -> Path:
     try:
         ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT).load_verify_locations(cafile=str(path))
     except ssl.SSLError as exc:
-        raise CaBundleError(f"{where}: OpenSSL refuses it: {exc.reason or exc}") from None
+        raise CaBundleError(f"{where}: OpenSSL cannot read it ({exc.reason or exc})") from None
     return path.resolve()
