@@ -14,6 +14,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from t2t.spec.csvfile import CsvTable, read_mailbox_csv
 from t2t.spec.errors import ErrorSink, Mark
+from t2t.spec.limits import SPEC_MAX_CSV_ROWS
 from t2t.spec.positions import Located, Path_
 
 T = TypeVar("T")
@@ -27,6 +28,7 @@ class Context:
     sink: ErrorSink
     check_git: bool
     _csv: dict[Path, tuple[CsvTable | None, str]] = field(default_factory=dict)
+    _csv_rows: int = 0
 
     def raw(self, path: Path_) -> Any:
         """The raw value at ``path``, or ``_MISSING``."""
@@ -101,7 +103,18 @@ class Context:
             )
             return None
         if full not in self._csv:
+            if self._csv_rows > SPEC_MAX_CSV_ROWS:
+                return None  # reported when the budget ran out
             display = str(Path(self.doc.display).parent / rel)
-            self._csv[full] = (read_mailbox_csv(full, display, self.sink), display)
+            read = read_mailbox_csv(full, display, self.sink)
+            self._csv_rows += 0 if read is None else len(read.rows) + read.dropped
+            if self._csv_rows > SPEC_MAX_CSV_ROWS:
+                self.error(
+                    mark,
+                    f"{what}: with this file the spec's CSV files hold {self._csv_rows:,} rows,"
+                    f" more than the {SPEC_MAX_CSV_ROWS:,} t2t reads for one spec",
+                )
+                read = None
+            self._csv[full] = (read, display)
         table, display = self._csv[full]
         return None if table is None else (table, display)

@@ -14,11 +14,13 @@ exports) are ignored; a UTF-8 byte-order mark is accepted.
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 from t2t.spec.errors import ErrorSink, Mark
+from t2t.spec.limits import CSV_MAX_BYTES, CSV_MAX_ROW_CHARS, CSV_MAX_ROWS, VALUE_MAX_CHARS, clip
 from t2t.spec.textfile import read_text
 from t2t.spec.values import address_problem
 
@@ -146,21 +148,76 @@ def _header(
     return None
 
 
+def _lines(text: str) -> Iterator[tuple[int, str]]:
+    """Numbered lines without their line ends, one at a time: a file of millions of empty
+    lines must not become a list of millions of strings."""
+    start, number = 0, 1
+    while True:
+        end = text.find("\n", start)
+        if end < 0:
+            yield number, text[start:].rstrip("\r")
+            return
+        yield number, text[start:end].rstrip("\r")
+        start, number = end + 1, number + 1
+
+
+def _oversized(line: str, number: int, display: str, sink: ErrorSink) -> bool:
+    """True, after reporting it, for a row too long to be one of a mailbox CSV's rows."""
+    if len(line) > CSV_MAX_ROW_CHARS:
+        sink.add(
+            Mark(display, number, 1),
+            f"this row is too long: {clip(line)}; t2t reads at most {CSV_MAX_ROW_CHARS:,}"
+            " characters in one row",
+        )
+        return True
+    return False
+
+
+def _overlong_cell(
+    cells: list[tuple[str, int]], number: int, display: str, sink: ErrorSink
+) -> bool:
+    """True, after reporting it, when a cell is longer than any address."""
+    for value, col in cells:
+        if len(value) > VALUE_MAX_CHARS:
+            sink.add(
+                Mark(display, number, col),
+                f"this cell is too long: {clip(value)}; t2t reads at most {VALUE_MAX_CHARS:,}"
+                " characters in one cell",
+            )
+            return True
+    return False
+
+
 def read_mailbox_csv(path: Path, display: str, sink: ErrorSink) -> CsvTable | None:
     """Parse one mailbox CSV; errors go to ``sink``, good rows are returned regardless."""
-    text = read_text(path, display, sink, "CSV file")
+    text = read_text(path, display, sink, "CSV file", CSV_MAX_BYTES)
     if text is None:
         return None
-    lines = text.split("\n")
     columns: dict[str, int] | None = None
     width = 0
     dropped = 0
     rows: list[CsvRow] = []
-    for number, raw in enumerate(lines, start=1):
-        line = raw.rstrip("\r")
+    for number, line in _lines(text):
         if not line.strip():
             continue
+        if columns is not None and len(rows) + dropped >= CSV_MAX_ROWS:
+            sink.add(
+                Mark(display, number, 1),
+                f"the CSV file has more than {CSV_MAX_ROWS:,} rows, the most t2t reads from one"
+                " file; split it into several (one per wave)",
+            )
+            return None
+        if _oversized(line, number, display, sink):
+            if columns is None:
+                return None
+            dropped += 1
+            continue
         cells, open_quote = split_cells(line)
+        if _overlong_cell(cells, number, display, sink):
+            if columns is None:
+                return None
+            dropped += 1
+            continue
         if open_quote:
             sink.add(
                 Mark(display, number, open_quote), 'this quoted cell is never closed (missing ")'

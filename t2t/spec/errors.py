@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from t2t.spec.limits import printable
+
 
 @dataclass(frozen=True, order=True)
 class SpecError:
@@ -19,7 +21,8 @@ class SpecError:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}:{self.col}: {self.message}"
+        # Quoted values come from untrusted files: escape what could drive the terminal.
+        return printable(f"{self.path}:{self.line}:{self.col}: {self.message}")
 
 
 class SpecInvalid(Exception):

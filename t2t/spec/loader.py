@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from t2t.spec.context import Context
 from t2t.spec.desired import Desired
 from t2t.spec.errors import ErrorSink, SpecInvalid
+from t2t.spec.limits import SPEC_MAX_BYTES
 from t2t.spec.messages import describe, to_spec_errors
 from t2t.spec.models import SUPPORTED_VERSIONS, SpecDocument
 from t2t.spec.positions import Located, compose
@@ -48,7 +49,7 @@ def load_spec(path: Path, *, check_git: bool = True) -> Desired:
     path = Path(path)
     display = str(path)
     sink = ErrorSink()
-    text = read_text(path, display, sink, "spec")
+    text = read_text(path, display, sink, "spec", SPEC_MAX_BYTES)
     doc = None if text is None else compose(text, display, sink)
     if doc is None:
         raise SpecInvalid(sink.errors)

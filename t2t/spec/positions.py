@@ -19,15 +19,16 @@ from typing import Any
 import yaml
 
 from t2t.spec.errors import ErrorSink, Mark
+from t2t.spec.limits import (
+    SPEC_MAX_ALIASED,
+    SPEC_MAX_DEPTH,
+    SPEC_MAX_NODES,
+    VALUE_MAX_CHARS,
+    clip,
+)
 
 Path_ = tuple[str | int, ...]
 
-#: Aliases can make a small document expand enormously; a spec never needs this many values.
-MAX_VALUES = 1_000_000
-#: Values reached again through an alias (``*name``): the "billion laughs" attack.
-MAX_ALIASED = 50_000
-#: A spec is five levels deep; anything past this is an attack or an accident.
-MAX_DEPTH = 64
 _BOOL_WORDS = frozenset({"true", "false"})
 
 
@@ -61,13 +62,45 @@ class Located:
         return self.where(path).key
 
 
-class _TooLarge(Exception):
-    pass
+class _Refused(Exception):
+    """The document is too large or too deep to build; ``mark`` is where that showed."""
 
-
-class _TooDeep(Exception):
-    def __init__(self, mark: Mark) -> None:
+    def __init__(self, mark: yaml.Mark | None, message: str) -> None:
         self.mark = mark
+        self.message = message
+
+
+_TOO_DEEP = f"the spec nests deeper than {SPEC_MAX_DEPTH} levels"
+
+
+class _Loader(yaml.SafeLoader):
+    """PyYAML's safe loader, counting nesting and nodes as the parser hands out events: a
+    deep or huge document is refused before the composer recurses into it or builds it."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.depth = -1  # the document's own mapping is level 0, as in a value's path
+        self.nodes = 0
+
+    def get_event(self) -> yaml.Event:
+        event: yaml.Event = super().get_event()  # type: ignore[no-untyped-call]
+        # The pure-Python parser's marks (the C parser's have another type).
+        mark = event.start_mark if isinstance(event.start_mark, yaml.Mark) else None
+        if isinstance(event, yaml.NodeEvent):
+            self.nodes += 1
+            if self.nodes > SPEC_MAX_NODES:
+                raise _Refused(
+                    mark,
+                    f"the spec holds more than {SPEC_MAX_NODES:,} values; put long lists in"
+                    " CSV files",
+                )
+        if isinstance(event, yaml.CollectionStartEvent):
+            self.depth += 1
+            if self.depth > SPEC_MAX_DEPTH:
+                raise _Refused(mark, _TOO_DEEP)
+        elif isinstance(event, yaml.CollectionEndEvent):
+            self.depth -= 1
+        return event
 
 
 def _mark(display: str, m: yaml.Mark | None) -> Mark:
@@ -79,7 +112,7 @@ def _mark(display: str, m: yaml.Mark | None) -> Mark:
 def compose(text: str, display: str, sink: ErrorSink) -> Located | None:
     """Parse ``text``; on a YAML syntax error add it to ``sink`` and return None."""
     try:
-        loader = yaml.SafeLoader(text)
+        loader = _Loader(text)
     except yaml.reader.ReaderError as exc:  # a control character YAML does not allow
         line = text.count("\n", 0, exc.position) + 1
         col = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
@@ -100,8 +133,8 @@ def compose(text: str, display: str, sink: ErrorSink) -> Located | None:
     except yaml.YAMLError as exc:
         sink.add(Mark(display, 1, 1), f"YAML syntax error: {exc}")
         return None
-    except RecursionError:  # PyYAML's composer recurses once per nesting level
-        sink.add(Mark(display, 1, 1), f"the spec nests deeper than {MAX_DEPTH} levels")
+    except _Refused as exc:
+        sink.add(_mark(display, exc.mark), exc.message)
         return None
     finally:
         loader.dispose()
@@ -111,17 +144,11 @@ def compose(text: str, display: str, sink: ErrorSink) -> Located | None:
     builder = _Builder(display, sink)
     try:
         data = builder.build(root, ())
-    except _TooLarge:
-        sink.add(
-            _mark(display, root.start_mark),
-            "the spec expands to too many values through YAML aliases (*name); refusing it"
-            if builder.aliased > MAX_ALIASED
-            else f"the spec holds more than {MAX_VALUES} values; put long lists in CSV files",
-        )
+    except _Refused as exc:
+        sink.add(_mark(display, exc.mark or root.start_mark), exc.message)
         return None
-    except _TooDeep as exc:
-        sink.add(exc.mark, f"the spec nests deeper than {MAX_DEPTH} levels")
-        return None
+    if builder.oversized:
+        return None  # the document is refused whole; each oversized value is reported
     top = _mark(display, root.start_mark)
     builder.index[()] = Where(top, top)
     return Located(data, builder.index, display)
@@ -132,24 +159,26 @@ class _Builder:
         self.display = display
         self.sink = sink
         self.index: dict[Path_, Where] = {}
-        self.count = 0
         self.aliased = 0
+        self.oversized = False
         self.in_alias = 0
         self.seen: set[int] = set()
         self.constructor = yaml.SafeLoader("")
 
     def build(self, node: yaml.Node, path: Path_) -> Any:
-        self.count += 1
         again = id(node) in self.seen  # reached through an alias, and built before
         self.seen.add(id(node))
         self.in_alias += again
         try:
             if self.in_alias:
                 self.aliased += 1
-            if self.count > MAX_VALUES or self.aliased > MAX_ALIASED:
-                raise _TooLarge
-            if len(path) > MAX_DEPTH:
-                raise _TooDeep(_mark(self.display, node.start_mark))
+            if self.aliased > SPEC_MAX_ALIASED:
+                raise _Refused(
+                    None,
+                    "the spec expands to too many values through YAML aliases (*name); refusing it",
+                )
+            if len(path) > SPEC_MAX_DEPTH:  # reached through aliases nested in each other
+                raise _Refused(node.start_mark, _TOO_DEEP)
             return self._build(node, path)
         finally:
             self.in_alias -= again
@@ -166,8 +195,23 @@ class _Builder:
             return out
         return self._scalar(node)
 
+    def _fits(self, node: yaml.ScalarNode, what: str) -> bool:
+        """False, after reporting it once, for a scalar longer than any spec value."""
+        text = str(node.value)
+        if len(text) <= VALUE_MAX_CHARS:
+            return True
+        self.oversized = True
+        self.sink.add(
+            _mark(self.display, node.start_mark),
+            f"this {what} is too long: {clip(text)}; t2t reads at most {VALUE_MAX_CHARS:,}"
+            " characters in one",
+        )
+        return False
+
     def _scalar(self, node: yaml.Node) -> Any:
         if not isinstance(node, yaml.ScalarNode):  # pragma: no cover - YAML has three kinds
+            return None
+        if not self._fits(node, "value"):
             return None
         try:
             value = self.constructor.construct_object(node, deep=True)
@@ -194,6 +238,8 @@ class _Builder:
             key_mark = _mark(self.display, key_node.start_mark)
             if not isinstance(key_node, yaml.ScalarNode):
                 self.sink.add(key_mark, "a key must be plain text, not a list or mapping")
+                continue
+            if not self._fits(key_node, "key"):
                 continue
             key = str(key_node.value)
             if key in merged:  # a key of this mapping overrides one brought in by `<<`

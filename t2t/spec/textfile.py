@@ -1,38 +1,66 @@
-"""Reading a spec or CSV file as text, turning every I/O or encoding problem into an error.
+"""Reading a spec, CSV or saved-plan file, turning every I/O or encoding problem into an error.
 
 Specs come from pull requests and CSVs from spreadsheet exports, so a missing file, a
-directory, Latin-1 bytes or a UTF-8 byte-order mark (Excel writes one) must never end in a
-traceback.
+directory, a device that never ends (``/dev/zero``), a pipe, an oversized file, Latin-1 bytes
+or a UTF-8 byte-order mark (Excel writes one) must never end in a traceback or exhaust memory.
 """
 
 from __future__ import annotations
 
 import codecs
+import stat
 from pathlib import Path
 
 from t2t.spec.errors import ErrorSink, Mark
 
-#: Larger inputs are refused rather than read: a spec is reviewed text, not a data dump.
-MAX_BYTES = 64 * 1024 * 1024
+
+class ReadProblem(Exception):
+    """Why a file could not be read; the message is a sentence for the user."""
 
 
-def read_text(path: Path, display: str, sink: ErrorSink, what: str) -> str | None:
-    """Return the file's text (BOM removed, newlines kept), or None after adding an error."""
-    start = Mark(display, 1, 1)
+def _mib(size: int) -> str:
+    return f"{size / (1024 * 1024):,.0f} MiB" if size >= 1024 * 1024 else f"{size:,} bytes"
+
+
+def read_bounded(path: Path, limit: int, what: str) -> bytes:
+    """The bytes of the regular file at ``path``, never more than ``limit`` of them read.
+
+    A device or a pipe reports no size (or a false one), so only regular files are read, and
+    the read itself stops past the limit in case the file grows meanwhile.
+    """
     try:
-        if path.is_dir():
-            sink.add(start, f"cannot read the {what}: it is a folder, not a file")
-            return None
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            sink.add(start, f"the {what} is {size} bytes; t2t reads at most {MAX_BYTES}")
-            return None
-        data = path.read_bytes()
+        info = path.stat()
+        if stat.S_ISDIR(info.st_mode):
+            raise ReadProblem(f"cannot read the {what}: it is a folder, not a file")
+        if not stat.S_ISREG(info.st_mode):
+            raise ReadProblem(
+                f"cannot read the {what}: it is not a regular file (a device, pipe or socket)"
+            )
+        if info.st_size > limit:
+            raise ReadProblem(
+                f"the {what} is {info.st_size:,} bytes; t2t reads at most {_mib(limit)}"
+            )
+        with path.open("rb") as handle:
+            data = handle.read(limit + 1)
     except FileNotFoundError:
-        sink.add(start, f"cannot read the {what}: no such file")
-        return None
+        raise ReadProblem(f"cannot read the {what}: no such file") from None
     except OSError as exc:
-        sink.add(start, f"cannot read the {what}: {exc.strerror or exc}")
+        raise ReadProblem(f"cannot read the {what}: {exc.strerror or exc}") from None
+    except ValueError as exc:  # a path with a NUL character in it
+        raise ReadProblem(f"cannot read the {what}: {exc}") from None
+    except MemoryError:
+        raise ReadProblem(f"cannot read the {what}: not enough memory") from None
+    if len(data) > limit:
+        raise ReadProblem(f"the {what} grew past {_mib(limit)} while t2t read it")
+    return data
+
+
+def read_text(path: Path, display: str, sink: ErrorSink, what: str, limit: int) -> str | None:
+    """Return the file's text (BOM removed, newlines kept), or None after adding an error."""
+    try:
+        data = read_bounded(path, limit, what)
+    except ReadProblem as exc:
+        sink.add(Mark(display, 1, 1), str(exc))
         return None
     if data.startswith(codecs.BOM_UTF8):
         data = data[len(codecs.BOM_UTF8) :]
