@@ -1,12 +1,39 @@
 """The plan as the equivalent Exchange Online PowerShell, so an admin can always run it by hand.
 
-Values are quoted as PowerShell literals (single quotes, a quote doubled), never pasted raw: a
-spec value cannot inject a command.
+Every value from the spec or a tenant stays inside a literal or a comment, never pasted raw: a
+value cannot inject a command. What PowerShell itself says, in its tokenizer
+(PowerShell/PowerShell src/System.Management.Automation/engine/parser/tokenizer.cs, CharTraits.cs)
+and the language specification (learn.microsoft.com/powershell/scripting/lang-spec/chapter-02):
+
+- Lines end at CR (U+000D) and LF (U+000A) only (spec §2.2.2; `ScanToEndOfCommentLine` and
+  `SkipLineComment` stop at those two). U+0085 (NEL) is whitespace (`IsWhitespace`:
+  `SpecialChars.NextLine`), U+2028 and U+2029 are whitespace too (`char.IsSeparator`; spec §2.2.4:
+  Unicode classes Zs, Zl, Zp). A `# ` comment therefore runs to the next CR or LF, and `<#`,
+  `#>`, quotes, backticks and `$(` inside it are inert.
+- A single-quoted string ends at any of ' U+2018 U+2019 U+201A U+201B (`IsSingleQuote`; spec
+  §2.3.5.2 single-quote-character), a quote doubled is one quote, and nothing else is special
+  in it: no `$(...)`, no backtick escape. The double quotes " U+201C U+201D U+201E
+  (`IsDoubleQuote`) matter only in expandable strings, which this rendering never fills.
+- A comment that resembles "# SIG # Begin signature block" is taken for the start of a
+  signature, and every statement after it is refused (`ScanToEndOfCommentLine`: the comment's
+  non-blank characters, lower-cased, with the line's end, within edit distance 10 of
+  "sig#beginsignatureblock"; `CheckAstIsBeforeSignature`, TokenAfterEndOfValidScriptText).
+
+So: values are single-quoted literals with every quote character doubled; inside a literal and
+in a comment, every control, format and line/paragraph separator character (Unicode Cc, Cf, Cs,
+Zl, Zp) is written out — spliced in as `[char]N` in a literal, escaped as `\\uXXXX` in a comment —
+although PowerShell breaks lines only at CR and LF: editors, pagers and diffs break them at
+NEL, U+2028 and U+2029 too, and bidirectional controls can make a line read as something else
+("Trojan Source", CVE-2021-42574), and the admin reads this script before running it. A
+comment that PowerShell would take for a signature gets a suffix that makes it too long to.
 """
 
 from __future__ import annotations
 
 import json
+import math
+import re
+import unicodedata
 from typing import Any
 
 from t2t.clients.wire import HIGH_IMPACT
@@ -19,8 +46,10 @@ def ps_literal(value: Any) -> str:
         return "$null"
     if isinstance(value, bool):
         return "$true" if value else "$false"
-    if isinstance(value, int | float):
-        return repr(value)
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):  # `inf` or `nan` bare would be a command name
+        return repr(value) if math.isfinite(value) else f"[double]'{value}'"
     if isinstance(value, list | tuple):
         return "@(" + ",".join(ps_literal(v) for v in value) + ")"
     if isinstance(value, dict):
@@ -32,32 +61,86 @@ def ps_literal(value: Any) -> str:
 #: The characters PowerShell's tokenizer accepts as a single quote (CharExtensions.IsSingleQuote
 #: in PowerShell's source): ' ‘ ’ ‚ ‛. Each is doubled inside a single-quoted string.
 _QUOTES = "'\u2018\u2019\u201a\u201b"
+#: Written out, never left raw, in a literal or a comment (module docstring): controls (CR and LF
+#: among them), format characters (bidirectional controls among them), lone surrogates, and the
+#: line and paragraph separators.
+_WRITTEN_OUT = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
+
+
+def _written_out(ch: str) -> bool:
+    return unicodedata.category(ch) in _WRITTEN_OUT
+
+
+def _char(ch: str) -> str:
+    """`[char]N` for one character; a character beyond U+FFFF as its UTF-16 pair ([char] is one
+    UTF-16 code unit, .NET's System.Char)."""
+    code = ord(ch)
+    if code <= 0xFFFF:
+        return f"[char]{code}"
+    code -= 0x10000
+    return f"[char]{0xD800 + (code >> 10)} + [char]{0xDC00 + (code & 0x3FF)}"
 
 
 def _string(text: str) -> str:
-    """A single-quoted literal; control characters (a newline would end a `# ` comment line
-    and start a command) are spliced in as `[char]N`, so the literal stays on one line."""
-    parts: list[str] = []
+    """A single-quoted literal, with the characters in `_WRITTEN_OUT` spliced in as `[char]N`
+    so the literal stays on one visible line: `('x' + [char]10 + 'y')`. The expression always
+    starts with a string: PowerShell adds `[char]` to `[char]` as numbers."""
+    pieces: list[str] = []
     current = ""
     for ch in text:
-        if ord(ch) < 32 or ord(ch) == 127:
-            parts.append("'" + current + "'")
-            parts.append(f"[char]{ord(ch)}")
+        if _written_out(ch):
+            if current or not pieces:
+                pieces.append("'" + current + "'")
+            pieces.append(_char(ch))
             current = ""
         elif ch in _QUOTES:
             current += ch + ch
         else:
             current += ch
-    parts.append("'" + current + "'")
-    if len(parts) == 1:
-        return parts[0]
-    return "(" + " + ".join(p for p in parts if p != "''") + ")"
+    if current or not pieces:
+        pieces.append("'" + current + "'")
+    return pieces[0] if len(pieces) == 1 else "(" + " + ".join(pieces) + ")"
+
+
+#: PowerShell's test for a fake signature line (tokenizer.cs `ScanToEndOfCommentLine`).
+_SIGNATURE = "sig#beginsignatureblock\n"
+_SIGNATURE_DISTANCE = 10
+_SIGNATURE_LENGTHS = range(len(_SIGNATURE) - 10, len(_SIGNATURE) + 10 + 1)  # outside: no match
+_NOT_A_SIGNATURE = " (t2t: a comment, not a signature)"
+
+
+def _distance(a: str, b: str) -> int:
+    """Levenshtein distance, as tokenizer.cs `GetStringSimilarity` computes it."""
+    row = list(range(len(b) + 1))
+    for i, ca in enumerate(a, start=1):
+        previous, row[0] = row[0], i
+        for j, cb in enumerate(b, start=1):
+            previous, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, previous + (ca != cb))
+    return row[-1]
+
+
+def _looks_like_signature(line: str) -> bool:
+    """What PowerShell compares: the comment after its '#', without whitespace, lower-cased,
+    with the line's end."""
+    seen = "".join(ch for ch in line[1:] if not ch.isspace()).lower() + "\n"
+    return len(seen) in _SIGNATURE_LENGTHS and _distance(seen, _SIGNATURE) < _SIGNATURE_DISTANCE
+
+
+def _comment(text: str) -> str:
+    """One `# ` comment line holding `text` and nothing that could end or disguise it."""
+    line = "# " + "".join(f"\\u{ord(ch):04x}" if _written_out(ch) else ch for ch in text)
+    return line + _NOT_A_SIGNATURE if _looks_like_signature(line) else line
+
+
+#: PowerShell's line ends (module docstring), where the CSV text of -CSVData splits into rows.
+_LINE_END = re.compile(r"\r\n|\r|\n")
+_PARAMETER_NAME = re.compile(r"[A-Za-z][A-Za-z0-9]*")
 
 
 def _argument(name: str, value: Any) -> str:
     """-CSVData is a byte[] (New-MigrationBatch): the plan holds the CSV text."""
     if name == "CSVData" and isinstance(value, str):  # one line: a commented-out call stays so
-        rows = ",".join(ps_literal(r) for r in value.splitlines())
+        rows = ",".join(ps_literal(r) for r in _LINE_END.split(value.rstrip("\r\n")))
         return f'([System.Text.Encoding]::UTF8.GetBytes((@({rows}) -join "`r`n")))'
     return ps_literal(value)
 
@@ -65,6 +148,8 @@ def _argument(name: str, value: Any) -> str:
 def _parameter(name: str, value: Any) -> str:
     """`-Name value`; booleans as `-Name:$true`, the one form both [bool] and [switch]
     parameters bind (`-AutoStart $true` would pass `$true` positionally to a switch)."""
+    if not _PARAMETER_NAME.fullmatch(name):  # t2t's own names: never a value from the plan
+        raise ValueError(f"not a PowerShell parameter name: {name!r}")
     if isinstance(value, bool):
         return f"-{name}:{ps_literal(value)}"
     return f"-{name} {_argument(name, value)}"
@@ -122,7 +207,9 @@ def _connect(role: str, tenant_id: str) -> list[str]:
     """Sign in to the tenant the next actions run in (interactive, as an administrator)."""
     return [
         "",
-        f"# ---- {role} tenant {tenant_id}: sign in as an administrator of that tenant ----",
+        _comment(
+            f"---- {role} tenant {tenant_id}: sign in as an administrator of that tenant ----"
+        ),
         "Disconnect-ExchangeOnline -Confirm:$false -ErrorAction SilentlyContinue",
         "Connect-ExchangeOnline -ShowBanner:$false",
         f"Connect-MgGraph -TenantId {ps_literal(tenant_id)} -NoWelcome -Scopes "
@@ -133,8 +220,8 @@ def _connect(role: str, tenant_id: str) -> list[str]:
 
 def render_powershell(plan: Plan) -> str:
     lines = [
-        f"# t2t plan {plan.spec_name}: the same actions as Exchange Online PowerShell.",
-        f"# Source tenant {plan.source_tenant}, target tenant {plan.target_tenant}.",
+        _comment(f"t2t plan {plan.spec_name}: the same actions as Exchange Online PowerShell."),
+        _comment(f"Source tenant {plan.source_tenant}, target tenant {plan.target_tenant}."),
         "# Run it block by block, in order: each block signs in to its tenant first.",
     ]
     tenants = {"source": plan.source_tenant, "target": plan.target_tenant}
@@ -144,18 +231,20 @@ def render_powershell(plan: Plan) -> str:
             current = action.tenant
             lines.extend(_connect(current, tenants.get(current, current)))
         lines.append("")
-        lines.append(f"# {action.id} ({action.tenant} tenant): {action.summary}")
+        lines.append(_comment(f"{action.id} ({action.tenant} tenant): {action.summary}"))
         if action.blocked:
-            lines.append(f"# BLOCKED by {', '.join(action.blocked_by)}: not run by t2t apply")
+            lines.append(
+                _comment(f"BLOCKED by {', '.join(action.blocked_by)}: not run by t2t apply")
+            )
         if not kind_of(action.kind).powershell:  # a Graph REST call or a person's step
-            lines.append(f"# {action.cmdlet} (Microsoft Graph or by hand, not Exchange):")
+            lines.append(_comment(f"{action.cmdlet} (Microsoft Graph or by hand, not Exchange):"))
             lines.extend(
-                f"#   {k} = {json.dumps(v, ensure_ascii=False)}"
+                _comment(f"  {k} = {json.dumps(v, ensure_ascii=False)}")
                 for k, v in action.parameters.items()
             )
             continue
-        prefix = "# " if action.blocked else ""
-        lines.extend(prefix + call for call in _calls(action))
+        calls = _calls(action)
+        lines.extend(_comment(call) if action.blocked else call for call in calls)
     if not plan.actions:
         lines.append("# Nothing to do.")
     return "\n".join(lines) + "\n"
