@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from t2t.apply.graph_batch import GraphBatcher
 from t2t.clients import ExchangeClient, GraphClient, HostSet
 from t2t.planner.actions import Role
 
+#: How long one action may take, retries and waits included (t2t/clients/deadline.py): past
+#: it the action's outcome is unknown and the next run finishes it. `t2t apply --deadline`.
+DEFAULT_DEADLINE_SECONDS = 600.0
+
 #: Re-read delays (seconds) while a write becomes visible: Exchange reads lag writes by seconds
-#: (wire-protocols.md §1.5: a contact was still 404 six seconds after New-MailContact).
+#: (wire-protocols.md §1.5: a contact was still 404 six seconds after New-MailContact). The last
+#: is repeated until the action's deadline (t2t/apply/waiting.py).
 DEFAULT_VERIFY_DELAYS = (0.0, 0.5, 1.0, 2.0, 4.0, 8.0, 15.0)
 
 #: Sign-in attempts (seconds between them) while a new client secret propagates: observed
 #: 4-18 s (microsoft-graph-docs #17966), at times minutes. Every second for the first 20 s,
-#: then less often; five minutes in all.
+#: then less often (the last repeated until the action's deadline).
 _EVERY_SECOND, _THEN = (1.0,) * 20, (5.0,) * 4 + (10.0,) * 5 + (15.0,) * 4 + (30.0,) * 5
 DEFAULT_SECRET_WAIT_DELAYS = (0.0, *_EVERY_SECOND, *_THEN)
 
@@ -43,6 +49,10 @@ class ApplyContext:
     licences_provisioning: dict[str, tuple[str, ...]] = field(default_factory=dict)
     """Target addresses licensed in this run whose Exchange plans have not provisioned yet
     (their statuses): batch.create holds a batch holding any of them (executors/batch.py)."""
+    deadline_seconds: float = DEFAULT_DEADLINE_SECONDS
+    """Each action's deadline, from its start (runner.py)."""
+    on_wait: Callable[[str, str], None] | None = None
+    """(action id, progress text) while an action waits for a write to show (waiting.py)."""
     _batchers: dict[Role, GraphBatcher] = field(default_factory=dict, repr=False)
 
     def graph_batch(self, role: Role) -> GraphBatcher:

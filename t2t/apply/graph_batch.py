@@ -3,31 +3,36 @@
 Each executor awaits its own answer, as if it had sent the request alone; the batcher waits
 a few milliseconds for companions and sends whatever it has once 20 are queued or the wait
 ends (wire-protocols.md §2.8: at most 20 requests per `$batch`). Throttled items are retried
-by GraphClient.batch itself, honouring Retry-After; an item still throttled after its attempts
-is sent again here, within `deadline` seconds, because every `$batch` item counts on its own
-against Graph's identity write budget (concepts/throttling-limits.md, json-batching.md) and a
-long apply can outlast a few retries. The HTTP layer holds the tenant's writes until the inner
-`Retry-After` has passed (t2t/clients/http.py), so nothing is resent early.
+by GraphClient.batch itself, honouring Retry-After, until the deadline: every `$batch` item
+counts on its own against Graph's identity write budget (concepts/throttling-limits.md,
+json-batching.md). The HTTP layer holds the tenant's writes until the inner `Retry-After` has
+passed (t2t/clients/http.py), so nothing is resent early.
+
+Each item keeps its caller's deadline (t2t/clients/deadline.py): a `$batch` runs until the
+latest of its items' deadlines, so no item loses time to a companion's earlier one; an item
+still throttled when the batch stops reaches its own deadline (DeadlineReached).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
 from typing import Any
 
-from t2t.clients import GraphClient, GraphError, GraphNotFound
-from t2t.clients.errors import PermissionDenied
+from t2t.clients import GraphClient, GraphError, GraphNotFound, deadline
+from t2t.clients.errors import DeadlineReached, PermissionDenied
 from t2t.clients.graph import BATCH_LIMIT
+from t2t.clients.http import RETRY_STATUSES
+
+#: A queued request, the future its caller awaits, and the caller's deadline.
+_Item = tuple[dict[str, Any], asyncio.Future[dict[str, Any]], float | None]
 
 
 class GraphBatcher:
-    def __init__(self, graph: GraphClient, *, wait: float = 0.02, deadline: float = 300.0) -> None:
+    def __init__(self, graph: GraphClient, *, wait: float = 0.02) -> None:
         self._graph = graph
         self._wait = wait
-        self._deadline = deadline
-        self._queue: list[tuple[dict[str, Any], asyncio.Future[dict[str, Any]]]] = []
+        self._queue: list[_Item] = []
         self._timer: asyncio.Task[None] | None = None
         self._sending: set[asyncio.Task[None]] = set()
 
@@ -37,7 +42,7 @@ class GraphBatcher:
         if body is not None:
             request["body"] = body
         future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
-        self._queue.append((request, future))
+        self._queue.append((request, future, deadline.at()))
         if len(self._queue) >= BATCH_LIMIT:
             self._flush_now()
         elif self._timer is None:
@@ -69,28 +74,23 @@ class GraphBatcher:
             self._timer.cancel()
             self._timer = None
 
-    async def _send(
-        self, chunk: list[tuple[dict[str, Any], asyncio.Future[dict[str, Any]]]]
-    ) -> None:
-        ends = time.monotonic() + self._deadline
-        while chunk:
-            try:
-                responses = await self._graph.batch([r for r, _ in chunk])
-            except Exception as exc:  # every waiter gets the failure
-                for _, future in chunk:
-                    if not future.done():
-                        future.set_exception(exc)
-                return
-            throttled: list[tuple[dict[str, Any], asyncio.Future[dict[str, Any]]]] = []
-            told_when = True
-            for (request, future), response in zip(chunk, responses, strict=True):
-                if response.get("status") == 429 and time.monotonic() < ends:
-                    throttled.append((request, future))
-                    headers = {str(k).lower() for k in (response.get("headers") or {})}
-                    told_when = told_when and "retry-after" in headers
-                    continue
-                with contextlib.suppress(asyncio.InvalidStateError):
-                    future.set_result(response)
-            chunk = throttled
-            if chunk and not told_when:
-                await asyncio.sleep(1.0)  # no Retry-After to wait out: back off a little
+    async def _send(self, chunk: list[_Item]) -> None:
+        ends = [at for _, _, at in chunk]
+        try:
+            with deadline.until(None if None in ends else max(a for a in ends if a is not None)):
+                responses = await self._graph.batch([r for r, _, _ in chunk])
+        except Exception as exc:  # every waiter gets the failure
+            for _, future, _ in chunk:
+                if not future.done():
+                    future.set_exception(exc)
+            return
+        for (request, future, at), response in zip(chunk, responses, strict=True):
+            if future.done():
+                continue
+            if response.get("status") in RETRY_STATUSES and at is not None:
+                # GraphClient.batch stopped retrying for the batch's deadline: the item's own.
+                what = f"{request['method']} {str(request['url']).split('?', 1)[0]}"
+                future.set_exception(DeadlineReached(f"{what}: still throttled at the deadline"))
+                continue
+            with contextlib.suppress(asyncio.InvalidStateError):
+                future.set_result(response)

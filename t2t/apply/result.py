@@ -6,7 +6,10 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-Status = Literal["done", "noop", "failed", "skipped", "blocked"]
+Status = Literal["done", "noop", "failed", "skipped", "blocked", "unknown", "waiting"]
+"""`unknown`: the action reached its deadline, or its write's answer was lost and the change
+does not show — it may yet happen, so it is not failed, and the next run re-reads it; `waiting`:
+not started because an action it depends on is unknown (the next run starts it)."""
 
 
 class ActionResult(BaseModel):
@@ -28,4 +31,9 @@ class ApplyReport(BaseModel):
 
     @property
     def ok(self) -> bool:
-        return not any(r.status in ("failed", "skipped", "blocked") for r in self.results)
+        return all(r.status in ("done", "noop") for r in self.results)
+
+    @property
+    def run_again(self) -> bool:
+        """Some outcome is unknown: a second apply re-reads it and starts what waits on it."""
+        return self.count("unknown") > 0

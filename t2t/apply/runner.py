@@ -5,6 +5,12 @@ are done, never waiting for unrelated ones.
   dependency it names has finished. A failed, skipped or blocked dependency skips exactly its
   dependants; everything else still runs (Terraform's behaviour, lessons-from-peers.md §3).
   A dependency cycle (a planner bug) fails the actions on it, never silently.
+- **Deadline**: each action has `ctx.deadline_seconds` from its start for everything it does
+  — requests and their retries, tokens, waiting for a write to show (t2t/clients/deadline.py,
+  t2t/apply/waiting.py). An action that reaches it, or whose write's answer was lost and does
+  not show, ends *unknown*: not failed, since what it asked may yet happen. Its dependants are
+  not started; they are reported *waiting* on it, and the next apply (which re-reads
+  everything) finishes them.
 - **Bounds**: each tenant and API (the action kind's `service`, t2t/planner/kinds.py) has
   its own slots (Exchange `concurrency`; Graph `concurrency × GRAPH_FACTOR`, since per-user
   calls are coalesced into `$batch` requests of 20).
@@ -30,9 +36,16 @@ import structlog
 
 from t2t.apply.context import ApplyContext
 from t2t.apply.executors import EXECUTORS
-from t2t.apply.executors.common import ExecutionFailed, failure_message
+from t2t.apply.executors.common import (
+    ExecutionFailed,
+    Unknown,
+    failure_message,
+    unknown_message,
+)
 from t2t.apply.result import ActionResult, ApplyReport
-from t2t.clients import ClientError
+from t2t.apply.waiting import acting
+from t2t.clients import ClientError, deadline
+from t2t.clients.errors import DeadlineReached
 from t2t.logs import scrub
 from t2t.planner import Action, Plan
 from t2t.planner.kinds import kind_of
@@ -41,8 +54,10 @@ log = structlog.get_logger("t2t.apply")
 
 #: Graph executors in flight per Exchange one: enough to fill `$batch` requests of 20.
 GRAPH_FACTOR = 5
-#: Statuses after which a dependant may run; any other final status skips it.
+#: Statuses after which a dependant may run; any other final status skips it, except:
 SUCCEEDED = frozenset({"done", "noop"})
+#: statuses whose dependants wait for the next run (what happened is not known yet).
+PENDING = frozenset({"unknown", "waiting"})
 INTERRUPTED = "not started: apply was interrupted (run apply again to continue)"
 
 
@@ -97,7 +112,10 @@ async def _execute(action: Action, ctx: ApplyContext) -> ActionResult:
     if executor is None:
         return ActionResult(id=action.id, status="failed", message="no executor")
     try:
-        return await executor(action, ctx)
+        with deadline.within(ctx.deadline_seconds), acting(action.id):
+            return await executor(action, ctx)
+    except (DeadlineReached, Unknown) as exc:
+        return ActionResult(id=action.id, status="unknown", message=unknown_message(exc))
     except (ClientError, ExecutionFailed) as exc:
         return ActionResult(id=action.id, status="failed", message=failure_message(exc))
     except Exception as exc:
@@ -125,6 +143,8 @@ async def apply_plan(
     order = {a.id: i for i, a in enumerate(plan.actions)}
     depth = depths(plan.actions)
     status: dict[str, str] = {}
+    waiting_on: dict[str, tuple[str, ...]] = {}
+    """An action not settled yet → the unknown actions it waits on (itself, when unknown)."""
     sorter, cyclic = _sorter(plan.actions)
     free: dict[str, int] = {}
     queued: dict[str, list[tuple[int, int, str]]] = {}
@@ -163,12 +183,18 @@ async def apply_plan(
             record(action, ActionResult(id=action.id, status="blocked", message=message))
 
     def admit(aid: str) -> None:
-        """A ready action: settled at once (blocked, or a dependency did not succeed), or
-        queued for a slot of its tenant and API."""
+        """A ready action: settled at once (blocked, a dependency did not succeed, or one's
+        outcome is unknown), or queued for a slot of its tenant and API."""
         action = by_id[aid]
+        unsettled = [d for d in action.depends_on if d in by_id and status.get(d) not in SUCCEEDED]
         if action.blocked:
             sorter.done(aid)  # recorded at the start
-        elif any(status.get(d) not in SUCCEEDED for d in action.depends_on if d in by_id):
+        elif unsettled and all(status.get(d) in PENDING for d in unsettled):
+            roots = {r for d in unsettled for r in waiting_on.get(d, (d,))}
+            waiting_on[aid] = tuple(sorted(roots, key=order.__getitem__))
+            message = f"waiting on {', '.join(waiting_on[aid])} (outcome unknown): not started"
+            finish(action, ActionResult(id=aid, status="waiting", message=message))
+        elif unsettled:
             message = "a dependency did not succeed"
             finish(action, ActionResult(id=aid, status="skipped", message=message))
         else:

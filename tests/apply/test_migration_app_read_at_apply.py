@@ -15,6 +15,7 @@ from t2t.apply import ApplyContext
 from t2t.apply.executors.common import ExecutionFailed, read_app, read_apps, resolve_app_id
 from t2t.clients import HttpLayer, TenantIdentity, connect, sandbox_hosts
 from t2t.clients.auth import ClientSecret
+from t2t.clients.errors import DeadlineReached
 from t2t.planner.shared.app import AppDesire
 from tests.conftest import GRAPH_SCOPE, SandboxHandle
 
@@ -97,6 +98,25 @@ def test_an_app_registered_earlier_in_the_run_is_resolved_once_readable(
         return await resolve_app_id(ctx, desire, None)
 
     assert _with_target(sandbox, use, verify_delays=(0.0, 0.0)) == marked
+
+
+@pytest.mark.parametrize(
+    ("display_name", "named"), [("T2T app", "'T2T app'"), (None, "'5f3b8c2d'")]
+)
+def test_an_app_that_never_appears_is_waited_for_until_the_deadline_and_named(
+    sandbox: SandboxHandle, display_name: str | None, named: str
+) -> None:
+    desire = AppDesire(app_id="5f3b8c2d", display_name=display_name, unique_name=None)
+
+    async def use(ctx: ApplyContext) -> str:
+        return await resolve_app_id(ctx, desire, None)
+
+    with pytest.raises(DeadlineReached) as raised:
+        _with_target(sandbox, use, verify_delays=(0.0, 0.2), deadline_seconds=0.5)
+    assert str(raised.value) == (
+        f"waited 0 s for the migration app {named} to appear in the target; "
+        "it has not happened yet"
+    )
 
 
 def test_an_unreadable_target_fails_with_the_reason(sandbox: SandboxHandle) -> None:

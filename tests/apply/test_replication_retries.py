@@ -5,6 +5,7 @@ the context's delays; never after a lost answer (t2t/apply/executors/replication
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from collections.abc import Awaitable, Callable
 
@@ -26,6 +27,7 @@ from t2t.clients import (
     PermissionDenied,
     TransportError,
 )
+from t2t.clients.errors import DeadlineReached
 from tests.apply.scratch import scratch_action
 
 NOT_FOUND = "Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException"
@@ -95,8 +97,9 @@ def _run(
     fresh: bool,
     present: Callable[[], Awaitable[bool]] | None = None,
     delays: tuple[float, ...] = (0.0, 0.0, 0.0),
+    deadline: float = 60.0,
 ) -> str:
-    ctx = ApplyContext(exchange={}, verify_delays=delays)
+    ctx = ApplyContext(exchange={}, verify_delays=delays, deadline_seconds=deadline)
     return asyncio.run(
         send_replicated(
             ctx, send, not_replicated=exchange_not_replicated, fresh=fresh, present=present
@@ -112,13 +115,28 @@ def test_a_fresh_object_is_sent_again_while_not_replicated_after_the_delays() ->
     assert send.at[2] - send.at[1] >= 0.095
 
 
-def test_retries_stop_with_the_delays_and_the_last_answer_is_raised() -> None:
-    errors = [_not_found() for _ in range(5)]
+def test_retries_go_on_past_the_delays_until_the_deadline_naming_the_last_answer() -> None:
+    errors = [_not_found() for _ in range(50)]
     send = Sender(*errors)
-    with pytest.raises(ObjectNotFound) as raised:
-        _run(send, fresh=True, delays=(0.0, 0.0, 0.0))
-    assert len(send.at) == 3
-    assert raised.value is errors[2]
+    started = time.monotonic()
+    with pytest.raises(DeadlineReached) as raised:
+        _run(send, fresh=True, delays=(0.0, 0.0, 0.0), deadline=1.5)
+    assert time.monotonic() - started >= 1.5
+    # 1 + the schedule's 2 retries, then one a second (its last delay repeated, at least 1 s)
+    # and a last one at the deadline (fewer only if the machine is slow to wake)
+    assert len(send.at) in (1 + 2 + 1, 1 + 2 + 2)
+    last = errors[len(send.at) - 1]
+    assert re.fullmatch(
+        rf"waited \d+ s for the object to replicate \({re.escape(str(last))}\); "
+        "it has not happened yet",
+        str(raised.value),
+    )
+
+
+def test_a_replica_that_catches_up_after_the_delays_is_still_written() -> None:
+    send = Sender(*(_not_found() for _ in range(4)))
+    assert _run(send, fresh=True, delays=(0.0, 0.0), deadline=30.0) == "ok"
+    assert len(send.at) == 5
 
 
 def test_a_lost_answer_is_never_sent_again() -> None:

@@ -1,15 +1,16 @@
-"""What every executor shares: the one meaning of apply (`converge`), failures, the verify
-loop, the app's appId at apply time."""
+"""What every executor shares: the one meaning of apply (`converge`), failures and unknown
+outcomes, the verify wait, the app's appId at apply time."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from t2t.apply.context import ApplyContext
 from t2t.apply.result import ActionResult
+from t2t.apply.waiting import reread, wait_for
 from t2t.clients import ClientError, CmdletResult, PermissionDenied, TransportError
+from t2t.clients.errors import DeadlineReached
 from t2t.logs import scrub
 from t2t.planner import Action
 from t2t.planner.checks import EXCHANGE_ROLE_FIX
@@ -24,6 +25,29 @@ class ExecutionFailed(Exception):
 
 class Held(Exception):
     """The action must wait for a later run (the message says why): reported blocked."""
+
+
+class Unknown(Exception):
+    """Whether the action's write happened cannot be told in this run (its answer was lost and
+    the change does not show): reported unknown, its dependants wait for the next run."""
+
+
+#: What an unknown outcome's message ends with (the summary says it once more).
+RUN_AGAIN = "its outcome is unknown: run t2t apply again to finish it"
+
+
+def lost_answer(what: str, exc: BaseException, ctx: ApplyContext) -> Unknown:
+    """A write whose answer was lost and whose change does not show after re-reading."""
+    seconds = sum(ctx.verify_delays)
+    return Unknown(
+        f"the answer to {what} was lost ({exc}) and the change does not show after "
+        f"{seconds:.0f} s of re-reading"
+    )
+
+
+def unknown_message(exc: BaseException) -> str:
+    """An unknown outcome as the report shows it (scrubbed of secrets)."""
+    return f"{scrub(str(exc))} — {RUN_AGAIN}"
 
 
 @dataclass(frozen=True)
@@ -41,8 +65,10 @@ Replan = Callable[[], Awaitable[Write | None]]
 async def converge(action: Action, ctx: ApplyContext, replan: Replan) -> ActionResult:
     """Apply one action: re-read its object and plan it again from the reviewed desire
     (`replan`: None when nothing is left to do), send what that re-plan says, and re-read until
-    the re-plan is empty. A write refused or whose answer was lost is never sent again: the
-    object is re-read (while reads lag, for a lost answer) and counts as done if it converged.
+    the re-plan is empty — until the action's deadline, showing progress (waiting.py). A write
+    refused or whose answer was lost is never sent again: the object is re-read (once through
+    the lag schedule, for a lost answer) and counts as done if it converged; a lost answer that
+    does not show, and a deadline reached, leave the outcome unknown for the next run.
     `replan` raises ExecutionFailed when the object cannot be brought there (blocked, gone),
     Held when it must wait for a later run."""
     result = ActionResult(id=action.id, status="done")
@@ -59,31 +85,36 @@ async def converge(action: Action, ctx: ApplyContext, replan: Replan) -> ActionR
             out = await write.send()
         except ClientError as exc:
             lost = isinstance(exc, TransportError)
-            if await (verified(ctx, converged) if lost else converged()):
+            if await (reread(ctx, converged) if lost else converged()):
                 result.message = f"already converged after {scrub(str(exc))}"
                 return result
+            if lost:
+                raise lost_answer(write.what, exc, ctx) from exc
             raise ExecutionFailed(str(exc)) from exc
         if out is not None:
             result.warnings.extend(out.warnings)
             result.request_ids.extend(out.request_ids)
-        if not await verified(ctx, converged):
+        try:
+            await verified(ctx, converged, f"{write.what}'s change to show")
+        except DeadlineReached as exc:
             warned = f" (warned: {'; '.join(result.warnings)})" if result.warnings else ""
-            raise ExecutionFailed(f"{write.what} returned but the change is not visible{warned}")
+            raise DeadlineReached(f"{write.what} returned but {exc}{warned}") from exc
         result.message = f"{write.what} verified"
     except Held as held:
         result.status, result.message = "blocked", str(held)
+    except (Unknown, DeadlineReached) as exc:
+        result.status, result.message = "unknown", unknown_message(exc)
     except (ExecutionFailed, ClientError) as exc:
         result.status, result.message = "failed", failure_message(exc)
     return result
 
 
-async def verified(ctx: ApplyContext, converged: Callable[[], Awaitable[bool]]) -> bool:
-    """Re-read until the write shows (reads lag writes), within the context's delays."""
-    for delay in ctx.verify_delays:
-        await asyncio.sleep(delay)
-        if await converged():
-            return True
-    return False
+async def verified(
+    ctx: ApplyContext, converged: Callable[[], Awaitable[bool]], what: str = "the change to show"
+) -> None:
+    """Re-read until the write shows (reads lag writes): DeadlineReached if it has not by the
+    action's deadline (waiting.py)."""
+    await wait_for(ctx, converged, what)
 
 
 async def read_apps(ctx: ApplyContext, desire: AppDesire) -> tuple[Application, ...]:
@@ -116,14 +147,17 @@ async def resolve_app_id(ctx: ApplyContext, desire: AppDesire, known: str | None
     """The appId of an app registered earlier in this run ("known after apply")."""
     if known:
         return known.lower()
-    for delay in ctx.verify_delays:  # a just-created app may not be readable yet
-        await asyncio.sleep(delay)
+    found: list[str] = []
+
+    async def readable() -> bool:  # a just-created app may not be readable yet
         app = await read_app(ctx, desire)
         if app is not None:
-            return app.app_id
-    raise ExecutionFailed(
-        f"the migration app {desire.display_name or desire.app_id!r} is not in the target"
-    )
+            found.append(app.app_id)
+        return app is not None
+
+    name = desire.display_name or desire.app_id
+    await wait_for(ctx, readable, f"the migration app {name!r} to appear in the target")
+    return found[0]
 
 
 def failure_message(exc: BaseException) -> str:

@@ -8,11 +8,21 @@ source the service principal's owner is the target tenant (microsoft-t2t.md §3.
 from __future__ import annotations
 
 from t2t.apply.context import ApplyContext
-from t2t.apply.executors.common import ExecutionFailed, failure_message, resolve_app_id, verified
+from t2t.apply.executors.common import (
+    ExecutionFailed,
+    Unknown,
+    failure_message,
+    lost_answer,
+    resolve_app_id,
+    unknown_message,
+    verified,
+)
 from t2t.apply.executors.registry import executes
 from t2t.apply.executors.replication import graph_not_replicated, send_replicated
 from t2t.apply.result import ActionResult
+from t2t.apply.waiting import reread
 from t2t.clients import ClientError, GraphClient, TransportError
+from t2t.clients.errors import DeadlineReached
 from t2t.planner import Action
 from t2t.planner import kinds as K
 from t2t.planner.shared.app import EXCHANGE_APP_ID
@@ -33,7 +43,7 @@ async def _create_sp(
     ctx: ApplyContext, graph: GraphClient, desire: ConsentDesire, app_id: str
 ) -> str:
     """``POST /servicePrincipals``; after a lost answer or a refusal, the one that exists now
-    (re-read while reads lag), never a second POST."""
+    (re-read while reads lag), never a second POST; a lost answer that does not show: unknown."""
     try:
         created = await graph.write("POST", "/servicePrincipals", {"appId": app_id})
     except ClientError as exc:
@@ -46,7 +56,9 @@ async def _create_sp(
             return sp is not None
 
         lost = isinstance(exc, TransportError)
-        if not (await verified(ctx, present) if lost else await present()):
+        if not (await reread(ctx, present) if lost else await present()):
+            if lost:
+                raise lost_answer("POST /servicePrincipals", exc, ctx) from exc
             raise
         return found[0]
     return str((created or {}).get("id") or "")
@@ -97,19 +109,17 @@ async def run_consent(action: Action, ctx: ApplyContext) -> ActionResult:
                 fresh=fresh,
                 present=sp_present,
             )
-        except TransportError:
+        except TransportError as exc:
             # The answer was lost: the grant may exist. Re-read, never grant twice.
-            if not await verified(ctx, granted):
-                raise ExecutionFailed(
-                    "the answer to appRoleAssignedTo was lost and no grant is visible; "
-                    "run apply again"
-                ) from None
+            if not await reread(ctx, granted):
+                raise lost_answer("appRoleAssignedTo", exc, ctx) from None
         except ClientError:
             if not await granted():  # granted meanwhile (another run)? else the real answer
                 raise
-        if not await verified(ctx, granted):
-            raise ExecutionFailed("the assignment was created but is not visible")
+        await verified(ctx, granted, "the Mailbox.Migration assignment to show")
         result.message = f"Mailbox.Migration granted to {app_id} in the {action.tenant} tenant"
+    except (Unknown, DeadlineReached) as exc:
+        result.status, result.message = "unknown", unknown_message(exc)
     except (ExecutionFailed, ClientError) as exc:
         result.status, result.message = "failed", failure_message(exc)
     return result

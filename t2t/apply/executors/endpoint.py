@@ -23,15 +23,20 @@ from typing import Any
 from t2t.apply.context import ApplyContext
 from t2t.apply.executors.common import (
     ExecutionFailed,
+    Unknown,
     failure_message,
+    lost_answer,
     read_app,
     resolve_app_id,
+    unknown_message,
     verified,
 )
 from t2t.apply.executors.propagation import wait_for_secret
 from t2t.apply.executors.registry import executes
 from t2t.apply.result import ActionResult
-from t2t.clients import ClientError, ExchangeClient, GraphClient, TransportError, wire
+from t2t.apply.waiting import reread
+from t2t.clients import ClientError, ExchangeClient, GraphClient, TransportError, deadline, wire
+from t2t.clients.errors import DeadlineReached
 from t2t.logs import register_secret
 from t2t.planner import Action
 from t2t.planner import kinds as K
@@ -60,6 +65,10 @@ async def _plan(
     endpoints = await _endpoints(exchange, desire.name)
     app = await read_app(ctx, desire.app)
     return plan_endpoint(desire, endpoints, marker_keys(app, desire.name)), app
+
+
+#: Time given to remove a new secret once the action's own deadline has passed.
+CLEANUP_SECONDS = 60.0
 
 
 async def _remove_secrets(graph: GraphClient, app: Application, key_ids: tuple[str, ...]) -> None:
@@ -108,6 +117,10 @@ async def run_endpoint(action: Action, ctx: ApplyContext) -> ActionResult:
             except ExecutionFailed:
                 await _remove_secrets(graph, app, (new_key,))
                 raise
+            except DeadlineReached:
+                with deadline.within(CLEANUP_SECONDS):  # the action's own deadline has passed
+                    await _remove_secrets(graph, app, (new_key,))
+                raise
             params["Credentials"] = wire.credential(app_id, secret)
             del secret
         try:
@@ -121,9 +134,16 @@ async def run_endpoint(action: Action, ctx: ApplyContext) -> ActionResult:
             # plan replaces them all with one the endpoint is known to hold.
             if new_key and app is not None and not isinstance(exc, TransportError):
                 await _remove_secrets(graph, app, (new_key,))
-            if (await _plan(ctx, exchange, desire))[0].action is None:
+            lost = isinstance(exc, TransportError)
+
+            async def answered() -> bool:
+                return (await _plan(ctx, exchange, desire))[0].action is None
+
+            if await (reread(ctx, answered) if lost else answered()):
                 result.message = f"already converged after {exc}"
                 return result
+            if lost:
+                raise lost_answer(pending.cmdlet, exc, ctx) from exc
             raise ExecutionFailed(str(exc)) from exc
         finally:
             params.pop("Credentials", None)
@@ -139,13 +159,14 @@ async def run_endpoint(action: Action, ctx: ApplyContext) -> ActionResult:
         async def converged() -> bool:
             return (await _plan(ctx, exchange, desire))[0].action is None
 
-        if not await verified(ctx, converged):
-            raise ExecutionFailed(f"{pending.cmdlet} returned but the endpoint is not as desired")
+        await verified(ctx, converged, f"the endpoint as {pending.cmdlet} set it to show")
         result.message = f"{pending.cmdlet} verified"
         if waited:
             result.message = f"new secret usable after {waited:.0f} s; {result.message}"
         if stale:
             result.message += f"; removed {len(stale)} unused t2t secret(s)"
+    except (Unknown, DeadlineReached) as exc:
+        result.status, result.message = "unknown", unknown_message(exc)
     except (ExecutionFailed, ClientError) as exc:
         result.status, result.message = "failed", failure_message(exc)
     return result

@@ -7,7 +7,8 @@ members t2t does not own and race with other admins' changes. So t2t adds member
 takes the whole list in one call.
 
 A group made here may answer not-found to Add-DistributionGroupMember for a while
-(replication.py); a lost answer is never re-sent — the member list is re-read instead.
+(replication.py); a lost answer is never re-sent — the member list is re-read instead, and if
+it does not show the member the outcome is unknown (the next run adds it).
 """
 
 from __future__ import annotations
@@ -15,12 +16,20 @@ from __future__ import annotations
 import asyncio
 
 from t2t.apply.context import ApplyContext
-from t2t.apply.executors.common import ExecutionFailed, failure_message, verified
+from t2t.apply.executors.common import (
+    ExecutionFailed,
+    Unknown,
+    failure_message,
+    lost_answer,
+    unknown_message,
+    verified,
+)
 from t2t.apply.executors.registry import executes
 from t2t.apply.executors.replication import exchange_not_replicated, send_replicated
 from t2t.apply.result import ActionResult
+from t2t.apply.waiting import reread
 from t2t.clients import ClientError, ExchangeClient, ObjectNotFound, TransportError
-from t2t.clients.errors import ExchangeError
+from t2t.clients.errors import DeadlineReached, ExchangeError
 from t2t.planner import Action
 from t2t.planner import kinds as K
 from t2t.planner.scope_groups import GroupDesire
@@ -74,20 +83,22 @@ async def run_group(action: Action, ctx: ApplyContext) -> ActionResult:
                 # A lost answer may hide a group that exists: re-read while reads lag,
                 # never send New-DistributionGroup twice.
                 lost = isinstance(exc, TransportError)
-                if not (await verified(ctx, appeared) if lost else await appeared()):
+                if not (await reread(ctx, appeared) if lost else await appeared()):
+                    if lost:
+                        raise lost_answer("New-DistributionGroup", exc, ctx) from exc
                     raise ExecutionFailed(str(exc)) from exc
 
             async def visible() -> bool:
                 return await _group(exchange, desire.name) is not None
 
-            if not await verified(ctx, visible):
-                raise ExecutionFailed("New-DistributionGroup returned but the group is not visible")
+            await verified(ctx, visible, f"the new group {desire.name} to show")
             group = await _group(exchange, desire.name)
         if group is None or not group.is_security:
             raise ExecutionFailed(f"{desire.name} is not a mail-enabled security group (T2T-E221)")
         present = await _members(exchange, group.identity)
         missing = [m for m in desire.members if m.lower() not in present]
         limit = asyncio.Semaphore(ADD_CONCURRENCY)
+        lost_adds: list[TransportError] = []
 
         identity = group.identity
 
@@ -114,8 +125,8 @@ async def run_group(action: Action, ctx: ApplyContext) -> ActionResult:
                         fresh=fresh,
                         present=group_present,
                     )
-                except TransportError:
-                    return  # the member may have been added: the re-read below decides
+                except TransportError as exc:
+                    lost_adds.append(exc)  # the member may have been added: re-read decides
                 except ExchangeError as exc:
                     if not exc.exception_type.endswith("MemberAlreadyExistsException"):
                         raise
@@ -127,12 +138,15 @@ async def run_group(action: Action, ctx: ApplyContext) -> ActionResult:
             current = await _members(exchange, group.identity)
             return all(m.lower() in current for m in desire.members)
 
-        if not await verified(ctx, complete):
-            raise ExecutionFailed("members were added but are not all visible")
+        if lost_adds and not await reread(ctx, complete):
+            raise lost_answer("Add-DistributionGroupMember", lost_adds[0], ctx)
+        await verified(ctx, complete, "every member to show")
         if not wrote:
             result.status, result.message = "noop", "already as desired"
         else:
             result.message = f"{desire.name}: group present, {len(missing)} members added"
+    except (Unknown, DeadlineReached) as exc:
+        result.status, result.message = "unknown", unknown_message(exc)
     except (ExecutionFailed, ClientError) as exc:
         result.status, result.message = "failed", failure_message(exc)
     return result

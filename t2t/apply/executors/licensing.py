@@ -25,13 +25,22 @@ import asyncio
 from urllib.parse import quote
 
 from t2t.apply.context import ApplyContext
-from t2t.apply.executors.common import ExecutionFailed, Write, converge, failure_message
+from t2t.apply.executors.common import (
+    ExecutionFailed,
+    Unknown,
+    Write,
+    converge,
+    failure_message,
+    unknown_message,
+)
 from t2t.apply.executors.mailuser import identity_replan
 from t2t.apply.executors.registry import executes
 from t2t.apply.executors.replication import graph_not_replicated, planned_absent, send_replicated
 from t2t.apply.graph_batch import GraphBatcher
 from t2t.apply.result import ActionResult
+from t2t.apply.waiting import wait_for
 from t2t.clients import ClientError, GraphNotFound
+from t2t.clients.errors import DeadlineReached
 from t2t.planner import Action
 from t2t.planner import kinds as K
 from t2t.planner.mailboxes import MailboxDesire, assign_body, missing_skus, usage_location_body
@@ -58,14 +67,19 @@ async def _present(batch: GraphBatcher, user_id: str) -> bool:
 
 
 async def _user(batch: GraphBatcher, d: MailboxDesire, ctx: ApplyContext) -> DirectoryUser:
-    """The target user; New-MailUser made it moments ago, and Graph reads may lag."""
+    """The target user; New-MailUser made it moments ago, and Graph reads may lag (waited
+    out until the action's deadline)."""
     upn = str(d.upn)
-    for delay in ctx.verify_delays:
-        await asyncio.sleep(delay)
+    found: list[DirectoryUser] = []
+
+    async def visible() -> bool:
         user = await read_user(batch, upn)
         if user is not None:
-            return user
-    raise ExecutionFailed(f"the target user {upn} is not visible in Graph")
+            found.append(user)
+        return user is not None
+
+    await wait_for(ctx, visible, f"the target user {upn} to appear in Graph")
+    return found[0]
 
 
 @executes(K.USER_USAGE_LOCATION)
@@ -138,6 +152,8 @@ async def run_license(action: Action, ctx: ApplyContext) -> ActionResult:
         return result
     try:
         await _after_assignment(action, ctx, d, result)
+    except (Unknown, DeadlineReached) as exc:
+        result.status, result.message = "unknown", unknown_message(exc)
     except (ExecutionFailed, ClientError) as exc:
         result.status, result.message = "failed", failure_message(exc)
     return result
@@ -173,6 +189,8 @@ async def _after_assignment(
     restamped = await converge(action, ctx, replan)
     if restamped.status == "failed":
         raise ExecutionFailed(restamped.message)
+    if restamped.status == "unknown":
+        raise Unknown(restamped.message)
     result.message = "licences verified and provisioned"
     if restamped.status == "done":
         result.warnings.append("licensing removed stamped addresses; stamped them again")

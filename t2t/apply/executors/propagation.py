@@ -11,12 +11,9 @@ propagation and fails at once.
 
 from __future__ import annotations
 
-import asyncio
-import logging
-import time
-
 from t2t.apply.context import ApplyContext
 from t2t.apply.executors.common import ExecutionFailed
+from t2t.apply.waiting import wait_for
 from t2t.clients import AuthError, ClientSecret
 from t2t.clients.auth import sign_in
 
@@ -24,19 +21,16 @@ from t2t.clients.auth import sign_in
 #: (hoppscotch #3868: "With a fresh created secret … AADSTS7000215").
 PROPAGATING = frozenset({7000215})
 
-log = logging.getLogger(__name__)
-
 
 async def wait_for_secret(ctx: ApplyContext, app_id: str, secret: str) -> float:
     """Seconds waited until the migration app signs in to the source with ``secret``;
-    ExecutionFailed if Entra refuses it otherwise, or still after the context's delays."""
+    ExecutionFailed if Entra refuses it otherwise; DeadlineReached if it is still refused at
+    the action's deadline (on the context's secret schedule, waiting.py)."""
     if ctx.hosts is None or "source" not in ctx.tenant_ids:
         raise ExecutionFailed("cannot try the new secret: no sign-in host or source tenant")
     hosts, tenant = ctx.hosts, ctx.tenant_ids["source"]
-    started = time.monotonic()
-    last: AuthError | None = None
-    for delay in ctx.secret_wait_delays:
-        await asyncio.sleep(delay)
+
+    async def signs_in() -> bool:
         try:
             await sign_in(hosts, tenant, app_id, ClientSecret(secret), hosts.exchange_resource)
         except AuthError as exc:
@@ -44,16 +38,12 @@ async def wait_for_secret(ctx: ApplyContext, app_id: str, secret: str) -> float:
                 raise ExecutionFailed(
                     f"the new secret does not sign in to the source: {exc}"
                 ) from exc
-            last = exc
-            log.info(
-                "the new secret of %s is not usable yet (%.0f s): waiting",
-                app_id,
-                time.monotonic() - started,
-            )
-            continue
-        return time.monotonic() - started
-    waited = time.monotonic() - started
-    raise ExecutionFailed(
-        f"the new secret was still refused after {waited:.0f} s ({last}); Entra usually "
-        "accepts a new secret within seconds: run apply again"
+            return False
+        return True
+
+    return await wait_for(
+        ctx,
+        signs_in,
+        f"the new secret of {app_id} to sign in to the source",
+        schedule=ctx.secret_wait_delays,
     )

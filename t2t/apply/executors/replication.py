@@ -15,19 +15,20 @@ object the last write created. Microsoft's answers then:
   "App-only administration" [live]; wire-protocols.md §1.5 "Replication lag").
 
 Rules: an object this run created (the plan saw it absent, or the executor made it) gets the
-retries. A not-found on an object the plan said existed is taken as Microsoft's real answer
-(deleted meanwhile) unless a read made right then still shows the object: then only the write
-path lags (an earlier run created it moments ago) and the write is retried too. A
-TransportError means the service may have acted: it is never re-sent; the caller re-reads.
+retries, on the context's verify schedule until the action's deadline (t2t/apply/waiting.py).
+A not-found on an object the plan said existed is taken as Microsoft's real answer (deleted
+meanwhile) unless a read made right then still shows the object: then only the write path
+lags (an earlier run created it moments ago) and the write is retried too. A TransportError
+means the service may have acted: it is never re-sent; the caller re-reads.
 """
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from t2t.apply.context import ApplyContext
+from t2t.apply.waiting import wait_for
 from t2t.clients import ClientError, GraphError, GraphNotFound, ObjectNotFound, TransportError
 from t2t.planner import Action
 
@@ -68,15 +69,18 @@ async def send_replicated(
     present: Callable[[], Awaitable[bool]] | None = None,
 ) -> T:
     """``send()``; while the answer says the named object is not there yet — and it is
-    ``fresh`` (created by this run) or ``present()`` still reads it — send again after the
-    context's delays. Every other error, and a TransportError (the write may have happened:
-    re-read, never re-send), goes to the caller."""
-    last: ClientError | None = None
-    for delay in ctx.verify_delays:
-        if last is not None:
-            await asyncio.sleep(delay)
+    ``fresh`` (created by this run) or ``present()`` still reads it — send again on the
+    context's verify schedule, until the action's deadline (DeadlineReached). Every other
+    error, and a TransportError (the write may have happened: re-read, never re-send), goes to
+    the caller."""
+    sent: list[T] = []
+    last: list[ClientError] = []
+
+    async def accepted() -> bool:
+        nonlocal fresh
         try:
-            return await send()
+            sent.append(await send())
+            return True
         except TransportError:
             raise
         except ClientError as exc:
@@ -85,6 +89,12 @@ async def send_replicated(
             if not fresh and (present is None or not await present()):
                 raise
             fresh = True  # seen: from here on it is a replica behind, not an absence
-            last = exc
-    assert last is not None
-    raise last
+            last[:] = [exc]
+            return False
+
+    if await accepted():
+        return sent[0]
+    # The first delay of the schedule was this first attempt's: the retries take the rest.
+    schedule = ctx.verify_delays[1:]
+    await wait_for(ctx, accepted, f"the object to replicate ({last[0]})", schedule=schedule)
+    return sent[0]

@@ -1,0 +1,102 @@
+"""Waiting on the tenants within an action's deadline, with progress shown.
+
+Why: Exchange and Entra are replicated, and a write's object can stay invisible to reads for
+seconds or, on a bad day, minutes (wire-protocols.md §1.5: a contact still 404 six seconds
+after New-MailContact; a new secret refused for 4–18 s, microsoft-graph-docs #17966). A write
+that went through is not a failure because its object has not shown yet: apply re-reads on the
+context's schedule (its last delay repeated) until the object shows or the action's deadline
+comes (t2t/clients/deadline.py) — then the action's outcome is *unknown*, not failed, and the
+next run re-reads it. While it waits, a progress line says what for and for how long.
+
+A lost answer is different: the write may never have happened, and nothing will ever show.
+Its object is re-read once through the schedule (`reread`), the time replication usually
+takes; if it still does not show, the outcome is unknown at once rather than at the deadline.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+import structlog
+
+from t2t.apply.context import ApplyContext
+from t2t.clients import deadline
+from t2t.clients.errors import DeadlineReached
+
+log = structlog.get_logger("t2t.apply")
+
+#: A wait shorter than this shows no progress line.
+PROGRESS_AFTER_SECONDS = 5.0
+#: Then one line at most this often.
+PROGRESS_EVERY_SECONDS = 10.0
+#: Once the schedule is spent, its last delay is repeated, but never faster than this.
+MIN_REPEAT_SECONDS = 1.0
+
+_ACTION: ContextVar[str] = ContextVar("t2t_action", default="")
+
+
+@contextmanager
+def acting(action_id: str) -> Iterator[None]:
+    """Progress lines in this block name `action_id` (the runner wraps each executor)."""
+    token = _ACTION.set(action_id)
+    try:
+        yield
+    finally:
+        _ACTION.reset(token)
+
+
+def _delay(schedule: tuple[float, ...], attempt: int) -> float:
+    if attempt < len(schedule):
+        return schedule[attempt]
+    return max(schedule[-1] if schedule else 0.0, MIN_REPEAT_SECONDS)
+
+
+async def wait_for(
+    ctx: ApplyContext,
+    ready: Callable[[], Awaitable[bool]],
+    what: str,
+    *,
+    schedule: tuple[float, ...] | None = None,
+) -> float:
+    """Check `ready` on `schedule` (default: the context's verify delays), its last delay
+    repeated, until it holds; the seconds that took. DeadlineReached once the action's
+    deadline passes (without one: `ctx.deadline_seconds` from now) and it still does not."""
+    schedule = ctx.verify_delays if schedule is None else schedule
+    started = time.monotonic()
+    ends = deadline.at() or started + ctx.deadline_seconds
+    shown = started + PROGRESS_AFTER_SECONDS - PROGRESS_EVERY_SECONDS
+    attempt = 0
+    while True:
+        await asyncio.sleep(max(0.0, min(_delay(schedule, attempt), ends - time.monotonic())))
+        attempt += 1
+        if await ready():
+            return time.monotonic() - started
+        now = time.monotonic()
+        waited = now - started
+        if now >= ends:
+            raise DeadlineReached(f"waited {waited:.0f} s for {what}; it has not happened yet")
+        if now - shown >= PROGRESS_EVERY_SECONDS:
+            shown = now
+            progress(ctx, f"waiting for {what} ({waited:.0f} s)")
+
+
+async def reread(ctx: ApplyContext, ready: Callable[[], Awaitable[bool]]) -> bool:
+    """Check `ready` once through the context's verify delays (what replication usually
+    takes): whether it held. After a lost answer, whose write may never have happened."""
+    for delay in ctx.verify_delays:
+        await asyncio.sleep(delay)
+        if await ready():
+            return True
+    return False
+
+
+def progress(ctx: ApplyContext, text: str) -> None:
+    """One progress line for the action in hand: logged, and shown by the CLI (`on_wait`)."""
+    action = _ACTION.get()
+    log.info("apply.waiting", action=action, progress=text)
+    if ctx.on_wait is not None:
+        ctx.on_wait(action, text)
