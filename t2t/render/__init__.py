@@ -1,6 +1,6 @@
 """Rendering of plans and apply reports: terminal text and JSON."""
 
-from t2t.render.apply_text import render_report, render_result
+from t2t.render.apply_text import render_progress, render_report, render_result
 from t2t.render.json_plan import render_plan_json
 from t2t.render.powershell import ps_literal, render_powershell
 from t2t.render.snapshot import render_snapshot, render_snapshot_json
@@ -11,6 +11,7 @@ __all__ = [
     "render_plan",
     "render_plan_json",
     "render_powershell",
+    "render_progress",
     "render_report",
     "render_result",
     "render_snapshot",
