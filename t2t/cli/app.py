@@ -19,6 +19,7 @@ from t2t.apply import ApplyContext, ApplyReport, apply_plan
 from t2t.apply.saved import (
     SavedPlan,
     SavedPlanError,
+    check_spec,
     load_saved_plan,
     looks_like_saved_plan,
     save_plan,
@@ -330,9 +331,10 @@ def apply(
     if looks_like_saved_plan(spec):
         try:
             saved = load_saved_plan(spec)
+            desired = _load(Path(saved.plan.spec_path))
+            check_spec(saved, desired, spec)  # before anything is sent
         except SavedPlanError as exc:
             raise fail(str(exc)) from None
-        desired = _load(Path(saved.plan.spec_path))
     else:
         desired = _load(spec)
     try:

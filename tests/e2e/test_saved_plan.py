@@ -7,6 +7,8 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import t2t
+from tests.apply.saved_files import reseal
 from tests.e2e.helpers import ROOT, invoke, run, stats
 
 SPEC = ROOT / "specs" / "contoso-to-fabrikam.yaml"
@@ -69,8 +71,9 @@ def test_changed_spec_makes_the_saved_plan_stale(
 
 def test_malformed_saved_plan_is_a_clear_error(tmp_path: Path) -> None:
     bad = tmp_path / "plan.json"
-    bad.write_text(json.dumps({"kind": "t2t-saved-plan/1", "t2t_version": "0.1.0", "plan": {}}))
+    head = {"kind": "t2t-saved-plan/2", "sha256": "0" * 64, "t2t_version": t2t.__version__}
+    bad.write_bytes(reseal(json.dumps(head)[:-1].encode() + b', "plan": {}}\n'))
     out = run("apply", str(bad), state=tmp_path / "sb")
     assert out.returncode == 1
-    assert "malformed saved plan at plan." in out.stderr
+    assert f"error: {bad}: missing field plan.spec_name (and " in out.stderr
     assert "Traceback" not in out.stderr

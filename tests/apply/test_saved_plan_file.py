@@ -1,0 +1,372 @@
+"""The saved-plan file itself: sealed, owner-only, written all or nothing, and refused whole
+(naming the file and what is wrong) when anything in it is not what t2t wrote."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+import stat
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import t2t
+from t2t.apply.saved import (
+    SAVED_FORMAT,
+    SavedPlanError,
+    load_saved_plan,
+    looks_like_saved_plan,
+    save_plan,
+    staleness,
+)
+from t2t.planner import Plan
+from t2t.planner.checks import finding
+from t2t.spec.limits import SAVED_PLAN_MAX_BYTES
+from tests.apply.saved_files import edited, reseal, with_top_level
+from tests.apply.scratch import scratch_action, scratch_plan
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _plan() -> Plan:
+    """Two actions with nested parameters and text beyond ASCII, and a finding."""
+    first = scratch_action("target:test.a:één").model_copy(
+        update={"parameters": {"Name": "Zoë", "Values": [1, {"deep": [True, None]}]}}
+    )
+    second = scratch_action("target:test.b:b", depends_on=(first.id,))
+    warn = finding("T2T-E110", "target", "fabrikam", "IsDehydrated is $true", fixed_by_plan=False)
+    return scratch_plan(first, second).model_copy(update={"findings": (warn,)})
+
+
+@pytest.fixture
+def saved(tmp_path: Path) -> Path:
+    path = tmp_path / "plan.json"
+    save_plan(_plan(), path)
+    return path
+
+
+def _refused(path: Path, data: bytes) -> str:
+    path.write_bytes(data)
+    with pytest.raises(SavedPlanError) as caught:
+        load_saved_plan(path)
+    message = str(caught.value)
+    assert message.startswith(f"{path}: "), message
+    assert caught.value.path == path
+    return message[len(f"{path}: ") :]
+
+
+# -- written sealed, owner-only, all or nothing ------------------------------------------
+
+
+def test_a_saved_plan_loads_back_equal(saved: Path) -> None:
+    loaded = load_saved_plan(saved)
+    assert loaded.plan == _plan()
+    assert loaded.kind == SAVED_FORMAT
+    assert loaded.t2t_version == t2t.__version__
+    assert staleness(loaded.plan, _plan()) == []
+
+
+def test_the_file_is_json_sealed_by_the_documented_recipe(saved: Path) -> None:
+    data = saved.read_bytes()
+    document = json.loads(data)
+    assert list(document) == ["kind", "sha256", "t2t_version", "plan"]
+    unsealed = data.replace(document["sha256"].encode(), b"0" * 64, 1)
+    assert hashlib.sha256(unsealed).hexdigest() == document["sha256"]
+    assert reseal(data) == data
+
+
+def test_the_file_is_owner_only_whatever_the_umask_and_whatever_was_there(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "plan.json"
+    path.write_text("an older, world-readable file")
+    path.chmod(0o644)
+    old = os.umask(0)
+    try:
+        save_plan(_plan(), path)
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["plan.json"]  # no temporary left
+
+
+def test_a_save_that_fails_leaves_the_old_plan_and_no_temporary_file(tmp_path: Path) -> None:
+    folder = tmp_path / "plan.json"  # a folder where the plan should go: the rename fails
+    folder.mkdir()
+    (folder / "inside").write_text("kept")
+    with pytest.raises(OSError):
+        save_plan(_plan(), folder)
+    assert [p.name for p in tmp_path.iterdir()] == ["plan.json"]
+    assert (folder / "inside").read_text() == "kept"
+
+
+_SAVER = """
+import sys
+from pathlib import Path
+from t2t.apply.saved import save_plan
+from tests.apply.scratch import scratch_action, scratch_plan
+
+big = {"Members": ["user%d@fabrikam.com" % i for i in range(100)]}
+plans = [
+    scratch_plan(*(scratch_action(f"target:test.x:{v}-{i}").model_copy(
+        update={"parameters": big}) for i in range(1000)))
+    for v in ("one", "two")
+]
+save_plan(plans[1], Path(sys.argv[1]))
+print("ready", flush=True)
+n = 0
+while True:
+    save_plan(plans[n % 2], Path(sys.argv[1]))
+    n += 1
+"""
+
+
+def _whole(path: Path) -> None:
+    plan = load_saved_plan(path).plan
+    assert len(plan.actions) == 1000
+    assert plan.actions[0].id in ("target:test.x:one-0", "target:test.x:two-0")
+
+
+def test_a_plan_being_saved_or_killed_mid_save_is_always_whole(tmp_path: Path) -> None:
+    """Read while another process saves it again and again, then after that process is
+    killed mid-write: the plan on disk is always one whole plan."""
+    path = tmp_path / "plan.json"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _SAVER, str(path)], cwd=ROOT, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert proc.stdout is not None and proc.stdout.readline() == "ready\n"
+        deadline = time.monotonic() + 1.5
+        while time.monotonic() < deadline:
+            _whole(path)
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    _whole(path)
+
+
+# -- refused whole, naming the file -------------------------------------------------------
+
+
+@pytest.mark.parametrize("offset", [0, 1, 10, 40, 90, 200, -300, -3, -2, -1])
+def test_a_truncated_plan_is_refused(saved: Path, offset: int) -> None:
+    data = saved.read_bytes()
+    cut = data[:offset] if offset >= 0 else data[: len(data) + offset]
+    message = _refused(saved, cut)
+    assert (
+        "cut short" in message
+        or message.startswith("not a t2t saved plan")
+        or message.startswith("the checksum is missing")
+    ), message
+
+
+def test_every_changed_byte_breaks_the_seal(saved: Path) -> None:
+    data = saved.read_bytes()
+    sealed = data.index(b'"sha256": "') + len('"sha256": "') + len("0" * 64 + '", ')
+    for at in range(len(data)):
+        changed = data[:at] + bytes([data[at] ^ 0x01]) + data[at + 1 :]
+        message = _refused(saved, changed)
+        if at >= sealed:
+            assert message.startswith("the content does not match its checksum"), (at, message)
+        else:  # the first line: no longer the shape t2t writes, or another checksum
+            assert message.startswith(
+                (
+                    "not a t2t saved plan",
+                    "saved in format",
+                    "the checksum is missing",
+                    "the content does not match its checksum",
+                )
+            ), (at, message)
+
+
+def test_a_changed_parameter_without_a_new_checksum_is_refused(saved: Path) -> None:
+    def edit(plan: dict[str, Any]) -> None:
+        plan["actions"][0]["parameters"]["Name"] = "Mallory"
+
+    message = _refused(saved, edited(saved.read_bytes(), edit, seal=False))
+    assert message == (
+        f"the content does not match its checksum: the file was changed or cut short"
+        f" ({saved.stat().st_size:,} bytes now) since t2t wrote it; make the plan again with"
+        " `t2t plan --out`"
+    )
+
+
+def test_a_wrong_checksum_is_refused(saved: Path) -> None:
+    data = saved.read_bytes()
+    start = data.index(b'"sha256": "') + len('"sha256": "')
+    message = _refused(saved, data[:start] + b"f" * 64 + data[start + 64 :])
+    assert message.startswith("the content does not match its checksum")
+
+
+def test_a_plan_of_another_format_is_refused(saved: Path) -> None:
+    data = saved.read_bytes().replace(SAVED_FORMAT.encode(), b"t2t-saved-plan/1", 1)
+    assert _refused(saved, data) == (
+        "saved in format 't2t-saved-plan/1'; this t2t reads t2t-saved-plan/2 only; make the"
+        " plan again with `t2t plan --out`"
+    )
+
+
+def test_a_plan_of_another_t2t_is_refused(saved: Path) -> None:
+    def edit(document: dict[str, Any]) -> None:
+        document["t2t_version"] = "0.0.9"
+
+    assert _refused(saved, with_top_level(saved.read_bytes(), edit)) == (
+        f"made by t2t '0.0.9', this is t2t {t2t.__version__}; make the plan again with"
+        " `t2t plan --out`"
+    )
+
+
+def test_an_unknown_field_is_refused_even_resealed(saved: Path) -> None:
+    def edit(plan: dict[str, Any]) -> None:
+        plan["actions"][1]["run_as"] = "Global Administrator"
+
+    assert _refused(saved, edited(saved.read_bytes(), edit)) == (
+        "unknown field at plan.actions[1].run_as; make the plan again with `t2t plan --out`"
+    )
+
+
+def test_an_unknown_top_level_field_is_refused_even_resealed(saved: Path) -> None:
+    def edit(document: dict[str, Any]) -> None:
+        document["approved_by"] = "nobody"
+
+    assert _refused(saved, with_top_level(saved.read_bytes(), edit)) == (
+        "unknown field at approved_by; make the plan again with `t2t plan --out`"
+    )
+
+
+def test_a_field_of_the_wrong_type_is_refused_even_resealed(saved: Path) -> None:
+    def edit(plan: dict[str, Any]) -> None:
+        plan["actions"][0]["risk"] = "harmless"
+        plan["actions"][1]["depends_on"] = "x" * 5000
+
+    message = _refused(saved, edited(saved.read_bytes(), edit))
+    assert message.startswith("malformed saved plan at plan.actions[0].risk: Input should be")
+    assert message.endswith(
+        "(found 'harmless') (and 1 more problems); make the plan again with `t2t plan --out`"
+    )
+
+
+def test_a_huge_value_is_shown_cut_short(saved: Path) -> None:
+    def edit(plan: dict[str, Any]) -> None:
+        plan["spec_name"] = ["x" * 10_000_000]
+
+    message = _refused(saved, edited(saved.read_bytes(), edit))
+    assert message == (
+        "malformed saved plan at plan.spec_name: Input should be a valid string (found a list);"
+        " make the plan again with `t2t plan --out`"
+    )
+
+    def edit_text(plan: dict[str, Any]) -> None:
+        plan["format"] = "y" * 10_000_000
+
+    message = _refused(saved, edited(saved.read_bytes(), edit_text))
+    assert "(found 'yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy…' (10,000,000 characters))" in message
+    assert len(message) < 300
+
+
+def test_json_broken_inside_a_resealed_plan_is_refused(saved: Path) -> None:
+    data = saved.read_bytes()
+    message = _refused(saved, reseal(data[:-2] + b",}\n"))
+    assert message.startswith("Invalid JSON: "), message
+
+
+def test_deeply_nested_json_is_refused_not_a_recursion_error(saved: Path) -> None:
+    def edit(plan: dict[str, Any]) -> None:
+        plan["actions"][0]["parameters"]["Name"] = "HOLE"
+
+    data = edited(saved.read_bytes(), edit, seal=False)
+    deep = data.replace(b'"HOLE"', b"[" * 100_000 + b"]" * 100_000)
+    message = _refused(saved, reseal(deep))
+    assert message.startswith("Invalid JSON: recursion limit exceeded"), message
+
+
+def test_an_oversized_plan_is_refused_before_it_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "plan.json"
+    with path.open("wb") as sparse:  # no disk space used: the size is all that is read
+        sparse.truncate(SAVED_PLAN_MAX_BYTES + 1)
+    with pytest.raises(SavedPlanError) as caught:
+        load_saved_plan(path)
+    assert str(caught.value) == (
+        f"{path}: the saved plan is {SAVED_PLAN_MAX_BYTES + 1:,} bytes; t2t reads at most 1,024 MiB"
+    )
+
+
+@pytest.mark.parametrize(
+    ("make", "problem"),
+    [
+        (lambda p: None, "cannot read the saved plan: no such file"),
+        (lambda p: p.mkdir(), "cannot read the saved plan: it is a folder, not a file"),
+        (
+            lambda p: os.mkfifo(p),
+            "cannot read the saved plan: it is not a regular file (a device, pipe or socket)",
+        ),
+        (lambda p: p.write_bytes(b"\xff\xfe garbage \x00"), "not a t2t saved plan"),
+        (lambda p: p.write_text("version: 1\nname: x\n"), "not a t2t saved plan"),
+    ],
+    ids=["missing", "folder", "pipe", "binary", "a-spec"],
+)
+def test_what_is_no_saved_plan_file_is_refused(tmp_path: Path, make: Any, problem: str) -> None:
+    path = tmp_path / "plan.json"
+    make(path)
+    assert looks_like_saved_plan(path)  # by its name: refused as a plan, not read as a spec
+    with pytest.raises(SavedPlanError) as caught:
+        load_saved_plan(path)
+    assert str(caught.value).startswith(f"{path}: {problem}")
+
+
+def test_a_yaml_spec_is_not_taken_for_a_saved_plan(tmp_path: Path, saved: Path) -> None:
+    spec = tmp_path / "spec.yaml"
+    spec.write_text("version: 1\n")
+    plan = tmp_path / "reviewed"
+    plan.write_bytes(saved.read_bytes())
+    assert not looks_like_saved_plan(spec)
+    assert looks_like_saved_plan(plan)  # by its content
+    assert not looks_like_saved_plan(tmp_path)
+
+
+# -- a resealed edit still cannot run: apply compares it with a fresh plan ----------------
+
+
+def _resealed(saved: Path, edit: Any) -> Plan:
+    saved.write_bytes(edited(saved.read_bytes(), edit))
+    return load_saved_plan(saved).plan
+
+
+def test_a_changed_cmdlet_is_stale(saved: Path) -> None:
+    def edit(plan: dict[str, Any]) -> None:
+        plan["actions"][1]["cmdlet"] = "Remove-Mailbox"
+
+    assert staleness(_resealed(saved, edit), _plan()) == [
+        "target:test.b:b: its cmdlet differ from a fresh plan's"
+    ]
+
+
+def test_a_duplicated_action_is_stale(saved: Path) -> None:
+    def edit(plan: dict[str, Any]) -> None:
+        plan["actions"].append(plan["actions"][0])
+
+    assert staleness(_resealed(saved, edit), _plan()) == ["target:test.a:één: listed twice"]
+
+
+def test_reordered_actions_are_stale(saved: Path) -> None:
+    def edit(plan: dict[str, Any]) -> None:
+        plan["actions"].reverse()
+
+    assert staleness(_resealed(saved, edit), _plan()) == [
+        "the actions are listed in another order than a fresh plan's"
+    ]
+
+
+def test_a_renamed_spec_is_stale(saved: Path) -> None:
+    def edit(plan: dict[str, Any]) -> None:
+        plan["spec_name"] = "another"  # the lease is named after it
+
+    assert staleness(_resealed(saved, edit), _plan()) == [
+        "the plan's spec_name differs from the spec's"
+    ]
