@@ -17,6 +17,8 @@ are done, never waiting for unrelated ones.
   When a slot frees, the ready action deepest in its chain starts first, so one mailbox's
   chain (create → stamp → licence) runs to its end before new chains take the slots: at
   20,000 mailboxes the first is ready for its batch long before the last MailUser exists.
+  An action in a long wait for its write to show hands its slot on (waiting.py); the HTTP
+  layer still bounds what reaches each service (t2t/clients/http.py).
 - **Interrupt** (Ctrl-C cancels `apply_plan` under `asyncio.run`): no new action starts,
   the ones in flight finish (a write is never cut in half), the rest are reported skipped
   and the report says it was interrupted — apply is safe to run again.
@@ -27,10 +29,12 @@ Every action is logged as one structured event.
 from __future__ import annotations
 
 import asyncio
+import functools
 import graphlib
 import heapq
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import structlog
 
@@ -107,12 +111,23 @@ def _sorter(actions: tuple[Action, ...]) -> tuple[graphlib.TopologicalSorter[str
         return sorter, cyclic
 
 
-async def _execute(action: Action, ctx: ApplyContext) -> ActionResult:
+@dataclass
+class _Slot:
+    """An action's place among its tenant and API's slots, given back once (at a long wait,
+    or when it finishes)."""
+
+    key: str
+    given_back: bool = False
+
+
+async def _execute(
+    action: Action, ctx: ApplyContext, idle: Callable[[], None] | None = None
+) -> ActionResult:
     executor = EXECUTORS.get(action.kind)
     if executor is None:
         return ActionResult(id=action.id, status="failed", message="no executor")
     try:
-        with deadline.within(ctx.deadline_seconds), acting(action.id):
+        with deadline.within(ctx.deadline_seconds), acting(action.id, idle):
             return await executor(action, ctx)
     except (DeadlineReached, Unknown) as exc:
         return ActionResult(id=action.id, status="unknown", message=unknown_message(exc))
@@ -148,7 +163,8 @@ async def apply_plan(
     sorter, cyclic = _sorter(plan.actions)
     free: dict[str, int] = {}
     queued: dict[str, list[tuple[int, int, str]]] = {}
-    running: dict[asyncio.Task[ActionResult], tuple[str, float]] = {}
+    running: dict[asyncio.Task[ActionResult], tuple[str, float, _Slot]] = {}
+    freed = asyncio.Event()  # a waiting action gave its slot back
 
     def record(action: Action, result: ActionResult) -> None:
         result.message = scrub(result.message)
@@ -201,14 +217,22 @@ async def apply_plan(
             key = slot_key(action)
             heapq.heappush(queued.setdefault(key, []), (-depth[aid], order[aid], aid))
 
+    def give_back(slot: _Slot) -> None:
+        if not slot.given_back:
+            slot.given_back = True
+            free[slot.key] += 1
+            freed.set()
+
     def start() -> None:
         for key, heap in queued.items():
             free.setdefault(key, capacity(key))
             while heap and free[key] > 0:
                 _, _, aid = heapq.heappop(heap)
                 free[key] -= 1
-                task = asyncio.ensure_future(_execute(by_id[aid], ctx))
-                running[task] = (aid, time.monotonic())
+                slot = _Slot(key)
+                idle = functools.partial(give_back, slot)
+                task = asyncio.ensure_future(_execute(by_id[aid], ctx, idle))
+                running[task] = (aid, time.monotonic(), slot)
 
     interrupted = False
     try:
@@ -221,10 +245,15 @@ async def apply_plan(
             start()
             if not running:
                 break  # nothing in flight and nothing ready: every action is settled
-            finished, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
-            for task in finished:
-                aid, started = running.pop(task)
-                free[slot_key(by_id[aid])] += 1
+            waker = asyncio.ensure_future(freed.wait())  # or a slot given back: start more
+            try:
+                done, _ = await asyncio.wait([*running, waker], return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                waker.cancel()
+            freed.clear()
+            for task in [t for t in running if t in done]:
+                aid, started, slot = running.pop(task)
+                give_back(slot)
                 result = task.result()
                 result.seconds = round(time.monotonic() - started, 3)
                 finish(by_id[aid], result)
@@ -232,7 +261,7 @@ async def apply_plan(
         interrupted = True
     if interrupted:
         # Let every write in flight finish and report it; start nothing new.
-        for task, (aid, started) in list(running.items()):
+        for task, (aid, started, _) in list(running.items()):
             result = await asyncio.shield(task)
             result.seconds = round(time.monotonic() - started, 3)
             record(by_id[aid], result)

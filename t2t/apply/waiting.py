@@ -8,6 +8,12 @@ context's schedule (its last delay repeated) until the object shows or the actio
 comes (t2t/clients/deadline.py) — then the action's outcome is *unknown*, not failed, and the
 next run re-reads it. While it waits, a progress line says what for and for how long.
 
+A long wait (past `LONG_WAIT_SECONDS`) also hands the action's runner slot to the next ready
+action (runner.py): an action that only re-reads every few seconds loads nobody, and with a
+45 s lag on every New-MailUser, eight slots held by waiting actions would stretch a
+200-mailbox run twentyfold. Short waits (a replica a second behind) keep their slot, so a
+mailbox's chain still runs to its end before new chains start.
+
 A lost answer is different: the write may never have happened, and nothing will ever show.
 Its object is re-read once through the schedule (`reread`), the time replication usually
 takes; if it still does not show, the outcome is unknown at once rather than at the deadline.
@@ -29,24 +35,27 @@ from t2t.clients.errors import DeadlineReached
 
 log = structlog.get_logger("t2t.apply")
 
-#: A wait shorter than this shows no progress line.
-PROGRESS_AFTER_SECONDS = 5.0
+#: A wait shorter than this shows no progress line and keeps the action's runner slot.
+LONG_WAIT_SECONDS = 5.0
 #: Then one line at most this often.
 PROGRESS_EVERY_SECONDS = 10.0
 #: Once the schedule is spent, its last delay is repeated, but never faster than this.
 MIN_REPEAT_SECONDS = 1.0
 
 _ACTION: ContextVar[str] = ContextVar("t2t_action", default="")
+_IDLE: ContextVar[Callable[[], None] | None] = ContextVar("t2t_idle", default=None)
 
 
 @contextmanager
-def acting(action_id: str) -> Iterator[None]:
-    """Progress lines in this block name `action_id` (the runner wraps each executor)."""
-    token = _ACTION.set(action_id)
+def acting(action_id: str, idle: Callable[[], None] | None = None) -> Iterator[None]:
+    """Progress lines in this block name `action_id`, and a long wait calls `idle` (the
+    runner wraps each executor: `idle` gives its slot to the next action)."""
+    tokens = _ACTION.set(action_id), _IDLE.set(idle)
     try:
         yield
     finally:
-        _ACTION.reset(token)
+        _ACTION.reset(tokens[0])
+        _IDLE.reset(tokens[1])
 
 
 def _delay(schedule: tuple[float, ...], attempt: int) -> float:
@@ -68,7 +77,7 @@ async def wait_for(
     schedule = ctx.verify_delays if schedule is None else schedule
     started = time.monotonic()
     ends = deadline.at() or started + ctx.deadline_seconds
-    shown = started + PROGRESS_AFTER_SECONDS - PROGRESS_EVERY_SECONDS
+    shown = started + LONG_WAIT_SECONDS - PROGRESS_EVERY_SECONDS
     attempt = 0
     while True:
         await asyncio.sleep(max(0.0, min(_delay(schedule, attempt), ends - time.monotonic())))
@@ -82,6 +91,9 @@ async def wait_for(
         if now - shown >= PROGRESS_EVERY_SECONDS:
             shown = now
             progress(ctx, f"waiting for {what} ({waited:.0f} s)")
+            idle = _IDLE.get()
+            if idle is not None:
+                idle()
 
 
 async def reread(ctx: ApplyContext, ready: Callable[[], Awaitable[bool]]) -> bool:
