@@ -16,6 +16,7 @@ import httpx
 import typer
 
 from t2t.apply import ApplyContext, ApplyReport, apply_plan
+from t2t.apply.lease import LeaseError, hold_lease
 from t2t.apply.saved import (
     SavedPlan,
     SavedPlanError,
@@ -186,7 +187,10 @@ async def _plan(desired: Desired, target: Target | None) -> Plan:
     return build_plan(desired, snapshot)
 
 
-async def _apply(desired: Desired, target: Target | None, plan: Plan) -> ApplyReport:
+async def _apply(
+    desired: Desired, target: Target | None, plan: Plan, *, force_unlock: bool = False
+) -> ApplyReport:
+    """Run the plan while holding the spec's lease in the target tenant (t2t/apply/lease.py)."""
     async with open_session(desired, target) as session:
         ctx = ApplyContext(
             exchange={"source": session.source.exchange, "target": session.target.exchange},
@@ -194,13 +198,25 @@ async def _apply(desired: Desired, target: Target | None, plan: Plan) -> ApplyRe
             hosts=session.hosts,
             tenant_ids={"source": session.source.tenant_id, "target": session.target.tenant_id},
         )
-        return await apply_plan(plan, ctx, on_result=lambda _a, r: typer.echo(render_result(r)))
+        async with hold_lease(
+            session.target.exchange,
+            plan.spec_name,
+            force_unlock=force_unlock,
+            notify=lambda message: typer.echo(message, err=True),
+        ) as lease:
+            report = await apply_plan(
+                plan, ctx, on_result=lambda _a, r: typer.echo(render_result(r))
+            )
+    if lease.lost is not None:  # stopped early: another apply holds the lease now
+        typer.echo(render_report(report), nl=False)
+        raise LeaseError(f"{lease.lost}; this apply stopped starting actions")
+    return report
 
 
 def _run(coro: Any) -> Any:
     try:
         return asyncio.run(coro)
-    except (SetupError, ClientError, ProfileError) as exc:
+    except (SetupError, ClientError, ProfileError, LeaseError) as exc:
         raise fail(str(exc)) from None
 
 
@@ -320,12 +336,23 @@ def apply(
     auto_approve: Annotated[
         bool, typer.Option("--auto-approve", help="Do not ask before acting.")
     ] = False,
+    force_unlock: Annotated[
+        bool,
+        typer.Option(
+            "--force-unlock",
+            help="Remove another run's apply lease first: only when that run is gone.",
+        ),
+    ] = False,
 ) -> None:
     """Make both tenants match the spec; safe to run again at any time.
 
     Given a saved plan, apply re-reads both tenants first and refuses, before acting, when
     the spec or anything the plan touches changed since it was made; a saved plan was
     reviewed, so it is applied without asking.
+
+    One apply of a spec acts at a time: it holds a lease in the target tenant, and another
+    apply is refused with the holder and its age; --force-unlock removes a lease whose run is
+    gone.
     """
     saved: SavedPlan | None = None
     if looks_like_saved_plan(spec):
@@ -354,7 +381,7 @@ def apply(
                 typer.echo("Nothing to apply.")
                 raise typer.Exit(result.exit_code(detailed=False))
             _confirm(result, auto_approve)
-            report: ApplyReport = _run(_apply(desired, target, result))
+            report: ApplyReport = _run(_apply(desired, target, result, force_unlock=force_unlock))
     except SetupError as exc:
         raise fail(str(exc)) from None
     typer.echo(render_report(report), nl=False)

@@ -19,7 +19,8 @@ a fault *looks like* on the wire is Microsoft's:
   Surfaces call ``Faults.note_created`` / ``Faults.visible``: Graph for applications,
   service principals and invitation guests; Exchange (``Invocation.created``/``visible``)
   for organization relationships, mail users, distribution groups, mail contacts, migration
-  endpoints and batches, hidden from their Get- cmdlets (and a mail user from Graph's user reads too).
+  endpoints and batches, hidden from their Get- cmdlets (and a mail user from Graph's user
+  reads too).
   A lag rule may also name the object: ``match.object`` (a regex, case-insensitive) is
   searched in the created object's id and names — for a mail user New-MailUser made, its
   UPN, primary SMTP address, alias and name — so one object replicates late while the others
