@@ -47,6 +47,7 @@ SAVED_FORMAT = "t2t-saved-plan/2"
 _KIND = re.compile(rb'\s*\{\s*"kind"\s*:\s*"(?P<kind>[^"\\]{0,64})"')
 _SEAL = re.compile(rb'\{"kind": "t2t-saved-plan/2", "sha256": "(?P<sha256>[0-9a-f]{64})", ')
 _UNSEALED = b"0" * 64
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}\Z")  # a field name shown as it is
 _TAIL = b"}\n"
 _AGAIN = "make the plan again with `t2t plan --out`"
 
@@ -197,7 +198,10 @@ def _first_problem(exc: ValidationError) -> str:
     """The first validation error as a sentence: where, what, and how many more."""
     errors = exc.errors(include_url=False)
     first = errors[0]
-    where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in first["loc"])
+    where = "".join(
+        f"[{p}]" if isinstance(p, int) else f".{p}" if _NAME.match(p) else f"[{clip(p)}]"
+        for p in first["loc"]
+    )
     where = where.lstrip(".") or "the top level"
     if first["type"] == "extra_forbidden":
         text = f"unknown field at {where}"
