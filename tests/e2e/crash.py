@@ -93,6 +93,69 @@ def write_crash_spec(path: Path, n: int) -> SweepSpec:
     return SweepSpec(path, n)
 
 
+@dataclass(frozen=True)
+class Write:
+    """A write t2t sends, as a ``hold`` rule matches it, and the action kinds that send it
+    (none: every apply sends it — the apply lease, t2t/apply/lease.py)."""
+
+    match: dict[str, str]
+    kinds: frozenset[str] = frozenset()
+    per_mailbox: bool = False
+    """Sent for each mailbox (a sweep may let some through first: ``skip``)."""
+    per_request: int = 1
+    """Mailbox actions one request carries (a Graph `$batch`: 20)."""
+    last: bool = False
+    """Only sent once nothing else is left (the batch waits for every mailbox)."""
+
+    def pending(self, kinds: set[str]) -> bool:
+        """Whether a run that plans ``kinds`` sends this write."""
+        if self.last:
+            return bool(kinds) and kinds <= self.kinds
+        return not self.kinds or bool(self.kinds & kinds)
+
+
+def _cmdlet(name: str, *kinds: str, per_mailbox: bool = False, last: bool = False) -> Write:
+    match = {"service": "exchange", "cmdlet": name}
+    return Write(match, frozenset(kinds), per_mailbox, last)
+
+
+def _graph(method: str, path: str, *kinds: str, per_mailbox: bool = False) -> Write:
+    match = {"service": "graph", "method": method, "path": path}
+    return Write(match, frozenset(kinds), per_mailbox)
+
+
+_ENDPOINT_KINDS = ("endpoint.create", "endpoint.update")
+#: Every write t2t sends on the sweep's spec.
+WRITES: dict[str, Write] = {
+    "app": _graph("PATCH", r"/applications\(uniqueName=", "app.create"),
+    "servicePrincipal": _graph("POST", r"/servicePrincipals$", "consent.grant"),
+    "consent": _graph("POST", r"/appRoleAssignedTo$", "consent.grant"),
+    "invitation": _graph("POST", r"/invitations$", "invitation.send"),
+    "addPassword": _graph("POST", r"/addPassword$", *_ENDPOINT_KINDS),
+    "removePassword": _graph("POST", r"/removePassword$", *_ENDPOINT_KINDS),
+    "Add-DistributionGroupMember": _cmdlet(
+        "Add-DistributionGroupMember", "group.add_members", per_mailbox=True
+    ),
+    "New-OrganizationRelationship": _cmdlet("New-OrganizationRelationship", "orgrel.create"),
+    "New-MigrationEndpoint": _cmdlet("New-MigrationEndpoint", "endpoint.create"),
+    "Set-MigrationEndpoint": _cmdlet("Set-MigrationEndpoint", "endpoint.update"),
+    "New-MailUser": _cmdlet("New-MailUser", "mailuser.create", per_mailbox=True),
+    "Set-MailUser": _cmdlet(
+        "Set-MailUser", "mailuser.set_identity", "license.assign", per_mailbox=True
+    ),
+    "$batch": Write(
+        {"service": "graph", "path": r"/\$batch$", "access": "write"},
+        frozenset({"user.usage_location", "license.assign"}),
+        per_mailbox=True,
+        per_request=20,  # json-batching.md: at most 20 requests (t2t/apply/graph_batch.py)
+    ),
+    "New-MigrationBatch": _cmdlet("New-MigrationBatch", "batch.create", last=True),
+    "New-MailContact": _cmdlet("New-MailContact"),
+    "Remove-MailContact": _cmdlet("Remove-MailContact"),
+    "any write": Write({"access": "write"}, per_mailbox=True),
+}
+
+
 # -- running and killing apply ---------------------------------------------------------------
 
 
@@ -162,9 +225,11 @@ def _lines(stream: Iterable[str], into: queue.Queue[str | None]) -> None:
     into.put(None)
 
 
-def kill_after_done(state: Path, spec: Path, log: Path, *, timeout: float = 900) -> Run:
-    """`t2t apply`, SIGKILLed as soon as its log reports one action done (None: it ended
-    first — nothing was left to do, or what was left is waiting or blocked)."""
+def kill_after_done(
+    state: Path, spec: Path, log: Path, *, actions: int = 1, timeout: float = 3600
+) -> Run:
+    """`t2t apply`, SIGKILLed as soon as its log reports ``actions`` actions done (not killed
+    when it ended first: nothing was left to do, or what was left waits or is blocked)."""
     started = time.monotonic()
     proc = _popen(state, spec, log, subprocess.PIPE)
     assert proc.stderr is not None
@@ -179,9 +244,12 @@ def kill_after_done(state: Path, spec: Path, log: Path, *, timeout: float = 900)
                 break
             out.write(line)
             event = _event(line)
-            if event.get("event") == "apply.action" and event.get("status") == "done":
+            if event.get("event") != "apply.action" or event.get("status") != "done":
+                continue
+            run.done += 1
+            if run.done == actions:
                 proc.send_signal(signal.SIGKILL)
-                run.killed, run.done = True, 1
+                run.killed = True
                 run.moments = [{"action": event.get("action"), "kind": event.get("kind")}]
                 break
     run.code = proc.wait(timeout=60)
@@ -250,21 +318,33 @@ def plan_actions(state: Path, spec: Path) -> tuple[int, list[dict[str, Any]]]:
     return done.returncode, list(json.loads(done.stdout)["actions"])
 
 
-def converge(sandbox: Sandbox, spec: Path, log: Path, *, runs: int = 4) -> list[Run]:
-    """Apply until the plan is empty with exit code 0 (at most ``runs`` applies), the sandbox
-    clock moved past licence provisioning before each look; the runs it took. Asserts that
-    it converged."""
-    out: list[Run] = []
+@dataclass
+class Convergence:
+    """The applies it took after the kills, and the plan they left."""
+
+    runs: list[Run] = field(default_factory=list)
+    code: int = -1
+    left: list[str] = field(default_factory=list)
+    """The ids of the actions still planned."""
+
+    @property
+    def converged(self) -> bool:
+        return self.code == 0 and not self.left
+
+
+def converge(sandbox: Sandbox, spec: Path, log: Path, *, runs: int = 4) -> Convergence:
+    """Apply until the plan is empty with exit code 0, at most ``runs`` times, moving the
+    sandbox clock past licence provisioning before each look."""
+    out = Convergence()
     while True:
         sandbox("POST", "clock", {"advanceSeconds": SETTLE_SECONDS})
-        code, actions = plan_actions(sandbox.state, spec)
-        if (code, actions) == (0, []) or len(out) == runs:
-            break
+        out.code, actions = plan_actions(sandbox.state, spec)
+        out.left = [a["id"] for a in actions]
+        if out.converged or len(out.runs) == runs:
+            return out
         started = time.monotonic()
         proc = _popen(sandbox.state, spec, log, None)
-        out.append(Run(proc.wait(timeout=1800), False, round(time.monotonic() - started, 2)))
-    assert (code, actions) == (0, []), (code, [a["id"] for a in actions])
-    return out
+        out.runs.append(Run(proc.wait(timeout=3600), False, round(time.monotonic() - started, 2)))
 
 
 # -- what the state shows --------------------------------------------------------------------

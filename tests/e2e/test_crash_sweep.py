@@ -25,6 +25,7 @@ import pytest
 
 from tests.e2e.apply_order import served, write_seed
 from tests.e2e.crash import (
+    WRITES,
     Sandbox,
     SweepSpec,
     converge,
@@ -35,10 +36,8 @@ from tests.e2e.crash import (
 )
 
 MAILBOXES = 3
-APP = {"service": "graph", "method": "PATCH", "path": r"/applications\(uniqueName="}
-NEW_MAILUSER = {"service": "exchange", "cmdlet": "New-MailUser"}
-ADD_PASSWORD = {"service": "graph", "path": "/addPassword$"}
-NEW_ENDPOINT = {"service": "exchange", "cmdlet": "New-MigrationEndpoint"}
+APP, NEW_MAILUSER = WRITES["app"].match, WRITES["New-MailUser"].match
+ADD_PASSWORD, NEW_ENDPOINT = WRITES["addPassword"].match, WRITES["New-MigrationEndpoint"].match
 
 
 def _what(held: dict[str, Any]) -> str:
@@ -84,7 +83,8 @@ def test_apply_killed_at_every_kind_of_moment_converges_without_duplicates(
     boundary = kill_after_done(sandbox.state, spec.path, log)
     assert boundary.killed and boundary.done == 1, log.read_text()[-3000:]
 
-    converge(sandbox, spec.path, log)  # asserts the final plan is empty (exit 0)
+    convergence = converge(sandbox, spec.path, log)
+    assert convergence.converged, (convergence.code, convergence.left)
 
     found = inventory(initial, sandbox.state_json(), spec)
     assert found.problems == []
