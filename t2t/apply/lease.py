@@ -64,6 +64,7 @@ from dataclasses import dataclass
 
 import structlog
 
+from t2t.apply.executors.common import failure_message
 from t2t.clients import (
     ClientError,
     CmdletResult,
@@ -306,7 +307,7 @@ class Lease:
                     "--force-unlock` to remove its lease and take a new one"
                 )
         except (ClientError, DeadlineReached) as exc:
-            raise LeaseError(f"could not take {self.where}: {exc}") from exc
+            raise LeaseError(f"could not take {self.where}: {failure_message(exc)}") from exc
         raise LeaseError(
             f"could not take {self.where}: its Name is in use but no mail contact of that name "
             "can be read; another recipient may hold the Name"

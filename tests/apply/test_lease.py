@@ -26,6 +26,7 @@ from t2t.apply.lease import (
 )
 from t2t.clients import ExchangeClient, HttpLayer, TenantIdentity, connect, sandbox_hosts
 from t2t.clients.auth import ClientSecret
+from t2t.planner.checks import EXCHANGE_ROLE_FIX
 from tests.conftest import SandboxHandle
 
 T = TypeVar("T")
@@ -346,5 +347,5 @@ def test_an_identity_that_may_not_write_gets_a_clear_error(sandbox: SandboxHandl
 
     message = _run(sandbox, attempt, client_id=READ_ONLY)
     assert message.startswith(f"could not take {WHERE}: ")
-    assert "New-MailContact" in message
+    assert "New-MailContact" in message and message.endswith(EXCHANGE_ROLE_FIX)
     assert _contacts(sandbox) == []
