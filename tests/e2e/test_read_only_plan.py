@@ -42,8 +42,11 @@ def test_plan_with_read_only_credentials(
 
     applied = run("apply", str(spec), "--auto-approve", state=state)
     assert applied.returncode == 1
-    assert "failed" in applied.stdout
-    assert "no Exchange role that allows this cmdlet" in applied.stdout
+    # Its first write, the apply lease in the target (t2t/apply/lease.py), is refused: no action
+    # starts.
+    assert "error: could not take the apply lease" in applied.stderr
+    assert "no Exchange role that allows this cmdlet" in applied.stderr
+    assert "Apply complete" not in applied.stdout and "Apply incomplete" not in applied.stdout
     assert "Traceback" not in applied.stdout + applied.stderr
     # Nothing changed: the same plan again (the sandbox counts refused Graph write attempts
     # as writes, so compare what the tenants hold, not the counter).
