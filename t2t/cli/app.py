@@ -16,6 +16,7 @@ import httpx
 import typer
 
 from t2t.apply import ApplyContext, ApplyReport, apply_plan
+from t2t.apply.context import DEFAULT_DEADLINE_SECONDS
 from t2t.apply.lease import LeaseError, hold_lease
 from t2t.apply.saved import (
     SavedPlan,
@@ -43,6 +44,7 @@ from t2t.render import (
     render_plan,
     render_plan_json,
     render_powershell,
+    render_progress,
     render_report,
     render_result,
     render_snapshot,
@@ -108,6 +110,9 @@ def _main(
 
 #: `t2t apply` stopped by Ctrl-C: 128 + SIGINT, the shell's convention.
 EXIT_INTERRUPTED = 130
+#: `t2t apply` left some outcome unknown (a deadline reached, a lost answer) and nothing
+#: failed: running it again finishes the work. Not 0: the tenants have not converged yet.
+EXIT_RUN_AGAIN = 5
 
 
 def fail(message: str, code: int = EXIT_ERROR) -> typer.Exit:
@@ -188,7 +193,12 @@ async def _plan(desired: Desired, target: Target | None) -> Plan:
 
 
 async def _apply(
-    desired: Desired, target: Target | None, plan: Plan, *, force_unlock: bool = False
+    desired: Desired,
+    target: Target | None,
+    plan: Plan,
+    *,
+    force_unlock: bool = False,
+    deadline_minutes: float = DEFAULT_DEADLINE_SECONDS / 60,
 ) -> ApplyReport:
     """Run the plan while holding the spec's lease in the target tenant (t2t/apply/lease.py)."""
     async with open_session(desired, target) as session:
@@ -197,6 +207,8 @@ async def _apply(
             graph={"source": session.source.graph, "target": session.target.graph},
             hosts=session.hosts,
             tenant_ids={"source": session.source.tenant_id, "target": session.target.tenant_id},
+            deadline_seconds=deadline_minutes * 60,
+            on_wait=lambda action, text: typer.echo(render_progress(action, text)),
         )
         async with hold_lease(
             session.target.exchange,
@@ -343,6 +355,16 @@ def apply(
             help="Remove another run's apply lease first: only when that run is gone.",
         ),
     ] = False,
+    deadline: Annotated[
+        float,
+        typer.Option(
+            "--deadline",
+            min=0.1,
+            metavar="MINUTES",
+            help="How long one action may take, retries and waits included; past it its "
+            "outcome is unknown and a second apply finishes it (exit 5).",
+        ),
+    ] = DEFAULT_DEADLINE_SECONDS / 60,
 ) -> None:
     """Make both tenants match the spec; safe to run again at any time.
 
@@ -381,7 +403,11 @@ def apply(
                 typer.echo("Nothing to apply.")
                 raise typer.Exit(result.exit_code(detailed=False))
             _confirm(result, auto_approve)
-            report: ApplyReport = _run(_apply(desired, target, result, force_unlock=force_unlock))
+            report: ApplyReport = _run(
+                _apply(
+                    desired, target, result, force_unlock=force_unlock, deadline_minutes=deadline
+                )
+            )
     except SetupError as exc:
         raise fail(str(exc)) from None
     typer.echo(render_report(report), nl=False)
@@ -389,6 +415,8 @@ def apply(
         raise typer.Exit(EXIT_INTERRUPTED)
     if report.count("failed"):
         raise typer.Exit(EXIT_ERROR)
+    if report.run_again:
+        raise typer.Exit(EXIT_RUN_AGAIN)
     # Only blocked actions (and the dependants they held back) remain: the plan's own code
     # says why (3: a check blocks; a step waiting for a person is a warning, so 0).
     raise typer.Exit(result.exit_code(detailed=False))
