@@ -12,8 +12,9 @@ t2t/planner/plan.py ``DOMAINS``) holding:
 - ``prior.json`` (batches only, optional) — what the domains before it planned:
   ``{"actions": [{"kind", "key", "tenant"?, "blocked_by"?}], "findings": [{"code",
   "tenant"?, "object"}]}`` (tenant defaults to target);
-- ``plan.json`` — the domain's whole outcome (`plan_json`): every action (id, kind, tenant,
-  operation, cmdlet, parameters, depends_on, blocked_by, risk, changes), every finding (code,
+- ``plan.json`` — the domain's whole outcome (`plan_json`): every action whole (id, kind, key,
+  tenant, operation, cmdlet, parameters, depends_on, blocked_by, unverified, risk, changes,
+  summary, desired, observed, fingerprint), every finding (code,
   tenant, object, message, fixed_by_plan), the notices, and the snapshot's unknowns.
 """
 
@@ -39,14 +40,20 @@ BY_DOMAIN = {d.name: d for d in DOMAINS}
 ACTION_FIELDS = (
     "id",
     "kind",
+    "key",
     "tenant",
     "operation",
     "cmdlet",
     "parameters",
     "depends_on",
     "blocked_by",
+    "unverified",
     "risk",
     "changes",
+    "summary",
+    "desired",
+    "observed",
+    "fingerprint",
 )
 FINDING_FIELDS = ("code", "tenant", "object", "message", "fixed_by_plan")
 
