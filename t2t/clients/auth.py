@@ -12,6 +12,7 @@ import asyncio
 import base64
 import hashlib
 import json
+import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -28,6 +29,20 @@ from t2t.clients.errors import AuthError
 from t2t.clients.hosts import HostSet
 
 log = structlog.get_logger("t2t.auth")
+
+
+class _NoTraceback(logging.Filter):
+    """MSAL logs a token answer it cannot parse with its traceback before raising
+    (msal/oauth2cli/oauth2.py `_obtain_token`: `logger.exception("Token response is not in
+    json format: …")`) — Entra's 429 body is such an answer. t2t turns the raise into a
+    transient AuthError and reports it itself, so that record is dropped: no traceback ever
+    reaches the user's terminal for a fault t2t handles."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.exc_info is None
+
+
+logging.getLogger("msal.oauth2cli.oauth2").addFilter(_NoTraceback())
 
 
 class TokenSource(Protocol):
@@ -140,6 +155,30 @@ TRANSIENT_AADSTS = frozenset({90024, 90033, 90055})
 TRANSIENT_STATUSES = frozenset({429, 500, 502, 503, 504})
 
 
+@dataclass
+class _LastAnswer:
+    """The identity platform's last answer on one requests session (a response hook): its
+    status and `Retry-After`, which MSAL drops when it turns an answer into an error."""
+
+    status: int = 0
+    retry_after: float | None = None
+
+    def __call__(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
+        self.status = response.status_code
+        try:
+            self.retry_after = float(response.headers.get("Retry-After", ""))
+        except ValueError:
+            self.retry_after = None
+
+    @property
+    def transient(self) -> bool:
+        return self.status in TRANSIENT_STATUSES
+
+    def wait(self) -> float | None:
+        """Retry-After of a throttled or unavailable last answer."""
+        return self.retry_after if self.transient else None
+
+
 async def retrying(acquire: Callable[[], Awaitable[str]], *, what: str) -> str:
     """A token, asking again after a transient AuthError (throttled, unavailable, unreachable,
     timed out) like any other transient fault: until the action's deadline, or outside one
@@ -158,7 +197,9 @@ async def retrying(acquire: Callable[[], Awaitable[str]], *, what: str) -> str:
         except AuthError as exc:
             if not exc.transient:
                 raise
-            delay = deadline.backoff(attempt, TOKEN_BACKOFF_SECONDS)
+            delay = exc.retry_after
+            if delay is None:
+                delay = deadline.backoff(attempt, TOKEN_BACKOFF_SECONDS)
             log.info("auth.retry", what=what, problem=str(exc), delay=round(delay, 2))
             await deadline.pause(delay, what=what, started=started, give_up=exc)
             attempt += 1
@@ -174,6 +215,7 @@ class MsalTokenSource:
         self._hosts = hosts
         self._app: Any = None
         self._session: requests.Session | None = None
+        self._answer = _LastAnswer()
         self._lock = asyncio.Lock()
 
     def close(self) -> None:
@@ -196,10 +238,15 @@ class MsalTokenSource:
                 "instance_discovery": self._hosts.instance_discovery,
             }
             kwargs["http_client"] = self._session = self._hosts.trust.requests_session()
+            self._session.hooks["response"].append(self._answer)
             try:
                 self._app = msal.ConfidentialClientApplication(self._client_id, **kwargs)
-            except ValueError as exc:  # OIDC discovery failed, bad authority
-                raise AuthError(f"tenant {self._tenant}: {exc}") from exc
+            except ValueError as exc:  # OIDC discovery failed (throttled?), bad authority
+                raise AuthError(
+                    f"tenant {self._tenant}: {exc}",
+                    transient=self._answer.transient,
+                    retry_after=self._answer.wait(),
+                ) from exc
             except requests.RequestException as exc:
                 where = self._hosts.login
                 raise AuthError(
@@ -209,6 +256,7 @@ class MsalTokenSource:
 
     def _acquire(self, resource: str, fresh: bool = False) -> str:
         where = f"tenant {self._tenant}, app {self._client_id}"
+        self._answer.status, self._answer.retry_after = 0, None  # MSAL may answer from cache
         try:
             app = self._application()
             if fresh:
@@ -219,11 +267,17 @@ class MsalTokenSource:
         except requests.RequestException as exc:  # refused, reset, timed out, cut short
             raise AuthError(f"{where}: token endpoint unreachable: {exc}", transient=True) from exc
         except msal.exceptions.MsalServiceError as exc:  # MSAL's answer to an HTTP 5xx
-            raise AuthError(f"{where}: token endpoint failed: {exc}", transient=True) from exc
-        except ValueError as exc:  # an answer that is not OAuth's JSON (Entra's 429 body)
             raise AuthError(
-                f"{where}: the token endpoint's answer is not a token response ({exc})",
+                f"{where}: token endpoint failed: {exc}",
                 transient=True,
+                retry_after=self._answer.wait(),
+            ) from exc
+        except ValueError as exc:  # an answer that is not OAuth's JSON (Entra's 429 body)
+            answer = f"HTTP {self._answer.status}" if self._answer.status else str(exc)
+            raise AuthError(
+                f"{where}: the token endpoint's answer is not a token response ({answer})",
+                transient=True,
+                retry_after=self._answer.wait(),
             ) from exc
         if "access_token" not in result:
             code = str(result.get("error", "error"))
@@ -232,7 +286,10 @@ class MsalTokenSource:
             raise AuthError(
                 f"{where}: {code}: {text}",
                 codes=codes,
-                transient=code == TEMPORARILY_UNAVAILABLE or bool(TRANSIENT_AADSTS & set(codes)),
+                transient=code == TEMPORARILY_UNAVAILABLE
+                or bool(TRANSIENT_AADSTS & set(codes))
+                or self._answer.transient,
+                retry_after=self._answer.wait(),
             )
         return str(result["access_token"])
 

@@ -13,7 +13,12 @@ class AuthError(ClientError):
     """The identity platform refused to issue a token (AADSTS code kept in the message)."""
 
     def __init__(
-        self, message: str, *, codes: tuple[int, ...] = (), transient: bool = False
+        self,
+        message: str,
+        *,
+        codes: tuple[int, ...] = (),
+        transient: bool = False,
+        retry_after: float | None = None,
     ) -> None:
         super().__init__(message)
         self.codes = codes
@@ -21,6 +26,8 @@ class AuthError(ClientError):
         self.transient = transient
         """No answer about the credential at all (throttled, unavailable, unreachable, timed
         out): asking again later may succeed, as for any other transient fault."""
+        self.retry_after = retry_after
+        """The seconds a throttled or unavailable answer asked the client to wait."""
 
 
 class DeadlineReached(Exception):
