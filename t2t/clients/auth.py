@@ -149,6 +149,11 @@ TEMPORARILY_UNAVAILABLE = "temporarily_unavailable"
 #: RequestBudgetExceededError ("A transient error has occurred. Try again."), 90033
 #: MsodsServiceUnavailable, 90055 TenantThrottlingError ("too many incoming requests").
 TRANSIENT_AADSTS = frozenset({90024, 90033, 90055})
+#: How long MSAL keeps a 429 or 5xx answer without Retry-After and answers from it
+#: (msal/throttled_http_client.py RetryAfterParser's default).
+MSAL_HOLD_SECONDS = 5.0
+#: Asking again a little after a hold ends, so that MSAL's cache has let it go.
+HOLD_MARGIN_SECONDS = 0.2
 #: HTTP statuses of a token answer that refuse nothing: throttled, or Entra unavailable
 #: ("If AAD is having problems it may respond with an HTTP 5xx", MSAL.NET wiki
 #: Client-Throttling; Learn, MSAL.NET "client-and-server-throttling": 429 + Retry-After).
@@ -175,8 +180,12 @@ class _LastAnswer:
         return self.status in TRANSIENT_STATUSES
 
     def wait(self) -> float | None:
-        """Retry-After of a throttled or unavailable last answer."""
-        return self.retry_after if self.transient else None
+        """How long to wait after a throttled or unavailable last answer: its Retry-After, or
+        MSAL's own hold without one — MSAL answers from its cache until then anyway."""
+        if not self.transient:
+            return None
+        held = MSAL_HOLD_SECONDS if self.retry_after is None else self.retry_after
+        return held + HOLD_MARGIN_SECONDS
 
 
 async def retrying(acquire: Callable[[], Awaitable[str]], *, what: str) -> str:
@@ -208,11 +217,20 @@ async def retrying(acquire: Callable[[], Awaitable[str]], *, what: str) -> str:
 class MsalTokenSource:
     """Client-credentials tokens for one app in one tenant, cached by MSAL."""
 
-    def __init__(self, tenant: str, client_id: str, credential: Credential, hosts: HostSet) -> None:
+    def __init__(
+        self,
+        tenant: str,
+        client_id: str,
+        credential: Credential,
+        hosts: HostSet,
+        *,
+        timeout_seconds: float = TOKEN_TIMEOUT_SECONDS,
+    ) -> None:
         self._tenant = tenant
         self._client_id = client_id
         self._credential = credential
         self._hosts = hosts
+        self._timeout = timeout_seconds
         self._app: Any = None
         self._session: requests.Session | None = None
         self._answer = _LastAnswer()
@@ -262,7 +280,7 @@ class MsalTokenSource:
             if fresh:
                 app.remove_tokens_for_client()
             result = app.acquire_token_for_client(
-                scopes=[f"{resource}/.default"], timeout=TOKEN_TIMEOUT_SECONDS
+                scopes=[f"{resource}/.default"], timeout=self._timeout
             )
         except requests.RequestException as exc:  # refused, reset, timed out, cut short
             raise AuthError(f"{where}: token endpoint unreachable: {exc}", transient=True) from exc
