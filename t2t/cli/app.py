@@ -395,7 +395,7 @@ def apply(
                     typer.echo("The saved plan is stale; nothing was changed:", err=True)
                     for problem in problems:
                         typer.echo(f"  - {problem}", err=True)
-                    raise fail("run t2t plan again and review the new plan")
+                    raise fail(f"{spec}: stale; run t2t plan again and review the new plan")
                 result = saved.plan
                 auto_approve = True
             typer.echo(render_plan(result), nl=False)
