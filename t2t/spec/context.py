@@ -14,7 +14,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from t2t.spec.csvfile import CsvTable, read_mailbox_csv
 from t2t.spec.errors import ErrorSink, Mark
-from t2t.spec.limits import SPEC_MAX_CSV_ROWS
+from t2t.spec.limits import SPEC_MAX_CSV_ROWS, clip
 from t2t.spec.positions import Located, Path_
 
 T = TypeVar("T")
@@ -88,7 +88,7 @@ class Context:
         if rel.is_absolute() or ref.startswith("~"):
             self.error(
                 mark,
-                f"{what}: '{ref}' is an absolute path; a CSV file must sit in the spec's folder"
+                f"{what}: {clip(ref)} is an absolute path; a CSV file must sit in the spec's folder"
                 " or below it (write a relative path)",
             )
             return None
@@ -98,7 +98,7 @@ class Context:
             how = "" if ".." in rel.parts else " through a symbolic link"
             self.error(
                 mark,
-                f"{what}: '{ref}' leaves the spec's folder{how}; a CSV file must sit in the"
+                f"{what}: {clip(ref)} leaves the spec's folder{how}; a CSV file must sit in the"
                 " spec's folder or below it",
             )
             return None

@@ -127,7 +127,7 @@ def _header(
         if known is None:
             guess = difflib.get_close_matches(name, list(_KNOWN.values()), n=1, cutoff=0.6)
             hint = f"; did you mean '{guess[0]}'?" if guess else f"; the header must be {_FORMS}"
-            sink.add(mark, f"unknown column '{name}'{hint}")
+            sink.add(mark, f"unknown column {clip(name)}{hint}")
             ok = False
         elif known in columns:
             sink.add(mark, f"column '{known}' appears twice in the header")

@@ -42,8 +42,9 @@ VALUE_MAX_CHARS = 1024
 #: 50,000-mailbox plan is about 300 MB.
 SAVED_PLAN_MAX_BYTES = 1024 * MIB
 
-#: How much of an oversized value a message shows.
-SHOWN_CHARS = 40
+#: How much of a value a message quotes: an address in full, a few dozen characters of
+#: anything longer (then its length).
+SHOWN_CHARS = 80
 
 
 def printable(text: str) -> str:

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from t2t.spec.errors import SpecError
+from t2t.spec.limits import clip
 from t2t.spec.positions import Located, Path_
 
 
@@ -35,7 +36,7 @@ def describe(value: Any) -> str:
         return "a list"
     if isinstance(value, dict):
         return "a mapping"
-    return f"'{value}'"
+    return clip(str(value))
 
 
 def dotted(path: Path_) -> str:
@@ -90,7 +91,7 @@ def guess_key(key: str, allowed: list[str]) -> str | None:
 
 def unknown_key_message(key: str, allowed: list[str], where: str) -> str:
     place = f" in {where}" if where else ""
-    text = f"unknown key '{key}'{place}"
+    text = f"unknown key {clip(key)}{place}"
     guess = guess_key(key, allowed)
     if guess:
         return f"{text}; did you mean '{guess}'?"

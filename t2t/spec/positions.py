@@ -204,7 +204,7 @@ class _Builder:
         self.sink.add(
             _mark(self.display, node.start_mark),
             f"this {what} is too long: {clip(text)}; t2t reads at most {VALUE_MAX_CHARS:,}"
-            " characters in one",
+            f" characters in one {what}",
         )
         return False
 
@@ -247,7 +247,7 @@ class _Builder:
                 del first[key]
             if key in first:
                 self.sink.add(
-                    key_mark, f"key '{key}' is written twice (first on line {first[key].line})"
+                    key_mark, f"key {clip(key)} is written twice (first on line {first[key].line})"
                 )
                 continue
             first[key] = key_mark

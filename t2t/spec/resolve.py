@@ -25,6 +25,7 @@ from t2t.spec.desired import (
     RewriteRule,
     SecretRef,
 )
+from t2t.spec.limits import clip
 from t2t.spec.mailboxes import resolve_identities
 from t2t.spec.models import RelationshipDoc, TenantDoc
 from t2t.spec.secrets import is_git_tracked, parse_ref
@@ -114,7 +115,7 @@ def _relationship(ctx: Context, spec_name: str | None) -> DesiredRelationship | 
         if group.lower() in seen:
             ctx.error(
                 ctx.at((*path, "scopeGroup", i)),
-                f"relationship.scopeGroup: '{group}' is listed twice",
+                f"relationship.scopeGroup: {clip(group)} is listed twice",
             )
         seen.setdefault(group.lower(), i)
     name = doc.name or spec_name or ""
@@ -148,7 +149,7 @@ def _licenses(ctx: Context) -> tuple[str, ...]:
     seen: set[str] = set()
     for i, sku in enumerate(licenses):
         if sku.lower() in seen:
-            ctx.error(ctx.at((*path, i)), f"identities.licenses: '{sku}' is listed twice")
+            ctx.error(ctx.at((*path, i)), f"identities.licenses: {clip(sku)} is listed twice")
         seen.add(sku.lower())
     return tuple(dict.fromkeys(licenses))
 

@@ -15,6 +15,8 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, Field
 from pydantic_core import PydanticCustomError
 
+from t2t.spec.limits import clip
+
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
 _LOCAL = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$")
@@ -31,7 +33,7 @@ def guid_problem(value: str) -> str | None:
     if _GUID.match(value):
         return None
     return (
-        f"'{value}' is not a GUID (8-4-4-4-12 hex digits,"
+        f"{clip(value)} is not a GUID (8-4-4-4-12 hex digits,"
         " e.g. 6d0c3f1e-8b2a-4c47-9e15-3a5b7c9d1e20)"
     )
 
@@ -46,7 +48,7 @@ def domain_problem(value: str) -> str | None:
         or not all(_LABEL.match(label) for label in labels)
         or labels[-1].isdigit()
     ):
-        return f"'{value}' is not a domain name (e.g. contoso.com)"
+        return f"{clip(value)} is not a domain name (e.g. contoso.com)"
     return None
 
 
@@ -54,11 +56,11 @@ def address_problem(value: str) -> str | None:
     """None when ``value`` is an SMTP address t2t can use, else why not."""
     local, at, domain = value.rpartition("@")
     if not at or not local:
-        return f"'{value}' is not an email address (expected name@domain)"
+        return f"{clip(value)} is not an email address (expected name@domain)"
     if len(local) > 64 or not _LOCAL.match(local):
-        return f"'{value}' is not an email address (the part before @ is not valid)"
+        return f"{clip(value)} is not an email address (the part before @ is not valid)"
     if domain_problem(domain):
-        return f"'{value}' is not an email address ('{domain}' is not a domain name)"
+        return f"{clip(value)} is not an email address ({clip(domain)} is not a domain name)"
     return None
 
 
@@ -84,7 +86,7 @@ def name_problem(value: str) -> str | None:
     if _NAME.match(value):
         return None
     return (
-        f"'{value}' is not a usable name (1-64 letters, digits, spaces, '.', '_' or '-',"
+        f"{clip(value)} is not a usable name (1-64 letters, digits, spaces, '.', '_' or '-',"
         " starting with a letter or digit)"
     )
 
@@ -122,7 +124,7 @@ def _name(value: str) -> str:
 def _country(value: str) -> str:
     if not _COUNTRY.match(value):
         raise PydanticCustomError(
-            "t2t", f"'{value}' is not a two-letter country code (ISO 3166-1, e.g. NL or US)"
+            "t2t", f"{clip(value)} is not a two-letter country code (ISO 3166-1, e.g. NL or US)"
         )
     return value.upper()
 
@@ -177,7 +179,7 @@ def _vault_name(value: str) -> str:
     if not _VAULT.match(value) or "--" in value:
         raise PydanticCustomError(
             "t2t",
-            f"'{value}' is not a valid Key Vault name (3-24 letters, digits and single"
+            f"{clip(value)} is not a valid Key Vault name (3-24 letters, digits and single"
             " hyphens, starting with a letter, not ending with a hyphen)",
         )
     return value
@@ -187,7 +189,7 @@ def _resource_group(value: str) -> str:
     if not _RESOURCE_GROUP.match(value):
         raise PydanticCustomError(
             "t2t",
-            f"'{value}' is not a valid resource group name (1-90 letters, digits, '-', '_',"
+            f"{clip(value)} is not a valid resource group name (1-90 letters, digits, '-', '_',"
             " '.', '(' or ')', not ending with '.')",
         )
     return value
@@ -197,7 +199,7 @@ def _cert_name(value: str) -> str:
     if not _CERT_NAME.match(value):
         raise PydanticCustomError(
             "t2t",
-            f"'{value}' is not a valid Key Vault certificate name (letters, digits and '-')",
+            f"{clip(value)} is not a valid Key Vault certificate name (letters, digits and '-')",
         )
     return value
 
@@ -205,7 +207,7 @@ def _cert_name(value: str) -> str:
 def _subject(value: str) -> str:
     if not value.startswith("CN=") or len(value) < 4:
         raise PydanticCustomError(
-            "t2t", f"'{value}' is not a certificate subject; write it as CN=name"
+            "t2t", f"{clip(value)} is not a certificate subject; write it as CN=name"
         )
     return value
 
@@ -215,7 +217,7 @@ def _location(value: str) -> str:
     canonical = value.replace(" ", "").lower()
     if not canonical.isalnum():
         raise PydanticCustomError(
-            "t2t", f"'{value}' is not an Azure region (e.g. northeurope or westus)"
+            "t2t", f"{clip(value)} is not an Azure region (e.g. northeurope or westus)"
         )
     return canonical
 

@@ -27,7 +27,7 @@ from t2t.apply.saved import (
 )
 from t2t.planner import Plan
 from t2t.planner.checks import finding
-from t2t.spec.limits import SAVED_PLAN_MAX_BYTES
+from t2t.spec.limits import SAVED_PLAN_MAX_BYTES, SHOWN_CHARS
 from tests.apply.saved_files import edited, reseal, with_top_level
 from tests.apply.scratch import scratch_action, scratch_plan
 
@@ -266,7 +266,7 @@ def test_a_huge_value_is_shown_cut_short(saved: Path) -> None:
         plan["format"] = "y" * 10_000_000
 
     message = _refused(saved, edited(saved.read_bytes(), edit_text))
-    assert "(found 'yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy…' (10,000,000 characters))" in message
+    assert f"(found '{'y' * SHOWN_CHARS}…' (10,000,000 characters))" in message
     assert len(message) < 300
 
 

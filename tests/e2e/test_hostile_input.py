@@ -27,6 +27,7 @@ import pytest
 from t2t.spec.limits import (
     CSV_MAX_BYTES,
     CSV_MAX_ROWS,
+    SHOWN_CHARS,
     SPEC_MAX_BYTES,
     VALUE_MAX_CHARS,
     printable,
@@ -179,12 +180,12 @@ HOSTILE: dict[str, tuple[Callable[[Path], Path], str]] = {
     ),
     "spec-2mb-value": (
         lambda t: _spec(t, _replace("name: contoso-to-fabrikam", f"name: {BIG[:2_000_000]}")),
-        f"this value is too long: '{'x' * 40}…' (2,000,000 characters); t2t reads at most"
+        f"this value is too long: '{'x' * SHOWN_CHARS}…' (2,000,000 characters); t2t reads at most"
         f" {VALUE_MAX_CHARS:,} characters in one",
     ),
     "spec-long-key": (
         lambda t: _spec(t, _replace("version: 1\n", "version: 1\n? " + "k" * 5000 + "\n: 1\n")),
-        f"this key is too long: '{'k' * 40}…' (5,000 characters)",
+        f"this key is too long: '{'k' * SHOWN_CHARS}…' (5,000 characters)",
     ),
     "spec-deep-flow": (
         lambda t: _spec(t, _replace("version: 1\n", "version: 1\nx: " + "[" * 50_000 + "\n")),
@@ -227,11 +228,11 @@ HOSTILE: dict[str, tuple[Callable[[Path], Path], str]] = {
     ),
     "csv-10mb-field": (
         lambda t: _spec(t, csv=HEADER + BIG.encode() + b"@contoso.com,b@fabrikam.com\n"),
-        f"this row is too long: '{'x' * 40}…' (10,000,027 characters)",
+        f"this row is too long: '{'x' * SHOWN_CHARS}…' (10,000,027 characters)",
     ),
     "csv-long-cell": (
         lambda t: _spec(t, csv=HEADER + ROW + b"a" * 5000 + b"@contoso.com,b@fabrikam.com\n"),
-        f"wave.csv:3:1: this cell is too long: '{'a' * 40}…' (5,012 characters)",
+        f"wave.csv:3:1: this cell is too long: '{'a' * SHOWN_CHARS}…' (5,012 characters)",
     ),
     "csv-too-many-rows": (
         lambda t: _spec(t, csv=_rows(CSV_MAX_ROWS + 1)),
