@@ -20,11 +20,13 @@ Rate control, so a run keeps Microsoft's budgets saturated without tripping them
   batching"); a 503 that names a `Retry-After` holds the key too (throttling.md: 503 may carry
   one);
 - the requests of a key in flight at once adapt, additive increase and multiplicative decrease
-  (AIMD, RFC 5681 §3.1): each answer that is neither 429 nor 503 raises the limit by 1/limit (up
-  to `max_concurrency`), and a 429 or 503 halves it (never below one) — once per congestion
-  event: answers to requests sent before the last cut do not cut again. Under a harsh budget
-  the key settles near the rate the service admits instead of every waiting request meeting
-  the end of a hold together and being refused together;
+  (AIMD, RFC 5681 §3.1): a 429 or 503 halves the limit (never below one) — once per congestion
+  event: answers to requests sent before the last cut do not cut again — and each answer that
+  is neither raises it by 1/limit (up to `max_concurrency`), but only once twice the last cut's
+  hold has passed: a budget's window is seconds long where TCP's round trip is milliseconds, so
+  growing on every answer would refill the window before the service could say it is full.
+  Under a harsh budget the key settles near the rate the service admits instead of every
+  waiting request meeting the end of a hold together and being refused together;
 - writes are paced client-side to the documented budgets (`DEFAULT_PACE`): Graph identity
   writes 3,000 per 150 s per app and tenant, each `$batch` item counted on its own
   (concepts/throttling-limits.md "Identity and access service limits"); Exchange InvokeCommand
@@ -161,6 +163,7 @@ class _Flow:
         self.in_flight = 0
         self._waiters: deque[asyncio.Future[None]] = deque()
         self._cut_at = float("-inf")
+        self._quiet_until = float("-inf")
 
     @property
     def allowed(self) -> int:
@@ -184,16 +187,21 @@ class _Flow:
         self.in_flight -= 1
         self._wake()
 
-    def congested(self, sent_at: float) -> None:
-        """A 429/503 to a request sent at `sent_at`: halve the limit, once per event."""
+    def congested(self, sent_at: float, hold: float) -> None:
+        """A 429/503 to a request sent at `sent_at`: halve the limit, once per event, and keep
+        it there for two holds (`hold`: the answer's Retry-After)."""
+        now = time.monotonic()
+        self._quiet_until = max(self._quiet_until, now + 2 * hold)
         if sent_at < self._cut_at:
             return  # sent under the old limit: the same congestion, already answered
         self.limit = max(1.0, self.limit / 2)
-        self._cut_at = time.monotonic()
+        self._cut_at = now
 
     def answered(self) -> None:
-        """An answer that was not congestion: one more in flight, spread over `limit` answers."""
-        self.limit = min(float(self.ceiling), self.limit + 1 / self.limit)
+        """An answer that was not congestion: one more in flight, spread over `limit` answers
+        (not while the last cut's hold lasts)."""
+        if time.monotonic() >= self._quiet_until:
+            self.limit = min(float(self.ceiling), self.limit + 1 / self.limit)
         self._wake()
 
     def _wake(self) -> None:
@@ -428,12 +436,11 @@ class HttpLayer:
         """What an answer tells about the key's budget: holds and the in-flight limit."""
         retry_after = result.headers.get("Retry-After")
         if result.status in CONGESTION_STATUSES:
-            flow.congested(sent_at)
+            hold = self._delay(attempt - 1, retry_after)
+            flow.congested(sent_at, hold)
             if result.status == 429 or retry_after is not None:
                 writes_only = result.status == 429 and _writes_only(result.headers)
-                self._hold(
-                    limit_key, self._delay(attempt - 1, retry_after), writes_only=writes_only
-                )
+                self._hold(limit_key, hold, writes_only=writes_only)
             return
         flow.answered()
         if result.status == 200 and cost and what.rstrip("/").endswith("/$batch"):

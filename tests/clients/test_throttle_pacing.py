@@ -6,6 +6,7 @@ refused (t2t/clients/http.py ``Pace``)."""
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any
 
 from t2t.apply.graph_batch import GraphBatcher
@@ -102,3 +103,97 @@ def test_exchange_calls_over_the_tenant_budget_converge(sandbox: Any) -> None:
     state = _throttle(sandbox)
     assert state["refusals"].get("exchangeTenant", 0) > 0
     assert state["earlyRetries"] == 0
+
+
+def _with_clients(sandbox: Any, use: Any, **http: Any) -> Any:
+    """Run `use(http, clients)` with fabrikam's clients on a fresh HTTP layer."""
+    hosts = sandbox_hosts(sandbox.profile)
+
+    async def go() -> Any:
+        async with HttpLayer(ca_file=hosts.ca_file, **http) as layer:
+            clients = connect(layer, hosts, _identity(sandbox, "fabrikam"))
+            try:
+                await clients.tokens.token(hosts.exchange_resource)  # tokens are not measured
+                await clients.tokens.token(hosts.graph_resource)
+                return await use(layer, clients)
+            finally:
+                clients.tokens.close()
+
+    return asyncio.run(go())
+
+
+def test_one_429_holds_every_request_of_its_key_and_no_other(sandbox: Any) -> None:
+    rule = {"kind": "error", "status": 429, "retryAfter": 2, "count": 1}
+    match = {"service": "exchange", "cmdlet": "Get-OrganizationConfig"}
+    sandbox.http.post(f"{sandbox.base_url}/_sandbox/faults", json={**rule, "match": match})
+
+    async def use(http: HttpLayer, clients: Any) -> tuple[float, float, float]:
+        key = f"exchange:{clients.tenant_id}"
+        refused = asyncio.ensure_future(clients.exchange.reader().invoke("Get-OrganizationConfig"))
+        while http.held_for(key, write=False) == 0:  # until its 429 is in
+            await asyncio.sleep(0.01)
+        held = http.held_for(key, write=False)
+        started = time.monotonic()
+        await clients.graph.get("/organization")  # another key: not held
+        graph = time.monotonic() - started
+        await clients.exchange.reader().invoke("Get-AcceptedDomain")  # another cmdlet, held
+        exchange = time.monotonic() - started
+        await refused
+        return held, graph, exchange
+
+    held, graph, exchange = _with_clients(sandbox, use)
+    assert 1.5 < held <= 2.0
+    assert graph < 1.0
+    assert exchange >= held - 0.05  # left only once the hold ended
+
+
+def test_a_graph_write_quota_429_holds_the_writes_and_lets_reads_go(sandbox: Any) -> None:
+    _throttle(sandbox, graphAppTenant={"limit": 1, "windowSeconds": 3})
+
+    async def use(http: HttpLayer, clients: Any) -> tuple[float, float, float]:
+        key = f"graph:{clients.tenant_id}"
+        g = clients.graph
+        users = await g.list_all("/users", {"$select": "id", "$top": "2"})
+        first, second = users[0]["id"], users[1]["id"]
+        await g.write("PATCH", f"/users/{first}", {"displayName": "first"})
+        later = asyncio.ensure_future(g.write("PATCH", f"/users/{second}", {"displayName": "2"}))
+        while http.held_for(key, write=True) == 0:  # its 429 names the write quota
+            await asyncio.sleep(0.01)
+        reads_held = http.held_for(key, write=False)
+        started = time.monotonic()
+        await g.get("/organization")
+        read = time.monotonic() - started
+        writes_held = http.held_for(key, write=True)
+        await later
+        return reads_held, read, writes_held
+
+    reads_held, read, writes_held = _with_clients(sandbox, use, pace={})
+    assert reads_held == 0.0 and read < 1.0
+    assert writes_held > 0.5
+    assert _throttle(sandbox)["earlyRetries"] == 0
+
+
+def test_the_in_flight_limit_halves_under_a_harsh_budget_and_grows_back(sandbox: Any) -> None:
+    """AIMD on the key's requests in flight: 40 reads at once against 5 per second — every
+    one lands, none early, few refused; then, the budget gone, the limit climbs back."""
+    _throttle(sandbox, exchangeTenant={"limit": 5, "windowSeconds": 1})
+
+    async def use(http: HttpLayer, clients: Any) -> tuple[list[int], float, float]:
+        key = f"exchange:{clients.tenant_id}"
+        x = clients.exchange.reader()
+        burst = await asyncio.gather(*(x.invoke("Get-OrganizationConfig") for _ in range(40)))
+        after_burst = http.in_flight_limit(key)
+        _throttle(sandbox, exchangeTenant={"limit": 100_000, "windowSeconds": 1})
+        await asyncio.sleep(2.1)  # it grows again only after two holds of 1 s
+        for _ in range(60):
+            await x.invoke("Get-OrganizationConfig")
+        return [len(r.values) for r in burst], after_burst, http.in_flight_limit(key)
+
+    sizes, after_burst, recovered = _with_clients(sandbox, use, pace={})
+    assert sizes == [1] * 40
+    assert after_burst < 8  # halved on refusals
+    assert recovered == 8.0  # +1/limit per answer, up to max_concurrency
+    state = _throttle(sandbox)
+    assert state["earlyRetries"] == 0
+    # 35 requests past the budget; 8 at once with no adaptation lose about 26 of them
+    assert 0 < state["refusals"]["exchangeTenant"] <= 21
