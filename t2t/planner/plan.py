@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic.main import IncEx
 
 from t2t.planner.actions import Action, Role
 from t2t.planner.batches import BATCHES
@@ -131,7 +132,16 @@ def build_plan(desired: Desired, snapshot: Snapshot) -> Plan:
     )
 
 
+#: Where the spec and each of its entries were written (file, line): not what they say. A
+#: spec moved to another folder, or a comment added above a mailbox, leaves a saved plan valid.
+_WHERE: dict[str, IncEx | bool] = {
+    "spec_path": True,
+    "mailboxes": {"__all__": {"origin"}},
+    "batches": {"__all__": {"origin"}},
+}
+
+
 def spec_fingerprint(desired: Desired) -> str:
     """Everything the spec resolved to (CSV contents included), so a saved plan can tell
     that the spec changed since it was made."""
-    return fingerprint(desired.model_dump(mode="json", exclude={"spec_path"}))
+    return fingerprint(desired.model_dump(mode="json", exclude=_WHERE))

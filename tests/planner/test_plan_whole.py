@@ -1,0 +1,106 @@
+"""What `build_plan` adds to its domains' outcomes: the exit code a CI job reads, the runnable
+actions, the spec's fingerprint a saved plan is checked against, and the context the domains
+share (the batch waits for the mailbox chains the mailboxes domain planned before it)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from t2t.planner import Action, Plan, build_plan
+from t2t.planner.checks import finding
+from t2t.planner.plan import (
+    EXIT_BLOCKED,
+    EXIT_CHANGES,
+    EXIT_OK,
+    EXIT_UNKNOWN,
+    Unknown,
+    spec_fingerprint,
+)
+from t2t.spec import load_spec
+from tests.planner.cases import ROOT, Case, whole
+
+SPEC = Path(__file__).resolve().parents[2] / "specs" / "quickstart.yaml"
+
+
+def _action(name: str, blocked_by: tuple[str, ...] = ()) -> Action:
+    return Action(
+        id=f"target:mailuser.create:{name}",
+        tenant="target",
+        kind="mailuser.create",
+        key=name,
+        operation="create",
+        cmdlet="New-MailUser",
+        parameters={},
+        fingerprint="f",
+        blocked_by=blocked_by,
+    )
+
+
+def _plan(
+    actions: tuple[Action, ...] = (), *, blocking: bool = False, unknown: bool = False
+) -> Plan:
+    findings = (
+        (finding("T2T-E401", "target", "wave-1", "m", fixed_by_plan=False),) if blocking else ()
+    )
+    unknowns = (Unknown(tenant="target", what="batches", reason="503"),) if unknown else ()
+    return Plan(
+        spec_name="s",
+        spec_path="s.yaml",
+        source_tenant="a",
+        target_tenant="b",
+        actions=actions,
+        findings=findings,
+        unknowns=unknowns,
+    )
+
+
+RUNS = (_action("a"),)
+ONLY_BLOCKED = (_action("b", ("T2T-E301",)),)
+
+
+@pytest.mark.parametrize(
+    ("plan", "detailed", "code"),
+    [
+        (_plan(), True, EXIT_OK),
+        (_plan(), False, EXIT_OK),
+        (_plan(RUNS), True, EXIT_CHANGES),
+        (_plan(RUNS), False, EXIT_OK),
+        (_plan(ONLY_BLOCKED), True, EXIT_OK),
+        (_plan(RUNS, blocking=True), True, EXIT_BLOCKED),
+        (_plan(RUNS, blocking=True), False, EXIT_BLOCKED),
+        (_plan(RUNS, blocking=True, unknown=True), True, EXIT_UNKNOWN),
+        (_plan(unknown=True), False, EXIT_UNKNOWN),
+    ],
+)
+def test_exit_code(plan: Plan, detailed: bool, code: int) -> None:
+    assert plan.exit_code(detailed=detailed) == code
+
+
+def test_runnable_is_every_action_no_check_blocks_in_plan_order() -> None:
+    actions = (_action("a"), _action("b", ("T2T-E301",)), _action("c"))
+    assert _plan(actions).runnable == (actions[0], actions[2])
+
+
+def test_the_spec_fingerprint_follows_the_content_not_the_file(tmp_path: Path) -> None:
+    moved = tmp_path / "elsewhere.yaml"
+    shutil.copy(SPEC, moved)
+    here, there = load_spec(SPEC), load_spec(moved)
+    assert here.spec_path != there.spec_path
+    assert spec_fingerprint(here) == spec_fingerprint(there)
+    changed = tmp_path / "changed.yaml"
+    changed.write_text(SPEC.read_text().replace("usageLocation: NL", "usageLocation: BE"))
+    assert "usageLocation: BE" in changed.read_text()
+    assert spec_fingerprint(load_spec(changed)) != spec_fingerprint(here)
+
+
+def test_the_batch_waits_for_the_mailbox_chains_planned_before_it() -> None:
+    case = Case(ROOT / "mailboxes" / "fresh-target-plans-the-whole-chain")
+    plan = build_plan(case.spec(), whole(case.snapshot()))
+    batch = next(a for a in plan.actions if a.kind == "batch.create")
+    chain_ends = [a.id for a in plan.actions if a.kind == "license.assign"]
+    assert len(chain_ends) == len(case.spec().batches[0].mailboxes)
+    assert set(chain_ends) <= set(batch.depends_on)
+    assert set(batch.depends_on) <= {a.id for a in plan.actions}
