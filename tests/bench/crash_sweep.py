@@ -104,7 +104,6 @@ def _check(
 ) -> None:
     cycle.convergence = converge(sandbox, spec.path, log)
     cycle.inventory = inventory(initial, sandbox.state_json(), spec)
-    print(json.dumps(cycle.to_json())[:2000], flush=True)
 
 
 def boundaries(
@@ -133,6 +132,7 @@ def boundaries(
             print(f"boundary kills: {len(cycle.kills)} ({time.monotonic() - started:.0f} s)")
     _check(sandbox, spec, log, cycle, initial)
     cycle.seconds = time.monotonic() - started
+    print(json.dumps(cycle.to_json())[:2000], flush=True)
     return cycle
 
 
@@ -195,6 +195,7 @@ def mid_request(
                 print(f"moment not reached: {name} (apply exited {run.code})", flush=True)
         _check(sandbox, spec, log, cycle, initial)
         cycle.seconds = time.monotonic() - started
+        print(json.dumps(cycle.to_json())[:2000], flush=True)
         cycles.append(cycle)
     return cycles
 
@@ -210,6 +211,19 @@ def _summary(cycles: list[Cycle]) -> dict[str, Any]:
     }
 
 
+def _write(row: dict[str, Any]) -> None:
+    """The results so far (after each phase: a long sweep that stops keeps what it did)."""
+    OUT.parent.mkdir(parents=True, exist_ok=True)
+    document = {
+        "benchmark": "crash sweep: t2t apply SIGKILLed at every boundary and mid-request",
+        "python": platform.python_version(),
+        "machine": platform.machine(),
+        "cpus": os.cpu_count(),
+        "results": [row],
+    }
+    OUT.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="crash sweep (issue 16)")
     parser.add_argument("--mailboxes", type=int, default=200)
@@ -220,6 +234,8 @@ def main() -> None:
     parser.add_argument("--sources", default=None, help="what t2t was run from (a commit)")
     args = parser.parse_args()
     started = time.monotonic()
+    row: dict[str, Any] = {"sources": args.sources, "mailboxes": args.mailboxes, "seed": args.seed}
+    cycles: list[Cycle] = []
     with tempfile.TemporaryDirectory() as tmp:
         seed = Path(tmp) / "seed.yaml"
         write_seed(seed, args.mailboxes)
@@ -228,49 +244,32 @@ def main() -> None:
         with served(Path(tmp) / "state", seed) as profile:
             sandbox = Sandbox(Path(tmp) / "state", profile)
             first = boundaries(sandbox, spec, log, args.boundaries, args.stride)
-            boundary_seconds = time.monotonic() - started
-            cycles = mid_request(sandbox, spec, log, args.moments, args.seed)
+            cycles.append(first)
+            row["boundaries"] = {
+                "limit": args.boundaries,
+                "stride": args.stride,
+                "kills": len(first.kills),
+                "killedAfter": dict(Counter(k["kind"] for k in first.kills)),
+                "seconds": round(first.seconds, 1),
+                "cycle": first.to_json(),
+            }
+            row.update(_summary(cycles))
+            _write(row)
+            moments = mid_request(sandbox, spec, log, args.moments, args.seed)
+            cycles.extend(moments)
             sandbox.close()
-    kills = [k for c in cycles for k in c.kills]
-    row = {
-        "sources": args.sources,
-        "mailboxes": args.mailboxes,
-        "seed": args.seed,
-        "boundaries": {
-            "limit": args.boundaries,
-            "stride": args.stride,
-            "kills": len(first.kills),
-            "killedAfter": dict(Counter(k["kind"] for k in first.kills)),
-            "seconds": round(boundary_seconds, 1),
-            "cycle": first.to_json(),
-        },
-        "midRequest": {
-            "moments": len(kills),
-            "afterHandling": sum(1 for k in kills if k["afterHandling"]),
-            "byWrite": dict(Counter(k["write"] for k in kills)),
-            "unfired": sum(len(c.unfired) for c in cycles),
-            "cycles": [c.to_json() for c in cycles],
-            "seconds": round(time.monotonic() - started - boundary_seconds, 1),
-            "drawn": [k for c in cycles for k in c.kills],
-        },
-        **_summary([first, *cycles]),
-        "wallSeconds": round(time.monotonic() - started, 1),
+    kills = [k for c in moments for k in c.kills]
+    row["midRequest"] = {
+        "moments": len(kills),
+        "afterHandling": sum(1 for k in kills if k["afterHandling"]),
+        "byWrite": dict(Counter(k["write"] for k in kills)),
+        "unfired": sum(len(c.unfired) for c in moments),
+        "seconds": round(sum(c.seconds for c in moments), 1),
+        "cycles": [c.to_json() for c in moments],
+        "drawn": kills,
     }
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(
-        json.dumps(
-            {
-                "benchmark": "crash sweep: t2t apply SIGKILLed at every boundary and mid-request",
-                "python": platform.python_version(),
-                "machine": platform.machine(),
-                "cpus": os.cpu_count(),
-                "results": [row],
-            },
-            indent=2,
-        )
-        + "\n",
-        encoding="utf-8",
-    )
+    row.update(_summary(cycles), wallSeconds=round(time.monotonic() - started, 1))
+    _write(row)
     print(json.dumps({k: v for k, v in row.items() if k != "midRequest"}, indent=2))
 
 

@@ -93,7 +93,7 @@ def write_crash_spec(path: Path, n: int) -> SweepSpec:
     return SweepSpec(path, n)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Write:
     """A write t2t sends, as a ``hold`` rule matches it, and the action kinds that send it
     (none: every apply sends it — the apply lease, t2t/apply/lease.py)."""
@@ -116,12 +116,12 @@ class Write:
 
 def _cmdlet(name: str, *kinds: str, per_mailbox: bool = False, last: bool = False) -> Write:
     match = {"service": "exchange", "cmdlet": name}
-    return Write(match, frozenset(kinds), per_mailbox, last)
+    return Write(match=match, kinds=frozenset(kinds), per_mailbox=per_mailbox, last=last)
 
 
 def _graph(method: str, path: str, *kinds: str, per_mailbox: bool = False) -> Write:
     match = {"service": "graph", "method": method, "path": path}
-    return Write(match, frozenset(kinds), per_mailbox)
+    return Write(match=match, kinds=frozenset(kinds), per_mailbox=per_mailbox)
 
 
 _ENDPOINT_KINDS = ("endpoint.create", "endpoint.update")
@@ -144,15 +144,15 @@ WRITES: dict[str, Write] = {
         "Set-MailUser", "mailuser.set_identity", "license.assign", per_mailbox=True
     ),
     "$batch": Write(
-        {"service": "graph", "path": r"/\$batch$", "access": "write"},
-        frozenset({"user.usage_location", "license.assign"}),
+        match={"service": "graph", "path": r"/\$batch$", "access": "write"},
+        kinds=frozenset({"user.usage_location", "license.assign"}),
         per_mailbox=True,
         per_request=20,  # json-batching.md: at most 20 requests (t2t/apply/graph_batch.py)
     ),
     "New-MigrationBatch": _cmdlet("New-MigrationBatch", "batch.create", last=True),
     "New-MailContact": _cmdlet("New-MailContact"),
     "Remove-MailContact": _cmdlet("Remove-MailContact"),
-    "any write": Write({"access": "write"}, per_mailbox=True),
+    "any write": Write(match={"access": "write"}, per_mailbox=True),
 }
 
 
