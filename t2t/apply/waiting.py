@@ -41,6 +41,8 @@ LONG_WAIT_SECONDS = 5.0
 PROGRESS_EVERY_SECONDS = 10.0
 #: Once the schedule is spent, its last delay is repeated, but never faster than this.
 MIN_REPEAT_SECONDS = 1.0
+#: The last re-read comes this long before the deadline, so that it can still be sent.
+LAST_LOOK_SECONDS = 0.5
 
 _ACTION: ContextVar[str] = ContextVar("t2t_action", default="")
 _IDLE: ContextVar[Callable[[], None] | None] = ContextVar("t2t_idle", default=None)
@@ -79,15 +81,24 @@ async def wait_for(
     ends = deadline.at() or started + ctx.deadline_seconds
     shown = started + LONG_WAIT_SECONDS - PROGRESS_EVERY_SECONDS
     attempt = 0
+
+    def reached() -> DeadlineReached:
+        waited = time.monotonic() - started
+        return DeadlineReached(f"waited {waited:.0f} s for {what}; it has not happened yet")
+
     while True:
-        await asyncio.sleep(max(0.0, min(_delay(schedule, attempt), ends - time.monotonic())))
+        last_look = ends - LAST_LOOK_SECONDS - time.monotonic()
+        await asyncio.sleep(max(0.0, min(_delay(schedule, attempt), last_look)))
         attempt += 1
-        if await ready():
-            return time.monotonic() - started
+        try:
+            if await ready():
+                return time.monotonic() - started
+        except DeadlineReached:  # the re-read itself met the deadline: it is this wait's
+            raise reached() from None
         now = time.monotonic()
         waited = now - started
-        if now >= ends:
-            raise DeadlineReached(f"waited {waited:.0f} s for {what}; it has not happened yet")
+        if now >= ends - LAST_LOOK_SECONDS:
+            raise reached()
         if now - shown >= PROGRESS_EVERY_SECONDS:
             shown = now
             progress(ctx, f"waiting for {what} ({waited:.0f} s)")

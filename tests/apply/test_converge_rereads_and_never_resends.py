@@ -111,10 +111,10 @@ def test_a_write_never_visible_is_re_read_until_the_deadline_then_unknown_naming
         "it has not happened yet (warned: w1; w2)" + RUN_AGAIN
     )
     assert result.warnings == ["w1", "w2"]
-    assert 1.2 <= took < 3.0  # re-read until the deadline, not a fixed number of times
-    # the schedule (0, 0.1 s), then its last delay repeated (no faster than every second)
-    # and a last look at the deadline: more re-reads than the schedule holds, one write
-    assert obj.sends == 1 and obj.replans in (1 + 2 + 1, 1 + 2 + 2)
+    assert 0.7 <= took < 2.5  # re-read until the deadline, not a fixed number of times
+    # the schedule (0, 0.1 s), then a last look 0.5 s before the deadline (its last delay
+    # repeated would come later): more re-reads than the schedule holds, one write
+    assert obj.sends == 1 and obj.replans == 1 + 2 + 1
 
 
 def test_a_write_never_visible_without_warnings_says_only_that() -> None:
