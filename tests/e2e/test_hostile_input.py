@@ -10,6 +10,10 @@ spec, CSV or saved plan refused as unreadable sends nothing at all; a saved plan
 resealed (its checksum recomputed, as a careful attacker would) passes the file's own checks,
 so apply re-reads the tenants — reads only — and refuses it as stale. One control applies the
 untouched plan and sees the sandbox count its writes, so that zero means something.
+
+Each case runs the CLI's real entry point in a process of its own, forked from one that has
+imported t2t once (tests/e2e/forked_cli.py): a hundred cases cost seconds, not minutes. A test
+shows that such a run prints and exits exactly as `python -m t2t` does.
 """
 
 from __future__ import annotations
@@ -18,8 +22,10 @@ import json
 import os
 import random
 import re
-from collections.abc import Callable
+import stat
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from subprocess import CompletedProcess
 from typing import Any
 
 import pytest
@@ -34,6 +40,7 @@ from t2t.spec.limits import (
 )
 from tests.apply.saved_files import edited, reseal, with_top_level
 from tests.conftest import SandboxHandle
+from tests.e2e.forked_cli import ForkedCli
 from tests.e2e.helpers import ROOT, run
 
 INVALID = sorted(p for p in (ROOT / "tests" / "data" / "specs" / "invalid").iterdir() if p.is_dir())
@@ -44,6 +51,17 @@ _POSITIONED = re.compile(r"^(?P<path>.+?):(?P<line>[1-9]\d*):(?P<col>[1-9]\d*): 
 
 def _state(sandbox: SandboxHandle) -> Path:
     return sandbox.server.state_dir
+
+
+@pytest.fixture(scope="module")
+def cli() -> Iterator[ForkedCli]:
+    with ForkedCli() as forked:
+        yield forked
+
+
+def _t2t(cli: ForkedCli, sandbox: SandboxHandle, *args: str) -> CompletedProcess[str]:
+    """`t2t ARGS` against the session's sandbox, in a process of its own (forked_cli.py)."""
+    return cli.run(*args, env={"T2T_SANDBOX": str(_state(sandbox))})
 
 
 def _writes(sandbox: SandboxHandle) -> dict[str, Any]:
@@ -89,9 +107,9 @@ def _positioned(stderr: str, folder: Path) -> list[str]:
 
 @pytest.mark.parametrize("case", INVALID, ids=[p.name for p in INVALID])
 def test_invalid_spec_is_refused_before_anything_is_sent(
-    sandbox: SandboxHandle, case: Path
+    cli: ForkedCli, sandbox: SandboxHandle, case: Path
 ) -> None:
-    out = run("apply", "--auto-approve", str(case / "spec.yaml"), state=_state(sandbox))
+    out = _t2t(cli, sandbox, "apply", "--auto-approve", str(case / "spec.yaml"))
     _clean_refusal(out, named=case)
     assert out.returncode == 1
     expected = (case / "expected.txt").read_text(encoding="utf-8").splitlines()
@@ -268,12 +286,12 @@ HOSTILE: dict[str, tuple[Callable[[Path], Path], str]] = {
 
 @pytest.mark.parametrize("name", list(HOSTILE))
 def test_hostile_spec_or_csv_is_refused_before_anything_is_sent(
-    sandbox: SandboxHandle, tmp_path: Path, name: str
+    cli: ForkedCli, sandbox: SandboxHandle, tmp_path: Path, name: str
 ) -> None:
     build, shown = HOSTILE[name]
     spec = build(tmp_path)
     for command in (["plan"], ["apply", "--auto-approve"]):
-        out = run(*command, str(spec), state=_state(sandbox))
+        out = _t2t(cli, sandbox, *command, str(spec))
         _clean_refusal(out, named=tmp_path)  # the spec, or the CSV at fault beside it
         assert out.returncode == 1
         _positioned(out.stderr, tmp_path)
@@ -292,6 +310,7 @@ def pristine(_sandbox_handle: SandboxHandle, tmp_path_factory: pytest.TempPathFa
     path = tmp_path_factory.mktemp("saved") / "plan.json"
     made = run("plan", str(SPEC), "--out", str(path), state=_sandbox_handle.server.state_dir)
     assert made.returncode == 3, made.stderr  # blocked honestly: the Key Vault endpoint (E234)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600  # owner-only, as `t2t plan --out` wrote it
     data = path.read_bytes()
     assert len(json.loads(data)["plan"]["actions"]) > 10
     return data
@@ -404,12 +423,12 @@ TAMPERED: dict[str, tuple[Callable[[bytes], bytes], str, bool]] = {
 
 @pytest.mark.parametrize("name", list(TAMPERED))
 def test_tampered_saved_plan_never_writes(
-    sandbox: SandboxHandle, pristine: bytes, tmp_path: Path, name: str
+    cli: ForkedCli, sandbox: SandboxHandle, pristine: bytes, tmp_path: Path, name: str
 ) -> None:
     make, shown, reads = TAMPERED[name]
     path = tmp_path / "plan.json"
     path.write_bytes(make(pristine))
-    out = run("apply", str(path), state=_state(sandbox))
+    out = _t2t(cli, sandbox, "apply", str(path))
     _clean_refusal(out, named=path)
     assert out.returncode == 1
     assert f"error: {path}: " in out.stderr, out.stderr
@@ -421,12 +440,12 @@ def test_tampered_saved_plan_never_writes(
 
 @pytest.mark.parametrize("what", ["folder", "missing"])
 def test_a_saved_plan_that_is_no_file_is_refused(
-    sandbox: SandboxHandle, tmp_path: Path, what: str
+    cli: ForkedCli, sandbox: SandboxHandle, tmp_path: Path, what: str
 ) -> None:
     path = tmp_path / "plan.json"
     if what == "folder":
         path.mkdir()
-    out = run("apply", str(path), state=_state(sandbox))
+    out = _t2t(cli, sandbox, "apply", str(path))
     _clean_refusal(out, named=path)
     shown = "it is a folder, not a file" if what == "folder" else "no such file"
     assert f"error: {path}: cannot read the saved plan: {shown}" in out.stderr
@@ -434,16 +453,16 @@ def test_a_saved_plan_that_is_no_file_is_refused(
 
 
 def test_a_plan_whose_spec_changed_is_refused_before_anything_is_sent(
-    sandbox: SandboxHandle, tmp_path: Path
+    cli: ForkedCli, sandbox: SandboxHandle, tmp_path: Path
 ) -> None:
     spec = _spec(tmp_path)
     path = tmp_path / "plan.json"
-    assert run("plan", str(spec), "--out", str(path), state=_state(sandbox)).returncode == 3
+    assert _t2t(cli, sandbox, "plan", str(spec), "--out", str(path)).returncode == 3
     spec.write_text(
         spec.read_text().replace("maxConcurrentMigrations: 20", "maxConcurrentMigrations: 21")
     )
     sandbox.reset()
-    out = run("apply", str(path), state=_state(sandbox))
+    out = _t2t(cli, sandbox, "apply", str(path))
     _clean_refusal(out, named=path)
     assert f"error: {path}: the spec (or a CSV it reads) changed since the plan was made" in (
         out.stderr
@@ -461,3 +480,28 @@ def test_the_untouched_plan_does_write_so_zero_means_something(
     assert "Traceback" not in out.stderr
     writes = _writes(sandbox)
     assert writes["counted"] > 0 and writes["graph"] and writes["exchange"]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("apply", "--auto-approve", str(INVALID[0] / "spec.yaml")),
+        (
+            "plan",
+            str(ROOT / "tests" / "data" / "specs" / "invalid" / "csv_row_problems" / "spec.yaml"),
+        ),
+        ("validate", str(SPEC), str(INVALID[-1] / "spec.yaml")),
+    ],
+    ids=["apply", "plan", "validate"],
+)
+def test_a_forked_run_is_the_same_as_python_m_t2t(
+    cli: ForkedCli, sandbox: SandboxHandle, args: tuple[str, ...]
+) -> None:
+    forked = _t2t(cli, sandbox, *args)
+    real = run(*args, state=_state(sandbox))
+    assert (forked.returncode, forked.stdout, forked.stderr) == (
+        real.returncode,
+        real.stdout,
+        real.stderr,
+    )
+    assert forked.returncode == 1 and forked.stdout + forked.stderr
