@@ -34,8 +34,9 @@ CSV_MAX_ROW_CHARS = 16 * 1024
 #: identities and in its batch).
 SPEC_MAX_CSV_ROWS = 400_000
 
-#: One value: a YAML key or scalar, or a CSV cell. An SMTP address has at most 320 characters
-#: (RFC 3696 §3); no spec value needs more.
+#: One value: a YAML key or scalar, or a CSV cell. An SMTP address has at most 254 characters
+#: (RFC 5321 §4.5.3.1.3: a path of 256 with its angle brackets; RFC 3696's 320 was corrected by
+#: its erratum 1690); no spec value needs more.
 VALUE_MAX_CHARS = 1024
 
 #: A saved plan (`t2t plan --out`). A 50,000-mailbox plan (137,500 actions, the world of
