@@ -219,7 +219,7 @@ HOSTILE: dict[str, tuple[Callable[[Path], Path], str]] = {
         "the spec nests deeper than 64 levels",
     ),
     "spec-alias-bomb": (_alias_bomb, "the spec expands to too many values through YAML aliases"),
-    "spec-oversize": (lambda t: _sparse(_spec(t), SPEC_MAX_BYTES + 1), "t2t reads at most 4 MiB"),
+    "spec-oversize": (lambda t: _sparse(_spec(t), SPEC_MAX_BYTES + 1), "t2t reads at most 8 MiB"),
     "spec-binary-garbage": (lambda t: _raw_spec(t, _garbage(16)), "the spec is not UTF-8 text"),
     "spec-latin-1": (
         lambda t: _raw_spec(

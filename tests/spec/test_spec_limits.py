@@ -80,7 +80,7 @@ def test_a_spec_of_the_largest_size_is_read_and_one_byte_more_is_not(tmp_path: P
     with spec.open("ab") as sparse:
         sparse.truncate(SPEC_MAX_BYTES + 1)
     assert _errors(spec) == [
-        f"spec.yaml:1:1: the spec is {SPEC_MAX_BYTES + 1:,} bytes; t2t reads at most 4 MiB"
+        f"spec.yaml:1:1: the spec is {SPEC_MAX_BYTES + 1:,} bytes; t2t reads at most 8 MiB"
     ]
 
 
