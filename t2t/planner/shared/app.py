@@ -251,7 +251,9 @@ def plan_app(desire: AppDesire, apps: tuple[Application, ...]) -> AppOutcome:
         mine = [
             a
             for a in apps
-            if desire.unique_name and (a.unique_name or "").lower() == desire.unique_name.lower()
+            if desire.unique_name
+            and a.unique_name is not None
+            and a.unique_name.lower() == desire.unique_name.lower()
         ]
         if not mine:
             out = AppOutcome(action=_create(desire, fp), app=None)
@@ -364,11 +366,11 @@ def _create(desire: AppDesire, fp: str) -> Action:
 
 
 def mailbox_migration_role(snapshot: Snapshot) -> tuple[str, list[Finding]]:
-    """The role id from the target's Exchange Online service principal, cross-checked."""
-    sps = snapshot.target.service_principals
-    if sps is None or sps.status != "present":
-        return MAILBOX_MIGRATION_ROLE_ID, []  # unknown is reported as such; not read: no app
-    exo = next((s for s in sps.get() if s.app_id == EXCHANGE_APP_ID), None)
+    """The role id from the target's Exchange Online service principal, cross-checked (the
+    APP resolution names the service principals: no domain using it runs while they are
+    unknown)."""
+    sps = present(snapshot.target.service_principals)
+    exo = next((s for s in sps if s.app_id == EXCHANGE_APP_ID), None)
     resolved = exo.role_id("Mailbox.Migration") if exo is not None else None
     if resolved is None:
         why = "has no Mailbox.Migration app role" if exo else "was not found"
