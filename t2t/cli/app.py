@@ -9,6 +9,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -225,6 +226,17 @@ async def _apply(
     return report
 
 
+async def _unlock(desired: Desired, target: Target | None, spec_name: str) -> None:
+    """`apply --force-unlock` with nothing to apply still removes a gone run's lease (one
+    killed after its last write leaves it): the lease is taken over and released."""
+    notify = partial(typer.echo, err=True)
+    async with (
+        open_session(desired, target) as session,
+        hold_lease(session.target.exchange, spec_name, force_unlock=True, notify=notify),
+    ):
+        pass
+
+
 def _run(coro: Any) -> Any:
     try:
         return asyncio.run(coro)
@@ -400,6 +412,8 @@ def apply(
                 auto_approve = True
             typer.echo(render_plan(result), nl=False)
             if not result.runnable:
+                if force_unlock:
+                    _run(_unlock(desired, target, result.spec_name))
                 typer.echo("Nothing to apply.")
                 raise typer.Exit(result.exit_code(detailed=False))
             _confirm(result, auto_approve)

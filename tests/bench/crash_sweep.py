@@ -4,7 +4,7 @@ then the sandbox's whole state is searched for anything doubled, left behind, pr
 mistake or changed in the source beyond the spec.
 
     .venv/bin/python tests/bench/crash_sweep.py [--mailboxes 200] [--boundaries N]
-        [--stride S] [--moments 50] [--seed 16] [--sources COMMIT]
+        [--stride S] [--moments 50] [--per-cycle 10] [--seed 16] [--sources COMMIT]
 
 The spec (tests/e2e/crash.py `write_crash_spec`) registers the migration app itself, sends the
 invitation and runs the wave (``phase: sync``), so every kind of object t2t creates is in play;
@@ -18,14 +18,17 @@ provision in 120 s). Nothing of t2t is patched; apply runs in its own process ea
    after N kills (default: none — every boundary); ``--stride S`` then goes on killing after
    every S-th action done, to the end of the plan. Then apply runs to convergence and the
    state is checked.
-2. **Mid-request.** From the seed again (``/_sandbox/reset``), ``--moments`` seeded moments:
-   each draws (``random.Random(seed)``) one write the pending plan still sends — the app
+2. **Mid-request.** ``--moments`` seeded moments, in cycles of ``--per-cycle`` that each start
+   from the seed again (``/_sandbox/reset``), so every organization-level write is pending at
+   the start of each: each moment draws (``random.Random(seed)``), among the writes the
+   pending plan still sends and those drawn least often so far, one of them — the app
    registration, a service principal, a consent, the invitation, addPassword, removePassword,
    a scope member, a relationship, the endpoint (New-/Set-), a MailUser (New-/Set-), a Graph
    `$batch` (usage location, licences), the batch, the apply lease, or any write — how many of
    its kind to let through first (per-mailbox writes), and whether the sandbox handles it
    before the kill (its answer withheld: 70 %) or not; apply is killed while the sandbox holds
-   it. When a plan is empty the cycle is checked and the sandbox reset.
+   it. A cycle ends, is applied to convergence and checked, after its kills or once its plan
+   is empty.
 
 Every check is whole (tests/e2e/crash.py `inventory`): the final plan empty (exit 0); no
 duplicate of any kind; exactly one client secret of t2t's, the endpoint's; no target mailbox
@@ -147,15 +150,19 @@ def _markers(sandbox: Sandbox) -> int:
     )
 
 
-def draw(rng: random.Random, kinds: Counter[str], markers: int) -> tuple[str, dict[str, Any]]:
+def draw(
+    rng: random.Random, kinds: Counter[str], markers: int, drawn: Counter[str]
+) -> tuple[str, dict[str, Any]]:
     """One moment among the writes the pending plan (its action kinds, counted) still
-    sends; a per-mailbox write lets through a number of its kind the plan still has room for."""
+    sends, those drawn least often so far first (every kind of write gets its turn); a
+    per-mailbox write lets through a number of its kind the plan still has room for."""
     names = [
         name
         for name, write in WRITES.items()
         if write.pending(set(kinds)) and (name != "removePassword" or markers)
     ]
-    name = rng.choice(sorted(names))
+    fewest = min(drawn[n] for n in names)
+    name = rng.choice(sorted(n for n in names if drawn[n] == fewest))
     write = WRITES[name]
     rule: dict[str, Any] = {"match": write.match, "afterHandling": rng.random() < AFTER_HANDLING}
     if write.per_mailbox:
@@ -165,21 +172,25 @@ def draw(rng: random.Random, kinds: Counter[str], markers: int) -> tuple[str, di
 
 
 def mid_request(
-    sandbox: Sandbox, spec: SweepSpec, log: Path, moments: int, seed: int
+    sandbox: Sandbox, spec: SweepSpec, log: Path, moments: int, seed: int, per_cycle: int
 ) -> list[Cycle]:
+    """``moments`` seeded kills mid-request, in cycles from the seed of at most ``per_cycle``
+    kills each (a fresh cycle has every organization-level write pending again)."""
     rng = random.Random(seed)
     cycles: list[Cycle] = []
+    drawn: Counter[str] = Counter()
     fired = 0
     while fired < moments:
         sandbox("POST", "reset")
         cycle, started = Cycle(), time.monotonic()
         initial = sandbox.state_json()
-        while fired < moments:
+        while fired < moments and len(cycle.kills) < per_cycle:
             _, actions = plan_actions(sandbox.state, spec.path)
             kinds = Counter(a["kind"] for a in actions)
             if not kinds:
                 break
-            name, rule = draw(rng, kinds, _markers(sandbox))
+            name, rule = draw(rng, kinds, _markers(sandbox), drawn)
+            drawn[name] += 1
             if WRITES[name].last:  # the batch waits for its licences to provision
                 sandbox("POST", "clock", {"advanceSeconds": SETTLE_SECONDS})
             run: Run = kill_mid_request(sandbox, spec.path, log, [rule])
@@ -230,6 +241,7 @@ def main() -> None:
     parser.add_argument("--boundaries", type=int, default=None, metavar="N")
     parser.add_argument("--stride", type=int, default=None, metavar="S")
     parser.add_argument("--moments", type=int, default=50)
+    parser.add_argument("--per-cycle", type=int, default=10, metavar="K")
     parser.add_argument("--seed", type=int, default=16)
     parser.add_argument("--sources", default=None, help="what t2t was run from (a commit)")
     args = parser.parse_args()
@@ -255,7 +267,7 @@ def main() -> None:
             }
             row.update(_summary(cycles))
             _write(row)
-            moments = mid_request(sandbox, spec, log, args.moments, args.seed)
+            moments = mid_request(sandbox, spec, log, args.moments, args.seed, args.per_cycle)
             cycles.extend(moments)
             sandbox.close()
     kills = [k for c in moments for k in c.kills]

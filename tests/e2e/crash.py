@@ -151,7 +151,7 @@ WRITES: dict[str, Write] = {
     ),
     "New-MigrationBatch": _cmdlet("New-MigrationBatch", "batch.create", last=True),
     "New-MailContact": _cmdlet("New-MailContact"),
-    "Remove-MailContact": _cmdlet("Remove-MailContact"),
+    "Remove-MailContact": _cmdlet("Remove-MailContact"),  # --force-unlock's, then the release
     "any write": Write(match={"access": "write"}, per_mailbox=True),
 }
 
@@ -333,14 +333,16 @@ class Convergence:
 
 
 def converge(sandbox: Sandbox, spec: Path, log: Path, *, runs: int = 4) -> Convergence:
-    """Apply until the plan is empty with exit code 0, at most ``runs`` times, moving the
-    sandbox clock past licence provisioning before each look."""
+    """The retry after a kill: apply (with ``--force-unlock``, so even with nothing left to
+    do it removes the killed run's lease), then again until the plan is empty with exit code
+    0, at most ``runs`` applies; the sandbox clock moved past licence provisioning before
+    each look."""
     out = Convergence()
     while True:
         sandbox("POST", "clock", {"advanceSeconds": SETTLE_SECONDS})
         out.code, actions = plan_actions(sandbox.state, spec)
         out.left = [a["id"] for a in actions]
-        if out.converged or len(out.runs) == runs:
+        if (out.runs and out.converged) or len(out.runs) == runs:
             return out
         started = time.monotonic()
         proc = _popen(sandbox.state, spec, log, None)

@@ -12,7 +12,10 @@ request the sandbox handled and whose answer it withheld (a ``hold``) until appl
 3. ``New-MigrationEndpoint``: the endpoint holds the new secret, the secret of (2) is still on
    the app, and Exchange never says which one is in use;
 
-then the first action the next run completes (an action boundary).
+then the first action the next run completes (an action boundary); and last, the run that
+does what is left is killed as it releases its apply lease (``Remove-MailContact`` not yet
+handled): nothing is left to plan, and the retry — ``apply --force-unlock`` with nothing to
+apply — must still remove the lease.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import pytest
 
 from tests.e2e.apply_order import served, write_seed
 from tests.e2e.crash import (
+    SETTLE_SECONDS,
     WRITES,
     Sandbox,
     SweepSpec,
@@ -32,6 +36,7 @@ from tests.e2e.crash import (
     inventory,
     kill_after_done,
     kill_mid_request,
+    plan_actions,
     write_crash_spec,
 )
 
@@ -82,9 +87,17 @@ def test_apply_killed_at_every_kind_of_moment_converges_without_duplicates(
     ], seen
     boundary = kill_after_done(sandbox.state, spec.path, log)
     assert boundary.killed and boundary.done == 1, log.read_text()[-3000:]
+    sandbox("POST", "clock", {"advanceSeconds": SETTLE_SECONDS})  # the licences provision
+    # The first Remove-MailContact is --force-unlock's (the killed run's lease); the second
+    # is this run's own release, after everything else is done.
+    release = {"match": WRITES["Remove-MailContact"].match, "skip": 1, "afterHandling": False}
+    last = kill_mid_request(sandbox, spec.path, log, [release])
+    assert last.killed, log.read_text()[-3000:]
+    assert plan_actions(sandbox.state, spec.path) == (0, []), "nothing is left but the lease"
 
     convergence = converge(sandbox, spec.path, log)
     assert convergence.converged, (convergence.code, convergence.left)
+    assert [r.code for r in convergence.runs] == [0]  # one retry: "Nothing to apply."
 
     found = inventory(initial, sandbox.state_json(), spec)
     assert found.problems == []
