@@ -219,4 +219,3 @@ def test_an_app_id_cannot_be_resolved_without_a_graph_client_for_the_target() ->
     ctx = ApplyContext(exchange={}, verify_delays=(0.0,))
     with pytest.raises(ExecutionFailed, match=r"^no Graph client for the target tenant$"):
         asyncio.run(resolve_app_id(ctx, desire, None))
-

@@ -114,8 +114,7 @@ def test_an_app_that_never_appears_is_waited_for_until_the_deadline_and_named(
     with pytest.raises(DeadlineReached) as raised:
         _with_target(sandbox, use, verify_delays=(0.0, 0.2), deadline_seconds=0.5)
     assert str(raised.value) == (
-        f"waited 0 s for the migration app {named} to appear in the target; "
-        "it has not happened yet"
+        f"waited 0 s for the migration app {named} to appear in the target; it has not happened yet"
     )
 
 
