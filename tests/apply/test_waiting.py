@@ -1,0 +1,96 @@
+"""Waiting within an action's deadline (t2t/apply/waiting.py), through the runner: a long
+wait for a write to show is shown as progress lines naming the action, and hands the action's
+slot to the next ready one — so an action waiting on replication never holds up an unrelated
+action behind it, even with a single slot.
+
+Like tests/apply/test_runner.py, the runner is driven with executors of this test's own,
+registered for a scratch kind."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+
+import pytest
+
+from t2t.apply import ApplyContext, apply_plan
+from t2t.apply import executors as registry
+from t2t.apply.result import ActionResult
+from t2t.apply.waiting import LONG_WAIT_SECONDS, wait_for
+from t2t.planner import Action
+from t2t.planner import kinds as K
+from tests.apply.scratch import scratch_action, scratch_plan
+
+KIND = "test.waits"
+
+
+@pytest.fixture(autouse=True)
+def _kind(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(K.BY_NAME, KIND, K.ActionKind(KIND, "exchange", "safe", ()))
+
+
+def test_a_long_wait_shows_progress_and_lets_the_next_action_take_its_slot(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """One slot: `slow` waits until `fast` has run. Without the hand-off `fast` could start
+    only after `slow` reached its deadline; with it, both are done once the wait is long."""
+    ran: list[str] = []
+    progress: list[tuple[str, str]] = []
+
+    async def run(action: Action, ctx: ApplyContext) -> ActionResult:
+        if action.id == "slow":
+
+            async def shown() -> bool:
+                return "fast" in ran
+
+            waited = await wait_for(ctx, shown, "the slow object to show")
+            ran.append("slow")
+            return ActionResult(id=action.id, status="done", message=f"{waited:.0f}")
+        ran.append("fast")
+        return ActionResult(id=action.id, status="done")
+
+    monkeypatch.setitem(registry.EXECUTORS, KIND, run)
+    ctx = ApplyContext(
+        exchange={},
+        verify_delays=(0.0, 0.5),
+        deadline_seconds=30.0,
+        on_wait=lambda action, text: progress.append((action, text)),
+    )
+    plan = scratch_plan(scratch_action("slow", KIND), scratch_action("fast", KIND))
+    started = time.monotonic()
+    report = asyncio.run(apply_plan(plan, ctx, concurrency=1))
+    took = time.monotonic() - started
+    assert [(r.id, r.status) for r in report.results] == [("fast", "done"), ("slow", "done")]
+    assert ran == ["fast", "slow"]
+    assert LONG_WAIT_SECONDS <= took < LONG_WAIT_SECONDS + 3
+    [(action, text)] = progress  # one line: the wait ended right after it
+    assert action == "slow"
+    assert re.fullmatch(r"waiting for the slow object to show \(\d+ s\)", text), text
+
+
+def test_a_short_wait_keeps_its_slot_and_shows_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    order: list[str] = []
+    progress: list[tuple[str, str]] = []
+
+    async def run(action: Action, ctx: ApplyContext) -> ActionResult:
+        if action.id == "first":
+            reads = iter((False, False, True))
+
+            async def shown() -> bool:
+                return next(reads)
+
+            await wait_for(ctx, shown, "a replica a moment behind")
+        order.append(action.id)
+        return ActionResult(id=action.id, status="done")
+
+    monkeypatch.setitem(registry.EXECUTORS, KIND, run)
+    ctx = ApplyContext(
+        exchange={},
+        verify_delays=(0.0, 0.1, 0.2),
+        on_wait=lambda action, text: progress.append((action, text)),
+    )
+    plan = scratch_plan(scratch_action("first", KIND), scratch_action("second", KIND))
+    asyncio.run(apply_plan(plan, ctx, concurrency=1))
+    assert order == ["first", "second"]  # the slot stayed with the waiting action
+    assert progress == []
