@@ -11,6 +11,7 @@ from t2t.planner import Action
 from t2t.planner.own_identity import apply_permissions
 from t2t.state import Fact, Snapshot, TenantState
 from t2t.state import parts as P
+from tests.apply.scratch import scratch_action
 from tests.planner.observed import whole_tenant
 
 MANAGE_AS_APP = "exchange:Exchange.ManageAsApp"
@@ -28,16 +29,7 @@ W121_FIX_MESSAGE = (
 
 
 def _action(kind: str, tenant: str) -> Action:
-    return Action(
-        id=f"{tenant}:{kind}:x",
-        tenant=tenant,  # type: ignore[arg-type]
-        kind=kind,
-        key="x",
-        operation="create",
-        cmdlet="-",
-        parameters={},
-        fingerprint="f",
-    )
+    return scratch_action(f"{tenant}:{kind}:x", kind, tenant=tenant)
 
 
 def _tenant(role: str, held: tuple[str, ...] | None, **parts: Any) -> TenantState:

@@ -20,23 +20,15 @@ from t2t.planner.plan import (
     spec_fingerprint,
 )
 from t2t.spec import load_spec
+from tests.apply.scratch import scratch_action, scratch_plan
 from tests.planner.cases import ROOT, Case, whole
 
 SPEC = Path(__file__).resolve().parents[2] / "specs" / "quickstart.yaml"
 
 
 def _action(name: str, blocked_by: tuple[str, ...] = ()) -> Action:
-    return Action(
-        id=f"target:mailuser.create:{name}",
-        tenant="target",
-        kind="mailuser.create",
-        key=name,
-        operation="create",
-        cmdlet="New-MailUser",
-        parameters={},
-        fingerprint="f",
-        blocked_by=blocked_by,
-    )
+    action = scratch_action(f"target:mailuser.create:{name}", "mailuser.create")
+    return action.model_copy(update={"blocked_by": blocked_by})
 
 
 def _plan(
@@ -46,15 +38,7 @@ def _plan(
         (finding("T2T-E401", "target", "wave-1", "m", fixed_by_plan=False),) if blocking else ()
     )
     unknowns = (Unknown(tenant="target", what="batches", reason="503"),) if unknown else ()
-    return Plan(
-        spec_name="s",
-        spec_path="s.yaml",
-        source_tenant="a",
-        target_tenant="b",
-        actions=actions,
-        findings=findings,
-        unknowns=unknowns,
-    )
+    return scratch_plan(*actions).model_copy(update={"findings": findings, "unknowns": unknowns})
 
 
 RUNS = (_action("a"),)
