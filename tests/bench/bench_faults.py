@@ -15,9 +15,11 @@ tenants, app and client-secret credential, one wave of N in ``phase: prepare``):
 - ``identity`` — the token endpoint throttled to 5 tokens per 10 s (429 with Retry-After and
   Entra's "Too Many Requests") and 20 of its answers 503;
 - ``exchange503`` — 60 InvokeCommand answers 503;
-- ``drops`` — 40 connections dropped mid-answer: the next 20 InvokeCommand and the next 20
-  Graph requests (one rule for all services would spend every drop on the first requests
-  sent, the identity platform's OIDC discovery, and measure nothing else);
+- ``drops`` — 40 connections dropped mid-answer, all on writes (a dropped read is simply sent
+  again): 10 Exchange and 10 Graph writes dropped before the service saw them, 10 of each
+  after it acted (``afterHandling``: the answer is lost). A rule on every request would spend
+  its drops on the first requests sent (the identity platform's OIDC discovery, then the
+  plan's reads) and measure nothing else;
 - ``lag`` — every object a New- cmdlet creates stays invisible to reads for 45 s;
 - ``all`` — all of them at once.
 
@@ -92,8 +94,9 @@ FAULTS: dict[str, list[dict[str, Any]]] = {
         {"kind": "error", "status": 503, "count": 60, "match": {"service": "exchange"}}
     ],
     "drops": [
-        {"kind": "drop", "count": 20, "match": {"service": "exchange"}},
-        {"kind": "drop", "count": 20, "match": {"service": "graph"}},
+        {"kind": "drop", "count": 10, "match": {"service": service, "access": "write"}, **when}
+        for service in ("exchange", "graph")
+        for when in ({}, {"afterHandling": True})
     ],
     "lag": [
         {"kind": "lag", "seconds": 45, "match": {"service": "exchange", "cmdlet": c}}
@@ -108,7 +111,8 @@ SCENARIOS = tuple(FAULTS)
 
 
 def _rule_key(rule: dict[str, Any]) -> str:
-    return f"{rule['kind']} {json.dumps(rule['match'], sort_keys=True)}"
+    after = " afterHandling" if rule.get("afterHandling") else ""
+    return f"{rule['kind']}{after} {json.dumps(rule['match'], sort_keys=True)}"
 
 
 def _summary(stdout: str) -> str | None:
