@@ -57,6 +57,7 @@ import getpass
 import hashlib
 import re
 import socket
+import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -64,6 +65,7 @@ from dataclasses import dataclass
 
 import structlog
 
+from t2t.apply.context import DEFAULT_DEADLINE_SECONDS
 from t2t.apply.executors.common import failure_message
 from t2t.clients import (
     ClientError,
@@ -276,7 +278,11 @@ class Lease:
         try:
             if force_unlock:
                 await self._unlock()
-            for _ in range(3):
+            # A lost answer is asked again until an action's deadline would pass (a fixed
+            # count gave up on ten dropped writes in a row); a Name in use that reads as
+            # nobody's lease is given up after three refusals.
+            refused, ends = 0, time.monotonic() + DEFAULT_DEADLINE_SECONDS
+            while refused < 3 and time.monotonic() < ends:
                 self.held = True  # from here until refused: a Ctrl-C may leave it created
                 try:
                     await self.exchange.invoke(
@@ -295,6 +301,7 @@ class Lease:
                     self.held = False
                     if not _exists(exc):
                         raise
+                    refused += 1
                 record = await self.read(LAG_DELAYS)
                 if record is None:
                     continue  # released meanwhile, or not showing yet: create again
@@ -308,6 +315,11 @@ class Lease:
                 )
         except (ClientError, DeadlineReached) as exc:
             raise LeaseError(f"could not take {self.where}: {failure_message(exc)}") from exc
+        if refused < 3:
+            raise LeaseError(
+                f"could not take {self.where}: every answer to its creation was lost for "
+                f"{DEFAULT_DEADLINE_SECONDS:.0f} s"
+            )
         raise LeaseError(
             f"could not take {self.where}: its Name is in use but no mail contact of that name "
             "can be read; another recipient may hold the Name"

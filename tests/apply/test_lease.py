@@ -196,6 +196,27 @@ def test_a_lost_answer_to_the_creation_is_settled_by_the_lease_itself(
     assert [c["DisplayName"] for c in _contacts(sandbox)] == [label]
 
 
+def test_many_creations_lost_in_a_row_still_end_with_the_lease_held(
+    sandbox: SandboxHandle,
+) -> None:
+    """Three New-MailContact calls dropped before Exchange saw them — as many as the fixed
+    count of attempts there once was; lost answers are asked again until a deadline (issue
+    16). Each is re-read through the lag delays first (7.5 s)."""
+    _fault(
+        sandbox,
+        {"kind": "drop", "count": 3, "match": {"service": "exchange", "cmdlet": "New-MailContact"}},
+    )
+
+    async def take(clients: list[ExchangeClient]) -> str:
+        lease = Lease(clients[0], SPEC)
+        await lease.acquire()
+        return lease.holder.label()
+
+    label = _run(sandbox, take)
+    assert [c["DisplayName"] for c in _contacts(sandbox)] == [label]
+    assert len(_requests(sandbox, "New-MailContact")) == 1  # the fourth, the one that landed
+
+
 def test_a_refusal_names_the_holder_even_while_its_lease_lags(sandbox: SandboxHandle) -> None:
     _fault(
         sandbox,
