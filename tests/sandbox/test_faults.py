@@ -111,6 +111,19 @@ def test_latency(sandbox: SandboxHandle) -> None:
     assert time.monotonic() - start >= 0.3
 
 
+def test_latency_with_a_count_slows_only_that_many_requests(sandbox: SandboxHandle) -> None:
+    """What a client's timeout meets once (then the rule is spent and removed)."""
+    rule = {"kind": "latency", "ms": 600, "count": 1, "match": {"service": "graph"}}
+    _fault(sandbox, rule)
+    took = []
+    for _ in range(2):
+        start = time.monotonic()
+        graph(sandbox, "fabrikam", "GET", "/organization")
+        took.append(time.monotonic() - start)
+    assert took[0] >= 0.6 and took[1] < 0.5
+    assert sandbox.http.get(f"{sandbox.base_url}/_sandbox/faults").json()["rules"] == []
+
+
 def test_read_after_write_lag(sandbox: SandboxHandle) -> None:
     _fault(sandbox, {"kind": "lag", "seconds": 6, "match": {"service": "graph"}})
     r = graph(sandbox, "fabrikam", "POST", "/applications", json={"displayName": "lagged"})
