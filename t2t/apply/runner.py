@@ -18,7 +18,10 @@ are done, never waiting for unrelated ones.
   chain (create → stamp → licence) runs to its end before new chains take the slots: at
   20,000 mailboxes the first is ready for its batch long before the last MailUser exists.
   An action in a long wait for its write to show hands its slot on (waiting.py); the HTTP
-  layer still bounds what reaches each service (t2t/clients/http.py).
+  layer still bounds what reaches each service (t2t/clients/http.py). `parallelism` caps
+  the actions holding a slot across every tenant and API (Terraform's ``-parallelism``):
+  ``1`` runs the plan one action at a time, so that a run stopped after an action finished
+  stopped exactly between two actions (the crash sweep's action boundaries).
 - **Interrupt** (Ctrl-C cancels `apply_plan` under `asyncio.run`): no new action starts,
   the ones in flight finish (a write is never cut in half), the rest are reported skipped
   and the report says it was interrupted — apply is safe to run again.
@@ -149,10 +152,12 @@ async def apply_plan(
     ctx: ApplyContext,
     *,
     concurrency: int = 8,
+    parallelism: int | None = None,
     on_result: Callable[[Action, ActionResult], None] | None = None,
 ) -> ApplyReport:
-    if concurrency < 1:  # no slot would ever free: actions would go unreported
-        raise ValueError(f"concurrency must be at least 1, not {concurrency}")
+    for name, bound in (("concurrency", concurrency), ("parallelism", parallelism)):
+        if bound is not None and bound < 1:  # no slot would ever free: actions unreported
+            raise ValueError(f"{name} must be at least 1, not {bound}")
     report = ApplyReport()
     by_id = {a.id: a for a in plan.actions}
     order = {a.id: i for i, a in enumerate(plan.actions)}
@@ -162,6 +167,7 @@ async def apply_plan(
     """An action not settled yet → the unknown actions it waits on (itself, when unknown)."""
     sorter, cyclic = _sorter(plan.actions)
     free: dict[str, int] = {}
+    holding = 0  # slots held now, across every tenant and API (`parallelism` caps it)
     queued: dict[str, list[tuple[int, int, str]]] = {}
     running: dict[asyncio.Task[ActionResult], tuple[str, float, _Slot]] = {}
     freed = asyncio.Event()  # a waiting action gave its slot back
@@ -218,21 +224,31 @@ async def apply_plan(
             heapq.heappush(queued.setdefault(key, []), (-depth[aid], order[aid], aid))
 
     def give_back(slot: _Slot) -> None:
+        nonlocal holding
         if not slot.given_back:
             slot.given_back = True
             free[slot.key] += 1
+            holding -= 1
             freed.set()
 
     def start() -> None:
-        for key, heap in queued.items():
-            free.setdefault(key, capacity(key))
-            while heap and free[key] > 0:
-                _, _, aid = heapq.heappop(heap)
-                free[key] -= 1
-                slot = _Slot(key)
-                idle = functools.partial(give_back, slot)
-                task = asyncio.ensure_future(_execute(by_id[aid], ctx, idle))
-                running[task] = (aid, time.monotonic(), slot)
+        """Start queued actions while slots are free: of those whose tenant and API has a
+        free slot, the deepest in its chain first, then the earliest in the plan."""
+        nonlocal holding
+        while parallelism is None or holding < parallelism:
+            for key in queued:
+                free.setdefault(key, capacity(key))
+            open_keys = [k for k, heap in queued.items() if heap and free[k] > 0]
+            if not open_keys:
+                return
+            key = min(open_keys, key=lambda k: queued[k][0])
+            _, _, aid = heapq.heappop(queued[key])
+            free[key] -= 1
+            holding += 1
+            slot = _Slot(key)
+            idle = functools.partial(give_back, slot)
+            task = asyncio.ensure_future(_execute(by_id[aid], ctx, idle))
+            running[task] = (aid, time.monotonic(), slot)
 
     interrupted = False
     try:

@@ -200,6 +200,7 @@ async def _apply(
     *,
     force_unlock: bool = False,
     deadline_minutes: float = DEFAULT_DEADLINE_SECONDS / 60,
+    parallelism: int | None = None,
 ) -> ApplyReport:
     """Run the plan while holding the spec's lease in the target tenant (t2t/apply/lease.py)."""
     async with open_session(desired, target) as session:
@@ -218,7 +219,10 @@ async def _apply(
             notify=lambda message: typer.echo(message, err=True),
         ) as lease:
             report = await apply_plan(
-                plan, ctx, on_result=lambda _a, r: typer.echo(render_result(r))
+                plan,
+                ctx,
+                parallelism=parallelism,
+                on_result=lambda _a, r: typer.echo(render_result(r)),
             )
     if lease.lost is not None:  # stopped early: another apply holds the lease now
         typer.echo(render_report(report), nl=False)
@@ -377,6 +381,16 @@ def apply(
             "outcome is unknown and a second apply finishes it (exit 5).",
         ),
     ] = DEFAULT_DEADLINE_SECONDS / 60,
+    parallelism: Annotated[
+        int | None,
+        typer.Option(
+            "--parallelism",
+            min=1,
+            metavar="N",
+            help="At most N actions at once across both tenants (Terraform's -parallelism); "
+            "1 runs the plan one action at a time. Default: each tenant and API's own bound.",
+        ),
+    ] = None,
 ) -> None:
     """Make both tenants match the spec; safe to run again at any time.
 
@@ -419,7 +433,12 @@ def apply(
             _confirm(result, auto_approve)
             report: ApplyReport = _run(
                 _apply(
-                    desired, target, result, force_unlock=force_unlock, deadline_minutes=deadline
+                    desired,
+                    target,
+                    result,
+                    force_unlock=force_unlock,
+                    deadline_minutes=deadline,
+                    parallelism=parallelism,
                 )
             )
     except SetupError as exc:

@@ -333,3 +333,71 @@ def test_every_executor_gets_the_apply_context(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setitem(registry.EXECUTORS, "test.xo", note)
     asyncio.run(apply_plan(_plan(_action("a"), _action("b", depends_on=("a",))), ctx))
     assert len(seen) == 2 and all(got is ctx for got in seen)
+
+
+class Overlap:
+    """Executors that stay in flight a few loop turns and note the most actions in flight at
+    once across every tenant and API, and the order they started in."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.in_flight = 0
+        self.peak = 0
+        self.started: list[str] = []
+        for kind in SERVICES:
+            monkeypatch.setitem(registry.EXECUTORS, kind, self.run)
+
+    async def run(self, action: Action, ctx: ApplyContext) -> ActionResult:
+        self.started.append(action.id)
+        self.in_flight += 1
+        self.peak = max(self.peak, self.in_flight)
+        for _ in range(5):
+            await asyncio.sleep(0)
+        self.in_flight -= 1
+        return ActionResult(id=action.id, status="done")
+
+
+def _across_tenants_and_apis() -> Plan:
+    """Four ready actions on three slots of their own, and one chain: deep waits on top."""
+    return _plan(
+        _action("top", "test.xo"),
+        _action("s-xo", "test.xo", tenant="source"),
+        _action("t-gr", "test.gr"),
+        _action("deep", "test.gr", depends_on=("top",)),
+        _action("s-gr", "test.gr", tenant="source"),
+    )
+
+
+def test_parallelism_one_runs_one_action_at_a_time_deepest_first_across_every_slot(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    overlap = Overlap(monkeypatch)
+    report = _apply(_across_tenants_and_apis(), parallelism=1)
+    assert report.count("done") == 5, report.results
+    assert overlap.peak == 1
+    # `deep` (a chain's second step, on another API) goes before the unrelated ones left
+    assert overlap.started == ["top", "deep", "s-xo", "t-gr", "s-gr"]
+
+
+def test_parallelism_caps_the_actions_in_flight_below_the_slots(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with pytest.MonkeyPatch.context() as mp:
+        slots = Slots(mp, parties=2)
+        report = _apply(_plan(*(_action(f"g{i}", "test.gr") for i in range(6))), parallelism=2)
+    assert report.count("done") == 6, report.results
+    assert slots.peak == {"target:graph": 2}
+
+
+def test_without_parallelism_every_tenant_and_api_fills_its_own_slots(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    overlap = Overlap(monkeypatch)
+    report = _apply(_across_tenants_and_apis())
+    assert report.count("done") == 5, report.results
+    assert overlap.peak == 4  # all but `deep`, which waits on `top`
+    assert overlap.started == ["top", "s-xo", "t-gr", "s-gr", "deep"]
+
+
+def test_a_parallelism_below_one_is_refused_before_anything_runs() -> None:
+    with pytest.raises(ValueError, match="parallelism must be at least 1, not 0"):
+        _apply(_plan(_action("a")), parallelism=0)

@@ -12,9 +12,13 @@ the sandbox is `t2t sandbox serve` on the default seed plus N generated mailboxe
 profile (secret delay, replication refusals, Microsoft's throttling budgets, licences that
 provision in 120 s). Nothing of t2t is patched; apply runs in its own process each time.
 
-1. **Action boundaries.** A chain of runs, each SIGKILLed as soon as its JSON log reports one
-   action done: the actions done are not planned again, so run after run is killed after
-   every action of the plan, whatever else was in flight. ``--boundaries N`` stops the chain
+1. **Action boundaries.** A chain of runs of `t2t apply --parallelism 1` (one action at a
+   time), each SIGKILLed as soon as its JSON log reports one action done: the actions done
+   are not planned again, so run after run is killed after every action of the plan, between
+   it and the next. The JSON says which planned actions had no kill of their own
+   (``plannedNotKilledAfter``: one finishing beside an action that handed its slot on during
+   a long wait) and which actions killed after were not in the first plan
+   (``killedAfterUnplanned``). ``--boundaries N`` stops the chain
    after N kills (default: none — every boundary); ``--stride S`` then goes on killing after
    every S-th action done, to the end of the plan. Then apply runs to convergence and the
    state is checked.
@@ -84,6 +88,8 @@ class Cycle:
     """From a fresh state to a checked convergence."""
 
     kills: list[dict[str, Any]] = field(default_factory=list)
+    planned: list[str] = field(default_factory=list)
+    """The ids of the actions planned at the start (the boundary phase)."""
     unfired: list[dict[str, Any]] = field(default_factory=list)
     convergence: Convergence | None = None
     inventory: Inventory | None = None
@@ -115,6 +121,7 @@ def boundaries(
     """Kill after every action done (the first ``limit``), then every ``stride``-th."""
     cycle, started = Cycle(), time.monotonic()
     initial = sandbox.state_json()
+    cycle.planned = [a["id"] for a in plan_actions(sandbox.state, spec.path)[1]]
     waited = False
     while True:
         every = 1 if limit is None or len(cycle.kills) < limit else stride
@@ -122,10 +129,11 @@ def boundaries(
             break
         run = kill_after_done(sandbox.state, spec.path, log, actions=every)
         if not run.killed:
+            print(f"run ended by itself (exit {run.code}, {run.done} done)", flush=True)
             # Ended by itself: done, or the batch waits for licences to provision (T2T-E320).
             # Once per wait, move the clock past provisioning and go on.
-            if waited or not plan_actions(sandbox.state, spec.path)[1]:
-                break
+            if waited or plan_actions(sandbox.state, spec.path)[0] == 0:
+                break  # (a batch held for licences is a finding, not an action: exit 3)
             sandbox("POST", "clock", {"advanceSeconds": SETTLE_SECONDS})
             waited = True
             continue
@@ -257,10 +265,14 @@ def main() -> None:
             sandbox = Sandbox(Path(tmp) / "state", profile)
             first = boundaries(sandbox, spec, log, args.boundaries, args.stride)
             cycles.append(first)
+            after = {k["action"] for k in first.kills}
             row["boundaries"] = {
                 "limit": args.boundaries,
                 "stride": args.stride,
+                "planned": len(first.planned),
                 "kills": len(first.kills),
+                "plannedNotKilledAfter": [a for a in first.planned if a not in after],
+                "killedAfterUnplanned": sorted(after - set(first.planned)),
                 "killedAfter": dict(Counter(k["kind"] for k in first.kills)),
                 "seconds": round(first.seconds, 1),
                 "cycle": first.to_json(),

@@ -205,12 +205,14 @@ def _env(state: Path) -> dict[str, str]:
     return dict(os.environ, T2T_SANDBOX=str(state))
 
 
-def _popen(state: Path, spec: Path, log: Path, stderr: int | None) -> subprocess.Popen[str]:
+def _popen(
+    state: Path, spec: Path, log: Path, stderr: int | None, *options: str
+) -> subprocess.Popen[str]:
     """`t2t apply --auto-approve --force-unlock`: the sweep has waited for every run it killed
     to end, which is exactly when a killed run's apply lease (t2t/apply/lease.py) may go."""
     with log.open("a", encoding="utf-8") as out:
         return subprocess.Popen(
-            _t2t("apply", str(spec), "--auto-approve", "--force-unlock"),
+            _t2t("apply", str(spec), "--auto-approve", "--force-unlock", *options),
             stdout=out,
             stderr=stderr if stderr is not None else out,
             text=True,
@@ -228,10 +230,13 @@ def _lines(stream: Iterable[str], into: queue.Queue[str | None]) -> None:
 def kill_after_done(
     state: Path, spec: Path, log: Path, *, actions: int = 1, timeout: float = 3600
 ) -> Run:
-    """`t2t apply`, SIGKILLed as soon as its log reports ``actions`` actions done (not killed
-    when it ended first: nothing was left to do, or what was left waits or is blocked)."""
+    """`t2t apply --parallelism 1`, SIGKILLed as soon as its log reports ``actions`` actions
+    done (not killed when it ended first: nothing was left to do, or what was left waits or
+    is blocked). One action at a time, so the kill falls between two actions — after one
+    finished, before the next one's first request is answered — and no action finishes
+    unseen beside it: a chain of such runs is killed after every action of the plan."""
     started = time.monotonic()
-    proc = _popen(state, spec, log, subprocess.PIPE)
+    proc = _popen(state, spec, log, subprocess.PIPE, "--parallelism", "1")
     assert proc.stderr is not None
     lines: queue.Queue[str | None] = queue.Queue()
     reader = threading.Thread(target=_lines, args=(proc.stderr, lines), daemon=True)

@@ -72,6 +72,17 @@ def test_apply_without_a_terminal_refuses_without_auto_approve(tmp_path: Path) -
     assert "pass --auto-approve" in out.stderr
 
 
+@pytest.mark.parametrize("value", ["0", "-1", "two"])
+def test_a_parallelism_below_one_is_refused_before_anything_is_read(
+    tmp_path: Path, value: str
+) -> None:
+    sandbox = tmp_path / "sb"
+    out = t2t("apply", str(SPEC), "--sandbox", str(sandbox), "--parallelism", value)
+    assert out.returncode == 2, out.stdout + out.stderr
+    assert "--parallelism" in out.stderr and "Traceback" not in out.stderr
+    assert not sandbox.exists()  # refused before a sandbox was even started
+
+
 def test_a_tenant_missing_from_the_sandbox_is_a_clear_error(tmp_path: Path) -> None:
     spec = tmp_path / "spec.yaml"
     text = SPEC.read_text(encoding="utf-8").replace(
