@@ -31,6 +31,8 @@ from typing import Any
 
 import yaml
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
 from t2t.clients import HttpLayer, TenantIdentity, connect, sandbox_hosts
 from t2t.clients.auth import ClientSecret
 from t2t.logs import configure_logging
@@ -38,6 +40,7 @@ from t2t.probes import SOURCE_PARTS, TARGET_PARTS, ProbeRequest, read_snapshot
 from t2t.probes.cost import minimum_requests
 from t2t.sandbox.generate import generate_seed_data
 from t2t.state import Snapshot
+from tests.e2e.helpers import interruptible
 
 ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "tests" / "bench" / "results" / "probe.json"
@@ -59,6 +62,7 @@ def _serve(state: Path, seed: Path) -> tuple[subprocess.Popen[bytes], dict[str, 
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        preexec_fn=interruptible,  # stopped with Ctrl-C
     )
     deadline = time.monotonic() + 600
     while time.monotonic() < deadline:

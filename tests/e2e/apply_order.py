@@ -41,7 +41,7 @@ import httpx
 import yaml
 
 from t2t.sandbox.generate import generate_seed_data
-from tests.e2e.helpers import EXCHANGE_SCOPE, ROOT, T2T, token
+from tests.e2e.helpers import EXCHANGE_SCOPE, ROOT, T2T, interruptible, token
 
 #: The batch limit the planner holds (t2t/planner/batches/catalogue.py MAX_PER_BATCH).
 WAVE = 2000
@@ -122,6 +122,7 @@ def served(state: Path, seed: Path, *, timeout: float = 600) -> Iterator[dict[st
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         cwd=ROOT,
+        preexec_fn=interruptible,  # stopped with Ctrl-C below
     )
     try:
         deadline = time.monotonic() + timeout
@@ -195,6 +196,7 @@ def start_apply(state: Path, spec: Path, out: Path) -> subprocess.Popen[bytes]:
             stderr=subprocess.STDOUT,
             env=env,
             cwd=ROOT,
+            preexec_fn=interruptible,  # bench_apply_order stops it with Ctrl-C
         )
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.helpers import ROOT, T2T
+from tests.e2e.helpers import ROOT, T2T, interruptible
 
 
 @pytest.fixture
@@ -24,6 +24,7 @@ def served(tmp_path: Path) -> Iterator[tuple[Path, dict[str, Any]]]:
         stderr=subprocess.STDOUT,
         text=True,
         cwd=ROOT,
+        preexec_fn=interruptible,  # stopped with Ctrl-C below
     )
     profile_path = state / "profile.json"
     deadline = time.monotonic() + 30

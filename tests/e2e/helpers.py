@@ -4,6 +4,7 @@ subprocess, and raw admin calls the way a person's script would make them."""
 from __future__ import annotations
 
 import os
+import signal
 import ssl
 import subprocess
 import sys
@@ -19,6 +20,14 @@ T2T = [sys.executable, "-m", "t2t"]
 WRONG_TENANT = "11111111-2222-4333-8444-555555555555"
 EXCHANGE_SCOPE = "https://outlook.office365.com/.default"
 GRAPH_SCOPE = "https://graph.microsoft.com/.default"
+
+
+def interruptible() -> None:
+    """`Popen(preexec_fn=…)` for a child a test stops with SIGINT (Ctrl-C): its default action
+    again in the child. A shell starts a background job with SIGINT ignored (`make test &`,
+    `nohup`), the ignoring is inherited, and Python keeps an ignored SIGINT ignored — such a
+    child never sees the test's Ctrl-C (an interrupted apply would run to its end)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def run(*args: str, state: Path) -> subprocess.CompletedProcess[str]:

@@ -29,7 +29,7 @@ from typing import Any
 
 from tests.e2e.apply_order import served, write_seed
 from tests.e2e.crash import Sandbox, converge, inventory, write_crash_spec
-from tests.e2e.helpers import ROOT, T2T, control, exchange_requests, invoke, run
+from tests.e2e.helpers import ROOT, T2T, control, exchange_requests, interruptible, invoke, run
 
 QUICKSTART = str(ROOT / "specs" / "quickstart.yaml")
 HOLD_NEW_MAILUSER = {
@@ -49,6 +49,7 @@ def _start(state: Path, *args: str) -> subprocess.Popen[str]:
         text=True,
         env=dict(os.environ, T2T_SANDBOX=str(state)),
         cwd=ROOT,
+        preexec_fn=interruptible,  # one test stops it with Ctrl-C
     )
 
 
