@@ -44,6 +44,7 @@ from t2t.probes import SOURCE_PARTS, TARGET_PARTS, ProbeRequest, read_snapshot
 from t2t.render import (
     render_plan,
     render_plan_json,
+    render_plan_markdown,
     render_powershell,
     render_progress,
     render_report,
@@ -76,6 +77,7 @@ class LogFormat(StrEnum):
 class PlanFormat(StrEnum):
     text = "text"
     json = "json"
+    markdown = "markdown"
     powershell = "powershell"
 
 
@@ -313,7 +315,7 @@ def plan(
         bool, typer.Option("--detailed-exitcode", help="Exit 2 when changes are pending.")
     ] = False,
     fmt: Annotated[
-        PlanFormat, typer.Option("--format", help="text, json or powershell.")
+        PlanFormat, typer.Option("--format", help="text, json, markdown or powershell.")
     ] = PlanFormat.text,
     out: Annotated[
         Path | None,
@@ -334,6 +336,7 @@ def plan(
     renderers = {
         PlanFormat.text: render_plan,
         PlanFormat.json: render_plan_json,
+        PlanFormat.markdown: render_plan_markdown,
         PlanFormat.powershell: render_powershell,
     }
     typer.echo(renderers[fmt](result), nl=False)

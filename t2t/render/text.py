@@ -9,6 +9,7 @@ import json
 from typing import Any
 
 from t2t.planner import Action, Plan
+from t2t.render.counts import plan_line
 
 SYMBOL = {"create": "+", "update": "~", "delete": "-", "run": ">"}
 
@@ -21,9 +22,8 @@ def _value(v: Any) -> str:
     return json.dumps(v, ensure_ascii=False)
 
 
-def _action_lines(action: Action) -> list[str]:
-    symbol = "!" if action.blocked else SYMBOL[action.operation]
-    head = f"  {symbol} {action.tenant}  {action.kind}  {action.key!r}"
+def action_notes(action: Action) -> list[str]:
+    """What a reader must know beside an action: its risk, what holds it, unverified forms."""
     notes: list[str] = []
     if action.risk != "safe":
         notes.append(action.risk)
@@ -33,6 +33,14 @@ def _action_lines(action: Action) -> list[str]:
         notes.append(f"blocked by {', '.join(action.blocked_by)}")
     if action.unverified:
         notes.append(f"unverified wire form: {', '.join(action.unverified)}")
+    return notes
+
+
+def action_lines(action: Action) -> list[str]:
+    """One action as the text plan shows it: symbol, tenant, kind, key, cmdlet, each change."""
+    symbol = "!" if action.blocked else SYMBOL[action.operation]
+    head = f"  {symbol} {action.tenant}  {action.kind}  {action.key!r}"
+    notes = action_notes(action)
     if notes:
         head += f"  ({'; '.join(notes)})"
     lines = [head, f"      # {action.cmdlet}"]
@@ -82,7 +90,7 @@ def render_plan(plan: Plan) -> str:
         for action in plan.actions:
             shown[action.kind] = shown.get(action.kind, 0) + 1
             if shown[action.kind] <= PER_KIND:
-                out += _action_lines(action)
+                out += action_lines(action)
                 out.append("")
         more = [(k, n - PER_KIND) for k, n in shown.items() if n > PER_KIND]
         for kind, n in more:
@@ -104,12 +112,5 @@ def render_plan(plan: Plan) -> str:
             out.append(f"  {role}: {'; '.join(perms)}")
     for notice in plan.notices:
         out += ["", f"Note: {notice}"]
-    adds = sum(1 for a in plan.runnable if a.operation == "create")
-    changes = sum(1 for a in plan.runnable if a.operation in ("update", "run"))
-    destroys = sum(1 for a in plan.runnable if a.operation == "delete")
-    blocked = len(plan.actions) - len(plan.runnable)
-    out.append(
-        f"Plan: {adds} to add, {changes} to change, {destroys} to destroy, "
-        f"{blocked} blocked, {len(plan.unknowns)} unknown."
-    )
+    out.append(plan_line(plan))
     return "\n".join(out) + "\n"
