@@ -141,7 +141,7 @@ def _head(plan: Plan) -> list[_Piece]:
     return [
         f"## t2t plan: {code(plan.spec_name)}\n",
         f"Source tenant {code(plan.source_tenant)} → target tenant {code(plan.target_tenant)}\n",
-        f"**{plan_line(plan)}**  ",
+        f"**{plan_line(plan)}**\n",
         f"`t2t plan --detailed-exitcode` exits **{code_}**: {meaning}.\n",
     ]
 
@@ -189,7 +189,8 @@ def _findings(title: str, items: Sequence[Finding], shown: int) -> list[_Piece]:
         if rest and shown:
             out.append(f"… and {len(rest):,} more {code(check)}:\n")
         if rest:
-            out.append(_Fold(f"{len(rest):,} more {check}", (*head,), tuple(rest)))
+            summary = f"{len(rest):,} more {check}" if shown else f"Every {check} ({len(rest):,})"
+            out.append(_Fold(summary, (*head,), tuple(rest)))
     return out
 
 
@@ -308,7 +309,7 @@ def render_plan_markdown(plan: Plan, limit: int = COMMENT_LIMIT) -> str:
         out.append(piece.render(keep))
     if left_out:
         out.append(_cut_note(left_out))
-    return "\n".join(out) + "\n"
+    return "\n".join(out).rstrip("\n") + "\n"
 
 
 def _cut_note(left_out: int) -> str:
