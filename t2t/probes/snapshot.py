@@ -116,8 +116,9 @@ async def _statistics(ctx: ReadContext) -> Fact[Any]:
     which Exchange Online does not offer) and its sizes are on no bulk cmdlet (Get-Mailbox
     carries quotas, not sizes; microsoft-t2t.md §10.2 check 7 reads TotalDeletedItemSize from
     it). So only the mailboxes the plan compares are read: declared in the spec, present in the
-    source as user mailboxes (a moved one is a MailUser and needs no check), concurrently
-    within a small bound. An address that is no longer a mailbox by then is skipped.
+    source as mailboxes (user and shared mailboxes move; a moved one is a MailUser and needs
+    no check), concurrently within a small bound. An address that is no longer a mailbox by
+    then is skipped.
     """
     exchange, wanted = ctx.exchange, ctx.request.source_mailboxes
     fact = await ctx.fact(P.RECIPIENTS)
@@ -129,7 +130,7 @@ async def _statistics(ctx: ReadContext) -> Fact[Any]:
         )
     index: dict[str, Any] = {}
     for r in fact.get():
-        if r.recipient_type_details == "UserMailbox":
+        if r.is_mailbox:
             for address in (r.primary_smtp_address, *r.smtp_addresses):
                 index[address.lower()] = r
     targets = {

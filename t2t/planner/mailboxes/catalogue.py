@@ -26,13 +26,19 @@ CHECKS = (
     ),
     CheckDef(
         "T2T-E302",
-        "source-not-user-mailbox",
+        "source-not-movable",
         "error",
-        "The declared source is not a user mailbox (shared, room or a mail user)",
-        "the validation script checks and licenses user mailboxes only; MRS finds no "
-        "UserMailbox to move (MissingExchangeGuidException)",
-        "Declare user mailboxes only; move shared and resource mailboxes by another route.",
-        "microsoft-t2t.md §5, §10.2 checks 1 and 3",
+        "The declared source is a kind of recipient Microsoft does not move cross-tenant "
+        "(a Microsoft 365 Group, room or equipment mailbox, a mail user); user and shared "
+        "mailboxes move",
+        "no documented move for this recipient type (Microsoft 365 Groups: 'doesn't support "
+        "the migration of Microsoft 365 Groups'); MRS finds no mailbox to pull from a mail "
+        "user (MissingExchangeGuidException)",
+        "Remove it from the spec (or its CSV) and move its content by another route; for a "
+        "mail user, declare the mailbox it points to in its own tenant.",
+        "Learn, Cross-tenant mailbox migration, FAQ 'Will shared mailboxes move and still "
+        "work?' (Yes) and 'Do you support moving Microsoft 365 Groups?' (no); "
+        "t2t/planner/mailboxes/recipient_types.py",
     ),
     CheckDef(
         "T2T-E308",

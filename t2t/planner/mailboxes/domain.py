@@ -30,6 +30,7 @@ from t2t.planner.mailboxes.desire import (
 )
 from t2t.planner.mailboxes.identity import PASSWORD_PLACEHOLDER, IdentityPlan, plan_identity
 from t2t.planner.mailboxes.licensing import missing_skus, usage_location_body
+from t2t.planner.mailboxes.recipient_types import not_movable
 from t2t.planner.mailboxes.source import SourceMailbox, source_findings
 from t2t.state import Snapshot, fingerprint
 from t2t.state import parts as P
@@ -251,23 +252,16 @@ def _plan_one(
             )
         )
         return 0
-    if source.recipient_type_details != "UserMailbox":
-        if (
-            not source.is_mailbox
-            and current is not None
-            and current.is_mailbox
-            and current.exchange_guid == source.exchange_guid
-        ):
-            return 1  # completed: the source is a mail user pointing at the target mailbox
-        out.findings.append(
-            finding(
-                "T2T-E302",
-                "source",
-                m.source,
-                f"RecipientTypeDetails is {source.recipient_type_details}",
-                fixed_by_plan=False,
-            )
-        )
+    if (
+        not source.is_mailbox
+        and current is not None
+        and current.is_mailbox
+        and current.exchange_guid == source.exchange_guid
+    ):
+        return 1  # completed: the source is a mail user pointing at the target mailbox
+    why = not_movable(source)  # user and shared mailboxes move (recipient_types.py)
+    if why is not None:
+        out.findings.append(finding("T2T-E302", "source", m.source, why, fixed_by_plan=False))
         return 0
     d = _desire(desired, ix, m, source, skus)
     plan = plan_identity(d, current, ix.accepted)

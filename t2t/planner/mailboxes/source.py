@@ -1,7 +1,8 @@
 """Checks on the source mailbox, in the validation script's order (microsoft-t2t.md §10.2):
-exists and is a user mailbox, ≤ 12 auxiliary archives, licence, holds, demoted archive,
-Recoverable Items within the target quota. Each is one registered check function of scope
-"mailbox" (t2t/planner/checks.py `check`), run on every present source user mailbox. Pure."""
+exists and is a user or shared mailbox (recipient_types.py), ≤ 12 auxiliary archives,
+licence, holds, demoted archive, Recoverable Items within the target quota. Each is one
+registered check function of scope "mailbox" (t2t/planner/checks.py `check`), run on every
+present source mailbox that moves. Pure."""
 
 from __future__ import annotations
 
@@ -20,7 +21,8 @@ _LEGACY_HOLD = re.compile(r"^[0-9a-f]{32}$", re.I)
 
 @dataclass(frozen=True)
 class SourceMailbox:
-    """What the source checks look at: one present source user mailbox and its context."""
+    """What the source checks look at: one present source mailbox that moves (user or
+    shared) and its context."""
 
     address: str
     recipient: Recipient
@@ -188,5 +190,5 @@ def recoverable_items_over_quota(m: SourceMailbox) -> str | None:
 
 
 def source_findings(m: SourceMailbox) -> list[Finding]:
-    """The blocking facts of one present source user mailbox: every mailbox-scope check."""
+    """The blocking facts of one present source mailbox that moves: every mailbox-scope check."""
     return run_checks("mailbox", m, m.address)
