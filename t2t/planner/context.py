@@ -97,7 +97,8 @@ class PlanContext:
         whole = self.whole or self.snapshot
         return replace(
             self,
-            snapshot=Snapshot(
+            snapshot=replace(
+                whole,
                 source=_restricted(whole.source, domain.source_needs, domain.name),
                 target=_restricted(whole.target, domain.target_needs, domain.name),
             ),

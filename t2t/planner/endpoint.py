@@ -21,6 +21,13 @@ one has been answered — then none of the others can be in use. The rest follow
   endpoint is given a new secret (`Set-MigrationEndpoint -Credentials`, safe: the same app,
   a secret that signs in) and then the others are removed — never one before.
 
+A secret ends (passwordCredential endDateTime). The endpoint's must outlive the migration, so
+the plan knows until when it is needed (`secret_needed_until`: the last wave's completeAfter,
+or the day the tenants were read when no wave gives one, plus `EXPIRY_MARGIN`) and, in
+clientSecret mode, gives the endpoint a new secret when the one it holds ends before then
+(T2T-E237) — the same write as a refused secret's, asking Graph for an endDateTime that
+outlives that date when addPassword's default (two years) would not.
+
 keyVaultCertificate mode needs Azure Resource Manager and Key Vault (a certificate, an access
 policy for Exchange's service principal): t2t does not implement them yet, and the sandbox does
 not emulate them, so any endpoint write that needs the credential is blocked (T2T-E234) rather
@@ -29,6 +36,7 @@ than faked. An existing endpoint that already matches is accepted as is.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
@@ -41,11 +49,11 @@ from t2t.planner.domain import Domain, DomainOutcome, action_id, present
 from t2t.planner.shared.app import KNOWN_AFTER_APPLY, AppDesire
 from t2t.state import Snapshot, fingerprint
 from t2t.state import parts as P
-from t2t.state.directory import Application
+from t2t.state.directory import Application, PasswordCredential
 from t2t.state.exchange import MigrationEndpoint
 
 if TYPE_CHECKING:
-    pass
+    from t2t.spec.desired import DesiredBatch
 
 ENDPOINT_TYPE = "ExchangeRemoteMove"
 #: Worldwide cloud (Gov: outlook.office365.us, DoD: dod-outlook.office365.us; §3.6).
@@ -59,6 +67,16 @@ UNUSED_SECRETS = "unused t2t secrets (removed)"
 UNKNOWN_IN_USE = "t2t secrets, one in use but which unknown (replaced, then removed)"
 #: Guesses this action's wire form relies on (t2t/clients/wire.py).
 WIRE = ("WIRE-4",)
+
+#: How long before its end a secret counts as expiring: Microsoft Entra's own horizon ("An
+#: application credential is expiring if … it's expiring within the next 30 days", the
+#: applicationCredentialExpiry recommendation). It also covers what follows a completeAfter:
+#: completion is a final incremental sync that can take hours, and a wave with no
+#: completeAfter keeps syncing every 24 hours until someone completes it.
+EXPIRY_MARGIN = dt.timedelta(days=30)
+#: addPassword's endDateTime when none is sent: "The default value is startDateTime + 2 years"
+#: (Graph v1.0, application: addPassword). 730 days: the shorter reading of "2 years".
+ADD_PASSWORD_DEFAULT_LIFETIME = dt.timedelta(days=730)
 
 _GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
 
@@ -128,8 +146,70 @@ register(
         "not make are left alone. Restart failed batches afterwards (t2t plans it).",
         "exo-module-protocol.md 'Credentials in time' [live]; microsoft-t2t.md §3.6",
     ),
+    CheckDef(
+        "T2T-E237",
+        "endpoint-credential-expires",
+        "error",
+        "The secret the endpoint holds is removed, expired, or ends before the migration is "
+        "done (the last wave's completeAfter, or today when no wave gives one, plus 30 days)",
+        "from the secret's endDateTime on, every move against the endpoint fails at its next "
+        "sync or completion step: MigrationServerConnectionFailedException … "
+        "MRSRemotePermanentException: AADSTS7000222: The provided client secret keys for app "
+        "'<appId>' are expired (a removed secret: AADSTS7000215: Invalid client secret "
+        "provided)",
+        "t2t gives the endpoint a new secret that outlives the last completeAfter (Graph "
+        "addPassword with that endDateTime, then Set-MigrationEndpoint -Credentials) and then "
+        "removes the secrets t2t made for it before; secrets it did not make are left alone.",
+        "Microsoft Learn, cross-tenant mailbox migration (the endpoint's -Credentials are the "
+        "app's client secret); Graph passwordCredential endDateTime and application: "
+        "addPassword ('The default value is startDateTime + 2 years'); Entra recommendation "
+        "applicationCredentialExpiry ('expiring within the next 30 days'); AADSTS7000222 / "
+        "7000215 texts: t2t/sandbox/credentials.py",
+    ),
     scope="organization",
 )
+
+
+def _utc(text: str) -> dt.datetime:
+    when = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return when if when.tzinfo else when.replace(tzinfo=dt.UTC)
+
+
+def _utc_text(when: dt.datetime) -> str:
+    return when.astimezone(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def secret_deadline(
+    batches: tuple[DesiredBatch, ...], read_at: str | None
+) -> tuple[str | None, str]:
+    """Until when the endpoint's secret must sign in, and why: the last wave's completeAfter
+    or the day the tenants were read, whichever is later, plus `EXPIRY_MARGIN`. (None, "")
+    when neither is known (a snapshot saved without its reading time, no completeAfter)."""
+    last = max(
+        (b for b in batches if b.complete_after is not None),
+        key=lambda b: b.complete_after or dt.datetime.min,
+        default=None,
+    )
+    now = _utc(read_at) if read_at else None
+    days = EXPIRY_MARGIN.days
+    if last is not None and last.complete_after is not None:
+        after = last.complete_after
+        after = after if after.tzinfo else after.replace(tzinfo=dt.UTC)
+        if now is None or after >= now:
+            why = f"{last.name}'s completeAfter {_utc_text(after)} + {days} days"
+            return _utc_text(after + EXPIRY_MARGIN), why
+    if now is None:
+        return None, ""
+    return _utc_text(now + EXPIRY_MARGIN), f"today ({_utc_text(now)}) + {days} days"
+
+
+def requested_end(needed_until: str | None, now: dt.datetime) -> str | None:
+    """The endDateTime to ask addPassword for: `needed_until` when the default lifetime would
+    end before it, else None (Graph's default, two years, outlives it)."""
+    if needed_until is None:
+        return None
+    until = _utc(needed_until)
+    return _utc_text(until) if until > now + ADD_PASSWORD_DEFAULT_LIFETIME else None
 
 
 def secret_marker(endpoint_name: str) -> str:
@@ -159,6 +239,8 @@ class EndpointDesire:
     credential: Literal["keyVaultCertificate", "clientSecret"]
     max_concurrent_migrations: int | None
     remote_server: str = REMOTE_SERVER
+    secret_needed_until: str | None = None
+    """The endpoint's secret must sign in until then (`secret_deadline`); None: not known."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -173,6 +255,7 @@ class EndpointDesire:
             credential=data["credential"],
             max_concurrent_migrations=data.get("max_concurrent_migrations"),
             remote_server=data.get("remote_server") or REMOTE_SERVER,
+            secret_needed_until=data.get("secret_needed_until"),
         )
 
 
@@ -232,13 +315,20 @@ def plan_endpoint(
     desire: EndpointDesire,
     endpoints: tuple[MigrationEndpoint, ...],
     markers: tuple[str, ...] = (),
+    secrets: tuple[PasswordCredential, ...] | None = None,
+    *,
+    why_until: str = "",
+    read_at: str | None = None,
 ) -> EndpointOutcome:
     """Diff the endpoint named in the spec. Pure: used by plan and apply alike.
 
     `markers` are the keyIds of the secrets t2t made on the app for this endpoint
     (`marker_keys`); whenever the write brings a new secret they are shown removed (the
     executor removes them once the endpoint holds the new one), and two or more on an
-    endpoint that signs in bring it a new one (the module docstring says why).
+    endpoint that signs in bring it a new one (the module docstring says why). `secrets` are
+    the app's passwordCredentials (None: the app is not readable yet), compared with
+    `desire.secret_needed_until` (`why_until` says where that date comes from; `read_at`,
+    when the tenants were read, tells an expired secret from one that is still to end).
     """
     fp = endpoint_fingerprint(endpoints, desire.name)
     current = next((e for e in endpoints if e.identity.lower() == desire.name.lower()), None)
@@ -259,6 +349,8 @@ def plan_endpoint(
         write = _Write(desire, markers, out, {"Identity": current.identity})
         _remote(write, current)
         _application(write, current)
+        if secrets is not None:
+            _expiring(write, current, secrets, why_until, read_at)
         _leftover_secrets(write)
         _max_concurrent(write, current)
         if write.changes:
@@ -377,6 +469,54 @@ def _application(write: _Write, current: MigrationEndpoint) -> None:
         write.credential()
 
 
+def _expiring(
+    write: _Write,
+    current: MigrationEndpoint,
+    secrets: tuple[PasswordCredential, ...],
+    why_until: str,
+    read_at: str | None,
+) -> None:
+    """The secret the endpoint holds ends before `secret_needed_until` (E237). Exchange never
+    shows which secret that is: t2t's one marker secret when there is one; else one the
+    endpoint was given by hand, so only when every secret of the app ends too early (or the
+    app holds none: it was removed) is the endpoint's certainly among them. Two or more
+    markers are replaced anyway (`_leftover_secrets`)."""
+    desire, out = write.desire, write.out
+    if (
+        desire.credential != "clientSecret"
+        or desire.secret_needed_until is None
+        or out.needs_secret
+        or len(write.markers) > 1
+    ):
+        return
+    until = _utc(desire.secret_needed_until)
+    mine = [s for s in secrets if is_marker(s.display_name, desire.name)]
+    held = mine or list(secrets)
+    if any(s.end is None or _utc(s.end) >= until for s in held):
+        return
+    if not held:
+        what = "the app holds no client secret: the endpoint's was removed"
+    else:
+        whose = "t2t's secret" if mine else "every secret of the app (the endpoint holds one)"
+        now = _utc(read_at) if read_at else None
+        ends = ", ".join(
+            f"{s.key_id} {'expired' if now and s.end and _utc(s.end) <= now else 'ends'} {s.end}"
+            for s in held
+        )
+        what = f"{whose}: {ends}"
+    reason = f" ({why_until})" if why_until else ""
+    out.findings.append(
+        finding(
+            "T2T-E237",
+            "target",
+            current.identity,
+            f"{what}; the endpoint needs one until {desire.secret_needed_until}{reason}",
+            fixed_by_plan=True,
+        )
+    )
+    write.credential()
+
+
 def _leftover_secrets(write: _Write) -> None:
     """Two or more of t2t's secrets on an endpoint that holds one of them: a new secret, so
     the others can be removed (none before the endpoint holds it)."""
@@ -454,6 +594,7 @@ def plan_endpoints(ctx: PlanContext) -> DomainOutcome:
     out = DomainOutcome()
     endpoints = present(snapshot.target.endpoints)
     rel = desired.relationship
+    until, why_until = secret_deadline(desired.batches, snapshot.read_at)
     desire = EndpointDesire(
         name=rel.endpoint.name,
         remote_tenant=desired.source.domain,
@@ -461,9 +602,14 @@ def plan_endpoints(ctx: PlanContext) -> DomainOutcome:
         app_id=app.app_id,
         credential=rel.credential,
         max_concurrent_migrations=rel.endpoint.max_concurrent_migrations,
+        secret_needed_until=until,
     )
-    markers = marker_keys(_app_of(snapshot, app.app_id), desire.name)
-    outcome = plan_endpoint(desire, endpoints, markers)
+    registered = _app_of(snapshot, app.app_id)
+    markers = marker_keys(registered, desire.name)
+    secrets = registered.password_credentials if registered is not None else None
+    outcome = plan_endpoint(
+        desire, endpoints, markers, secrets, why_until=why_until, read_at=snapshot.read_at
+    )
     out.findings.extend(outcome.findings)
     concurrency = _concurrency(desire, endpoints)
     if concurrency is not None:

@@ -8,6 +8,7 @@ bulk form (lessons-from-peers.md §1: Microsoft365DSC's per-instance reads took 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from collections.abc import Awaitable, Collection
 from dataclasses import replace
 from typing import Any
@@ -294,6 +295,7 @@ async def read_snapshot(
     An app registered by displayName has an appId only the target knows: its applications
     are read first (one request, reused), so the source can look for that app's consent.
     """
+    read_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
     apps: Fact[Any] | None = None
     if (
         request.app_id is None
@@ -327,4 +329,4 @@ async def read_snapshot(
             applications=apps,
         ),
     )
-    return Snapshot(source=src, target=tgt)
+    return Snapshot(source=src, target=tgt, read_at=read_at)

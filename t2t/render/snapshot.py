@@ -29,7 +29,12 @@ def _tenant_json(t: TenantState) -> dict[str, Any]:
 
 
 def render_snapshot_json(snapshot: Snapshot) -> str:
-    data = {"source": _tenant_json(snapshot.source), "target": _tenant_json(snapshot.target)}
+    data: dict[str, Any] = {
+        "source": _tenant_json(snapshot.source),
+        "target": _tenant_json(snapshot.target),
+    }
+    if snapshot.read_at is not None:
+        data["readAt"] = snapshot.read_at
     return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 

@@ -136,7 +136,12 @@ def snapshot_from_json(text: str | bytes) -> Snapshot:
         ) from None
     except UnicodeDecodeError as e:
         raise SnapshotFileError("", f"not UTF-8 text: {e.reason}") from None
-    obj = _expect_object(data, "", set(ROLES), set(ROLES))
+    obj = _expect_object(data, "", {*ROLES, "readAt"}, set(ROLES))
+    read_at = obj.get("readAt")
+    if read_at is not None and not isinstance(read_at, str):
+        raise SnapshotFileError("readAt", "expected a string")
     return Snapshot(
-        source=_tenant("source", obj["source"]), target=_tenant("target", obj["target"])
+        source=_tenant("source", obj["source"]),
+        target=_tenant("target", obj["target"]),
+        read_at=read_at,
     )

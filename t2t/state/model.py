@@ -116,6 +116,10 @@ class Snapshot:
 
     source: TenantState
     target: TenantState
+    read_at: str | None = None
+    """When the probes began reading (UTC, ISO 8601 with Z): the "now" of checks that compare
+    a date with today, e.g. a secret's endDateTime. None in a snapshot saved without it: such
+    checks then compare only with the dates the spec gives."""
 
     def tenant(self, role: Role) -> TenantState:
         return self.source if role == "source" else self.target

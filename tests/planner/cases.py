@@ -116,7 +116,11 @@ def _whole_tenant(tenant: TenantState) -> TenantState:
 
 def whole(snapshot: Snapshot) -> Snapshot:
     """Every part each tenant is read for: those not read are read and empty."""
-    return Snapshot(_whole_tenant(snapshot.source), _whole_tenant(snapshot.target))
+    return replace(
+        snapshot,
+        source=_whole_tenant(snapshot.source),
+        target=_whole_tenant(snapshot.target),
+    )
 
 
 def prior_from(prior: dict[str, Any]) -> tuple[list[Action], list[Finding]]:

@@ -18,6 +18,7 @@ use. Endpoints are never removed.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from typing import Any
 
 from t2t.apply.context import ApplyContext
@@ -45,6 +46,7 @@ from t2t.planner.endpoint import (
     EndpointOutcome,
     marker_keys,
     plan_endpoint,
+    requested_end,
     secret_marker,
 )
 from t2t.probes.endpoints import read_endpoints
@@ -64,7 +66,18 @@ async def _plan(
 ) -> tuple[EndpointOutcome, Application | None]:
     endpoints = await _endpoints(exchange, desire.name)
     app = await read_app(ctx, desire.app)
-    return plan_endpoint(desire, endpoints, marker_keys(app, desire.name)), app
+    secrets = app.password_credentials if app is not None else None
+    return plan_endpoint(desire, endpoints, marker_keys(app, desire.name), secrets), app
+
+
+def _new_secret(desire: EndpointDesire) -> dict[str, Any]:
+    """addPassword's body: t2t's marker, and an endDateTime when the default lifetime (two
+    years) would end before the migration needs the secret (planner/endpoint.py)."""
+    credential: dict[str, Any] = {"displayName": secret_marker(desire.name)}
+    end = requested_end(desire.secret_needed_until, dt.datetime.now(dt.UTC))
+    if end is not None:
+        credential["endDateTime"] = end
+    return {"passwordCredential": credential}
 
 
 #: Time given to remove a new secret once the action's own deadline has passed.
@@ -103,9 +116,7 @@ async def run_endpoint(action: Action, ctx: ApplyContext) -> ActionResult:
             if app is None:
                 raise ExecutionFailed("the migration app is not readable in the target")
             created = await graph.write(
-                "POST",
-                f"/applications/{app.object_id}/addPassword",
-                {"passwordCredential": {"displayName": secret_marker(desire.name)}},
+                "POST", f"/applications/{app.object_id}/addPassword", _new_secret(desire)
             )
             secret = str((created or {}).get("secretText") or "")
             if not secret:
