@@ -75,6 +75,11 @@ def steps() -> list[dict[str, Any]]:
     return list(job["steps"])
 
 
+def invoking_t2t() -> list[dict[str, Any]]:
+    """The `run:` steps with a line that runs t2t."""
+    return [s for s in steps() if re.search(r"^t2t ", s.get("run", ""), flags=re.M)]
+
+
 def step_env(step: dict[str, Any], values: dict[str, str]) -> dict[str, str]:
     """The step's environment with each `${{ … }}` replaced; one the test does not know fails."""
     env: dict[str, str] = {}
@@ -110,7 +115,7 @@ def test_the_workflow_plans_on_pull_requests_that_touch_specs() -> None:
     assert flow["permissions"] == {"contents": "read", "pull-requests": "write"}
     (job,) = flow["jobs"].values()
     assert job["strategy"]["matrix"]["spec"] == ["specs/contoso-fabrikam-merger.yaml"]
-    invoking = [s for s in steps() if re.search(r"^t2t ", s.get("run", ""), flags=re.M)]
+    invoking = invoking_t2t()
     assert [s["id"] for s in invoking] == ["plan"]
     assert "--format markdown --detailed-exitcode" in invoking[0]["run"]
     post = next(s for s in steps() if s.get("uses", "").startswith("actions/github-script@"))
@@ -145,7 +150,7 @@ def test_the_workflows_own_commands_plan_read_only_on_the_sandbox(
         "secrets.T2T_SOURCE_READER_SECRET": "the sandbox takes its own",
         "secrets.T2T_TARGET_READER_SECRET": "the sandbox takes its own",
     }
-    plan_step = next(s for s in steps() if s.get("id") == "plan")
+    (plan_step,) = invoking_t2t()
     ran = run_step(
         plan_step,
         values,
@@ -181,7 +186,7 @@ def test_the_workflow_stops_when_a_reader_client_id_is_not_set(tmp_path: Path) -
         "secrets.T2T_SOURCE_READER_SECRET": "",
         "secrets.T2T_TARGET_READER_SECRET": "",
     }
-    plan_step = next(s for s in steps() if s.get("id") == "plan")
+    (plan_step,) = invoking_t2t()
     ran = run_step(plan_step, values, tmp_path, GITHUB_OUTPUT=str(tmp_path / "out"))
     assert ran.returncode == 1
     assert ran.stderr.strip() == "Set the repository variable T2T_SOURCE_READER_CLIENT_ID."
