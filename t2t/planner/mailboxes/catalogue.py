@@ -73,14 +73,23 @@ CHECKS = (
     ),
     CheckDef(
         "T2T-E311",
-        "target-dir-synced",
+        "target-dir-synced-incomplete",
         "error",
-        "The target object is synchronised from on-premises Active Directory",
-        "the cloud refuses the writes; MissingExchangeGuidException / NotAcceptedDomainException "
-        "if the attributes are not written on-premises",
-        "Write the listed attributes on the on-premises object (msExchMailboxGuid, "
-        "msExchArchiveGUID, proxyAddresses) and let it synchronise; t2t plans nothing for it.",
-        "microsoft-t2t.md §4 caveats (microsoft-365-docs #9644, #10983)",
+        "The target object is synchronised from on-premises Active Directory and lacks "
+        "attributes the move needs (a synced MailUser that has them all is batched as is)",
+        "MissingExchangeGuidException (no or another ExchangeGuid), a failed archive move, "
+        "a move that does not proceed without every x500, MigrationMRSPermanentException (no "
+        "SMTP proxy matching the target delivery domain); the cloud refuses t2t's writes to a "
+        "synced object",
+        "Write the listed attributes on the on-premises mail user (msExchMailboxGuid, "
+        "msExchArchiveGUID, proxyAddresses, targetAddress) and let Entra Connect synchronise "
+        "them — a mail user, not New-RemoteMailbox, which provisions a cloud mailbox; then "
+        "plan again.",
+        "Learn, Cross-tenant mailbox migration: intro ('supported for tenants in hybrid or "
+        "cloud only'), Known issues ('synchronize down to the tenant and an appropriate mail "
+        "user is provisioned and is ready for migration'), FAQ 'Can I use Microsoft Entra "
+        "Connect…' (msExchMailboxGUID and proxyAddresses populated correctly); seed "
+        "walkthrough comment 6",
     ),
     CheckDef(
         "T2T-E312",

@@ -272,8 +272,8 @@ def _plan_one(
     clash = _x500_clash(ix, m, d, current, wanted_x500)
     findings += [f for f in (collision, clash) if f is not None]
     out.findings.extend(findings)
-    if plan.state in ("foreign-mailbox", "dir-synced") or collision is not None:
-        return 0
+    if plan.state == "foreign-mailbox" or "T2T-E311" in plan.blocked or collision is not None:
+        return 0  # nothing t2t could write would make it movable
     blocked = tuple(dict.fromkeys(f.code for f in findings if f.blocking))
     upn = (
         current.user_principal_name

@@ -136,6 +136,47 @@ def _on_premises(change: Change) -> str:
     return f"{attribute.get(change.field, change.field)} = {change.after}"
 
 
+def _dir_synced(
+    d: MailboxDesire, current: Recipient, changes: list[Change], out: IdentityPlan
+) -> IdentityPlan:
+    """A target synchronised from on-premises: mastered there, so t2t writes nothing to it.
+    It blocks (T2T-E311) only when the move would find something missing or wrong, listed as
+    the on-premises attributes to write; a synced MailUser that carries all of it is ready
+    and is batched like any other.
+
+    Microsoft Learn, Cross-tenant mailbox migration
+    (https://learn.microsoft.com/microsoft-365/enterprise/cross-tenant-mailbox-migration),
+    intro: "Cross-tenant Exchange mailbox migrations are supported for tenants in hybrid or
+    cloud only, or a combination of the two"; Known issues: "If you synchronize users from
+    on-premises using Microsoft Entra Connect in the target tenant, then you can provision
+    on-premises MailUser objects with ExternalEmailAddress pointing to the source tenant …
+    These values synchronize down to the tenant and an appropriate mail user is provisioned
+    and is ready for migration"; FAQ (Entra Connect to the new tenant): "verify that the
+    on-premises directory objects have the required attributes (such as msExchMailboxGUID and
+    proxyAddresses) populated correctly … else you'll run into issues with double mailboxes
+    and migration failures". What the move needs on the target: Prerequisites for target user
+    objects (ExchangeGUID, ArchiveGUID, every x500, ExternalEmailAddress = the source
+    mailbox) and the FAQ's TargetDeliveryDomain proxy."""
+    out.state = "dir-synced"
+    missing = [_on_premises(c) for c in changes]
+    if _smtp(current.external_email_address).lower() not in d.source_addresses:
+        missing.append(f"targetAddress = SMTP:{d.external_email_address}")
+    if d.archive_guid is None and current.has_archive:
+        missing.append("msExchArchiveGUID cleared (the source has no archive)")
+    if missing:
+        out.findings.append(
+            finding(
+                "T2T-E311",
+                "target",
+                d.target,
+                "IsDirSynced: write on-premises (then sync): " + "; ".join(missing),
+                fixed_by_plan=False,
+            )
+        )
+    out.blocked = [f.code for f in out.findings if f.blocking]
+    return out
+
+
 def plan_identity(
     d: MailboxDesire, current: Recipient | None, accepted: frozenset[str] | None
 ) -> IdentityPlan:
@@ -162,19 +203,7 @@ def plan_identity(
         out.findings += _accepted_findings(d, current, accepted)
     params, changes = _stamp(d, current)
     if current is not None and current.is_dir_synced:
-        wanted = "; ".join(_on_premises(c) for c in changes) or "nothing missing"
-        out.state = "dir-synced"
-        out.findings.append(
-            finding(
-                "T2T-E311",
-                "target",
-                d.target,
-                f"IsDirSynced: write on-premises (then sync): {wanted}",
-                fixed_by_plan=False,
-            )
-        )
-        out.blocked = ["T2T-E311"]
-        return out
+        return _dir_synced(d, current, changes, out)
     if current is None:
         out.create = create_parameters(d)
     else:
