@@ -9,9 +9,11 @@ direct membership only) and in place before the batch starts.
 Assignment rule for several groups (LEARN-24: several groups past 10,000 users): a mailbox that
 is already a direct member of any declared group stays where it is; every other one goes, in
 spec order, to the first declared group (in declared order) that is usable and holds fewer
-than 10,000 members counting the ones this plan adds. When none has room, the rest is blocked
-(T2T-E223) until another group is declared. The rule is stable: re-planning after apply
-assigns nothing new, and adding a group to the spec only receives mailboxes not yet in scope.
+than 10,000 members counting the ones this plan adds. When none has room, the rest still goes
+in — to the usable group with the fewest members — and T2T-W223 warns: 10,000 is Microsoft's
+recommendation "for best performance", not a limit (`over_recommended`'s docstring). The rule
+is stable: re-planning after apply assigns nothing new, and adding a group to the spec only
+receives mailboxes not yet in scope.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from t2t.planner import kinds as K
 from t2t.planner.actions import Action, Change
-from t2t.planner.checks import CheckDef, finding, register
+from t2t.planner.checks import CheckDef, Finding, finding, register
 from t2t.planner.context import HYDRATION, SCOPE_GROUP_CREATES, PlanContext
 from t2t.planner.domain import Domain, DomainOutcome, action_id, present
 from t2t.state import fingerprint
@@ -30,7 +32,7 @@ from t2t.state.exchange import MailGroup, Recipient
 if TYPE_CHECKING:
     pass
 
-#: Users per scope group (LEARN-24: "over 10,000 users, several groups").
+#: Users per scope group Microsoft recommends (LEARN-24: "over 10,000 users, several groups").
 MAX_SCOPE_MEMBERS = 10_000
 
 register(
@@ -57,13 +59,17 @@ register(
         "microsoft-t2t.md §3.7, §9, §10.2 object check 6",
     ),
     CheckDef(
-        "T2T-E223",
-        "scope-groups-full",
-        "error",
-        "The declared scope groups have no room left (10,000 members each)",
-        "MailboxNotInCrossTenantMigrationScopeException for the mailboxes left out",
-        "Declare another group: scopeGroup: [group-1, group-2].",
-        "microsoft-t2t.md §3.7 (LEARN-24)",
+        "T2T-W223",
+        "scope-groups-past-recommended-size",
+        "warning",
+        "The declared scope groups hold more than the 10,000 members Microsoft recommends per "
+        "group; the mailboxes past it are added anyway",
+        "no failure: Microsoft recommends several groups past 10,000 users 'for best performance'",
+        "Optionally declare another group (scopeGroup: [group-1, group-2]): mailboxes not yet "
+        "in scope go to the first group with room.",
+        "Learn, Cross-tenant mailbox migration, Prerequisites: 'If you are migrating more than "
+        "10,000 users, we recommend creating multiple groups to contain the user list for best "
+        "performance.'",
     ),
     CheckDef(
         "T2T-W224",
@@ -95,7 +101,8 @@ class GroupDesire:
 class ScopePlan:
     additions: dict[str, list[str]] = field(default_factory=dict)  # group (lower) → addresses
     not_in_source: list[str] = field(default_factory=list)
-    no_room: list[str] = field(default_factory=list)
+    over_recommended: list[str] = field(default_factory=list)
+    """Added past 10,000 members (T2T-W223): every usable group had reached it."""
 
 
 def _index(recipients: tuple[Recipient, ...]) -> dict[str, Recipient]:
@@ -127,19 +134,34 @@ def assign_members(
         address = r.primary_smtp_address.lower()
         if address in in_scope:
             continue
-        room = [
-            g
-            for g in groups
-            if g in usable
-            and len(members.get(g, set())) + len(plan.additions[g]) < MAX_SCOPE_MEMBERS
-        ]
+        size = {g: len(members.get(g, set())) + len(plan.additions[g]) for g in groups}
+        room = [g for g in groups if g in usable and size[g] < MAX_SCOPE_MEMBERS]
         if not room:
-            if usable:  # with no usable group at all, T2T-E221 already says why
-                plan.no_room.append(address)
-            continue
+            if not usable:  # with no usable group at all, T2T-E221 already says why
+                continue
+            room = sorted((g for g in groups if g in usable), key=lambda g: size[g])[:1]
+            plan.over_recommended.append(address)
         plan.additions[room[0]].append(address)
         in_scope.add(address)
     return plan
+
+
+def over_recommended(scope: ScopePlan, names: list[str]) -> Finding | None:
+    """T2T-W223, a warning and never a block: Microsoft Learn, Cross-tenant mailbox migration
+    (https://learn.microsoft.com/microsoft-365/enterprise/cross-tenant-mailbox-migration),
+    Prerequisites for source and target tenants: "If you are migrating more than 10,000
+    users, we recommend creating multiple groups to contain the user list for best
+    performance." A recommendation for performance, no limit: nothing fails past it."""
+    if not scope.over_recommended:
+        return None
+    return finding(
+        "T2T-W223",
+        "source",
+        ", ".join(names),
+        f"{len(scope.over_recommended)} mailboxes added past 10,000 members "
+        f"(first: {scope.over_recommended[0]})",
+        fixed_by_plan=False,
+    )
 
 
 def plan_scope_groups(ctx: PlanContext) -> DomainOutcome:
@@ -187,16 +209,9 @@ def plan_scope_groups(ctx: PlanContext) -> DomainOutcome:
                 fixed_by_plan=False,
             )
         )
-    if scope.no_room:
-        out.findings.append(
-            finding(
-                "T2T-E223",
-                "source",
-                ", ".join(names),
-                f"{len(scope.no_room)} mailboxes do not fit (first: {scope.no_room[0]})",
-                fixed_by_plan=False,
-            )
-        )
+    crowded = over_recommended(scope, names)
+    if crowded is not None:
+        out.findings.append(crowded)
 
     hydrate = ctx.hydration("source")
     for name in names:

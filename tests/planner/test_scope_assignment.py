@@ -23,13 +23,25 @@ def test_assignment_rule_fills_groups_in_order_and_keeps_existing_members() -> N
         tuple(r(a) for a in sources),
     )
     assert plan.additions == {"g1": ["a@contoso.com"], "g2": ["b@contoso.com", "c@contoso.com"]}
-    blocked = assign_members(["g1"], {"g1"}, {"g1": full | {"z@x"}}, sources[:1], (r(sources[0]),))
-    assert blocked.no_room == ["a@contoso.com"]
+    assert plan.over_recommended == []
+    # Every group at 10,000: added anyway, to the one with the fewest members (T2T-W223).
+    crowded = assign_members(
+        ["g1", "g2"],
+        {"g1", "g2"},
+        {"g1": full | {"y@x", "z@x"}, "g2": full | {"z@x"}},
+        sources[:2],
+        tuple(r(a) for a in sources[:2]),
+    )
+    # a to g2 (the smaller); then both hold 10,001 and the tie goes to the first declared
+    assert crowded.additions == {"g1": ["b@contoso.com"], "g2": ["a@contoso.com"]}
+    assert crowded.over_recommended == ["a@contoso.com", "b@contoso.com"]
 
 
-def test_a_full_scope_group_blocks_the_mailboxes_that_do_not_fit() -> None:
-    """T2T-E223 through the domain: the one scope group already holds 10,000 members, so none
-    of the spec's five mailboxes fits; no member is added and the finding names them."""
+def test_a_scope_group_past_10000_members_warns_and_still_takes_the_mailboxes() -> None:
+    """T2T-W223 through the domain: the one scope group already holds 10,000 members, the
+    number past which Microsoft recommends more groups "for best performance" (a
+    recommendation, no limit): the spec's five mailboxes are still added, and the warning
+    names them; nothing is blocked."""
     from pathlib import Path
 
     from t2t.planner.context import PlanContext
@@ -59,11 +71,25 @@ def test_a_full_scope_group_blocks_the_mailboxes_that_do_not_fit() -> None:
         recipients=mailboxes,
     )
     outcome = plan_domain(SCOPE_GROUPS, PlanContext(spec, Snapshot(source, whole_tenant("target"))))
-    assert outcome.actions == []
-    assert [(f.code, f.object, f.message) for f in outcome.findings] == [
+    sources = [m.source for m in spec.mailboxes]
+    assert [(a.kind, a.parameters, a.blocked_by) for a in outcome.actions] == [
         (
-            "T2T-E223",
-            "t2tmigrationscope",
-            f"5 mailboxes do not fit (first: {spec.mailboxes[0].source})",
+            "group.add_members",
+            {"Identity": "t2tmigrationscope", "Members": sources},
+            (),
         )
+    ]
+    assert [(f.code, f.object, f.message, f.blocking) for f in outcome.findings] == [
+        (
+            "T2T-W223",
+            "t2tmigrationscope",
+            f"5 mailboxes added past 10,000 members (first: {sources[0]})",
+            False,
+        ),
+        (
+            "T2T-E222",
+            "t2tmigrationscope",
+            f"5 mailboxes are not direct members (first: {sources[0]})",
+            False,
+        ),
     ]
