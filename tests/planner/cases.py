@@ -7,7 +7,8 @@ t2t/planner/plan.py ``DOMAINS``) holding:
 - ``observed.json`` — both tenants in the form ``t2t show --format json`` writes
   (`t2t.state.load.snapshot_from_json`). A part the file does not list was read and holds
   nothing (``whole`` below, the semantics of tests/planner/observed.py `whole_tenant`): the
-  organization is a hydrated ``OrganizationConfig(name=<role>)``, every other part present and
+  organization is a hydrated ``OrganizationConfig(name=<role>)``, the target's domains are its
+  accepted domains, verified (observed.py `verified_domains`), every other part present and
   empty. So a case lists only what exists, and a real ``t2t show --format json`` drops in as is;
 - ``prior.json`` (batches only, optional) — what the domains before it planned:
   ``{"actions": [{"kind", "key", "tenant"?, "blocked_by"?}], "findings": [{"code",
@@ -34,6 +35,7 @@ from t2t.spec import Desired, load_spec
 from t2t.state import Fact, OrganizationConfig, Snapshot, TenantState
 from t2t.state import parts as P
 from t2t.state.load import snapshot_from_json
+from tests.planner.observed import verified_domains
 
 ROOT = Path(__file__).parent / "cases"
 BY_DOMAIN = {d.name: d for d in DOMAINS}
@@ -111,6 +113,10 @@ def _whole_tenant(tenant: TenantState) -> TenantState:
         for p in P.read_from(tenant.role)
         if P.fact_of(tenant, p) is None
     }
+    if P.DOMAINS.name in missing:
+        missing[P.DOMAINS.name] = verified_domains(
+            missing.get(P.ACCEPTED_DOMAINS.name) or tenant.accepted_domains
+        )
     return replace(tenant, **missing)
 
 

@@ -32,6 +32,7 @@ from t2t.planner.mailboxes.identity import PASSWORD_PLACEHOLDER, IdentityPlan, p
 from t2t.planner.mailboxes.licensing import missing_skus, usage_location_body
 from t2t.planner.mailboxes.recipient_types import not_movable
 from t2t.planner.mailboxes.source import SourceMailbox, source_findings
+from t2t.planner.mailboxes.upn import upn_finding
 from t2t.state import Snapshot, fingerprint
 from t2t.state import parts as P
 from t2t.state.directory import DirectoryUser, SubscribedSku
@@ -89,6 +90,8 @@ class _Index:
     moving: dict[str, MigrationUser]
     accepted: frozenset[str]
     delivery: dict[str, str]
+    verified: frozenset[str] = frozenset()
+    """The target's verified domains (Graph /domains), for the UPNs of new MailUsers."""
 
 
 def _by_address(recipients: tuple[Recipient, ...]) -> dict[str, Recipient]:
@@ -125,6 +128,7 @@ def _index(desired: Desired, snapshot: Snapshot) -> _Index:
         moving={m.identity.lower(): m for m in present(tgt.migration_users)},
         accepted=frozenset(a.domain_name for a in present(tgt.accepted_domains)),
         delivery=delivery,
+        verified=frozenset(d.name.lower() for d in present(tgt.domains) if d.is_verified),
     )
 
 
@@ -268,6 +272,9 @@ def _plan_one(
     if plan.state == "moved":
         return 1
     findings = [*_source_checks(ix, m, source, current, spec_has_t2t), *plan.findings]
+    if plan.state == "absent":  # New-MailUser gives it its UPN (upn.py)
+        unverified = upn_finding(d, ix.verified, desired.upn_domain is not None)
+        findings += [unverified] if unverified is not None else []
     collision = _collision(m, current, owners)
     clash = _x500_clash(ix, m, d, current, wanted_x500)
     findings += [f for f in (collision, clash) if f is not None]
@@ -535,7 +542,9 @@ def _seats(ix: _Index, out: DomainOutcome) -> None:
 MAILBOXES = Domain(
     name="mailboxes",
     source_needs=frozenset({P.RECIPIENTS, P.STATISTICS}),
-    target_needs=frozenset({P.RECIPIENTS, P.USERS, P.ACCEPTED_DOMAINS, P.SKUS, P.MIGRATION_USERS}),
+    target_needs=frozenset(
+        {P.RECIPIENTS, P.USERS, P.ACCEPTED_DOMAINS, P.DOMAINS, P.SKUS, P.MIGRATION_USERS}
+    ),
     emits=frozenset(
         {K.MAILUSER_CREATE, K.MAILUSER_SET_IDENTITY, K.USER_USAGE_LOCATION, K.LICENSE_ASSIGN}
     ),
