@@ -91,16 +91,32 @@ register(
     ),
     CheckDef(
         "T2T-E205",
-        "app-extra-permissions",
+        "app-extra-application-permissions",
         "error",
-        "The migration app asks for permissions beyond Mailbox.Migration (a Graph permission "
-        "is granted inside the source when the source admin consents)",
-        "no Microsoft error: the source's admin consent silently hands the target tenant "
-        "those rights in the source directory (the scripts' Directory.ReadWrite.All)",
-        "Remove every permission but Exchange Mailbox.Migration from the app (the optional "
-        "invitation is sent by t2t's own target identity, not by this app); t2t does it for "
-        "an app it registered. Consent and the endpoint wait until then.",
-        "microsoft-t2t.md §3.1, DESIGN.md 'The spec'",
+        "The migration app asks for application permissions beyond Mailbox.Migration (the "
+        "source admin's consent grants them inside the source, app-only)",
+        "no Microsoft error: the source's admin consent silently hands whoever holds the "
+        "app's credential — the target tenant — those rights in the source directory (the "
+        "scripts' Directory.ReadWrite.All)",
+        "Remove every application permission but Exchange Mailbox.Migration from the app "
+        "(the optional invitation is sent by t2t's own target identity, not by this app); t2t "
+        "does it for an app it registered. Consent and the endpoint wait until then.",
+        "t2t policy on Microsoft's statements: Learn, Cross-tenant mailbox migration, step 10 "
+        "(only Mailbox.Migration is required); Entra 'Grant tenant-wide admin consent to an "
+        "application' (consent gives the app's publisher access to the organization's data); "
+        "DESIGN.md 'The spec'",
+    ),
+    CheckDef(
+        "T2T-W208",
+        "app-extra-delegated-permissions",
+        "warning",
+        "The migration app also asks for delegated permissions (by default User.Read), which "
+        "mailbox migration does not need",
+        "nothing fails: Microsoft says they 'aren't required for mailbox migrations. You can "
+        "remove those permissions.'; the source admin's consent grants them too",
+        "Remove them from the app's API permissions if you like (Learn step 10); t2t does it "
+        "for an app it registered.",
+        "Learn, Cross-tenant mailbox migration, Prepare the target tenant, step 10",
     ),
     CheckDef(
         "T2T-W206",
@@ -195,6 +211,32 @@ def _has_redirect(app: Application) -> bool:
 
 def _is_wanted(r: ResourceAccess, role_id: str) -> bool:
     return r.resource_app_id == EXCHANGE_APP_ID and r.permission_id == role_id and r.type == "Role"
+
+
+def split_extra(
+    extra: list[ResourceAccess],
+) -> tuple[list[ResourceAccess], list[ResourceAccess]]:
+    """The app's permissions beyond Mailbox.Migration: (application, delegated).
+
+    Application permissions block an adopted app (T2T-E205): Microsoft requires none but
+    Mailbox.Migration (Learn, Cross-tenant mailbox migration, "Prepare the target
+    (destination) tenant…", https://learn.microsoft.com/microsoft-365/enterprise/
+    cross-tenant-mailbox-migration, steps 11–14), and the source admin's consent grants what
+    the app asks for inside the source — "Granting admin consent on behalf of an
+    organization is a sensitive operation, potentially allowing the application's publisher
+    access to significant portions of your organization's data" (Learn, Entra, "Grant
+    tenant-wide admin consent to an application",
+    https://learn.microsoft.com/entra/identity/enterprise-apps/grant-admin-consent) — so an
+    application permission there is app-only access to the source for whoever holds the
+    app's credential, the target tenant. A t2t policy resting on those statements, not a
+    failure Microsoft raises.
+
+    Delegated permissions only warn (T2T-W208): the registration's default User.Read is
+    one, and Microsoft says of it (step 10) "these permissions aren't required for mailbox
+    migrations. You can remove those permissions." — optional, so t2t does not block on it.
+    """
+    application = [r for r in extra if r.type == "Role"]
+    return application, [r for r in extra if r.type != "Role"]
 
 
 def _describe(r: ResourceAccess) -> str:
@@ -297,10 +339,14 @@ def plan_app(desire: AppDesire, apps: tuple[Application, ...]) -> AppOutcome:
     access = app.required_resource_access
     missing = not any(_is_wanted(r, desire.role_id) for r in access)
     extra = [r for r in access if not _is_wanted(r, desire.role_id)]
+    application, delegated = split_extra(extra)
     if missing:
         flag("T2T-E204", "Exchange Mailbox.Migration (Role) is not requested")
-    if extra:
-        flag("T2T-E205", "also asks for " + ", ".join(_describe(r) for r in extra))
+    if application:
+        flag("T2T-E205", "also asks for " + ", ".join(_describe(r) for r in application))
+    if delegated:  # a warning: never blocks, fixed only for an app t2t registered
+        message = "also asks for " + ", ".join(_describe(r) for r in delegated)
+        out.findings.append(finding("T2T-W208", "target", obj, message, fixed_by_plan=owned))
     if missing or extra:
         body["requiredResourceAccess"] = wanted_access(desire.role_id)
         changes.append(
