@@ -51,7 +51,12 @@ _WHY: dict[str, str] = {
 
 
 def not_movable(source: Recipient) -> str | None:
-    """Why the move does not take this source recipient (T2T-E302's message), or None."""
+    """Why the move does not take this source recipient (T2T-E302's message), or None.
+
+    Blocks only on Microsoft's word or its silence, never against it: "Will shared mailboxes
+    move and still work? Yes." and "Currently the cross-tenant mailbox migrations feature
+    doesn't support the migration of Microsoft 365 Groups." (Learn FAQ,
+    https://learn.microsoft.com/microsoft-365/enterprise/cross-tenant-mailbox-migration)."""
     kind = source.recipient_type_details
     if kind in MOVABLE:
         return None
