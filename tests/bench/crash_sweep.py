@@ -4,7 +4,7 @@ then the sandbox's whole state is searched for anything doubled, left behind, pr
 mistake or changed in the source beyond the spec.
 
     .venv/bin/python tests/bench/crash_sweep.py [--mailboxes 200] [--boundaries N]
-        [--stride S] [--moments 50] [--per-cycle 10] [--seed 16] [--sources COMMIT]
+        [--stride S] [--from K] [--moments 50] [--per-cycle 10] [--seed 16] [--sources COMMIT]
 
 The spec (tests/e2e/crash.py `write_crash_spec`) registers the migration app itself, sends the
 invitation and runs the wave (``phase: sync``), so every kind of object t2t creates is in play;
@@ -18,7 +18,9 @@ provision in 120 s). Nothing of t2t is patched; apply runs in its own process ea
    it and the next. The JSON says which planned actions had no kill of their own
    (``plannedNotKilledAfter``: one finishing beside an action that handed its slot on during
    a long wait) and which actions killed after were not in the first plan
-   (``killedAfterUnplanned``). ``--boundaries N`` stops the chain
+   (``killedAfterUnplanned``). ``--from K`` starts the chain later: one run stopped after K
+   actions, then a kill after every action from there (segments of one chain side by side on
+   two sandboxes: ``--boundaries K`` and ``--from K``). ``--boundaries N`` stops the chain
    after N kills (default: none — every boundary); ``--stride S`` then goes on killing after
    every S-th action done, to the end of the plan. Then apply runs to convergence and the
    state is checked.
@@ -90,6 +92,8 @@ class Cycle:
     kills: list[dict[str, Any]] = field(default_factory=list)
     planned: list[str] = field(default_factory=list)
     """The ids of the actions planned at the start (the boundary phase)."""
+    fast_forward: dict[str, Any] | None = None
+    """``--from K``: the one run stopped after K actions, before this segment's kills."""
     unfired: list[dict[str, Any]] = field(default_factory=list)
     convergence: Convergence | None = None
     inventory: Inventory | None = None
@@ -116,11 +120,21 @@ def _check(
 
 
 def boundaries(
-    sandbox: Sandbox, spec: SweepSpec, log: Path, limit: int | None, stride: int | None
+    sandbox: Sandbox,
+    spec: SweepSpec,
+    log: Path,
+    limit: int | None,
+    stride: int | None,
+    start: int = 0,
 ) -> Cycle:
-    """Kill after every action done (the first ``limit``), then every ``stride``-th."""
+    """Kill after every action done (the first ``limit``), then every ``stride``-th; with
+    ``start``, first one run stopped after that many actions (a later segment of the chain)."""
     cycle, started = Cycle(), time.monotonic()
     initial = sandbox.state_json()
+    if start:
+        ahead = kill_after_done(sandbox.state, spec.path, log, actions=start)
+        assert ahead.killed, f"the plan ended before {start} actions were done"
+        cycle.fast_forward = {**ahead.moments[-1], "actions": start, "seconds": ahead.seconds}
     cycle.planned = [a["id"] for a in plan_actions(sandbox.state, spec.path)[1]]
     waited = False
     while True:
@@ -248,6 +262,7 @@ def main() -> None:
     parser.add_argument("--mailboxes", type=int, default=200)
     parser.add_argument("--boundaries", type=int, default=None, metavar="N")
     parser.add_argument("--stride", type=int, default=None, metavar="S")
+    parser.add_argument("--from", dest="start", type=int, default=0, metavar="K")
     parser.add_argument("--moments", type=int, default=50)
     parser.add_argument("--per-cycle", type=int, default=10, metavar="K")
     parser.add_argument("--seed", type=int, default=16)
@@ -263,10 +278,12 @@ def main() -> None:
         log = Path(tmp) / "apply.log"
         with served(Path(tmp) / "state", seed) as profile:
             sandbox = Sandbox(Path(tmp) / "state", profile)
-            first = boundaries(sandbox, spec, log, args.boundaries, args.stride)
+            first = boundaries(sandbox, spec, log, args.boundaries, args.stride, args.start)
             cycles.append(first)
             after = {k["action"] for k in first.kills}
             row["boundaries"] = {
+                "from": args.start,
+                "fastForward": first.fast_forward,
                 "limit": args.boundaries,
                 "stride": args.stride,
                 "planned": len(first.planned),
