@@ -315,6 +315,10 @@ class Tenant(_State):
     service_principals: list[ServicePrincipal] = Field(default_factory=list)
     app_role_assignments: list[AppRoleAssignment] = Field(default_factory=list)
     default_domain: str = ""
+    unverified_domains: list[str] = Field(
+        default_factory=list,
+        description="Added but not verified (GET /domains isVerified false); see has_domain.",
+    )
     accepted_domains: list[str] = Field(
         default_factory=list, description="Exchange accepted domains (default: all verified)."
     )
@@ -451,6 +455,7 @@ def tenant_from_seed(t: TenantSeed) -> Tenant:
         display_name=t.displayName,
         initial_domain=t.initialDomain.lower(),
         domains=[d.lower() for d in t.all_domains],
+        unverified_domains=[d.lower() for d in t.unverifiedDomains],
         clients=[_client(t, t.adminApp, admin=True)]
         + [_client(t, c, admin=False) for c in t.clients],
         organization_config=OrganizationConfig(

@@ -183,6 +183,13 @@ class TenantSeed(_Model):
     defaultDomain: str | None = Field(
         default=None, description="The default domain (GET /domains isDefault); default: initial."
     )
+    unverifiedDomains: list[str] = Field(
+        default_factory=list,
+        description=(
+            "Domains added to the tenant but not verified (GET /domains isVerified false): no "
+            "UPN and no accepted domain may use them (Graph user resource, userPrincipalName)."
+        ),
+    )
     acceptedDomains: list[str] | None = Field(
         default=None,
         description=(
@@ -202,7 +209,7 @@ class TenantSeed(_Model):
     subscribedSkus: list[SkuSeed] = Field(default_factory=list)
     users: list[UserSeed] = Field(default_factory=list)
 
-    @field_validator("domains")
+    @field_validator("domains", "unverifiedDomains")
     @classmethod
     def _domains_valid(cls, v: list[str]) -> list[str]:
         for d in v:
@@ -213,6 +220,9 @@ class TenantSeed(_Model):
     @model_validator(mode="after")
     def _users_consistent(self) -> TenantSeed:
         domains = {d.lower() for d in self.all_domains}
+        both = sorted(domains & {d.lower() for d in self.unverifiedDomains})
+        if both:
+            raise ValueError(f"{both[0]!r} is listed as verified and as unverified")
         for extra in (self.defaultDomain, *(self.acceptedDomains or [])):
             if extra is not None and extra.lower() not in domains:
                 raise ValueError(f"{extra!r} is not one of the tenant's domains")

@@ -247,6 +247,9 @@ def organization_json(t: Tenant) -> dict[str, Any]:
 
 
 def domain_json(t: Tenant, d: str) -> dict[str, Any]:
+    """domain (Graph v1.0): an unverified domain is listed with isVerified false and no
+    supported services (they are set once it is verified)."""
+    verified = t.has_domain(d)
     return {
         "authenticationType": "Managed",
         "availabilityStatus": None,
@@ -255,8 +258,8 @@ def domain_json(t: Tenant, d: str) -> dict[str, Any]:
         "isDefault": d == t.default_domain,
         "isInitial": d == t.initial_domain,
         "isRoot": True,
-        "isVerified": True,
-        "supportedServices": ["Email", "OfficeCommunicationsOnline"],
+        "isVerified": verified,
+        "supportedServices": ["Email", "OfficeCommunicationsOnline"] if verified else [],
     }
 
 

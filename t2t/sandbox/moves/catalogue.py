@@ -434,6 +434,19 @@ _SPECS: tuple[ExceptionSpec, ...] = (
         "Exchange's address validation on New-/Set-MailUser; text assumed",
         False,
     ),
+    ExceptionSpec(
+        "UpnDomainNotVerified",
+        "Microsoft.Exchange.Data.DataValidationException",
+        "Unable to create this user because the user principal name provided is not on a "
+        "verified domain. The domain {domain} of '{upn}' isn't a verified domain of your "
+        "organization.",
+        "cmdlet",
+        "Graph user resource: a userPrincipalName's 'domain must be present in the tenant's "
+        "collection of verified domains'; the first sentence is the directory's refusal as "
+        "Office 365 provisioning reports it (Okta KB, 'Office 365 Provisioning Error'); what "
+        "New-MailUser -MicrosoftOnlineServicesID prints around it, and the type, are assumed",
+        False,
+    ),
 )
 
 CATALOGUE: dict[str, ExceptionSpec] = {s.name: s for s in _SPECS}

@@ -361,9 +361,9 @@ def new_mail_user(inv: Invocation) -> list[Record]:
         )
     upn = mosid or f"{name.replace(' ', '')}@{t.initial_domain}"
     upn_domain = upn.rsplit("@", 1)[-1].lower()
-    if not t.has_domain(upn_domain):
-        s = spec("NotAcceptedDomainOnWrite")
-        raise CmdletError(400, s.full_type, s.render(address=upn, domain=upn_domain))
+    if not t.has_domain(upn_domain):  # verified domains only (unverified ones included)
+        s = spec("UpnDomainNotVerified")
+        raise CmdletError(400, s.full_type, s.render(upn=upn, domain=upn_domain))
     if t.user(upn) is not None:
         raise CmdletError(
             400,

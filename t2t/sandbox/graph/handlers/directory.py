@@ -35,7 +35,8 @@ def get_organization(req: GReq) -> Result:
 
 def list_domains(req: GReq) -> Result:
     """domain-list (§2.6)."""
-    items = [views.domain_json(req.tenant, d) for d in req.tenant.domains]
+    every = [*req.tenant.domains, *req.tenant.unverified_domains]
+    items = [views.domain_json(req.tenant, d) for d in every]
     return _page(
         req,
         items,
@@ -47,7 +48,7 @@ def list_domains(req: GReq) -> Result:
 
 def get_domain(req: GReq) -> Result:
     d = req.params["id"].lower()
-    if not req.tenant.has_domain(d):
+    if not req.tenant.has_domain(d) and d not in req.tenant.unverified_domains:
         raise not_found(req.params["id"])
     return _one(req, views.domain_json(req.tenant, d), "domains/$entity")
 
