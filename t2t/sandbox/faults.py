@@ -351,14 +351,14 @@ class Faults:
         with ``match.object``, the object's id or one of its ``names``)."""
         known = (object_id, *names)
         with self._lock:
-            seconds = max(
-                (
-                    r.seconds
-                    for r in self.rules
-                    if r.kind == "lag" and r.matches(info) and r.names_object(known)
-                ),
-                default=0,
-            )
+            lagging = [
+                r
+                for r in self.rules
+                if r.kind == "lag" and r.matches(info) and r.names_object(known)
+            ]
+            for rule in lagging:  # counted as fired (and a count spent) per object hidden
+                self._spend(rule)
+            seconds = max((r.seconds for r in lagging), default=0)
             if seconds > 0:
                 self._hidden[object_id.lower()] = self.clock.time() + seconds
 

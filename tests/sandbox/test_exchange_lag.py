@@ -94,7 +94,9 @@ def test_exchange_objects_lag_behind_their_new_cmdlets(sandbox: SandboxHandle) -
     assert ok(sandbox, "fabrikam", "Get-MigrationEndpoint") == []
     _missing(sandbox, "fabrikam", "Get-MigrationBatch", "lagbatch")
     assert ok(sandbox, "fabrikam", "Get-MigrationBatch") == []
-    assert sandbox.http.get(f"{sandbox.base_url}/_sandbox/faults").json()["hiddenObjects"] == 5
+    faults = sandbox.http.get(f"{sandbox.base_url}/_sandbox/faults").json()
+    assert faults["hiddenObjects"] == 5
+    assert [r["fired"] for r in faults["rules"]] == [5]  # one per object it hid
 
     advance_clock(sandbox, 6)
     [g] = ok(sandbox, "contoso", "Get-DistributionGroup", {"Identity": "lagscope"})
@@ -121,7 +123,9 @@ def test_lag_matches_by_cmdlet_and_tenant_and_skips_what_if(sandbox: SandboxHand
     ok(sandbox, "fabrikam", "Get-DistributionGroup", {"Identity": "fast"})
     ok(sandbox, "contoso", "Get-OrganizationRelationship", {"Identity": "fabrikam"})
     ok(sandbox, "contoso", "New-DistributionGroup", {"Name": "whatif", "WhatIf": True})
-    assert sandbox.http.get(f"{sandbox.base_url}/_sandbox/faults").json()["hiddenObjects"] == 1
+    faults = sandbox.http.get(f"{sandbox.base_url}/_sandbox/faults").json()
+    assert faults["hiddenObjects"] == 1
+    assert [r["fired"] for r in faults["rules"]] == [1]  # the other tenant's, cmdlet's: not
     advance_clock(sandbox, 29)
     _missing(sandbox, "contoso", "Get-DistributionGroup", "slow")
     advance_clock(sandbox, 1)
