@@ -22,11 +22,13 @@ one has been answered — then none of the others can be in use. The rest follow
   a secret that signs in) and then the others are removed — never one before.
 
 A secret ends (passwordCredential endDateTime). The endpoint's must outlive the migration, so
-the plan knows until when it is needed (`secret_needed_until`: the last wave's completeAfter,
-or the day the tenants were read when no wave gives one, plus `EXPIRY_MARGIN`) and, in
-clientSecret mode, gives the endpoint a new secret when the one it holds ends before then
-(T2T-E237) — the same write as a refused secret's, asking Graph for an endDateTime that
-outlives that date when addPassword's default (two years) would not.
+the desire says until when it is needed (`secret_needed_until`: the last wave's completeAfter
+plus `EXPIRY_MARGIN`; never today's date, so that a saved plan does not age) and the secret
+it holds is checked against that or today + `EXPIRY_MARGIN`, whichever is later
+(`secret_horizon`: when the tenants were read, and again at apply). In clientSecret mode the
+endpoint gets a new secret when the one it holds ends before then (T2T-E237) — the same
+write as a refused secret's, asking Graph for an endDateTime that outlives that date when
+addPassword's default (two years) would not.
 
 keyVaultCertificate mode needs Azure Resource Manager and Key Vault (a certificate, an access
 policy for Exchange's service principal): t2t does not implement them yet, and the sandbox does
@@ -184,23 +186,38 @@ def secret_deadline(
 ) -> tuple[str | None, str]:
     """Until when the endpoint's secret must sign in, and why: the last wave's completeAfter
     or the day the tenants were read, whichever is later, plus `EXPIRY_MARGIN`. (None, "")
-    when neither is known (a snapshot saved without its reading time, no completeAfter)."""
+    when neither is known (no reading time, no completeAfter). Without `read_at` it is the
+    desire's own date (`EndpointDesire.secret_needed_until`), which never moves with time:
+    a saved plan stays the plan it was."""
     last = max(
         (b for b in batches if b.complete_after is not None),
         key=lambda b: b.complete_after or dt.datetime.min,
         default=None,
     )
-    now = _utc(read_at) if read_at else None
-    days = EXPIRY_MARGIN.days
+    needed: str | None = None
+    why = ""
     if last is not None and last.complete_after is not None:
-        after = last.complete_after
-        after = after if after.tzinfo else after.replace(tzinfo=dt.UTC)
-        if now is None or after >= now:
-            why = f"{last.name}'s completeAfter {_utc_text(after)} + {days} days"
-            return _utc_text(after + EXPIRY_MARGIN), why
-    if now is None:
+        after = _utc(last.complete_after.isoformat())
+        needed = _utc_text(after + EXPIRY_MARGIN)
+        why = f"{last.name}'s completeAfter {_utc_text(after)} + {EXPIRY_MARGIN.days} days"
+    return secret_horizon(needed, why, _utc(read_at) if read_at else None)
+
+
+def secret_horizon(
+    needed_until: str | None, why: str, now: dt.datetime | None
+) -> tuple[str | None, str]:
+    """`needed_until` (why), or today + `EXPIRY_MARGIN` when that is later: the date the
+    secret the endpoint holds is checked against, at plan time and again at apply time."""
+    candidates: list[tuple[dt.datetime, str]] = []
+    if needed_until is not None:
+        candidates.append((_utc(needed_until), why))
+    if now is not None:
+        today = f"today ({_utc_text(now)}) + {EXPIRY_MARGIN.days} days"
+        candidates.append((now + EXPIRY_MARGIN, today))
+    if not candidates:
         return None, ""
-    return _utc_text(now + EXPIRY_MARGIN), f"today ({_utc_text(now)}) + {days} days"
+    when, because = max(candidates, key=lambda c: c[0])  # a tie keeps the wave's reason
+    return _utc_text(when), because
 
 
 def requested_end(needed_until: str | None, now: dt.datetime) -> str | None:
@@ -317,8 +334,8 @@ def plan_endpoint(
     markers: tuple[str, ...] = (),
     secrets: tuple[PasswordCredential, ...] | None = None,
     *,
-    why_until: str = "",
-    read_at: str | None = None,
+    why_needed: str = "",
+    now: dt.datetime | None = None,
 ) -> EndpointOutcome:
     """Diff the endpoint named in the spec. Pure: used by plan and apply alike.
 
@@ -327,8 +344,9 @@ def plan_endpoint(
     executor removes them once the endpoint holds the new one), and two or more on an
     endpoint that signs in bring it a new one (the module docstring says why). `secrets` are
     the app's passwordCredentials (None: the app is not readable yet), compared with
-    `desire.secret_needed_until` (`why_until` says where that date comes from; `read_at`,
-    when the tenants were read, tells an expired secret from one that is still to end).
+    `desire.secret_needed_until` (`why_needed` says where that date comes from) or `now` +
+    `EXPIRY_MARGIN` when that is later (`now`: when the tenants were read, or apply's now; it
+    also tells an expired secret from one that is still to end).
     """
     fp = endpoint_fingerprint(endpoints, desire.name)
     current = next((e for e in endpoints if e.identity.lower() == desire.name.lower()), None)
@@ -350,7 +368,7 @@ def plan_endpoint(
         _remote(write, current)
         _application(write, current)
         if secrets is not None:
-            _expiring(write, current, secrets, why_until, read_at)
+            _expiring(write, current, secrets, why_needed, now)
         _leftover_secrets(write)
         _max_concurrent(write, current)
         if write.changes:
@@ -473,23 +491,24 @@ def _expiring(
     write: _Write,
     current: MigrationEndpoint,
     secrets: tuple[PasswordCredential, ...],
-    why_until: str,
-    read_at: str | None,
+    why_needed: str,
+    now: dt.datetime | None,
 ) -> None:
-    """The secret the endpoint holds ends before `secret_needed_until` (E237). Exchange never
+    """The secret the endpoint holds ends before `secret_horizon` (E237). Exchange never
     shows which secret that is: t2t's one marker secret when there is one; else one the
     endpoint was given by hand, so only when every secret of the app ends too early (or the
     app holds none: it was removed) is the endpoint's certainly among them. Two or more
     markers are replaced anyway (`_leftover_secrets`)."""
     desire, out = write.desire, write.out
+    needed, why_until = secret_horizon(desire.secret_needed_until, why_needed, now)
     if (
         desire.credential != "clientSecret"
-        or desire.secret_needed_until is None
+        or needed is None
         or out.needs_secret
         or len(write.markers) > 1
     ):
         return
-    until = _utc(desire.secret_needed_until)
+    until = _utc(needed)
     mine = [s for s in secrets if is_marker(s.display_name, desire.name)]
     held = mine or list(secrets)
     if any(s.end is None or _utc(s.end) >= until for s in held):
@@ -498,7 +517,6 @@ def _expiring(
         what = "the app holds no client secret: the endpoint's was removed"
     else:
         whose = "t2t's secret" if mine else "every secret of the app (the endpoint holds one)"
-        now = _utc(read_at) if read_at else None
         ends = ", ".join(
             f"{s.key_id} {'expired' if now and s.end and _utc(s.end) <= now else 'ends'} {s.end}"
             for s in held
@@ -510,7 +528,7 @@ def _expiring(
             "T2T-E237",
             "target",
             current.identity,
-            f"{what}; the endpoint needs one until {desire.secret_needed_until}{reason}",
+            f"{what}; the endpoint needs one until {needed}{reason}",
             fixed_by_plan=True,
         )
     )
@@ -594,7 +612,8 @@ def plan_endpoints(ctx: PlanContext) -> DomainOutcome:
     out = DomainOutcome()
     endpoints = present(snapshot.target.endpoints)
     rel = desired.relationship
-    until, why_until = secret_deadline(desired.batches, snapshot.read_at)
+    # the desire's date: the waves' only, never today's (a saved plan must not age)
+    until, why_needed = secret_deadline(desired.batches, None)
     desire = EndpointDesire(
         name=rel.endpoint.name,
         remote_tenant=desired.source.domain,
@@ -607,8 +626,14 @@ def plan_endpoints(ctx: PlanContext) -> DomainOutcome:
     registered = _app_of(snapshot, app.app_id)
     markers = marker_keys(registered, desire.name)
     secrets = registered.password_credentials if registered is not None else None
+    read_at = snapshot.read_at
     outcome = plan_endpoint(
-        desire, endpoints, markers, secrets, why_until=why_until, read_at=snapshot.read_at
+        desire,
+        endpoints,
+        markers,
+        secrets,
+        why_needed=why_needed,
+        now=_utc(read_at) if read_at else None,
     )
     out.findings.extend(outcome.findings)
     concurrency = _concurrency(desire, endpoints)

@@ -116,10 +116,11 @@ class Snapshot:
 
     source: TenantState
     target: TenantState
-    read_at: str | None = None
+    read_at: str | None = field(default=None, compare=False)
     """When the probes began reading (UTC, ISO 8601 with Z): the "now" of checks that compare
     a date with today, e.g. a secret's endDateTime. None in a snapshot saved without it: such
-    checks then compare only with the dates the spec gives."""
+    checks then compare only with the dates the spec gives. Not part of the state: two
+    readings of the same tenants compare equal."""
 
     def tenant(self, role: Role) -> TenantState:
         return self.source if role == "source" else self.target

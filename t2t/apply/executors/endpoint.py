@@ -67,7 +67,9 @@ async def _plan(
     endpoints = await _endpoints(exchange, desire.name)
     app = await read_app(ctx, desire.app)
     secrets = app.password_credentials if app is not None else None
-    return plan_endpoint(desire, endpoints, marker_keys(app, desire.name), secrets), app
+    markers = marker_keys(app, desire.name)
+    now = dt.datetime.now(dt.UTC)  # the secret is checked against today again, as at plan time
+    return plan_endpoint(desire, endpoints, markers, secrets, now=now), app
 
 
 def _new_secret(desire: EndpointDesire) -> dict[str, Any]:
