@@ -14,12 +14,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import pytest
 import yaml
 
 from t2t.planner import SOURCE_NEEDS, TARGET_NEEDS
 from t2t.render.markdown import COMMENT_LIMIT
 from t2t.state.parts import needed_to_read
+from tests.e2e.helpers import run
 from tests.render.test_json_plan_schema import violations
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -38,18 +38,9 @@ def state_dir(sandbox: Any) -> Path:
 
 def t2t(sandbox: Any, *args: str) -> subprocess.CompletedProcess[str]:
     """The CLI against the session's running sandbox (reused, not started again)."""
-    env = dict(os.environ, T2T_SANDBOX=str(state_dir(sandbox)))
-    return subprocess.run(
-        [sys.executable, "-m", "t2t", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=ROOT,
-        timeout=120,
-    )
+    return run(*args, state=state_dir(sandbox))
 
 
-@pytest.mark.parametrize("spec", SPECS, ids=[s.name for s in SPECS])
 def test_each_example_specs_plan_fits_a_comment_and_its_json_satisfies_the_schema(
     sandbox: Any, spec: Path
 ) -> None:
