@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 from t2t.planner import SOURCE_NEEDS, TARGET_NEEDS
@@ -41,6 +42,7 @@ def t2t(sandbox: Any, *args: str) -> subprocess.CompletedProcess[str]:
     return run(*args, state=state_dir(sandbox))
 
 
+@pytest.mark.parametrize("spec", SPECS, ids=[s.name for s in SPECS])
 def test_each_example_specs_plan_fits_a_comment_and_its_json_satisfies_the_schema(
     sandbox: Any, spec: Path
 ) -> None:
