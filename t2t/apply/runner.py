@@ -20,8 +20,9 @@ are done, never waiting for unrelated ones.
   An action in a long wait for its write to show hands its slot on (waiting.py); the HTTP
   layer still bounds what reaches each service (t2t/clients/http.py). `parallelism` caps
   the actions holding a slot across every tenant and API (Terraform's ``-parallelism``):
-  ``1`` runs the plan one action at a time, so that a run stopped after an action finished
-  stopped exactly between two actions (the crash sweep's action boundaries).
+  ``1`` runs the plan one action at a time — but for an action in a long wait, which still
+  hands its slot on — so that a run stopped after an action finished stopped between two
+  actions (the crash sweep's action boundaries).
 - **Interrupt** (Ctrl-C cancels `apply_plan` under `asyncio.run`): no new action starts,
   the ones in flight finish (a write is never cut in half), the rest are reported skipped
   and the report says it was interrupted — apply is safe to run again.

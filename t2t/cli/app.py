@@ -391,7 +391,8 @@ def apply(
             min=1,
             metavar="N",
             help="At most N actions at once across both tenants (Terraform's -parallelism); "
-            "1 runs the plan one action at a time. Default: each tenant and API's own bound.",
+            "1 runs the plan one action at a time (an action waiting for its write to show "
+            "lets the next one start). Default: each tenant and API's own bound.",
         ),
     ] = None,
 ) -> None:
