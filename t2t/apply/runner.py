@@ -222,6 +222,7 @@ async def apply_plan(
             finish(action, ActionResult(id=aid, status="skipped", message=message))
         else:
             key = slot_key(action)
+            free.setdefault(key, capacity(key))
             heapq.heappush(queued.setdefault(key, []), (-depth[aid], order[aid], aid))
 
     def give_back(slot: _Slot) -> None:
@@ -237,8 +238,6 @@ async def apply_plan(
         free slot, the deepest in its chain first, then the earliest in the plan."""
         nonlocal holding
         while parallelism is None or holding < parallelism:
-            for key in queued:
-                free.setdefault(key, capacity(key))
             open_keys = [k for k, heap in queued.items() if heap and free[k] > 0]
             if not open_keys:
                 return

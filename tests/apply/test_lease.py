@@ -150,6 +150,13 @@ def test_a_holder_reads_back_from_what_it_wrote() -> None:
     assert Holder.read({"DisplayName": "Chris Ashton"}) is None
 
 
+async def _take(clients: list[ExchangeClient]) -> str:
+    """Take the spec's lease once; its holder's label (the contact's DisplayName)."""
+    lease = Lease(clients[0], SPEC)
+    await lease.acquire()
+    return lease.holder.label()
+
+
 def test_two_racing_applies_end_with_one_holder_and_one_refusal_naming_it(
     sandbox: SandboxHandle,
 ) -> None:
@@ -187,12 +194,7 @@ def test_a_lost_answer_to_the_creation_is_settled_by_the_lease_itself(
         },
     )
 
-    async def take(clients: list[ExchangeClient]) -> str:
-        lease = Lease(clients[0], SPEC)
-        await lease.acquire()
-        return lease.holder.label()
-
-    label = _run(sandbox, take)
+    label = _run(sandbox, _take)
     assert [c["DisplayName"] for c in _contacts(sandbox)] == [label]
 
 
@@ -207,12 +209,7 @@ def test_many_creations_lost_in_a_row_still_end_with_the_lease_held(
         {"kind": "drop", "count": 3, "match": {"service": "exchange", "cmdlet": "New-MailContact"}},
     )
 
-    async def take(clients: list[ExchangeClient]) -> str:
-        lease = Lease(clients[0], SPEC)
-        await lease.acquire()
-        return lease.holder.label()
-
-    label = _run(sandbox, take)
+    label = _run(sandbox, _take)
     assert [c["DisplayName"] for c in _contacts(sandbox)] == [label]
     assert len(_requests(sandbox, "New-MailContact")) == 1  # the fourth, the one that landed
 
