@@ -332,6 +332,40 @@ async def sign_in(
         source.close()
 
 
+def azure_identity_credential(tenant: str, client_id: str | None, mode: str, hosts: HostSet) -> Any:
+    """azure-identity's credential for a mode of `AzureIdentityTokenSource.MODES` (also what
+    t2t's Azure clients sign in with: t2t/clients/azure.py)."""
+    from azure.identity import (
+        ChainedTokenCredential,
+        EnvironmentCredential,
+        ManagedIdentityCredential,
+        WorkloadIdentityCredential,
+    )
+
+    def common() -> dict[str, Any]:
+        """Each credential its own transport: closing a credential closes its session."""
+        return {
+            "authority": hosts.login,
+            "disable_instance_discovery": not hosts.instance_discovery,
+            "transport": hosts.trust.azure_transport(),
+        }
+
+    parts: list[Any] = []
+    if mode in ("chain", "environment"):
+        parts.append(EnvironmentCredential(**common()))
+    if mode in ("chain", "workloadIdentity"):
+        try:
+            parts.append(
+                WorkloadIdentityCredential(tenant_id=tenant, client_id=client_id, **common())
+            )
+        except ValueError:
+            if mode == "workloadIdentity":
+                raise
+    if mode in ("chain", "managedIdentity"):
+        parts.append(ManagedIdentityCredential(client_id=client_id))
+    return parts[0] if len(parts) == 1 else ChainedTokenCredential(*parts)
+
+
 class AzureIdentityTokenSource:
     """Tokens from azure-identity, for automation without a secret in t2t's hands: the AZURE_*
     environment variables, workload identity federation, or a managed identity.
@@ -355,37 +389,7 @@ class AzureIdentityTokenSource:
         self._lock = asyncio.Lock()
 
     def _build(self) -> Any:
-        from azure.identity import (
-            ChainedTokenCredential,
-            EnvironmentCredential,
-            ManagedIdentityCredential,
-            WorkloadIdentityCredential,
-        )
-
-        def common() -> dict[str, Any]:
-            """Each credential its own transport: closing a credential closes its session."""
-            return {
-                "authority": self._hosts.login,
-                "disable_instance_discovery": not self._hosts.instance_discovery,
-                "transport": self._hosts.trust.azure_transport(),
-            }
-
-        parts: list[Any] = []
-        if self._mode in ("chain", "environment"):
-            parts.append(EnvironmentCredential(**common()))
-        if self._mode in ("chain", "workloadIdentity"):
-            try:
-                parts.append(
-                    WorkloadIdentityCredential(
-                        tenant_id=self._tenant, client_id=self._client_id, **common()
-                    )
-                )
-            except ValueError:
-                if self._mode == "workloadIdentity":
-                    raise
-        if self._mode in ("chain", "managedIdentity"):
-            parts.append(ManagedIdentityCredential(client_id=self._client_id))
-        return parts[0] if len(parts) == 1 else ChainedTokenCredential(*parts)
+        return azure_identity_credential(self._tenant, self._client_id, self._mode, self._hosts)
 
     def _acquire(self, resource: str, fresh: bool = False) -> str:
         from azure.core.exceptions import (

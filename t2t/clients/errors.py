@@ -156,3 +156,16 @@ class GraphNotFound(GraphError):
 
 class CaBundleError(ValueError):
     """An operator's `--ca-bundle` that cannot be used; the message names the file."""
+
+
+class AzureError(ServiceError):
+    """An error answer from Azure Resource Manager or the Key Vault data plane, through the Azure
+    SDKs; `code` is the service's own (`{"error": {"code", "message"}}`: AuthorizationFailed,
+    ResourceGroupNotFound, CertificateNotFound, Forbidden, …)."""
+
+
+class AzureNotFound(AzureError):
+    """404: what was asked for is not there; `code` says what is missing (ARM answers a vault's
+    GET in a resource group that does not exist with ResourceGroupNotFound, in one that does
+    with ResourceNotFound; "Resolve errors for resource not found",
+    learn.microsoft.com/azure/azure-resource-manager/troubleshooting/error-not-found)."""

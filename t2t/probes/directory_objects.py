@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
+import hashlib
 from typing import Any
 
 from t2t.probes.values import as_bool, as_list
@@ -10,6 +13,7 @@ from t2t.state.directory import (
     AppRoleAssignment,
     DirectoryUser,
     Domain,
+    KeyCredential,
     PasswordCredential,
     ResourceAccess,
     ServicePrincipal,
@@ -53,6 +57,33 @@ def parse_sku(s: dict[str, Any]) -> SubscribedSku:
     )
 
 
+def _thumbprint(key: str | None) -> str | None:
+    """SHA-1 of a keyCredential's DER (`key`, base64), upper-case hex; None without one."""
+    if not key:
+        return None
+    try:
+        der = base64.b64decode(key, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise ValueError(f"keyCredential key is not base64: {exc}") from None
+    return hashlib.sha1(der, usedforsecurity=False).hexdigest().upper()
+
+
+def parse_key_credential(k: dict[str, Any]) -> KeyCredential:
+    """One keyCredential; `key` only from a single app's `$select=keyCredentials`."""
+    key = k.get("key")
+    return KeyCredential(
+        key_id=str(k.get("keyId") or "").lower(),
+        display_name=k.get("displayName"),
+        type=str(k.get("type") or ""),
+        usage=str(k.get("usage") or ""),
+        start=k.get("startDateTime"),
+        end=k.get("endDateTime"),
+        custom_key_identifier=k.get("customKeyIdentifier"),
+        thumbprint=_thumbprint(key),
+        key=str(key) if key else None,
+    )
+
+
 def parse_application(a: dict[str, Any]) -> Application:
     access = tuple(
         ResourceAccess(
@@ -81,6 +112,7 @@ def parse_application(a: dict[str, Any]) -> Application:
         ),
         key_credential_count=len(a.get("keyCredentials") or []),
         unique_name=str(a["uniqueName"]) if a.get("uniqueName") else None,
+        key_credentials=tuple(parse_key_credential(k) for k in a.get("keyCredentials") or []),
     )
 
 

@@ -7,9 +7,11 @@ app t2t registered earlier in the same run ("known after apply").
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any
 
-from t2t.clients import GraphClient
+from t2t.clients import ClientError, GraphClient
+from t2t.clients.graph import segment
 from t2t.clients.odata import any_in, eq
 from t2t.probes import directory_objects as d
 from t2t.probes.readers import graph_fact
@@ -39,16 +41,35 @@ async def read_applications(
     app_id: str | None,
     display_name: str | None,
     unique_name: str | None,
+    with_keys: bool = False,
 ) -> Fact[tuple[Application, ...]]:
+    """The spec's app (by appId, t2t's marker or its name); `with_keys`: each one's
+    keyCredentials again with their `key` (keyVaultCertificate mode), which Graph returns only
+    for a single object's `$select=keyCredentials` (keyCredential resource type,
+    learn.microsoft.com/graph/api/resources/keycredential): one request per app found."""
     flt = app_filter(app_id, display_name, unique_name)
     if flt is None:
         return Fact.present(())
-    return await graph_fact(
+    fact = await graph_fact(
         graph,
         "/applications",
         {"$filter": flt, "$select": d.APPLICATION_SELECT},
         d.parse_application,
     )
+    if not with_keys or fact.status != "present":
+        return fact
+    apps: list[Application] = []
+    for app in fact.get():
+        path = f"/applications/{segment(app.object_id)}"
+        try:
+            one = await graph.get(path, {"$select": "keyCredentials"})
+            keys = tuple(d.parse_key_credential(k) for k in one.get("keyCredentials") or [])
+        except ClientError as exc:
+            return Fact.unknown(f"GET {path}?$select=keyCredentials failed: {exc}")
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:
+            return Fact.unknown(f"GET {path}?$select=keyCredentials: an unreadable answer: {exc}")
+        apps.append(replace(app, key_credentials=keys, key_credential_count=len(keys)))
+    return Fact.present(tuple(apps))
 
 
 def pick_app(

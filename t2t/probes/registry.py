@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from t2t.clients import ExchangeClient, GraphClient
+from t2t.clients.azure import AzureClients
+from t2t.spec.desired import KeyVaultSpec
 from t2t.state import Fact, Role
 from t2t.state.parts import PARTS, Part
 
@@ -34,6 +36,9 @@ class ProbeRequest:
     scope_groups: tuple[str, ...] = ()
     endpoint_name: str | None = None  # the spec's endpoint: its credential is tested
     source_mailboxes: tuple[str, ...] = ()  # the spec's source addresses (statistics only)
+    key_vault: KeyVaultSpec | None = None
+    """The spec's vault and certificate (keyVaultCertificate mode): the Azure parts are read
+    only with it (and the target's applications with their keyCredentials' keys)."""
 
     def parts(self, role: Role) -> Collection[Part]:
         return self.source_parts if role == "source" else self.target_parts
@@ -48,6 +53,8 @@ class ReadContext:
     graph: GraphClient | None
     request: ProbeRequest
     given: dict[Part, Fact[Any]] = field(default_factory=dict)
+    azure: AzureClients | None = None
+    """The target's Azure clients (read-only), in keyVaultCertificate mode."""
     """Parts read before this tenant's read began (the target's applications)."""
     _tasks: dict[Part, asyncio.Task[Fact[Any]]] = field(default_factory=dict)
 
@@ -56,6 +63,18 @@ class ReadContext:
         if self.graph is None:  # pragma: no cover - read_tenant skips Graph parts then
             raise RuntimeError("a Graph part was read without a Graph client")
         return self.graph
+
+    @property
+    def azure_client(self) -> AzureClients:
+        if self.azure is None:  # pragma: no cover - read_tenant skips Azure parts then
+            raise RuntimeError("an Azure part was read without Azure clients")
+        return self.azure
+
+    @property
+    def key_vault(self) -> KeyVaultSpec:
+        if self.request.key_vault is None:  # pragma: no cover - read_tenant skips them then
+            raise RuntimeError("an Azure part was read without the spec's keyVault")
+        return self.request.key_vault
 
     def fact(self, part: Part) -> Awaitable[Fact[Any]]:
         """The part's fact, read once per tenant however many readers build on it."""

@@ -14,9 +14,11 @@ from dataclasses import replace
 from typing import Any
 
 from t2t.clients import ClientError, ExchangeClient, GraphClient, ObjectNotFound
+from t2t.clients.azure import AzureClients
 from t2t.probes import directory_objects as d
 from t2t.probes import exchange_objects as x
 from t2t.probes.endpoints import read_endpoints
+from t2t.probes.key_vault import read_key_vault, read_vault_certificate
 from t2t.probes.migration_app import (
     pick_app,
     read_applications,
@@ -229,7 +231,26 @@ def _applications(graph: GraphClient, request: ProbeRequest) -> Awaitable[Fact[A
         app_id=request.app_id,
         display_name=request.app_display_name,
         unique_name=request.app_unique_name,
+        with_keys=request.key_vault is not None,
     )
+
+
+@reads(P.KEY_VAULT)
+def _key_vault(ctx: ReadContext) -> Awaitable[Fact[Any]]:
+    kv = ctx.key_vault
+    return read_key_vault(ctx.azure_client, kv.subscription_id, kv.resource_group, kv.name)
+
+
+@reads(P.VAULT_CERTIFICATES)
+async def _vault_certificates(ctx: ReadContext) -> Fact[Any]:
+    """The spec's certificate, in the vault the key_vault part found (none: no certificate)."""
+    groups = await ctx.fact(P.KEY_VAULT)
+    if groups.status != "present":
+        return Fact.unknown(f"the vault is unreadable: {groups.reason}")
+    vault = next((g.vault for g in groups.get() if g.vault is not None), None)
+    if vault is None:
+        return Fact.present(())
+    return await read_vault_certificate(ctx.azure_client, vault, ctx.key_vault.certificate_name)
 
 
 @reads(P.IDENTITY_ROLES)
@@ -261,11 +282,13 @@ async def read_tenant(
     parts: Collection[P.Part] = frozenset(),
     request: ProbeRequest | None = None,
     applications: Fact[Any] | None = None,
+    azure: AzureClients | None = None,
 ) -> TenantState:
     """Read the requested parts of one tenant concurrently; each may be unknown alone.
 
     Read: the parts asked for that this tenant holds (`Part.roles`), and the ones every run
-    reads; Graph parts only with a Graph client.
+    reads; Graph parts only with a Graph client; Azure parts only with Azure clients and a
+    spec in keyVaultCertificate mode (`ProbeRequest.key_vault`).
     """
     ctx = ReadContext(
         role=role,
@@ -273,12 +296,15 @@ async def read_tenant(
         graph=graph.reader() if graph is not None else None,
         request=request or ProbeRequest(tenant_id, tenant_id),
         given={P.APPLICATIONS: applications} if applications is not None else {},
+        azure=azure.reader() if azure is not None else None,
     )
+    azure_readable = ctx.azure is not None and ctx.request.key_vault is not None
     wanted = [
         p
         for p in P.PARTS
         if (p.always or (p in parts and role in p.roles))
         and (p.service != "graph" or ctx.graph is not None)
+        and (p.service != "azure" or azure_readable)
     ]
     results = await asyncio.gather(*(ctx.fact(p) for p in wanted))
     facts = {p.name: fact for p, fact in zip(wanted, results, strict=True)}
@@ -289,8 +315,11 @@ async def read_snapshot(
     request: ProbeRequest,
     source: tuple[ExchangeClient, GraphClient | None],
     target: tuple[ExchangeClient, GraphClient | None],
+    *,
+    azure: AzureClients | None = None,
 ) -> Snapshot:
-    """Both tenants, read at the same time.
+    """Both tenants, read at the same time; `azure`: the target's Azure clients (its resource
+    group, vault and certificate are read in keyVaultCertificate mode only).
 
     An app registered by displayName has an appId only the target knows: its applications
     are read first (one request, reused), so the source can look for that app's consent.
@@ -327,6 +356,7 @@ async def read_snapshot(
             parts=request.target_parts,
             request=request,
             applications=apps,
+            azure=azure,
         ),
     )
     return Snapshot(source=src, target=tgt, read_at=read_at)

@@ -46,6 +46,28 @@ class PasswordCredential:
 
 
 @dataclass(frozen=True)
+class KeyCredential:
+    """One of an app's keyCredentials (a certificate it signs in with; Graph keyCredential)."""
+
+    key_id: str
+    display_name: str | None
+    type: str
+    """"AsymmetricX509Cert" for a certificate."""
+    usage: str
+    """"Verify" for a certificate the app signs in with."""
+    start: str | None
+    end: str | None
+    custom_key_identifier: str | None
+    """As Graph returns it (base64); Graph defaults it to the certificate's thumbprint."""
+    thumbprint: str | None = None
+    """SHA-1 of `key`, upper-case hex; None when `key` was not returned."""
+    key: str | None = None
+    """The DER certificate, base64: Graph returns it only on a single object's
+    `$select=keyCredentials` ("otherwise, it is always null", keyCredential resource type,
+    learn.microsoft.com/graph/api/resources/keycredential)."""
+
+
+@dataclass(frozen=True)
 class Application:
     """An app registration in the tenant that owns it (GET /applications)."""
 
@@ -58,6 +80,8 @@ class Application:
     password_credentials: tuple[PasswordCredential, ...]
     key_credential_count: int
     unique_name: str | None = None  # Graph's immutable alternate key (t2t's marker)
+    key_credentials: tuple[KeyCredential, ...] = ()
+    """Read (with each `key`) only in keyVaultCertificate mode: one more request per app."""
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from t2t.state.azure import ResourceGroup, VaultCertificate
 from t2t.state.directory import (
     Application,
     AppRoleAssignment,
@@ -96,6 +97,12 @@ class TenantState:
     statistics: Fact[tuple[MailboxStatistics, ...]] | None = None
     batches: Fact[tuple[MigrationBatch, ...]] | None = None
     migration_users: Fact[tuple[MigrationUser, ...]] | None = None
+    key_vault: Fact[tuple[ResourceGroup, ...]] | None = None
+    """keyVaultCertificate mode only: () when the spec's resource group does not exist, else
+    that group with the spec's vault in it or None (t2t/state/azure.py)."""
+    vault_certificates: Fact[tuple[VaultCertificate, ...]] | None = None
+    """keyVaultCertificate mode only: the spec's certificate, () when it (or the vault) does
+    not exist."""
     identity_roles: Fact[tuple[str, ...]] | None = None
     """From t2t's own tokens: "graph:User.Read.All", "exchange:Exchange.ManageAsApp", and the
     directory roles of its Exchange token as `EXCHANGE_WID` + template id."""

@@ -15,7 +15,15 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from t2t.state.model import Role, TenantState
-from t2t.state.permissions import EXCHANGE_READ, Permission, Service, graph, union
+from t2t.state.permissions import (
+    AZURE_VAULT_READ,
+    EXCHANGE_READ,
+    KEY_VAULT_CERTIFICATE_READ,
+    Permission,
+    Service,
+    graph,
+    union,
+)
 from t2t.state.presence import Fact
 
 
@@ -57,6 +65,11 @@ APPLICATIONS = Part("applications", TARGET, "graph", (graph("Application.Read.Al
 SERVICE_PRINCIPALS = Part("service_principals", BOTH, "graph", (graph("Application.Read.All"),))
 APP_ROLE_ASSIGNMENTS = Part("app_role_assignments", BOTH, "graph", (graph("Application.Read.All"),))
 USERS = Part("users", TARGET, "graph", (graph("User.Read.All"),))
+#: keyVaultCertificate mode only (the probes read them when the spec asks for that credential:
+#: `ProbeRequest.key_vault`): the target subscription's resource group and vault (ARM), and the
+#: certificate in that vault (the Key Vault data plane).
+KEY_VAULT = Part("key_vault", TARGET, "azure", AZURE_VAULT_READ)
+VAULT_CERTIFICATES = Part("vault_certificates", TARGET, "azure", KEY_VAULT_CERTIFICATE_READ)
 
 PARTS: tuple[Part, ...] = (
     ORGANIZATION,
@@ -76,6 +89,8 @@ PARTS: tuple[Part, ...] = (
     SERVICE_PRINCIPALS,
     APP_ROLE_ASSIGNMENTS,
     USERS,
+    KEY_VAULT,
+    VAULT_CERTIFICATES,
 )
 BY_NAME: dict[str, Part] = {p.name: p for p in PARTS}
 

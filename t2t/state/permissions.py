@@ -5,7 +5,14 @@ read permission is named by the `Part` that needs it (t2t/state/parts.py), each 
 permission by the `ActionKind` that needs it (t2t/planner/kinds.py). Sources: Graph permission
 names from each API's reference page ("Permissions" section); Exchange RBAC from
 microsoft-t2t.md §1 (only Organization Management may set -MailboxMoveCapability) and
-wire-protocols.md §1.1 (Exchange.ManageAsApp for app-only).
+wire-protocols.md §1.1 (Exchange.ManageAsApp for app-only). Azure (keyVaultCertificate mode
+only): an Azure RBAC action on Azure Resource Manager ("Azure resource provider operations",
+learn.microsoft.com/azure/role-based-access-control/permissions/security#microsoftkeyvault and
+.../management-and-governance#microsoftresources), and a Key Vault data-plane permission, named
+as a vault access policy names it (object type and operation); on a vault with
+enableRbacAuthorization the same operation is an RBAC data action instead ("Migrate from vault
+access policy to an Azure role-based access control permission model",
+learn.microsoft.com/azure/key-vault/general/rbac-migration).
 """
 
 from __future__ import annotations
@@ -13,8 +20,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-Service = Literal["exchange", "graph"]
-PermissionKind = Literal["app-role", "exchange-role-group"]
+Service = Literal["exchange", "graph", "azure"]
+PermissionKind = Literal["app-role", "exchange-role-group", "azure-action", "key-vault-access"]
 
 
 @dataclass(frozen=True, order=True)
@@ -26,6 +33,14 @@ class Permission:
     def __str__(self) -> str:
         if self.kind == "exchange-role-group":
             return f"Exchange role group {self.name!r}"
+        if self.kind == "azure-action":
+            return f"Azure RBAC action {self.name}"
+        if self.kind == "key-vault-access":
+            object_type, _, operation = self.name.partition("/")
+            return (
+                f"Key Vault {object_type} {operation} (access policy; on an RBAC vault the data "
+                f"action {KEY_VAULT_DATA_ACTIONS.get(self.name, '?')})"
+            )
         service = {"exchange": "Exchange", "graph": "Graph"}[self.service]
         return f"{service} application permission {self.name}"
 
@@ -34,6 +49,40 @@ def graph(name: str) -> Permission:
     """A Graph application permission (an app role of Microsoft Graph)."""
     return Permission("graph", "app-role", name)
 
+
+def arm(action: str) -> Permission:
+    """An Azure RBAC action on Azure Resource Manager, e.g. Microsoft.KeyVault/vaults/read."""
+    return Permission("azure", "azure-action", action)
+
+
+def key_vault(object_type: str, operation: str) -> Permission:
+    """A Key Vault data-plane permission as an access policy names it: ("certificates", "get")."""
+    return Permission("azure", "key-vault-access", f"{object_type}/{operation}")
+
+
+#: The RBAC data action of each data-plane permission t2t uses (Azure resource provider
+#: operations, Microsoft.KeyVault: "vaults/certificates/read: Read certificate", "…/create/
+#: action", "…/update/action", "vaults/secrets/getSecret/action: Gets the value of a secret",
+#: "vaults/secrets/readMetadata/action: List or view the properties of a secret").
+KEY_VAULT_DATA_ACTIONS = {
+    "certificates/get": "Microsoft.KeyVault/vaults/certificates/read",
+    "certificates/list": "Microsoft.KeyVault/vaults/certificates/read",
+    "certificates/create": "Microsoft.KeyVault/vaults/certificates/create/action",
+    "certificates/update": "Microsoft.KeyVault/vaults/certificates/update/action",
+    "secrets/get": "Microsoft.KeyVault/vaults/secrets/getSecret/action",
+    "secrets/list": "Microsoft.KeyVault/vaults/secrets/readMetadata/action",
+}
+
+#: What reading the spec's resource group and vault needs: ARM answers a vault's GET in a
+#: resource group that does not exist with ResourceGroupNotFound, so one action tells both
+#: apart (the Reader role holds both, "*/read").
+AZURE_VAULT_READ = (
+    arm("Microsoft.Resources/subscriptions/resourceGroups/read"),
+    arm("Microsoft.KeyVault/vaults/read"),
+)
+#: What reading the spec's certificate needs (the Key Vault Reader role holds it on an RBAC
+#: vault: "Microsoft.KeyVault/vaults/*/read").
+KEY_VAULT_CERTIFICATE_READ = (key_vault("certificates", "get"), key_vault("certificates", "list"))
 
 EXCHANGE_APP = Permission("exchange", "app-role", "Exchange.ManageAsApp")
 EXCHANGE_VIEW = Permission("exchange", "exchange-role-group", "View-Only Organization Management")

@@ -1,7 +1,9 @@
 """t2t/state/load.py: `t2t show --format json` back to a Snapshot, and what it refuses.
 
 The rich snapshot is real: ``t2t show --format json specs/quickstart.yaml`` against the sandbox
-after ``t2t demo`` (every part of both tenants, the batch completed).
+after ``t2t demo`` (every part of both tenants, the batch completed); the target's Azure parts
+(key_vault, vault_certificates) and the app's key credential were added to it by hand, as
+keyVaultCertificate mode reads them.
 """
 
 from __future__ import annotations
