@@ -182,6 +182,7 @@ def probe_request(
         scope_groups=tuple(rel.scope_groups),
         endpoint_name=rel.endpoint.name,
         source_mailboxes=tuple(m.source for m in desired.mailboxes),
+        key_vault=rel.key_vault if rel.credential == "keyVaultCertificate" else None,
     )
 
 
@@ -191,6 +192,7 @@ async def _plan(desired: Desired, target: Target | None) -> Plan:
             probe_request(desired),
             (session.source.exchange, session.source.graph),
             (session.target.exchange, session.target.graph),
+            azure=session.target.azure,
         )
     return build_plan(desired, snapshot)
 
@@ -261,6 +263,7 @@ async def _show(desired: Desired, target: Target | None) -> Snapshot:
             probe_request(desired, SOURCE_PARTS, TARGET_PARTS),
             (session.source.exchange, session.source.graph),
             (session.target.exchange, session.target.graph),
+            azure=session.target.azure,
         )
 
 

@@ -146,5 +146,5 @@ async def open_session(desired: Desired, target: Target | None = None) -> AsyncI
         try:
             yield session
         finally:
-            session.source.tokens.close()
-            session.target.tokens.close()
+            session.source.close()
+            session.target.close()

@@ -22,13 +22,12 @@ import asyncio
 import re
 import time
 from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import structlog
 
 from t2t.clients import deadline
 from t2t.clients.auth import TRANSIENT_STATUSES, ClientCertificate, ClientSecret
-from t2t.clients.connect import TenantIdentity
 from t2t.clients.errors import (
     AuthError,
     AzureError,
@@ -39,6 +38,9 @@ from t2t.clients.errors import (
     WriteForbidden,
 )
 from t2t.clients.hosts import HostSet
+
+if TYPE_CHECKING:
+    from t2t.clients.connect import TenantIdentity
 
 log = structlog.get_logger("t2t.azure")
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from t2t.clients.auth import (
     AzureIdentity,
@@ -11,6 +11,7 @@ from t2t.clients.auth import (
     MsalTokenSource,
     TokenSource,
 )
+from t2t.clients.azure import AzureClients
 from t2t.clients.exchange import ExchangeClient
 from t2t.clients.graph import GraphClient
 from t2t.clients.hosts import HostSet
@@ -34,6 +35,14 @@ class TenantClients:
     tokens: TokenSource
     exchange: ExchangeClient
     graph: GraphClient
+    azure: AzureClients | None = field(default=None)
+    """Azure Resource Manager and Key Vault (keyVaultCertificate mode): built on first use,
+    with their own azure-identity credential for the same identity."""
+
+    def close(self) -> None:
+        self.tokens.close()
+        if self.azure is not None:
+            self.azure.close()
 
 
 def connect(http: HttpLayer, hosts: HostSet, identity: TenantIdentity) -> TenantClients:
@@ -60,4 +69,5 @@ def connect(http: HttpLayer, hosts: HostSet, identity: TenantIdentity) -> Tenant
         tokens=tokens,
         resource=hosts.graph_resource,
     )
-    return TenantClients(identity.tenant_id, tokens, exchange, graph)
+    azure = AzureClients(identity, hosts)  # nothing connects until a Key Vault part or step
+    return TenantClients(identity.tenant_id, tokens, exchange, graph, azure)
