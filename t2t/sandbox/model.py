@@ -18,6 +18,8 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
+from t2t.sandbox.azure.model import AzureState
+from t2t.sandbox.azure.seed import RoleAssignmentSeed, azure_state_from_seed
 from t2t.sandbox.directory_roles import template_id
 from t2t.sandbox.moves.model import MigrationBatch, MigrationEndpoint, MoveServiceSettings
 from t2t.sandbox.msapps import MICROSOFT_SERVICES_TENANT, RESOURCE_APPS, resource_by_audience
@@ -326,6 +328,11 @@ class Tenant(_State):
     migration_endpoints: list[MigrationEndpoint] = Field(default_factory=list)
     migration_batches: list[MigrationBatch] = Field(default_factory=list)
     move_service: MoveServiceSettings = Field(default_factory=MoveServiceSettings)
+    azure: AzureState = Field(
+        default_factory=AzureState,
+        description="Subscriptions trusting this directory and what ARM and Key Vault hold "
+        "in them (t2t/sandbox/azure/).",
+    )
     licences_provisioning: dict[str, dt.datetime] = Field(
         default_factory=dict,
         description="user id → earliest provisions_at of its licences still provisioning "
@@ -537,7 +544,17 @@ def tenant_from_seed(t: TenantSeed) -> Tenant:
             )
         )
     tenant.users = [user_from_seed(t, tenant, u) for u in t.users]
+    tenant.azure = azure_state_from_seed(
+        t.azure,
+        principal_id=lambda app_id: derived_guid(t.tenantId, "sp", app_id),
+        assignment_name=lambda a: _assignment_name(t, a),
+        created_at=_EPOCH,
+    )
     return tenant
+
+
+def _assignment_name(t: TenantSeed, a: RoleAssignmentSeed) -> str:
+    return derived_guid(t.tenantId, "roleassignment", a.principal, a.role, a.scope)
 
 
 def _seed_service_principals(t: TenantSeed, tenant: Tenant) -> None:

@@ -20,9 +20,12 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from t2t.sandbox.azure.seed import AzureSeed
 from t2t.sandbox.directory_roles import TEMPLATE_IDS, template_id
+from t2t.sandbox.msapps import EXCHANGE_APP_ID, GRAPH_APP_ID
+from t2t.sandbox.seed_errors import SeedError, validation_error, yaml_error
 from t2t.sandbox.seed_exchange import RecipientSeed
 
 _GUID = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
@@ -208,6 +211,13 @@ class TenantSeed(_Model):
     organizationRelationships: list[OrganizationRelationshipSeed] = Field(default_factory=list)
     subscribedSkus: list[SkuSeed] = Field(default_factory=list)
     users: list[UserSeed] = Field(default_factory=list)
+    azure: AzureSeed = Field(
+        default_factory=AzureSeed,
+        description=(
+            "The tenant's Azure (issue 12): subscriptions trusting this directory and the "
+            "built-in roles its apps hold there (t2t/sandbox/azure/seed.py)."
+        ),
+    )
 
     @field_validator("domains", "unverifiedDomains")
     @classmethod
@@ -239,6 +249,15 @@ class TenantSeed(_Model):
             for lic in u.licenses:
                 if lic.lower() not in skus:
                     raise ValueError(f"{u.userPrincipalName}: unknown licence {lic!r}")
+        principals = {c.clientId.lower() for c in (self.adminApp, *self.clients)}
+        principals |= {EXCHANGE_APP_ID, GRAPH_APP_ID}
+        for i, a in enumerate(self.azure.roleAssignments):
+            if a.principal.lower() not in principals:
+                raise ValueError(
+                    f"azure.roleAssignments[{i}].principal: {a.principal} is not the adminApp "
+                    f"or a client of tenant {self.name} (nor Office 365 Exchange Online or "
+                    "Microsoft Graph)"
+                )
         return self
 
     @property
@@ -262,6 +281,7 @@ class Seed(_Model):
             "tenantId": set(),
             "domain": set(),
             "app": set(),
+            "subscription": set(),
         }
         for t in self.tenants:
             keys = {
@@ -269,6 +289,7 @@ class Seed(_Model):
                 "tenantId": [t.tenantId.lower()],
                 "domain": [d.lower() for d in t.all_domains],
                 "app": [c.clientId.lower() for c in (t.adminApp, *t.clients)],
+                "subscription": [s.subscriptionId.lower() for s in t.azure.subscriptions],
             }
             for kind, values in keys.items():
                 for value in values:
@@ -279,7 +300,8 @@ class Seed(_Model):
 
 
 def load_seed(path: Path | None = None) -> Seed:
-    """Load and validate a seed file; ``None`` means the packaged default seed."""
+    """Load and validate a seed file; ``None`` means the packaged default seed. A file that
+    does not load raises ``SeedError`` with FILE:LINE:COLUMN for each problem."""
     if path is None:
         text = (
             importlib.resources.files("t2t.sandbox")
@@ -287,12 +309,22 @@ def load_seed(path: Path | None = None) -> Seed:
             .read_text(encoding="utf-8")
         )
     else:
-        text = path.read_text(encoding="utf-8")
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise SeedError(f"{path}: cannot read the seed ({exc})") from exc
     # libyaml's safe loader when PyYAML has it: a 50,000-mailbox seed loads in seconds, not
     # minutes; the result is the same as yaml.safe_load's.
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    data: Any = yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader
-    return Seed.model_validate(data)
+    source = path or Path("default_seed.yaml")
+    try:
+        data: Any = yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader
+    except yaml.YAMLError as exc:
+        raise yaml_error(source, exc) from exc
+    try:
+        return Seed.model_validate(data)
+    except ValidationError as exc:
+        raise validation_error(source, text, exc) from exc
 
 
 def seed_fingerprint(seed: Seed) -> str:

@@ -32,6 +32,7 @@ from t2t.sandbox.client_certs import (
 )
 from t2t.sandbox.model import STATE_FORMAT, SandboxState, state_from_seed
 from t2t.sandbox.seed import Seed, load_seed, seed_fingerprint
+from t2t.sandbox.seed_errors import SeedError
 
 
 class StateDirError(RuntimeError):
@@ -40,6 +41,15 @@ class StateDirError(RuntimeError):
 
 class SeedMismatchError(StateDirError):
     """A state directory was created from one seed and is being started with another."""
+
+
+def _load_seed(path: Path | None) -> Seed:
+    """The seed, or a StateDirError whose message is the seed's positioned problems (the CLI
+    prints StateDirError without a traceback)."""
+    try:
+        return load_seed(path)
+    except SeedError as exc:
+        raise StateDirError(f"the seed does not load:\n{exc}") from exc
 
 
 def _atomic_write(path: Path, text: str) -> None:
@@ -112,7 +122,7 @@ class StateStore:
         )
         if stored is not None:
             if seed_path is not None:
-                given = load_seed(seed_path)
+                given = _load_seed(seed_path)
                 if seed_fingerprint(given) != seed_fingerprint(stored):
                     raise SeedMismatchError(
                         f"{self.dir} already holds a sandbox created from a different seed; "
@@ -120,7 +130,7 @@ class StateStore:
                         "or delete this one to start over."
                     )
             return stored
-        seed = load_seed(seed_path)
+        seed = _load_seed(seed_path)
         self.dir.mkdir(parents=True, exist_ok=True)
         _atomic_write(self.seed_path, json.dumps(seed.model_dump(mode="json"), indent=2))
         return seed
