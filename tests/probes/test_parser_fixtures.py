@@ -1,7 +1,8 @@
 """Probe parsers as data (pyinfra's fact fixtures): recorded API JSON → the observed model.
 
 Each file under fixtures/ names a parser, holds one record as Microsoft returns it, and the
-expected parsed object (as plain JSON). Adding a case means adding a file.
+expected parsed object (as plain JSON). Adding a case means adding a file. Key Vault's records go
+through azure-keyvault-certificates' own models first, as t2t receives them.
 """
 
 from __future__ import annotations
@@ -9,10 +10,19 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from typing import Any
+
 import pytest
+from azure.keyvault.certificates import (
+    CertificateOperation,
+    CertificateProperties,
+    KeyVaultCertificate,
+)
+from azure.keyvault.certificates._generated import models as kv
 
 from t2t.probes import directory_objects as d
 from t2t.probes import exchange_objects as x
+from t2t.probes import key_vault as k
 from t2t.probes.relationships import parse_relationship
 from t2t.state.plain import as_plain
 
@@ -32,6 +42,34 @@ PARSERS = {
     "assignment": d.parse_assignment,
     "user": d.parse_user,
 }
+
+
+def _certificate(record: dict[str, Any]) -> Any:
+    """A Key Vault certificate bundle as the SDK hands it to t2t (its own deserializer)."""
+    bundle = kv.CertificateBundle(record)
+    return k.parse_certificate(KeyVaultCertificate._from_certificate_bundle(bundle))
+
+
+def _certificate_item(record: dict[str, Any]) -> Any:
+    """One item of GET /certificates/{name}/versions, as the SDK's CertificateProperties."""
+    item = kv.CertificateItem(record)
+    return k.parse_certificate_properties(CertificateProperties._from_certificate_item(item))
+
+
+def _certificate_operation(record: dict[str, Any]) -> Any:
+    operation = kv.CertificateOperation(record)
+    return k.parse_operation(CertificateOperation._from_certificate_operation_bundle(operation))
+
+
+PARSERS.update(
+    {
+        "key_credential": d.parse_key_credential,
+        "vault": k.parse_vault,
+        "certificate": _certificate,
+        "certificate_item": _certificate_item,
+        "certificate_operation": _certificate_operation,
+    }
+)
 CASES = sorted((Path(__file__).parent / "fixtures").glob("*.json"))
 
 
