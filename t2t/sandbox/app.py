@@ -9,6 +9,7 @@ from starlette.middleware import Middleware
 from starlette.types import Scope
 
 from t2t.sandbox import control, identity
+from t2t.sandbox.azure import arm
 from t2t.sandbox.context import SandboxContext
 from t2t.sandbox.exchange import module_file
 from t2t.sandbox.exchange import service as exchange
@@ -26,14 +27,15 @@ from t2t.sandbox.tokens import TokenError
 
 
 def create_app(ctx: SandboxContext) -> Starlette:
-    # Order matters: fixed prefixes (/_sandbox, /adminapi, /v1.0) before identity's
-    # /{tenant}/…. The faults middleware wraps every surface (faults.py).
+    # Order matters: fixed prefixes (/_sandbox, /adminapi, /v1.0, /subscriptions, /keyvault)
+    # before identity's /{tenant}/…. The faults middleware wraps every surface (faults.py).
     app = Starlette(
         routes=[
             *control.routes,
             *exchange.routes,
             *module_file.routes,
             *graph.routes,
+            *arm.routes,
             *identity.routes,
         ],
         middleware=[
