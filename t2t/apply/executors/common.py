@@ -3,13 +3,22 @@ outcomes, the verify wait, the app's appId at apply time."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from t2t.apply.context import ApplyContext
 from t2t.apply.result import ActionResult
 from t2t.apply.waiting import reread, wait_for
-from t2t.clients import ClientError, CmdletResult, PermissionDenied, TransportError
+from t2t.clients import (
+    ClientError,
+    CmdletResult,
+    ExchangeClient,
+    ObjectNotFound,
+    PermissionDenied,
+    TransportError,
+)
 from t2t.clients.errors import DeadlineReached
 from t2t.logs import scrub
 from t2t.planner import Action
@@ -76,7 +85,7 @@ async def converge(action: Action, ctx: ApplyContext, replan: Replan) -> ActionR
     async def converged() -> bool:
         return await replan() is None
 
-    try:
+    with settled(result):
         write = await replan()
         if write is None:
             result.status, result.message = "noop", "already as desired"
@@ -84,13 +93,8 @@ async def converge(action: Action, ctx: ApplyContext, replan: Replan) -> ActionR
         try:
             out = await write.send()
         except ClientError as exc:
-            lost = isinstance(exc, TransportError)
-            if await (reread(ctx, converged) if lost else converged()):
-                result.message = f"already converged after {scrub(str(exc))}"
-                return result
-            if lost:
-                raise lost_answer(write.what, exc, ctx) from exc
-            raise ExecutionFailed(str(exc)) from exc
+            result.message = await converged_after(ctx, write.what, exc, converged)
+            return result
         if out is not None:
             result.warnings.extend(out.warnings)
             result.request_ids.extend(out.request_ids)
@@ -100,13 +104,53 @@ async def converge(action: Action, ctx: ApplyContext, replan: Replan) -> ActionR
             warned = f" (warned: {'; '.join(result.warnings)})" if result.warnings else ""
             raise DeadlineReached(f"{write.what} returned but {exc}{warned}") from exc
         result.message = f"{write.what} verified"
+    return result
+
+
+@contextmanager
+def settled(result: ActionResult) -> Iterator[None]:
+    """How an executor's work ended, as its result's status: Held is blocked, Unknown or a
+    deadline reached is unknown, a failure or a client error is failed (scrubbed; dependants
+    skipped). Every executor runs its body inside this, so each outcome means one thing."""
+    try:
+        yield
     except Held as held:
         result.status, result.message = "blocked", str(held)
     except (Unknown, DeadlineReached) as exc:
         result.status, result.message = "unknown", unknown_message(exc)
     except (ExecutionFailed, ClientError) as exc:
         result.status, result.message = "failed", failure_message(exc)
-    return result
+
+
+async def converged_after(
+    ctx: ApplyContext, what: str, exc: ClientError, converged: Callable[[], Awaitable[bool]]
+) -> str:
+    """A write that raised is never sent again: re-read (through the lag schedule when its
+    answer was lost) and return the message when the object converged anyway; else raise
+    Unknown for a lost answer, ExecutionFailed for a refusal."""
+    lost = isinstance(exc, TransportError)
+    if await (reread(ctx, converged) if lost else converged()):
+        return f"already converged after {scrub(str(exc))}"
+    if lost:
+        raise lost_answer(what, exc, ctx) from exc
+    raise ExecutionFailed(str(exc)) from exc
+
+
+Parsed = TypeVar("Parsed")
+
+
+async def read_one(
+    exchange: ExchangeClient,
+    cmdlet: str,
+    identity: str,
+    parse: Callable[[dict[str, Any]], Parsed],
+) -> Parsed | None:
+    """One Exchange object read now by its identity (`Get-X -Identity`), None when absent."""
+    try:
+        out = await exchange.reader().invoke(cmdlet, {"Identity": identity})
+    except ObjectNotFound:
+        return None
+    return parse(out.values[0]) if out.values else None
 
 
 async def verified(

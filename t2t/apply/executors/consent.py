@@ -10,11 +10,9 @@ from __future__ import annotations
 from t2t.apply.context import ApplyContext
 from t2t.apply.executors.common import (
     ExecutionFailed,
-    Unknown,
-    failure_message,
     lost_answer,
     resolve_app_id,
-    unknown_message,
+    settled,
     verified,
 )
 from t2t.apply.executors.registry import executes
@@ -22,7 +20,6 @@ from t2t.apply.executors.replication import graph_not_replicated, send_replicate
 from t2t.apply.result import ActionResult
 from t2t.apply.waiting import reread
 from t2t.clients import ClientError, GraphClient, TransportError
-from t2t.clients.errors import DeadlineReached
 from t2t.planner import Action
 from t2t.planner import kinds as K
 from t2t.planner.shared.app import EXCHANGE_APP_ID
@@ -69,7 +66,7 @@ async def run_consent(action: Action, ctx: ApplyContext) -> ActionResult:
     desire = ConsentDesire.from_dict(action.desired)
     graph = ctx.graph[action.tenant]
     result = ActionResult(id=action.id, status="done")
-    try:
+    with settled(result):
         app_id = await resolve_app_id(ctx, desire.app, desire.app.app_id)
         state = await _state(graph, desire, app_id)
         if state.status == "granted":
@@ -118,8 +115,4 @@ async def run_consent(action: Action, ctx: ApplyContext) -> ActionResult:
                 raise
         await verified(ctx, granted, "the Mailbox.Migration assignment to show")
         result.message = f"Mailbox.Migration granted to {app_id} in the {action.tenant} tenant"
-    except (Unknown, DeadlineReached) as exc:
-        result.status, result.message = "unknown", unknown_message(exc)
-    except (ExecutionFailed, ClientError) as exc:
-        result.status, result.message = "failed", failure_message(exc)
     return result

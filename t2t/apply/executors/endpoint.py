@@ -24,18 +24,15 @@ from typing import Any
 from t2t.apply.context import ApplyContext
 from t2t.apply.executors.common import (
     ExecutionFailed,
-    Unknown,
-    failure_message,
-    lost_answer,
+    converged_after,
     read_app,
     resolve_app_id,
-    unknown_message,
+    settled,
     verified,
 )
 from t2t.apply.executors.propagation import wait_for_secret
 from t2t.apply.executors.registry import executes
 from t2t.apply.result import ActionResult
-from t2t.apply.waiting import reread
 from t2t.clients import ClientError, ExchangeClient, GraphClient, TransportError, deadline, wire
 from t2t.clients.errors import DeadlineReached
 from t2t.logs import register_secret
@@ -98,7 +95,7 @@ async def run_endpoint(action: Action, ctx: ApplyContext) -> ActionResult:
     exchange = ctx.exchange["target"]
     graph = ctx.graph["target"]
     result = ActionResult(id=action.id, status="done")
-    try:
+    with settled(result):
         desire = EndpointDesire.from_dict(action.desired)
         app_id = await resolve_app_id(ctx, desire.app, desire.app_id)
         desire = dataclasses.replace(desire, app_id=app_id)
@@ -147,17 +144,12 @@ async def run_endpoint(action: Action, ctx: ApplyContext) -> ActionResult:
             # plan replaces them all with one the endpoint is known to hold.
             if new_key and app is not None and not isinstance(exc, TransportError):
                 await _remove_secrets(graph, app, (new_key,))
-            lost = isinstance(exc, TransportError)
 
             async def answered() -> bool:
                 return (await _plan(ctx, exchange, desire))[0].action is None
 
-            if await (reread(ctx, answered) if lost else answered()):
-                result.message = f"already converged after {exc}"
-                return result
-            if lost:
-                raise lost_answer(pending.cmdlet, exc, ctx) from exc
-            raise ExecutionFailed(str(exc)) from exc
+            result.message = await converged_after(ctx, pending.cmdlet, exc, answered)
+            return result
         finally:
             params.pop("Credentials", None)
         stale: tuple[str, ...] = ()
@@ -178,8 +170,4 @@ async def run_endpoint(action: Action, ctx: ApplyContext) -> ActionResult:
             result.message = f"new secret usable after {waited:.0f} s; {result.message}"
         if stale:
             result.message += f"; removed {len(stale)} unused t2t secret(s)"
-    except (Unknown, DeadlineReached) as exc:
-        result.status, result.message = "unknown", unknown_message(exc)
-    except (ExecutionFailed, ClientError) as exc:
-        result.status, result.message = "failed", failure_message(exc)
     return result

@@ -18,18 +18,17 @@ import asyncio
 from t2t.apply.context import ApplyContext
 from t2t.apply.executors.common import (
     ExecutionFailed,
-    Unknown,
-    failure_message,
     lost_answer,
-    unknown_message,
+    read_one,
+    settled,
     verified,
 )
 from t2t.apply.executors.registry import executes
 from t2t.apply.executors.replication import exchange_not_replicated, send_replicated
 from t2t.apply.result import ActionResult
 from t2t.apply.waiting import reread
-from t2t.clients import ClientError, ExchangeClient, ObjectNotFound, TransportError
-from t2t.clients.errors import DeadlineReached, ExchangeError
+from t2t.clients import ClientError, ExchangeClient, TransportError
+from t2t.clients.errors import ExchangeError
 from t2t.planner import Action
 from t2t.planner import kinds as K
 from t2t.planner.scope_groups import GroupDesire
@@ -41,11 +40,7 @@ ADD_CONCURRENCY = 8
 
 
 async def _group(exchange: ExchangeClient, name: str) -> MailGroup | None:
-    try:
-        out = await exchange.reader().invoke("Get-DistributionGroup", {"Identity": name})
-    except ObjectNotFound:
-        return None
-    return x.parse_group(out.values[0]) if out.values else None
+    return await read_one(exchange, "Get-DistributionGroup", name, x.parse_group)
 
 
 async def _members(exchange: ExchangeClient, name: str) -> set[str]:
@@ -63,7 +58,7 @@ async def run_group(action: Action, ctx: ApplyContext) -> ActionResult:
     exchange = ctx.exchange["source"]
     result = ActionResult(id=action.id, status="done")
     wrote = False
-    try:
+    with settled(result):
         group = await _group(exchange, desire.name)
         fresh = group is None  # made here: member changes may meet replication
         if group is None:
@@ -145,8 +140,4 @@ async def run_group(action: Action, ctx: ApplyContext) -> ActionResult:
             result.status, result.message = "noop", "already as desired"
         else:
             result.message = f"{desire.name}: group present, {len(missing)} members added"
-    except (Unknown, DeadlineReached) as exc:
-        result.status, result.message = "unknown", unknown_message(exc)
-    except (ExecutionFailed, ClientError) as exc:
-        result.status, result.message = "failed", failure_message(exc)
     return result

@@ -30,8 +30,7 @@ from t2t.apply.executors.common import (
     Unknown,
     Write,
     converge,
-    failure_message,
-    unknown_message,
+    settled,
 )
 from t2t.apply.executors.mailuser import identity_replan
 from t2t.apply.executors.registry import executes
@@ -39,8 +38,7 @@ from t2t.apply.executors.replication import graph_not_replicated, planned_absent
 from t2t.apply.graph_batch import GraphBatcher
 from t2t.apply.result import ActionResult
 from t2t.apply.waiting import wait_for
-from t2t.clients import ClientError, GraphNotFound
-from t2t.clients.errors import DeadlineReached
+from t2t.clients import GraphNotFound
 from t2t.planner import Action
 from t2t.planner import kinds as K
 from t2t.planner.mailboxes import MailboxDesire, assign_body, missing_skus, usage_location_body
@@ -150,12 +148,8 @@ async def run_license(action: Action, ctx: ApplyContext) -> ActionResult:
     result = await converge(action, ctx, replan)
     if result.status != "done":
         return result
-    try:
+    with settled(result):
         await _after_assignment(action, ctx, d, result)
-    except (Unknown, DeadlineReached) as exc:
-        result.status, result.message = "unknown", unknown_message(exc)
-    except (ExecutionFailed, ClientError) as exc:
-        result.status, result.message = "failed", failure_message(exc)
     return result
 
 

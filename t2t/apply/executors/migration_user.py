@@ -11,10 +11,15 @@ ConfirmImpact High: the client sends `Confirm: false` (wire.py).
 from __future__ import annotations
 
 from t2t.apply.context import ApplyContext
-from t2t.apply.executors.common import ExecutionFailed, Write, converge
+from t2t.apply.executors.common import (
+    ExecutionFailed,
+    Write,
+    converge,
+    read_one,
+)
 from t2t.apply.executors.registry import executes
 from t2t.apply.result import ActionResult
-from t2t.clients import ExchangeClient, ObjectNotFound
+from t2t.clients import ExchangeClient
 from t2t.planner import Action
 from t2t.planner import kinds as K
 from t2t.planner.batches import needs_readd
@@ -23,11 +28,7 @@ from t2t.state.exchange import MigrationUser
 
 
 async def _user(exchange: ExchangeClient, identity: str) -> MigrationUser | None:
-    try:
-        out = await exchange.reader().invoke("Get-MigrationUser", {"Identity": identity})
-    except ObjectNotFound:
-        return None
-    return x.parse_migration_user(out.values[0]) if out.values else None
+    return await read_one(exchange, "Get-MigrationUser", identity, x.parse_migration_user)
 
 
 @executes(K.BATCH_REMOVE_USER)
