@@ -261,7 +261,9 @@ def plan_scope_groups(ctx: PlanContext) -> DomainOutcome:
                     key=name,
                     operation="update",
                     cmdlet="Add-DistributionGroupMember",
-                    parameters={"Identity": group.identity, "Members": adds},
+                    # -Member takes one recipient (Add-DistributionGroupMember.md): the
+                    # executor sends one call per member, the rendering one line each.
+                    parameters={"Identity": group.identity, "Member": adds},
                     changes=(Change(field="Members (added)", before=len(current), after=adds),),
                     desired=desire.to_dict(),
                     observed={"Identity": group.identity, "members": len(current)},

@@ -189,8 +189,8 @@ def _calls(action: Action) -> list[str]:
         params["Password"] = _Raw(_password_prompt(upn))
     if action.cmdlet.lower() in HIGH_IMPACT and "Confirm" not in params:
         params["Confirm"] = False
-    if action.cmdlet == "Add-DistributionGroupMember" and "Members" in params:
-        members = params.pop("Members")
+    if action.cmdlet == "Add-DistributionGroupMember" and isinstance(params.get("Member"), list):
+        members = params.pop("Member")
         rest = " ".join(_parameter(k, v) for k, v in params.items())
         return [
             f"Add-DistributionGroupMember {rest} -Member {ps_literal(m)} "

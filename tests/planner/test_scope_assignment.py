@@ -75,7 +75,7 @@ def test_a_scope_group_past_10000_members_warns_and_still_takes_the_mailboxes() 
     assert [(a.kind, a.parameters, a.blocked_by) for a in outcome.actions] == [
         (
             "group.add_members",
-            {"Identity": "t2tmigrationscope", "Members": sources},
+            {"Identity": "t2tmigrationscope", "Member": sources},
             (),
         )
     ]

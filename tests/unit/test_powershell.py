@@ -82,7 +82,7 @@ def test_script_signs_in_per_tenant_prompts_for_secrets_and_adds_the_modules_swi
                 "group.add_members",
                 "Add-DistributionGroupMember",
                 Identity="scope",
-                Members=["a@contoso.com", "b@contoso.com"],
+                Member=["a@contoso.com", "b@contoso.com"],
             ),
             _action(
                 "target",
