@@ -2,14 +2,17 @@
 azure-mgmt-keyvault and azure-keyvault-certificates, and their parsers (pure).
 
 ARM: one GET of the vault tells the three cases apart — the vault; 404 ResourceNotFound (the
-group exists, the vault does not); 404 ResourceGroupNotFound (no group) — as ARM documents them
+group exists, the vault does not); 404 ResourceGroupNotFound (no group) — as ARM answers them
 ("Resolve errors for resource not found", learn.microsoft.com/azure/azure-resource-manager/
-troubleshooting/error-not-found). Any other refusal (403 AuthorizationFailed, 404
-SubscriptionNotFound, 503) leaves the part unknown, never absent.
+troubleshooting/error-not-found; a vault's GET in a missing group: Azure/azure-powershell
+#4067, hashicorp/terraform-provider-azurerm #15327). Any other refusal (403 AuthorizationFailed,
+404 SubscriptionNotFound, 503) leaves the part unknown, never absent.
 
 Key Vault: the certificate's latest version (with its DER), its versions and its pending
-operation. 404 CertificateNotFound is "no certificate"; 403 (no access policy or role for
-t2t's identity) is unknown.
+operation. Only Key Vault's own codes mean "not there": 404 CertificateNotFound, and for the
+pending operation 404 PendingCertificateNotFound ("Monitor and manage certificate creation",
+learn.microsoft.com/azure/key-vault/certificates/create-certificate-scenarios); any other 404
+(a wrong URL) and 403 (no access policy or role for t2t's identity) leave the part unknown.
 """
 
 from __future__ import annotations
@@ -36,6 +39,15 @@ from t2t.state.azure import (
 #: ARM's codes for a 404 on a resource (error-not-found): the group, or the resource in it.
 NO_RESOURCE_GROUP = "resourcegroupnotfound"
 NO_RESOURCE = "resourcenotfound"
+#: Key Vault's codes for a certificate, or a pending operation, that is not there.
+NO_CERTIFICATE = "certificatenotfound"
+NO_PENDING = "pendingcertificatenotfound"
+
+
+def _absent(exc: AzureNotFound, code: str) -> None:
+    """Return quietly when the 404 says `code`; raise it again otherwise."""
+    if exc.code.lower() != code:
+        raise exc
 
 
 def _plain(value: Any) -> Any:
@@ -170,14 +182,16 @@ async def read_vault_certificate(
     try:
         try:
             bundle = await azure.read(f"GET {where}", lambda: client.get_certificate(name))
-        except AzureNotFound:
+        except AzureNotFound as exc:
+            _absent(exc, NO_CERTIFICATE)
             bundle = None
         try:
             operation = await azure.read(
                 f"GET {where}: its pending operation",
                 lambda: client.get_certificate_operation(name),
             )
-        except AzureNotFound:
+        except AzureNotFound as exc:
+            _absent(exc, NO_PENDING)
             operation = None
         if bundle is None and operation is None:
             return Fact.present(())
@@ -197,8 +211,8 @@ async def read_vault_certificate(
                         lambda: client.get_certificate_version(name, latest),
                     )
                 )
-    except AzureNotFound as exc:  # removed between two reads: read again next run
-        return Fact.unknown(f"{where} changed while it was read: {exc}")
+    except AzureNotFound as exc:  # a 404 Key Vault does not mean as "none", or a removal
+        return Fact.unknown(f"{exc.code or 'HTTP 404'}: {exc.message}")
     except ClientError as exc:
         return Fact.unknown(str(exc))
     except (ValueError, TypeError, AttributeError) as exc:
