@@ -9,7 +9,7 @@ from starlette.middleware import Middleware
 from starlette.types import Scope
 
 from t2t.sandbox import control, identity
-from t2t.sandbox.azure import arm
+from t2t.sandbox.azure import arm, vault_routes
 from t2t.sandbox.context import SandboxContext
 from t2t.sandbox.exchange import module_file
 from t2t.sandbox.exchange import service as exchange
@@ -36,6 +36,7 @@ def create_app(ctx: SandboxContext) -> Starlette:
             *module_file.routes,
             *graph.routes,
             *arm.routes,
+            *vault_routes.routes,
             *identity.routes,
         ],
         middleware=[
@@ -84,7 +85,7 @@ def fault_resolver(ctx: SandboxContext) -> Callable[[Scope, str, bytes], Request
         service, segment = classify(path)
         tenant = ctx.store.state.resolve_tenant(segment) if segment else None
         app_id = None
-        if service == "graph":
+        if service in ("graph", "arm", "keyvault"):
             auth = dict(scope.get("headers") or []).get(b"authorization", b"").decode("latin-1")
             try:
                 claims = ctx.signer.verify(auth[7:].strip())

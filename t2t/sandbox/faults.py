@@ -35,7 +35,7 @@ a fault *looks like* on the wire is Microsoft's:
   requests through first. Nothing Microsoft does; it only arranges the moment of a crash.
 
 Rules (``POST /_sandbox/faults``, see control.py) match on ``service`` (identity, graph,
-exchange), ``tenant`` (name), ``method``, ``path`` (regex searched in the path, for
+exchange, arm, keyvault), ``tenant`` (name), ``method``, ``path`` (regex searched in the path, for
 Graph batch requests the inner URL), ``cmdlet`` and ``access`` (``read`` or ``write``, as
 the request counters count them, stats.py; a ``$batch`` writes when one of its requests
 does; identity requests are neither); absent keys match everything. ``count``
@@ -61,7 +61,7 @@ from t2t.sandbox.stats import cmdlet_kind
 
 Kind = Literal["throttle", "error", "drop", "latency", "lag", "hold"]
 KINDS: tuple[str, ...] = ("throttle", "error", "drop", "latency", "lag", "hold")
-SERVICES = ("identity", "graph", "exchange")
+SERVICES = ("identity", "graph", "exchange", "arm", "keyvault")
 ACCESS = ("read", "write")
 MATCH_KEYS = ("service", "tenant", "method", "path", "cmdlet", "object", "access")
 
@@ -89,6 +89,8 @@ def access_of(service: str, method: str, path: str, cmdlet: str | None, body: by
     not a GET."""
     if service == "exchange":
         return cmdlet_kind(cmdlet) if cmdlet else None
+    if service in ("arm", "keyvault"):
+        return "read" if method.upper() in ("GET", "HEAD") else "write"
     if service != "graph":
         return None
     if path.endswith("/$batch"):
@@ -565,6 +567,10 @@ def classify(path: str) -> tuple[str, str | None]:
         return "exchange", m.group(1)
     if path.startswith("/v1.0/") or path == "/v1.0":
         return "graph", None
+    if path == "/subscriptions" or path.startswith("/subscriptions/"):
+        return "arm", None
+    if path.startswith("/keyvault/"):
+        return "keyvault", None
     m = _IDENTITY.match(path)
     if m:
         return "identity", m.group(1)

@@ -182,6 +182,11 @@ class SandboxServer:
                 "login": self.base_url,
                 "graph": f"{self.base_url}/v1.0",
                 "exchange": f"{self.base_url}/adminapi/beta",
+                # ARM at the root (/subscriptions/…): azure-mgmt's base_url. A vault's data
+                # plane at /keyvault/{name}: where to connect for https://{name}.vault.azure.net/
+                # (t2t/sandbox/azure/vault_routes.py).
+                "arm": self.base_url,
+                "keyVault": f"{self.base_url}/keyvault/{{name}}",
             },
             "tenants": tenants,
         }

@@ -4,7 +4,7 @@ Counting rules (documented for ``GET /_sandbox/stats``, which is a sandbox-only
 endpoint, not Microsoft's):
 
 - every request to an emulated Microsoft surface counts once in ``total``,
-  ``byService`` (``identity``, ``exchange``, later ``graph``, ``arm``, ``keyvault``) and,
+  ``byService`` (``identity``, ``exchange``, ``graph``, ``arm``, ``keyvault``) and,
   when its tenant is known, ``byTenant`` (tenant name);
 - an Exchange cmdlet counts in ``byCmdlet``; it is a *read* when its verb is Get or
   Test, otherwise (New, Set, Remove, Enable, Start, Complete, …) a *write*;
@@ -16,6 +16,11 @@ endpoint, not Microsoft's):
   DELETE are *writes*, except POST queries (``/directoryObjects/getByIds``) which read.
   ``POST /$batch`` itself counts once in ``total``/``byService`` but is neither read nor
   write: each inner request counts on its own as above;
+- an ARM (``arm``) or Key Vault data-plane (``keyvault``) request counts in ``byMethod`` and
+  ``byOperation`` (method + path template, e.g. ``"PUT /subscriptions/{subscriptionId}/…/
+  vaults/{vaultName}"``, ``"GET /secrets/{name}/{version}"``); GET/HEAD read, everything else
+  writes; one refused before it is authenticated (Key Vault's 401 challenge) counts under its
+  service only;
 - ``/_sandbox/*`` requests are never counted.
 """
 

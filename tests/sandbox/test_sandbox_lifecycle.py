@@ -30,6 +30,8 @@ def test_profile_format(sandbox: SandboxHandle) -> None:
         "login": p["baseUrl"],
         "graph": f"{p['baseUrl']}/v1.0",
         "exchange": f"{p['baseUrl']}/adminapi/beta",
+        "arm": p["baseUrl"],
+        "keyVault": f"{p['baseUrl']}/keyvault/{{name}}",
     }
     contoso = p["tenants"][0]
     assert contoso["domains"] == ["contoso.onmicrosoft.com", "contoso.com"]
