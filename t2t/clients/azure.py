@@ -233,6 +233,7 @@ class AzureClients:
         self._read_only = read_only
         self._credential: Any = None
         self._vaults: dict[str, Any] = {}
+        self._resources: dict[str, Any] = {}
         self._certificates: dict[str, Any] = {}
         self._readers: list[AzureClients] = []
 
@@ -275,6 +276,22 @@ class AzureClients:
                 retry_total=0,
             )
         return self._vaults[subscription_id]
+
+    def resources(self, subscription_id: str) -> Any:
+        """azure-mgmt-resource's client for one subscription (its resource groups), at the host
+        set's ARM: azure-mgmt-keyvault has no resource-group operation."""
+        if subscription_id not in self._resources:
+            from azure.mgmt.resource.resources import ResourceManagementClient
+
+            self._resources[subscription_id] = ResourceManagementClient(
+                self.credential(),
+                subscription_id,
+                base_url=self.hosts.arm,
+                credential_scopes=[f"{self.hosts.arm_resource}/.default"],
+                transport=self._transport(),
+                retry_total=0,
+            )
+        return self._resources[subscription_id]
 
     def certificates(self, vault_uri: str) -> Any:
         """azure-keyvault-certificates' client for the vault ARM names by `vaultUri`."""
@@ -338,9 +355,14 @@ class AzureClients:
             self._credential = None
 
     def _close_clients(self) -> None:
-        for client in (*self._vaults.values(), *self._certificates.values()):
+        for client in (
+            *self._vaults.values(),
+            *self._resources.values(),
+            *self._certificates.values(),
+        ):
             client.close()
         self._vaults.clear()
+        self._resources.clear()
         self._certificates.clear()
 
 

@@ -1,8 +1,9 @@
 """The spec's resource group, vault and certificate (keyVaultCertificate mode), read through
 azure-mgmt-keyvault and azure-keyvault-certificates, and their parsers (pure).
 
-ARM: one GET of the vault tells the three cases apart — the vault; 404 ResourceNotFound (the
-group exists, the vault does not); 404 ResourceGroupNotFound (no group) — as ARM answers them
+ARM: the vault's GET tells the three cases apart — the vault; 404 ResourceGroupNotFound (no
+group); 404 ResourceNotFound (no vault; the group is then read too, azure-mgmt-resource's
+Resource Groups - Get, so that the answer never rests on one code alone) — as ARM answers them
 ("Resolve errors for resource not found", learn.microsoft.com/azure/azure-resource-manager/
 troubleshooting/error-not-found; a vault's GET in a missing group: Azure/azure-powershell
 #4067, hashicorp/terraform-provider-azurerm #15327). Any other refusal (403 AuthorizationFailed,
@@ -161,9 +162,9 @@ async def read_key_vault(
         code = exc.code.lower()
         if code == NO_RESOURCE_GROUP:
             return Fact.present(())
-        if code == NO_RESOURCE:
-            return Fact.present((ResourceGroup(subscription_id, resource_group, None),))
-        return Fact.unknown(f"{exc.code or 'HTTP 404'}: {exc.message}")
+        if code != NO_RESOURCE:
+            return Fact.unknown(f"{exc.code or 'HTTP 404'}: {exc.message}")
+        return await _group_without_vault(azure, subscription_id, resource_group)
     except ClientError as exc:
         return Fact.unknown(str(exc))
     try:
@@ -171,6 +172,26 @@ async def read_key_vault(
     except (ValueError, TypeError, AttributeError) as exc:
         return Fact.unknown(f"GET {where} returned an unreadable vault: {exc}")
     return Fact.present((ResourceGroup(subscription_id, resource_group, vault),))
+
+
+async def _group_without_vault(
+    azure: AzureClients, subscription_id: str, resource_group: str
+) -> Fact[tuple[ResourceGroup, ...]]:
+    """No vault there: the group itself, read (Resource Groups - Get) so that a vault's 404
+    without ARM's group check still tells the two cases apart."""
+    groups = azure.resources(subscription_id).resource_groups
+    try:
+        await azure.read(
+            f"GET resource group {resource_group} of subscription {subscription_id}",
+            lambda: groups.get(resource_group),
+        )
+    except AzureNotFound as exc:
+        if exc.code.lower() == NO_RESOURCE_GROUP:
+            return Fact.present(())
+        return Fact.unknown(f"{exc.code or 'HTTP 404'}: {exc.message}")
+    except ClientError as exc:
+        return Fact.unknown(str(exc))
+    return Fact.present((ResourceGroup(subscription_id, resource_group, None),))
 
 
 async def read_vault_certificate(
@@ -195,10 +216,12 @@ async def read_vault_certificate(
             operation = None
         if bundle is None and operation is None:
             return Fact.present(())
-        listed = await azure.read(
-            f"GET {where}: its versions",
-            lambda: list(client.list_properties_of_certificate_versions(name)),
-        )
+        listed = []
+        if bundle is not None:  # none before its first version is issued
+            listed = await azure.read(
+                f"GET {where}: its versions",
+                lambda: list(client.list_properties_of_certificate_versions(name)),
+            )
         versions = _oldest_first(parse_certificate_properties(p) for p in listed)
         current = parse_certificate(bundle) if bundle is not None else None
         if current is None:  # the newest version is pending: the newest that is a certificate

@@ -64,6 +64,10 @@ def test_plan_formats_and_show(tmp_path: Path) -> None:
     data = json.loads(shown.stdout)
     assert data["source"]["parts"]["recipients"]["status"] == "present"
     assert data["target"]["parts"]["accepted_domains"]["status"] == "present"
+    # keyVaultCertificate mode: the target's Azure is read — no resource group in a new sandbox
+    assert data["target"]["parts"]["key_vault"] == {"status": "present", "value": []}
+    assert data["target"]["parts"]["vault_certificates"] == {"status": "present", "value": []}
+    assert "key_vault" not in data["source"]["parts"]
 
 
 def test_apply_without_a_terminal_refuses_without_auto_approve(tmp_path: Path) -> None:
