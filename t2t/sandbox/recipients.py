@@ -90,6 +90,12 @@ class Recipient(BaseModel):
     deleted_item_count: int = Field(default=0, ge=0)
     archive_total_item_size: int = Field(default=0, ge=0)
     archive_item_count: int = Field(default=0, ge=0)
+    corrupt_item_count: int = Field(
+        default=0,
+        ge=0,
+        description="Items of the mailbox a move cannot copy (corrupt, too large): a move "
+        "reports them as skipped (Get-MigrationUser SkippedItemCount; moves/progress.py).",
+    )
     # --- quotas ---
     recoverable_items_quota: int = DEFAULT_RECOVERABLE_ITEMS_QUOTA
     prohibit_send_receive_quota: int = DEFAULT_PROHIBIT_SEND_RECEIVE_QUOTA

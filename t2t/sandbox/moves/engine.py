@@ -34,6 +34,7 @@ from t2t.sandbox.moves.catalogue import spec
 from t2t.sandbox.moves.consent import app_consented
 from t2t.sandbox.moves.credentials import endpoint_of, sign_in_failure
 from t2t.sandbox.moves.model import MigrationBatch, MigrationFailure, MigrationUser
+from t2t.sandbox.moves.progress import source_recipient, source_totals
 from t2t.sandbox.recipients import ZERO_GUID, Recipient, size_text
 
 MAX_AUX_ARCHIVES = 12
@@ -343,17 +344,18 @@ def _step_user(
     elif mu.status == "Syncing":
         if _signed_out(state, target, batch, mu, at):
             return True
-        s_r = _source_recipient(state, mu)
+        s_r = source_recipient(state, mu)
         if s_r is not None and (problem := conditions.during_sync(mu, s_r)):
             mu.status, mu.failure, mu.sticky_failure = "Failed", problem, problem
             mu.next_step_at, mu.move_request_status = None, "Failed"
             return True
+        totals = source_totals(state, mu)  # read before the status leaves Syncing
         mu.status, mu.next_step_at, mu.last_successful_sync = "Synced", None, at
         mu.move_request_status = "Synced"
-        s_r = _source_recipient(state, mu)
-        if s_r is not None:
-            mu.bytes_transferred = s_r.total_item_size + s_r.archive_total_item_size
-            mu.items_synced = s_r.item_count + s_r.archive_item_count
+        if totals is not None:
+            mu.bytes_transferred = totals.bytes
+            mu.items_synced = totals.items - totals.skipped
+            mu.items_skipped = totals.skipped
         if batch.initial_sync_at is None:
             batch.initial_sync_at = at
         batch.last_synced_at = at
@@ -370,14 +372,6 @@ def _step_user(
     else:
         mu.next_step_at = None
     return True
-
-
-def _source_recipient(state: SandboxState, mu: MigrationUser) -> Recipient | None:
-    source = state.resolve_tenant(mu.source_tenant_id) if mu.source_tenant_id else None
-    if source is None:
-        return None
-    u = next((x for x in source.users if x.id == mu.source_user_id), None)
-    return u.recipient if u else None
 
 
 def batch_status(batch: MigrationBatch) -> str:

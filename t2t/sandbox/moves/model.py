@@ -68,6 +68,8 @@ class MigrationUser(_State):
     last_successful_sync: dt.datetime | None = None
     bytes_transferred: int = 0
     items_synced: int = 0
+    items_skipped: int = 0
+    """Items the copy could not bring (SkippedItemCount), recorded when the sync ends."""
     move_request_status: str | None = None
     """Get-MoveRequest Status of the move this user drives (None: no move request yet)."""
     when_created: dt.datetime

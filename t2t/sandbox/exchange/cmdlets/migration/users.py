@@ -4,6 +4,8 @@ References: see the package docstring."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from t2t.sandbox.exchange.cmdlets.migration._common import (
     _BATCH_ID,
     _MIG,
@@ -23,6 +25,7 @@ from t2t.sandbox.exchange.serialize import Record, date, enum_value, guid
 from t2t.sandbox.model import SandboxState, Tenant, derived_guid
 from t2t.sandbox.moves.engine import error_text
 from t2t.sandbox.moves.model import MigrationBatch, MigrationUser
+from t2t.sandbox.moves.progress import progress
 from t2t.sandbox.recipients import size_text
 
 
@@ -52,7 +55,13 @@ def _mailbox_guid(t: Tenant, u: MigrationUser) -> str:
     return r.exchange_guid if r else "00000000-0000-0000-0000-000000000000"
 
 
-def migration_user_record(t: Tenant, b: MigrationBatch, u: MigrationUser) -> Record:
+def migration_user_record(
+    state: SandboxState, t: Tenant, b: MigrationBatch, u: MigrationUser, now: dt.datetime
+) -> Record:
+    """Get-MigrationUser's object; its item counts move while the user syncs
+    (moves/progress.py). ``LastSuccessfulSyncTime`` is the MigrationUser property of that name
+    (Exchange Server API reference, MigrationUser.LastSuccessfulSyncTime, jj956435)."""
+    done = progress(state, t, u, now)
     return {
         "Identity": u.identity,
         "Identifier": u.identity,
@@ -65,8 +74,9 @@ def migration_user_record(t: Tenant, b: MigrationBatch, u: MigrationUser) -> Rec
         "MailboxGuid": guid(_mailbox_guid(t, u)),
         "RequestGuid": guid(derived_guid(u.guid, "request")),
         "LastSuccessfulSyncTime": date(u.last_successful_sync) if u.last_successful_sync else None,
-        "SyncedItemCount": u.items_synced,
-        "SkippedItemCount": 0,
+        "SyncedItemCount": done.items_synced,
+        "SkippedItemCount": done.items_skipped,
+        "DataConsistencyScore": done.consistency,
         "Guid": guid(u.guid),
         "IsValid": True,
     }
@@ -86,7 +96,7 @@ def get_migration_user(inv: Invocation) -> list[Record]:
     if p.get("StatusSummary"):
         want = p.get("StatusSummary").lower()
         pairs = [(b, u) for b, u in pairs if _summary(u.status).lower() == want]
-    return [migration_user_record(t, b, u) for b, u in pairs]
+    return [migration_user_record(inv.state, t, b, u, inv.now) for b, u in pairs]
 
 
 def set_migration_user(inv: Invocation) -> list[Record]:
@@ -113,34 +123,27 @@ def remove_migration_user(inv: Invocation) -> list[Record]:
 
 
 def migration_user_statistics_record(
-    state: SandboxState, t: Tenant, b: MigrationBatch, u: MigrationUser
+    state: SandboxState, t: Tenant, b: MigrationBatch, u: MigrationUser, now: dt.datetime
 ) -> Record:
-    source = state.resolve_tenant(u.source_tenant_id) if u.source_tenant_id else None
-    su = source.user(u.source_user_id) if source and u.source_user_id else None
-    sr = su.recipient if su else None
-    total = (sr.total_item_size + sr.archive_total_item_size) if sr else u.bytes_transferred
-    count = (sr.item_count + sr.archive_item_count) if sr else u.items_synced
-    total = max(total, u.bytes_transferred)
-    done = {"Synced": 95, "Completing": 99, "Completed": 100}.get(u.status, 0)
-    if u.status == "Syncing":
-        done = 50
+    """Get-MigrationUserStatistics: the user's object and the copy's figures at ``now``
+    (moves/progress.py)."""
+    done = progress(state, t, u, now)
     return {
-        **migration_user_record(t, b, u),
+        **migration_user_record(state, t, b, u, now),
         "Error": error_text(u.failure) if u.failure else None,
-        "BytesTransferred": size_text(u.bytes_transferred),
-        "EstimatedTotalTransferSize": size_text(total),
-        "EstimatedTotalTransferCount": count,
-        "TotalItemsInSourceMailboxCount": count,
-        "PercentageComplete": done,
+        "BytesTransferred": size_text(done.bytes_transferred),
+        "EstimatedTotalTransferSize": size_text(done.bytes_total),
+        "EstimatedTotalTransferCount": done.items_total,
+        "TotalItemsInSourceMailboxCount": done.items_total,
+        "PercentageComplete": done.percent,
         "TotalQueuedDuration": "00:00:00",
-        "DataConsistencyScore": "Perfect" if u.status in ("Synced", "Completed") else None,
     }
 
 
 def get_migration_user_statistics(inv: Invocation) -> list[Record]:
     t = inv.tenant
     b, u = _require_user(t, inv.params.get("Identity"))
-    return [migration_user_statistics_record(inv.state, t, b, u)]
+    return [migration_user_statistics_record(inv.state, t, b, u, inv.now)]
 
 
 def get_move_request(inv: Invocation) -> list[Record]:
