@@ -562,6 +562,12 @@ def sandbox_serve(
         raise fail(str(exc)) from None
 
 
+# `t2t status` lives in its own module (it uses the helpers above, so it is imported last).
+from t2t.cli.status import status  # noqa: E402
+
+app.command()(status)
+
+
 def main() -> None:
     os.environ.setdefault("PYTHONIOENCODING", "utf-8")
     app()

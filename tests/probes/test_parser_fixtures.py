@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-
 from typing import Any
 
 import pytest
@@ -23,6 +22,7 @@ from azure.keyvault.certificates._generated import models as kv
 from t2t.probes import directory_objects as d
 from t2t.probes import exchange_objects as x
 from t2t.probes import key_vault as k
+from t2t.probes import moves as mv
 from t2t.probes.relationships import parse_relationship
 from t2t.state.plain import as_plain
 
@@ -68,6 +68,9 @@ PARSERS.update(
         "certificate": _certificate,
         "certificate_item": _certificate_item,
         "certificate_operation": _certificate_operation,
+        "batch_progress": mv.parse_batch_progress,
+        "user_progress": mv.parse_user_progress,
+        "move_figures": mv.parse_figures,
     }
 )
 CASES = sorted((Path(__file__).parent / "fixtures").glob("*.json"))

@@ -8,7 +8,7 @@ from t2t.planner.batches.desire import (
     next_step,
     step_call,
 )
-from t2t.planner.batches.domain import BATCHES, plan_batches
+from t2t.planner.batches.domain import BATCHES, plan_batches, wave_batch_index
 
 __all__ = [
     "BATCHES",
@@ -18,4 +18,5 @@ __all__ = [
     "next_step",
     "plan_batches",
     "step_call",
+    "wave_batch_index",
 ]

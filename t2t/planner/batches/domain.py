@@ -51,7 +51,7 @@ if TYPE_CHECKING:
 WIRE_CREATE = ("WIRE-4",)
 
 
-def _sub_index(wave: str, name: str) -> int | None:
+def wave_batch_index(wave: str, name: str) -> int | None:
     """1 for the wave's own name, N for `<wave>-NN`, None for another batch."""
     if name.lower() == wave.lower():
         return 1
@@ -198,7 +198,11 @@ class _Waves:
 
 def _plan_wave(plan: _Waves, wave: DesiredBatch) -> None:
     named = sorted(
-        ((i, b) for b in plan.batches if (i := _sub_index(wave.name, b.identity)) is not None),
+        (
+            (i, b)
+            for b in plan.batches
+            if (i := wave_batch_index(wave.name, b.identity)) is not None
+        ),
         key=lambda p: p[0],
     )
     mine = _check_named(plan, wave, named)
