@@ -17,7 +17,7 @@ from t2t.planner.checks import Finding
 from t2t.planner.domain import Domain, DomainOutcome, Resolution
 from t2t.planner.shared.app import AppOutcome, AppResolution, mailbox_migration_role, resolve_app
 from t2t.planner.shared.consent import plan_consent
-from t2t.planner.shared.groups import group_creates
+from t2t.planner.shared.groups import ScopeGroups, scope_groups
 from t2t.planner.shared.hydration import hydration_dependency
 from t2t.state import Snapshot, TenantState
 from t2t.state import parts as P
@@ -47,8 +47,8 @@ CONSENT = Resolution(
 #: that domain's whole needs: whenever the scope group domain is skipped, so is every domain
 #: that would wait on its actions (else the runner would find the dependency missing and start
 #: the source relationship before its scope group exists).
-SCOPE_GROUP_CREATES = Resolution(
-    "scope group creates",
+SCOPE = Resolution(
+    "scope groups",
     source=frozenset({P.GROUPS, P.GROUP_MEMBERS, P.RECIPIENTS}) | HYDRATION.source,
     target=HYDRATION.target,
 )
@@ -158,6 +158,7 @@ class PlanContext:
         return tuple(a.id for a in mine), tuple(c for a in mine for c in a.blocked_by)
 
     @property
-    def scope_group_creates(self) -> tuple[str, ...]:
-        """The group.create actions of this plan (the source relationship waits for them)."""
-        return self._shared(SCOPE_GROUP_CREATES, lambda s: group_creates(self.desired, s))
+    def scope_groups(self) -> ScopeGroups:
+        """The group.create actions of this plan (the source relationship waits for them) and
+        the declared groups that cannot be a scope (the relationship write is blocked)."""
+        return self._shared(SCOPE, lambda s: scope_groups(self.desired, s))

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from t2t.planner import kinds as K
 from t2t.planner.actions import Action, Change, Role
 from t2t.planner.checks import Finding, finding
-from t2t.planner.context import APP, HYDRATION, SCOPE_GROUP_CREATES, PlanContext
+from t2t.planner.context import APP, HYDRATION, SCOPE, PlanContext
 from t2t.planner.domain import Domain, DomainOutcome, action_id, present
 from t2t.planner.shared.app import KNOWN_AFTER_APPLY, AppResolution
 from t2t.state import OrgRelationship, fingerprint
@@ -418,22 +418,33 @@ def plan_relationships(ctx: PlanContext) -> DomainOutcome:
         if desire.role == "source":
             if desire.app_known_after_apply:
                 depends.extend(ctx.app.depends_on)
-            depends.extend(ctx.scope_group_creates)
+            depends.extend(ctx.scope_groups.creates)
         side = plan_side(desire, present(tenant.relationships))
         out.findings.extend(side.findings)
         if side.action is not None:
             action = side.action
             if depends:
                 action = action.model_copy(update={"depends_on": tuple(depends)})
+            if desire.role == "source" and _publishes(action, ctx.scope_groups.not_security):
+                # Exchange would drop the scope with a warning and the write never converges:
+                # wait until the spec names a security group (T2T-E221, the scope groups').
+                blocked = (*action.blocked_by, "T2T-E221")
+                action = action.model_copy(update={"blocked_by": blocked})
             out.actions.append(action)
     return out
+
+
+def _publishes(action: Action, names: tuple[str, ...]) -> bool:
+    """Whether the write sends any of `names` in MailboxMovePublishedScopes."""
+    sent = action.parameters.get("MailboxMovePublishedScopes") or []
+    return bool({n.lower() for n in names} & {str(s).lower() for s in sent})
 
 
 RELATIONSHIPS = Domain(
     name="relationships",
     source_needs=frozenset({P.RELATIONSHIPS}),
     target_needs=frozenset({P.RELATIONSHIPS}),
-    uses=(APP, HYDRATION, SCOPE_GROUP_CREATES),
+    uses=(APP, HYDRATION, SCOPE),
     emits=frozenset({K.ORGREL_CREATE, K.ORGREL_UPDATE}),
     plan=plan_relationships,
 )

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from t2t.planner import kinds as K
 from t2t.planner.actions import Action, Change
 from t2t.planner.checks import CheckDef, Finding, finding, register
-from t2t.planner.context import HYDRATION, SCOPE_GROUP_CREATES, PlanContext
+from t2t.planner.context import HYDRATION, SCOPE, PlanContext
 from t2t.planner.domain import Domain, DomainOutcome, action_id, present
 from t2t.state import fingerprint
 from t2t.state.exchange import MailGroup, Recipient
@@ -279,7 +279,7 @@ SCOPE_GROUPS = Domain(
     name="scope_groups",
     source_needs=frozenset(),
     target_needs=frozenset(),
-    uses=(HYDRATION, SCOPE_GROUP_CREATES),  # what it plans is what the relationships wait on
+    uses=(HYDRATION, SCOPE),  # what it plans is what the relationships wait on
     emits=frozenset({K.GROUP_CREATE, K.GROUP_ADD_MEMBERS}),
     plan=plan_scope_groups,
 )
