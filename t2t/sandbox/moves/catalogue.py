@@ -267,7 +267,23 @@ _SPECS: tuple[ExceptionSpec, ...] = (
         "exo-module-protocol.md 'Credentials in time' [live]: an endpoint whose secret was "
         "removed or expired fails deep inside the move with AADSTS7000215; outer text as "
         "cross-tenant #96; the AADSTS texts are Entra's, verbatim (sandbox/credentials.py); "
-        "the MRSRemotePermanentException wrapping is assumed",
+        "the MRSRemotePermanentException wrapping is assumed; for an AppSecretKeyVaultUrl "
+        "endpoint the certificate's sign-in (AADSTS700027 key not on the app, AADSTS700024 "
+        "outside its validity, as the sandbox's token endpoint answers)",
+        False,
+    ),
+    ExceptionSpec(
+        "EndpointCertificateUnreadable",
+        f"{_MIG}.MigrationServerConnectionFailedException",
+        "The connection to the server 'outlook.office365.com' could not be completed. --> "
+        "MRSRemotePermanentException: The application certificate '{url}' couldn't be read "
+        "from Azure Key Vault: {text}",
+        "move",
+        "issue 12: an AppSecretKeyVaultUrl endpoint's certificate Exchange Online cannot read "
+        "(vault missing, no access for its service principal, version missing or disabled). "
+        "The inner texts are Key Vault's own (sandbox/azure/authorization.py, link.py) or "
+        "VerifySetupDeprecated.ps1's ('KeyVault: <name> not found'); the outer text and the "
+        "exception type are assumed (README, open questions)",
         False,
     ),
     ExceptionSpec(

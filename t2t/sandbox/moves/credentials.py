@@ -8,16 +8,21 @@ AADSTS7000215" (exo-module-protocol.md, "Credentials in time" [live]). An endpoi
 credential at all is accepted by Exchange, and every batch against it fails (same source).
 
 The sign-in is the token endpoint's own rule (t2t/sandbox/credentials.py), on the sandbox
-clock. A Key Vault certificate endpoint (``AppSecretKeyVaultUrl``) is not checked: the sandbox
-emulates no Key Vault (README, open questions).
+clock. A Key Vault certificate endpoint (``AppSecretKeyVaultUrl``, microsoft-t2t.md §3.2) signs
+in with the certificate Exchange Online reads from the target tenant's vault, so the move
+checks that whole link again at every step (t2t/sandbox/azure/link.py): the vault, Exchange
+Online's access to the certificate's secret, the version (present, enabled, valid) and the
+certificate on the app's keyCredentials. A broken link fails the step with Key Vault's or
+Entra's text.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
+from t2t.sandbox.azure.link import link_problem
 from t2t.sandbox.credentials import secret_refusal
-from t2t.sandbox.model import SandboxState, Tenant
+from t2t.sandbox.model import Application, SandboxState, Tenant
 from t2t.sandbox.moves.catalogue import spec
 from t2t.sandbox.moves.model import MigrationEndpoint, MigrationFailure
 
@@ -30,17 +35,25 @@ def _failure(name: str, **fields: str) -> MigrationFailure:
 
 
 def sign_in_failure(
-    state: SandboxState, source: Tenant, ep: MigrationEndpoint, now: dt.datetime
+    state: SandboxState,
+    source: Tenant,
+    ep: MigrationEndpoint,
+    now: dt.datetime,
+    *,
+    target: Tenant | None = None,
 ) -> MigrationFailure | None:
     """None when the endpoint's credential signs in to ``source`` at ``now``; else the
-    failure the move (or the endpoint's verification) reports."""
+    failure the move (or the endpoint's verification) reports. ``target``: the tenant whose
+    endpoint it is (default: the one holding an endpoint with its guid)."""
     if ep.app_secret_key_vault_url and not ep.has_secret:
-        return None
+        owner = target or next(
+            (t for t in state.tenants if any(e.guid == ep.guid for e in t.migration_endpoints)),
+            None,
+        )
+        return certificate_failure(state, owner, ep, now) if owner else None
     if not ep.application_id or not ep.has_secret or not ep.secret_fingerprint:
         return _failure("EndpointWithoutCredential")
-    app = next(
-        (a for t in state.tenants if (a := t.application(ep.application_id)) is not None), None
-    )
+    app = _registration(state, ep.application_id)
     if app is None:
         return _failure(
             "EndpointCredentialRefused",
@@ -53,6 +66,26 @@ def sign_in_failure(
         return None
     code, text = refused
     return _failure("EndpointCredentialRefused", code=str(code), text=text)
+
+
+def _registration(state: SandboxState, app_id: str) -> Application | None:
+    return next((a for t in state.tenants if (a := t.application(app_id)) is not None), None)
+
+
+def certificate_failure(
+    state: SandboxState, target: Tenant, ep: MigrationEndpoint, now: dt.datetime
+) -> MigrationFailure | None:
+    """The ``AppSecretKeyVaultUrl`` link from ``target``'s Exchange Online to the migration app
+    (t2t/sandbox/azure/link.py), as a move failure."""
+    url = ep.app_secret_key_vault_url or ""
+    if not ep.application_id:
+        return _failure("EndpointWithoutCredential")
+    problem = link_problem(target, _registration(state, ep.application_id), url, now)
+    if problem is None:
+        return None
+    if problem.kind == "sign-in":
+        return _failure("EndpointCredentialRefused", code=str(problem.code), text=problem.text)
+    return _failure("EndpointCertificateUnreadable", url=url, text=problem.text)
 
 
 def endpoint_of(target: Tenant, name: str) -> MigrationEndpoint | None:

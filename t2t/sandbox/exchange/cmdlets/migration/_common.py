@@ -4,8 +4,6 @@ References: see the package docstring."""
 
 from __future__ import annotations
 
-import re
-
 from t2t.sandbox.exchange.errors import CmdletError
 from t2t.sandbox.exchange.params import Kind, Param
 from t2t.sandbox.moves.catalogue import spec
@@ -63,8 +61,6 @@ STATUS_SUMMARY: dict[str, str] = {
 }
 """-StatusSummary groups (PSDOC-GU: Active, Completed, Failed, Stopped, Synced); every
 other status is Active."""
-
-_KV_URL = re.compile(r"^https://[a-zA-Z_0-9\-]+\.vault\.azure\.net(:443)?/certificates/.+")
 
 
 def _raise(key: str, /, **fields: str) -> CmdletError:

@@ -4,10 +4,10 @@ References: see the package docstring."""
 
 from __future__ import annotations
 
+from t2t.sandbox.azure.link import URL_FORMAT_TEXT, url_is_valid
 from t2t.sandbox.credentials import secret_digest
 from t2t.sandbox.exchange.cmdlets.migration._common import (
     _EP_ID,
-    _KV_URL,
     _MIG,
     _UNL,
     _not_yet,
@@ -78,8 +78,10 @@ def _verify_endpoint(inv: Invocation, ep: MigrationEndpoint) -> None:
     New-MigrationEndpoint fails until the source has consented): the remote tenant, consent,
     and — when this call brings -Credentials — a sign-in to the source with them, as the move
     will do (moves/credentials.py): a secret still propagating after addPassword, removed,
-    expired or another app's is refused here. That Exchange signs in at this point rests on
-    consent being checked at all (microsoft-365-docs PR #13640: "the authentication of the
+    expired or another app's is refused here; so is, when the call brings
+    -AppSecretKeyVaultUrl, a certificate Exchange Online cannot read from the target's vault or
+    that is not on the app (t2t/sandbox/azure/link.py). That Exchange signs in at this point
+    rests on consent being checked at all (microsoft-365-docs PR #13640: "the authentication of the
     endpoint creation will keep failing" until the source consents); the refusal's text is
     the move's (README, open questions)."""
     if not ep.application_id:
@@ -91,12 +93,13 @@ def _verify_endpoint(inv: Invocation, ep: MigrationEndpoint) -> None:
             inner=f"MRSRemotePermanentException: The remote tenant '{ep.remote_tenant}' "
             "couldn't be found.",
         )
-    if ep.has_secret and not app_consented(source, ep.application_id):
+    with_certificate = bool(ep.app_secret_key_vault_url) and not ep.has_secret
+    if (ep.has_secret or with_certificate) and not app_consented(source, ep.application_id):
         raise _raise(
             "MigrationAppNotConsentedInSource", app=ep.application_id, tenant=ep.remote_tenant or ""
         )
-    if "Credentials" in inv.params:
-        refused = sign_in_failure(inv.state, source, ep, inv.now)
+    if "Credentials" in inv.params or (with_certificate and "AppSecretKeyVaultUrl" in inv.params):
+        refused = sign_in_failure(inv.state, source, ep, inv.now, target=inv.tenant)
         if refused is not None:
             raise CmdletError(400, refused.full_type, refused.message)
 
@@ -111,17 +114,23 @@ def _apply_endpoint(inv: Invocation, ep: MigrationEndpoint) -> None:
         ep.application_id = p.get("ApplicationId")
     if "AppSecretKeyVaultUrl" in p:
         url = p.get("AppSecretKeyVaultUrl")
-        if url and not _KV_URL.match(url):
-            raise _permanent(
-                f"The AppSecretKeyVaultUrl '{url}' isn't a Key Vault certificate URL "
-                "(https://<vault>.vault.azure.net/certificates/<name>/<version>)."
-            )
+        # Microsoft's own pattern (VerifySetupDeprecated.ps1) and its words; that Exchange
+        # refuses with them is assumed (README, open questions).
+        if url and not url_is_valid(url):
+            raise _permanent(URL_FORMAT_TEXT)
         ep.app_secret_key_vault_url = url
+        if url and "Credentials" not in p:
+            # One credential per endpoint: a certificate given alone replaces the secret (and a
+            # secret given alone the certificate, below). Assumed: Exchange's behaviour when a
+            # Set- switches modes is not public (README, open questions).
+            ep.credential_user, ep.has_secret, ep.secret_fingerprint = None, False, None
     if "Credentials" in p:
         cred: Credential = p.get("Credentials")
         ep.credential_user = cred.user_name
         ep.has_secret = True
         ep.secret_fingerprint = secret_digest(cred.password)
+        if "AppSecretKeyVaultUrl" not in p:
+            ep.app_secret_key_vault_url = None
     if "MaxConcurrentMigrations" in p:
         ep.max_concurrent_migrations = p.get("MaxConcurrentMigrations")
     if "MaxConcurrentIncrementalSyncs" in p:

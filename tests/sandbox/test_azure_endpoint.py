@@ -1,0 +1,349 @@
+"""An ``AppSecretKeyVaultUrl`` migration endpoint (issue 12): Exchange accepts it when the link
+works — the vault exists in the target's Azure, Exchange Online's service principal may read the
+certificate's secret, the version exists, is enabled and valid, and the certificate is on the
+migration app — refuses each broken link, and the move re-checks the link at every step
+(t2t/sandbox/azure/link.py, moves/credentials.py). Azure through the real SDKs, Exchange through
+InvokeCommand, the app through Graph, all over HTTPS."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from t2t.sandbox.azure.link import URL_FORMAT_TEXT
+from t2t.sandbox.model import derived_guid
+from t2t.sandbox.moves.catalogue import spec
+from tests.conftest import SandboxHandle
+from tests.sandbox.azure_helpers import (
+    RG,
+    arm_client,
+    certificate_client,
+    create_certificate,
+    policy,
+    put_resource_group,
+    vault_body,
+)
+from tests.sandbox.exchange_setup import (
+    APP_ID,
+    ENDPOINT,
+    EXCHANGE_ONLINE_APP_ID,
+    FABRIKAM_ID,
+    advance_clock,
+    batch_status,
+    new_batch,
+    ok,
+    prepare_user,
+    service_principal,
+    set_pace,
+    setup_organizations,
+    user_status,
+    wait_out_secret_delay,
+)
+from tests.sandbox.graph_helpers import graph
+from tests.sandbox.helpers import error_detail
+
+STEP = 60
+VAULT = "fabrikam-t2t-kv"
+KV_ENDPOINT = "contoso-kv"
+SOURCE, TARGET = "debra@contoso.com", "debra.berger@fabrikam.com"
+ADMIN_OID = derived_guid(FABRIKAM_ID, "sp", "1d6f2b3c-4d5e-4f60-9b7c-8d9e0f1a2b3c")
+EXCHANGE_ACCESS = {"secrets": ["get", "list"], "certificates": ["get", "list"]}
+"""What SetupCrossTenantRelationshipForTargetTenant.ps1 grants Exchange Online's principal."""
+
+
+@dataclass
+class Link:
+    url: str
+    version: str
+    exchange_oid: str
+    cer: bytes
+
+
+def _skip(sandbox: SandboxHandle) -> Callable[[], None]:
+    return lambda: advance_clock(sandbox, 5)
+
+
+def _set_app_keys(sandbox: SandboxHandle, *certificates: tuple[bytes, str]) -> None:
+    """PATCH the migration app's keyCredentials (the whole collection), then wait out the
+    propagation of a new key (the token endpoint's rule, as for secrets)."""
+    keys = [
+        {
+            "type": "AsymmetricX509Cert",
+            "usage": "Verify",
+            "key": base64.b64encode(der).decode(),
+            "endDateTime": end,
+        }
+        for der, end in certificates
+    ]
+    r = graph(
+        sandbox,
+        "fabrikam",
+        "PATCH",
+        f"/applications(appId='{APP_ID}')",
+        json={"keyCredentials": keys},
+    )
+    assert r.status_code == 204, r.text
+    wait_out_secret_delay(sandbox)
+
+
+def _link(sandbox: SandboxHandle) -> Link:
+    """Both organizations set up (secret endpoint included), then the walkthrough's Azure part:
+    resource group, access-policy vault (t2t's admin: certificates; Exchange Online: the
+    script's permissions), a self-signed certificate, its public certificate on the app."""
+    set_pace(sandbox, STEP)
+    setup_organizations(sandbox)
+    exchange = service_principal(sandbox, "fabrikam", EXCHANGE_ONLINE_APP_ID)["id"]
+    policies = [
+        policy(FABRIKAM_ID, ADMIN_OID, certificates=["get", "list", "create", "update"]),
+        policy(FABRIKAM_ID, exchange, **EXCHANGE_ACCESS),
+    ]
+    with arm_client(sandbox.profile) as arm:
+        put_resource_group(arm)
+        arm.vaults.begin_create_or_update(RG, VAULT, vault_body(FABRIKAM_ID, policies)).result()
+    with certificate_client(sandbox.profile, VAULT) as kv:
+        cert = create_certificate(kv, skip_wait=_skip(sandbox))
+    assert cert.cer is not None and cert.properties.expires_on is not None
+    der = bytes(cert.cer)
+    _set_app_keys(sandbox, (der, cert.properties.expires_on.strftime("%Y-%m-%dT%H:%M:%SZ")))
+    version = cert.properties.version or ""
+    url = f"https://{VAULT}.vault.azure.net:443/certificates/t2t-cert/{version}"
+    return Link(url, version, exchange, der)
+
+
+def _endpoint(url: str, name: str = KV_ENDPOINT) -> dict[str, Any]:
+    return {
+        "Name": name,
+        "ExchangeRemoteMove": True,
+        "RemoteServer": "outlook.office.com",
+        "RemoteTenant": "contoso.onmicrosoft.com",
+        "ApplicationId": APP_ID,
+        "AppSecretKeyVaultUrl": url,
+    }
+
+
+def _thumbprint(der: bytes) -> str:
+    return base64.urlsafe_b64encode(hashlib.sha1(der).digest()).decode().rstrip("=")
+
+
+def test_a_working_link_is_accepted_and_the_move_signs_in_with_the_certificate(
+    sandbox: SandboxHandle,
+) -> None:
+    link = _link(sandbox)
+    [ep] = ok(sandbox, "fabrikam", "New-MigrationEndpoint", _endpoint(link.url))
+    assert (ep["AppSecretKeyVaultUrl"], ep["ApplicationId"], ep["Username"]) == (
+        link.url,
+        APP_ID,
+        None,
+    )
+    prepare_user(sandbox, SOURCE, TARGET)
+    new_batch(sandbox, "wave", TARGET, AutoStart=True, SourceEndpoint=KV_ENDPOINT)
+    advance_clock(sandbox, 2 * STEP)
+    assert batch_status(sandbox, "wave") == "Synced"
+    ok(sandbox, "fabrikam", "Complete-MigrationBatch", {"Identity": "wave", "Confirm": False})
+    advance_clock(sandbox, 3 * STEP)
+    assert user_status(sandbox, TARGET)["Status"] == "Completed"
+
+
+def test_a_url_outside_microsofts_pattern_is_refused(sandbox: SandboxHandle) -> None:
+    link = _link(sandbox)
+    for bad in (
+        link.url.rsplit("/", 1)[0],  # no version
+        link.url.replace("vault.azure.net", "vault.example.net"),
+        link.url.replace("https://", "http://"),
+    ):
+        r = sandbox.invoke("fabrikam", "New-MigrationEndpoint", _endpoint(bad))
+        _eid, exc, text = error_detail(r)
+        assert (r.status_code, exc, text) == (
+            400,
+            spec("MigrationPermanentException").full_type,
+            URL_FORMAT_TEXT,
+        )
+
+
+def _no_exchange_access(sandbox: SandboxHandle, link: Link) -> str:
+    with arm_client(sandbox.profile) as arm:
+        arm.vaults.update_access_policy(
+            RG,
+            VAULT,
+            "remove",
+            {
+                "properties": {
+                    "accessPolicies": [policy(FABRIKAM_ID, link.exchange_oid, **EXCHANGE_ACCESS)]
+                }
+            },
+        )
+    return (
+        f"The user, group or application 'appid={EXCHANGE_ONLINE_APP_ID};oid={link.exchange_oid};"
+        f"iss=https://sts.windows.net/{FABRIKAM_ID}/' does not have secrets get permission on key "
+        f"vault '{VAULT};location=northeurope'. For help resolving this issue, please see "
+        "https://go.microsoft.com/fwlink/?linkid=2125287"
+    )
+
+
+def _no_key_credential(sandbox: SandboxHandle, link: Link) -> str:
+    _set_app_keys(sandbox)
+    return (
+        "The certificate with identifier used to sign the client assertion is not registered on "
+        f"application. [Reason - The key was not found., Thumbprint of key used by client: "
+        f"'{_thumbprint(link.cer)}', Please visit the Azure Portal, Graph Explorer or directly "
+        f"use MS Graph to see configured keys for app Id '{APP_ID}'.]"
+    )
+
+
+def _disabled(sandbox: SandboxHandle, link: Link) -> str:
+    with certificate_client(sandbox.profile, VAULT) as kv:
+        kv.update_certificate_properties("t2t-cert", link.version, enabled=False)
+    return "Operation get is not allowed on a disabled secret."
+
+
+def _expired(sandbox: SandboxHandle, link: Link) -> str:
+    advance_clock(sandbox, 370 * 86400)  # past the certificate's 12 months
+    return "Client assertion is not within its valid time range."
+
+
+def _rbac_without_role(sandbox: SandboxHandle, link: Link) -> str:
+    with arm_client(sandbox.profile) as arm:
+        arm.vaults.update(RG, VAULT, {"properties": {"enableRbacAuthorization": True}})
+    return "Caller is not authorized to perform action on resource."
+
+
+def _another_version(sandbox: SandboxHandle, link: Link) -> str:
+    link.url = link.url.replace(link.version, "0" * 32)
+    return f"A secret with (name/id) t2t-cert/{'0' * 32} was not found in this key vault."
+
+
+def _no_vault(sandbox: SandboxHandle, link: Link) -> str:
+    link.url = link.url.replace(VAULT, "nosuch-kv")
+    return "KeyVault: nosuch-kv not found"
+
+
+BREAKS: dict[str, tuple[Callable[[SandboxHandle, Link], str], str, str | None]] = {
+    # name: (break it, expected catalogue entry, AADSTS code of a sign-in refusal)
+    "no vault": (_no_vault, "EndpointCertificateUnreadable", None),
+    "exchange's access removed": (_no_exchange_access, "EndpointCertificateUnreadable", None),
+    "rbac vault, no role for exchange": (_rbac_without_role, "EndpointCertificateUnreadable", None),
+    "version unknown": (_another_version, "EndpointCertificateUnreadable", None),
+    "version disabled": (_disabled, "EndpointCertificateUnreadable", None),
+    "key credential missing": (_no_key_credential, "EndpointCredentialRefused", "700027"),
+    "certificate expired": (_expired, "EndpointCredentialRefused", "700024"),
+}
+
+
+@pytest.mark.parametrize("broken", list(BREAKS))
+def test_new_migration_endpoint_refuses_each_broken_link(
+    sandbox: SandboxHandle, broken: str
+) -> None:
+    link = _link(sandbox)
+    breaker, entry, code = BREAKS[broken]
+    text = breaker(sandbox, link)
+    r = sandbox.invoke("fabrikam", "New-MigrationEndpoint", _endpoint(link.url))
+    _eid, exc, message = error_detail(r)
+    assert (r.status_code, exc) == (400, spec(entry).full_type)
+    if code is None:
+        prefix = spec(entry).render(url=link.url, text="")
+        assert message.startswith(prefix) and text in message.removeprefix(prefix), message
+    else:
+        assert message == spec(entry).render(code=code, text=text)
+    r = sandbox.invoke("fabrikam", "Get-MigrationEndpoint", {"Identity": KV_ENDPOINT})
+    assert r.status_code == 404  # nothing was created
+    # -SkipVerification takes it as it is (the move will fail, below)
+    ok(
+        sandbox,
+        "fabrikam",
+        "New-MigrationEndpoint",
+        {**_endpoint(link.url), "SkipVerification": True},
+    )
+
+
+def test_a_link_broken_after_the_endpoint_was_created_fails_the_move(
+    sandbox: SandboxHandle,
+) -> None:
+    link = _link(sandbox)
+    ok(sandbox, "fabrikam", "New-MigrationEndpoint", _endpoint(link.url))
+    prepare_user(sandbox, SOURCE, TARGET)
+    new_batch(sandbox, "wave", TARGET, AutoStart=True, SourceEndpoint=KV_ENDPOINT)
+    advance_clock(sandbox, STEP)
+    assert user_status(sandbox, TARGET)["Status"] == "Syncing"
+    text = _no_exchange_access(sandbox, link)
+    advance_clock(sandbox, STEP)
+    failed = user_status(sandbox, TARGET)
+    s = spec("EndpointCertificateUnreadable")
+    assert (failed["Status"], failed["ErrorSummary"]) == (
+        "Failed",
+        f"MigrationServerConnectionFailedException: {s.render(url=link.url, text=text)}",
+    )
+    [stats] = ok(sandbox, "fabrikam", "Get-MigrationUserStatistics", {"Identity": TARGET})
+    assert stats["Error"] == failed["ErrorSummary"]
+    assert batch_status(sandbox, "wave") == "Failed"
+    # repaired (the script re-applies the access policy), the restarted batch moves on
+    with arm_client(sandbox.profile) as arm:
+        arm.vaults.update_access_policy(
+            RG,
+            VAULT,
+            "add",
+            {
+                "properties": {
+                    "accessPolicies": [policy(FABRIKAM_ID, link.exchange_oid, **EXCHANGE_ACCESS)]
+                }
+            },
+        )
+    ok(sandbox, "fabrikam", "Start-MigrationBatch", {"Identity": "wave"})
+    advance_clock(sandbox, 2 * STEP)
+    assert batch_status(sandbox, "wave") == "Synced"
+
+
+def test_a_key_credential_removed_after_the_sync_fails_the_completion(
+    sandbox: SandboxHandle,
+) -> None:
+    link = _link(sandbox)
+    ok(sandbox, "fabrikam", "New-MigrationEndpoint", _endpoint(link.url))
+    prepare_user(sandbox, SOURCE, TARGET)
+    new_batch(sandbox, "wave", TARGET, AutoStart=True, SourceEndpoint=KV_ENDPOINT)
+    advance_clock(sandbox, 2 * STEP)
+    assert batch_status(sandbox, "wave") == "Synced"
+    text = _no_key_credential(sandbox, link)
+    ok(sandbox, "fabrikam", "Complete-MigrationBatch", {"Identity": "wave", "Confirm": False})
+    advance_clock(sandbox, STEP)
+    failed = user_status(sandbox, TARGET)
+    refused = spec("EndpointCredentialRefused").render(code="700027", text=text)
+    assert (failed["Status"], failed["ErrorSummary"]) == (
+        "Failed",
+        f"MigrationServerConnectionFailedException: {refused}",
+    )
+
+
+def test_set_migration_endpoint_moves_a_secret_endpoint_to_the_certificate(
+    sandbox: SandboxHandle,
+) -> None:
+    """One credential per endpoint: -AppSecretKeyVaultUrl alone replaces the secret, after the
+    same link check."""
+    link = _link(sandbox)
+    with certificate_client(sandbox.profile, VAULT) as kv:
+        kv.update_certificate_properties("t2t-cert", link.version, enabled=False)
+    r = sandbox.invoke(
+        "fabrikam",
+        "Set-MigrationEndpoint",
+        {"Identity": ENDPOINT, "AppSecretKeyVaultUrl": link.url},
+    )
+    assert error_detail(r)[1] == spec("EndpointCertificateUnreadable").full_type
+    [unchanged] = ok(sandbox, "fabrikam", "Get-MigrationEndpoint", {"Identity": ENDPOINT})
+    assert (unchanged["AppSecretKeyVaultUrl"], unchanged["Username"]) == (None, APP_ID)
+    with certificate_client(sandbox.profile, VAULT) as kv:
+        kv.update_certificate_properties("t2t-cert", link.version, enabled=True)
+    ok(
+        sandbox,
+        "fabrikam",
+        "Set-MigrationEndpoint",
+        {"Identity": ENDPOINT, "AppSecretKeyVaultUrl": link.url},
+    )
+    [moved] = ok(sandbox, "fabrikam", "Get-MigrationEndpoint", {"Identity": ENDPOINT})
+    assert (moved["AppSecretKeyVaultUrl"], moved["Username"]) == (link.url, None)
+    prepare_user(sandbox, SOURCE, TARGET)
+    new_batch(sandbox, "wave", TARGET, AutoStart=True)
+    advance_clock(sandbox, 2 * STEP)
+    assert batch_status(sandbox, "wave") == "Synced"
