@@ -9,12 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
+import yaml
 from azure.core.rest import HttpRequest
 from azure.identity import ClientSecretCredential
 from azure.keyvault.certificates import CertificateClient, CertificatePolicy, KeyVaultCertificate
 from azure.mgmt.keyvault import KeyVaultManagementClient
+
+from t2t.sandbox.seed import load_seed
 
 SUBSCRIPTION = "3e5a7c9b-1d2f-4a6b-8c0d-2e4f6a8b0c1d"
 RG = "CrossTenantMoveRG"
@@ -136,3 +140,39 @@ def create_certificate(
     result = poller.result()
     assert isinstance(result, KeyVaultCertificate), result
     return result
+
+
+def owner_seed(directory: Path, admin_client_id: str) -> Path:
+    """The default seed with Fabrikam's admin app Owner of the subscription (it may grant Azure
+    roles, which Contributor may not), written to ``directory/seed.yaml``."""
+    seed = load_seed().model_dump(mode="json", exclude_defaults=True)
+    fabrikam = next(t for t in seed["tenants"] if t["name"] == "fabrikam")
+    for assignment in fabrikam["azure"]["roleAssignments"]:
+        if assignment["principal"] == admin_client_id:
+            assignment["role"] = "Owner"
+    path = directory / "seed.yaml"
+    path.write_text(yaml.safe_dump(seed))
+    return path
+
+
+def grant_role(
+    arm: KeyVaultManagementClient, scope: str, name: str, role_id: str, principal_id: str
+) -> None:
+    """PUT a role assignment at ``scope`` through the SDK's pipeline (Role Assignments -
+    Create); ``name`` is the assignment's GUID."""
+    response = arm.send_request(
+        HttpRequest(
+            "PUT",
+            f"{scope}/providers/Microsoft.Authorization/roleAssignments/{name}"
+            "?api-version=2022-04-01",
+            json={
+                "properties": {
+                    "roleDefinitionId": f"/subscriptions/{SUBSCRIPTION}/providers/Microsoft."
+                    f"Authorization/roleDefinitions/{role_id}",
+                    "principalId": principal_id,
+                    "principalType": "ServicePrincipal",
+                }
+            },
+        )
+    )
+    assert response.status_code == 201, response.text()

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from collections.abc import Callable
+import json
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,12 +19,15 @@ import pytest
 from t2t.sandbox.azure.link import URL_FORMAT_TEXT
 from t2t.sandbox.model import derived_guid
 from t2t.sandbox.moves.catalogue import spec
+from t2t.sandbox.server import SandboxServer
 from tests.conftest import SandboxHandle
 from tests.sandbox.azure_helpers import (
     RG,
     arm_client,
     certificate_client,
     create_certificate,
+    grant_role,
+    owner_seed,
     policy,
     put_resource_group,
     vault_body,
@@ -52,6 +56,8 @@ VAULT = "fabrikam-t2t-kv"
 KV_ENDPOINT = "contoso-kv"
 SOURCE, TARGET = "debra@contoso.com", "debra.berger@fabrikam.com"
 ADMIN_OID = derived_guid(FABRIKAM_ID, "sp", "1d6f2b3c-4d5e-4f60-9b7c-8d9e0f1a2b3c")
+OFFICER = "a4417e6f-fecd-4de8-b567-7b0420556985"  # Key Vault Certificates Officer
+SECRETS_USER = "4633458b-17de-408a-b874-0445c86b69e6"  # Key Vault Secrets User
 EXCHANGE_ACCESS = {"secrets": ["get", "list"], "certificates": ["get", "list"]}
 """What SetupCrossTenantRelationshipForTargetTenant.ps1 grants Exchange Online's principal."""
 
@@ -347,3 +353,50 @@ def test_set_migration_endpoint_moves_a_secret_endpoint_to_the_certificate(
     new_batch(sandbox, "wave", TARGET, AutoStart=True)
     advance_clock(sandbox, 2 * STEP)
     assert batch_status(sandbox, "wave") == "Synced"
+
+
+@pytest.fixture(scope="module")
+def owner(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxHandle]:
+    """A sandbox whose Fabrikam admin app is Owner of the subscription, so a test can grant
+    Exchange Online a Key Vault role."""
+    directory = tmp_path_factory.mktemp("owner-endpoint")
+    seed = owner_seed(directory, "1d6f2b3c-4d5e-4f60-9b7c-8d9e0f1a2b3c")
+    server = SandboxServer(directory / "state", seed=seed).start()
+    handle = SandboxHandle(server=server, profile=json.loads(server.profile_path.read_text()))
+    try:
+        yield handle
+    finally:
+        handle.close()
+        server.stop()
+
+
+def test_an_rbac_vault_links_through_exchanges_role_and_not_without_it(
+    owner: SandboxHandle,
+) -> None:
+    """The RBAC model of the link: Key Vault Secrets User for Exchange Online at the vault
+    (rbac-guide), the Certificates Officer role for t2t's admin to make the certificate."""
+    sandbox = owner
+    set_pace(sandbox, STEP)
+    setup_organizations(sandbox)
+    exchange = service_principal(sandbox, "fabrikam", EXCHANGE_ONLINE_APP_ID)["id"]
+    with arm_client(sandbox.profile) as arm:
+        put_resource_group(arm)
+        vault = arm.vaults.begin_create_or_update(RG, VAULT, vault_body(FABRIKAM_ID, rbac=True))
+        vault_id = vault.result().id
+        grant_role(arm, vault_id, "5a0c6e1d-2b3f-4c5d-9e6f-7a8b9c0d1e2f", OFFICER, ADMIN_OID)
+    with certificate_client(sandbox.profile, VAULT) as kv:
+        cert = create_certificate(kv, skip_wait=_skip(sandbox))
+    assert cert.cer is not None and cert.properties.expires_on is not None
+    _set_app_keys(
+        sandbox, (bytes(cert.cer), cert.properties.expires_on.strftime("%Y-%m-%dT%H:%M:%SZ"))
+    )
+    url = f"https://{VAULT}.vault.azure.net/certificates/t2t-cert/{cert.properties.version}"
+    r = sandbox.invoke("fabrikam", "New-MigrationEndpoint", _endpoint(url))
+    _eid, exc, text = error_detail(r)
+    assert exc == spec("EndpointCertificateUnreadable").full_type
+    assert "Action: 'Microsoft.KeyVault/vaults/secrets/getSecret/action'" in text
+    assert f"appid={EXCHANGE_ONLINE_APP_ID};oid={exchange};" in text
+    with arm_client(sandbox.profile) as arm:
+        grant_role(arm, vault_id, "6b1d7f2e-3c4a-4d5e-8f7a-8b9c0d1e2f3a", SECRETS_USER, exchange)
+    [ep] = ok(sandbox, "fabrikam", "New-MigrationEndpoint", _endpoint(url))
+    assert ep["AppSecretKeyVaultUrl"] == url

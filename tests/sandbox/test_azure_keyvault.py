@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
 from azure.core.rest import HttpRequest
 from azure.keyvault.certificates import CertificatePolicy
@@ -24,7 +23,6 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
 
 from t2t.sandbox.model import derived_guid
-from t2t.sandbox.seed import load_seed
 from t2t.sandbox.server import SandboxServer
 from tests.conftest import SandboxHandle
 from tests.sandbox.azure_helpers import (
@@ -33,6 +31,8 @@ from tests.sandbox.azure_helpers import (
     arm_client,
     certificate_client,
     create_certificate,
+    grant_role,
+    owner_seed,
     policy,
     put_resource_group,
     vault_body,
@@ -221,15 +221,8 @@ def test_an_rbac_vault_without_a_role_is_forbidden_by_rbac(sandbox: SandboxHandl
 @pytest.fixture(scope="module")
 def owner_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     """A sandbox whose Fabrikam admin app is Owner of the subscription (may grant roles)."""
-    seed = load_seed().model_dump(mode="json", exclude_defaults=True)
-    fabrikam = next(t for t in seed["tenants"] if t["name"] == "fabrikam")
-    for assignment in fabrikam["azure"]["roleAssignments"]:
-        if assignment["principal"] == ADMIN:
-            assignment["role"] = "Owner"
     directory = tmp_path_factory.mktemp("owner-sandbox")
-    seed_file = directory / "seed.yaml"
-    seed_file.write_text(yaml.safe_dump(seed))
-    server = SandboxServer(directory / "state", seed=seed_file).start()
+    server = SandboxServer(directory / "state", seed=owner_seed(directory, ADMIN)).start()
     try:
         yield json.loads(Path(server.profile_path).read_text())
     finally:
@@ -246,23 +239,19 @@ def test_an_rbac_vault_answers_to_the_role_assigned_at_its_scope(
             RG, VAULT, vault_body(FABRIKAM, rbac=True)
         ).result()
         officer = "a4417e6f-fecd-4de8-b567-7b0420556985"  # Key Vault Certificates Officer
-        grant = arm.send_request(
-            HttpRequest(
-                "PUT",
-                f"{vault.id}/providers/Microsoft.Authorization/roleAssignments/"
-                "7f1e2d3c-4b5a-4c6d-8e7f-9a0b1c2d3e4f?api-version=2022-04-01",
-                json={
-                    "properties": {
-                        "roleDefinitionId": f"/subscriptions/{SUBSCRIPTION}/providers/Microsoft."
-                        f"Authorization/roleDefinitions/{officer}",
-                        "principalId": ADMIN_OID,
-                        "principalType": "ServicePrincipal",
-                    }
-                },
-            )
-        )
-        assert grant.status_code == 201, grant.text()
-        assert grant.json()["properties"]["scope"] == vault.id
+        grant_role(arm, vault.id, "7f1e2d3c-4b5a-4c6d-8e7f-9a0b1c2d3e4f", officer, ADMIN_OID)
+        [held] = [
+            a
+            for a in arm.send_request(
+                HttpRequest(
+                    "GET",
+                    f"{vault.id}/providers/Microsoft.Authorization/roleAssignments"
+                    f"?api-version=2022-04-01&$filter=principalId eq '{ADMIN_OID}'",
+                )
+            ).json()["value"]
+            if a["properties"]["scope"] == vault.id
+        ]
+        assert held["properties"]["roleDefinitionId"].endswith(officer)
     with certificate_client(profile, VAULT) as kv:
         made = create_certificate(kv)
         assert kv.get_certificate("t2t-cert").id == made.id
