@@ -9,8 +9,8 @@ Layout of DIR (all created on first start):
 - ``secrets.json`` (0600): one random client secret per confidential client, made on
   first start so no secret ever lives in git; it survives ``/_sandbox/reset``;
 - ``seed.json``: the seed this directory was created from (reset restores it);
-- ``state.json``: the tenants as they are now, rewritten atomically after every
-  mutating request;
+- ``state.json`` (0600): the tenants as they are now, rewritten atomically after every
+  mutating request (it holds the private keys of the emulated Key Vault certificates);
 - ``profile.json``: how clients reach this sandbox (server.py).
 """
 
@@ -53,8 +53,10 @@ def _load_seed(path: Path | None) -> Seed:
 
 
 def _atomic_write(path: Path, text: str) -> None:
+    """Owner-only (0600): state.json holds the private keys of Key Vault certificates."""
     tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "w", encoding="utf-8") as fh:
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with open(fd, "w", encoding="utf-8") as fh:
         fh.write(text)
         fh.flush()
         os.fsync(fh.fileno())

@@ -5,6 +5,8 @@ ARM's refusals (t2t/sandbox/azure/arm*.py)."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,6 +19,7 @@ from azure.core.exceptions import (
 from azure.core.rest import HttpRequest
 
 from t2t.sandbox.model import derived_guid
+from t2t.sandbox.server import SandboxServer
 from tests.conftest import SandboxHandle
 from tests.sandbox.azure_helpers import (
     RG,
@@ -270,3 +273,18 @@ def test_arm_wants_a_bearer_for_its_audience_and_an_api_version(sandbox: Sandbox
         "code": "MissingApiVersionParameter",
         "message": "The api-version query parameter (?api-version=) is required for all requests.",
     }
+
+
+def test_a_vault_survives_a_restart_in_an_owner_only_state_file(tmp_path: Path) -> None:
+    state = tmp_path / "sandbox"
+    with SandboxServer(state) as server:
+        profile = json.loads(server.profile_path.read_text())
+        with arm_client(profile) as arm:
+            put_resource_group(arm)
+            arm.vaults.begin_create_or_update(RG, "kv-restart", vault_body(FABRIKAM)).result()
+    assert (state / "state.json").stat().st_mode & 0o077 == 0
+    with SandboxServer(state) as server:
+        profile = json.loads(server.profile_path.read_text())
+        with arm_client(profile) as arm:
+            again = arm.vaults.get(RG, "kv-restart")
+    assert again.properties.vault_uri == "https://kv-restart.vault.azure.net/"

@@ -9,8 +9,9 @@ migration's state.
 
 Modules: ``model`` (state), ``seed`` (the seed's ``azure:``), ``roles`` (built-in roles and what
 they allow), ``caller`` (who a bearer token is), ``errors`` (ARM's and Key Vault's error
-bodies), ``arm`` / ``arm_vaults`` / ``arm_roles`` (ARM routes), ``certificates`` (X.509, PKCS#12
-and their JSON), ``vault_routes`` (the data plane under ``/keyvault/{vault}``), ``link``
-(whether an endpoint's ``AppSecretKeyVaultUrl`` works for Exchange). This package imports only
-the sandbox's own clock, tokens and model.
+bodies), ``arm`` / ``arm_vaults`` / ``arm_roles`` (ARM routes), ``authorization`` (a vault's
+data-plane access: access policies or RBAC), ``certificates`` (X.509, PKCS#12 and their JSON),
+``vault_routes`` (the data plane under ``/keyvault/{vault}``), ``link`` (whether an endpoint's
+``AppSecretKeyVaultUrl`` works for Exchange). Like the rest of the sandbox, nothing here imports
+any other part of t2t.
 """
