@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from t2t.apply.graph_batch import GraphBatcher
 from t2t.clients import ExchangeClient, GraphClient, HostSet
+from t2t.clients.azure import AzureClients
 from t2t.planner.actions import Role
 
 #: How long one action may take, retries and waits included (t2t/clients/deadline.py): past
@@ -38,6 +39,8 @@ class ApplyContext:
 
     exchange: dict[Role, ExchangeClient]
     graph: dict[Role, GraphClient] = field(default_factory=dict)
+    azure: dict[Role, AzureClients] = field(default_factory=dict)
+    """Azure Resource Manager and Key Vault (the target's, in keyVaultCertificate mode)."""
     verify_delays: tuple[float, ...] = field(default=DEFAULT_VERIFY_DELAYS)
     hosts: HostSet | None = None
     """Where Entra lives: a new secret is tried there before Exchange is given it."""

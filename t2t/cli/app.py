@@ -219,6 +219,7 @@ async def _apply(
         async with hold_lease(
             session.target.exchange,
             plan.spec_name,
+            azure={"target": session.target.azure} if session.target.azure is not None else {},
             force_unlock=force_unlock,
             notify=lambda message: typer.echo(message, err=True),
         ) as lease:

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import structlog
 
 from t2t.clients import deadline
-from t2t.clients.auth import TRANSIENT_STATUSES, ClientCertificate, ClientSecret
+from t2t.clients.auth import TRANSIENT_STATUSES, ClientCertificate, ClientSecret, token_claims
 from t2t.clients.errors import (
     AuthError,
     AzureError,
@@ -238,9 +238,12 @@ class AzureClients:
         self._readers: list[AzureClients] = []
 
     def reader(self) -> AzureClients:
-        """The same identity's clients, sending GET only (closed with these)."""
+        """The same identity's clients, sending GET only (closed with these; one per
+        identity, built once: every re-read of an apply shares it)."""
         if self._read_only:
             return self
+        if self._readers:
+            return self._readers[0]
         reader = AzureClients(
             self.identity,
             self.hosts,
@@ -292,6 +295,19 @@ class AzureClients:
                 retry_total=0,
             )
         return self._resources[subscription_id]
+
+    async def own_object_id(self) -> str:
+        """The object id of t2t's own service principal in this tenant: the `oid` claim of
+        its ARM token ("the object ID of the principal", Microsoft identity platform access
+        token claims reference) — what a vault access policy names it by."""
+        scope = f"{self.hosts.arm_resource}/.default"
+        token = await self.read(
+            "a token for Azure Resource Manager", lambda: self.credential().get_token(scope)
+        )
+        oid = str(token_claims(token.token).get("oid") or "")
+        if not oid:
+            raise AuthError(f"tenant {self.tenant_id}: the ARM token names no object id (oid)")
+        return oid.lower()
 
     def certificates(self, vault_uri: str) -> Any:
         """azure-keyvault-certificates' client for the vault ARM names by `vaultUri`."""

@@ -19,6 +19,7 @@ from t2t.planner.shared.app import AppOutcome, AppResolution, mailbox_migration_
 from t2t.planner.shared.consent import plan_consent
 from t2t.planner.shared.groups import ScopeGroups, scope_groups
 from t2t.planner.shared.hydration import hydration_dependency
+from t2t.planner.shared.key_vault import KeyVaultChain, plan_key_vault
 from t2t.state import Snapshot, TenantState
 from t2t.state import parts as P
 
@@ -51,6 +52,15 @@ SCOPE = Resolution(
     "scope groups",
     source=frozenset({P.GROUPS, P.GROUP_MEMBERS, P.RECIPIENTS}) | HYDRATION.source,
     target=HYDRATION.target,
+)
+
+#: The Key Vault certificate chain (keyVaultCertificate mode): the spec's resource group, vault
+#: and certificate, Exchange Online's service principal (the access policy names it) and the
+#: migration app (its keyCredentials). The endpoint waits for it and names its certificate.
+KEY_VAULT = Resolution(
+    "key vault",
+    source=frozenset(),
+    target=APP.target | {P.KEY_VAULT, P.VAULT_CERTIFICATES},
 )
 
 
@@ -156,6 +166,12 @@ class PlanContext:
         """(action ids, blocking codes) of `role`'s consent step in this plan."""
         mine = [a for a in self.consent.actions if a.tenant == role]
         return tuple(a.id for a in mine), tuple(c for a in mine for c in a.blocked_by)
+
+    @property
+    def key_vault(self) -> KeyVaultChain:
+        """The Key Vault certificate chain of this plan (empty in clientSecret mode)."""
+        app = self._once(APP, self._resolve_app)[0]  # the chain's parts include the app's
+        return self._shared(KEY_VAULT, lambda s: plan_key_vault(self.desired, s, app))
 
     @property
     def scope_groups(self) -> ScopeGroups:

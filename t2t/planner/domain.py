@@ -6,6 +6,10 @@ state plans nothing on top of it (lessons-from-peers.md §1), and `plan_domain` 
 domain — enforces that, so no domain carries its own guard. Action ids are `tenant:kind:key`
 (see `action_id`), so one domain can depend on another's action without importing it — e.g.
 the source relationship waits for the scope group.
+
+A part the probes do not read for this spec is not blind: the Azure parts are read only in
+keyVaultCertificate mode (`unread_for`), so a domain that needs them for that mode still runs
+in clientSecret mode and finds them None there.
 """
 
 from __future__ import annotations
@@ -17,14 +21,25 @@ from typing import TYPE_CHECKING, TypeVar
 from t2t.planner.actions import Action, Role
 from t2t.planner.checks import Finding
 from t2t.planner.kinds import ActionKind, within_risk
-from t2t.state.parts import Part, fact_of, read_from
+from t2t.state.parts import PARTS, Part, fact_of, read_from
 from t2t.state.presence import Fact
 
 T = TypeVar("T")
 
 if TYPE_CHECKING:
     from t2t.planner.context import PlanContext
+    from t2t.spec import Desired
     from t2t.state import Snapshot
+
+
+def unread_for(desired: Desired) -> frozenset[Part]:
+    """The parts the probes do not read for this spec: the Azure ones (the target's resource
+    group, vault and certificate) unless it asks for the Key Vault certificate credential
+    (`ProbeRequest.key_vault`, set by t2t/cli/app.py `probe_request` in that mode only)."""
+    rel = desired.relationship
+    if rel.credential == "keyVaultCertificate" and rel.key_vault is not None:
+        return frozenset()
+    return frozenset(p for p in PARTS if p.service == "azure")
 
 
 def present(fact: Fact[tuple[T, ...]] | None) -> tuple[T, ...]:
@@ -72,6 +87,10 @@ class Domain:
     emits: frozenset[ActionKind] = frozenset()
     uses: tuple[Resolution, ...] = ()
     #: A domain that builds on the others (batches) reads `PlanContext.prior_actions`.
+    explain_blind: Callable[[PlanContext], list[Finding]] | None = None
+    """When the gate skips the domain: the findings that say why, with a check's fix (e.g. a
+    subscription t2t's identity cannot reach), beside the gate's notice. It reads only the
+    domain's own parts, which may be unknown there."""
 
     def __post_init__(self) -> None:
         source = self.source_needs.union(*(r.source for r in self.uses))
@@ -86,14 +105,19 @@ class Domain:
                     "where they are not read (t2t/state/parts.py)"
                 )
 
-    def blind_spots(self, snapshot: Snapshot) -> list[tuple[Role, Part]]:
-        """The parts this domain needs that were not read or could not be read."""
+    def blind_spots(
+        self, snapshot: Snapshot, unread: frozenset[Part] = frozenset()
+    ) -> list[tuple[Role, Part]]:
+        """The parts this domain needs that were not read or could not be read; a part in
+        `unread` (not read for this spec: `unread_for`) only when it is unknown."""
         out: list[tuple[Role, Part]] = []
         for role, needs in (("source", self.source_needs), ("target", self.target_needs)):
             tenant = snapshot.tenant(role)  # type: ignore[arg-type]
             for part in sorted(needs, key=lambda p: p.name):
                 fact = fact_of(tenant, part)
-                if fact is None or fact.status == "unknown":
+                if (fact is None and part not in unread) or (
+                    fact is not None and fact.status == "unknown"
+                ):
                     out.append((role, part))  # type: ignore[arg-type]
         return out
 
@@ -104,11 +128,13 @@ def plan_domain(domain: Domain, ctx: PlanContext) -> DomainOutcome:
     An action of a kind the domain does not declare, or riskier than its kind allows, is a
     planner bug: raised, never planned.
     """
-    blind = domain.blind_spots(ctx.snapshot)
+    blind = domain.blind_spots(ctx.snapshot, unread_for(ctx.desired))
     if blind:
         parts = ", ".join(f"{role} {part}" for role, part in blind)
+        explain = domain.explain_blind
         return DomainOutcome(
-            notices=[f"{domain.name}: nothing planned, because t2t could not read {parts}"]
+            findings=explain(ctx if ctx.uses is not None else ctx.view(domain)) if explain else [],
+            notices=[f"{domain.name}: nothing planned, because t2t could not read {parts}"],
         )
     outcome = domain.plan(ctx if ctx.uses is not None else ctx.view(domain))
     emits = {k.name: k for k in domain.emits}

@@ -30,10 +30,17 @@ endpoint gets a new secret when the one it holds ends before then (T2T-E237) —
 write as a refused secret's, asking Graph for an endDateTime that outlives that date when
 addPassword's default (two years) would not.
 
-keyVaultCertificate mode needs Azure Resource Manager and Key Vault (a certificate, an access
-policy for Exchange's service principal): t2t does not implement them yet, and the sandbox does
-not emulate them, so any endpoint write that needs the credential is blocked (T2T-E234) rather
-than faked. An existing endpoint that already matches is accepted as is.
+keyVaultCertificate mode: the endpoint's credential is `-AppSecretKeyVaultUrl`, the vault
+certificate's current version (`https://{vault}.vault.azure.net/certificates/{name}/{version}`,
+Key Vault's certificate id: what the walkthrough script hands New-MigrationEndpoint). The Key
+Vault chain that makes it (t2t/planner/shared/key_vault.py: resource group, vault, Exchange
+Online's access, the certificate, its key on the app) comes first: an endpoint write that gives
+the certificate waits for the chain's access, certificate and key-credential actions, so the
+endpoint never names a certificate the app does not trust or Exchange cannot read. The version
+is the one read when the plan was made, or "known after apply" when the chain creates it; apply
+reads it again. An endpoint that names another vault or version (T2T-E243), or holds the other
+credential mode than the spec's — a secret under a Key Vault spec, a Key Vault URL under a
+clientSecret spec (T2T-E244) — is set to the spec's with Set-MigrationEndpoint.
 """
 
 from __future__ import annotations
@@ -46,9 +53,10 @@ from typing import TYPE_CHECKING, Any, Literal
 from t2t.planner import kinds as K
 from t2t.planner.actions import Action, Change
 from t2t.planner.checks import CheckDef, Finding, finding, register
-from t2t.planner.context import APP, CONSENT, HYDRATION, PlanContext
+from t2t.planner.context import APP, CONSENT, HYDRATION, KEY_VAULT, PlanContext
 from t2t.planner.domain import Domain, DomainOutcome, action_id, present
 from t2t.planner.shared.app import KNOWN_AFTER_APPLY, AppDesire
+from t2t.planner.shared.key_vault import VaultDesire, vault_desire
 from t2t.state import Snapshot, fingerprint
 from t2t.state import parts as P
 from t2t.state.directory import Application, PasswordCredential
@@ -113,17 +121,6 @@ register(
         "microsoft-t2t.md §3.6",
     ),
     CheckDef(
-        "T2T-E234",
-        "endpoint-key-vault-not-supported",
-        "error",
-        "credential: keyVaultCertificate needs Azure Resource Manager and Key Vault, which "
-        "this version of t2t does not implement (and its sandbox does not emulate)",
-        "New-MigrationEndpoint needs -AppSecretKeyVaultUrl or -Credentials",
-        "Use credential: clientSecret (Microsoft's current method), or create the endpoint by "
-        "hand with -AppSecretKeyVaultUrl; t2t then accepts it as it is.",
-        "microsoft-t2t.md §3.2",
-    ),
-    CheckDef(
         "T2T-W235",
         "endpoint-concurrency-sum",
         "warning",
@@ -167,6 +164,37 @@ register(
         "addPassword ('The default value is startDateTime + 2 years'); Entra recommendation "
         "applicationCredentialExpiry ('expiring within the next 30 days'); AADSTS7000222 / "
         "7000215 texts: t2t/sandbox/credentials.py",
+    ),
+    CheckDef(
+        "T2T-E243",
+        "endpoint-other-key-vault-certificate",
+        "error",
+        "The endpoint's AppSecretKeyVaultUrl names another vault, certificate or version than "
+        "the spec's certificate's current version",
+        "the move signs in with a certificate the app may not trust or Exchange may not read: "
+        "MigrationServerConnectionFailedException … AADSTS700027 (the certificate is not "
+        "registered on the application), or the vault refuses Exchange",
+        "t2t points the endpoint at the current version (Set-MigrationEndpoint "
+        "-AppSecretKeyVaultUrl), once its key is on the app and Exchange may read it.",
+        "microsoft-t2t.md §3.2 (AppSecretKeyVaultUrl https://<vault>.vault.azure.net:443/"
+        "certificates/<name>/<version>); SetupCrossTenantRelationshipForTargetTenant.ps1 "
+        "($CertificateId = the certificate's Id)",
+    ),
+    CheckDef(
+        "T2T-E244",
+        "endpoint-credential-mode-differs",
+        "error",
+        "The endpoint holds the other credential than the spec's: a client secret under "
+        "credential: keyVaultCertificate, or an AppSecretKeyVaultUrl under credential: "
+        "clientSecret",
+        "the migration runs on a credential nobody manages: t2t checks, renews and rotates "
+        "the spec's one only, and the other one expires or is removed unseen — then every "
+        "move fails with MigrationServerConnectionFailedException (AADSTS7000222 for an "
+        "expired secret, AADSTS700027 for a certificate the app no longer trusts)",
+        "t2t gives the endpoint the spec's credential (Set-MigrationEndpoint "
+        "-AppSecretKeyVaultUrl, or a new secret in -Credentials).",
+        "microsoft-t2t.md §3.2 (the two credential modes); Set-MigrationEndpoint "
+        "-AppSecretKeyVaultUrl / -Credentials",
     ),
     scope="organization",
 )
@@ -258,9 +286,15 @@ class EndpointDesire:
     remote_server: str = REMOTE_SERVER
     secret_needed_until: str | None = None
     """The endpoint's secret must sign in until then (`secret_deadline`); None: not known."""
+    key_vault: VaultDesire | None = None
+    """keyVaultCertificate mode: the vault and certificate whose current version the endpoint
+    names (apply reads it again)."""
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        if self.key_vault is None:
+            del data["key_vault"]  # clientSecret mode: the desire as it always was
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> EndpointDesire:
@@ -273,6 +307,7 @@ class EndpointDesire:
             max_concurrent_migrations=data.get("max_concurrent_migrations"),
             remote_server=data.get("remote_server") or REMOTE_SERVER,
             secret_needed_until=data.get("secret_needed_until"),
+            key_vault=VaultDesire.from_dict(data["key_vault"]) if data.get("key_vault") else None,
         )
 
 
@@ -281,6 +316,29 @@ class EndpointOutcome:
     action: Action | None
     findings: list[Finding] = field(default_factory=list)
     needs_secret: bool = False
+    """The write gives the endpoint a new client secret (clientSecret mode)."""
+    needs_certificate: bool = False
+    """The write gives the endpoint the vault certificate (keyVaultCertificate mode)."""
+
+    @property
+    def gives_credential(self) -> bool:
+        return self.needs_secret or self.needs_certificate
+
+
+def same_vault_url(a: str, b: str) -> bool:
+    """Two AppSecretKeyVaultUrl values name the same certificate version: Exchange's form may
+    carry the port (`vault.azure.net:443`, microsoft-t2t.md §3.2), Key Vault's ids do not;
+    vault and certificate names compare without case."""
+
+    def norm(url: str) -> str:
+        return url.strip().rstrip("/").lower().replace(".vault.azure.net:443/", ".vault.azure.net/")
+
+    return norm(a) == norm(b)
+
+
+def vault_of(url: str) -> str:
+    """The vault host an AppSecretKeyVaultUrl names (lower case)."""
+    return url.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0].lower()
 
 
 def endpoint_fingerprint(endpoints: tuple[MigrationEndpoint, ...], name: str) -> str:
@@ -296,36 +354,36 @@ class _Write:
     markers: tuple[str, ...]
     out: EndpointOutcome
     params: dict[str, Any]
+    certificate_url: str | None = None
+    """keyVaultCertificate mode: the version to name; None: known after apply."""
+    current_url: str | None = None
+    """The AppSecretKeyVaultUrl the endpoint holds now."""
     changes: list[Change] = field(default_factory=list)
     blocked: list[str] = field(default_factory=list)
     disruptive: bool = False
 
     def credential(self, replaced: str = UNUSED_SECRETS) -> None:
-        """The write brings the endpoint a credential: a new client secret (t2t's marker
-        secrets are removed once the endpoint holds it: ``replaced`` says why they can go),
-        or the Key Vault certificate (not yet: E234)."""
+        """The write brings the endpoint the spec's credential: a new client secret (t2t's
+        marker secrets are removed once the endpoint holds it: ``replaced`` says why they can
+        go), or the vault certificate's current version."""
         desire = self.desire
-        self.out.needs_secret = True
         if desire.credential == "clientSecret":
+            self.out.needs_secret = True
             self.params["Credentials"] = NEW_SECRET
             self.changes.append(Change(field="Credentials", after=NEW_SECRET))
+            if self.current_url:  # one credential per endpoint: the secret replaces the URL
+                self.changes.append(
+                    Change(field="AppSecretKeyVaultUrl", before=self.current_url, after=None)
+                )
             if self.markers:
                 self.changes.append(Change(field=replaced, before=list(self.markers), after=[]))
             return
-        self.params["AppSecretKeyVaultUrl"] = "(Key Vault certificate: not supported yet)"
+        self.out.needs_certificate = True
+        url = self.certificate_url or KNOWN_AFTER_APPLY
+        self.params["AppSecretKeyVaultUrl"] = url
         self.changes.append(
-            Change(field="AppSecretKeyVaultUrl", after=self.params["AppSecretKeyVaultUrl"])
+            Change(field="AppSecretKeyVaultUrl", before=self.current_url, after=url)
         )
-        self.out.findings.append(
-            finding(
-                "T2T-E234",
-                "target",
-                desire.name,
-                "the endpoint needs a Key Vault certificate credential",
-                fixed_by_plan=False,
-            )
-        )
-        self.blocked.append("T2T-E234")
 
 
 def plan_endpoint(
@@ -336,6 +394,7 @@ def plan_endpoint(
     *,
     why_needed: str = "",
     now: dt.datetime | None = None,
+    certificate_url: str | None = None,
 ) -> EndpointOutcome:
     """Diff the endpoint named in the spec. Pure: used by plan and apply alike.
 
@@ -346,13 +405,15 @@ def plan_endpoint(
     the app's passwordCredentials (None: the app is not readable yet), compared with
     `desire.secret_needed_until` (`why_needed` says where that date comes from) or `now` +
     `EXPIRY_MARGIN` when that is later (`now`: when the tenants were read, or apply's now; it
-    also tells an expired secret from one that is still to end).
+    also tells an expired secret from one that is still to end). `certificate_url`
+    (keyVaultCertificate mode): the certificate version the endpoint must name, None when it
+    is known only after apply (the Key Vault chain creates it).
     """
     fp = endpoint_fingerprint(endpoints, desire.name)
     current = next((e for e in endpoints if e.identity.lower() == desire.name.lower()), None)
     out = EndpointOutcome(action=None)
     if current is None:
-        out.action = _create(_Write(desire, markers, out, {}), fp)
+        out.action = _create(_Write(desire, markers, out, {}, certificate_url), fp)
     elif current.endpoint_type.lower() != ENDPOINT_TYPE.lower():
         out.findings.append(
             finding(
@@ -364,9 +425,17 @@ def plan_endpoint(
             )
         )
     else:
-        write = _Write(desire, markers, out, {"Identity": current.identity})
+        write = _Write(
+            desire,
+            markers,
+            out,
+            {"Identity": current.identity},
+            certificate_url,
+            current.app_secret_key_vault_url or None,
+        )
         _remote(write, current)
         _application(write, current)
+        _credential_mode(write, current)
         if secrets is not None:
             _expiring(write, current, secrets, why_needed, now)
         _leftover_secrets(write)
@@ -474,17 +543,76 @@ def _application(write: _Write, current: MigrationEndpoint) -> None:
         )
         write.credential()
         write.disruptive = True
-    if current.credential_refused and not out.needs_secret:
+    if (
+        current.credential_refused
+        and desire.credential == "clientSecret"  # else the secret is replaced anyway (E244)
+        and not out.needs_secret
+    ):
         out.findings.append(
             finding(
                 "T2T-E236",
                 "target",
                 current.identity,
                 f"Test-MigrationServerAvailability: {current.credential_refused}",
-                fixed_by_plan=desire.credential == "clientSecret",
+                fixed_by_plan=True,
             )
         )
         write.credential()
+
+
+def _credential_mode(write: _Write, current: MigrationEndpoint) -> None:
+    """The endpoint holds the spec's kind of credential (E244) and, in keyVaultCertificate
+    mode, names the certificate's current version (E243)."""
+    desire, out = write.desire, write.out
+    url = write.current_url
+    if out.gives_credential:  # a new app: the write gives the credential already
+        return
+    if desire.credential == "clientSecret":
+        if url:
+            out.findings.append(
+                finding(
+                    "T2T-E244",
+                    "target",
+                    current.identity,
+                    f"AppSecretKeyVaultUrl is {url}; the spec asks for a client secret",
+                    fixed_by_plan=True,
+                )
+            )
+            write.credential()
+            write.disruptive = True
+        return
+    if not url:
+        out.findings.append(
+            finding(
+                "T2T-E244",
+                "target",
+                current.identity,
+                "the endpoint has no AppSecretKeyVaultUrl (it holds a client secret, or no "
+                "credential); the spec asks for the Key Vault certificate",
+                fixed_by_plan=True,
+            )
+        )
+        write.credential()
+        write.disruptive = True
+        return
+    want = write.certificate_url
+    if want is not None and same_vault_url(url, want):
+        return
+    kv = desire.key_vault
+    ours = kv is not None and vault_of(url) == f"{kv.name}.vault.azure.net"
+    if want is not None or not ours:
+        shown = want or f"a version of {kv.certificate_key if kv else 'the spec certificate'}"
+        out.findings.append(
+            finding(
+                "T2T-E243",
+                "target",
+                current.identity,
+                f"AppSecretKeyVaultUrl is {url}, not {shown}",
+                fixed_by_plan=True,
+            )
+        )
+        write.disruptive = True
+    write.credential()
 
 
 def _expiring(
@@ -622,7 +750,9 @@ def plan_endpoints(ctx: PlanContext) -> DomainOutcome:
         credential=rel.credential,
         max_concurrent_migrations=rel.endpoint.max_concurrent_migrations,
         secret_needed_until=until,
+        key_vault=vault_desire(desired),
     )
+    chain = ctx.key_vault
     registered = _app_of(snapshot, app.app_id)
     markers = marker_keys(registered, desire.name)
     secrets = registered.password_credentials if registered is not None else None
@@ -634,6 +764,7 @@ def plan_endpoints(ctx: PlanContext) -> DomainOutcome:
         secrets,
         why_needed=why_needed,
         now=_utc(read_at) if read_at else None,
+        certificate_url=chain.certificate_url,
     )
     out.findings.extend(outcome.findings)
     concurrency = _concurrency(desire, endpoints)
@@ -644,13 +775,16 @@ def plan_endpoints(ctx: PlanContext) -> DomainOutcome:
         return out
     depends = [*ctx.hydration("target")]
     blocked = list(action.blocked_by)
-    if outcome.needs_secret:
+    if outcome.gives_credential:
         depends.extend(app.depends_on)
         blocked.extend(app.blocked_by)
         for role in ("target", "source"):
             ids, codes = ctx.consent_dependency(role)
             depends.extend(ids)
             blocked.extend(codes)
+    if outcome.needs_certificate:  # Exchange may read it and the app trusts it, first
+        depends.extend(chain.waits_for)
+        blocked.extend(chain.blocked_by)
     out.actions.append(
         action.model_copy(
             update={
@@ -666,7 +800,7 @@ ENDPOINT = Domain(
     name="endpoint",
     source_needs=frozenset(),
     target_needs=frozenset({P.ENDPOINTS}),
-    uses=(APP, CONSENT, HYDRATION),
+    uses=(APP, CONSENT, HYDRATION, KEY_VAULT),
     emits=frozenset({K.ENDPOINT_CREATE, K.ENDPOINT_UPDATE}),
     plan=plan_endpoints,
 )

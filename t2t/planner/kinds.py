@@ -21,7 +21,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from t2t.state.permissions import EXCHANGE_WRITE, Permission, Service, graph, union
+from t2t.state.permissions import (
+    EXCHANGE_WRITE,
+    Permission,
+    Service,
+    arm,
+    graph,
+    key_vault,
+    union,
+)
 
 Risk = Literal["safe", "disruptive", "destructive"]
 RISK_ORDER: dict[Risk, int] = {"safe": 0, "disruptive": 1, "destructive": 2}
@@ -103,6 +111,49 @@ BATCH_SET_COMPLETE_AFTER = ActionKind(
 )
 BATCH_REMOVE_USER = ActionKind("batch.remove_user", "exchange", "disruptive", EXCHANGE_WRITE)
 
+# keyVaultCertificate mode (the target's Azure subscription; t2t/planner/key_vault.py). ARM
+# actions from "Azure resource provider operations" (Microsoft.Resources: "resourceGroups/write:
+# Creates or updates a resource group"; Microsoft.KeyVault: "vaults/write: Create a new key vault
+# or update the properties of an existing key vault", "vaults/accessPolicies/write: Update an
+# existing access policy by merging or replacing, or add a new access policy to the key vault");
+# all three are in the Contributor role. The data-plane step is the vault access policy t2t gives
+# itself when it creates the vault (certificates create). None has a PowerShell cmdlet in the
+# plan: they are Azure calls (Az PowerShell: New-AzResourceGroup, New-AzKeyVault,
+# Set-AzKeyVaultAccessPolicy, Add-AzKeyVaultCertificate — the walkthrough script's).
+RESOURCE_GROUP_CREATE = ActionKind(
+    "azure.resource_group.create",
+    "azure",
+    "safe",
+    (arm("Microsoft.Resources/subscriptions/resourceGroups/write"),),
+    powershell=False,
+)
+VAULT_CREATE = ActionKind(
+    "keyvault.vault.create",
+    "azure",
+    "safe",
+    (arm("Microsoft.KeyVault/vaults/write"),),
+    powershell=False,
+)
+VAULT_ACCESS_GRANT = ActionKind(
+    "keyvault.access.grant",
+    "azure",
+    "safe",
+    (arm("Microsoft.KeyVault/vaults/accessPolicies/write"),),
+    powershell=False,
+)
+CERTIFICATE_CREATE = ActionKind(
+    "keyvault.certificate.create",
+    "azure",
+    "safe",
+    (key_vault("certificates", "create"),),
+    powershell=False,
+)
+#: The vault certificate's public key on the migration app (Graph application-update.md:
+#: PATCH keyCredentials, Application.ReadWrite.All).
+KEY_CREDENTIAL_ADD = ActionKind(
+    "app.key_credential.add", "graph", "safe", (_APP_WRITE,), powershell=False
+)
+
 KINDS: tuple[ActionKind, ...] = (
     ORGREL_CREATE,
     ORGREL_UPDATE,
@@ -125,6 +176,11 @@ KINDS: tuple[ActionKind, ...] = (
     BATCH_COMPLETE,
     BATCH_SET_COMPLETE_AFTER,
     BATCH_REMOVE_USER,
+    RESOURCE_GROUP_CREATE,
+    VAULT_CREATE,
+    VAULT_ACCESS_GRANT,
+    CERTIFICATE_CREATE,
+    KEY_CREDENTIAL_ADD,
 )
 BY_NAME: dict[str, ActionKind] = {k.name: k for k in KINDS}
 if len(BY_NAME) != len(KINDS):  # pragma: no cover - caught at import by every test

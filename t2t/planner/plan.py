@@ -19,6 +19,7 @@ from t2t.planner.context import PlanContext
 from t2t.planner.domain import Domain, plan_domain
 from t2t.planner.endpoint import ENDPOINT
 from t2t.planner.invitation import INVITATION
+from t2t.planner.key_vault import KEY_VAULT
 from t2t.planner.mailboxes import MAILBOXES
 from t2t.planner.migration_app import MIGRATION_APP
 from t2t.planner.organization import ORGANIZATION
@@ -90,6 +91,7 @@ class Plan(BaseModel):
 DOMAINS: tuple[Domain, ...] = (
     ORGANIZATION,
     MIGRATION_APP,
+    KEY_VAULT,
     CONSENT,
     INVITATION,
     SCOPE_GROUPS,

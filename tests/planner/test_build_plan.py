@@ -37,10 +37,24 @@ APP = SPEC.relationship.app.app_id
 GRANT = f"target:consent.grant:{APP}"
 AWAIT = f"source:consent.await:{APP}"
 ENABLE = "target:org.enable_customization:organization"
+RG = "target:azure.resource_group.create:CrossTenantMoveRG"
+VAULT = "target:keyvault.vault.create:fabrikam-t2t-kv"
+CERT = "target:keyvault.certificate.create:fabrikam-t2t-kv/t2t-cert"
+KEY = f"target:app.key_credential.add:{APP}"
+#: The Key Vault chain on an empty subscription: the group, the vault, the certificate and its
+#: key on the app (blocked until the app exists, E201). No access policy can name Exchange
+#: Online, whose service principal these tenants lack (E238, which blocks the endpoint).
+KEY_VAULT = [
+    (RG, (), ()),
+    (VAULT, (RG,), ()),
+    (CERT, (VAULT,), ()),
+    (KEY, (CERT,), ("T2T-E201",)),
+]
 #: What an empty pair of tenants needs before the relationships, whatever the test varies:
-#: consent (blocked until the app exists, E201), the invitation, the scope group, and the
-#: endpoint (blocked: the Key Vault credential is not implemented, E234).
+#: the Key Vault chain, consent (blocked until the app exists, E201), the invitation, the
+#: scope group, and the endpoint (blocked by all of them).
 CONSENT_AND_GROUP = [
+    *KEY_VAULT,
     (GRANT, (), ("T2T-E201",)),
     (AWAIT, (GRANT,), ("T2T-E201", "T2T-W212")),
     ("target:invitation.send:admin@contoso.com", (), ("T2T-E201",)),
@@ -48,8 +62,8 @@ CONSENT_AND_GROUP = [
 ]
 ENDPOINT_BLOCKED = (
     "target:endpoint.create:contoso-t2t",
-    (GRANT, AWAIT),
-    ("T2T-E234", "T2T-E201", "T2T-W212"),
+    (GRANT, AWAIT, CERT, KEY),
+    ("T2T-E201", "T2T-W212", "T2T-E238"),
 )
 
 
@@ -68,11 +82,7 @@ def test_fresh_tenants_plan_both_relationships_after_their_prerequisites() -> No
             ("source:group.create:t2tmigrationscope",),
             (),
         ),
-        (
-            "target:endpoint.create:contoso-t2t",
-            (GRANT, AWAIT),
-            ("T2T-E234", "T2T-E201", "T2T-W212"),
-        ),
+        ENDPOINT_BLOCKED,
     ]
     assert plan.unknowns == () and plan.notices == ()
     assert plan.exit_code(detailed=True) == EXIT_BLOCKED
@@ -86,11 +96,7 @@ def test_unknown_side_plans_nothing_that_needs_it_and_exits_4() -> None:
     plan = build_plan(SPEC, Snapshot(tenant("source", Fact.unknown("HTTP 503")), tenant("target")))
     assert outline(plan) == [
         *CONSENT_AND_GROUP,
-        (
-            "target:endpoint.create:contoso-t2t",
-            (GRANT, AWAIT),
-            ("T2T-E234", "T2T-E201", "T2T-W212"),
-        ),
+        ENDPOINT_BLOCKED,
     ]
     assert [(u.tenant, u.what) for u in plan.unknowns] == [("source", "relationships")]
     assert plan.notices == (
@@ -118,8 +124,8 @@ def test_dehydrated_target_is_customized_first() -> None:
         ),
         (
             "target:endpoint.create:contoso-t2t",
-            (ENABLE, GRANT, AWAIT),
-            ("T2T-E234", "T2T-E201", "T2T-W212"),
+            (ENABLE, GRANT, AWAIT, CERT, KEY),
+            ("T2T-E201", "T2T-W212", "T2T-E238"),
         ),
     ]
     assert plan.actions[0].cmdlet == "Enable-OrganizationCustomization"
@@ -173,8 +179,12 @@ def test_w121_also_when_exchange_could_not_be_read() -> None:
     )
     plan = build_plan(SPEC, Snapshot(tenant("source"), target))
     assert [f.tenant for f in plan.findings if f.code == "T2T-W121"] == ["target"]
-    # Only the Graph steps, whose parts were read, are planned in the target.
+    # Only the Azure and Graph steps, whose parts were read, are planned in the target.
     assert [a.kind for a in plan.actions if a.tenant == "target"] == [
+        "azure.resource_group.create",
+        "keyvault.vault.create",
+        "keyvault.certificate.create",
+        "app.key_credential.add",
         "consent.grant",
         "invitation.send",
     ]
@@ -208,10 +218,6 @@ def test_converged_relationships_plan_no_relationship_change() -> None:
     plan = build_plan(SPEC, Snapshot(tenant("source", (source,)), tenant("target", (target,))))
     assert outline(plan) == [
         *CONSENT_AND_GROUP,
-        (
-            "target:endpoint.create:contoso-t2t",
-            (GRANT, AWAIT),
-            ("T2T-E234", "T2T-E201", "T2T-W212"),
-        ),
+        ENDPOINT_BLOCKED,
     ]
     assert not [f for f in plan.findings if f.code.startswith("T2T-E1")]

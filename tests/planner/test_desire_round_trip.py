@@ -19,6 +19,7 @@ from t2t.planner.relationships import SideDesire
 from t2t.planner.scope_groups import GroupDesire
 from t2t.planner.shared.app import AppDesire
 from t2t.planner.shared.consent import ConsentDesire
+from t2t.planner.shared.key_vault import StepDesire
 from tests.planner.cases import all_cases
 
 
@@ -48,6 +49,11 @@ DESIRE_OF: dict[str, Any] = {
     "batch.complete": BatchDesire,
     "batch.set_complete_after": BatchDesire,
     "batch.remove_user": BatchDesire,
+    "azure.resource_group.create": StepDesire,
+    "keyvault.vault.create": StepDesire,
+    "keyvault.access.grant": StepDesire,
+    "keyvault.certificate.create": StepDesire,
+    "app.key_credential.add": StepDesire,
 }
 #: Kinds whose executor reads no desire.
 NO_DESIRE = {"org.enable_customization"}

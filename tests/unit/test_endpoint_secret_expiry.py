@@ -6,6 +6,7 @@ secrets), and a secret with no end never expires. `plan_endpoint` is called as a
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from typing import Literal
 
@@ -98,9 +99,18 @@ def test_an_expired_secret_is_called_expired() -> None:
 
 
 def test_only_in_client_secret_mode() -> None:
-    assert (
-        codes((secret("k1", "2027-02-20T00:00:00Z"),), wanted=desire("keyVaultCertificate")) == []
+    """An endpoint on the vault certificate holds no secret: the app's secrets are not its."""
+    url = "https://fabrikam-t2t-kv.vault.azure.net/certificates/t2t-cert/4f1c2a9b"
+    on_vault = dataclasses.replace(endpoint(), app_secret_key_vault_url=url)
+    out = plan_endpoint(
+        desire("keyVaultCertificate"),
+        (on_vault,),
+        ("k1",),
+        (secret("k1", "2027-02-20T00:00:00Z"),),
+        now=NOW,
+        certificate_url=url,
     )
+    assert (out.findings, out.action) == ([], None)
 
 
 def test_a_refused_credential_is_reported_once_by_its_own_check() -> None:

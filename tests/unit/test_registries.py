@@ -21,7 +21,7 @@ def test_every_kind_is_emitted_by_one_domain_and_has_an_executor() -> None:
 
 def test_every_kind_but_waiting_for_a_person_needs_a_permission() -> None:
     assert [k.name for k in K.KINDS if not k.permissions] == ["consent.await"]
-    assert {k.service for k in K.KINDS} == {"exchange", "graph"}
+    assert {k.service for k in K.KINDS} == {"exchange", "graph", "azure"}
     exchange_writes = [k for k in K.KINDS if k.service == "exchange"]
     from t2t.state.permissions import EXCHANGE_WRITE
 

@@ -13,6 +13,7 @@ from t2t.apply.executors import (  # noqa: F401  (each registers its executors)
     endpoint,
     group,
     invitation,
+    key_vault,
     licensing,
     mailuser,
     migration_user,

@@ -3,7 +3,12 @@
 clientSecret mode: addPassword (displayName = t2t's marker, so the secret is marked as it is
 created) → the secret goes straight into `-Credentials` (a PSCredential, encrypted by the
 Exchange client under the tenant's module key: wire.py) and is registered for log redaction
-the moment it exists; it is never stored or logged. Entra refuses a new secret for seconds,
+the moment it exists; it is never stored or logged.
+
+keyVaultCertificate mode: the certificate's current version is read again from the vault
+(`-AppSecretKeyVaultUrl` names it), and Exchange is asked first, with -WhatIf, whether it
+accepts it — a key just added to the app is not found by Entra for seconds (propagation.py);
+then the write is sent once. No secret is made. Entra refuses a new secret for seconds,
 and New-MigrationEndpoint signs in with it: so the secret goes to Exchange only once it signs
 in to the source (propagation.py); one that never does is removed, as is one Exchange
 refused. Once Exchange has *answered* the write that gave the endpoint the new secret, every
@@ -30,7 +35,7 @@ from t2t.apply.executors.common import (
     settled,
     verified,
 )
-from t2t.apply.executors.propagation import wait_for_secret
+from t2t.apply.executors.propagation import wait_for_certificate, wait_for_secret
 from t2t.apply.executors.registry import executes
 from t2t.apply.result import ActionResult
 from t2t.clients import ClientError, ExchangeClient, GraphClient, TransportError, deadline, wire
@@ -46,7 +51,9 @@ from t2t.planner.endpoint import (
     requested_end,
     secret_marker,
 )
+from t2t.planner.shared.key_vault import VaultDesire, usable
 from t2t.probes.endpoints import read_endpoints
+from t2t.probes.key_vault import read_key_vault, read_vault_certificate
 from t2t.state.directory import Application
 from t2t.state.exchange import MigrationEndpoint
 
@@ -58,6 +65,33 @@ async def _endpoints(exchange: ExchangeClient, name: str) -> tuple[MigrationEndp
     return fact.get()
 
 
+async def certificate_url(ctx: ApplyContext, vault: VaultDesire) -> str:
+    """The vault certificate's current version, read now (what -AppSecretKeyVaultUrl names);
+    ExecutionFailed when there is none that Exchange could sign in with."""
+    azure = ctx.azure.get("target")
+    if azure is None:
+        raise ExecutionFailed("no Azure clients for the target tenant")
+    reader = azure.reader()
+    where = vault.certificate_key
+    groups = await read_key_vault(reader, vault.subscription_id, vault.resource_group, vault.name)
+    if groups.status != "present":
+        raise ExecutionFailed(f"cannot read the vault {vault.name}: {groups.reason}")
+    found = next((g.vault for g in groups.get() if g.vault is not None), None)
+    if found is None:
+        raise ExecutionFailed(f"the vault {vault.name} does not exist")
+    certs = await read_vault_certificate(reader, found, vault.certificate_name)
+    if certs.status != "present":
+        raise ExecutionFailed(f"cannot read the certificate {where}: {certs.reason}")
+    current = next((c.current for c in certs.get()), None)
+    if current is None or not usable(current, _now()):
+        raise ExecutionFailed(f"the certificate {where} has no usable version")
+    return current.id
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
 async def _plan(
     ctx: ApplyContext, exchange: ExchangeClient, desire: EndpointDesire
 ) -> tuple[EndpointOutcome, Application | None]:
@@ -65,8 +99,10 @@ async def _plan(
     app = await read_app(ctx, desire.app)
     secrets = app.password_credentials if app is not None else None
     markers = marker_keys(app, desire.name)
-    now = dt.datetime.now(dt.UTC)  # the secret is checked against today again, as at plan time
-    return plan_endpoint(desire, endpoints, markers, secrets, now=now), app
+    now = _now()  # the secret is checked against today again, as at plan time
+    url = await certificate_url(ctx, desire.key_vault) if desire.key_vault else None
+    outcome = plan_endpoint(desire, endpoints, markers, secrets, now=now, certificate_url=url)
+    return outcome, app
 
 
 def _new_secret(desire: EndpointDesire) -> dict[str, Any]:
@@ -133,6 +169,8 @@ async def run_endpoint(action: Action, ctx: ApplyContext) -> ActionResult:
                 raise
             params["Credentials"] = wire.credential(app_id, secret)
             del secret
+        if outcome.needs_certificate:
+            waited = await wait_for_certificate(ctx, exchange, pending.cmdlet, params)
         try:
             out = await exchange.invoke(pending.cmdlet, params)
             result.warnings.extend(out.warnings)
@@ -167,7 +205,8 @@ async def run_endpoint(action: Action, ctx: ApplyContext) -> ActionResult:
         await verified(ctx, converged, f"the endpoint as {pending.cmdlet} set it to show")
         result.message = f"{pending.cmdlet} verified"
         if waited:
-            result.message = f"new secret usable after {waited:.0f} s; {result.message}"
+            what = "certificate accepted" if outcome.needs_certificate else "new secret usable"
+            result.message = f"{what} after {waited:.0f} s; {result.message}"
         if stale:
             result.message += f"; removed {len(stale)} unused t2t secret(s)"
     return result

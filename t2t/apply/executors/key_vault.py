@@ -1,0 +1,299 @@
+"""Executors of the Key Vault certificate chain (keyVaultCertificate mode; planner/shared/
+key_vault.py): `azure.resource_group.create`, `keyvault.vault.create`,
+`keyvault.access.grant`, `keyvault.certificate.create` and `app.key_credential.add`.
+
+Each is one `replan()` handed to `common.converge`: re-read the object now (through the
+target's Azure clients — azure-mgmt-resource, azure-mgmt-keyvault, azure-keyvault-certificates
+— or Graph), plan it again from the action's desire with the planner's own function, and send
+what that re-plan says; converge never sends twice and re-reads until the re-plan is empty.
+
+Two writes take a while to show, and are waited for by re-reading rather than by the SDK's
+pollers, so that the wait is the action's (its deadline, its progress line; waiting.py): a new
+vault answers `provisioningState: RegisteringDns` until ARM has it (the PUT is sent with
+`polling=False`), and a new certificate version is a pending operation until Key Vault has
+made it. A re-plan that finds either under way sends nothing and waits for it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from t2t.apply.context import ApplyContext
+from t2t.apply.executors.common import ExecutionFailed, Write, converge
+from t2t.apply.executors.registry import executes
+from t2t.apply.result import ActionResult
+from t2t.clients import CmdletResult
+from t2t.clients.azure import AzureClients
+from t2t.planner import Action
+from t2t.planner import kinds as K
+from t2t.planner.shared.app import AppDesire
+from t2t.planner.shared.key_vault import (
+    KEY_SIZE,
+    VALIDITY_MONTHS,
+    StepDesire,
+    VaultDesire,
+    access_body,
+    kept_key_credential,
+    new_key_credential,
+    pending,
+    plan_access,
+    plan_certificate,
+    plan_key_credential,
+    plan_resource_group,
+    plan_vault,
+    usable,
+    vault_body,
+)
+from t2t.probes.key_vault import read_key_vault, read_vault_certificate
+from t2t.probes.migration_app import pick_app, read_applications
+from t2t.state.azure import ResourceGroup, Vault, VaultCertificate
+from t2t.state.directory import Application
+
+#: ARM's provisioningState of a vault that is ready (VaultProvisioningState: Succeeded,
+#: RegisteringDns).
+READY = "succeeded"
+
+
+def _azure(ctx: ApplyContext) -> AzureClients:
+    azure = ctx.azure.get("target")
+    if azure is None:
+        raise ExecutionFailed("no Azure clients for the target tenant")
+    return azure
+
+
+def _desire(action: Action) -> VaultDesire:
+    return StepDesire.from_dict(action.desired).vault
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+async def _groups(reader: AzureClients, desire: VaultDesire) -> tuple[ResourceGroup, ...]:
+    """The spec's resource group and vault as ARM shows them now."""
+    fact = await read_key_vault(reader, desire.subscription_id, desire.resource_group, desire.name)
+    if fact.status != "present":
+        raise ExecutionFailed(f"cannot read the vault {desire.name}: {fact.reason}")
+    return fact.get()
+
+
+async def _vault(reader: AzureClients, desire: VaultDesire) -> Vault:
+    """The spec's vault, which the chain created before this step."""
+    vault = next((g.vault for g in await _groups(reader, desire) if g.vault is not None), None)
+    if vault is None:
+        raise ExecutionFailed(
+            f"the vault {desire.name} does not exist in resource group {desire.resource_group}"
+        )
+    return vault
+
+
+async def _certificate(
+    reader: AzureClients, desire: VaultDesire, vault: Vault
+) -> VaultCertificate | None:
+    fact = await read_vault_certificate(reader, vault, desire.certificate_name)
+    if fact.status != "present":
+        raise ExecutionFailed(
+            f"cannot read the certificate {desire.certificate_key}: {fact.reason}"
+        )
+    return next(iter(fact.get()), None)
+
+
+def _write(what: str, azure: AzureClients, call: Callable[[], Any]) -> Write:
+    """An SDK write sent once through the Azure clients (its answer is not a cmdlet's)."""
+
+    async def send() -> CmdletResult | None:
+        await azure.write(what, call)
+        return None
+
+    return Write(what, send)
+
+
+def _wait(what: str) -> Write:
+    """Nothing to send: something under way that converge's re-reads wait for."""
+
+    async def send() -> CmdletResult | None:
+        return None
+
+    return Write(what, send)
+
+
+@executes(K.RESOURCE_GROUP_CREATE)
+async def run_resource_group(action: Action, ctx: ApplyContext) -> ActionResult:
+    azure = _azure(ctx)
+    reader = azure.reader()
+    desire = _desire(action)
+
+    async def replan() -> Write | None:
+        if plan_resource_group(desire, await _groups(reader, desire)) is None:
+            return None
+        groups = azure.resources(desire.subscription_id).resource_groups
+        return _write(
+            f"PUT resource group {desire.resource_group}",
+            azure,
+            lambda: groups.create_or_update(desire.resource_group, {"location": desire.location}),
+        )
+
+    return await converge(action, ctx, replan)
+
+
+@executes(K.VAULT_CREATE)
+async def run_vault(action: Action, ctx: ApplyContext) -> ActionResult:
+    azure = _azure(ctx)
+    reader = azure.reader()
+    desire = _desire(action)
+
+    async def replan() -> Write | None:
+        groups = await _groups(reader, desire)
+        vault = next((g.vault for g in groups if g.vault is not None), None)
+        if vault is not None:
+            state = (vault.provisioning_state or READY).lower()
+            return None if state == READY else _wait(f"the vault {desire.name} ({state})")
+        if plan_vault(desire, groups) is None:  # pragma: no cover - no vault is a create
+            return None
+        if not groups:
+            raise ExecutionFailed(f"the resource group {desire.resource_group} does not exist")
+        body = vault_body(desire, await azure.own_object_id())
+        vaults = azure.vaults(desire.subscription_id).vaults
+        return _write(
+            f"PUT vault {desire.name}",
+            azure,
+            lambda: vaults.begin_create_or_update(
+                desire.resource_group, desire.name, body, polling=False
+            ).result(),
+        )
+
+    return await converge(action, ctx, replan)
+
+
+@executes(K.VAULT_ACCESS_GRANT)
+async def run_access(action: Action, ctx: ApplyContext) -> ActionResult:
+    azure = _azure(ctx)
+    reader = azure.reader()
+    desire = _desire(action)
+    exchange = StepDesire.from_dict(action.desired).exchange_object_id
+    if exchange is None:
+        raise ExecutionFailed("the action names no service principal for Exchange Online")
+
+    async def replan() -> Write | None:
+        outcome = plan_access(desire, await _vault(reader, desire), exchange)
+        if outcome.blocked:
+            raise ExecutionFailed("; ".join(f.message for f in outcome.findings))
+        if outcome.action is None:
+            return None
+        vaults = azure.vaults(desire.subscription_id).vaults
+        return _write(
+            f"PUT vault {desire.name} accessPolicies/add",
+            azure,
+            lambda: vaults.update_access_policy(
+                desire.resource_group, desire.name, "add", access_body(desire, exchange)
+            ),
+        )
+
+    return await converge(action, ctx, replan)
+
+
+def _policy(desire: VaultDesire) -> Any:
+    """The certificate policy (azure-keyvault-certificates' CertificatePolicy): self-signed,
+    the spec's subject, 12 months, RSA 2048, exportable, PKCS#12 (CONTENT_TYPE; the plan
+    shows it as planner/shared/key_vault.py certificate_policy)."""
+    from azure.keyvault.certificates import CertificateContentType, CertificatePolicy, KeyType
+
+    return CertificatePolicy(
+        issuer_name="Self",
+        subject=desire.certificate_subject,
+        validity_in_months=VALIDITY_MONTHS,
+        key_type=KeyType.rsa,
+        key_size=KEY_SIZE,
+        exportable=True,
+        content_type=CertificateContentType.pkcs12,
+    )
+
+
+@executes(K.CERTIFICATE_CREATE)
+async def run_certificate(action: Action, ctx: ApplyContext) -> ActionResult:
+    azure = _azure(ctx)
+    reader = azure.reader()
+    desire = _desire(action)
+
+    async def replan() -> Write | None:
+        vault = await _vault(reader, desire)
+        cert = await _certificate(reader, desire, vault)
+        if plan_certificate(desire, cert, _now()).action is None:
+            return None
+        if pending(cert):
+            return _wait(f"Key Vault to create {desire.certificate_key}")
+        client = azure.certificates(vault.vault_uri)
+        # begin_create_certificate sends the create and hands back the SDK's poller, left to
+        # itself: converge's re-reads are the wait (the action's deadline and progress).
+        return _write(
+            f"create certificate {desire.certificate_key}",
+            azure,
+            lambda: client.begin_create_certificate(desire.certificate_name, _policy(desire)),
+        )
+
+    return await converge(action, ctx, replan)
+
+
+async def _app_with_keys(ctx: ApplyContext, desire: AppDesire) -> Application:
+    """The migration app now, with every keyCredential's key (GET /applications/{id}
+    ?$select=keyCredentials: Graph returns `key` only so)."""
+    graph = ctx.graph.get("target")
+    if graph is None:
+        raise ExecutionFailed("no Graph client for the target tenant")
+    fact = await read_applications(
+        graph.reader(),
+        app_id=desire.app_id,
+        display_name=desire.display_name,
+        unique_name=desire.unique_name,
+        with_keys=True,
+    )
+    if fact.status != "present":
+        raise ExecutionFailed(f"cannot read the migration app: {fact.reason}")
+    app = pick_app(
+        fact.get(),
+        app_id=desire.app_id,
+        display_name=desire.display_name,
+        unique_name=desire.unique_name,
+    )
+    if app is None:
+        raise ExecutionFailed("the migration app is not in the target")
+    return app
+
+
+@executes(K.KEY_CREDENTIAL_ADD)
+async def run_key_credential(action: Action, ctx: ApplyContext) -> ActionResult:
+    azure = _azure(ctx)
+    reader = azure.reader()
+    desire = _desire(action)
+    app_desire = StepDesire.from_dict(action.desired).app
+    if app_desire is None:
+        raise ExecutionFailed("the action names no migration app")
+
+    async def replan() -> Write | None:
+        cert = await _certificate(reader, desire, await _vault(reader, desire))
+        current = cert.current if cert is not None else None
+        if not usable(current, _now()):
+            raise ExecutionFailed(f"the certificate {desire.certificate_key} has no usable version")
+        assert current is not None
+        app = await _app_with_keys(ctx, app_desire)
+        planned = plan_key_credential(desire, app_desire, app, current, app_key=action.key)
+        if planned.action is None:
+            return None
+        try:
+            kept = [kept_key_credential(kc) for kc in app.key_credentials]
+        except ValueError as exc:  # never PATCH a collection t2t could not read whole
+            raise ExecutionFailed(str(exc)) from exc
+        body = {"keyCredentials": [*kept, new_key_credential(desire, current)]}
+        graph = ctx.graph["target"]
+        path = f"/applications/{app.object_id}"
+        what = f"Graph PATCH {path} keyCredentials"
+
+        async def send() -> CmdletResult | None:
+            await graph.write("PATCH", path, body)
+            return None
+
+        return Write(what, send)
+
+    return await converge(action, ctx, replan)
