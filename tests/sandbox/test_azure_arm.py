@@ -288,3 +288,20 @@ def test_a_vault_survives_a_restart_in_an_owner_only_state_file(tmp_path: Path) 
         with arm_client(profile) as arm:
             again = arm.vaults.get(RG, "kv-restart")
     assert again.properties.vault_uri == "https://kv-restart.vault.azure.net/"
+
+
+def test_a_vault_in_a_missing_resource_group_names_the_group(sandbox: SandboxHandle) -> None:
+    """ARM answers a vault GET under a group that does not exist with ResourceGroupNotFound
+    (Azure/azure-powershell #4067; terraform-provider-azurerm #15327), a missing vault in an
+    existing group with ResourceNotFound: t2t's probe tells the two apart by that code."""
+    with arm_client(sandbox.profile) as arm:
+        with pytest.raises(ResourceNotFoundError) as no_group:
+            arm.vaults.get("NoSuchRG", "fabrikam-t2t-kv")
+        assert _error(no_group.value) == {
+            "code": "ResourceGroupNotFound",
+            "message": "Resource group 'NoSuchRG' could not be found.",
+        }
+        assert put_resource_group(arm) == 201
+        with pytest.raises(ResourceNotFoundError) as no_vault:
+            arm.vaults.get(RG, "fabrikam-t2t-kv")
+        assert _error(no_vault.value)["code"] == "ResourceNotFound"

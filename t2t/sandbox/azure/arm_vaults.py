@@ -257,6 +257,10 @@ def _vault_in_group(call: ArmCall, azure: AzureState) -> Vault | None:
 
 
 def _require_vault(call: ArmCall, azure: AzureState) -> Vault:
+    # A vault in a resource group that does not exist: ARM names the group
+    # (404 ResourceGroupNotFound; Azure/azure-powershell #4067, Get-AzureRmKeyVault with a wrong
+    # group; hashicorp/terraform-provider-azurerm #15327, VaultsClient#Get).
+    require_resource_group(call, azure)
     v = _vault_in_group(call, azure)
     if v is None:
         raise resource_not_found("Microsoft.KeyVault/vaults", call.param("name"), call.param("rg"))
