@@ -13,6 +13,7 @@ from t2t.state.exchange import (
     MigrationBatch,
     MigrationEndpoint,
     MigrationUser,
+    PreviousMailbox,
     Recipient,
 )
 
@@ -39,6 +40,8 @@ MAILBOX_PROPERTIES = (
     "DisplayName",
     "DisabledArchiveGuid",
     "RecoverableItemsQuota",
+    "ProhibitSendReceiveQuota",
+    "AutoExpandingArchiveEnabled",
 )
 #: Properties asked of Get-MailUser.
 MAILUSER_PROPERTIES = (
@@ -84,14 +87,45 @@ def parse_recipient(r: dict[str, Any]) -> Recipient:
         display_name=str(r.get("DisplayName") or ""),
         disabled_archive_guid=lower_guid(r.get("DisabledArchiveGuid")) or ZERO_GUID,
         recoverable_items_quota_bytes=as_bytes(r.get("RecoverableItemsQuota")),
+        prohibit_send_receive_quota_bytes=as_bytes(r.get("ProhibitSendReceiveQuota")),
+        auto_expanding_archive=as_bool(r.get("AutoExpandingArchiveEnabled")),
     )
 
 
-def parse_statistics(r: dict[str, Any]) -> MailboxStatistics:
+#: Properties asked of Get-User (-RecipientTypeDetails MailUser): whether a mail user was a
+#: mailbox (Learn, Cross-tenant mailbox migration, step 8: `Get-User <identity> | select Name,
+#: *recipient*`; PreviousRecipientTypeDetails is a Get-User property, "Filterable properties
+#: for the Filter parameter").
+USER_PROPERTIES = (
+    "Identity",
+    "Guid",
+    "UserPrincipalName",
+    "RecipientTypeDetails",
+    "PreviousRecipientTypeDetails",
+)
+
+
+def parse_previous_mailbox(r: dict[str, Any]) -> PreviousMailbox | None:
+    """A Get-User record whose PreviousRecipientTypeDetails names what it was; None when it
+    was nothing else ("None", or empty)."""
+    previous = str(r.get("PreviousRecipientTypeDetails") or "")
+    if previous.lower() in ("", "none"):
+        return None
+    return PreviousMailbox(
+        identity=str(r.get("Identity") or ""),
+        guid=lower_guid(r.get("Guid")),
+        user_principal_name=str(r.get("UserPrincipalName") or ""),
+        previous_recipient_type_details=previous,
+    )
+
+
+def parse_statistics(r: dict[str, Any], *, archive: bool = False) -> MailboxStatistics:
+    """A Get-MailboxStatistics record; `archive`: asked with -Archive (the main archive)."""
     return MailboxStatistics(
         identity=str(r.get("MailboxGuid") or r.get("Identity") or ""),
         total_item_size_bytes=as_bytes(r.get("TotalItemSize")),
         total_deleted_item_size_bytes=as_bytes(r.get("TotalDeletedItemSize")),
+        is_archive=archive,
     )
 
 

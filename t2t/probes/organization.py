@@ -9,10 +9,14 @@ from t2t.state import Fact, OrganizationConfig
 
 async def read_organization(exchange: ExchangeClient) -> Fact[OrganizationConfig]:
     """`IsDehydrated` decides whether Enable-OrganizationCustomization must run first
-    (microsoft-t2t.md §3.0 step 4, §3.5)."""
+    (microsoft-t2t.md §3.0 step 4, §3.5); `AutoExpandingArchiveEnabled` whether every archive
+    may expand (Purview, "Enable auto-expanding archiving": `Get-OrganizationConfig | FL
+    AutoExpandingArchiveEnabled`)."""
     try:
         result = await exchange.invoke(
-            "Get-OrganizationConfig", {}, select=("Name", "IsDehydrated")
+            "Get-OrganizationConfig",
+            {},
+            select=("Name", "IsDehydrated", "AutoExpandingArchiveEnabled"),
         )
     except ClientError as exc:
         return Fact.unknown(f"Get-OrganizationConfig failed: {exc}")
@@ -23,5 +27,6 @@ async def read_organization(exchange: ExchangeClient) -> Fact[OrganizationConfig
         OrganizationConfig(
             name=str(record.get("Name") or ""),
             is_dehydrated=as_bool(record.get("IsDehydrated")),
+            auto_expanding_archive=as_bool(record.get("AutoExpandingArchiveEnabled")),
         )
     )

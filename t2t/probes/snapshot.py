@@ -113,7 +113,8 @@ async def _assignments(ctx: ReadContext) -> Fact[Any]:
 
 @reads(P.STATISTICS)
 async def _statistics(ctx: ReadContext) -> Fact[Any]:
-    """Get-MailboxStatistics for the spec's source mailboxes only, one call each.
+    """Get-MailboxStatistics for the spec's source mailboxes only, one call each; and with
+    -Archive for those whose archive may auto-expand.
 
     Why per mailbox: the cmdlet has no bulk form — it takes one -Identity (or -Database/-Server,
     which Exchange Online does not offer) and its sizes are on no bulk cmdlet (Get-Mailbox
@@ -121,7 +122,10 @@ async def _statistics(ctx: ReadContext) -> Fact[Any]:
     it). So only the mailboxes the plan compares are read: declared in the spec, present in the
     source as mailboxes (user and shared mailboxes move; a moved one is a MailUser and needs
     no check), concurrently within a small bound. An address that is no longer a mailbox by
-    then is skipped.
+    then is skipped. The archive's sizes (T2T-W325) only where they matter: an archive with
+    auto-expanding archiving on, for the mailbox (Get-Mailbox AutoExpandingArchiveEnabled) or
+    for the whole organization (Get-OrganizationConfig, which does not change the mailboxes'
+    own property: Purview, "Enable auto-expanding archiving").
     """
     exchange, wanted = ctx.exchange, ctx.request.source_mailboxes
     fact = await ctx.fact(P.RECIPIENTS)
@@ -131,6 +135,8 @@ async def _statistics(ctx: ReadContext) -> Fact[Any]:
             if fact.status == "present"
             else Fact.unknown(f"source recipients unreadable: {fact.reason}")
         )
+    organization = await ctx.fact(P.ORGANIZATION)
+    org_expands = organization.status == "present" and organization.get().auto_expanding_archive
     index: dict[str, Any] = {}
     for r in fact.get():
         if r.is_mailbox:
@@ -139,25 +145,57 @@ async def _statistics(ctx: ReadContext) -> Fact[Any]:
     targets = {
         index[a.lower()].exchange_guid: index[a.lower()] for a in wanted if a.lower() in index
     }
+    expanding = [
+        r for r in targets.values() if r.has_archive and (r.auto_expanding_archive or org_expands)
+    ]
     limit = asyncio.Semaphore(STATISTICS_CONCURRENCY)
 
-    async def one(r: Any) -> Any:
+    async def one(r: Any, archive: bool) -> Any:
+        params: dict[str, Any] = {"Identity": r.primary_smtp_address}
+        if archive:
+            params["Archive"] = True
         async with limit:
             try:
                 result = await exchange.invoke(
                     "Get-MailboxStatistics",
-                    {"Identity": r.primary_smtp_address},
+                    params,
                     select=("MailboxGuid", "Identity", "TotalItemSize", "TotalDeletedItemSize"),
                 )
             except ObjectNotFound:
                 return None
-            return [x.parse_statistics(v) for v in result.values]
+            found = [x.parse_statistics(v, archive=archive) for v in result.values]
+            if archive:  # keyed by the archive's GUID, as the planner looks it up
+                found = [replace(s, identity=r.archive_guid) for s in found]
+            return found
 
     try:
-        results = await asyncio.gather(*(one(r) for r in targets.values()))
+        results = await asyncio.gather(
+            *(one(r, False) for r in targets.values()), *(one(r, True) for r in expanding)
+        )
     except ClientError as exc:
         return Fact.unknown(f"Get-MailboxStatistics failed: {exc}")
     return Fact.present(tuple(s for found in results if found for s in found))
+
+
+@reads(P.PREVIOUS_MAILBOXES)
+async def _previous_mailboxes(ctx: ReadContext) -> Fact[Any]:
+    """Target mail users that were mailboxes, in one bulk call: `Get-User -RecipientTypeDetails
+    MailUser -ResultSize Unlimited` (Get-User reference), keeping those whose
+    PreviousRecipientTypeDetails names a previous kind (Learn, Cross-tenant mailbox migration,
+    step 8: "Find objects that were previously mailboxes"). Read only when the spec declares
+    mailboxes."""
+    if not ctx.request.source_mailboxes:
+        return Fact.present(())
+    users = await cmdlet_fact(
+        ctx.exchange,
+        "Get-User",
+        {"RecipientTypeDetails": ["MailUser"], "ResultSize": "Unlimited"},
+        x.parse_previous_mailbox,
+        select=x.USER_PROPERTIES,
+    )
+    if users.status != "present":
+        return users
+    return Fact.present(tuple(p for p in users.get() if p is not None))
 
 
 @reads(P.GROUPS)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from t2t.state.plain import WHEN_SET
 
 ZERO_GUID = "00000000-0000-0000-0000-000000000000"
 
@@ -71,6 +73,15 @@ class Recipient:
     display_name: str = ""
     disabled_archive_guid: str = ZERO_GUID  # a "demoted" archive (UserAlreadyHasDemotedArchive)
     recoverable_items_quota_bytes: int | None = None
+    prohibit_send_receive_quota_bytes: int | None = field(default=None, metadata=WHEN_SET)
+    """Get-Mailbox ProhibitSendReceiveQuota: "If the mailbox reaches or exceeds this size, the
+    mailbox can't send or receive new messages" (Set-Mailbox reference). None: Unlimited, or
+    not read (a mail user)."""
+    auto_expanding_archive: bool = field(default=False, metadata=WHEN_SET)
+    """Get-Mailbox AutoExpandingArchiveEnabled. The organization's own setting is apart
+    (`OrganizationConfig.auto_expanding_archive`): enabling it there "doesn't change the
+    AutoExpandingArchiveEnabled property on user mailboxes" (Purview, "Enable auto-expanding
+    archiving")."""
 
     @property
     def is_mailbox(self) -> bool:
@@ -101,6 +112,22 @@ class MailboxStatistics:
     identity: str
     total_item_size_bytes: int | None
     total_deleted_item_size_bytes: int | None
+    is_archive: bool = field(default=False, metadata=WHEN_SET)
+    """Get-MailboxStatistics -Archive: the main archive's sizes; `identity` is then its
+    MailboxGuid, the mailbox's ArchiveGuid."""
+
+
+@dataclass(frozen=True)
+class PreviousMailbox:
+    """A mail user that was a mailbox before (Get-User PreviousRecipientTypeDetails): Exchange
+    keeps "Previous home MDB and Previous Mailbox GUID" on it until Set-User
+    -PermanentlyClearPreviousMailboxInfo (Learn, Cross-tenant mailbox migration, prerequisites
+    for target user objects, step 8)."""
+
+    identity: str
+    guid: str
+    user_principal_name: str
+    previous_recipient_type_details: str
 
 
 @dataclass(frozen=True)

@@ -21,8 +21,10 @@ from t2t.state.exchange import (
     MigrationBatch,
     MigrationEndpoint,
     MigrationUser,
+    PreviousMailbox,
     Recipient,
 )
+from t2t.state.plain import WHEN_SET
 from t2t.state.presence import Fact
 
 Role = Literal["source", "target"]
@@ -65,6 +67,9 @@ class OrganizationConfig:
 
     name: str
     is_dehydrated: bool
+    auto_expanding_archive: bool = field(default=False, metadata=WHEN_SET)
+    """AutoExpandingArchiveEnabled: Set-OrganizationConfig -AutoExpandingArchive turned it on
+    for every mailbox with an archive (Purview, "Enable auto-expanding archiving")."""
 
 
 #: Prefix of a directory role (the Exchange token's `wids` claim) in `identity_roles`.
@@ -94,6 +99,9 @@ class TenantState:
     group_members: Fact[tuple[tuple[str, tuple[str, ...]], ...]] | None = None
     users: Fact[tuple[DirectoryUser, ...]] | None = None
     recipients: Fact[tuple[Recipient, ...]] | None = None
+    previous_mailboxes: Fact[tuple[PreviousMailbox, ...]] | None = None
+    """Target mail users that were mailboxes (Get-User PreviousRecipientTypeDetails), read
+    when the spec declares mailboxes."""
     statistics: Fact[tuple[MailboxStatistics, ...]] | None = None
     batches: Fact[tuple[MigrationBatch, ...]] | None = None
     migration_users: Fact[tuple[MigrationUser, ...]] | None = None

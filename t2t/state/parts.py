@@ -56,6 +56,7 @@ ENDPOINTS = Part("endpoints", TARGET, "exchange", EXCHANGE_READ)
 GROUPS = Part("groups", SOURCE, "exchange", EXCHANGE_READ)
 GROUP_MEMBERS = Part("group_members", SOURCE, "exchange", EXCHANGE_READ)
 RECIPIENTS = Part("recipients", BOTH, "exchange", EXCHANGE_READ)
+PREVIOUS_MAILBOXES = Part("previous_mailboxes", TARGET, "exchange", EXCHANGE_READ)
 STATISTICS = Part("statistics", SOURCE, "exchange", EXCHANGE_READ)
 BATCHES = Part("batches", TARGET, "exchange", EXCHANGE_READ)
 MIGRATION_USERS = Part("migration_users", TARGET, "exchange", EXCHANGE_READ)
@@ -80,6 +81,7 @@ PARTS: tuple[Part, ...] = (
     GROUPS,
     GROUP_MEMBERS,
     RECIPIENTS,
+    PREVIOUS_MAILBOXES,
     STATISTICS,
     BATCHES,
     MIGRATION_USERS,

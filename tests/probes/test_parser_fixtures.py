@@ -29,6 +29,7 @@ from t2t.state.plain import as_plain
 PARSERS = {
     "recipient": x.parse_recipient,
     "statistics": x.parse_statistics,
+    "previous_mailbox": x.parse_previous_mailbox,
     "endpoint": x.parse_endpoint,
     "group": x.parse_group,
     "batch": x.parse_batch,
