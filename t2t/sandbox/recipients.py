@@ -111,6 +111,11 @@ class Recipient(BaseModel):
     # --- previous mailbox (Set-User -PermanentlyClearPreviousMailboxInfo, §4) ---
     previous_recipient_type_details: str | None = None
     previous_exchange_guid: str | None = None
+    external_email_address_before_licence: str | None = Field(
+        default=None,
+        description="The ExternalEmailAddress of a MailUser that licensing made a mailbox "
+        "(exchange/licensing.py): it is a MailUser again once unlicensed.",
+    )
     # --- cross-tenant move bookkeeping ---
     moved_to_tenant_id: str | None = Field(
         default=None, description="Set on the source once its mailbox moved away (§1)."

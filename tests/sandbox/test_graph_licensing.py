@@ -97,6 +97,53 @@ def test_licensing_a_mail_user_without_exchange_guid_provisions_a_mailbox(
     assert u["RecipientTypeDetails"] == "UserMailbox"
 
 
+def test_unlicensing_that_mailbox_leaves_a_mail_user_that_was_one(sandbox: SandboxHandle) -> None:
+    """The Exchange Team's "Permanently Clear Previous Mailbox Info": removing the licence
+    converts the object back to a Mail User, and Exchange keeps pointers to the mailbox it had
+    (Get-User PreviousRecipientTypeDetails); licensed again, that mailbox is reconnected;
+    Set-User -PermanentlyClearPreviousMailboxInfo clears the pointers for good."""
+    graph(sandbox, "fabrikam", "PATCH", "/users/kai@fabrikam.com", json={"usageLocation": "NL"})
+    [before] = _invoke(sandbox, "fabrikam", "Get-MailUser", Identity="kai@fabrikam.com")
+    assert _assign(sandbox, "fabrikam", "kai@fabrikam.com", EXO_STANDARD).status_code == 200
+    advance_clock(sandbox, PROVISIONED)
+    [mbx] = _invoke(sandbox, "fabrikam", "Get-Mailbox", Identity="kai@fabrikam.com")
+    body = {"addLicenses": [], "removeLicenses": [EXO_STANDARD]}
+    r = graph(sandbox, "fabrikam", "POST", "/users/kai@fabrikam.com/assignLicense", json=body)
+    assert r.status_code == 200, r.text
+
+    [mu] = _invoke(sandbox, "fabrikam", "Get-MailUser", Identity="kai@fabrikam.com")
+    assert mu["ExchangeGuid"] == "00000000-0000-0000-0000-000000000000"
+    assert mu["ExternalEmailAddress"] == before["ExternalEmailAddress"]
+    [user] = _invoke(
+        sandbox, "fabrikam", "Get-User", RecipientTypeDetails=["MailUser"], Identity=mu["Guid"]
+    )
+    assert (user["RecipientTypeDetails"], user["PreviousRecipientTypeDetails"]) == (
+        "MailUser",
+        "UserMailbox",
+    )
+    every = _invoke(sandbox, "fabrikam", "Get-User", RecipientTypeDetails=["MailUser"])
+    assert {u["RecipientTypeDetails"] for u in every} == {"MailUser"}
+    assert user["Guid"] in {u["Guid"] for u in every}
+
+    assert _assign(sandbox, "fabrikam", "kai@fabrikam.com", EXO_STANDARD).status_code == 200
+    advance_clock(sandbox, PROVISIONED)
+    [again] = _invoke(sandbox, "fabrikam", "Get-Mailbox", Identity="kai@fabrikam.com")
+    assert again["ExchangeGuid"] == mbx["ExchangeGuid"]  # the previous mailbox, reconnected
+
+    r = graph(sandbox, "fabrikam", "POST", "/users/kai@fabrikam.com/assignLicense", json=body)
+    assert r.status_code == 200, r.text
+    _invoke(
+        sandbox,
+        "fabrikam",
+        "Set-User",
+        Identity="kai@fabrikam.com",
+        PermanentlyClearPreviousMailboxInfo=True,
+        Confirm=False,
+    )
+    [cleared] = _invoke(sandbox, "fabrikam", "Get-User", Identity="kai@fabrikam.com")
+    assert cleared["PreviousRecipientTypeDetails"] == "None"
+
+
 def test_licensing_through_batch_provisions_the_same_way(sandbox: SandboxHandle) -> None:
     """$batch's inner assignLicense is the same code path: the same fresh mailbox."""
     graph(sandbox, "fabrikam", "PATCH", "/users/kai@fabrikam.com", json={"usageLocation": "NL"})

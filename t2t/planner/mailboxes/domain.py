@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import gc
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from t2t.planner import kinds as K
@@ -30,13 +30,14 @@ from t2t.planner.mailboxes.desire import (
 )
 from t2t.planner.mailboxes.identity import PASSWORD_PLACEHOLDER, IdentityPlan, plan_identity
 from t2t.planner.mailboxes.licensing import missing_skus, usage_location_body
+from t2t.planner.mailboxes.previous import index_previous, previous_mailbox_finding
 from t2t.planner.mailboxes.recipient_types import not_movable
 from t2t.planner.mailboxes.source import SourceMailbox, source_findings
 from t2t.planner.mailboxes.upn import upn_finding
 from t2t.state import Snapshot, fingerprint
 from t2t.state import parts as P
 from t2t.state.directory import DirectoryUser, SubscribedSku
-from t2t.state.exchange import MailboxStatistics, MigrationUser, Recipient
+from t2t.state.exchange import MailboxStatistics, MigrationUser, PreviousMailbox, Recipient
 
 if TYPE_CHECKING:
     from t2t.spec import Desired, DesiredMailbox
@@ -92,6 +93,8 @@ class _Index:
     delivery: dict[str, str]
     verified: frozenset[str] = frozenset()
     """The target's verified domains (Graph /domains), for the UPNs of new MailUsers."""
+    previous: dict[str, PreviousMailbox] = field(default_factory=dict)
+    """Target mail users that were mailboxes, by GUID and UPN (Get-User)."""
 
 
 def _by_address(recipients: tuple[Recipient, ...]) -> dict[str, Recipient]:
@@ -129,6 +132,7 @@ def _index(desired: Desired, snapshot: Snapshot) -> _Index:
         accepted=frozenset(a.domain_name for a in present(tgt.accepted_domains)),
         delivery=delivery,
         verified=frozenset(d.name.lower() for d in present(tgt.domains) if d.is_verified),
+        previous=index_previous(present(tgt.previous_mailboxes)),
     )
 
 
@@ -277,7 +281,8 @@ def _plan_one(
         findings += [unverified] if unverified is not None else []
     collision = _collision(m, current, owners)
     clash = _x500_clash(ix, m, d, current, wanted_x500)
-    findings += [f for f in (collision, clash) if f is not None]
+    previous = previous_mailbox_finding(m.target, current, ix.previous)
+    findings += [f for f in (collision, clash, previous) if f is not None]
     out.findings.extend(findings)
     if plan.state == "foreign-mailbox" or "T2T-E311" in plan.blocked or collision is not None:
         return 0  # nothing t2t could write would make it movable
@@ -543,7 +548,15 @@ MAILBOXES = Domain(
     name="mailboxes",
     source_needs=frozenset({P.RECIPIENTS, P.STATISTICS}),
     target_needs=frozenset(
-        {P.RECIPIENTS, P.USERS, P.ACCEPTED_DOMAINS, P.DOMAINS, P.SKUS, P.MIGRATION_USERS}
+        {
+            P.RECIPIENTS,
+            P.PREVIOUS_MAILBOXES,
+            P.USERS,
+            P.ACCEPTED_DOMAINS,
+            P.DOMAINS,
+            P.SKUS,
+            P.MIGRATION_USERS,
+        }
     ),
     emits=frozenset(
         {K.MAILUSER_CREATE, K.MAILUSER_SET_IDENTITY, K.USER_USAGE_LOCATION, K.LICENSE_ASSIGN}

@@ -137,7 +137,12 @@ def scrub_proxies(tenant: Tenant, user: User) -> bool:
 
 
 def provision_mailbox(tenant: Tenant, user: User) -> bool:
-    """A licensed MailUser without ExchangeGuid becomes a fresh UserMailbox; True if it did."""
+    """A licensed MailUser without ExchangeGuid becomes a UserMailbox; True if it did. A fresh
+    one — unless the user had a mailbox before (PreviousRecipientTypeDetails): licensing then
+    reconnects that one ("when we license it again Office 365 will automatically reconnect
+    the soft-deleted mailbox … because the PreviousRecipientTypeDetails property on user
+    account is set to 'UserMailbox'", expta.com "Wash the unclean", 2018, the case the
+    Exchange Team's "Permanently Clear Previous Mailbox Info" describes)."""
     r = user.recipient
     if (
         r is None
@@ -148,8 +153,34 @@ def provision_mailbox(tenant: Tenant, user: User) -> bool:
         return False
     scrub_proxies(tenant, user)
     r.recipient_type_details = "UserMailbox"
-    r.exchange_guid = derived_guid(user.id, "provisioned-mailbox")
+    r.exchange_guid = r.previous_exchange_guid or derived_guid(user.id, "provisioned-mailbox")
+    r.external_email_address_before_licence = r.external_email_address
     r.external_email_address = None
+    return True
+
+
+def licences_removed(user: User, tenant: Tenant) -> bool:
+    """A mailbox licensing made of a MailUser goes back to a MailUser once it holds no Exchange
+    plan, keeping pointers to the mailbox it had: "remove the Exchange License … This will
+    convert the cloud object … back to a Mail User … Exchange online keeps pointers that
+    indicate that there used to be a mailbox in the cloud for this user" (Exchange Team blog,
+    "Permanently Clear Previous Mailbox Info", 2018): PreviousRecipientTypeDetails and the
+    previous mailbox GUID, until Set-User -PermanentlyClearPreviousMailboxInfo. True if it
+    did. Other mailboxes losing their licence are not modelled."""
+    r = user.recipient
+    if (
+        r is None
+        or r.recipient_type_details != "UserMailbox"
+        or r.external_email_address_before_licence is None
+        or has_exchange_plan(tenant, user)
+    ):
+        return False
+    r.recipient_type_details = "MailUser"
+    r.previous_recipient_type_details = "UserMailbox"
+    r.previous_exchange_guid = r.exchange_guid
+    r.exchange_guid = ZERO_GUID
+    r.external_email_address = r.external_email_address_before_licence
+    r.external_email_address_before_licence = None
     return True
 
 

@@ -262,14 +262,22 @@ def get_mail_user(inv: Invocation) -> Sequence[Record]:
 
 
 def get_user(inv: Invocation) -> list[Record]:
+    """Get-User, by -Identity or every user; -RecipientTypeDetails keeps those subtypes (the
+    reference's valid values include MailUser, UserMailbox and User)."""
     t = inv.tenant
     identity = inv.params.get("Identity")
+    wanted = {str(x).lower() for x in inv.params.get("RecipientTypeDetails") or []}
+
+    def kept(u: User) -> bool:
+        kind = u.recipient.recipient_type_details if u.recipient else "User"
+        return not wanted or kind.lower() in wanted
+
     if identity:
         u = find_user(t, identity)
-        if u is None or not inv.visible(u.id):  # lag: not replicated yet
+        if u is None or not inv.visible(u.id) or not kept(u):  # lag: not replicated yet
             raise not_found(identity)
         return [user_record(t, u)]
-    return [user_record(t, u) for u in t.users if inv.visible(u.id)]
+    return [user_record(t, u) for u in t.users if inv.visible(u.id) and kept(u)]
 
 
 def get_mailbox_statistics(inv: Invocation) -> list[Record]:
@@ -576,6 +584,7 @@ def register(registry: Registry) -> None:
                 Param(
                     "Identity", dotnet_type="Microsoft.Exchange.Configuration.Tasks.UserIdParameter"
                 ),
+                rtd,
                 result_size,
                 DC_PARAM,
                 *filters,

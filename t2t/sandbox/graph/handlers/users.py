@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from t2t.sandbox.exchange.licensing import licences_assigned
+from t2t.sandbox.exchange.licensing import licences_assigned, licences_removed
 from t2t.sandbox.graph import views
 from t2t.sandbox.graph.errors import bad_request, not_found
 from t2t.sandbox.graph.handlers._common import (
@@ -217,6 +217,8 @@ def assign_license(req: GReq) -> Result:
     # Provisioning takes sandbox-clock time; Exchange reacts when it completes.
     now = req.ctx.clock.now().replace(microsecond=0)
     licences_assigned(t, u, adds, now, req.ctx.strictness.licensing_seconds)
+    if removes:
+        licences_removed(u, t)
     return (
         200,
         {

@@ -1,0 +1,184 @@
+"""Pre-flight checks on a mailbox's own state, end to end (issue 13), each defect made through
+Microsoft's protocols (or, for what only mail itself changes — a mailbox's size — the
+sandbox's control endpoint): `t2t plan` names it before any write, apply leaves that mailbox
+out of its batch, and — the check bypassed by hand, the move sent directly — the sandbox's
+move fails as the check says.
+
+T2T-E322: the target MailUser was a mailbox before. An admin created it by hand without its
+ExchangeGuid and licensed it, so Exchange gave it a mailbox; unlicensed again it is a MailUser
+whose Get-User PreviousRecipientTypeDetails is UserMailbox (the Exchange Team's "Permanently
+Clear Previous Mailbox Info"). Once Set-User -PermanentlyClearPreviousMailboxInfo has run (by
+hand: it is irreversible), the finding is gone.
+"""
+
+from __future__ import annotations
+
+import json
+import ssl
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from t2t.clients import wire
+from tests.e2e.helpers import EXCHANGE_SCOPE, _tenant, graph, invoke, run, stats, token
+from tests.e2e.test_batches import advance, two_waves
+
+TDD = "fabrikam.mail.onmicrosoft.com"
+EXCHANGESTANDARD = "4b9405b0-7788-4568-add1-99614e613b69"
+T2T_LICENCE = "946ce899-873d-44bb-9d8b-671870cbfdbf"
+REPLICATED = 301  # sandbox seconds: past the window in which a new object is not replicated
+
+
+def plan_json(spec: str, state: Path, profile: dict[str, Any]) -> dict[str, Any]:
+    """`t2t plan --format json`, and that it wrote nothing (the sandbox's write counter)."""
+    before = stats(profile)["writes"]
+    plan = run("plan", spec, "--format", "json", state=state)
+    assert plan.returncode in (0, 2, 3), plan.stdout[-3000:] + plan.stderr
+    assert stats(profile)["writes"] == before  # read-only
+    return dict(json.loads(plan.stdout))
+
+
+def new_mail_user(
+    profile: dict[str, Any], name: str, upn: str, primary: str, external: str
+) -> None:
+    """New-MailUser as an admin's script sends it (its -Password encrypted with the module's
+    key), without -ExchangeGuid: New-MailUser has none."""
+    t = _tenant(profile, "fabrikam")
+    verify = ssl.create_default_context(cafile=profile["caFile"])
+    auth = {"Authorization": f"Bearer {token(profile, 'fabrikam', EXCHANGE_SCOPE)}"}
+    module = httpx.get(
+        f"{profile['endpoints']['exchange'].replace('/beta', '/v1.0')}/{t['tenantId']}"
+        "/EXOModuleFile",
+        params={"Version": wire.MODULE_VERSION},
+        headers=auth,
+        verify=verify,
+    )
+    assert module.status_code == 200, module.text
+    key = wire.public_key_from_module(module.json()["value"][0]["fileContent"])
+    params = {
+        "Name": name,
+        "MicrosoftOnlineServicesID": upn,
+        "PrimarySmtpAddress": primary,
+        "ExternalEmailAddress": external,
+        "Password": wire.encrypt(key, wire.secure_string("Pa55-not-logged!")),
+    }
+    invoke(profile, "fabrikam", "New-MailUser", params)
+
+
+def licences(profile: dict[str, Any], upn: str, add: list[str], remove: list[str]) -> None:
+    body = {
+        "addLicenses": [{"skuId": s, "disabledPlans": []} for s in add],
+        "removeLicenses": remove,
+    }
+    graph(profile, "fabrikam", "POST", f"/users/{upn}/assignLicense", body)
+
+
+def new_batch(profile: dict[str, Any], name: str, *targets: str) -> None:
+    """New-MigrationBatch by hand — the check bypassed — on t2t's endpoint."""
+    csv = "EmailAddress\r\n" + "".join(f"{a}\r\n" for a in targets)
+    params = {
+        "Name": name,
+        "SourceEndpoint": "contoso-t2t",
+        "CSVData": wire.csv_data(csv),
+        "TargetDeliveryDomain": TDD,
+        "AutoStart": True,
+    }
+    invoke(profile, "fabrikam", "New-MigrationBatch", params)
+
+
+def failure(profile: dict[str, Any], target: str) -> str:
+    """The migration user's status and error, as Get-MigrationUserStatistics shows them."""
+    [user] = invoke(profile, "fabrikam", "Get-MigrationUser", {"Identity": target})["value"]
+    assert user["Status"] == "Failed", user
+    [st] = invoke(profile, "fabrikam", "Get-MigrationUserStatistics", {"Identity": target})["value"]
+    return str(st["Error"])
+
+
+def batch_members(profile: dict[str, Any], batch: str) -> set[str]:
+    users = invoke(profile, "fabrikam", "Get-MigrationUser", {"BatchId": batch})["value"]
+    return {u["Identity"].lower() for u in users}
+
+
+def stamp_as_planned(profile: dict[str, Any], plan: dict[str, Any], key: str) -> None:
+    """What t2t would have sent for `key` had the check not blocked it: its Set-MailUser and
+    its licences, sent by hand."""
+    for a in plan["actions"]:
+        if a["key"] != key:
+            continue
+        if a["kind"] == "mailuser.set_identity":
+            invoke(profile, "fabrikam", "Set-MailUser", a["parameters"])
+        elif a["kind"] == "user.usage_location":
+            graph(
+                profile,
+                "fabrikam",
+                "PATCH",
+                f"/users/{a['parameters']['UserId']}",
+                {"usageLocation": a["parameters"]["UsageLocation"]},
+            )
+        elif a["kind"] == "license.assign":
+            skus = [s["SkuId"] for s in a["parameters"]["AddLicenses"]]
+            licences(profile, a["parameters"]["UserId"], skus, [])
+
+
+DEBRA, DEBRA_T, DEBRA_UPN = (
+    "debra@contoso.com",
+    "debra@fabrikam.com",
+    "debra@fabrikam.onmicrosoft.com",
+)
+
+
+def test_a_target_mailuser_that_was_a_mailbox_is_left_out_until_cleared(
+    served: tuple[Path, dict[str, Any]], tmp_path: Path
+) -> None:
+    state, profile = served
+    spec = two_waves(tmp_path)
+    # The defect: prepared by hand without an ExchangeGuid, licensed, unlicensed.
+    new_mail_user(profile, "Debra Berger", DEBRA_UPN, DEBRA_T, DEBRA)
+    advance(profile, REPLICATED)
+    graph(profile, "fabrikam", "PATCH", f"/users/{DEBRA_UPN}", {"usageLocation": "NL"})
+    licences(profile, DEBRA_UPN, [EXCHANGESTANDARD], [])
+    advance(profile, 121)  # the licence provisions: Exchange gives the MailUser a mailbox
+    [mailbox] = invoke(profile, "fabrikam", "Get-Mailbox", {"Identity": DEBRA_T})["value"]
+    licences(profile, DEBRA_UPN, [], [EXCHANGESTANDARD])
+    [user] = invoke(profile, "fabrikam", "Get-User", {"Identity": DEBRA_UPN})["value"]
+    assert (user["RecipientTypeDetails"], user["PreviousRecipientTypeDetails"]) == (
+        "MailUser",
+        "UserMailbox",
+    )
+
+    plan = plan_json(spec, state, profile)
+    [e322] = [f for f in plan["findings"] if f["code"] == "T2T-E322"]
+    assert (e322["object"], e322["tenant"]) == (DEBRA_T, "target")
+    assert "PreviousRecipientTypeDetails UserMailbox" in e322["message"]
+    assert "Set-User <target> -PermanentlyClearPreviousMailboxInfo" in e322["fix"]
+    chain = [a for a in plan["actions"] if a["key"] == DEBRA_T]
+    assert chain and all(a["blocked_by"] == ["T2T-E322"] for a in chain), chain
+    assert "Set-User" not in {a["cmdlet"] for a in plan["actions"]}  # never planned
+
+    run("apply", spec, "--auto-approve", state=state)
+    advance(profile, 121)  # the other mailboxes' licences provision
+    applied = run("apply", spec, "--auto-approve", state=state)
+    assert "batch.create:cutover: done" in applied.stdout, applied.stdout[-3000:]
+    assert batch_members(profile, "cutover") == {"alex.wilber@fabrikam.com", "megan@fabrikam.com"}
+    [left] = invoke(profile, "fabrikam", "Get-MailUser", {"Identity": DEBRA_T})["value"]
+    assert left["ExchangeGuid"] == "00000000-0000-0000-0000-000000000000"  # nothing written
+
+    # Bypassed: what t2t would have written, then the move, by hand.
+    stamp_as_planned(profile, plan, DEBRA_T)
+    new_batch(profile, "by-hand", DEBRA_T)
+    advance(profile, 600)
+    error = failure(profile, DEBRA_T)
+    assert "MigrationPermanentException" in error and "previous mailbox" in error, error
+    assert mailbox["ExchangeGuid"] in error  # the previous mailbox Exchange kept
+    assert "PermanentlyClearPreviousMailboxInfo" in error  # the command the fix names
+
+    # The fix the finding names, run by hand: the finding is gone.
+    invoke(
+        profile,
+        "fabrikam",
+        "Set-User",
+        {"Identity": DEBRA_UPN, "PermanentlyClearPreviousMailboxInfo": True, "Confirm": False},
+    )
+    cleared = plan_json(spec, state, profile)
+    assert "T2T-E322" not in {f["code"] for f in cleared["findings"]}
