@@ -19,13 +19,15 @@ import asyncio
 import contextlib
 from typing import Any
 
-from t2t.clients import GraphClient, GraphError, GraphNotFound, deadline
+from t2t.clients import GraphClient, GraphError, GraphNotFound, deadline, request_ids
 from t2t.clients.errors import DeadlineReached, PermissionDenied
 from t2t.clients.graph import BATCH_LIMIT
 from t2t.clients.http import RETRY_STATUSES
 
+#: An item's answer and the request ids of the `$batch` writes that carried it.
+_Answer = tuple[dict[str, Any], tuple[str, ...]]
 #: A queued request, the future its caller awaits, and the caller's deadline.
-_Item = tuple[dict[str, Any], asyncio.Future[dict[str, Any]], float | None]
+_Item = tuple[dict[str, Any], asyncio.Future[_Answer], float | None]
 
 
 class GraphBatcher:
@@ -41,13 +43,15 @@ class GraphBatcher:
         request: dict[str, Any] = {"method": method, "url": url}
         if body is not None:
             request["body"] = body
-        future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        future: asyncio.Future[_Answer] = asyncio.get_running_loop().create_future()
         self._queue.append((request, future, deadline.at()))
         if len(self._queue) >= BATCH_LIMIT:
             self._flush_now()
         elif self._timer is None:
             self._timer = asyncio.create_task(self._later())
-        response = await future
+        response, batch_ids = await future
+        for request_id in batch_ids:  # the caller's action reports the $batch it rode in
+            request_ids.note(request_id, write=True)
         status = int(response.get("status") or 0)
         answer = response.get("body") if isinstance(response.get("body"), dict) else {}
         if status >= 400:
@@ -77,7 +81,12 @@ class GraphBatcher:
     async def _send(self, chunk: list[_Item]) -> None:
         ends = [at for _, _, at in chunk]
         try:
-            with deadline.until(None if None in ends else max(a for a in ends if a is not None)):
+            # The batch's own collection: its request ids go to every item's action, not to
+            # the action whose call happened to start the timer (t2t/clients/request_ids.py).
+            with (
+                deadline.until(None if None in ends else max(a for a in ends if a is not None)),
+                request_ids.collecting() as written,
+            ):
                 responses = await self._graph.batch([r for r, _, _ in chunk])
         except Exception as exc:  # every waiter gets the failure
             for _, future, _ in chunk:
@@ -93,4 +102,4 @@ class GraphBatcher:
                 future.set_exception(DeadlineReached(f"{what}: still throttled at the deadline"))
                 continue
             with contextlib.suppress(asyncio.InvalidStateError):
-                future.set_result(response)
+                future.set_result((response, tuple(written)))

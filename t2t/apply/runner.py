@@ -52,7 +52,7 @@ from t2t.apply.executors.common import (
 )
 from t2t.apply.result import ActionResult, ApplyReport
 from t2t.apply.waiting import acting
-from t2t.clients import ClientError, deadline
+from t2t.clients import ClientError, deadline, request_ids
 from t2t.clients.errors import DeadlineReached
 from t2t.logs import scrub
 from t2t.planner import Action, Plan
@@ -126,6 +126,17 @@ class _Slot:
 
 async def _execute(
     action: Action, ctx: ApplyContext, idle: Callable[[], None] | None = None
+) -> ActionResult:
+    """Run the action's executor; its result carries the request ids of every write the
+    action sent (t2t/clients/request_ids.py), whatever path the write took."""
+    with request_ids.collecting() as written:
+        result = await _settle(action, ctx, idle)
+    result.request_ids.extend(i for i in written if i not in result.request_ids)
+    return result
+
+
+async def _settle(
+    action: Action, ctx: ApplyContext, idle: Callable[[], None] | None
 ) -> ActionResult:
     executor = EXECUTORS.get(action.kind)
     if executor is None:

@@ -28,6 +28,14 @@ from t2t.apply.saved import (
     save_plan,
     staleness,
 )
+from t2t.cli.audit import (
+    AuditFileOpt,
+    NoAuditOpt,
+    audit_begin,
+    audit_open,
+    audited,
+    audited_results,
+)
 from t2t.cli.session import (
     SetupError,
     Target,
@@ -227,7 +235,7 @@ async def _apply(
                 plan,
                 ctx,
                 parallelism=parallelism,
-                on_result=lambda _a, r: typer.echo(render_result(r)),
+                on_result=audited_results(lambda _a, r: typer.echo(render_result(r))),
             )
     if lease.lost is not None:  # stopped early: another apply holds the lease now
         typer.echo(render_report(report), nl=False)
@@ -364,6 +372,7 @@ def _confirm(plan_: Plan, auto_approve: bool) -> None:
 
 
 @app.command()
+@audited
 def apply(
     spec: Annotated[Path, typer.Argument(help="A spec, or a plan saved by `t2t plan --out`.")],
     sandbox: SandboxOpt = None,
@@ -399,6 +408,8 @@ def apply(
             "lets the next one start). Default: each tenant and API's own bound.",
         ),
     ] = None,
+    audit_file: AuditFileOpt = None,
+    no_audit: NoAuditOpt = False,
 ) -> None:
     """Make both tenants match the spec; safe to run again at any time.
 
@@ -420,6 +431,7 @@ def apply(
             raise fail(str(exc)) from None
     else:
         desired = _load(spec)
+    audit_open(desired.spec_path, audit_file, no_audit)  # before anything connects
     try:
         with _connection(sandbox, ca_bundle) as target:
             result: Plan = _run(_plan(desired, target))
@@ -432,6 +444,8 @@ def apply(
                     raise fail(f"{spec}: stale; run t2t plan again and review the new plan")
                 result = saved.plan
                 auto_approve = True
+            sealed = (spec, saved.sha256) if saved is not None else (None, None)
+            audit_begin(result, target, desired, saved_path=sealed[0], saved_sha256=sealed[1])
             typer.echo(render_plan(result), nl=False)
             if not result.runnable:
                 if force_unlock:
@@ -483,6 +497,7 @@ def _advance_sandbox_clock(target: Target, seconds: int) -> None:
 
 
 @app.command()
+@audited
 def demo(
     spec: Annotated[Path, typer.Argument()] = Path("specs/quickstart.yaml"),
     sandbox: SandboxOpt = Path(".sandbox"),
@@ -495,6 +510,7 @@ def demo(
     """
     desired = _load(spec)
     sandbox = sandbox or Path(".sandbox")
+    audit_open(spec, sandbox / f"{spec.name}.audit.jsonl", False)  # the demo's tenants' own
     applied = failed = 0
     try:
         with _connection(sandbox) as target:
@@ -508,6 +524,7 @@ def demo(
                 if not current.runnable:
                     break
                 typer.echo(f"== round {round_}: apply")
+                audit_begin(current, target, desired)
                 report: ApplyReport = _run(_apply(desired, target, current))
                 typer.echo(render_report(report))
                 applied += report.count("done")

@@ -97,6 +97,7 @@ class GraphClient:
         body: Any = None,
         headers: Mapping[str, str] | None = None,
         idempotent: bool | None = None,
+        write: bool | None = None,
     ) -> HttpResult:
         if self.read_only and method != "GET":
             raise WriteForbidden(f"{method} {httpx.URL(url).path}: this client is read-only")
@@ -115,6 +116,7 @@ class GraphClient:
             headers=all_headers,
             json_body=body,
             idempotent=idempotent,
+            write=write,
         )
 
     def _url(self, path: str, params: Mapping[str, str] | None = None) -> str:
@@ -213,8 +215,9 @@ class GraphClient:
                     str(requests[i].get("method", "GET")).upper() in IDEMPOTENT_METHODS
                     for i in chunk
                 )
+                writes = any(str(requests[i].get("method", "GET")).upper() != "GET" for i in chunk)
                 result = await self._send(
-                    "POST", self._url("/$batch"), body=body, idempotent=repeatable
+                    "POST", self._url("/$batch"), body=body, idempotent=repeatable, write=writes
                 )
                 if result.status >= 400:
                     raise _error(result, "POST /$batch")

@@ -48,7 +48,7 @@ from typing import Any
 import httpx
 import structlog
 
-from t2t.clients import deadline
+from t2t.clients import deadline, request_ids
 from t2t.clients.errors import DeadlineReached, TransportError
 from t2t.clients.trust import Trust, trust_for
 
@@ -352,6 +352,7 @@ class HttpLayer:
         headers: dict[str, str] | None = None,
         json_body: Any = None,
         idempotent: bool | None = None,
+        write: bool | None = None,
     ) -> HttpResult:
         """Send one request, retrying throttling and transient faults until the deadline:
         the action's (DeadlineReached), or without one `deadline_seconds` (TransportError).
@@ -365,6 +366,8 @@ class HttpLayer:
             idempotent = method.upper() in IDEMPOTENT_METHODS
         cost = request_cost(service, method, url, json_body)
         what = f"{method} {httpx.URL(url).path}"
+        if write is None:  # a write's request ids go to the action in hand (request_ids.py)
+            write = request_ids.is_write(method, idempotent)
         started = time.monotonic()
         flow = self._flow(limit_key)
         attempt = 0
@@ -391,6 +394,7 @@ class HttpLayer:
                             "the write may or may not have happened"
                         ) from exc
                 else:
+                    request_ids.note(result.request_id, write=write)
                     log.debug(
                         "http.response",
                         service=service,

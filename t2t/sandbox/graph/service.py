@@ -15,6 +15,7 @@ import base64
 import json
 import re
 import urllib.parse
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -392,9 +393,20 @@ def query_of(raw: str) -> dict[str, str]:
     return {k: v for k, v in urllib.parse.parse_qsl(raw, keep_blank_values=True)}
 
 
-def _response(status: int, body: Any, headers: dict[str, str]) -> Response:
-    hdrs = {"request-id": "", **headers}
-    hdrs.pop("request-id")
+def _response(
+    status: int, body: Any, headers: dict[str, str], client_request_id: str | None = None
+) -> Response:
+    """Every Graph answer carries a ``request-id`` (the id support asks for) and echoes the
+    caller's ``client-request-id`` (Learn, Microsoft Graph best practices, "Reliability and
+    support": log the request-id, timestamp and client-request-id of the response headers).
+    An error body's ``innerError.request-id`` is the same id (learn.microsoft.com/graph/errors)."""
+    inner = body.get("error", {}).get("innerError") if isinstance(body, dict) else None
+    request_id = str(inner.get("request-id")) if isinstance(inner, dict) else str(uuid.uuid4())
+    hdrs = {
+        **headers,
+        "request-id": request_id,
+        "client-request-id": client_request_id or request_id,
+    }
     if body is None:
         return Response(status_code=status, headers=hdrs)
     return JSONResponse(body, status_code=status, headers=hdrs)
@@ -423,7 +435,7 @@ async def endpoint(request: Request) -> Response:
                 status_code=200,
                 headers={"content-type": "application/json", "content-length": "4096"},
             )
-        return _response(status, batch_body, {})
+        return _response(status, batch_body, {}, headers.get("client-request-id"))
     payload: Any = None
     if raw:
         try:
@@ -444,7 +456,7 @@ async def endpoint(request: Request) -> Response:
         base=base_url_of(request),
     )
     status, out, extra = dispatch(req)
-    return _response(status, out, extra)
+    return _response(status, out, extra, headers.get("client-request-id"))
 
 
 def encode_skiptoken(offset: int) -> str:
