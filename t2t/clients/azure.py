@@ -94,6 +94,7 @@ def as_client_error(exc: BaseException, what: str) -> BaseException:
     from azure.core.exceptions import (
         ClientAuthenticationError,
         HttpResponseError,
+        IncompleteReadError,
         ServiceRequestError,
         ServiceResponseError,
     )
@@ -102,6 +103,8 @@ def as_client_error(exc: BaseException, what: str) -> BaseException:
         return exc
     if isinstance(exc, ClientAuthenticationError) and getattr(exc, "response", None) is None:
         return AuthError(f"{what}: {_first_line(exc)}")  # the credential, before any request
+    if isinstance(exc, IncompleteReadError):  # the answer broke off: it was lost
+        return TransportError(f"{what}: {_first_line(exc)}")
     if isinstance(exc, HttpResponseError):
         return _service_error(exc, what)
     if isinstance(exc, ServiceRequestError | ServiceResponseError):

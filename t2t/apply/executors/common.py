@@ -66,6 +66,10 @@ class Write:
 
     what: str
     send: Callable[[], Awaitable[CmdletResult | None]]
+    waiting: bool = False
+    """Nothing to send: the object is on its way (a vault ARM is still provisioning, a
+    certificate Key Vault is still creating) and the re-reads wait for it. After a lost
+    answer, a re-plan that only waits shows that the write happened."""
 
 
 Replan = Callable[[], Awaitable[Write | None]]
@@ -77,21 +81,37 @@ async def converge(action: Action, ctx: ApplyContext, replan: Replan) -> ActionR
     the re-plan is empty — until the action's deadline, showing progress (waiting.py). A write
     refused or whose answer was lost is never sent again: the object is re-read (once through
     the lag schedule, for a lost answer) and counts as done if it converged; a lost answer that
-    does not show, and a deadline reached, leave the outcome unknown for the next run.
-    `replan` raises ExecutionFailed when the object cannot be brought there (blocked, gone),
-    Held when it must wait for a later run."""
+    does not show, and a deadline reached, leave the outcome unknown for the next run; one that
+    shows as under way (the re-plan only waits: `Write.waiting`) is waited for like an
+    answered write. `replan` raises ExecutionFailed when the object cannot be brought there
+    (blocked, gone), Held when it must wait for a later run."""
     result = ActionResult(id=action.id, status="done")
 
     async def converged() -> bool:
         return await replan() is None
 
+    under_way: list[Write] = []  # what the last re-read after a lost answer found waiting
+
+    async def shows() -> bool:
+        again = await replan()
+        under_way[:] = [again] if again is not None else []
+        return again is None or again.waiting
+
     with settled(result):
+        lost = ""
         write = await replan()
         if write is None:
             result.status, result.message = "noop", "already as desired"
             return result
         try:
             out = await write.send()
+        except TransportError as exc:  # lost: re-read once through the lag schedule
+            if not await reread(ctx, shows):
+                raise lost_answer(write.what, exc, ctx) from exc
+            if not under_way:
+                result.message = f"already converged after {scrub(str(exc))}"
+                return result
+            out, lost = None, " (its answer was lost)"  # it happened: wait for it below
         except ClientError as exc:
             result.message = await converged_after(ctx, write.what, exc, converged)
             return result
@@ -103,7 +123,7 @@ async def converge(action: Action, ctx: ApplyContext, replan: Replan) -> ActionR
         except DeadlineReached as exc:
             warned = f" (warned: {'; '.join(result.warnings)})" if result.warnings else ""
             raise DeadlineReached(f"{write.what} returned but {exc}{warned}") from exc
-        result.message = f"{write.what} verified"
+        result.message = f"{write.what} verified{lost}"
     return result
 
 

@@ -116,7 +116,7 @@ def _wait(what: str) -> Write:
     async def send() -> CmdletResult | None:
         return None
 
-    return Write(what, send)
+    return Write(what, send, waiting=True)
 
 
 @executes(K.RESOURCE_GROUP_CREATE)

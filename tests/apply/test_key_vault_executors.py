@@ -1,0 +1,418 @@
+"""The Key Vault chain's executors (t2t/apply/executors/key_vault.py) and the endpoint in
+keyVaultCertificate mode, against the sandbox over HTTPS through the real SDK clients
+(azure-identity, azure-mgmt-resource, azure-mgmt-keyvault, azure-keyvault-certificates; Graph
+and Exchange through t2t's own), for the walkthrough's spec (specs/contoso-to-fabrikam.yaml)
+on a fresh sandbox.
+
+The faults apply must survive, as tests/apply/test_executor_faults.py has them for the other
+executors: a lost answer (the sandbox acts and drops the answer: ``drop`` with
+``afterHandling``) ends converged with the write handled once; a write not yet visible (a new
+vault still ``RegisteringDns``, a certificate still pending, a key Entra does not find yet) is
+waited for, never sent twice; an object changed by someone else between plan and apply is
+planned again from what is there now; and a refused step leaves its dependants unrun.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import datetime as dt
+import hashlib
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from t2t.apply import ApplyContext, ApplyReport, apply_plan
+from t2t.cli.app import probe_request
+from t2t.clients import HttpLayer, TenantIdentity, connect, sandbox_hosts
+from t2t.clients.auth import ClientSecret
+from t2t.clients.azure import AzureClients
+from t2t.planner import Action, Plan, build_plan
+from t2t.probes import read_snapshot
+from t2t.spec import load_spec
+from tests.conftest import GRAPH_SCOPE, SandboxHandle
+
+SPEC = load_spec(Path(__file__).resolve().parents[2] / "specs" / "contoso-to-fabrikam.yaml")
+KV = SPEC.relationship.key_vault
+assert KV is not None
+APP_ID = SPEC.relationship.app.app_id
+EXCHANGE_APP_ID = "00000002-0000-0ff1-ce00-000000000000"
+VAULT_PATH = (
+    f"/subscriptions/{KV.subscription_id}/resourceGroups/{KV.resource_group}/providers/"
+    f"Microsoft.KeyVault/vaults/{KV.name}"
+)
+RG = f"target:azure.resource_group.create:{KV.resource_group}"
+VAULT = f"target:keyvault.vault.create:{KV.name}"
+ACCESS = f"target:keyvault.access.grant:{KV.name}/{EXCHANGE_APP_ID}"
+CERT = f"target:keyvault.certificate.create:{KV.name}/{KV.certificate_name}"
+KEY = f"target:app.key_credential.add:{APP_ID}"
+ENDPOINT = f"target:endpoint.create:{SPEC.relationship.endpoint.name}"
+CHAIN = (RG, VAULT, ACCESS, CERT, KEY)
+#: Re-reads within ~2 s, then every 1.2 s (the sandbox completes a certificate 3 of its
+#: seconds after the create, and a vault one second after its PUT).
+VERIFY = (0.0, 0.3, 0.6, 1.2)
+
+
+class World:
+    """The sandbox and t2t's clients against it, for one test."""
+
+    def __init__(self, sandbox: SandboxHandle) -> None:
+        self.sandbox = sandbox
+        self.deadline = 60.0
+
+    def control(self, method: str, path: str, body: Any = None) -> Any:
+        r = self.sandbox.http.request(method, f"{self.sandbox.base_url}/_sandbox/{path}", json=body)
+        assert r.status_code < 300, r.text
+        return r.json() if r.content else None
+
+    def fault(self, rule: dict[str, Any]) -> None:
+        self.control("POST", "faults", rule)
+
+    def strictness(self, **values: Any) -> None:
+        self.control("POST", "strictness", values)
+
+    def writes(self, service: str) -> dict[str, int]:
+        """The writes the sandbox handled per operation (method + path template), of one
+        service: arm (/subscriptions/…), keyvault (/certificates/…, /secrets/…) or graph."""
+        operations: dict[str, int] = self.sandbox.stats().get("byOperation") or {}
+        out: dict[str, int] = {}
+        for key, count in operations.items():
+            method, _, path = key.partition(" ")
+            if method in ("GET", "HEAD") or not count:
+                continue
+            kind = (
+                "arm"
+                if path.startswith("/subscriptions")
+                else "keyvault"
+                if path.startswith(("/certificates", "/secrets", "/keys"))
+                else "graph"
+            )
+            if kind == service:
+                out[key] = int(count)
+        return out
+
+    def graph(self, method: str, path: str, body: Any = None) -> Any:
+        r = self.sandbox.http.request(
+            method,
+            f"{self.sandbox.base_url}/v1.0{path}",
+            json=body,
+            headers={"Authorization": f"Bearer {self.sandbox.token('fabrikam', GRAPH_SCOPE)}"},
+        )
+        assert r.status_code < 300, r.text
+        return r.json() if r.content else None
+
+    def app_keys(self) -> list[dict[str, Any]]:
+        """The migration app's keyCredentials with their key (Graph, as an admin reads them)."""
+        found = self.graph("GET", f"/applications?$filter=appId eq '{APP_ID}'")["value"]
+        one = self.graph("GET", f"/applications/{found[0]['id']}?$select=keyCredentials")
+        return list(one["keyCredentials"])
+
+    def identity(self, name: str = "fabrikam") -> TenantIdentity:
+        t = self.sandbox.tenant(name)
+        secret = ClientSecret(t["adminApp"]["clientSecret"])
+        return TenantIdentity(t["tenantId"], t["adminApp"]["clientId"], secret)
+
+    @asynccontextmanager
+    async def _clients(self) -> AsyncIterator[Any]:
+        hosts = sandbox_hosts(self.sandbox.profile)
+        async with HttpLayer(ca_file=hosts.ca_file, backoff_base=0.01) as http:
+            src = connect(http, hosts, self.identity("contoso"))
+            tgt = connect(http, hosts, self.identity("fabrikam"))
+            azure = AzureClients(self.identity("fabrikam"), hosts, backoff_base=0.01)
+            try:
+                yield hosts, src, tgt, azure
+            finally:
+                azure.close()
+                src.tokens.close()
+                tgt.tokens.close()
+
+    def plan(self) -> Plan:
+        async def run() -> Plan:
+            async with self._clients() as (_, src, tgt, azure):
+                snapshot = await read_snapshot(
+                    probe_request(SPEC),
+                    (src.exchange, src.graph),
+                    (tgt.exchange, tgt.graph),
+                    azure=azure,
+                )
+                return build_plan(SPEC, snapshot)
+
+        return asyncio.run(run())
+
+    def apply(self, plan: Plan, ids: Iterable[str] | None = None) -> ApplyReport:
+        if ids is not None:
+            keep = set(ids)
+            plan = plan.model_copy(
+                update={"actions": tuple(a for a in plan.actions if a.id in keep)}
+            )
+
+        async def run() -> ApplyReport:
+            async with self._clients() as (hosts, src, tgt, azure):
+                ctx = ApplyContext(
+                    exchange={"source": src.exchange, "target": tgt.exchange},
+                    graph={"source": src.graph, "target": tgt.graph},
+                    azure={"target": azure},
+                    verify_delays=VERIFY,
+                    hosts=hosts,
+                    tenant_ids={"source": src.tenant_id, "target": tgt.tenant_id},
+                    secret_wait_delays=VERIFY,
+                    deadline_seconds=self.deadline,
+                )
+                return await apply_plan(plan, ctx)
+
+        return asyncio.run(run())
+
+
+def statuses(report: ApplyReport) -> dict[str, str]:
+    return {r.id: r.status for r in report.results}
+
+
+def chain(plan: Plan) -> list[str]:
+    return [a.id for a in plan.actions if a.id in CHAIN]
+
+
+def action(plan: Plan, aid: str) -> Action:
+    return next(a for a in plan.actions if a.id == aid)
+
+
+@pytest.fixture
+def world(sandbox: SandboxHandle) -> World:
+    return World(sandbox)
+
+
+def test_an_empty_subscription_gets_the_whole_chain_once(world: World) -> None:
+    """Group, vault, Exchange's access, the certificate (pending, then completed), its key on
+    the app: each sent once, all converged; the next plan has no Key Vault action and names
+    the certificate's version for the endpoint."""
+    plan = world.plan()
+    assert chain(plan) == list(CHAIN)
+    report = world.apply(plan, CHAIN)
+    assert statuses(report) == {aid: "done" for aid in CHAIN}, report.results
+    arm = world.writes("arm")
+    assert sorted(arm.values()) == [1, 1, 1], arm  # group, vault, access policy: once each
+    assert sum(world.writes("keyvault").values()) == 1  # one certificate create
+    again = world.plan()
+    assert chain(again) == []
+    assert not [f for f in again.findings if f.code in ("T2T-E238", "T2T-E240", "T2T-E242")]
+    url = action(again, ENDPOINT).parameters["AppSecretKeyVaultUrl"]
+    assert url.startswith(f"https://{KV.name}.vault.azure.net/certificates/{KV.certificate_name}/")
+    [key] = [
+        k
+        for k in world.app_keys()
+        if k["displayName"] == f"t2t:keyvault:{KV.name}/{KV.certificate_name}"
+    ]
+    der = base64.b64decode(key["key"])
+    assert key["type"] == "AsymmetricX509Cert" and key["usage"] == "Verify"
+    assert key["endDateTime"] is not None
+    assert hashlib.sha1(der).hexdigest()  # a real certificate (its x5t is what the plan compared)
+
+
+def test_the_endpoint_waits_for_the_new_key_and_names_the_current_version(world: World) -> None:
+    """Entra finds a new key only seconds after the PATCH (the sandbox's strict delay): the
+    endpoint asks Exchange with -WhatIf until it accepts the certificate, then creates the
+    endpoint once, and the next plan is converged for it."""
+    world.strictness(secret_delay_seconds=3)
+    plan = world.plan()
+    todo = {a.id for a in plan.actions if a.tenant == "target" and not a.blocked} | {
+        a.id for a in plan.actions if a.tenant == "source" and not a.blocked
+    }
+    report = world.apply(plan, todo)
+    got = statuses(report)
+    assert got[ENDPOINT] == "done", report.results
+    message = next(r.message for r in report.results if r.id == ENDPOINT)
+    assert "certificate accepted after" in message
+    stats = world.sandbox.stats()["byCmdlet"]
+    assert stats.get("New-MigrationEndpoint", 0) >= 2  # -WhatIf at least once, then the write
+    again = world.plan()
+    assert [a.id for a in again.actions if a.kind.startswith("endpoint.")] == []
+
+
+def test_a_lost_answer_to_the_vault_put_converges_without_a_second_vault(world: World) -> None:
+    plan = world.plan()
+    world.apply(plan, (RG,))
+    world.fault(
+        {
+            "kind": "drop",
+            "afterHandling": True,
+            "count": 1,
+            "match": {"service": "arm", "method": "PUT", "path": f"vaults/{KV.name}$"},
+        }
+    )
+    report = world.apply(plan, (VAULT,))
+    assert statuses(report) == {VAULT: "done"}, report.results
+    assert report.results[0].message == f"PUT vault {KV.name} verified (its answer was lost)"
+    vault_puts = {
+        k: v
+        for k, v in world.writes("arm").items()
+        if k.startswith("PUT") and k.endswith("{vaultName}")
+    }
+    assert list(vault_puts.values()) == [1], vault_puts
+    assert VAULT not in chain(world.plan())
+
+
+def test_a_lost_answer_to_the_certificate_create_is_never_sent_again(world: World) -> None:
+    """The create was handled (a pending operation exists) but its answer lost: the executor
+    re-reads, finds the creation under way and waits for it; one create in all."""
+    plan = world.plan()
+    world.apply(plan, (RG, VAULT, ACCESS))
+    world.fault(
+        {
+            "kind": "drop",
+            "afterHandling": True,
+            "count": 1,
+            "match": {"service": "keyvault", "method": "POST", "path": "/create$"},
+        }
+    )
+    report = world.apply(world.plan(), (CERT,))
+    assert statuses(report) == {CERT: "done"}, report.results
+    assert sum(world.writes("keyvault").values()) == 1
+    assert CERT not in chain(world.plan())
+
+
+def test_a_certificate_pending_at_plan_time_is_waited_for_not_created_again(world: World) -> None:
+    plan = world.plan()
+    world.apply(plan, (RG, VAULT, ACCESS))
+
+    # someone else starts the creation between plan and apply
+    async def start() -> None:
+        async with world._clients() as (_, _src, _tgt, azure):
+            from azure.keyvault.certificates import CertificatePolicy
+
+            client = azure.certificates(f"https://{KV.name}.vault.azure.net/")
+            policy = CertificatePolicy(
+                issuer_name="Self", subject=KV.certificate_subject, validity_in_months=12
+            )
+            await azure.write(
+                "create",
+                lambda: client.begin_create_certificate(
+                    KV.certificate_name, policy, _polling_interval=0
+                ),
+            )
+
+    planned = world.plan()
+    assert CERT in chain(planned)
+    asyncio.run(start())
+    before = sum(world.writes("keyvault").values())
+    report = world.apply(planned, (CERT,))
+    assert statuses(report) == {CERT: "done"}, report.results
+    assert sum(world.writes("keyvault").values()) == before  # nothing more sent
+
+
+def test_exchange_access_granted_by_hand_after_the_plan_is_a_noop(world: World) -> None:
+    plan = world.plan()
+    world.apply(plan, (RG, VAULT))
+    planned = world.plan()
+    assert ACCESS in chain(planned)
+    grant = action(planned, ACCESS)
+
+    async def by_hand() -> None:
+        async with world._clients() as (_, _src, _tgt, azure):
+            vaults = azure.vaults(KV.subscription_id).vaults
+            await azure.write(
+                "grant by hand",
+                lambda: vaults.update_access_policy(
+                    KV.resource_group, KV.name, "add", grant.parameters
+                ),
+            )
+
+    asyncio.run(by_hand())
+    before = world.writes("arm")
+    report = world.apply(planned, (ACCESS,))
+    assert statuses(report) == {ACCESS: "noop"}, report.results
+    assert world.writes("arm") == before
+
+
+def test_a_key_added_to_the_app_after_the_plan_is_kept(world: World) -> None:
+    """The PATCH replaces the whole collection: it is built from the app as it is at apply
+    time (read with $select=keyCredentials), so a key someone added after the plan stays."""
+    plan = world.plan()
+    world.apply(plan, (RG, VAULT, ACCESS, CERT))
+    planned = world.plan()
+    assert KEY in chain(planned)
+    assert action(planned, KEY).parameters["keep"] == []
+    other = _self_signed_der("CN=someone-else")
+    app = world.graph("GET", f"/applications?$filter=appId eq '{APP_ID}'")["value"][0]
+    world.graph(
+        "PATCH",
+        f"/applications/{app['id']}",
+        {
+            "keyCredentials": [
+                {
+                    "type": "AsymmetricX509Cert",
+                    "usage": "Verify",
+                    "key": other,
+                    "displayName": "by hand",
+                }
+            ]
+        },
+    )
+    report = world.apply(planned, (KEY,))
+    assert statuses(report) == {KEY: "done"}, report.results
+    names = sorted(k["displayName"] for k in world.app_keys())
+    assert names == ["by hand", f"t2t:keyvault:{KV.name}/{KV.certificate_name}"]
+
+
+def test_a_refused_certificate_create_skips_its_dependants(world: World) -> None:
+    """t2t's own access policy removed after the vault was made: the create is refused (403),
+    the key credential and the endpoint behind it are skipped, none of their writes sent;
+    Exchange's access, which does not depend on it, is granted."""
+    plan = world.plan()
+    world.apply(plan, (RG, VAULT))
+    planned = world.plan()
+
+    async def revoke() -> None:
+        async with world._clients() as (_, _src, _tgt, azure):
+            own = await azure.own_object_id()
+            vaults = azure.vaults(KV.subscription_id).vaults
+            body = {
+                "properties": {
+                    "accessPolicies": [
+                        {
+                            "tenantId": SPEC.target.tenant_id,
+                            "objectId": own,
+                            "permissions": {"certificates": ["get", "list", "create", "update"]},
+                        }
+                    ]
+                }
+            }
+            await azure.write(
+                "revoke",
+                lambda: vaults.update_access_policy(KV.resource_group, KV.name, "remove", body),
+            )
+
+    asyncio.run(revoke())
+    graph_before = world.writes("graph")
+    report = world.apply(planned, (ACCESS, CERT, KEY, ENDPOINT))
+    got = statuses(report)
+    assert got[CERT] == "failed" and "403" in next(
+        r.message for r in report.results if r.id == CERT
+    )
+    assert got[KEY] == "skipped" and got[ENDPOINT] == "skipped"
+    assert got[ACCESS] == "done"
+    assert world.writes("graph") == graph_before
+    assert world.writes("keyvault") == {}
+
+
+def _self_signed_der(subject: str) -> str:
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import NameOID
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject.removeprefix("CN="))])
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=300))
+        .sign(key, hashes.SHA256())
+    )
+    return base64.b64encode(cert.public_bytes(serialization.Encoding.DER)).decode("ascii")
