@@ -207,6 +207,9 @@ class OrganizationConfig(_State):
     """Get-OrganizationConfig InPlaceHolds: organization-wide retention policies, e.g.
     ``mbx<guid>:<action>`` for one that covers every Exchange mailbox (Learn
     "identify-a-hold-on-an-exchange-online-mailbox"); moves/conditions.py."""
+    auto_expanding_archive_enabled: bool = False
+    """Set-OrganizationConfig -AutoExpandingArchive: every archive may auto-expand; "it can't
+    be disabled" (Set-OrganizationConfig reference)."""
     when_created: dt.datetime
     when_changed: dt.datetime
 

@@ -1,8 +1,9 @@
 """Checks on the source mailbox, in the validation script's order (microsoft-t2t.md §10.2):
 exists and is a user or shared mailbox (recipient_types.py), ≤ 12 auxiliary archives,
-licence, holds, demoted archive, Recoverable Items within the target quota. Each is one
-registered check function of scope "mailbox" (t2t/planner/checks.py `check`), run on every
-present source mailbox that moves. Pure."""
+licence, holds, demoted archive, Recoverable Items within the target quota; then what Learn's
+FAQ adds: the mailbox within its quota. Each is one registered check function of scope
+"mailbox" (t2t/planner/checks.py `check`), run on every present source mailbox that moves.
+Pure."""
 
 from __future__ import annotations
 
@@ -13,6 +14,10 @@ from t2t.planner.checks import CheckDef, Finding, check, run_checks
 from t2t.state.exchange import MailboxStatistics, Recipient
 
 MAX_AUX_ARCHIVES = 12
+#: A mailbox at this share of its ProhibitSendReceiveQuota is "nearing" it (T2T-W324). Learn
+#: gives no figure; 90 % is t2t's margin for what a mailbox receives while it syncs (Exchange's
+#: own default warning quota, 98 of 100 GB, leaves too little).
+NEAR_QUOTA = 0.9
 #: InPlaceHolds entries that are holds on the mailbox (CSS-VAL): eDiscovery/retention
 #: prefixes, and 32-character legacy eDiscovery ids.
 _HOLD_PREFIXES = ("mbx", "cld", "unih", "skp")
@@ -35,6 +40,11 @@ class SourceMailbox:
 
 def _gib(n: int) -> str:
     return f"{n / 1024**3:.1f} GB"
+
+
+def _quantified(n: int) -> str:
+    """A size as Exchange shows a ByteQuantifiedSize, exact: "50.00 GB (53,687,091,200 bytes)"."""
+    return f"{n / 1024**3:.2f} GB ({n:,} bytes)"
 
 
 def holds(source: Recipient) -> list[str]:
@@ -187,6 +197,83 @@ def recoverable_items_over_quota(m: SourceMailbox) -> str | None:
             f"{_gib(m.target_quota)}"
         )
     return None
+
+
+_QUOTA_FAQ = (
+    "Learn, Cross-tenant mailbox migration, FAQ 'How should I handle mailboxes that are close "
+    "to, or over quota' (https://learn.microsoft.com/microsoft-365/enterprise/"
+    "cross-tenant-mailbox-migration#how-should-i-handle-mailboxes-that-are-close-to-or-over-"
+    "quota); Set-Mailbox reference, -ProhibitSendReceiveQuota ('If the mailbox reaches or "
+    "exceeds this size, the mailbox can't send or receive new messages'); Get-Mailbox "
+    "ProhibitSendReceiveQuota, Get-MailboxStatistics TotalItemSize"
+)
+_QUOTA_FIX = (
+    "Before the move, as Learn advises: reduce the source mailbox's size, or provision an "
+    "archive (Enable-Mailbox <source> -Archive; t2t then stamps the new ArchiveGuid on the "
+    "target) or auto-expanding archiving (Enable-Mailbox <source> -AutoExpandingArchive), and "
+    "apply an archiving policy and run it so the data actually moves "
+    "(Start-ManagedFolderAssistant <source>); then plan again."
+)
+
+
+def _over_quota(m: SourceMailbox) -> tuple[int, int] | None:
+    """(TotalItemSize, ProhibitSendReceiveQuota) when both are known."""
+    quota = m.recipient.prohibit_send_receive_quota_bytes
+    size = m.statistics.total_item_size_bytes if m.statistics is not None else None
+    if not quota or size is None:
+        return None  # Unlimited, or no statistics (T2T-W319 says so)
+    return size, quota
+
+
+@check(
+    CheckDef(
+        "T2T-E323",
+        "source-over-quota",
+        "error",
+        "The source mailbox has reached its ProhibitSendReceiveQuota",
+        "the move of this mailbox fails: Microsoft names no exception — 'Mailboxes nearing "
+        "their quota prior to migration may end up over quota either before or during the "
+        "actual migration. If this happens, these mailboxes will fail migration and will need "
+        "to be remediated and restarted' (Learn FAQ)",
+        _QUOTA_FIX,
+        _QUOTA_FAQ,
+    ),
+    scope="mailbox",
+    tenant="source",
+)
+def over_quota(m: SourceMailbox) -> str | None:
+    sizes = _over_quota(m)
+    if sizes is None or sizes[0] < sizes[1]:
+        return None
+    return (
+        f"TotalItemSize {_quantified(sizes[0])} ≥ ProhibitSendReceiveQuota {_quantified(sizes[1])}"
+    )
+
+
+@check(
+    CheckDef(
+        "T2T-W324",
+        "source-near-quota",
+        "warning",
+        "The source mailbox is near its ProhibitSendReceiveQuota (90 % or more)",
+        "the move of this mailbox fails if it reaches its quota before or while it syncs "
+        "(Learn FAQ: 'these mailboxes will fail migration and will need to be remediated and "
+        "restarted'); Microsoft names no exception",
+        _QUOTA_FIX,
+        _QUOTA_FAQ + "; the 90 % margin is t2t's",
+    ),
+    scope="mailbox",
+    tenant="source",
+)
+def near_quota(m: SourceMailbox) -> str | None:
+    sizes = _over_quota(m)
+    if sizes is None or not NEAR_QUOTA * sizes[1] <= sizes[0] < sizes[1]:
+        return None
+    share = 100 * sizes[0] / sizes[1]
+    return (
+        f"TotalItemSize {_quantified(sizes[0])} is {share:.0f} % of ProhibitSendReceiveQuota "
+        f"{_quantified(sizes[1])}"
+    )
 
 
 def source_findings(m: SourceMailbox) -> list[Finding]:

@@ -137,7 +137,7 @@ def after_prerequisites(
         return _failure("SourceMailboxAlreadyBeingMovedPermanentException", user=user)
     if _database_moved(mu, s_r):
         return _failure("MailboxIsNotInExpectedDBException", user=user)
-    if s_r.total_item_size > s_r.prohibit_send_receive_quota:
+    if s_r.total_item_size >= s_r.prohibit_send_receive_quota:  # "reaches or exceeds"
         return _failure(
             "SourceMailboxOverQuota",
             user=user,

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-from t2t.sandbox.exchange.cmdlets import contacts, groups, migration, organization, recipients
+from t2t.sandbox.exchange.cmdlets import (
+    contacts,
+    groups,
+    migration,
+    organization,
+    recipients,
+    storage,
+)
 from t2t.sandbox.exchange.registry import Registry
 
 
 def build_registry() -> Registry:
     registry = Registry()
-    for module in (organization, groups, recipients, contacts, migration):
+    for module in (organization, groups, recipients, storage, contacts, migration):
         module.register(registry)
     return registry

@@ -320,6 +320,9 @@ def get_organization_config(inv: Invocation) -> list[Record]:
             # organization-wide retention policies (Learn "identify-a-hold-on-an-exchange-
             # online-mailbox": Get-OrganizationConfig | FL InPlaceHolds)
             "InPlaceHolds": strings(cfg.in_place_holds),
+            # Purview "Enable auto-expanding archiving": Get-OrganizationConfig | FL
+            # AutoExpandingArchiveEnabled
+            "AutoExpandingArchiveEnabled": cfg.auto_expanding_archive_enabled,
             "ExchangeVersion": "0.20 (15.0.0.0)",
             "DistinguishedName": f"CN={t.initial_domain.split('.')[0]},CN=Microsoft Exchange,"
             f"CN=Services,CN=Configuration,CN={t.initial_domain},CN=ConfigurationUnits,"
