@@ -21,7 +21,7 @@ from typing import Any
 import httpx
 
 from t2t.clients import wire
-from tests.e2e.helpers import EXCHANGE_SCOPE, _tenant, graph, invoke, run, stats, token
+from tests.e2e.helpers import EXCHANGE_SCOPE, _tenant, control, graph, invoke, run, stats, token
 from tests.e2e.test_batches import advance, two_waves
 
 TDD = "fabrikam.mail.onmicrosoft.com"
@@ -253,3 +253,59 @@ def test_a_source_mailbox_at_its_quota_is_left_out_and_one_near_it_warned(
     error = failure(profile, NESTOR_T)
     assert "MigrationPermanentException" in error and "is over its quota" in error, error
     assert f"({nestor_size:,} bytes)" in error
+
+
+MEGAN, MEGAN_T = "megan@contoso.com", "megan@fabrikam.com"  # has an archive (seed)
+GB = 1024**3
+
+
+def test_an_archive_near_auto_expansion_is_warned_and_its_expansion_fails_the_move(
+    served: tuple[Path, dict[str, Any]], tmp_path: Path
+) -> None:
+    """A warning leaves the mailbox in its batch: the move itself is the bypass. The archive
+    grows past 90 GB while it syncs, Exchange expands it, and the move fails with the
+    exception W325 names; the next plan removes and re-adds the user (T2T-W411)."""
+    state, profile = served
+    spec = two_waves(tmp_path)
+    invoke(profile, "contoso", "Enable-Mailbox", {"Identity": MEGAN, "AutoExpandingArchive": True})
+    # What only mail changes: the archive's size (the sandbox's control endpoint).
+    control(
+        profile,
+        "PATCH",
+        f"exchange/contoso/recipients/{MEGAN}",
+        {"archive_total_item_size": 85 * GB},
+    )
+
+    plan = plan_json(spec, state, profile)
+    [w325] = [f for f in plan["findings"] if f["code"] == "T2T-W325"]
+    assert (w325["object"], w325["tenant"]) == (MEGAN, "source")
+    assert (
+        "85.00 GB" in w325["message"]
+        and "the mailbox's AutoExpandingArchiveEnabled" in w325["message"]
+    )
+    name = "SourceAuxArchiveIsProvisionedDuringCrossTenantMovePermanentException"
+    assert name in w325["prevents"]
+    assert all(not a["blocked_by"] for a in plan["actions"] if a["key"] == MEGAN_T)
+
+    run("apply", spec, "--auto-approve", state=state)
+    advance(profile, 121)
+    applied = run("apply", spec, "--auto-approve", state=state)
+    assert "batch.create:cutover: done" in applied.stdout, applied.stdout[-3000:]
+    assert MEGAN_T in batch_members(profile, "cutover")  # a warning leaves nobody out
+
+    advance(profile, 60)  # syncing; meanwhile mail fills the archive past 90 GB
+    control(
+        profile,
+        "PATCH",
+        f"exchange/contoso/recipients/{MEGAN}",
+        {"archive_total_item_size": 91 * GB},
+    )
+    advance(profile, 600)
+    error = failure(profile, MEGAN_T)
+    assert name in error, error
+    [mbx] = invoke(profile, "contoso", "Get-Mailbox", {"Identity": MEGAN})["value"]
+    assert [loc.split(";")[2] for loc in mbx["MailboxLocations"]].count("AuxArchive") == 1
+
+    after = plan_json(spec, state, profile)
+    readd = [f for f in after["findings"] if f["code"] == "T2T-W411"]
+    assert [f["object"] for f in readd] == [MEGAN_T], after["findings"]

@@ -95,6 +95,8 @@ class _Index:
     """The target's verified domains (Graph /domains), for the UPNs of new MailUsers."""
     previous: dict[str, PreviousMailbox] = field(default_factory=dict)
     """Target mail users that were mailboxes, by GUID and UPN (Get-User)."""
+    organization_auto_expanding: bool = False
+    """The source organization's AutoExpandingArchiveEnabled (every archive may expand)."""
 
 
 def _by_address(recipients: tuple[Recipient, ...]) -> dict[str, Recipient]:
@@ -133,6 +135,9 @@ def _index(desired: Desired, snapshot: Snapshot) -> _Index:
         delivery=delivery,
         verified=frozenset(d.name.lower() for d in present(tgt.domains) if d.is_verified),
         previous=index_previous(present(tgt.previous_mailboxes)),
+        organization_auto_expanding=(
+            src.organization.status == "present" and src.organization.get().auto_expanding_archive
+        ),
     )
 
 
@@ -324,6 +329,7 @@ def _source_checks(
         if current is not None and current.recoverable_items_quota_bytes
         else DEFAULT_RECOVERABLE_QUOTA
     )
+    archive = ix.statistics.get(source.archive_guid.lower()) if source.has_archive else None
     return source_findings(
         SourceMailbox(
             address=m.source,
@@ -331,6 +337,8 @@ def _source_checks(
             statistics=ix.statistics.get(source.exchange_guid.lower()),
             target_quota=quota,
             licence_covered=_licence_covered(source, current, spec_has_t2t),
+            archive_statistics=archive if archive is not None and archive.is_archive else None,
+            organization_auto_expanding=ix.organization_auto_expanding,
         )
     )
 
@@ -546,7 +554,7 @@ def _seats(ix: _Index, out: DomainOutcome) -> None:
 
 MAILBOXES = Domain(
     name="mailboxes",
-    source_needs=frozenset({P.RECIPIENTS, P.STATISTICS}),
+    source_needs=frozenset({P.ORGANIZATION, P.RECIPIENTS, P.STATISTICS}),
     target_needs=frozenset(
         {
             P.RECIPIENTS,

@@ -18,6 +18,14 @@ MAX_AUX_ARCHIVES = 12
 #: gives no figure; 90 % is t2t's margin for what a mailbox receives while it syncs (Exchange's
 #: own default warning quota, 98 of 100 GB, leaves too little).
 NEAR_QUOTA = 0.9
+GB = 1024**3
+#: "When the archive mailbox (including the Recoverable Items folder) reaches 90 GB, it's
+#: converted to an auto-expanding archive" (Purview, "Learn about auto-expanding archiving").
+AUTO_EXPANSION_AT = 90 * GB
+#: T2T-W325 from here: 10 GB below Microsoft's 90 GB — ten days at the 1 GB a day that
+#: auto-expanding archiving supports at most ("a growth rate that doesn't exceed 1 GB per
+#: day", same page). t2t's margin; Microsoft gives none.
+NEAR_EXPANSION = AUTO_EXPANSION_AT - 10 * GB
 #: InPlaceHolds entries that are holds on the mailbox (CSS-VAL): eDiscovery/retention
 #: prefixes, and 32-character legacy eDiscovery ids.
 _HOLD_PREFIXES = ("mbx", "cld", "unih", "skp")
@@ -36,6 +44,10 @@ class SourceMailbox:
     """The target's RecoverableItemsQuota (bytes)."""
     licence_covered: bool
     """The T2T licence is on the source, or the spec assigns it to the target."""
+    archive_statistics: MailboxStatistics | None = None
+    """Get-MailboxStatistics -Archive, read only when the archive may auto-expand."""
+    organization_auto_expanding: bool = False
+    """The source organization's AutoExpandingArchiveEnabled (Get-OrganizationConfig)."""
 
 
 def _gib(n: int) -> str:
@@ -274,6 +286,58 @@ def near_quota(m: SourceMailbox) -> str | None:
         f"TotalItemSize {_quantified(sizes[0])} is {share:.0f} % of ProhibitSendReceiveQuota "
         f"{_quantified(sizes[1])}"
     )
+
+
+@check(
+    CheckDef(
+        "T2T-W325",
+        "source-archive-may-auto-expand",
+        "warning",
+        "The source's archive may auto-expand during the move (auto-expanding archiving on, "
+        "the main archive at 80 GB or more of the 90 GB at which Microsoft expands it)",
+        "SourceAuxArchiveIsProvisionedDuringCrossTenantMovePermanentException: 'If the source "
+        "mailbox is expanded during the mailbox migration process, the migration will fail as "
+        "a new auxiliary archive will be created in the source, but not in the target' (Learn "
+        "FAQ)",
+        "Move this mailbox in an early wave and complete it quickly, or bring its archive "
+        "(Recoverable Items included) well below 90 GB before its batch starts; "
+        "auto-expanding archiving cannot be turned off. If it expands during the move, "
+        "Microsoft's remedy is to remove the user from the batch and submit it again: t2t "
+        "does so on the next apply (T2T-W411).",
+        "Learn, Cross-tenant mailbox migration, FAQ 'Do auto-expanded archive mailboxes "
+        "move?' and 'Migration Failures' (https://learn.microsoft.com/microsoft-365/"
+        "enterprise/cross-tenant-mailbox-migration); Purview, 'Learn about auto-expanding "
+        "archiving' (https://learn.microsoft.com/purview/autoexpanding-archiving: 'When the "
+        "archive mailbox (including the Recoverable Items folder) reaches 90 GB, it's converted "
+        "to an auto-expanding archive … It can take up to 30 days') and 'Enable auto-expanding "
+        "archiving' (Get-OrganizationConfig and Get-Mailbox AutoExpandingArchiveEnabled); "
+        "Get-MailboxStatistics -Archive; the 80 GB margin is t2t's",
+    ),
+    scope="mailbox",
+    tenant="source",
+)
+def archive_may_auto_expand(m: SourceMailbox) -> str | None:
+    r = m.recipient
+    if not r.has_archive or not (r.auto_expanding_archive or m.organization_auto_expanding):
+        return None
+    stats = m.archive_statistics
+    if stats is None:
+        return None
+    size = (stats.total_item_size_bytes or 0) + (stats.total_deleted_item_size_bytes or 0)
+    if size < NEAR_EXPANSION:
+        return None
+    where = "the mailbox's" if r.auto_expanding_archive else "the organization's"
+    detail = (
+        f"the main archive holds {_quantified(size)} with its Recoverable Items, and "
+        f"auto-expanding archiving is on ({where} AutoExpandingArchiveEnabled): Microsoft "
+        "adds an auxiliary archive once it reaches 90 GB"
+    )
+    if r.aux_archive_count >= MAX_AUX_ARCHIVES:
+        detail += (
+            f"; it already has {r.aux_archive_count} auxiliary archives, and one more is past "
+            f"the {MAX_AUX_ARCHIVES} a move supports (T2T-E303)"
+        )
+    return detail
 
 
 def source_findings(m: SourceMailbox) -> list[Finding]:

@@ -151,20 +151,29 @@ def after_prerequisites(
     return None
 
 
-def during_sync(mu: MigrationUser, s_r: Recipient) -> MigrationFailure | None:
+#: "When the archive mailbox (including the Recoverable Items folder) reaches 90 GB, it's
+#: converted to an auto-expanding archive" (Purview, "Learn about auto-expanding archiving").
+AUTO_EXPANSION_AT = 90 * 1024**3
+
+
+def during_sync(
+    mu: MigrationUser, s_r: Recipient, organization_expands: bool = False
+) -> MigrationFailure | None:
     """What goes wrong while a mailbox syncs: maintenance moves it (MailboxIsNotInExpectedDB),
-    or its auto-expanding archive, at its quota (100 GB, recipients.DEFAULT_ARCHIVE_QUOTA),
-    provisions a new auxiliary archive in the source but not in the target (LEARN-24 FAQ;
-    SourceAuxArchiveIsProvisionedDuringCrossTenantMovePermanentException). The expansion
-    changes the source: one more aux archive, and the main archive keeps half its quota (the
-    rest is in the new aux archive; the sandbox models no per-aux sizes)."""
+    or its archive — auto-expanding for the mailbox (Enable-Mailbox -AutoExpandingArchive) or
+    the organization (Set-OrganizationConfig -AutoExpandingArchive), `organization_expands` —
+    reaches 90 GB and provisions a new auxiliary archive in the source but not in the target
+    (LEARN-24 FAQ; SourceAuxArchiveIsProvisionedDuringCrossTenantMovePermanentException;
+    Microsoft's "can take up to 30 days" is not modelled: the sandbox expands at once). The
+    expansion changes the source: one more aux archive, and the main archive keeps half its
+    quota (the rest is in the new aux archive; the sandbox models no per-aux sizes)."""
     user = s_r.primary_smtp_address
     if _database_moved(mu, s_r):
         return _failure("MailboxIsNotInExpectedDBException", user=user)
     if (
         s_r.has_archive
-        and s_r.auto_expanding_archive_enabled
-        and s_r.archive_total_item_size >= DEFAULT_ARCHIVE_QUOTA
+        and (s_r.auto_expanding_archive_enabled or organization_expands)
+        and s_r.archive_total_item_size >= AUTO_EXPANSION_AT
     ):
         s_r.auxiliary_archives += 1
         s_r.archive_total_item_size = DEFAULT_ARCHIVE_QUOTA // 2

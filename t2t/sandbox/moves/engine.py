@@ -345,7 +345,9 @@ def _step_user(
         if _signed_out(state, target, batch, mu, at):
             return True
         s_r = source_recipient(state, mu)
-        if s_r is not None and (problem := conditions.during_sync(mu, s_r)):
+        source = state.resolve_tenant(mu.source_tenant_id) if mu.source_tenant_id else None
+        expands = source is not None and source.organization_config.auto_expanding_archive_enabled
+        if s_r is not None and (problem := conditions.during_sync(mu, s_r, expands)):
             mu.status, mu.failure, mu.sticky_failure = "Failed", problem, problem
             mu.next_step_at, mu.move_request_status = None, "Failed"
             return True
