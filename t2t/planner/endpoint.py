@@ -178,7 +178,9 @@ register(
         "-AppSecretKeyVaultUrl), once its key is on the app and Exchange may read it.",
         "microsoft-t2t.md §3.2 (AppSecretKeyVaultUrl https://<vault>.vault.azure.net:443/"
         "certificates/<name>/<version>); SetupCrossTenantRelationshipForTargetTenant.ps1 "
-        "($CertificateId = the certificate's Id)",
+        "($CertificateId = the certificate's Id; its closing example 'Set-MigrationEndpoint "
+        "… -AppSecretKeyVaultUrl <kvUrl>'); Set-MigrationEndpoint reference "
+        "(-AppSecretKeyVaultUrl, Exchange Online)",
     ),
     CheckDef(
         "T2T-E244",
@@ -193,8 +195,9 @@ register(
         "expired secret, AADSTS700027 for a certificate the app no longer trusts)",
         "t2t gives the endpoint the spec's credential (Set-MigrationEndpoint "
         "-AppSecretKeyVaultUrl, or a new secret in -Credentials).",
-        "microsoft-t2t.md §3.2 (the two credential modes); Set-MigrationEndpoint "
-        "-AppSecretKeyVaultUrl / -Credentials",
+        "microsoft-t2t.md §3.2 (the two credential modes); Set-MigrationEndpoint reference "
+        "(-AppSecretKeyVaultUrl and -Credentials, both Exchange Online); which one Exchange "
+        "keeps when the other is set is not public (the sandbox's assumption: the one given)",
     ),
     scope="organization",
 )

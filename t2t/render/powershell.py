@@ -39,6 +39,7 @@ from typing import Any
 from t2t.clients.wire import HIGH_IMPACT
 from t2t.planner import Action, Plan
 from t2t.planner.kinds import kind_of
+from t2t.planner.shared.app import KNOWN_AFTER_APPLY
 
 
 def ps_literal(value: Any) -> str:
@@ -170,6 +171,16 @@ def _credential_prompt(user_name: Any) -> str:
     )
 
 
+def _certificate_id(vault: dict[str, Any]) -> str:
+    """The vault certificate's current version, read when the script runs (the walkthrough
+    script's `$certificatePublicKey.Id`, from Get-AzKeyVaultCertificate)."""
+    name, cert = (
+        ps_literal(str(vault.get("name", ""))),
+        ps_literal(str(vault.get("certificate_name", ""))),
+    )
+    return f"(Get-AzKeyVaultCertificate -VaultName {name} -Name {cert}).Id"
+
+
 def _password_prompt(upn: Any) -> str:
     return f"(Read-Host -AsSecureString -Prompt {ps_literal(f'A password for {upn}')})"
 
@@ -184,6 +195,9 @@ def _calls(action: Action) -> list[str]:
     params = dict(action.parameters)
     if "Credentials" in params:
         params["Credentials"] = _Raw(_credential_prompt(params.get("ApplicationId", "")))
+    vault = action.desired.get("key_vault")
+    if params.get("AppSecretKeyVaultUrl") == KNOWN_AFTER_APPLY and isinstance(vault, dict):
+        params["AppSecretKeyVaultUrl"] = _Raw(_certificate_id(vault))
     if action.cmdlet == "New-MailUser" and "Password" not in params:
         upn = params.get("MicrosoftOnlineServicesID") or params.get("Name", "")
         params["Password"] = _Raw(_password_prompt(upn))
@@ -236,8 +250,10 @@ def render_powershell(plan: Plan) -> str:
             lines.append(
                 _comment(f"BLOCKED by {', '.join(action.blocked_by)}: not run by t2t apply")
             )
-        if not kind_of(action.kind).powershell:  # a Graph REST call or a person's step
-            lines.append(_comment(f"{action.cmdlet} (Microsoft Graph or by hand, not Exchange):"))
+        if not kind_of(action.kind).powershell:  # a Graph or Azure REST call, a person's step
+            lines.append(
+                _comment(f"{action.cmdlet} (Microsoft Graph, Azure or by hand, not Exchange):")
+            )
             lines.extend(
                 _comment(f"  {k} = {json.dumps(v, ensure_ascii=False)}")
                 for k, v in action.parameters.items()

@@ -47,8 +47,8 @@ WAVES = """batches:
 
 
 def two_waves(tmp_path: Path) -> str:
-    """The example with a client secret (its Key Vault mode is blocked, T2T-E234) and two
-    waves instead of its one."""
+    """The example with a client secret (its Key Vault mode is
+    tests/e2e/test_key_vault_credential.py's) and two waves instead of its one."""
     text = SPEC.read_text(encoding="utf-8")
     text = text.replace("credential: keyVaultCertificate", "credential: clientSecret")
     text = re.sub(r"\n  keyVault:\n(    .*\n)+", "\n", text)

@@ -31,7 +31,7 @@ def test_plan_with_read_only_credentials(
     spec = _read_only_spec(tmp_path)
     before = stats(profile)
     plan = run("plan", str(spec), "--detailed-exitcode", state=state)
-    assert plan.returncode == 3, plan.stdout + plan.stderr  # Key Vault endpoint: T2T-E234
+    assert plan.returncode == 3, plan.stdout + plan.stderr  # the endpoint waits for consent: E401
     assert "+ source  orgrel.create" in plan.stdout
     # The read-only source identity cannot consent: a manual gate with the consent URL.
     assert "T2T-W212" in plan.stdout

@@ -35,8 +35,9 @@ batches:
 
 
 def shared_spec(tmp_path: Path) -> str:
-    """The example spec with a client secret (its Key Vault mode is blocked, T2T-E234) and
-    the shared mailbox as its only mailbox and wave."""
+    """The example spec with a client secret (its Key Vault mode is
+    tests/e2e/test_key_vault_credential.py's) and the shared mailbox as its only mailbox and
+    wave."""
     text = SPEC.read_text(encoding="utf-8")
     text = text.replace("credential: keyVaultCertificate", "credential: clientSecret")
     text = re.sub(r"\n  keyVault:\n(    .*\n)+", "\n", text)

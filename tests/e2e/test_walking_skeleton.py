@@ -19,8 +19,8 @@ SPEC = Path(__file__).resolve().parents[2] / "specs" / "contoso-to-fabrikam.yaml
 
 
 def client_secret_copy(tmp_path: Path) -> Path:
-    """The example with Microsoft's current credential (a client secret), so the whole plan
-    can converge; the Key Vault mode it ships with is honestly blocked (T2T-E234)."""
+    """The example with Microsoft's current credential (a client secret); the Key Vault mode
+    it ships with converges in tests/e2e/test_key_vault_credential.py."""
     text = SPEC.read_text(encoding="utf-8")
     text = text.replace("credential: keyVaultCertificate", "credential: clientSecret")
     text = re.sub(r"\n  keyVault:\n(    .*\n)+", "\n", text)
