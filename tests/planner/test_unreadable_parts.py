@@ -108,3 +108,16 @@ def test_the_readable_baseline_plans_in_every_org_domain() -> None:
         "orgrel.create",
         "endpoint.create",
     }
+
+
+def test_the_key_vault_baseline_plans_the_azure_chain() -> None:
+    """The Key Vault parts' cases above compare against this plan (the walkthrough's spec,
+    keyVaultCertificate mode): it must hold the chain's actions to lose."""
+    kinds = {a.kind for a in build_plan(SPECS["contoso-to-fabrikam"], snapshot()).actions}
+    assert {
+        "azure.resource_group.create",
+        "keyvault.vault.create",
+        "keyvault.certificate.create",
+        "app.key_credential.add",
+        "endpoint.create",
+    } <= kinds
