@@ -98,6 +98,11 @@ MAILUSER_CREATE = ActionKind("mailuser.create", "exchange", "safe", EXCHANGE_WRI
 MAILUSER_SET_IDENTITY = ActionKind(
     "mailuser.set_identity", "exchange", "disruptive", EXCHANGE_WRITE
 )
+#: Set-MailUser -EnableLitigationHoldForMigration: the target's Recoverable Items quota to
+#: 100 GB for a move (T2T-E306); it also puts the MailUser on Litigation Hold (reference).
+MAILUSER_HOLD_FOR_MIGRATION = ActionKind(
+    "mailuser.hold_for_migration", "exchange", "safe", EXCHANGE_WRITE
+)
 # Graph user-update.md and user-assignlicense.md: User.ReadWrite.All (application).
 USER_USAGE_LOCATION = ActionKind("user.usage_location", "graph", "safe", (_USER_WRITE,))
 LICENSE_ASSIGN = ActionKind("license.assign", "graph", "safe", (_USER_WRITE,))
@@ -169,6 +174,7 @@ KINDS: tuple[ActionKind, ...] = (
     ENDPOINT_UPDATE,
     MAILUSER_CREATE,
     MAILUSER_SET_IDENTITY,
+    MAILUSER_HOLD_FOR_MIGRATION,
     USER_USAGE_LOCATION,
     LICENSE_ASSIGN,
     BATCH_CREATE,

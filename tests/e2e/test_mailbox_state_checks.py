@@ -309,3 +309,64 @@ def test_an_archive_near_auto_expansion_is_warned_and_its_expansion_fails_the_mo
     after = plan_json(spec, state, profile)
     readd = [f for f in after["findings"] if f["code"] == "T2T-W411"]
     assert [f["object"] for f in readd] == [MEGAN_T], after["findings"]
+
+
+def test_recoverable_items_over_the_target_quota_are_made_room_for_by_the_plan(
+    served: tuple[Path, dict[str, Any]], tmp_path: Path
+) -> None:
+    """T2T-E306 (G15): Exchange Online raises a MailUser's Recoverable Items quota only with
+    Set-MailUser -EnableLitigationHoldForMigration (100 GB, and Litigation Hold); the plan does
+    it, and the move proceeds. Bypassed — lynne's Recoverable Items grow past her prepared
+    target's 30 GB once her batch runs — the move fails as the check says, -RecoverableItemsQuota
+    (the fix E306 used to name) is no Exchange Online parameter, and the next apply repairs her."""
+    state, profile = served
+    spec = two_waves(tmp_path)
+    big = {"total_deleted_item_size": 31 * GB}  # what only deletions change (sandbox control)
+    control(profile, "PATCH", f"exchange/contoso/recipients/{DEBRA}", big)
+
+    plan = plan_json(spec, state, profile)
+    [e306] = [f for f in plan["findings"] if f["code"] == "T2T-E306"]
+    assert (e306["object"], e306["fixed_by_plan"]) == (DEBRA, True)
+    assert "Set-MailUser <target> -EnableLitigationHoldForMigration" in e306["fix"]
+    [hold] = [a for a in plan["actions"] if a["kind"] == "mailuser.hold_for_migration"]
+    assert hold["parameters"] == {"Identity": DEBRA_T, "EnableLitigationHoldForMigration": True}
+    assert hold["depends_on"] == [f"target:mailuser.create:{DEBRA_T}"] and not hold["blocked_by"]
+
+    run("apply", spec, "--auto-approve", state=state)
+    advance(profile, 121)
+    applied = run("apply", spec, "--auto-approve", state=state)
+    assert "batch.create:cutover: done" in applied.stdout, applied.stdout[-3000:]
+    [mu] = invoke(profile, "fabrikam", "Get-MailUser", {"Identity": DEBRA_T})["value"]
+    assert mu["RecoverableItemsQuota"] == "100 GB (107,374,182,400 bytes)"
+    assert mu["LitigationHoldEnabled"] is True
+    assert DEBRA_T in batch_members(profile, "cutover")
+
+    # Bypassed: lynne's batch already runs when her Recoverable Items pass her target's quota.
+    control(profile, "PATCH", f"exchange/contoso/recipients/{LYNNE}", big)
+    refused = httpx.post(
+        f"{profile['endpoints']['exchange']}/{_tenant(profile, 'fabrikam')['tenantId']}"
+        "/InvokeCommand",
+        json={
+            "CmdletInput": {
+                "CmdletName": "Set-MailUser",
+                "Parameters": {"Identity": LYNNE_T, "RecoverableItemsQuota": "50GB"},
+            }
+        },
+        headers={"Authorization": f"Bearer {token(profile, 'fabrikam', EXCHANGE_SCOPE)}"},
+        verify=ssl.create_default_context(cafile=profile["caFile"]),
+    )
+    assert refused.status_code == 400, refused.text
+    assert "cannot be found that matches parameter name 'RecoverableItemsQuota'" in refused.text
+    advance(profile, 600)
+    error = failure(profile, LYNNE_T)
+    assert "in Recoverable Items, more than the target mail user's RecoverableItemsQuota" in error
+    [debra] = invoke(profile, "fabrikam", "Get-MigrationUser", {"Identity": DEBRA_T})["value"]
+    assert debra["Status"] != "Failed", debra  # room was made for debra's
+
+    again = plan_json(spec, state, profile)
+    assert [a["key"] for a in again["actions"] if a["kind"] == "mailuser.hold_for_migration"] == [
+        LYNNE_T
+    ]
+    run("apply", spec, "--auto-approve", state=state)
+    [mu] = invoke(profile, "fabrikam", "Get-MailUser", {"Identity": LYNNE_T})["value"]
+    assert mu["RecoverableItemsQuota"] == "100 GB (107,374,182,400 bytes)"

@@ -15,6 +15,7 @@ from t2t.planner.endpoint import EndpointDesire
 from t2t.planner.invitation import InvitationDesire
 from t2t.planner.kinds import KINDS
 from t2t.planner.mailboxes.desire import MailboxDesire
+from t2t.planner.mailboxes.hold_for_migration import HoldDesire
 from t2t.planner.relationships import SideDesire
 from t2t.planner.scope_groups import GroupDesire
 from t2t.planner.shared.app import AppDesire
@@ -42,6 +43,7 @@ DESIRE_OF: dict[str, Any] = {
     "endpoint.update": EndpointDesire,
     "mailuser.create": MailboxDesire,
     "mailuser.set_identity": MailboxDesire,
+    "mailuser.hold_for_migration": HoldDesire,
     "user.usage_location": MailboxDesire,
     "license.assign": MailboxDesire,
     "batch.create": BatchDesire,

@@ -34,8 +34,8 @@ DETAILS = {
     "statistics-missing-warns": [
         ("T2T-W319", "Get-MailboxStatistics returned nothing for this mailbox"),
     ],
-    "recoverable-items-over-default-quota": [
-        ("T2T-E306", "TotalDeletedItemSize 31.0 GB > target RecoverableItemsQuota 30.0 GB"),
+    "recoverable-items-over-100-gb-blocks": [
+        ("T2T-E306", "TotalDeletedItemSize 101.0 GB > target RecoverableItemsQuota 30.0 GB"),
     ],
     "more-than-12-aux-archives-block": [("T2T-E303", "13 auxiliary archives (at most 12)")],
 }

@@ -1,5 +1,6 @@
-"""Executors for `mailuser.create` and `mailuser.set_identity`: re-read the one target object
-(Get-MailUser -Identity, t2t/probes/targeted.py), plan it again, write, verify.
+"""Executors for `mailuser.create`, `mailuser.set_identity` and `mailuser.hold_for_migration`:
+re-read the one target object (Get-MailUser -Identity, t2t/probes/targeted.py), plan it again,
+write, verify.
 
 The password New-MailUser requires is generated here, registered with the log scrubber before
 anything is sent, and exists nowhere else: not in the plan, a saved plan, a log line or the
@@ -27,7 +28,9 @@ from t2t.logs import register_secret
 from t2t.planner import Action
 from t2t.planner import kinds as K
 from t2t.planner.mailboxes import IdentityPlan, MailboxDesire, plan_identity
+from t2t.planner.mailboxes.hold_for_migration import HoldDesire
 from t2t.probes.targeted import read_recipient
+from t2t.state.exchange import Recipient
 
 
 def generate_password() -> str:
@@ -134,3 +137,47 @@ async def run_mailuser_identity(action: Action, ctx: ApplyContext) -> ActionResu
     return await converge(
         action, ctx, identity_replan(exchange, d, ctx, fresh=planned_absent(action))
     )
+
+
+@executes(K.MAILUSER_HOLD_FOR_MIGRATION)
+async def run_mailuser_hold_for_migration(action: Action, ctx: ApplyContext) -> ActionResult:
+    """Set-MailUser -EnableLitigationHoldForMigration until Get-MailUser shows the quota the
+    action wants (100 GB: the Set-MailUser reference; T2T-E306's repair)."""
+    desire = HoldDesire.from_dict(action.desired)
+    target, upn, wanted = desire.target, desire.upn, desire.recoverable_items_quota
+    exchange = ctx.exchange[action.tenant]
+
+    async def read() -> Recipient | None:
+        current = await read_recipient(exchange, target)
+        if current is None and upn.lower() != target.lower():
+            current = await read_recipient(exchange, upn)
+        return current
+
+    async def replan() -> Write | None:
+        current = await read()
+        if current is None:
+            raise ExecutionFailed(f"{target} does not exist in the target")
+        if (current.recoverable_items_quota_bytes or 0) >= wanted:
+            return None
+        if current.is_mailbox:
+            raise ExecutionFailed(f"{target} is a mailbox now: its quota is no longer a MailUser's")
+        params = {
+            "Identity": current.guid or current.identity,
+            "EnableLitigationHoldForMigration": True,
+        }
+
+        async def present() -> bool:
+            return await read() is not None
+
+        return Write(
+            "Set-MailUser -EnableLitigationHoldForMigration",
+            lambda: send_replicated(
+                ctx,
+                lambda: exchange.invoke("Set-MailUser", params),
+                not_replicated=exchange_not_replicated,
+                fresh=planned_absent(action),
+                present=present,
+            ),
+        )
+
+    return await converge(action, ctx, replan)

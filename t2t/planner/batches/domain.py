@@ -111,6 +111,7 @@ def plan_batches(ctx: PlanContext) -> DomainOutcome:
         if a.kind in (
             K.MAILUSER_CREATE.name,
             K.MAILUSER_SET_IDENTITY.name,
+            K.MAILUSER_HOLD_FOR_MIGRATION.name,
             K.USER_USAGE_LOCATION.name,
             K.LICENSE_ASSIGN.name,
         ):

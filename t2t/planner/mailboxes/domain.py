@@ -28,6 +28,7 @@ from t2t.planner.mailboxes.desire import (
     mailbox_name,
     source_x500s,
 )
+from t2t.planner.mailboxes.hold_for_migration import fixed, hold_action, repairable
 from t2t.planner.mailboxes.identity import PASSWORD_PLACEHOLDER, IdentityPlan, plan_identity
 from t2t.planner.mailboxes.licensing import missing_skus, usage_location_body
 from t2t.planner.mailboxes.previous import index_previous, previous_mailbox_finding
@@ -281,6 +282,10 @@ def _plan_one(
     if plan.state == "moved":
         return 1
     findings = [*_source_checks(ix, m, source, current, spec_has_t2t), *plan.findings]
+    raise_quota = repairable(ix.statistics.get(source.exchange_guid.lower()), current)
+    if raise_quota:  # T2T-E306's repair: -EnableLitigationHoldForMigration (100 GB)
+        findings = [fixed(f) if f.code == "T2T-E306" else f for f in findings]
+        raise_quota = any(f.code == "T2T-E306" for f in findings)
     if plan.state == "absent":  # New-MailUser gives it its UPN (upn.py)
         unverified = upn_finding(d, ix.verified, desired.upn_domain is not None)
         findings += [unverified] if unverified is not None else []
@@ -311,6 +316,9 @@ def _plan_one(
             )
         )
     create_id, identity_id = _identity_actions(d, plan, current, blocked, out)
+    if raise_quota:
+        after = tuple(i for i in (create_id,) if i)
+        out.actions.append(hold_action(d, current, after, blocked))
     if d.license_sku_ids or licence_blocked:
         _licence_actions(ix, d, user, upn, (create_id, identity_id), blocked, licence_blocked, out)
     return 0
@@ -567,7 +575,13 @@ MAILBOXES = Domain(
         }
     ),
     emits=frozenset(
-        {K.MAILUSER_CREATE, K.MAILUSER_SET_IDENTITY, K.USER_USAGE_LOCATION, K.LICENSE_ASSIGN}
+        {
+            K.MAILUSER_CREATE,
+            K.MAILUSER_SET_IDENTITY,
+            K.MAILUSER_HOLD_FOR_MIGRATION,
+            K.USER_USAGE_LOCATION,
+            K.LICENSE_ASSIGN,
+        }
     ),
     plan=plan_mailboxes,
 )

@@ -171,7 +171,8 @@ def demoted_archive(m: SourceMailbox) -> str | None:
         "warning",
         "The source mailbox's statistics could not be read, so Recoverable Items were not "
         "compared with the target quota",
-        "MigrationPermanentException (Recoverable Items over the target quota)",
+        "the move does not proceed when the Recoverable Items are over the target's quota "
+        "(T2T-E306; Microsoft names no exception)",
         "Check Get-MailboxStatistics <source> by hand, or plan again.",
         "microsoft-t2t.md §10.2 check 7",
     ),
@@ -190,11 +191,23 @@ def statistics_missing(m: SourceMailbox) -> str | None:
         "recoverable-items-over-quota",
         "error",
         "The source's Recoverable Items exceed the target's RecoverableItemsQuota",
-        "MigrationPermanentException (Recoverable Items over the target quota); the validation "
-        "script reports an error",
-        "Purge the source's Recoverable Items (holds permitting) or raise the target quota, "
-        "then plan again.",
-        "microsoft-t2t.md §4, §8 (Recoverable Items), §10.2 check 7",
+        "the move does not proceed: Microsoft names no exception — 'moves will not proceed "
+        "since the target quota is less than the source mailbox size' (Learn, 2022); the "
+        "validation script: 'Dumpster size on SOURCE mailbox is bigger than TARGET MailUser "
+        "RecoverableItemsQuota. This might cause the migration to fail'",
+        "t2t raises the target's quota to 100 GB with Set-MailUser <target> "
+        "-EnableLitigationHoldForMigration, Exchange Online's only way (Set-MailUser "
+        "-RecoverableItemsQuota is on-premises only); it also puts the MailUser, and the "
+        "mailbox the move makes of it, on Litigation Hold — lift it after the move with "
+        "Set-Mailbox <target> -LitigationHoldEnabled $false if the target does not want it. "
+        "When 100 GB is not enough, or the target is synchronised from on-premises ('This "
+        "feature is not available in hybrid tenants'), purge the source's Recoverable Items "
+        "instead (holds permitting), then plan again.",
+        "CSS-VAL (CrossTenantMailboxMigrationValidation.ps1: TotalDeletedItemSize against the "
+        "target's RecoverableItemsQuota); Learn, Cross-tenant mailbox migration (2022 version, "
+        "'Prerequisites for target user objects' steps 2-3); Set-MailUser reference "
+        "(-EnableLitigationHoldForMigration, -RecoverableItemsQuota); microsoft-t2t.md §4, §8, "
+        "§10.2 check 7",
     ),
     scope="mailbox",
     tenant="source",

@@ -467,12 +467,17 @@ def _refuse_dir_synced(inv: Invocation, u: User) -> None:
     )
 
 
+#: The Recoverable Items quota Set-MailUser -EnableLitigationHoldForMigration gives (100 GB).
+HOLD_FOR_MIGRATION_QUOTA = 100 * 1024**3
+
+
 def set_mail_user(inv: Invocation) -> list[Record]:
     """Set-MailUser: ExchangeGuid, ArchiveGuid ("reserved for internal Microsoft use" in
     PSDOC-MU, yet the migration doc uses them, §4), EmailAddresses add/remove,
-    ExternalEmailAddress, PrimarySmtpAddress. With the sandbox switch
-    ``trimExchangeGuidParameter`` on, -ExchangeGuid/-ArchiveGuid are refused as unknown
-    parameters (seed comment 9; open question §12.5)."""
+    ExternalEmailAddress, PrimarySmtpAddress, EnableLitigationHoldForMigration (Exchange Online
+    only; -RecoverableItemsQuota is on-premises only, so it is no parameter here). With the
+    sandbox switch ``trimExchangeGuidParameter`` on, -ExchangeGuid/-ArchiveGuid are refused as
+    unknown parameters (seed comment 9; open question §12.5)."""
     t, p = inv.tenant, inv.params
     if t.move_service.trim_exchange_guid_parameter:
         for trimmed in ("ExchangeGuid", "ArchiveGuid"):
@@ -513,6 +518,13 @@ def set_mail_user(inv: Invocation) -> list[Record]:
             setattr(u, attr, p.get(param))
     if "Alias" in p and p.get("Alias"):
         r.alias = p.get("Alias")
+    if p.get("EnableLitigationHoldForMigration"):
+        # "used in cross-tenant mailbox migrations to increase the quota on the Recoverable
+        # Items folder to 100 GB (and also enable Litigation Hold) prior to migration. …
+        # This feature is not available in hybrid tenants" (Set-MailUser reference): a
+        # synced object was refused above, as every write to one is.
+        r.recoverable_items_quota = HOLD_FOR_MIGRATION_QUOTA
+        r.litigation_hold_enabled = True
     if r == current:
         inv.warnings.append(
             f"The command completed successfully but no settings of '{current.name}' have been "
@@ -708,15 +720,10 @@ def register(registry: Registry) -> None:
                 Param("PrimarySmtpAddress", Kind.SMTP, "Microsoft.Exchange.Data.SmtpAddress"),
                 Param("DisplayName"),
                 Param("Alias"),
-                _not_yet(
+                Param(
                     "EnableLitigationHoldForMigration",
                     Kind.SWITCH,
                     "System.Management.Automation.SwitchParameter",
-                ),
-                _not_yet(
-                    "RecoverableItemsQuota",
-                    Kind.STRING,
-                    "Microsoft.Exchange.Data.Unlimited`1[Microsoft.Exchange.Data.ByteQuantifiedSize]",
                 ),
                 _not_yet("HiddenFromAddressListsEnabled", Kind.BOOL, "System.Boolean"),
                 _not_yet("CustomAttribute1"),
