@@ -6,12 +6,14 @@ their needs are right, so a gate or a view that let too much through would go un
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from t2t.planner.actions import Action
+from t2t.planner.checks import finding
 from t2t.planner.context import PlanContext
 from t2t.planner.domain import Domain, DomainOutcome, Resolution, plan_domain, present
 from t2t.planner.kinds import ORGREL_CREATE, ORGREL_UPDATE
@@ -135,3 +137,41 @@ def test_an_action_riskier_than_its_kind_is_refused() -> None:
     with pytest.raises(AssertionError) as raised:
         plan_domain(d, context())
     assert str(raised.value) == "source:orgrel.create:x is disruptive; orgrel.create may be safe"
+
+
+def _unread_azure(desired: Any) -> PlanContext:
+    """A snapshot as the probes read it for `desired`: the Azure parts not read (None)."""
+    target = dataclasses.replace(whole_tenant("target"), key_vault=None, vault_certificates=None)
+    return PlanContext(desired, Snapshot(source=whole_tenant("source"), target=target))
+
+
+def test_a_part_the_spec_does_not_have_read_blinds_no_domain() -> None:
+    """The Azure parts are read only in keyVaultCertificate mode: in clientSecret mode a
+    domain needing them runs (and finds them None); in keyVaultCertificate mode, not read
+    is blind."""
+    ran: list[str] = []
+
+    def plan(ctx: PlanContext) -> DomainOutcome:
+        ran.append(str(ctx.snapshot.target.key_vault))
+        return DomainOutcome()
+
+    d = Domain("d", frozenset(), frozenset({P.KEY_VAULT, P.VAULT_CERTIFICATES}), plan)
+    assert plan_domain(d, _unread_azure(DESIRED).view(d)).notices == []
+    assert ran == ["None"]
+    key_vault_spec = load_spec(ROOT / "specs" / "contoso-to-fabrikam.yaml")
+    outcome = plan_domain(d, _unread_azure(key_vault_spec).view(d))
+    assert outcome.notices == [
+        "d: nothing planned, because t2t could not read target key_vault, target vault_certificates"
+    ]
+    assert ran == ["None"]
+
+
+def test_a_blind_domain_may_say_why_with_a_finding() -> None:
+    def explain(ctx: PlanContext) -> list[Any]:
+        reason = ctx.snapshot.source.groups.reason  # its own part, unknown here
+        return [finding("T2T-E110", "source", "x", str(reason), fixed_by_plan=False)]
+
+    d = Domain("d", frozenset({P.GROUPS}), frozenset(), nothing, explain_blind=explain)
+    outcome = plan_domain(d, context(groups=Fact.unknown("HTTP 403")).view(d))
+    assert [(f.code, f.message) for f in outcome.findings] == [("T2T-E110", "HTTP 403")]
+    assert outcome.notices == ["d: nothing planned, because t2t could not read source groups"]
