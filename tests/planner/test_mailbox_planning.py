@@ -1,6 +1,7 @@
 """What the mailboxes domain promises besides its plan (the case folders hold the plans): it
-leaves the garbage collector as it found it, and the desire an action carries is already in its
-JSON form, the one a saved plan gives back."""
+leaves the garbage collector as it found it, the desire an action carries is already in its
+JSON form (the one a saved plan gives back), the Graph body the licence executor sends, and the
+unverified-UPN finding when the target lists no verified domain."""
 
 from __future__ import annotations
 
@@ -9,7 +10,10 @@ from collections.abc import Iterator
 
 import pytest
 
+from t2t.planner.checks import finding
 from t2t.planner.mailboxes.desire import MailboxDesire
+from t2t.planner.mailboxes.licensing import assign_body
+from t2t.planner.mailboxes.upn import upn_finding
 from tests.planner.cases import all_cases
 
 CASE = next(
@@ -73,3 +77,29 @@ def test_a_desire_is_written_in_its_json_form() -> None:
         "license_sku_ids": ["4b9405b0-7788-4568-add1-99614e613b69"],
     }
     assert MailboxDesire.from_dict(desire.to_dict()) == desire
+
+
+def test_the_licence_body_adds_each_sku_whole_and_removes_none() -> None:
+    """Graph assignLicense: addLicenses (each with its disabledPlans) and removeLicenses are
+    both required (https://learn.microsoft.com/graph/api/user-assignlicense)."""
+    assert assign_body(("sku-a", "sku-b")) == {
+        "addLicenses": [
+            {"skuId": "sku-a", "disabledPlans": []},
+            {"skuId": "sku-b", "disabledPlans": []},
+        ],
+        "removeLicenses": [],
+    }
+
+
+def test_an_unverified_upn_domain_with_no_verified_domain_read_says_none() -> None:
+    desire = MailboxDesire.from_dict(
+        {**next(a for a in CASE.outcome().actions).desired, "upn": "debra@fabrikam.net"}
+    )
+    assert upn_finding(desire, frozenset(), upn_key=True) == finding(
+        "T2T-E321",
+        "target",
+        desire.target,
+        "UPN debra@fabrikam.net (from identities.upnDomain): fabrikam.net is not a verified "
+        "domain of the target (verified: none)",
+        fixed_by_plan=False,
+    )

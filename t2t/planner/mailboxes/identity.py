@@ -47,10 +47,6 @@ class IdentityPlan:
     blocked: list[str] = field(default_factory=list)
     risk: Literal["safe", "disruptive"] = "safe"
 
-    @property
-    def converged(self) -> bool:
-        return self.create is None and self.set_params is None and not self.blocked
-
 
 def create_parameters(d: MailboxDesire) -> dict[str, Any]:
     """New-MailUser's parameters, without -Password (added by the executor alone)."""
