@@ -219,6 +219,7 @@ async def _apply(
         ctx = ApplyContext(
             exchange={"source": session.source.exchange, "target": session.target.exchange},
             graph={"source": session.source.graph, "target": session.target.graph},
+            azure={"target": session.target.azure} if session.target.azure is not None else {},
             hosts=session.hosts,
             tenant_ids={"source": session.source.tenant_id, "target": session.target.tenant_id},
             deadline_seconds=deadline_minutes * 60,
@@ -227,7 +228,6 @@ async def _apply(
         async with hold_lease(
             session.target.exchange,
             plan.spec_name,
-            azure={"target": session.target.azure} if session.target.azure is not None else {},
             force_unlock=force_unlock,
             notify=lambda message: typer.echo(message, err=True),
         ) as lease:
