@@ -8,9 +8,10 @@ from __future__ import annotations
 from typing import Any
 
 from t2t.planner import Action
-from t2t.planner.own_identity import apply_permissions
+from t2t.planner.own_identity import TenantIdentity, apply_permissions, lacks_exchange_role
 from t2t.state import Fact, Snapshot, TenantState
 from t2t.state import parts as P
+from t2t.state.permissions import EXCHANGE_APP, EXCHANGE_ORG, Permission
 from tests.apply.scratch import scratch_action
 from tests.planner.observed import whole_tenant
 
@@ -111,3 +112,20 @@ def test_no_w121_with_an_admin_role_or_without_an_exchange_token() -> None:
     assert [(f.code, f.tenant, f.object) for f in found] == [
         ("T2T-W120", "source", "Exchange.ManageAsApp")
     ]
+
+
+def test_w121_is_about_exchange_writes_which_a_role_group_marks() -> None:
+    """Every Exchange write needs the Organization Management role group; the app role
+    Exchange.ManageAsApp alone (what reads need too) plans no write, so no W121."""
+
+    def warned(*needs: Permission) -> str | None:
+        return lacks_exchange_role(
+            TenantIdentity("target", frozenset({MANAGE_AS_APP}), needs, False)
+        )
+
+    assert warned(EXCHANGE_APP) is None
+    assert (
+        warned(EXCHANGE_ORG)
+        == warned(EXCHANGE_APP, EXCHANGE_ORG)
+        == W121_FIX_MESSAGE.format(role="target")
+    )

@@ -80,6 +80,15 @@ def test_the_spec_fingerprint_follows_the_content_not_the_file(tmp_path: Path) -
     assert spec_fingerprint(load_spec(changed)) != spec_fingerprint(here)
 
 
+def test_a_plan_carries_its_specs_fingerprint() -> None:
+    """What `t2t apply plan.json` compares the spec with (t2t/apply/saved.py check_spec)."""
+    case = Case(ROOT / "mailboxes" / "fresh-target-plans-the-whole-chain")
+    desired = case.spec()
+    plan = build_plan(desired, whole(case.snapshot()))
+    assert plan.spec_fingerprint == spec_fingerprint(desired)
+    assert plan.spec_fingerprint.startswith("sha256:")
+
+
 def test_the_batch_waits_for_the_mailbox_chains_planned_before_it() -> None:
     case = Case(ROOT / "mailboxes" / "fresh-target-plans-the-whole-chain")
     plan = build_plan(case.spec(), whole(case.snapshot()))

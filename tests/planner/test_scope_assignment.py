@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from t2t.planner.scope_groups import MAX_SCOPE_MEMBERS, assign_members
+from t2t.planner.checks import finding
+from t2t.planner.scope_groups import (
+    MAX_SCOPE_MEMBERS,
+    GroupDesire,
+    ScopePlan,
+    assign_members,
+    over_recommended,
+)
 from t2t.probes import exchange_objects as x
 from t2t.state.exchange import Recipient
 
@@ -93,3 +100,21 @@ def test_a_scope_group_past_10000_members_warns_and_still_takes_the_mailboxes() 
             False,
         ),
     ]
+
+
+def test_the_past_10000_warning_names_every_declared_group_and_blocks_nothing() -> None:
+    scope = ScopePlan(over_recommended=["a@contoso.com", "b@contoso.com"])
+    assert over_recommended(scope, ["Scope-1", "Scope-2"]) == finding(
+        "T2T-W223",
+        "source",
+        "Scope-1, Scope-2",
+        "2 mailboxes added past 10,000 members (first: a@contoso.com)",
+        fixed_by_plan=False,
+    )
+    assert over_recommended(ScopePlan(), ["Scope-1"]) is None
+
+
+def test_a_group_desire_without_members_adds_none() -> None:
+    assert GroupDesire.from_dict({"name": "t2tmigrationscope"}) == GroupDesire(
+        name="t2tmigrationscope", members=()
+    )
