@@ -9,7 +9,7 @@ SMTP addresses case-insensitively).
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cached_property
 from typing import Literal
 
@@ -73,6 +73,9 @@ class KeyVaultSpec(_Frozen):
 class EndpointSpec(_Frozen):
     name: str
     max_concurrent_migrations: int | None
+    rotate_before: timedelta | None = None
+    """Rotate the endpoint's credential once it ends within this (relationship.endpoint.
+    rotateBefore); None: only when it is expired, refused or ends before the migration."""
 
 
 class DesiredRelationship(_Frozen):

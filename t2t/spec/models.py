@@ -31,6 +31,7 @@ from t2t.spec.values import (
     CertificateSubject,
     CountryCode,
     Domain,
+    Duration,
     Guid,
     Name,
     ResourceGroup,
@@ -117,6 +118,12 @@ class EndpointDoc(_Doc):
         None, description="Migration endpoint name; default: the relationship name."
     )
     max_concurrent_migrations: int | None = Field(None, ge=1)
+    rotate_before: Duration | None = Field(
+        None,
+        description="Rotate the endpoint's credential (the Key Vault certificate's version, or "
+        "the client secret) once it ends within this duration, e.g. 30d or 720h: a new one, "
+        "the endpoint moved to it, then the old one removed.",
+    )
 
 
 def _one_or_many(value: Any) -> Any:

@@ -7,6 +7,7 @@ has errors elsewhere.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 from pydantic import TypeAdapter
@@ -29,7 +30,7 @@ from t2t.spec.limits import clip
 from t2t.spec.mailboxes import resolve_identities
 from t2t.spec.models import RelationshipDoc, TenantDoc
 from t2t.spec.secrets import is_git_tracked, parse_ref
-from t2t.spec.values import CountryCode, Domain, name_problem
+from t2t.spec.values import CountryCode, Domain, duration_of, name_problem
 
 _TENANT = TypeAdapter(TenantDoc)
 _RELATIONSHIP = TypeAdapter(RelationshipDoc)
@@ -86,6 +87,35 @@ def _tenant(ctx: Context, side: str) -> DesiredTenant | None:
     )
 
 
+#: The longest relationship.endpoint.rotateBefore per credential mode: Key Vault's own bound on
+#: a certificate's renewal trigger — daysBeforeExpiry "between 1 and validity_in_months
+#: multiplied by 27" (azure-keyvault-certificates LifetimeAction) — applied to the credential
+#: t2t makes: a certificate of 12 months (planner/shared/key_vault/desire.py VALIDITY_MONTHS)
+#: and a client secret of addPassword's default two years (planner/endpoint.py). A longer one
+#: would find every new credential due at once and rotate it again on every apply.
+ROTATE_BEFORE_MAX: dict[str, timedelta] = {
+    "keyVaultCertificate": timedelta(days=12 * 27),
+    "clientSecret": timedelta(days=24 * 27),
+}
+
+
+def _rotate_before(ctx: Context, text: str | None, credential: str) -> timedelta | None:
+    """relationship.endpoint.rotateBefore, within what the credential mode allows."""
+    if text is None:
+        return None
+    rotate = duration_of(text)  # the document's validation checked its form
+    most = ROTATE_BEFORE_MAX[credential]
+    if rotate > most:
+        ctx.error(
+            ctx.at(("relationship", "endpoint", "rotateBefore")),
+            f"relationship.endpoint.rotateBefore: {clip(text)} is longer than a {credential} "
+            f"credential allows (at most {most.days}d): every new credential would be due at "
+            "once",
+        )
+        return None
+    return rotate
+
+
 def _relationship(ctx: Context, spec_name: str | None) -> DesiredRelationship | None:
     doc = ctx.piece(_RELATIONSHIP, ("relationship",))
     if doc is None:
@@ -139,6 +169,9 @@ def _relationship(ctx: Context, spec_name: str | None) -> DesiredRelationship | 
         endpoint=EndpointSpec(
             name=(endpoint.name if endpoint and endpoint.name else name),
             max_concurrent_migrations=endpoint.max_concurrent_migrations if endpoint else None,
+            rotate_before=_rotate_before(
+                ctx, endpoint.rotate_before if endpoint else None, doc.credential
+            ),
         ),
     )
 

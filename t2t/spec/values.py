@@ -8,6 +8,7 @@ with type ``t2t`` so the message reaches the author unchanged.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import re
 from typing import Annotated, Any
@@ -166,6 +167,43 @@ CountryCode = Annotated[
     str,
     AfterValidator(_country),
     Field(json_schema_extra=_schema(r"^[A-Za-z]{2}$", "ISO 3166-1 alpha-2 country code.")),
+]
+
+
+_DURATION = re.compile(r"^(?P<count>[1-9][0-9]{0,5})(?P<unit>[dh])$")
+DURATION_PATTERN = _DURATION.pattern
+
+
+def duration_problem(value: str) -> str | None:
+    if _DURATION.match(value):
+        return None
+    return (
+        f"{clip(value)} is not a duration: write a whole number of days or hours, e.g. 30d or 720h"
+    )
+
+
+def duration_of(value: str) -> dt.timedelta:
+    """A duration as the spec writes it (`30d`, `720h`); ValueError when it is not one."""
+    found = _DURATION.match(value)
+    if found is None:
+        raise ValueError(duration_problem(value))
+    count = int(found["count"])
+    return dt.timedelta(days=count) if found["unit"] == "d" else dt.timedelta(hours=count)
+
+
+def _duration(value: str) -> str:
+    _fail(duration_problem(value))
+    return value
+
+
+Duration = Annotated[
+    str,
+    AfterValidator(_duration),
+    Field(
+        json_schema_extra=_schema(
+            DURATION_PATTERN, "A duration: a whole number of days or hours, e.g. 30d or 720h."
+        )
+    ),
 ]
 
 
