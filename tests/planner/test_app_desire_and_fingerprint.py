@@ -5,9 +5,19 @@ which tells a saved plan that the apps changed — follows their content, not Gr
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
-from t2t.planner.shared.app import MAILBOX_MIGRATION_ROLE_ID, AppDesire, app_fingerprint
+from t2t.planner.shared.app import (
+    MAILBOX_MIGRATION_ROLE_ID,
+    AppDesire,
+    app_desire,
+    app_fingerprint,
+)
+from t2t.spec import load_spec
 from t2t.state.directory import Application, ResourceAccess
+
+ADOPTED = Path(__file__).parent / "cases" / "migration_app" / "app-adopted-converged" / "spec.yaml"
+APP_ID = "5f3b8c2d-1e4a-4b6c-9d7e-2a8b4c6d8e0f"
 
 
 def _app(app_id: str, *, audience: str = "AzureADMultipleOrgs") -> Application:
@@ -49,3 +59,22 @@ def test_the_apps_fingerprint_ignores_their_order_and_sees_a_change() -> None:
     a, b = _app("aaaa"), _app("bbbb")
     assert app_fingerprint((a, b)) == app_fingerprint((b, a))
     assert app_fingerprint((a, b)) != app_fingerprint((a, _app("bbbb", audience="AzureADMyOrg")))
+
+
+def test_an_app_named_by_its_id_is_adopted_with_no_unique_name_even_beside_a_display_name(
+    tmp_path: Path,
+) -> None:
+    """uniqueName marks an app t2t registers (by displayName alone); an appId adopts one."""
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(
+        ADOPTED.read_text().replace(
+            f"    appId: {APP_ID}\n",
+            f"    appId: {APP_ID}\n    displayName: T2T mailbox migration\n",
+        )
+    )
+    assert app_desire(load_spec(spec, check_git=False)) == AppDesire(
+        app_id=APP_ID,
+        display_name="T2T mailbox migration",
+        unique_name=None,
+        role_id=MAILBOX_MIGRATION_ROLE_ID,
+    )
