@@ -108,8 +108,12 @@ register(
         "The endpoint's RemoteTenant is not the source tenant's domain (a GUID or another domain)",
         "MigrationServerConnectionFailedException … MRSRemotePermanentException: the remote "
         "tenant couldn't be found; VerifySetup.ps1 checks RemoteTenant = PartnerTenantDomain",
-        "t2t sets RemoteTenant to the source domain from the spec.",
-        "microsoft-t2t.md §3.6, §10.1",
+        "Set-MigrationEndpoint has no -RemoteTenant, so the endpoint must be replaced: remove "
+        "the users of its batches that have not completed (Remove-MigrationUser; a batch with "
+        "none completed: Remove-MigrationBatch), then Remove-MigrationEndpoint <name>; the next "
+        "apply creates it with RemoteTenant = the spec's source domain and the batches again.",
+        "microsoft-t2t.md §3.6, §10.1; Set-MigrationEndpoint and Remove-MigrationEndpoint "
+        "references (learn.microsoft.com/powershell/module/exchangepowershell)",
     ),
     CheckDef(
         "T2T-E233",
@@ -509,6 +513,9 @@ def _remote(write: _Write, current: MigrationEndpoint) -> None:
             if _GUID.match(current.remote_tenant or "")
             else "not the source domain"
         )
+        # Set-MigrationEndpoint takes no -RemoteTenant (its reference; New- does): nothing t2t
+        # may send repairs it, so the finding blocks (every batch: organization scope) and
+        # names the replacement by hand.
         out.findings.append(
             finding(
                 "T2T-E232",
@@ -516,14 +523,9 @@ def _remote(write: _Write, current: MigrationEndpoint) -> None:
                 current.identity,
                 f"RemoteTenant is {current.remote_tenant or 'not set'}: {what} "
                 f"{desire.remote_tenant}",
-                fixed_by_plan=True,
+                fixed_by_plan=False,
             )
         )
-        write.params["RemoteTenant"] = desire.remote_tenant
-        write.changes.append(
-            Change(field="RemoteTenant", before=current.remote_tenant, after=desire.remote_tenant)
-        )
-        write.disruptive = True
 
 
 def _application(write: _Write, current: MigrationEndpoint) -> None:
