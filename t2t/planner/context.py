@@ -100,6 +100,8 @@ class PlanContext:
     """The unrestricted snapshot the shared resolutions read (None: `snapshot` is whole)."""
     uses: frozenset[str] | None = None
     """The resolutions this view may read (None: all)."""
+    rotate_credential: bool = False
+    """`--rotate-credential`: the endpoint's credential is rotated now (shared/rotation.py)."""
     _cache: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def view(self, domain: Domain) -> PlanContext:
@@ -171,7 +173,10 @@ class PlanContext:
     def key_vault(self) -> KeyVaultChain:
         """The Key Vault certificate chain of this plan (empty in clientSecret mode)."""
         app = self._once(APP, self._resolve_app)[0]  # the chain's parts include the app's
-        return self._shared(KEY_VAULT, lambda s: plan_key_vault(self.desired, s, app))
+        return self._shared(
+            KEY_VAULT,
+            lambda s: plan_key_vault(self.desired, s, app, rotate=self.rotate_credential),
+        )
 
     @property
     def scope_groups(self) -> ScopeGroups:

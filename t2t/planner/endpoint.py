@@ -41,6 +41,13 @@ is the one read when the plan was made, or "known after apply" when the chain cr
 reads it again. An endpoint that names another vault or version (T2T-E243), or holds the other
 credential mode than the spec's — a secret under a Key Vault spec, a Key Vault URL under a
 clientSecret spec (T2T-E244) — is set to the spec's with Set-MigrationEndpoint.
+
+Rotation (T2T-W246, shared/rotation.py): in clientSecret mode a secret ending within the spec's
+rotateBefore, or any with --rotate-credential, gets the same new-secret write as above; in
+keyVaultCertificate mode the chain makes a new version and the endpoint follows it as above.
+Either way, once the endpoint names a newer version, the keys of the older ones are removed
+from the app (`app.key_credential.remove`, planned here after the endpoint's own write:
+shared/key_vault/retire.py).
 """
 
 from __future__ import annotations
@@ -56,7 +63,14 @@ from t2t.planner.checks import CheckDef, Finding, finding, register
 from t2t.planner.context import APP, CONSENT, HYDRATION, KEY_VAULT, PlanContext
 from t2t.planner.domain import Domain, DomainOutcome, action_id, present
 from t2t.planner.shared.app import KNOWN_AFTER_APPLY, AppDesire
-from t2t.planner.shared.key_vault import VaultDesire, vault_desire
+from t2t.planner.shared.key_vault import (
+    NEWER_VERSION,
+    VaultDesire,
+    named_version,
+    plan_key_retirement,
+    vault_desire,
+)
+from t2t.planner.shared.rotation import Rotation, rotation, secret_rotation_due
 from t2t.state import Snapshot, fingerprint
 from t2t.state import parts as P
 from t2t.state.directory import Application, PasswordCredential
@@ -75,6 +89,8 @@ NEW_SECRET = "(a new client secret, created by apply and never shown)"  # noqa: 
 #: use and which one unknown (an interrupted apply left the others).
 UNUSED_SECRETS = "unused t2t secrets (removed)"
 UNKNOWN_IN_USE = "t2t secrets, one in use but which unknown (replaced, then removed)"
+#: … and those a rotation replaces (the endpoint's own until it holds the new one: W246).
+ROTATED_SECRETS = "t2t secrets the rotation replaces (removed once the endpoint holds the new one)"
 #: Guesses this action's wire form relies on (t2t/clients/wire.py).
 WIRE = ("WIRE-4",)
 
@@ -296,11 +312,17 @@ class EndpointDesire:
     key_vault: VaultDesire | None = None
     """keyVaultCertificate mode: the vault and certificate whose current version the endpoint
     names (apply reads it again)."""
+    rotation: Rotation | None = None
+    """clientSecret mode: when the secret is rotated (rotateBefore, --rotate-credential:
+    shared/rotation.py); in keyVaultCertificate mode the certificate's chain rotates."""
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         if self.key_vault is None:
             del data["key_vault"]  # clientSecret mode: the desire as it always was
+        del data["rotation"]
+        if self.rotation is not None:
+            data["rotation"] = self.rotation.to_dict()
         return data
 
     @classmethod
@@ -315,6 +337,7 @@ class EndpointDesire:
             remote_server=data.get("remote_server") or REMOTE_SERVER,
             secret_needed_until=data.get("secret_needed_until"),
             key_vault=VaultDesire.from_dict(data["key_vault"]) if data.get("key_vault") else None,
+            rotation=Rotation.from_dict(data.get("rotation")),
         )
 
 
@@ -446,6 +469,8 @@ def plan_endpoint(
         if secrets is not None:
             _expiring(write, current, secrets, why_needed, now)
         _leftover_secrets(write)
+        if secrets is not None:
+            _rotate_secret(write, current, secrets, now)
         _max_concurrent(write, current)
         if write.changes:
             out.action = _update(write, current, fp)
@@ -679,6 +704,27 @@ def _leftover_secrets(write: _Write) -> None:
         write.credential(UNKNOWN_IN_USE)
 
 
+def _rotate_secret(
+    write: _Write,
+    current: MigrationEndpoint,
+    secrets: tuple[PasswordCredential, ...],
+    now: dt.datetime | None,
+) -> None:
+    """clientSecret mode: the secret is rotated (W246) — it ends within rotateBefore, or
+    --rotate-credential replaces it — by the same write as a refused or expiring one's: a new
+    secret, Set-MigrationEndpoint -Credentials, then t2t's older secrets removed."""
+    desire, out = write.desire, write.out
+    if desire.credential != "clientSecret" or out.needs_secret:
+        return
+    mine = [s for s in secrets if is_marker(s.display_name, desire.name)]
+    why = secret_rotation_due(desire.rotation, write.markers, secrets, mine, now)
+    if why is not None:
+        out.findings.append(
+            finding("T2T-W246", "target", current.identity, why, fixed_by_plan=True)
+        )
+        write.credential(ROTATED_SECRETS)
+
+
 def _max_concurrent(write: _Write, current: MigrationEndpoint) -> None:
     want = write.desire.max_concurrent_migrations
     if want is not None and current.max_concurrent_migrations != want:
@@ -747,6 +793,8 @@ def plan_endpoints(ctx: PlanContext) -> DomainOutcome:
     rel = desired.relationship
     # the desire's date: the waves' only, never today's (a saved plan must not age)
     until, why_needed = secret_deadline(desired.batches, None)
+    registered = _app_of(snapshot, app.app_id)
+    secrets = registered.password_credentials if registered is not None else None
     desire = EndpointDesire(
         name=rel.endpoint.name,
         remote_tenant=desired.source.domain,
@@ -756,11 +804,10 @@ def plan_endpoints(ctx: PlanContext) -> DomainOutcome:
         max_concurrent_migrations=rel.endpoint.max_concurrent_migrations,
         secret_needed_until=until,
         key_vault=vault_desire(desired),
+        rotation=_secret_rotation(ctx, secrets),
     )
     chain = ctx.key_vault
-    registered = _app_of(snapshot, app.app_id)
     markers = marker_keys(registered, desire.name)
-    secrets = registered.password_credentials if registered is not None else None
     read_at = snapshot.read_at
     outcome = plan_endpoint(
         desire,
@@ -777,6 +824,7 @@ def plan_endpoints(ctx: PlanContext) -> DomainOutcome:
         out.findings.append(concurrency)
     action = outcome.action
     if action is None:
+        out.actions.extend(_old_keys(ctx, desire, endpoints, None))
         return out
     depends = [*ctx.hydration("target")]
     blocked = list(action.blocked_by)
@@ -790,15 +838,76 @@ def plan_endpoints(ctx: PlanContext) -> DomainOutcome:
     if outcome.needs_certificate:  # Exchange may read it and the app trusts it, first
         depends.extend(chain.waits_for)
         blocked.extend(chain.blocked_by)
-    out.actions.append(
-        action.model_copy(
-            update={
-                "depends_on": tuple(dict.fromkeys(depends)),
-                "blocked_by": tuple(dict.fromkeys(blocked)),
-            }
-        )
+    written = action.model_copy(
+        update={
+            "depends_on": tuple(dict.fromkeys(depends)),
+            "blocked_by": tuple(dict.fromkeys(blocked)),
+        }
+    )
+    out.actions.append(written)
+    out.actions.extend(
+        _old_keys(ctx, desire, endpoints, written if outcome.needs_certificate else None)
     )
     return out
+
+
+def _secret_rotation(
+    ctx: PlanContext, secrets: tuple[PasswordCredential, ...] | None
+) -> Rotation | None:
+    """clientSecret mode: the spec's rotateBefore, and with --rotate-credential every secret
+    the app holds now (replaced: the rotation is done once the endpoint holds one made since)."""
+    rel = ctx.desired.relationship
+    if rel.credential != "clientSecret":
+        return None
+    held = tuple(s.key_id for s in secrets or ())
+    return rotation(rel.endpoint.rotate_before, held if ctx.rotate_credential else None)
+
+
+def _old_keys(
+    ctx: PlanContext,
+    desire: EndpointDesire,
+    endpoints: tuple[MigrationEndpoint, ...],
+    moved_by: Action | None,
+) -> list[Action]:
+    """keyVaultCertificate mode: the keys of the certificate's versions older than the one the
+    endpoint names — after `moved_by`, this plan's write moving it to another version — removed
+    from the app (shared/key_vault/retire.py; apply re-reads the endpoint first)."""
+    vault = desire.key_vault
+    if vault is None:
+        return []
+    chain = ctx.key_vault
+    current = next((e for e in endpoints if e.identity.lower() == desire.name.lower()), None)
+    if moved_by is not None:
+        url = chain.certificate_url
+        names = named_version(vault, url) if url else NEWER_VERSION
+    else:
+        names = named_version(vault, current.app_secret_key_vault_url if current else None)
+    certs = present(ctx.snapshot.target.vault_certificates)
+    cert = next((c for c in certs if c.name.lower() == vault.certificate_name.lower()), None)
+    app = ctx.app
+    retire = plan_key_retirement(
+        vault,
+        desire.app,
+        _app_of(ctx.snapshot, app.app_id),
+        cert,
+        endpoints,
+        desire.name,
+        names,
+        app_key=app.desire.display_name or app.desire.app_id or app.shown_id,
+    )
+    if retire is None:
+        return []
+    after = [a for a in chain.actions if a.id in chain.waits_for]
+    if moved_by is not None:
+        after.append(moved_by)
+    return [
+        retire.model_copy(
+            update={
+                "depends_on": tuple(dict.fromkeys(a.id for a in after)),
+                "blocked_by": tuple(dict.fromkeys(c for a in after for c in a.blocked_by)),
+            }
+        )
+    ]
 
 
 ENDPOINT = Domain(
@@ -806,6 +915,6 @@ ENDPOINT = Domain(
     source_needs=frozenset(),
     target_needs=frozenset({P.ENDPOINTS}),
     uses=(APP, CONSENT, HYDRATION, KEY_VAULT),
-    emits=frozenset({K.ENDPOINT_CREATE, K.ENDPOINT_UPDATE}),
+    emits=frozenset({K.ENDPOINT_CREATE, K.ENDPOINT_UPDATE, K.KEY_CREDENTIAL_REMOVE}),
     plan=plan_endpoints,
 )

@@ -158,6 +158,16 @@ CERTIFICATE_CREATE = ActionKind(
 KEY_CREDENTIAL_ADD = ActionKind(
     "app.key_credential.add", "graph", "safe", (_APP_WRITE,), powershell=False
 )
+#: The last step of a rotation: the keys of t2t's certificate's older versions removed from the
+#: app once the endpoint names a newer one. The same PATCH of keyCredentials, every other key
+#: sent back: Graph's removeKey needs a proof of possession signed with one of the app's
+#: private keys, which t2t never holds (Exchange reads it from the vault), and "Create
+#: application and Update application operations can continue to be used to add and update
+#: key credentials" (application: addKey, application: removeKey). Destructive: it removes a
+#: credential — only ever one t2t made.
+KEY_CREDENTIAL_REMOVE = ActionKind(
+    "app.key_credential.remove", "graph", "destructive", (_APP_WRITE,), powershell=False
+)
 
 KINDS: tuple[ActionKind, ...] = (
     ORGREL_CREATE,
@@ -187,6 +197,7 @@ KINDS: tuple[ActionKind, ...] = (
     VAULT_ACCESS_GRANT,
     CERTIFICATE_CREATE,
     KEY_CREDENTIAL_ADD,
+    KEY_CREDENTIAL_REMOVE,
 )
 BY_NAME: dict[str, ActionKind] = {k.name: k for k in KINDS}
 if len(BY_NAME) != len(KINDS):  # pragma: no cover - caught at import by every test

@@ -106,13 +106,20 @@ SOURCE_NEEDS = frozenset().union(*(d.source_needs for d in DOMAINS))
 TARGET_NEEDS = frozenset().union(*(d.target_needs for d in DOMAINS))
 
 
-def build_plan(desired: Desired, snapshot: Snapshot) -> Plan:
-    """Compare the spec with both tenants and return checks plus ordered actions."""
+def build_plan(desired: Desired, snapshot: Snapshot, *, rotate_credential: bool = False) -> Plan:
+    """Compare the spec with both tenants and return checks plus ordered actions;
+    `rotate_credential` (--rotate-credential) rotates the endpoint's credential now."""
     actions: list[Action] = []
     findings: list[Finding] = []
     notices: list[str] = []
     unknowns = [Unknown(tenant=t, what=w, reason=r) for t, w, r in snapshot.unknowns()]
-    ctx = PlanContext(desired, snapshot, prior_actions=actions, prior_findings=findings)
+    ctx = PlanContext(
+        desired,
+        snapshot,
+        prior_actions=actions,
+        prior_findings=findings,
+        rotate_credential=rotate_credential,
+    )
     for domain in DOMAINS:
         outcome = plan_domain(domain, ctx.view(domain))
         actions.extend(outcome.actions)

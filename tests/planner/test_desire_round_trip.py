@@ -20,7 +20,7 @@ from t2t.planner.relationships import SideDesire
 from t2t.planner.scope_groups import GroupDesire
 from t2t.planner.shared.app import AppDesire
 from t2t.planner.shared.consent import ConsentDesire
-from t2t.planner.shared.key_vault import StepDesire
+from t2t.planner.shared.key_vault import RetireDesire, StepDesire
 from tests.planner.cases import all_cases
 
 
@@ -56,6 +56,7 @@ DESIRE_OF: dict[str, Any] = {
     "keyvault.access.grant": StepDesire,
     "keyvault.certificate.create": StepDesire,
     "app.key_credential.add": StepDesire,
+    "app.key_credential.remove": RetireDesire,
 }
 #: Kinds whose executor reads no desire.
 NO_DESIRE = {"org.enable_customization"}

@@ -1,6 +1,7 @@
 """Executors of the Key Vault certificate chain (keyVaultCertificate mode; planner/shared/
 key_vault.py): `azure.resource_group.create`, `keyvault.vault.create`,
-`keyvault.access.grant`, `keyvault.certificate.create` and `app.key_credential.add`.
+`keyvault.access.grant`, `keyvault.certificate.create`, `app.key_credential.add` and a
+rotation's last step, `app.key_credential.remove`.
 
 Each is one `replan()` handed to `common.converge`: re-read the object now (through the
 target's Azure clients — azure-mgmt-resource, azure-mgmt-keyvault, azure-keyvault-certificates
@@ -12,6 +13,13 @@ pollers, so that the wait is the action's (its deadline, its progress line; wait
 vault answers `provisioningState: RegisteringDns` until ARM has it (the PUT is sent with
 `polling=False`), and a new certificate version is a pending operation until Key Vault has
 made it. A re-plan that finds either under way sends nothing and waits for it.
+
+The removal of an older version's key re-reads the endpoint (Get-MigrationEndpoint), the
+certificate's versions and the app's keys, and removes only the keys the reviewed plan named
+that are still older than the version the endpoint names now (planner/shared/key_vault/
+retire.py): while the endpoint still names one of their versions — its move to the new version
+failed, or someone pointed it back — it removes nothing and reports the action blocked, so the
+endpoint never names a certificate whose key is gone.
 """
 
 from __future__ import annotations
@@ -21,7 +29,7 @@ from collections.abc import Callable
 from typing import Any
 
 from t2t.apply.context import ApplyContext
-from t2t.apply.executors.common import ExecutionFailed, Write, converge
+from t2t.apply.executors.common import ExecutionFailed, Held, Write, converge
 from t2t.apply.executors.registry import executes
 from t2t.apply.result import ActionResult
 from t2t.clients import CmdletResult
@@ -32,10 +40,12 @@ from t2t.planner.shared.app import AppDesire
 from t2t.planner.shared.key_vault import (
     KEY_SIZE,
     VALIDITY_MONTHS,
+    RetireDesire,
     StepDesire,
     VaultDesire,
     access_body,
     kept_key_credential,
+    named_version,
     new_key_credential,
     pending,
     plan_access,
@@ -43,9 +53,11 @@ from t2t.planner.shared.key_vault import (
     plan_key_credential,
     plan_resource_group,
     plan_vault,
+    retirable,
     usable,
     vault_body,
 )
+from t2t.probes.endpoints import read_endpoints
 from t2t.probes.key_vault import read_key_vault, read_vault_certificate
 from t2t.probes.migration_app import pick_app, read_applications
 from t2t.state.azure import ResourceGroup, Vault, VaultCertificate
@@ -216,11 +228,12 @@ async def run_certificate(action: Action, ctx: ApplyContext) -> ActionResult:
     azure = _azure(ctx)
     reader = azure.reader()
     desire = _desire(action)
+    rotation = StepDesire.from_dict(action.desired).rotation  # done once it is replaced
 
     async def replan() -> Write | None:
         vault = await _vault(reader, desire)
         cert = await _certificate(reader, desire, vault)
-        if plan_certificate(desire, cert, _now()).action is None:
+        if plan_certificate(desire, cert, _now(), rotation).action is None:
             return None
         if pending(cert):
             return _wait(f"Key Vault to create {desire.certificate_key}")
@@ -295,5 +308,55 @@ async def run_key_credential(action: Action, ctx: ApplyContext) -> ActionResult:
             return None
 
         return Write(what, send)
+
+    return await converge(action, ctx, replan)
+
+
+@executes(K.KEY_CREDENTIAL_REMOVE)
+async def run_key_credential_remove(action: Action, ctx: ApplyContext) -> ActionResult:
+    azure = _azure(ctx)
+    reader = azure.reader()
+    retire = RetireDesire.from_dict(action.desired)
+    desire, app_desire = retire.step.vault, retire.step.app
+    if app_desire is None:
+        raise ExecutionFailed("the action names no migration app")
+    exchange = ctx.exchange["target"]
+
+    async def replan() -> Write | None:
+        app = await _app_with_keys(ctx, app_desire)
+        planned = [kc for kc in app.key_credentials if kc.key_id in retire.remove]
+        if not planned:
+            return None
+        fact = await read_endpoints(exchange.reader(), None)
+        if fact.status != "present":
+            raise ExecutionFailed(f"cannot read the endpoints: {fact.reason}")
+        endpoints = fact.get()
+        ours = next((e for e in endpoints if e.identity.lower() == retire.endpoint.lower()), None)
+        names = named_version(desire, ours.app_secret_key_vault_url if ours else None)
+        cert = await _certificate(reader, desire, await _vault(reader, desire))
+        older = {
+            kc.key_id for kc, _ in retirable(desire, app, cert, endpoints, retire.endpoint, names)
+        }
+        kept_back = [kc.key_id for kc in planned if kc.key_id not in older]
+        if kept_back:
+            shown = ours.app_secret_key_vault_url if ours else "nothing (no such endpoint)"
+            raise Held(
+                f"the endpoint {retire.endpoint!r} names {shown}: the key(s) "
+                f"{', '.join(kept_back)} may still be in use and are kept until it names a "
+                "newer version"
+            )
+        gone = {kc.key_id for kc in planned}
+        try:
+            kept = [kept_key_credential(kc) for kc in app.key_credentials if kc.key_id not in gone]
+        except ValueError as exc:  # never PATCH a collection t2t could not read whole
+            raise ExecutionFailed(str(exc)) from exc
+        graph = ctx.graph["target"]
+        path = f"/applications/{app.object_id}"
+
+        async def send() -> CmdletResult | None:
+            await graph.write("PATCH", path, {"keyCredentials": kept})
+            return None
+
+        return Write(f"Graph PATCH {path} keyCredentials (removing {len(gone)})", send)
 
     return await converge(action, ctx, replan)

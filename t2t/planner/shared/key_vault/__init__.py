@@ -20,6 +20,11 @@ certificates and secrets", VerifySetupDeprecated.ps1), with one policy for t2t's
 Each object is planned by one pure function that plan and apply share (apply re-reads that
 object and plans it again from the action's desire: t2t/apply/executors/key_vault.py);
 `plan_key_vault` chains them for one plan. Nothing is planned in clientSecret mode.
+
+Rotation (shared/rotation.py): a new version when the current one ends within rotateBefore or
+--rotate-credential asks, its key beside the old one, the endpoint moved to it, and last the
+older versions' keys removed once the endpoint names the new one (retire.py, planned by the
+endpoint domain after its own write).
 """
 
 from t2t.planner.shared.key_vault import checks as _checks  # noqa: F401  (registers the codes)
@@ -51,6 +56,13 @@ from t2t.planner.shared.key_vault.desire import (
     VaultDesire,
     vault_desire,
 )
+from t2t.planner.shared.key_vault.retire import (
+    NEWER_VERSION,
+    RetireDesire,
+    named_version,
+    plan_key_retirement,
+    retirable,
+)
 from t2t.planner.shared.key_vault.vault import (
     AccessOutcome,
     access_body,
@@ -68,6 +80,7 @@ __all__ = [
     "KEY_MARKER_PREFIX",
     "KEY_SIZE",
     "KEY_TYPE",
+    "NEWER_VERSION",
     "NEW_CERTIFICATE",
     "OWN_IDENTITY",
     "OWN_PERMISSIONS",
@@ -76,6 +89,7 @@ __all__ = [
     "CertificateOutcome",
     "KeyCredentialOutcome",
     "KeyVaultChain",
+    "RetireDesire",
     "StepDesire",
     "VaultDesire",
     "access_body",
@@ -84,14 +98,17 @@ __all__ = [
     "holds_key",
     "kept_key_credential",
     "missing_access",
+    "named_version",
     "new_key_credential",
     "pending",
     "plan_access",
     "plan_certificate",
     "plan_key_credential",
+    "plan_key_retirement",
     "plan_key_vault",
     "plan_resource_group",
     "plan_vault",
+    "retirable",
     "usable",
     "vault_body",
     "vault_desire",

@@ -23,6 +23,7 @@ from t2t.planner.shared.key_vault.desire import (
     build_action,
     utc,
 )
+from t2t.planner.shared.rotation import Rotation, certificate_rotation_due
 from t2t.state.azure import CertificateVersion, VaultCertificate
 from t2t.state.directory import Application, KeyCredential
 
@@ -65,29 +66,40 @@ class CertificateOutcome:
 
 
 def plan_certificate(
-    desire: VaultDesire, cert: VaultCertificate | None, now: dt.datetime | None
+    desire: VaultDesire,
+    cert: VaultCertificate | None,
+    now: dt.datetime | None,
+    rotation: Rotation | None = None,
 ) -> CertificateOutcome:
     """`keyvault.certificate.create` when the certificate has no usable current version (none
-    yet, expired: E240, disabled: E240); W241 when it expires within `EXPIRY_WARNING`. A
-    creation under way is waited for, not sent again."""
+    yet, expired: E240, disabled: E240) or its rotation is due (W246: it ends within
+    rotateBefore, or --rotate-credential replaces it: shared/rotation.py); W241 when it expires
+    within `EXPIRY_WARNING` and is not rotated. A creation under way is waited for, not sent
+    again."""
     out = CertificateOutcome()
     current = cert.current if cert is not None else None
     obj = desire.certificate_key
+    changes: list[Change] = []
     if usable(current, now):
         assert current is not None
-        if now is not None and current.expires and utc(current.expires) <= now + EXPIRY_WARNING:
-            out.findings.append(
-                finding(
-                    "T2T-W241",
-                    "target",
-                    obj,
-                    f"version {current.version} expires {current.expires}",
-                    fixed_by_plan=False,
+        due = certificate_rotation_due(current.version, current.expires, now, rotation)
+        if due is None:
+            if now is not None and current.expires and utc(current.expires) <= now + EXPIRY_WARNING:
+                out.findings.append(
+                    finding(
+                        "T2T-W241",
+                        "target",
+                        obj,
+                        f"version {current.version} expires {current.expires}",
+                        fixed_by_plan=False,
+                    )
                 )
-            )
-        return out
-    changes: list[Change] = []
-    if current is not None:
+            return out
+        out.findings.append(finding("T2T-W246", "target", obj, due, fixed_by_plan=True))
+        changes.append(
+            Change(field="current version", before=current.version, after=KNOWN_AFTER_APPLY)
+        )
+    elif current is not None:
         why = "is disabled" if not current.enabled else f"expired {current.expires}"
         out.findings.append(
             finding(
@@ -125,7 +137,7 @@ def plan_certificate(
         f"{desire.certificate_name}/create",
         parameters={"policy": certificate_policy(desire)},
         changes=changes,
-        desired=StepDesire(desire).to_dict(),
+        desired=StepDesire(desire, rotation=rotation).to_dict(),
         observed=observed,
         summary=(
             f"wait for Key Vault to finish creating the certificate {obj!r}"

@@ -14,6 +14,7 @@ from t2t.planner.shared.app import EXCHANGE_APP_ID
 from t2t.planner.shared.key_vault.certificate import plan_certificate, plan_key_credential
 from t2t.planner.shared.key_vault.desire import utc, vault_desire
 from t2t.planner.shared.key_vault.vault import plan_access, plan_resource_group, plan_vault
+from t2t.planner.shared.rotation import rotation
 
 if TYPE_CHECKING:
     from t2t.planner.shared.app import AppResolution
@@ -49,8 +50,11 @@ def read_at(snapshot: Snapshot) -> dt.datetime | None:
     return utc(snapshot.read_at) if snapshot.read_at else None
 
 
-def plan_key_vault(desired: Desired, snapshot: Snapshot, app: AppResolution) -> KeyVaultChain:
-    """The whole chain for this plan; empty in clientSecret mode."""
+def plan_key_vault(
+    desired: Desired, snapshot: Snapshot, app: AppResolution, *, rotate: bool = False
+) -> KeyVaultChain:
+    """The whole chain for this plan; empty in clientSecret mode. `rotate`
+    (--rotate-credential): the certificate's current version is replaced now."""
     chain = KeyVaultChain()
     desire = vault_desire(desired)
     if desire is None:
@@ -79,7 +83,9 @@ def plan_key_vault(desired: Desired, snapshot: Snapshot, app: AppResolution) -> 
     access = plan_access(desire, vault, exchange_object_id(snapshot))
     chain.findings.extend(access.findings)
     access_id = add(access.action, [vault_id or ""])
-    certificate = plan_certificate(desire, cert, now)
+    replaces = (cert.current.version,) if rotate and cert is not None and cert.current else None
+    wanted = rotation(desired.relationship.endpoint.rotate_before, replaces)
+    certificate = plan_certificate(desire, cert, now, wanted)
     chain.findings.extend(certificate.findings)
     cert_id = add(certificate.action, [vault_id or ""])
     current = cert.current if cert is not None and certificate.action is None else None

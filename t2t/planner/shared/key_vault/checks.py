@@ -46,7 +46,8 @@ register(
         "MigrationServerConnectionFailedException … AADSTS700027 (the client assertion's "
         "certificate is expired or not registered on the application)",
         "t2t creates a new version of the certificate (the same policy), puts its public key "
-        "on the app beside the old one and points the endpoint at it.",
+        "on the app beside the old one, points the endpoint at it, and then removes the old "
+        "version's key from the app.",
         "Key Vault certificate attributes exp / enabled; Entra error AADSTS700027; "
         "microsoft-t2t.md §3.2",
     ),
@@ -56,9 +57,12 @@ register(
         "warning",
         "The vault certificate's current version expires within 30 days",
         "from its expiry on, every move fails to sign in to the source (as T2T-E240)",
-        "Create a new version before then (Add-AzKeyVaultCertificate -VaultName <vault> -Name "
-        "<certificate> with its policy, or the portal's 'New Version'); the next t2t apply puts "
-        "its key on the app and points the endpoint at it.",
+        "Let t2t rotate it: relationship.endpoint.rotateBefore (e.g. 45d) or t2t apply "
+        "--rotate-credential makes a new version, adds its key beside the old one, points the "
+        "endpoint at it and then removes the old key (T2T-W246). By hand: a new version "
+        "(Add-AzKeyVaultCertificate -VaultName <vault> -Name <certificate> with its policy, or "
+        "the portal's 'New Version'); the next t2t apply puts its key on the app and points the "
+        "endpoint at it.",
         "Entra recommendation applicationCredentialExpiry ('expiring within the next 30 "
         "days'); Key Vault certificate attribute exp",
     ),

@@ -11,6 +11,7 @@ from t2t.planner import kinds as K
 from t2t.planner.actions import Action, Change
 from t2t.planner.domain import action_id
 from t2t.planner.shared.app import AppDesire
+from t2t.planner.shared.rotation import Rotation
 from t2t.state import fingerprint
 
 if TYPE_CHECKING:
@@ -96,6 +97,8 @@ class StepDesire:
     vault: VaultDesire
     exchange_object_id: str | None = None
     app: AppDesire | None = None
+    rotation: Rotation | None = None
+    """The certificate: when its current version is rotated (shared/rotation.py)."""
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {"vault": self.vault.to_dict()}
@@ -103,6 +106,8 @@ class StepDesire:
             data["exchange_object_id"] = self.exchange_object_id
         if self.app is not None:
             data["app"] = self.app.to_dict()
+        if self.rotation is not None:
+            data["rotation"] = self.rotation.to_dict()
         return data
 
     @classmethod
@@ -112,6 +117,7 @@ class StepDesire:
             vault=VaultDesire.from_dict(data["vault"]),
             exchange_object_id=str(exchange) if exchange is not None else None,
             app=AppDesire.from_dict(data["app"]) if data.get("app") else None,
+            rotation=Rotation.from_dict(data.get("rotation")),
         )
 
 
