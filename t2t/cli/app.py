@@ -48,6 +48,7 @@ from t2t.clients import ClientError, ProfileError
 from t2t.logs import configure_logging
 from t2t.planner import EXIT_ERROR, EXIT_UNKNOWN, SOURCE_NEEDS, TARGET_NEEDS, Plan, build_plan
 from t2t.planner.shared.app import app_desire
+from t2t.planner.shared.rotation import ROTATE_FLAG, forces_rotation
 from t2t.probes import SOURCE_PARTS, TARGET_PARTS, ProbeRequest, read_snapshot
 from t2t.render import (
     render_plan,
@@ -107,6 +108,15 @@ CaBundleOpt = Annotated[
         help="Also trust the CAs in this PEM file (a TLS-inspecting proxy's), beside the public "
         "roots. REQUESTS_CA_BUNDLE, CURL_CA_BUNDLE, SSL_CERT_FILE and SSL_CERT_DIR are ignored.",
         metavar="FILE",
+    ),
+]
+RotateOpt = Annotated[
+    bool,
+    typer.Option(
+        ROTATE_FLAG,
+        help="Rotate the endpoint's credential now, due or not: a new Key Vault certificate "
+        "version (its key beside the old one, the endpoint moved to it, then the old key "
+        "removed) or a new client secret (the endpoint given it, then the old one removed).",
     ),
 ]
 
@@ -194,7 +204,7 @@ def probe_request(
     )
 
 
-async def _plan(desired: Desired, target: Target | None) -> Plan:
+async def _plan(desired: Desired, target: Target | None, *, rotate: bool = False) -> Plan:
     async with open_session(desired, target) as session:
         snapshot = await read_snapshot(
             probe_request(desired),
@@ -202,7 +212,7 @@ async def _plan(desired: Desired, target: Target | None) -> Plan:
             (session.target.exchange, session.target.graph),
             azure=session.target.azure,
         )
-    return build_plan(desired, snapshot)
+    return build_plan(desired, snapshot, rotate_credential=rotate)
 
 
 async def _apply(
@@ -333,6 +343,7 @@ def plan(
         Path | None,
         typer.Option("--out", help="Save the plan for `t2t apply FILE` after review."),
     ] = None,
+    rotate_credential: RotateOpt = False,
 ) -> None:
     """Read both tenants (never writing) and show what apply would change and what blocks it.
 
@@ -342,7 +353,7 @@ def plan(
     desired = _load(spec)
     try:
         with _connection(sandbox, ca_bundle) as target:
-            result: Plan = _run(_plan(desired, target))
+            result: Plan = _run(_plan(desired, target, rotate=rotate_credential))
     except SetupError as exc:
         raise fail(str(exc)) from None
     renderers = {
@@ -410,6 +421,7 @@ def apply(
     ] = None,
     audit_file: AuditFileOpt = None,
     no_audit: NoAuditOpt = False,
+    rotate_credential: RotateOpt = False,
 ) -> None:
     """Make both tenants match the spec; safe to run again at any time.
 
@@ -429,12 +441,14 @@ def apply(
             check_spec(saved, desired, spec)  # before anything is sent
         except SavedPlanError as exc:
             raise fail(str(exc)) from None
+        # a plan saved with --rotate-credential is compared with a plan made the same way
+        rotate_credential = rotate_credential or forces_rotation(saved.plan.actions)
     else:
         desired = _load(spec)
     audit_open(desired.spec_path, audit_file, no_audit)  # before anything connects
     try:
         with _connection(sandbox, ca_bundle) as target:
-            result: Plan = _run(_plan(desired, target))
+            result: Plan = _run(_plan(desired, target, rotate=rotate_credential))
             if saved is not None:
                 problems = staleness(saved.plan, result)
                 if problems:
