@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from cryptography import x509
 
 from t2t.sandbox.azure.link import URL_FORMAT_TEXT
 from t2t.sandbox.model import derived_guid
@@ -209,7 +210,15 @@ def _disabled(sandbox: SandboxHandle, link: Link) -> str:
 
 def _expired(sandbox: SandboxHandle, link: Link) -> str:
     advance_clock(sandbox, 370 * 86400)  # past the certificate's 12 months
-    return "Client assertion is not within its valid time range."
+    cert = x509.load_der_x509_certificate(link.cer)  # the key: the certificate's own dates
+    start, end = cert.not_valid_before_utc, cert.not_valid_after_utc
+    return (
+        "Client assertion contains an invalid signature. [Reason - The key used is expired., "
+        f"Thumbprint of key used by client: '{hashlib.sha1(link.cer).hexdigest().upper()}', "
+        f"Found key 'Start={start:%m/%d/%Y %H:%M:%S}, End={end:%m/%d/%Y %H:%M:%S}', Please visit "
+        "the Azure Portal, Graph Explorer or directly use MS Graph to see configured keys for "
+        f"app Id '{APP_ID}'.]"
+    )
 
 
 def _rbac_without_role(sandbox: SandboxHandle, link: Link) -> str:
@@ -236,7 +245,7 @@ BREAKS: dict[str, tuple[Callable[[SandboxHandle, Link], str], str, str | None]] 
     "version unknown": (_another_version, "EndpointCertificateUnreadable", None),
     "version disabled": (_disabled, "EndpointCertificateUnreadable", None),
     "key credential missing": (_no_key_credential, "EndpointCredentialRefused", "700027"),
-    "certificate expired": (_expired, "EndpointCredentialRefused", "700024"),
+    "certificate expired": (_expired, "EndpointCredentialRefused", "700027"),
 }
 
 

@@ -8,7 +8,9 @@ app matches ("Azure Key Vault security", "Access policies"). RBAC vaults ignore 
 and check the data action at the object's scope, below the vault
 (https://learn.microsoft.com/azure/key-vault/general/rbac-guide: certificates get/list need
 ``certificates/read``, create ``certificates/create/action``, update
-``certificates/update/action``; a secret's value ``secrets/getSecret/action``, listing
+``certificates/update/action``, import ``certificates/import/action`` — "Azure permissions for
+Security", https://learn.microsoft.com/azure/role-based-access-control/permissions/security;
+a secret's value ``secrets/getSecret/action``, listing
 ``secrets/readMetadata/action``).
 
 Used by the data plane (vault_routes.py) and by Exchange's check of an endpoint's certificate
@@ -26,6 +28,7 @@ DATA_ACTIONS: dict[tuple[str, str], str] = {
     ("certificates", "list"): "Microsoft.KeyVault/vaults/certificates/read",
     ("certificates", "create"): "Microsoft.KeyVault/vaults/certificates/create/action",
     ("certificates", "update"): "Microsoft.KeyVault/vaults/certificates/update/action",
+    ("certificates", "import"): "Microsoft.KeyVault/vaults/certificates/import/action",
     ("secrets", "get"): "Microsoft.KeyVault/vaults/secrets/getSecret/action",
     ("secrets", "list"): "Microsoft.KeyVault/vaults/secrets/readMetadata/action",
 }

@@ -38,7 +38,9 @@ PENDING_TEXT = (
     "Pending certificate created. Certificate request is in progress. This may take some time "
     "based on the issuer provider. Please check again later."
 )
-_KEY_USAGES = {
+RSA_KEY_SIZES = (2048, 3072, 4096)
+"""The RSA key sizes Key Vault supports (https://learn.microsoft.com/azure/key-vault/keys/about-keys)."""
+KEY_USAGES = {
     "digitalSignature": "digital_signature",
     "nonRepudiation": "content_commitment",
     "keyEncipherment": "key_encipherment",
@@ -93,7 +95,7 @@ def normalize_policy(raw: Any) -> dict[str, Any]:
     ]
     if str(key["kty"]).upper() not in ("RSA", "RSA-HSM"):
         raise bad_parameter(f"Key type {key['kty']} is not emulated by the t2t sandbox (RSA only).")
-    if key.get("key_size") not in (2048, 3072, 4096):
+    if key.get("key_size") not in RSA_KEY_SIZES:
         raise bad_parameter(f"Key size {key.get('key_size')} is not supported for RSA keys.")
     if secret["contentType"] not in (PKCS12, PEM):
         raise bad_parameter(f"Content type {secret['contentType']} is not supported.")
@@ -136,10 +138,10 @@ def new_version(
     subject = _subject(policy)
     expires = add_months(now, int(props["validity_months"]))
     extensions: list[x509.ExtensionType] = []
-    usages = {v: False for v in _KEY_USAGES.values()}
+    usages = {v: False for v in KEY_USAGES.values()}
     for u in props.get("key_usage") or []:
-        if u in _KEY_USAGES:
-            usages[_KEY_USAGES[u]] = True
+        if u in KEY_USAGES:
+            usages[KEY_USAGES[u]] = True
     extensions.append(x509.KeyUsage(**usages))
     ekus = [x509.ObjectIdentifier(e) for e in props.get("ekus") or []]
     if ekus:

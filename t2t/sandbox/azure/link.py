@@ -16,8 +16,9 @@ ForTargetTenant.ps1 and VerifySetupDeprecated.ps1 of microsoft/cross-tenant):
    allowed on a disabled secret.") and is within its validity;
 5. the migration app trusts that certificate: one of its ``keyCredentials`` is the same
    certificate (Entra finds the key by the assertion's ``x5t`` thumbprint), has propagated and
-   has not ended — otherwise Entra's AADSTS700027 / AADSTS700024, as the sandbox's token
-   endpoint answers them (assertions.py).
+   has not ended — otherwise Entra's AADSTS700027, "The key was not found" as the sandbox's
+   token endpoint answers it (assertions.py) or "The key used is expired" (``_expired``) —
+   and has begun (AADSTS700024, assumed).
 
 New-/Set-MigrationEndpoint check this when given ``-AppSecretKeyVaultUrl`` (unless
 ``-SkipVerification``) and the move service at every step that signs in (moves/credentials.py).
@@ -34,7 +35,7 @@ from dataclasses import dataclass
 
 from t2t.sandbox.azure.authorization import data_plane_refusal
 from t2t.sandbox.azure.model import CertificateVersion
-from t2t.sandbox.model import Application, Tenant
+from t2t.sandbox.model import Application, KeyCredential, Tenant
 from t2t.sandbox.msapps import EXCHANGE_APP_ID
 
 URL_PATTERNS = (
@@ -97,7 +98,31 @@ def _unknown_key(thumbprint: bytes, app_id: str) -> LinkProblem:
     )
 
 
-_EXPIRED = LinkProblem("sign-in", "Client assertion is not within its valid time range.", 700024)
+def _expired(thumbprint: bytes, key: KeyCredential, app_id: str) -> LinkProblem:
+    """Entra's answer to an assertion signed with a certificate whose key credential has ended
+    (its end is never past the certificate's: Graph refuses that), verbatim from
+    microsoft/azure-tools-for-java #2785 — "AADSTS700027: Client assertion contains an invalid
+    signature. [Reason - The key used is expired., Thumbprint of key used by client: '<SHA-1
+    hex>', Found key 'Start=01/28/2018 16:00:00, End=01/28/2019 16:00:00', …]" — with the
+    pointer to the app's keys the not-found text has."""
+    found = (
+        f"Start={key.start_date_time:%m/%d/%Y %H:%M:%S}, End={key.end_date_time:%m/%d/%Y %H:%M:%S}"
+    )
+    return LinkProblem(
+        "sign-in",
+        "Client assertion contains an invalid signature. [Reason - The key used is expired., "
+        f"Thumbprint of key used by client: '{thumbprint.hex().upper()}', Found key '{found}', "
+        "Please visit the Azure Portal, Graph Explorer or directly use MS Graph to see "
+        f"configured keys for app Id '{app_id}'.]",
+        700027,
+    )
+
+
+_NOT_YET_VALID = LinkProblem(
+    "sign-in", "Client assertion is not within its valid time range.", 700024
+)
+"""A certificate or key whose validity has not begun (Entra's text for that case is not public;
+AADSTS700024 is its code for an assertion outside its valid time: assumed)."""
 
 
 def link_problem(
@@ -155,8 +180,9 @@ def _sign_in_problem(
             continue
         if key.usable_from is not None and now < key.usable_from:
             break  # still propagating: not found yet, as the token endpoint says
-        in_key = key.start_date_time <= now < key.end_date_time
-        if not in_key or not version.not_before <= now < version.expires:
-            return _EXPIRED
+        if now >= key.end_date_time or now >= version.expires:
+            return _expired(thumbprint, key, app.app_id)
+        if now < key.start_date_time or now < version.not_before:
+            return _NOT_YET_VALID
         return None
     return _unknown_key(thumbprint, app.app_id)

@@ -96,6 +96,9 @@ class CertificateVersion(_State):
     completes_at: dt.datetime
     """Sandbox clock time from which the version exists (the pending operation completes)."""
     tags: dict[str, str] = Field(default_factory=dict)
+    imported: bool = False
+    """Made by ``POST /certificates/{name}/import`` (certificate_import.py): no creation
+    operation, so no CSR and no pending operation to show."""
 
 
 class Certificate(_State):
@@ -117,8 +120,10 @@ class Certificate(_State):
         return next((v for v in self.completed(now) if v.version == key), None)
 
     def pending(self) -> CertificateVersion | None:
-        """The newest version: its creation is the certificate's (last) operation."""
-        return self.versions[-1] if self.versions else None
+        """The newest version: its creation is the certificate's (last) operation; None when
+        there is none, or when the newest was imported (an import is no operation)."""
+        newest = self.versions[-1] if self.versions else None
+        return None if newest is None or newest.imported else newest
 
 
 class Vault(_State):

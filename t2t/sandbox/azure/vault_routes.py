@@ -14,7 +14,8 @@ a token for another audience or tenant gets 401 AKV10022 / AKV10032. Authorizati
 vault's (authorization.py).
 
 Operations: certificates create (202, pending until ``CERTIFICATE_SECONDS`` of sandbox time have
-passed, then completed), get latest / a version, list, versions, policy, pending operation,
+passed, then completed), import (200: a new version from a PKCS#12 or PEM upload with its own
+validity, certificate_import.py), get latest / a version, list, versions, policy, pending operation,
 update (enable/disable, tags); the secret behind a certificate (``GET /secrets/{name}[/{v}]``,
 403 SecretDisabled for a disabled version — "Operation get is not allowed on a disabled secret."
 as Key Vault answers, e.g. Azure/azure-sdk-for-js #24756). Any api-version is accepted.
@@ -33,6 +34,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from t2t.sandbox.azure import certificate_import as imports
 from t2t.sandbox.azure import certificates as certs
 from t2t.sandbox.azure.authorization import data_plane_refusal
 from t2t.sandbox.azure.caller import VAULT_AUDIENCES, Caller, bearer
@@ -157,6 +159,35 @@ def create_certificate(call: VaultCall, name: str) -> Response:
     )
 
 
+def import_certificate(call: VaultCall, name: str) -> Response:
+    """200 with the new version's bundle (certificate_import.py says what is read and refused);
+    the version is the certificate's current one at once."""
+    if not _OBJECT_NAME.match(name):
+        raise certs.bad_parameter(f"The request URI contains an invalid name: {name}")
+    call.authorize("certificates", "import", name)
+    body = call.body if isinstance(call.body, dict) else {}
+    now = call.now
+    kind = imports.content_type(body.get("policy"))
+    upload = imports.read_upload(body, kind, now)
+    with call.ctx.store.lock:
+        cert = call.vault.certificate(name)
+        pending = cert.pending() if cert else None
+        if pending is not None and pending.completes_at > now:
+            raise AzureError(
+                409, "Conflict", f"There is a pending certificate operation for '{name}'."
+            )
+        policy = imports.import_policy(body.get("policy"), cert, upload, kind)
+        version = imports.imported_version(upload, body, now)
+        if cert is None:
+            cert = Certificate(name=name, policy=policy)
+            call.vault.certificates.append(cert)
+        else:
+            cert.policy = policy
+        cert.versions.append(version)
+        call.ctx.store.save()
+    return JSONResponse(certs.certificate_json(call.vault, cert, version, now))
+
+
 def get_pending(call: VaultCall, name: str) -> Response:
     call.authorize("certificates", "get", name)
     cert = call.vault.certificate(name)
@@ -240,6 +271,8 @@ def _route(call: VaultCall, method: str, parts: list[str]) -> tuple[Callable[[],
             return lambda: list_certificates(call), "GET /certificates"
         case ("POST", ["certificates", name, "create"]):
             return lambda: create_certificate(call, name), "POST /certificates/{name}/create"
+        case ("POST", ["certificates", name, "import"]):
+            return lambda: import_certificate(call, name), "POST /certificates/{name}/import"
         case ("GET", ["certificates", name, "pending"]):
             return lambda: get_pending(call, name), "GET /certificates/{name}/pending"
         case ("GET", ["certificates", name, "versions"]):

@@ -268,8 +268,8 @@ _SPECS: tuple[ExceptionSpec, ...] = (
         "removed or expired fails deep inside the move with AADSTS7000215; outer text as "
         "cross-tenant #96; the AADSTS texts are Entra's, verbatim (sandbox/credentials.py); "
         "the MRSRemotePermanentException wrapping is assumed; for an AppSecretKeyVaultUrl "
-        "endpoint the certificate's sign-in (AADSTS700027 key not on the app, AADSTS700024 "
-        "outside its validity, as the sandbox's token endpoint answers)",
+        "endpoint the certificate's sign-in (AADSTS700027 key not on the app or expired: "
+        "sandbox/azure/link.py; AADSTS700024 not valid yet, assumed)",
         False,
     ),
     ExceptionSpec(
