@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import time
+
+import pytest
 
 from t2t.planner.context import PlanContext
 from t2t.planner.domain import DomainOutcome, plan_domain
@@ -108,3 +111,25 @@ def test_a_plan_does_not_age_only_its_findings_say_today() -> None:
 
 
 READ_TODAY = "endpoint-expired-secret-today-gets-a-new-one"
+
+
+def test_a_date_with_another_offset_or_none_is_the_instant_it_names() -> None:
+    """An offset is kept as the instant it names; a date without one is UTC."""
+    now = dt.datetime(2026, 11, 1, 8, 0, tzinfo=dt.UTC)
+    assert requested_end("2029-06-01T02:00:00+02:00", now) == "2029-06-01T00:00:00Z"
+    assert requested_end("2029-06-01T00:00:00", now) == "2029-06-01T00:00:00Z"
+
+
+def test_the_deadline_is_written_in_utc_whatever_the_local_zone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    try:
+        assert secret_deadline(WAVES, "2026-11-01T08:00:00Z") == (
+            "2027-03-31T06:00:00Z",
+            "late's completeAfter 2027-03-01T06:00:00Z + 30 days",
+        )
+    finally:
+        monkeypatch.undo()
+        time.tzset()
