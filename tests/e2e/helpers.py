@@ -3,6 +3,7 @@ subprocess, and raw admin calls the way a person's script would make them."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import ssl
@@ -14,6 +15,8 @@ from typing import Any
 import httpx
 import msal
 import requests
+
+from t2t.clients import wire
 
 ROOT = Path(__file__).resolve().parents[2]
 T2T = [sys.executable, "-m", "t2t"]
@@ -59,17 +62,42 @@ def token(profile: dict[str, Any], tenant: str, scope: str) -> str:
     return str(result["access_token"])
 
 
-def invoke(profile: dict[str, Any], tenant: str, cmdlet: str, params: dict[str, Any]) -> Any:
-    """Run a cmdlet the way an admin's script would: msal token, then InvokeCommand."""
+def invoke_answer(
+    profile: dict[str, Any], tenant: str, cmdlet: str, params: dict[str, Any]
+) -> httpx.Response:
+    """Send a cmdlet the way an admin's script would (msal token, then InvokeCommand) and
+    return Exchange's answer as it comes, refused or not."""
     t = _tenant(profile, tenant)
-    response = httpx.post(
+    return httpx.post(
         f"{profile['endpoints']['exchange']}/{t['tenantId']}/InvokeCommand",
         json={"CmdletInput": {"CmdletName": cmdlet, "Parameters": params}},
         headers={"Authorization": f"Bearer {token(profile, tenant, EXCHANGE_SCOPE)}"},
         verify=ssl.create_default_context(cafile=profile["caFile"]),
     )
+
+
+def invoke(profile: dict[str, Any], tenant: str, cmdlet: str, params: dict[str, Any]) -> Any:
+    """Run a cmdlet the way an admin's script would: msal token, then InvokeCommand."""
+    response = invoke_answer(profile, tenant, cmdlet, params)
     assert response.status_code < 300, response.text
     return response.json()
+
+
+def module_secure_string(profile: dict[str, Any], tenant: str, plain: str) -> str:
+    """A SecureString parameter (New-MailUser's -Password) as the Exchange Online module sends
+    it: encrypted with the key of the module the tenant serves (EXOModuleFile; the guesses are
+    t2t/clients/wire.py's)."""
+    t = _tenant(profile, tenant)
+    module = httpx.get(
+        f"{profile['endpoints']['exchange'].replace('/beta', '/v1.0')}/{t['tenantId']}"
+        "/EXOModuleFile",
+        params={"Version": wire.MODULE_VERSION},
+        headers={"Authorization": f"Bearer {token(profile, tenant, EXCHANGE_SCOPE)}"},
+        verify=ssl.create_default_context(cafile=profile["caFile"]),
+    )
+    assert module.status_code == 200, module.text
+    key = wire.public_key_from_module(module.json()["value"][0]["fileContent"])
+    return wire.encrypt(key, wire.secure_string(plain))
 
 
 def graph(profile: dict[str, Any], tenant: str, method: str, path: str, body: Any = None) -> Any:
@@ -94,6 +122,15 @@ def exchange_requests(profile: dict[str, Any], cmdlet: str) -> list[dict[str, An
     )
     response.raise_for_status()
     return list(response.json()["requests"])
+
+
+def plan_json(spec: str, state: Path, profile: dict[str, Any]) -> dict[str, Any]:
+    """`t2t plan --format json`, and that it wrote nothing (the sandbox's write counter)."""
+    before = stats(profile)["writes"]
+    plan = run("plan", spec, "--format", "json", state=state)
+    assert plan.returncode in (0, 2, 3), plan.stdout[-3000:] + plan.stderr
+    assert stats(profile)["writes"] == before  # read-only
+    return dict(json.loads(plan.stdout))
 
 
 def stats(profile: dict[str, Any]) -> dict[str, Any]:

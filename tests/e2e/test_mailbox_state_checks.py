@@ -13,15 +13,19 @@ hand: it is irreversible), the finding is gone.
 
 from __future__ import annotations
 
-import json
-import ssl
 from pathlib import Path
 from typing import Any
 
-import httpx
-
 from t2t.clients import wire
-from tests.e2e.helpers import EXCHANGE_SCOPE, _tenant, control, graph, invoke, run, stats, token
+from tests.e2e.helpers import (
+    control,
+    graph,
+    invoke,
+    invoke_answer,
+    module_secure_string,
+    plan_json,
+    run,
+)
 from tests.e2e.test_batches import advance, two_waves
 
 TDD = "fabrikam.mail.onmicrosoft.com"
@@ -30,38 +34,17 @@ T2T_LICENCE = "946ce899-873d-44bb-9d8b-671870cbfdbf"
 REPLICATED = 301  # sandbox seconds: past the window in which a new object is not replicated
 
 
-def plan_json(spec: str, state: Path, profile: dict[str, Any]) -> dict[str, Any]:
-    """`t2t plan --format json`, and that it wrote nothing (the sandbox's write counter)."""
-    before = stats(profile)["writes"]
-    plan = run("plan", spec, "--format", "json", state=state)
-    assert plan.returncode in (0, 2, 3), plan.stdout[-3000:] + plan.stderr
-    assert stats(profile)["writes"] == before  # read-only
-    return dict(json.loads(plan.stdout))
-
-
 def new_mail_user(
     profile: dict[str, Any], name: str, upn: str, primary: str, external: str
 ) -> None:
     """New-MailUser as an admin's script sends it (its -Password encrypted with the module's
     key), without -ExchangeGuid: New-MailUser has none."""
-    t = _tenant(profile, "fabrikam")
-    verify = ssl.create_default_context(cafile=profile["caFile"])
-    auth = {"Authorization": f"Bearer {token(profile, 'fabrikam', EXCHANGE_SCOPE)}"}
-    module = httpx.get(
-        f"{profile['endpoints']['exchange'].replace('/beta', '/v1.0')}/{t['tenantId']}"
-        "/EXOModuleFile",
-        params={"Version": wire.MODULE_VERSION},
-        headers=auth,
-        verify=verify,
-    )
-    assert module.status_code == 200, module.text
-    key = wire.public_key_from_module(module.json()["value"][0]["fileContent"])
     params = {
         "Name": name,
         "MicrosoftOnlineServicesID": upn,
         "PrimarySmtpAddress": primary,
         "ExternalEmailAddress": external,
-        "Password": wire.encrypt(key, wire.secure_string("Pa55-not-logged!")),
+        "Password": module_secure_string(profile, "fabrikam", "Pa55-not-logged!"),
     }
     invoke(profile, "fabrikam", "New-MailUser", params)
 
@@ -343,17 +326,11 @@ def test_recoverable_items_over_the_target_quota_are_made_room_for_by_the_plan(
 
     # Bypassed: lynne's batch already runs when her Recoverable Items pass her target's quota.
     control(profile, "PATCH", f"exchange/contoso/recipients/{LYNNE}", big)
-    refused = httpx.post(
-        f"{profile['endpoints']['exchange']}/{_tenant(profile, 'fabrikam')['tenantId']}"
-        "/InvokeCommand",
-        json={
-            "CmdletInput": {
-                "CmdletName": "Set-MailUser",
-                "Parameters": {"Identity": LYNNE_T, "RecoverableItemsQuota": "50GB"},
-            }
-        },
-        headers={"Authorization": f"Bearer {token(profile, 'fabrikam', EXCHANGE_SCOPE)}"},
-        verify=ssl.create_default_context(cafile=profile["caFile"]),
+    refused = invoke_answer(
+        profile,
+        "fabrikam",
+        "Set-MailUser",
+        {"Identity": LYNNE_T, "RecoverableItemsQuota": "50GB"},
     )
     assert refused.status_code == 400, refused.text
     assert "cannot be found that matches parameter name 'RecoverableItemsQuota'" in refused.text

@@ -10,25 +10,21 @@ New-MailUser driven by hand is refused as the check says."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
-import ssl
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from t2t.clients import wire
 from tests.e2e.apply_order import served as served_with
 from tests.e2e.helpers import (
-    EXCHANGE_SCOPE,
     ROOT,
-    _tenant,
     graph,
     invoke,
+    invoke_answer,
+    module_secure_string,
+    plan_json,
     run,
-    stats,
-    token,
 )
 from tests.e2e.test_batches import advance, started, two_waves
 from tests.e2e.test_endpoint_credential import SEED_APP
@@ -56,15 +52,6 @@ def _with_complete_after(spec: str, when: dt.datetime) -> str:
     return spec
 
 
-def _plan_json(spec: str, state: Path, profile: dict[str, Any]) -> dict[str, Any]:
-    """`t2t plan --format json`, and that it wrote nothing (the sandbox's write counter)."""
-    before = stats(profile)["writes"]
-    plan = run("plan", spec, "--format", "json", state=state)
-    assert plan.returncode in (0, 2, 3), plan.stdout[-3000:] + plan.stderr
-    assert stats(profile)["writes"] == before  # read-only
-    return dict(json.loads(plan.stdout))
-
-
 def test_a_secret_ending_before_complete_after_is_replaced_by_one_outliving_it(
     served: tuple[Path, dict[str, Any]], tmp_path: Path
 ) -> None:
@@ -79,7 +66,7 @@ def test_a_secret_ending_before_complete_after_is_replaced_by_one_outliving_it(
 
     complete_after = dt.datetime.now(dt.UTC).replace(microsecond=0) + dt.timedelta(days=3 * 365)
     _with_complete_after(spec, complete_after)
-    plan = _plan_json(spec, state, profile)
+    plan = plan_json(spec, state, profile)
     [e237] = [f for f in plan["findings"] if f["code"] == "T2T-E237"]
     assert e237["fixed_by_plan"] and old["keyId"] in e237["message"], e237
     assert "AADSTS7000222" in e237["prevents"]
@@ -97,7 +84,7 @@ def test_a_secret_ending_before_complete_after_is_replaced_by_one_outliving_it(
         profile, "fabrikam", "Test-MigrationServerAvailability", {"Endpoint": "contoso-t2t"}
     )["value"]
     assert tested["Result"] == "Success"
-    again = _plan_json(spec, state, profile)
+    again = plan_json(spec, state, profile)
     assert "T2T-E237" not in {f["code"] for f in again["findings"]}
     assert "endpoint.update" not in {a["kind"] for a in again["actions"]}
 
@@ -110,7 +97,7 @@ def test_bypassed_the_ending_secret_fails_the_move_as_the_check_says(
     started(state, profile, spec)  # both waves' batches run against t2t's two-year secret
     [old] = _marker_secrets(profile)
     _with_complete_after(spec, dt.datetime.now(dt.UTC) + dt.timedelta(days=3 * 365))
-    plan = _plan_json(spec, state, profile)
+    plan = plan_json(spec, state, profile)
     [e237] = [f for f in plan["findings"] if f["code"] == "T2T-E237"]
 
     # Not applied: the secret ends; the batch is completed by hand, and completion signs in.
@@ -144,31 +131,14 @@ def _seed_with_unverified_domain(tmp_path: Path) -> Path:
 
 def _new_mail_user(profile: dict[str, Any], upn: str) -> httpx.Response:
     """New-MailUser as an admin's script sends it (the InvokeCommand answer, refused or not)."""
-    t = _tenant(profile, "fabrikam")
-    verify = ssl.create_default_context(cafile=profile["caFile"])
-    auth = {"Authorization": f"Bearer {token(profile, 'fabrikam', EXCHANGE_SCOPE)}"}
-    module = httpx.get(
-        f"{profile['endpoints']['exchange'].replace('/beta', '/v1.0')}/{t['tenantId']}"
-        "/EXOModuleFile",
-        params={"Version": wire.MODULE_VERSION},
-        headers=auth,
-        verify=verify,
-    )
-    assert module.status_code == 200, module.text
-    key = wire.public_key_from_module(module.json()["value"][0]["fileContent"])
     params = {
         "Name": "Debra by hand",
         "MicrosoftOnlineServicesID": upn,
         "PrimarySmtpAddress": "debra.hand@fabrikam.com",
         "ExternalEmailAddress": "debra@contoso.com",
-        "Password": wire.encrypt(key, wire.secure_string("Pa55-not-logged!")),
+        "Password": module_secure_string(profile, "fabrikam", "Pa55-not-logged!"),
     }
-    return httpx.post(
-        f"{profile['endpoints']['exchange']}/{t['tenantId']}/InvokeCommand",
-        json={"CmdletInput": {"CmdletName": "New-MailUser", "Parameters": params}},
-        headers=auth,
-        verify=verify,
-    )
+    return invoke_answer(profile, "fabrikam", "New-MailUser", params)
 
 
 def test_an_unverified_upn_domain_blocks_every_new_mailuser_before_new_mailuser(
@@ -183,7 +153,7 @@ def test_an_unverified_upn_domain_blocks_every_new_mailuser_before_new_mailuser(
         domains = graph(profile, "fabrikam", "GET", "/domains")["value"]
         assert {d["id"]: d["isVerified"] for d in domains}[UNVERIFIED] is False
 
-        plan = _plan_json(spec, state, profile)
+        plan = plan_json(spec, state, profile)
         e321 = [f for f in plan["findings"] if f["code"] == "T2T-E321"]
         creates = [a for a in plan["actions"] if a["kind"] == "mailuser.create"]
         assert creates and {f["object"] for f in e321} == {a["key"] for a in creates}
