@@ -47,8 +47,10 @@ NO_ROLE = "998c92df-0521-4e3f-8f35-ff16f79a59ce"  # the seed's client with no Az
 VAULT_URI = f"https://{KV.name}.vault.azure.net/"
 
 
-def _identity(sandbox: Any, client_id: str | None = None) -> TenantIdentity:
-    tenant = sandbox.tenant("fabrikam")
+def _identity(
+    sandbox: Any, client_id: str | None = None, *, tenant_name: str = "fabrikam"
+) -> TenantIdentity:
+    tenant = sandbox.tenant(tenant_name)
     app = tenant["adminApp"]
     if client_id is not None:
         app = next(c for c in tenant["clients"] if c["clientId"] == client_id)
@@ -126,6 +128,16 @@ def finish_pending_operations(sandbox: Any) -> None:
     sandbox.http.post(
         f"{sandbox.base_url}/_sandbox/clock", json={"advanceSeconds": 120}
     ).raise_for_status()
+
+
+def issued_certificate(sandbox: Any) -> None:
+    """The spec's resource group, vault and certificate, made by the admin and issued."""
+    admin = _azure(sandbox)
+    make_resource_group(admin)
+    make_vault(admin)
+    start_certificate(admin)
+    admin.close()
+    finish_pending_operations(sandbox)
 
 
 def read(sandbox: Any, azure: AzureClients | None = None) -> TenantState:
@@ -247,12 +259,7 @@ def test_no_azure_role_is_unknown_not_absent(sandbox: Any) -> None:
 def test_a_reader_without_an_access_policy_sees_the_vault_not_the_certificate(
     sandbox: Any,
 ) -> None:
-    admin = _azure(sandbox)
-    make_resource_group(admin)
-    make_vault(admin)
-    start_certificate(admin)
-    admin.close()
-    finish_pending_operations(sandbox)
+    issued_certificate(sandbox)
     target = read(sandbox, _azure(sandbox, PLAN_IDENTITY, budget_seconds=1))
     assert target.key_vault is not None and target.key_vault.status == "present"
     assert target.vault_certificates is not None
@@ -262,12 +269,7 @@ def test_a_reader_without_an_access_policy_sees_the_vault_not_the_certificate(
 
 @pytest.mark.parametrize("where", ["^/subscriptions/", "^/keyvault/"])
 def test_azure_unavailable_is_unknown_not_absent(sandbox: Any, where: str) -> None:
-    admin = _azure(sandbox)
-    make_resource_group(admin)
-    make_vault(admin)
-    start_certificate(admin)
-    admin.close()
-    finish_pending_operations(sandbox)
+    issued_certificate(sandbox)
     rule = {"kind": "error", "status": 503, "match": {"path": where}}
     sandbox.http.post(f"{sandbox.base_url}/_sandbox/faults", json=rule).raise_for_status()
     target = read(sandbox, _azure(sandbox, budget_seconds=0.5))
@@ -280,12 +282,7 @@ def test_azure_unavailable_is_unknown_not_absent(sandbox: Any, where: str) -> No
 def test_the_apps_key_credentials_come_with_their_key(sandbox: Any) -> None:
     """Graph returns `key` only for one app's `$select=keyCredentials`: read that way in this
     mode, so the app's key can be compared with the vault's certificate."""
-    admin = _azure(sandbox)
-    make_resource_group(admin)
-    make_vault(admin)
-    start_certificate(admin)
-    admin.close()
-    finish_pending_operations(sandbox)
+    issued_certificate(sandbox)
     cert = read(sandbox).vault_certificates
     assert cert is not None
     current = cert.get()[0].current
@@ -322,12 +319,7 @@ def test_the_apps_key_credentials_come_with_their_key(sandbox: Any) -> None:
 def test_show_json_round_trips_the_azure_parts(sandbox: Any) -> None:
     """What `t2t show --format json` writes for them reads back equal (t2t/state/load.py: the
     planner cases' loader)."""
-    admin = _azure(sandbox)
-    make_resource_group(admin)
-    make_vault(admin)
-    start_certificate(admin)
-    admin.close()
-    finish_pending_operations(sandbox)
+    issued_certificate(sandbox)
     hosts = sandbox_hosts(sandbox.profile)
     request = ProbeRequest(
         SPEC.source.tenant_id,
@@ -340,16 +332,7 @@ def test_show_json_round_trips_the_azure_parts(sandbox: Any) -> None:
 
     async def go() -> Snapshot:
         async with HttpLayer(ca_file=hosts.ca_file, backoff_base=0.01) as http:
-            source = sandbox.tenant("contoso")
-            src = connect(
-                http,
-                hosts,
-                TenantIdentity(
-                    source["tenantId"],
-                    source["adminApp"]["clientId"],
-                    ClientSecret(source["adminApp"]["clientSecret"]),
-                ),
-            )
+            src = connect(http, hosts, _identity(sandbox, tenant_name="contoso"))
             tgt = connect(http, hosts, _identity(sandbox))
             try:
                 return await read_snapshot(
