@@ -36,6 +36,7 @@ from t2t.cli.audit import (
     audited,
     audited_results,
 )
+from t2t.cli.root import global_options
 from t2t.cli.session import (
     SetupError,
     Target,
@@ -45,7 +46,6 @@ from t2t.cli.session import (
     sandbox_target,
 )
 from t2t.clients import ClientError, ProfileError
-from t2t.logs import configure_logging
 from t2t.planner import EXIT_ERROR, EXIT_UNKNOWN, SOURCE_NEEDS, TARGET_NEEDS, Plan, build_plan
 from t2t.planner.shared.app import app_desire
 from t2t.planner.shared.rotation import ROTATE_FLAG, forces_rotation
@@ -69,18 +69,12 @@ app = typer.Typer(
     name="t2t",
     help="Declarative Exchange Online cross-tenant mailbox migration: plan, then apply.",
     no_args_is_help=True,
-    add_completion=False,
     pretty_exceptions_enable=False,
 )
 sandbox_app = typer.Typer(
     help="The local emulator of two Microsoft 365 tenants.", no_args_is_help=True
 )
 app.add_typer(sandbox_app, name="sandbox")
-
-
-class LogFormat(StrEnum):
-    console = "console"
-    json = "json"
 
 
 class PlanFormat(StrEnum):
@@ -121,12 +115,7 @@ RotateOpt = Annotated[
 ]
 
 
-@app.callback()
-def _main(
-    log_format: Annotated[LogFormat, typer.Option(help="Log lines on stderr.")] = LogFormat.console,
-    log_level: Annotated[str, typer.Option(help="debug, info, warning or error.")] = "warning",
-) -> None:
-    configure_logging(log_format.value, log_level)
+app.callback()(global_options)
 
 
 #: `t2t apply` stopped by Ctrl-C: 128 + SIGINT, the shell's convention.
@@ -602,4 +591,4 @@ app.command()(status)
 
 def main() -> None:
     os.environ.setdefault("PYTHONIOENCODING", "utf-8")
-    app()
+    app(prog_name="t2t")  # also under `python -m t2t`: completion and usage name `t2t`
