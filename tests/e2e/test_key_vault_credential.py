@@ -9,7 +9,7 @@ revision asks for (`phase: complete`) moves the mailboxes.
 Then each link between Exchange and the certificate broken by hand — Exchange's access policy
 removed, the certificate's key removed from the app, the endpoint pointed at another version,
 the certificate's version disabled — is named by its check before anything runs, and one apply
-repairs it."""
+repairs it. A version that expires: test_key_vault_expiry.py."""
 
 from __future__ import annotations
 

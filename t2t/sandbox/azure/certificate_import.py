@@ -298,7 +298,7 @@ def imported_version(upload: Upload, body: dict[str, Any], now: dt.datetime) -> 
         not_before=cert.not_valid_before_utc,
         expires=cert.not_valid_after_utc,
         enabled=attributes.get("enabled") is not False,
-        completes_at=now,
+        completes_at=now.replace(microsecond=0),  # there at once: cmdlets see whole seconds
         tags={str(k): str(v) for k, v in tags.items()},
         imported=True,
     )
