@@ -132,24 +132,17 @@ class _MappedCredential:
         self._tenant = tenant
 
     def get_token(self, *scopes: str, **kwargs: Any) -> Any:
-        from azure.core.exceptions import ClientAuthenticationError
-
-        try:
-            return self._inner.get_token(*scopes, **kwargs)
-        except ClientAuthenticationError as exc:
-            text = _first_line(exc)
-            status = getattr(getattr(exc, "response", None), "status_code", None)
-            raise AuthError(
-                f"tenant {self._tenant}: {text}",
-                codes=tuple(int(c) for c in _AADSTS.findall(str(exc))),
-                transient=status in TRANSIENT_STATUSES,
-            ) from exc
+        return self._mapped(lambda: self._inner.get_token(*scopes, **kwargs))
 
     def get_token_info(self, *scopes: str, options: Any = None) -> Any:
+        return self._mapped(lambda: self._inner.get_token_info(*scopes, options=options))
+
+    def _mapped(self, ask: Callable[[], Any]) -> Any:
+        """The inner credential's answer, or its refusal as t2t's AuthError."""
         from azure.core.exceptions import ClientAuthenticationError
 
         try:
-            return self._inner.get_token_info(*scopes, options=options)
+            return ask()
         except ClientAuthenticationError as exc:
             status = getattr(getattr(exc, "response", None), "status_code", None)
             raise AuthError(
@@ -270,26 +263,24 @@ class AzureClients:
 
     def vaults(self, subscription_id: str) -> Any:
         """azure-mgmt-keyvault's client for one subscription, at the host set's ARM."""
-        if subscription_id not in self._vaults:
-            from azure.mgmt.keyvault import KeyVaultManagementClient
+        from azure.mgmt.keyvault import KeyVaultManagementClient
 
-            self._vaults[subscription_id] = KeyVaultManagementClient(
-                self.credential(),
-                subscription_id,
-                base_url=self.hosts.arm,
-                credential_scopes=[f"{self.hosts.arm_resource}/.default"],
-                transport=self._transport(),
-                retry_total=0,
-            )
-        return self._vaults[subscription_id]
+        return self._arm_client(self._vaults, KeyVaultManagementClient, subscription_id)
 
     def resources(self, subscription_id: str) -> Any:
         """azure-mgmt-resource's client for one subscription (its resource groups), at the host
         set's ARM: azure-mgmt-keyvault has no resource-group operation."""
-        if subscription_id not in self._resources:
-            from azure.mgmt.resource.resources import ResourceManagementClient
+        from azure.mgmt.resource.resources import ResourceManagementClient
 
-            self._resources[subscription_id] = ResourceManagementClient(
+        return self._arm_client(self._resources, ResourceManagementClient, subscription_id)
+
+    def _arm_client(
+        self, built: dict[str, Any], client_class: Callable[..., Any], subscription_id: str
+    ) -> Any:
+        """An azure-mgmt client for one subscription at the host set's ARM (its token for the
+        ARM resource, t2t's transport, azure-core's retries off), built on first use."""
+        if subscription_id not in built:
+            built[subscription_id] = client_class(
                 self.credential(),
                 subscription_id,
                 base_url=self.hosts.arm,
@@ -297,7 +288,7 @@ class AzureClients:
                 transport=self._transport(),
                 retry_total=0,
             )
-        return self._resources[subscription_id]
+        return built[subscription_id]
 
     async def own_object_id(self) -> str:
         """The object id of t2t's own service principal in this tenant: the `oid` claim of
