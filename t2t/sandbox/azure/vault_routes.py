@@ -136,7 +136,13 @@ def create_certificate(call: VaultCall, name: str) -> Response:
             raise AzureError(
                 409, "Conflict", f"There is a pending certificate operation for '{name}'."
             )
-        version = certs.new_version(policy, now, now + dt.timedelta(seconds=CERTIFICATE_SECONDS))
+        # A whole second, rounded up: Exchange's cmdlets read the sandbox clock to the second
+        # (exchange/service.py), so a version Key Vault already shows must exist for them too
+        # (as an imported one's does: certificate_import.py).
+        ready = now + dt.timedelta(seconds=CERTIFICATE_SECONDS)
+        if ready.microsecond:
+            ready = ready.replace(microsecond=0) + dt.timedelta(seconds=1)
+        version = certs.new_version(policy, now, ready)
         attributes = body.get("attributes") or {}
         if attributes.get("enabled") is False:
             version.enabled = False
