@@ -36,7 +36,7 @@ from t2t.cli.audit import (
     audited,
     audited_results,
 )
-from t2t.cli.root import global_options
+from t2t.cli.root import RootGroup, global_options
 from t2t.cli.session import (
     SetupError,
     Target,
@@ -70,6 +70,7 @@ app = typer.Typer(
     help="Declarative Exchange Online cross-tenant mailbox migration: plan, then apply.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    cls=RootGroup,
 )
 sandbox_app = typer.Typer(
     help="The local emulator of two Microsoft 365 tenants.", no_args_is_help=True

@@ -56,3 +56,24 @@ def test_completion_answers_commands_subcommands_and_options(tmp_path: Path) -> 
     assert complete("t2t pl", 1) == ["plan"]
     assert "serve" in complete("t2t sandbox ", 2)
     assert complete("t2t plan spec.yaml --detailed", 3) == ["--detailed-exitcode"]
+
+
+def test_global_options_after_the_command_and_from_the_environment(tmp_path: Path) -> None:
+    """`t2t plan SPEC --log-format json --log-level debug` logs as the same options before
+    `plan` do; T2T_LOG_FORMAT / T2T_LOG_LEVEL do too, and an option wins over its variable."""
+    spec = str(ROOT / "specs" / "quickstart.yaml")
+    box = str(tmp_path / "sb")
+    after = cli("plan", spec, "--sandbox", box, "--log-format", "json", "--log-level", "debug")
+    assert after.returncode == 0, after.stderr[-2000:]
+    logged = [line for line in after.stderr.splitlines() if line.startswith("{")]
+    assert any('"level": "debug"' in line for line in logged), after.stderr[-2000:]
+    env = {"T2T_LOG_FORMAT": "json", "T2T_LOG_LEVEL": "debug"}
+    from_env = cli("plan", spec, "--sandbox", box, env=env)
+    assert from_env.returncode == 0, from_env.stderr[-2000:]
+    assert any(line.startswith("{") for line in from_env.stderr.splitlines())
+    overridden = cli("plan", spec, "--sandbox", box, "--log-level", "error", env=env)
+    assert overridden.returncode == 0, overridden.stderr[-2000:]
+    assert '"level": "debug"' not in overridden.stderr
+    bad = cli("plan", spec, "--sandbox", box, env={"T2T_LOG_LEVEL": "loud"})
+    assert bad.returncode == 2
+    assert "T2T_LOG_LEVEL" in bad.stderr and "'loud'" in bad.stderr
