@@ -780,10 +780,12 @@ def _concurrency(
 
 
 def _app_of(snapshot: Snapshot, app_id: str | None) -> Application | None:
-    apps = snapshot.target.applications
-    if apps is None or apps.status != "present" or app_id is None:
+    """The registered app (None until this plan's app.create runs). No guard of its own on
+    the applications part: the domain uses the APP resolution, so `plan_domain` runs it only
+    when that part is known."""
+    if app_id is None:
         return None
-    return next((a for a in apps.get() if a.app_id == app_id), None)
+    return next((a for a in present(snapshot.target.applications) if a.app_id == app_id), None)
 
 
 def plan_endpoints(ctx: PlanContext) -> DomainOutcome:
