@@ -8,16 +8,18 @@ each client, never through the environment (DESIGN.md, "The sandbox")."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any
 
 import yaml
+from azure.core.exceptions import HttpResponseError
 from azure.core.rest import HttpRequest
 from azure.identity import ClientSecretCredential
 from azure.keyvault.certificates import CertificateClient, CertificatePolicy, KeyVaultCertificate
 from azure.mgmt.keyvault import KeyVaultManagementClient
 
+from t2t.sandbox.model import derived_guid
 from t2t.sandbox.seed import load_seed
 
 SUBSCRIPTION = "3e5a7c9b-1d2f-4a6b-8c0d-2e4f6a8b0c1d"
@@ -25,6 +27,21 @@ RG = "CrossTenantMoveRG"
 LOCATION = "northeurope"
 RG_API = "2025-04-01"
 """The api-version azure-mgmt-resource 26.0.0 sends for resource groups (wire-protocols.md §4)."""
+FABRIKAM = "9a41d2b7-5c3e-4f68-8a90-1b2c3d4e5f60"
+"""The default seed's Fabrikam: the tenant its subscription trusts."""
+ADMIN = "1d6f2b3c-4d5e-4f60-9b7c-8d9e0f1a2b3c"
+"""Fabrikam's admin app, Contributor on the subscription in the default seed."""
+READER = "4a9c5e6f-7b8c-4d9e-8f01-2b3c4d5e6f70"
+"""A Fabrikam client with Reader on the subscription in the default seed."""
+ADMIN_OID = derived_guid(FABRIKAM, "sp", ADMIN)
+"""The admin app's service principal in Fabrikam: its token's ``oid``."""
+
+
+def error_body(exc: HttpResponseError) -> dict[str, Any]:
+    """ARM's or Key Vault's ``error`` object (code, message) of a refusal the SDK raised."""
+    assert exc.response is not None
+    body: dict[str, Any] = exc.response.json()["error"]
+    return body
 
 
 def client_of(profile: dict[str, Any], tenant: str, client_id: str | None = None) -> dict[str, Any]:
@@ -57,37 +74,37 @@ def arm_client(
     subscription: str = SUBSCRIPTION,
     **kwargs: Any,
 ) -> Iterator[KeyVaultManagementClient]:
-    cred = credential(profile, tenant, client_id)
-    client = KeyVaultManagementClient(
-        cred,
-        subscription,
-        base_url=profile["endpoints"]["arm"],
-        connection_verify=profile["caFile"],
-        **kwargs,
-    )
-    try:
+    with (
+        closing(credential(profile, tenant, client_id)) as cred,
+        closing(
+            KeyVaultManagementClient(
+                cred,
+                subscription,
+                base_url=profile["endpoints"]["arm"],
+                connection_verify=profile["caFile"],
+                **kwargs,
+            )
+        ) as client,
+    ):
         yield client
-    finally:
-        client.close()
-        cred.close()
 
 
 @contextmanager
 def certificate_client(
     profile: dict[str, Any], vault: str, tenant: str = "fabrikam", client_id: str | None = None
 ) -> Iterator[CertificateClient]:
-    cred = credential(profile, tenant, client_id)
-    client = CertificateClient(
-        profile["endpoints"]["keyVault"].replace("{name}", vault),
-        cred,
-        verify_challenge_resource=False,
-        connection_verify=profile["caFile"],
-    )
-    try:
+    with (
+        closing(credential(profile, tenant, client_id)) as cred,
+        closing(
+            CertificateClient(
+                profile["endpoints"]["keyVault"].replace("{name}", vault),
+                cred,
+                verify_challenge_resource=False,
+                connection_verify=profile["caFile"],
+            )
+        ) as client,
+    ):
         yield client
-    finally:
-        client.close()
-        cred.close()
 
 
 def put_resource_group(arm: KeyVaultManagementClient, name: str = RG) -> int:

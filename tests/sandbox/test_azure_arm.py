@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 from azure.core.exceptions import (
@@ -22,26 +21,20 @@ from t2t.sandbox.model import derived_guid
 from t2t.sandbox.server import SandboxServer
 from tests.conftest import SandboxHandle
 from tests.sandbox.azure_helpers import (
+    ADMIN_OID,
+    FABRIKAM,
+    READER,
     RG,
     RG_API,
     SUBSCRIPTION,
     arm_client,
+    error_body,
     policy,
     put_resource_group,
     vault_body,
 )
 
-FABRIKAM = "9a41d2b7-5c3e-4f68-8a90-1b2c3d4e5f60"
-ADMIN = "1d6f2b3c-4d5e-4f60-9b7c-8d9e0f1a2b3c"
-READER = "4a9c5e6f-7b8c-4d9e-8f01-2b3c4d5e6f70"
 NO_ROLE = "998c92df-0521-4e3f-8f35-ff16f79a59ce"
-ADMIN_OID = derived_guid(FABRIKAM, "sp", ADMIN)
-
-
-def _error(exc: HttpResponseError) -> dict[str, Any]:
-    assert exc.response is not None
-    body: dict[str, Any] = exc.response.json()["error"]
-    return body
 
 
 def test_resource_group_vault_and_access_policy_through_azure_mgmt_keyvault(
@@ -150,7 +143,7 @@ def test_vault_names_are_global_and_kept_by_a_soft_deleted_vault(sandbox: Sandbo
         arm.vaults.begin_create_or_update(RG, "fabrikam-t2t-kv", vault_body(FABRIKAM)).result()
         with pytest.raises(ResourceExistsError) as taken:
             arm.vaults.begin_create_or_update("OtherRG", "Fabrikam-T2T-KV", vault_body(FABRIKAM))
-        error = _error(taken.value)
+        error = error_body(taken.value)
         assert error["code"] == "VaultAlreadyExists"
         assert error["message"].startswith(
             "The vault name 'Fabrikam-T2T-KV' is already in use. Vault names are globally unique"
@@ -172,7 +165,7 @@ def test_vault_names_are_global_and_kept_by_a_soft_deleted_vault(sandbox: Sandbo
         assert moved.result().id.split("/")[4] == "OtherRG"
         with pytest.raises(HttpResponseError) as bad:
             arm.vaults.begin_create_or_update(RG, "9-not-a-name", vault_body(FABRIKAM))
-        assert _error(bad.value)["code"] == "VaultNameNotValid"
+        assert error_body(bad.value)["code"] == "VaultNameNotValid"
 
 
 def test_without_a_role_arm_answers_authorization_failed(sandbox: SandboxHandle) -> None:
@@ -190,7 +183,7 @@ def test_without_a_role_arm_answers_authorization_failed(sandbox: SandboxHandle)
         f"/subscriptions/{SUBSCRIPTION}/resourceGroups/{RG}"
         "/providers/Microsoft.KeyVault/vaults/kv-no-role"
     )
-    assert _error(refused.value) == {
+    assert error_body(refused.value) == {
         "code": "AuthorizationFailed",
         "message": f"The client '{no_role_oid}' with object id '{no_role_oid}' does not have "
         f"authorization to perform action 'Microsoft.KeyVault/vaults/write' over scope "
@@ -201,10 +194,10 @@ def test_without_a_role_arm_answers_authorization_failed(sandbox: SandboxHandle)
         assert list(reader.vaults.list_by_resource_group(RG)) == []  # reading is allowed
         with pytest.raises(HttpResponseError) as write:
             put_resource_group(reader, "ReaderRG")
-        assert _error(write.value)["code"] == "AuthorizationFailed"
+        assert error_body(write.value)["code"] == "AuthorizationFailed"
         assert (
             "'Microsoft.Resources/subscriptions/resourceGroups/write'"
-            in _error(write.value)["message"]
+            in error_body(write.value)["message"]
         )
 
 
@@ -236,7 +229,7 @@ def test_unknown_subscription_and_another_tenants_subscription(sandbox: SandboxH
         pytest.raises(ResourceNotFoundError) as missing,
     ):
         arm.vaults.get(RG, "anything")
-    assert _error(missing.value) == {
+    assert error_body(missing.value) == {
         "code": "SubscriptionNotFound",
         "message": "The subscription '00000000-1111-4222-8333-444444444444' could not be found.",
     }
@@ -245,10 +238,10 @@ def test_unknown_subscription_and_another_tenants_subscription(sandbox: SandboxH
         pytest.raises(ClientAuthenticationError) as foreign,
     ):
         contoso.vaults.get(RG, "anything")
-    assert _error(foreign.value)["code"] == "InvalidAuthenticationTokenTenant"
+    assert error_body(foreign.value)["code"] == "InvalidAuthenticationTokenTenant"
     assert (
         f"associated with this subscription. Please use the authority (URL) 'https://login.windows.net/{FABRIKAM}'"
-        in _error(foreign.value)["message"]
+        in error_body(foreign.value)["message"]
     )
 
 
@@ -297,11 +290,11 @@ def test_a_vault_in_a_missing_resource_group_names_the_group(sandbox: SandboxHan
     with arm_client(sandbox.profile) as arm:
         with pytest.raises(ResourceNotFoundError) as no_group:
             arm.vaults.get("NoSuchRG", "fabrikam-t2t-kv")
-        assert _error(no_group.value) == {
+        assert error_body(no_group.value) == {
             "code": "ResourceGroupNotFound",
             "message": "Resource group 'NoSuchRG' could not be found.",
         }
         assert put_resource_group(arm) == 201
         with pytest.raises(ResourceNotFoundError) as no_vault:
             arm.vaults.get(RG, "fabrikam-t2t-kv")
-        assert _error(no_vault.value)["code"] == "ResourceNotFound"
+        assert error_body(no_vault.value)["code"] == "ResourceNotFound"

@@ -15,14 +15,16 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from azure.keyvault.certificates import KeyVaultCertificate
 from cryptography import x509
 
 from t2t.sandbox.azure.link import URL_FORMAT_TEXT
-from t2t.sandbox.model import derived_guid
 from t2t.sandbox.moves.catalogue import spec
 from t2t.sandbox.server import SandboxServer
 from tests.conftest import SandboxHandle
 from tests.sandbox.azure_helpers import (
+    ADMIN,
+    ADMIN_OID,
     RG,
     arm_client,
     certificate_client,
@@ -56,7 +58,6 @@ STEP = 60
 VAULT = "fabrikam-t2t-kv"
 KV_ENDPOINT = "contoso-kv"
 SOURCE, TARGET = "debra@contoso.com", "debra.berger@fabrikam.com"
-ADMIN_OID = derived_guid(FABRIKAM_ID, "sp", "1d6f2b3c-4d5e-4f60-9b7c-8d9e0f1a2b3c")
 OFFICER = "a4417e6f-fecd-4de8-b567-7b0420556985"  # Key Vault Certificates Officer
 SECRETS_USER = "4633458b-17de-408a-b874-0445c86b69e6"  # Key Vault Secrets User
 EXCHANGE_ACCESS = {"secrets": ["get", "list"], "certificates": ["get", "list"]}
@@ -98,6 +99,15 @@ def _set_app_keys(sandbox: SandboxHandle, *certificates: tuple[bytes, str]) -> N
     wait_out_secret_delay(sandbox)
 
 
+def _certificate_on_app(sandbox: SandboxHandle, cert: KeyVaultCertificate) -> bytes:
+    """The vault certificate's public certificate as the migration app's only key, ending
+    with it; returns its DER."""
+    assert cert.cer is not None and cert.properties.expires_on is not None
+    der = bytes(cert.cer)
+    _set_app_keys(sandbox, (der, cert.properties.expires_on.strftime("%Y-%m-%dT%H:%M:%SZ")))
+    return der
+
+
 def _link(sandbox: SandboxHandle) -> Link:
     """Both organizations set up (secret endpoint included), then the walkthrough's Azure part:
     resource group, access-policy vault (t2t's admin: certificates; Exchange Online: the
@@ -114,9 +124,7 @@ def _link(sandbox: SandboxHandle) -> Link:
         arm.vaults.begin_create_or_update(RG, VAULT, vault_body(FABRIKAM_ID, policies)).result()
     with certificate_client(sandbox.profile, VAULT) as kv:
         cert = create_certificate(kv, skip_wait=_skip(sandbox))
-    assert cert.cer is not None and cert.properties.expires_on is not None
-    der = bytes(cert.cer)
-    _set_app_keys(sandbox, (der, cert.properties.expires_on.strftime("%Y-%m-%dT%H:%M:%SZ")))
+    der = _certificate_on_app(sandbox, cert)
     version = cert.properties.version or ""
     url = f"https://{VAULT}.vault.azure.net:443/certificates/t2t-cert/{version}"
     return Link(url, version, exchange, der)
@@ -133,6 +141,15 @@ def _endpoint(url: str, name: str = KV_ENDPOINT) -> dict[str, Any]:
     }
 
 
+def _moving_through(sandbox: SandboxHandle, link: Link) -> dict[str, Any]:
+    """The endpoint at the link, debra prepared and her batch started on it; returns the
+    endpoint as New-MigrationEndpoint answered."""
+    [ep] = ok(sandbox, "fabrikam", "New-MigrationEndpoint", _endpoint(link.url))
+    prepare_user(sandbox, SOURCE, TARGET)
+    new_batch(sandbox, "wave", TARGET, AutoStart=True, SourceEndpoint=KV_ENDPOINT)
+    return dict(ep)
+
+
 def _thumbprint(der: bytes) -> str:
     return base64.urlsafe_b64encode(hashlib.sha1(der).digest()).decode().rstrip("=")
 
@@ -141,14 +158,12 @@ def test_a_working_link_is_accepted_and_the_move_signs_in_with_the_certificate(
     sandbox: SandboxHandle,
 ) -> None:
     link = _link(sandbox)
-    [ep] = ok(sandbox, "fabrikam", "New-MigrationEndpoint", _endpoint(link.url))
+    ep = _moving_through(sandbox, link)
     assert (ep["AppSecretKeyVaultUrl"], ep["ApplicationId"], ep["Username"]) == (
         link.url,
         APP_ID,
         None,
     )
-    prepare_user(sandbox, SOURCE, TARGET)
-    new_batch(sandbox, "wave", TARGET, AutoStart=True, SourceEndpoint=KV_ENDPOINT)
     advance_clock(sandbox, 2 * STEP)
     assert batch_status(sandbox, "wave") == "Synced"
     ok(sandbox, "fabrikam", "Complete-MigrationBatch", {"Identity": "wave", "Confirm": False})
@@ -172,18 +187,24 @@ def test_a_url_outside_microsofts_pattern_is_refused(sandbox: SandboxHandle) -> 
         )
 
 
-def _no_exchange_access(sandbox: SandboxHandle, link: Link) -> str:
+def _exchange_access(sandbox: SandboxHandle, link: Link, operation: str) -> None:
+    """Exchange Online's access policy (the script's permissions) added to or removed from
+    the vault (Vaults - Update Access Policy, operation ``add`` or ``remove``)."""
     with arm_client(sandbox.profile) as arm:
         arm.vaults.update_access_policy(
             RG,
             VAULT,
-            "remove",
+            operation,
             {
                 "properties": {
                     "accessPolicies": [policy(FABRIKAM_ID, link.exchange_oid, **EXCHANGE_ACCESS)]
                 }
             },
         )
+
+
+def _no_exchange_access(sandbox: SandboxHandle, link: Link) -> str:
+    _exchange_access(sandbox, link, "remove")
     return (
         f"The user, group or application 'appid={EXCHANGE_ONLINE_APP_ID};oid={link.exchange_oid};"
         f"iss=https://sts.windows.net/{FABRIKAM_ID}/' does not have secrets get permission on key "
@@ -279,9 +300,7 @@ def test_a_link_broken_after_the_endpoint_was_created_fails_the_move(
     sandbox: SandboxHandle,
 ) -> None:
     link = _link(sandbox)
-    ok(sandbox, "fabrikam", "New-MigrationEndpoint", _endpoint(link.url))
-    prepare_user(sandbox, SOURCE, TARGET)
-    new_batch(sandbox, "wave", TARGET, AutoStart=True, SourceEndpoint=KV_ENDPOINT)
+    _moving_through(sandbox, link)
     advance_clock(sandbox, STEP)
     assert user_status(sandbox, TARGET)["Status"] == "Syncing"
     text = _no_exchange_access(sandbox, link)
@@ -296,17 +315,7 @@ def test_a_link_broken_after_the_endpoint_was_created_fails_the_move(
     assert stats["Error"] == failed["ErrorSummary"]
     assert batch_status(sandbox, "wave") == "Failed"
     # repaired (the script re-applies the access policy), the restarted batch moves on
-    with arm_client(sandbox.profile) as arm:
-        arm.vaults.update_access_policy(
-            RG,
-            VAULT,
-            "add",
-            {
-                "properties": {
-                    "accessPolicies": [policy(FABRIKAM_ID, link.exchange_oid, **EXCHANGE_ACCESS)]
-                }
-            },
-        )
+    _exchange_access(sandbox, link, "add")
     ok(sandbox, "fabrikam", "Start-MigrationBatch", {"Identity": "wave"})
     advance_clock(sandbox, 2 * STEP)
     assert batch_status(sandbox, "wave") == "Synced"
@@ -316,9 +325,7 @@ def test_a_key_credential_removed_after_the_sync_fails_the_completion(
     sandbox: SandboxHandle,
 ) -> None:
     link = _link(sandbox)
-    ok(sandbox, "fabrikam", "New-MigrationEndpoint", _endpoint(link.url))
-    prepare_user(sandbox, SOURCE, TARGET)
-    new_batch(sandbox, "wave", TARGET, AutoStart=True, SourceEndpoint=KV_ENDPOINT)
+    _moving_through(sandbox, link)
     advance_clock(sandbox, 2 * STEP)
     assert batch_status(sandbox, "wave") == "Synced"
     text = _no_key_credential(sandbox, link)
@@ -369,7 +376,7 @@ def owner(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxHandle]:
     """A sandbox whose Fabrikam admin app is Owner of the subscription, so a test can grant
     Exchange Online a Key Vault role."""
     directory = tmp_path_factory.mktemp("owner-endpoint")
-    seed = owner_seed(directory, "1d6f2b3c-4d5e-4f60-9b7c-8d9e0f1a2b3c")
+    seed = owner_seed(directory, ADMIN)
     server = SandboxServer(directory / "state", seed=seed).start()
     handle = SandboxHandle(server=server, profile=json.loads(server.profile_path.read_text()))
     try:
@@ -395,10 +402,7 @@ def test_an_rbac_vault_links_through_exchanges_role_and_not_without_it(
         grant_role(arm, vault_id, "5a0c6e1d-2b3f-4c5d-9e6f-7a8b9c0d1e2f", OFFICER, ADMIN_OID)
     with certificate_client(sandbox.profile, VAULT) as kv:
         cert = create_certificate(kv, skip_wait=_skip(sandbox))
-    assert cert.cer is not None and cert.properties.expires_on is not None
-    _set_app_keys(
-        sandbox, (bytes(cert.cer), cert.properties.expires_on.strftime("%Y-%m-%dT%H:%M:%SZ"))
-    )
+    _certificate_on_app(sandbox, cert)
     url = f"https://{VAULT}.vault.azure.net/certificates/t2t-cert/{cert.properties.version}"
     r = sandbox.invoke("fabrikam", "New-MigrationEndpoint", _endpoint(url))
     _eid, exc, text = error_detail(r)

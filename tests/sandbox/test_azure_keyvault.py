@@ -26,11 +26,16 @@ from t2t.sandbox.model import derived_guid
 from t2t.sandbox.server import SandboxServer
 from tests.conftest import SandboxHandle
 from tests.sandbox.azure_helpers import (
+    ADMIN,
+    ADMIN_OID,
+    FABRIKAM,
+    READER,
     RG,
     SUBSCRIPTION,
     arm_client,
     certificate_client,
     create_certificate,
+    error_body,
     grant_role,
     owner_seed,
     policy,
@@ -39,19 +44,10 @@ from tests.sandbox.azure_helpers import (
 )
 from tests.sandbox.exchange_setup import advance_clock
 
-FABRIKAM = "9a41d2b7-5c3e-4f68-8a90-1b2c3d4e5f60"
-ADMIN = "1d6f2b3c-4d5e-4f60-9b7c-8d9e0f1a2b3c"
-READER = "4a9c5e6f-7b8c-4d9e-8f01-2b3c4d5e6f70"
-ADMIN_OID = derived_guid(FABRIKAM, "sp", ADMIN)
 READER_OID = derived_guid(FABRIKAM, "sp", READER)
 VAULT = "fabrikam-t2t-kv"
 ALL_CERTIFICATES = ["get", "list", "create", "update"]
-
-
-def _error(exc: HttpResponseError) -> dict[str, Any]:
-    assert exc.response is not None
-    body: dict[str, Any] = exc.response.json()["error"]
-    return body
+_error = error_body  # the name test_azure_keyvault_import.py imports from here
 
 
 def _vault(profile: dict[str, Any], **permissions: list[str]) -> None:
@@ -75,7 +71,7 @@ def test_certificate_from_policy_versions_and_secret(sandbox: SandboxHandle) -> 
         assert (pending.status, pending.issuer_name) == ("inProgress", "Self")
         with pytest.raises(ResourceNotFoundError) as not_yet:  # no version until it completes
             kv.get_certificate("t2t-cert")
-        assert _error(not_yet.value)["code"] == "CertificateNotFound"
+        assert error_body(not_yet.value)["code"] == "CertificateNotFound"
         first = poller.result()  # the SDK's own 5 s polling
         assert kv.get_certificate_operation("t2t-cert").status == "completed"
         der = bytes(first.cer or b"")
@@ -181,8 +177,8 @@ def test_an_access_policy_vault_refuses_what_its_policies_do_not_grant(
     ):
         reader.get_certificate("t2t-cert")  # ARM Reader is not a data-plane permission
     assert denied.value.status_code == 403
-    assert f"oid={READER_OID};" in _error(denied.value)["message"]
-    assert "does not have certificates get permission" in _error(denied.value)["message"]
+    assert f"oid={READER_OID};" in error_body(denied.value)["message"]
+    assert "does not have certificates get permission" in error_body(denied.value)["message"]
 
 
 def test_an_rbac_vault_without_a_role_is_forbidden_by_rbac(sandbox: SandboxHandle) -> None:
@@ -203,7 +199,7 @@ def test_an_rbac_vault_without_a_role_is_forbidden_by_rbac(sandbox: SandboxHandl
         pytest.raises(HttpResponseError) as refused,
     ):
         create_certificate(kv)
-    error = _error(refused.value)
+    error = error_body(refused.value)
     assert (refused.value.status_code, error["code"], error["innererror"]) == (
         403,
         "Forbidden",
