@@ -107,18 +107,24 @@ def test_a_mailbox_at_its_quota_fails_its_move(sandbox: SandboxHandle) -> None:
 MEGAN, MEGAN_T = "megan@contoso.com", "megan.bowen@fabrikam.com"  # has an archive
 
 
-def test_the_organization_switch_expands_an_archive_at_90_gb_during_its_move(
-    sandbox: SandboxHandle,
-) -> None:
-    """Purview: the archive "(including the Recoverable Items folder) reaches 90 GB, it's
-    converted to an auto-expanding archive" — for every archive once the organization's switch
-    is on; an expansion during a cross-tenant move fails it (Learn FAQ)."""
+def _megan_moving_just_below_90_gb(sandbox: SandboxHandle) -> None:
+    """Megan's archive one byte below 90 GB, the organization's auto-expanding switch on, and
+    her batch started."""
     set_pace(sandbox, 60)
     setup_organizations(sandbox)
     prepare_user(sandbox, MEGAN, MEGAN_T)
     patch_recipient(sandbox, "contoso", MEGAN, archive_total_item_size=90 * GB - 1)
     ok(sandbox, "contoso", "Set-OrganizationConfig", {"AutoExpandingArchive": True})
     new_batch(sandbox, "wave", MEGAN_T, AutoStart=True)
+
+
+def test_the_organization_switch_expands_an_archive_at_90_gb_during_its_move(
+    sandbox: SandboxHandle,
+) -> None:
+    """Purview: the archive "(including the Recoverable Items folder) reaches 90 GB, it's
+    converted to an auto-expanding archive" — for every archive once the organization's switch
+    is on; an expansion during a cross-tenant move fails it (Learn FAQ)."""
+    _megan_moving_just_below_90_gb(sandbox)
     advance_clock(sandbox, 60)
     assert user_status(sandbox, MEGAN_T)["Status"] == "Syncing"
     patch_recipient(sandbox, "contoso", MEGAN, archive_total_item_size=90 * GB)
@@ -131,11 +137,6 @@ def test_the_organization_switch_expands_an_archive_at_90_gb_during_its_move(
 
 
 def test_an_archive_below_90_gb_does_not_expand(sandbox: SandboxHandle) -> None:
-    set_pace(sandbox, 60)
-    setup_organizations(sandbox)
-    prepare_user(sandbox, MEGAN, MEGAN_T)
-    patch_recipient(sandbox, "contoso", MEGAN, archive_total_item_size=90 * GB - 1)
-    ok(sandbox, "contoso", "Set-OrganizationConfig", {"AutoExpandingArchive": True})
-    new_batch(sandbox, "wave", MEGAN_T, AutoStart=True)
+    _megan_moving_just_below_90_gb(sandbox)
     advance_clock(sandbox, 180)
     assert user_status(sandbox, MEGAN_T)["Status"] == "Synced"
