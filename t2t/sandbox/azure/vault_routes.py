@@ -117,12 +117,45 @@ def _not_found(kind: str, name: str) -> AzureError:
     )
 
 
+def _check_name(name: str) -> None:
+    """Key Vault's 400 BadParameter for a certificate name outside `_OBJECT_NAME` (the
+    object-name of https://learn.microsoft.com/azure/key-vault/about-keys-secrets-and-certificates,
+    "Object identifiers")."""
+    if not _OBJECT_NAME.match(name):
+        raise certs.bad_parameter(f"The request URI contains an invalid name: {name}")
+
+
+def _refuse_while_pending(cert: Certificate | None, name: str, now: dt.datetime) -> None:
+    """Key Vault's 409 Conflict: a new version while the certificate's creation is still in
+    progress."""
+    pending = cert.pending() if cert else None
+    if pending is not None and pending.completes_at > now:
+        raise AzureError(409, "Conflict", f"There is a pending certificate operation for '{name}'.")
+
+
+def _add_version(
+    vault: Vault,
+    cert: Certificate | None,
+    name: str,
+    policy: dict[str, Any],
+    version: CertificateVersion,
+) -> Certificate:
+    """`version` as the certificate's newest, under `policy`; the certificate is made when the
+    vault has none of that name. The caller holds the store's lock and saves."""
+    if cert is None:
+        cert = Certificate(name=name, policy=policy)
+        vault.certificates.append(cert)
+    else:
+        cert.policy = policy
+    cert.versions.append(version)
+    return cert
+
+
 # -- operations ------------------------------------------------------------------------------
 
 
 def create_certificate(call: VaultCall, name: str) -> Response:
-    if not _OBJECT_NAME.match(name):
-        raise certs.bad_parameter(f"The request URI contains an invalid name: {name}")
+    _check_name(name)
     call.authorize("certificates", "create", name)
     body = call.body if isinstance(call.body, dict) else {}
     existing = call.vault.certificate(name)
@@ -131,11 +164,7 @@ def create_certificate(call: VaultCall, name: str) -> Response:
     now = call.now
     with call.ctx.store.lock:
         cert = call.vault.certificate(name)
-        pending = cert.pending() if cert else None
-        if pending is not None and pending.completes_at > now:
-            raise AzureError(
-                409, "Conflict", f"There is a pending certificate operation for '{name}'."
-            )
+        _refuse_while_pending(cert, name, now)
         # A whole second, rounded up: Exchange's cmdlets read the sandbox clock to the second
         # (exchange/service.py), so a version Key Vault already shows must exist for them too
         # (as an imported one's does: certificate_import.py).
@@ -147,12 +176,7 @@ def create_certificate(call: VaultCall, name: str) -> Response:
         if attributes.get("enabled") is False:
             version.enabled = False
         version.tags = {str(k): str(v) for k, v in (body.get("tags") or {}).items()}
-        if cert is None:
-            cert = Certificate(name=name, policy=policy)
-            call.vault.certificates.append(cert)
-        else:
-            cert.policy = policy
-        cert.versions.append(version)
+        cert = _add_version(call.vault, cert, name, policy, version)
         call.ctx.store.save()
     location = (
         f"{certs.object_id(call.vault, 'certificates', name)}/pending?api-version="
@@ -168,8 +192,7 @@ def create_certificate(call: VaultCall, name: str) -> Response:
 def import_certificate(call: VaultCall, name: str) -> Response:
     """200 with the new version's bundle (certificate_import.py says what is read and refused);
     the version is the certificate's current one at once."""
-    if not _OBJECT_NAME.match(name):
-        raise certs.bad_parameter(f"The request URI contains an invalid name: {name}")
+    _check_name(name)
     call.authorize("certificates", "import", name)
     body = call.body if isinstance(call.body, dict) else {}
     now = call.now
@@ -177,19 +200,10 @@ def import_certificate(call: VaultCall, name: str) -> Response:
     upload = imports.read_upload(body, kind, now)
     with call.ctx.store.lock:
         cert = call.vault.certificate(name)
-        pending = cert.pending() if cert else None
-        if pending is not None and pending.completes_at > now:
-            raise AzureError(
-                409, "Conflict", f"There is a pending certificate operation for '{name}'."
-            )
+        _refuse_while_pending(cert, name, now)
         policy = imports.import_policy(body.get("policy"), cert, upload, kind)
         version = imports.imported_version(upload, body, now)
-        if cert is None:
-            cert = Certificate(name=name, policy=policy)
-            call.vault.certificates.append(cert)
-        else:
-            cert.policy = policy
-        cert.versions.append(version)
+        cert = _add_version(call.vault, cert, name, policy, version)
         call.ctx.store.save()
     return JSONResponse(certs.certificate_json(call.vault, cert, version, now))
 
