@@ -61,8 +61,10 @@ async def wait_for_secret(ctx: ApplyContext, app_id: str, secret: str) -> float:
 #: Entra's answers while a new key credential propagates, as Exchange reports them: the key is
 #: not found yet (AADSTS700027 "The certificate with identifier used to sign the client
 #: assertion is not registered on application. [Reason - The key was not found.]", Microsoft
-#: Q&A "AADSTS700027 error") or not valid yet (AADSTS700024).
-KEY_PROPAGATING = re.compile(r"AADSTS70002[47]\b")
+#: Q&A "AADSTS700027 error") or not valid yet (AADSTS700024). A key Entra finds but that has
+#: ended (AADSTS700027 "[Reason - The key used is expired.]", microsoft/azure-tools-for-java
+#: #2785) will never become usable: that refusal fails at once.
+KEY_PROPAGATING = re.compile(r"AADSTS700024\b|AADSTS700027\b.*?The key was not found", re.S)
 
 
 async def wait_for_certificate(
