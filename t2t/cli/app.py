@@ -28,6 +28,7 @@ from t2t.apply.saved import (
     save_plan,
     staleness,
 )
+from t2t.cli import output
 from t2t.cli.audit import (
     AuditFileOpt,
     NoAuditOpt,
@@ -127,7 +128,7 @@ EXIT_RUN_AGAIN = 5
 
 
 def fail(message: str, code: int = EXIT_ERROR) -> typer.Exit:
-    typer.echo(f"error: {message}", err=True)
+    output.echo(f"error: {message}", err=True)
     return typer.Exit(code)
 
 
@@ -223,7 +224,7 @@ async def _apply(
             hosts=session.hosts,
             tenant_ids={"source": session.source.tenant_id, "target": session.target.tenant_id},
             deadline_seconds=deadline_minutes * 60,
-            on_wait=lambda action, text: typer.echo(render_progress(action, text)),
+            on_wait=lambda action, text: output.echo(render_progress(action, text)),
         )
         async with hold_lease(
             session.target.exchange,
@@ -235,10 +236,10 @@ async def _apply(
                 plan,
                 ctx,
                 parallelism=parallelism,
-                on_result=audited_results(lambda _a, r: typer.echo(render_result(r))),
+                on_result=audited_results(lambda _a, r: output.echo(render_result(r))),
             )
     if lease.lost is not None:  # stopped early: another apply holds the lease now
-        typer.echo(render_report(report), nl=False)
+        output.echo(render_report(report), nl=False)
         raise LeaseError(f"{lease.lost}; this apply stopped starting actions")
     return report
 
@@ -291,8 +292,10 @@ def show(
             snapshot: Snapshot = _run(_show(desired, target))
     except SetupError as exc:
         raise fail(str(exc)) from None
-    render = render_snapshot_json if fmt is ShowFormat.json else render_snapshot
-    typer.echo(render(snapshot), nl=False)
+    if fmt is ShowFormat.json:
+        typer.echo(render_snapshot_json(snapshot), nl=False)
+    else:
+        output.echo(render_snapshot(snapshot), nl=False)
     raise typer.Exit(EXIT_UNKNOWN if snapshot.unknowns() else 0)
 
 
@@ -352,7 +355,7 @@ def plan(
         PlanFormat.markdown: render_plan_markdown,
         PlanFormat.powershell: render_powershell,
     }
-    typer.echo(renderers[fmt](result), nl=False)
+    (output.echo if fmt is PlanFormat.text else typer.echo)(renderers[fmt](result), nl=False)
     if out is not None:
         try:
             save_plan(result, out)
@@ -450,7 +453,7 @@ def apply(
                 auto_approve = True
             sealed = (spec, saved.sha256) if saved is not None else (None, None)
             audit_begin(result, target, desired, saved_path=sealed[0], saved_sha256=sealed[1])
-            typer.echo(render_plan(result), nl=False)
+            output.echo(render_plan(result), nl=False)
             if not result.runnable:
                 if force_unlock:
                     _run(_unlock(desired, target, result.spec_name))
@@ -469,7 +472,7 @@ def apply(
             )
     except SetupError as exc:
         raise fail(str(exc)) from None
-    typer.echo(render_report(report), nl=False)
+    output.echo(render_report(report), nl=False)
     if report.interrupted:
         raise typer.Exit(EXIT_INTERRUPTED)
     if report.count("failed"):
@@ -524,13 +527,13 @@ def demo(
             for round_ in range(1, DEMO_MAX_ROUNDS + 1):
                 typer.echo(f"== round {round_}: plan")
                 current: Plan = _run(_plan(desired, target))
-                typer.echo(render_plan(current))
+                output.echo(render_plan(current))
                 if not current.runnable:
                     break
                 typer.echo(f"== round {round_}: apply")
                 audit_begin(current, target, desired)
                 report: ApplyReport = _run(_apply(desired, target, current))
-                typer.echo(render_report(report))
+                output.echo(render_report(report))
                 applied += report.count("done")
                 failed += report.count("failed") + report.count("skipped")
                 if failed:

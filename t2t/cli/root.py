@@ -1,5 +1,5 @@
-"""The root of the `t2t` command: its global options (log lines, `--version`) and where they
-may be written.
+"""The root of the `t2t` command: its global options (log lines, colour, `--version`) and
+where they may be written.
 
 Kept apart from the commands so that app.py stays a list of commands, and so the way global
 options are read is in one place. A global option is accepted before the command
@@ -18,6 +18,7 @@ from typer._click.exceptions import UsageError
 from typer.core import TyperGroup
 
 from t2t import __version__
+from t2t.cli.output import set_no_color
 from t2t.logs import configure_logging
 
 
@@ -111,6 +112,13 @@ def global_options(
         LogLevel,
         typer.Option(envvar="T2T_LOG_LEVEL", case_sensitive=False, help="Least severe logged."),
     ] = LogLevel.warning,
+    no_color: Annotated[
+        bool,
+        typer.Option(
+            "--no-color",
+            help="No colour on a terminal (as NO_COLOR=1 does); off a terminal there is none.",
+        ),
+    ] = False,
     version: Annotated[
         bool,
         typer.Option(
@@ -119,4 +127,5 @@ def global_options(
     ] = False,
 ) -> None:
     # No docstring: typer would show it as the command's help instead of the Typer's own.
+    set_no_color(no_color)
     configure_logging(log_format.value, log_level.value)

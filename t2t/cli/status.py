@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import sys
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -20,6 +19,7 @@ import typer
 from rich.console import Console
 from rich.live import Live
 
+from t2t.cli import output
 from t2t.cli.app import CaBundleOpt, SandboxOpt, _connection, _load, _run, fail
 from t2t.cli.session import SetupError, Target, open_session
 from t2t.clients import ExchangeClient
@@ -127,7 +127,7 @@ def status(
     if watch and fmt is StatusFormat.csv:
         raise fail("--watch takes --format text or json (one JSON document per line), not csv")
     desired = _load(spec)
-    console = Console(file=sys.stdout)
+    console = output.console()  # --no-color and NO_COLOR apply
     try:
         with _connection(sandbox, ca_bundle) as target:
             if watch:

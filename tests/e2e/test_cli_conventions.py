@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import importlib.metadata
 import os
+import pty
+import re
 import subprocess
 from pathlib import Path
 
@@ -25,6 +27,38 @@ def cli(
         cwd=cwd,
         timeout=120,
     )
+
+
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+def on_terminal(*args: str, columns: int, env: dict[str, str] | None = None) -> str:
+    """What `t2t ARGS` writes on a terminal `columns` wide (a pty, as a person runs it)."""
+    main, child = pty.openpty()
+    base = {k: v for k, v in os.environ.items() if not k.startswith("T2T_")}
+    for name in ("NO_COLOR", "FORCE_COLOR"):
+        base.pop(name, None)
+    proc = subprocess.Popen(
+        [*T2T, *args],
+        stdin=child,
+        stdout=child,
+        stderr=child,
+        env={**base, "COLUMNS": str(columns), "TERM": "xterm", **(env or {})},
+        cwd=ROOT,
+    )
+    os.close(child)
+    screen = bytearray()
+    while True:
+        try:
+            chunk = os.read(main, 65536)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        screen += chunk
+    assert proc.wait(timeout=120) == 0, screen.decode(errors="replace")[-2000:]
+    os.close(main)
+    return screen.decode().replace("\r\n", "\n")
 
 
 def test_version_prints_the_package_version_and_exits_0() -> None:
@@ -77,3 +111,27 @@ def test_global_options_after_the_command_and_from_the_environment(tmp_path: Pat
     bad = cli("plan", spec, "--sandbox", box, env={"T2T_LOG_LEVEL": "loud"})
     assert bad.returncode == 2
     assert "T2T_LOG_LEVEL" in bad.stderr and "'loud'" in bad.stderr
+
+
+def fits(line: str, columns: int) -> bool:
+    """Within the width, or a single word longer than it (a URL, never cut)."""
+    return len(line) <= columns or len(line.split()) == 1
+
+
+def test_plan_is_coloured_and_wrapped_on_a_terminal_and_plain_elsewhere(tmp_path: Path) -> None:
+    spec = str(ROOT / "specs" / "quickstart.yaml")
+    box = str(tmp_path / "sb")
+    piped = cli("plan", spec, "--sandbox", box)
+    assert piped.returncode == 0, piped.stderr[-2000:]
+    assert "\x1b[" not in piped.stdout
+    assert max(len(line) for line in piped.stdout.splitlines()) > 70  # not wrapped
+    coloured = on_terminal("plan", spec, "--sandbox", box, columns=70)
+    assert "\x1b[32m" in coloured  # `+` create in green
+    assert all(fits(ANSI.sub("", line), 70) for line in coloured.splitlines())
+    assert ANSI.sub("", coloured).split() == piped.stdout.split()  # the same words
+    for how in (("--no-color",), ("plan",)):
+        env = {"NO_COLOR": "1"} if how == ("plan",) else {}
+        args = ("plan", spec, "--sandbox", box, *(a for a in how if a != "plan"))
+        plain = on_terminal(*args, columns=70, env=env)
+        assert "\x1b[3" not in plain and "\x1b[1m" not in plain, how
+        assert all(fits(ANSI.sub("", line), 70) for line in plain.splitlines())
