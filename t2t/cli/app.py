@@ -37,6 +37,7 @@ from t2t.cli.audit import (
     audited,
     audited_results,
 )
+from t2t.cli.names import names_read, note_names
 from t2t.cli.root import RootGroup, global_options
 from t2t.cli.session import (
     SetupError,
@@ -203,6 +204,7 @@ async def _plan(desired: Desired, target: Target | None, *, rotate: bool = False
             (session.target.exchange, session.target.graph),
             azure=session.target.azure,
         )
+    note_names(snapshot)
     return build_plan(desired, snapshot, rotate_credential=rotate)
 
 
@@ -350,7 +352,7 @@ def plan(
     except SetupError as exc:
         raise fail(str(exc)) from None
     renderers = {
-        PlanFormat.text: render_plan,
+        PlanFormat.text: lambda p: render_plan(p, names_read()),
         PlanFormat.json: render_plan_json,
         PlanFormat.markdown: render_plan_markdown,
         PlanFormat.powershell: render_powershell,
@@ -453,7 +455,7 @@ def apply(
                 auto_approve = True
             sealed = (spec, saved.sha256) if saved is not None else (None, None)
             audit_begin(result, target, desired, saved_path=sealed[0], saved_sha256=sealed[1])
-            output.echo(render_plan(result), nl=False)
+            output.echo(render_plan(result, names_read()), nl=False)
             if not result.runnable:
                 if force_unlock:
                     _run(_unlock(desired, target, result.spec_name))
@@ -527,7 +529,7 @@ def demo(
             for round_ in range(1, DEMO_MAX_ROUNDS + 1):
                 typer.echo(f"== round {round_}: plan")
                 current: Plan = _run(_plan(desired, target))
-                output.echo(render_plan(current))
+                output.echo(render_plan(current, names_read()))
                 if not current.runnable:
                     break
                 typer.echo(f"== round {round_}: apply")

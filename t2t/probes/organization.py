@@ -11,12 +11,14 @@ async def read_organization(exchange: ExchangeClient) -> Fact[OrganizationConfig
     """`IsDehydrated` decides whether Enable-OrganizationCustomization must run first
     (microsoft-t2t.md §3.0 step 4, §3.5); `AutoExpandingArchiveEnabled` whether every archive
     may expand (Purview, "Enable auto-expanding archiving": `Get-OrganizationConfig | FL
-    AutoExpandingArchiveEnabled`)."""
+    AutoExpandingArchiveEnabled`); `DisplayName` names the organization beside its tenant id
+    in t2t's output (`(Get-OrganizationConfig).DisplayName`, as administrators' scripts read the
+    tenant's name; Learn's Get-OrganizationConfig reference lists no output properties)."""
     try:
         result = await exchange.invoke(
             "Get-OrganizationConfig",
             {},
-            select=("Name", "IsDehydrated", "AutoExpandingArchiveEnabled"),
+            select=("Name", "DisplayName", "IsDehydrated", "AutoExpandingArchiveEnabled"),
         )
     except ClientError as exc:
         return Fact.unknown(f"Get-OrganizationConfig failed: {exc}")
@@ -28,5 +30,6 @@ async def read_organization(exchange: ExchangeClient) -> Fact[OrganizationConfig
             name=str(record.get("Name") or ""),
             is_dehydrated=as_bool(record.get("IsDehydrated")),
             auto_expanding_archive=as_bool(record.get("AutoExpandingArchiveEnabled")),
+            display_name=str(record.get("DisplayName") or ""),
         )
     )

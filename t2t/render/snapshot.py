@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from t2t.render.text import tenant_label
 from t2t.state import Fact, Snapshot, TenantState
 from t2t.state.plain import as_plain
 
@@ -57,10 +58,22 @@ def _summary(obj: Any) -> str:
     return str(obj)
 
 
+def tenant_names(snapshot: Snapshot) -> dict[str, str]:
+    """Each tenant's id -> its organization's display name, for the tenants whose
+    Get-OrganizationConfig was read and named one."""
+    names: dict[str, str] = {}
+    for t in (snapshot.source, snapshot.target):
+        org = t.organization
+        if org.status == "present" and org.get().display_name:
+            names[t.tenant_id] = org.get().display_name
+    return names
+
+
 def render_snapshot(snapshot: Snapshot) -> str:
     lines: list[str] = []
+    names = tenant_names(snapshot)
     for t in (snapshot.source, snapshot.target):
-        lines.append(f"{t.role} tenant {t.tenant_id}")
+        lines.append(f"{t.role} tenant {tenant_label(t.tenant_id, names)}")
         for name, fact in t.parts().items():
             if fact.status == "unknown":
                 lines.append(f"  ? {name}: could not read ({fact.reason})")

@@ -6,6 +6,7 @@ Symbols: `+` create, `~` update, `-` delete, `!` blocked, `?` unknown (lessons-f
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from t2t.planner import Action, Plan
@@ -54,10 +55,19 @@ def action_lines(action: Action) -> list[str]:
     return lines
 
 
-def render_plan(plan: Plan) -> str:
-    out = [
-        f"t2t plan: {plan.spec_name}  (source {plan.source_tenant} -> target {plan.target_tenant})"
-    ]
+def tenant_label(tenant_id: str, names: Mapping[str, str]) -> str:
+    """`Contoso (6d0c…)` when the organization's name was read, else the id alone; the name
+    comes from the tenant, so whatever could drive a terminal is left out of it."""
+    name = "".join(ch for ch in names.get(tenant_id, "") if ch.isprintable()).strip()
+    return f"{name} ({tenant_id})" if name else tenant_id
+
+
+def render_plan(plan: Plan, names: Mapping[str, str] | None = None) -> str:
+    """The plan as text; `names` (tenant id -> the organization's display name, as read) puts
+    each tenant's name beside its id in the header."""
+    names = names or {}
+    source, target = (tenant_label(t, names) for t in (plan.source_tenant, plan.target_tenant))
+    out = [f"t2t plan: {plan.spec_name}  (source {source} -> target {target})"]
     if plan.unknowns:
         out += ["", "Could not read (nothing is planned on top of these):"]
         out += [f"  ? {u.tenant}  {u.what}: {u.reason}" for u in plan.unknowns]

@@ -70,6 +70,9 @@ class OrganizationConfig:
     auto_expanding_archive: bool = field(default=False, metadata=WHEN_SET)
     """AutoExpandingArchiveEnabled: Set-OrganizationConfig -AutoExpandingArchive turned it on
     for every mailbox with an archive (Purview, "Enable auto-expanding archiving")."""
+    display_name: str = field(default="", metadata=WHEN_SET)
+    """DisplayName: the organization's own name ("Contoso"), shown beside the tenant's id;
+    "" when Exchange gave none."""
 
 
 #: Prefix of a directory role (the Exchange token's `wids` claim) in `identity_roles`.

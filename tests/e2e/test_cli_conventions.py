@@ -124,6 +124,10 @@ def test_plan_is_coloured_and_wrapped_on_a_terminal_and_plain_elsewhere(tmp_path
     piped = cli("plan", spec, "--sandbox", box)
     assert piped.returncode == 0, piped.stderr[-2000:]
     assert "\x1b[" not in piped.stdout
+    assert piped.stdout.startswith(  # each organization's DisplayName beside its tenant id
+        "t2t plan: quickstart  (source Contoso (6d0c3f1e-8b2a-4c47-9e15-3a5b7c9d1e20) -> "
+        "target Fabrikam (9a41d2b7-5c3e-4f68-8a90-1b2c3d4e5f60))\n"
+    )
     assert max(len(line) for line in piped.stdout.splitlines()) > 70  # not wrapped
     coloured = on_terminal("plan", spec, "--sandbox", box, columns=70)
     assert "\x1b[32m" in coloured  # `+` create in green
