@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 
+from t2t.cli.reach import Unreachable, check_reachable, services
 from t2t.clients import (
     GLOBAL,
     AzureIdentity,
@@ -132,10 +133,21 @@ class Session:
 
 @asynccontextmanager
 async def open_session(desired: Desired, target: Target | None = None) -> AsyncIterator[Session]:
-    """Clients for both tenants of the spec, closed on exit."""
+    """Clients for both tenants of the spec, closed on exit; SetupError first, in one line,
+    when a service host cannot be reached at all (reach.py)."""
     target = target or Target(hosts=GLOBAL)
     source_id = _identity(target, desired.source, "source")
     target_id = _identity(target, desired.target, "target")
+    needed = services(
+        target.hosts,
+        desired.source.tenant_id,
+        desired.target.tenant_id,
+        azure=desired.relationship.credential == "keyVaultCertificate",
+    )
+    try:
+        await check_reachable(needed, target.hosts)
+    except Unreachable as exc:
+        raise SetupError(str(exc)) from None
     async with HttpLayer(trust=target.hosts.trust) as http:
         session = Session(
             http=http,
