@@ -24,6 +24,7 @@ from t2t.sandbox.seed import load_seed
 
 SUBSCRIPTION = "3e5a7c9b-1d2f-4a6b-8c0d-2e4f6a8b0c1d"
 RG = "CrossTenantMoveRG"
+VAULT = "fabrikam-t2t-kv"
 LOCATION = "northeurope"
 RG_API = "2025-04-01"
 """The api-version azure-mgmt-resource 26.0.0 sends for resource groups (wire-protocols.md §4)."""
@@ -193,3 +194,12 @@ def grant_role(
         )
     )
     assert response.status_code == 201, response.text()
+
+
+def admin_vault(profile: dict[str, Any], **permissions: list[str]) -> None:
+    """The resource group and the spec's access-policy vault granting t2t's admin
+    ``permissions`` (e.g. certificates=[...], secrets=[...])."""
+    with arm_client(profile) as arm:
+        put_resource_group(arm)
+        body = vault_body(FABRIKAM, [policy(FABRIKAM, ADMIN_OID, **permissions)])
+        arm.vaults.begin_create_or_update(RG, VAULT, body).result()

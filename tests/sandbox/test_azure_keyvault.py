@@ -32,6 +32,8 @@ from tests.sandbox.azure_helpers import (
     READER,
     RG,
     SUBSCRIPTION,
+    VAULT,
+    admin_vault,
     arm_client,
     certificate_client,
     create_certificate,
@@ -45,21 +47,11 @@ from tests.sandbox.azure_helpers import (
 from tests.sandbox.exchange_setup import advance_clock
 
 READER_OID = derived_guid(FABRIKAM, "sp", READER)
-VAULT = "fabrikam-t2t-kv"
 ALL_CERTIFICATES = ["get", "list", "create", "update"]
-_error = error_body  # the name test_azure_keyvault_import.py imports from here
-
-
-def _vault(profile: dict[str, Any], **permissions: list[str]) -> None:
-    """The resource group and an access-policy vault granting t2t's admin ``permissions``."""
-    with arm_client(profile) as arm:
-        put_resource_group(arm)
-        body = vault_body(FABRIKAM, [policy(FABRIKAM, ADMIN_OID, **permissions)])
-        arm.vaults.begin_create_or_update(RG, VAULT, body).result()
 
 
 def test_certificate_from_policy_versions_and_secret(sandbox: SandboxHandle) -> None:
-    _vault(sandbox.profile, certificates=ALL_CERTIFICATES, secrets=["get"])
+    admin_vault(sandbox.profile, certificates=ALL_CERTIFICATES, secrets=["get"])
     with certificate_client(sandbox.profile, VAULT) as kv:
         poller = kv.begin_create_certificate(
             "t2t-cert",
@@ -130,7 +122,7 @@ def test_certificate_from_policy_versions_and_secret(sandbox: SandboxHandle) -> 
 
 
 def test_the_challenge_names_the_vaults_tenant(sandbox: SandboxHandle) -> None:
-    _vault(sandbox.profile, certificates=ALL_CERTIFICATES)
+    admin_vault(sandbox.profile, certificates=ALL_CERTIFICATES)
     url = sandbox.profile["endpoints"]["keyVault"].replace("{name}", VAULT) + "/certificates"
     bare = sandbox.http.get(url, params={"api-version": "2026-04-01"})
     assert bare.status_code == 401
@@ -158,7 +150,7 @@ def test_the_challenge_names_the_vaults_tenant(sandbox: SandboxHandle) -> None:
 def test_an_access_policy_vault_refuses_what_its_policies_do_not_grant(
     sandbox: SandboxHandle,
 ) -> None:
-    _vault(sandbox.profile, certificates=ALL_CERTIFICATES)
+    admin_vault(sandbox.profile, certificates=ALL_CERTIFICATES)
     with certificate_client(sandbox.profile, VAULT) as kv:
         made = create_certificate(kv, skip_wait=lambda: advance_clock(sandbox, 5))
         secret = kv.send_request(HttpRequest("GET", f"/secrets/t2t-cert/{made.properties.version}"))

@@ -23,9 +23,17 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from t2t.sandbox.azure import certificate_import as imports
 from tests.conftest import SandboxHandle
-from tests.sandbox.azure_helpers import certificate_client, create_certificate
+from tests.sandbox.azure_helpers import (
+    ADMIN,
+    ADMIN_OID,
+    FABRIKAM,
+    VAULT,
+    admin_vault,
+    certificate_client,
+    create_certificate,
+    error_body,
+)
 from tests.sandbox.exchange_setup import advance_clock
-from tests.sandbox.test_azure_keyvault import ADMIN, ADMIN_OID, FABRIKAM, VAULT, _error, _vault
 
 WITH_IMPORT = ["get", "list", "create", "update", "import"]
 
@@ -74,7 +82,7 @@ def _der(cert: x509.Certificate) -> bytes:
 def test_an_imported_pfx_becomes_the_current_version_with_its_own_validity(
     sandbox: SandboxHandle,
 ) -> None:
-    _vault(sandbox.profile, certificates=WITH_IMPORT, secrets=["get"])
+    admin_vault(sandbox.profile, certificates=WITH_IMPORT, secrets=["get"])
     key, cert = _made(10)
     with certificate_client(sandbox.profile, VAULT) as kv:
         first = create_certificate(kv, skip_wait=lambda: advance_clock(sandbox, 5))
@@ -102,7 +110,7 @@ def test_an_imported_pfx_becomes_the_current_version_with_its_own_validity(
         assert versions == {first.properties.version, imported.properties.version}
         with pytest.raises(ResourceNotFoundError) as no_operation:  # an import is none
             kv.get_certificate_operation("t2t-cert")
-        assert _error(no_operation.value)["code"] == "PendingCertificateNotFound"
+        assert error_body(no_operation.value)["code"] == "PendingCertificateNotFound"
         secret = kv.send_request(
             HttpRequest("GET", f"/secrets/t2t-cert/{imported.properties.version}")
         ).json()
@@ -115,7 +123,7 @@ def test_an_imported_pfx_becomes_the_current_version_with_its_own_validity(
 def test_a_new_certificate_from_pem_gets_the_policy_key_vault_derives(
     sandbox: SandboxHandle,
 ) -> None:
-    _vault(sandbox.profile, certificates=WITH_IMPORT, secrets=["get"])
+    admin_vault(sandbox.profile, certificates=WITH_IMPORT, secrets=["get"])
     key, cert = _made(10)
     pem = _pem(key, cert, serialization.PrivateFormat.PKCS8)
     with certificate_client(sandbox.profile, VAULT) as kv:
@@ -150,7 +158,7 @@ def _refusal(kv: CertificateClient, body: dict[str, Any]) -> tuple[int, dict[str
 def test_malformed_or_expired_uploads_are_refused_with_key_vaults_words(
     sandbox: SandboxHandle,
 ) -> None:
-    _vault(sandbox.profile, certificates=WITH_IMPORT)
+    admin_vault(sandbox.profile, certificates=WITH_IMPORT)
     key, cert = _made(10)
     expired_key, expired = _made(-1)
     _, an_hour = _made(1 / 24, key=key)  # valid for one more hour of real time
@@ -218,7 +226,7 @@ def test_malformed_or_expired_uploads_are_refused_with_key_vaults_words(
 
 
 def test_import_needs_the_certificates_import_permission(sandbox: SandboxHandle) -> None:
-    _vault(sandbox.profile, certificates=["get", "list", "create", "update"])
+    admin_vault(sandbox.profile, certificates=["get", "list", "create", "update"])
     key, cert = _made(10)
     with (
         certificate_client(sandbox.profile, VAULT) as kv,
@@ -226,7 +234,7 @@ def test_import_needs_the_certificates_import_permission(sandbox: SandboxHandle)
     ):
         kv.import_certificate("t2t-cert", _pfx(key, cert, None))
     assert refused.value.status_code == 403
-    assert _error(refused.value) == {
+    assert error_body(refused.value) == {
         "code": "Forbidden",
         "message": f"The user, group or application 'appid={ADMIN};oid={ADMIN_OID};"
         f"iss=https://sts.windows.net/{FABRIKAM}/' does not have certificates import permission "
