@@ -124,6 +124,14 @@ def test_the_old_key_stays_while_the_endpoint_names_its_version(world: World) ->
     assert graph_patches(world) == before  # nothing sent
     assert len(marker_keys(world)) == 2
     assert endpoint_url(world) == old_url
+    # an apply stopped here: the next plan (no flag) moves the endpoint (E243), then removes
+    # the old key after it, and makes no other version
+    resumed = world.plan()
+    steps = {a.id: a for a in resumed.actions if a.id in (CERT, KEY, UPDATE, REMOVE)}
+    assert sorted(steps) == sorted((UPDATE, REMOVE)), sorted(steps)
+    assert "T2T-E243" in {f.code for f in resumed.findings}
+    assert UPDATE in steps[REMOVE].depends_on
+    assert steps[REMOVE].parameters["remove"] == [planned]
 
     report = world.apply(rotating, (UPDATE,))
     assert statuses(report) == {UPDATE: "done"}, report.results

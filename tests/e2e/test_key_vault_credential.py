@@ -217,6 +217,8 @@ def test_each_broken_link_is_named_before_a_batch_runs_and_repaired(
     assert "keyvault.certificate.create:fabrikam-t2t-kv/t2t-cert: done" in renewed
     new = current_version(state)
     assert new != version and endpoint(profile)["AppSecretKeyVaultUrl"] == new
-    assert len([k for k in app_keys(profile) if k["displayName"] == MARKER]) == 2  # old kept
+    # the disabled version's key goes once the endpoint names the new one (a rotation's end)
+    assert "app.key_credential.remove:5f3b8c2d-1e4a-4b6c-9d7e-2a8b4c6d8e0f: done" in renewed
+    assert len([k for k in app_keys(profile) if k["displayName"] == MARKER]) == 1
     final = run("plan", SPEC, "--detailed-exitcode", state=state)
     assert final.returncode == 0, final.stdout[-3000:] + final.stderr
