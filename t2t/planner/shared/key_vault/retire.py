@@ -160,6 +160,6 @@ def plan_key_retirement(
         summary=f"remove the key(s) of {desire.certificate_key!r} version(s) {versions} from "
         f"the migration app once the endpoint {endpoint_name!r} names {newer} (every other "
         "key kept)",
-        operation="update",
+        operation="delete",  # the keys go (the plan's tally: "to destroy")
     )
     return action.model_copy(update={"risk": "destructive"})
