@@ -594,6 +594,11 @@ from t2t.cli.status import status  # noqa: E402
 
 app.command()(status)
 
+# `t2t sandbox clock|reset|status|generate` (the running sandbox's control API) likewise.
+from t2t.cli.sandbox_control import add_control_commands  # noqa: E402
+
+add_control_commands(sandbox_app)
+
 
 def main() -> None:
     os.environ.setdefault("PYTHONIOENCODING", "utf-8")
