@@ -135,11 +135,14 @@ def fail(message: str, code: int = EXIT_ERROR) -> typer.Exit:
 
 def _load(spec: Path) -> Desired:
     try:
-        return load_spec(spec)
+        desired = load_spec(spec)
     except SpecInvalid as exc:
         for error in exc.errors:
             typer.echo(str(error), err=True)
         raise typer.Exit(EXIT_ERROR) from None
+    for note in desired.notes:  # e.g. CSV columns t2t ignores: on stderr, stdout stays clean
+        typer.echo(note.as_note(), err=True)
+    return desired
 
 
 @contextmanager
@@ -307,12 +310,14 @@ def validate(specs: Annotated[list[Path], typer.Argument(help="Spec files.")]) -
     bad = 0
     for spec in specs:
         try:
-            load_spec(spec)
+            desired = load_spec(spec)
         except SpecInvalid as exc:
             bad += 1
             for error in exc.errors:
                 typer.echo(str(error))
             continue
+        for note in desired.notes:
+            typer.echo(note.as_note())
         typer.echo(f"{spec}: valid")
     raise typer.Exit(1 if bad else 0)
 

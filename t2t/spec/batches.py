@@ -89,7 +89,7 @@ class _Members:
         table, display = loaded
         self.seen += table.dropped
         for row in table.rows:
-            row_mark = Mark(display, row.line, row.target_col)
+            row_mark = Mark(display, row.target_line, row.target_col)
             self.add(row.target, row_mark, row.source)
 
 

@@ -13,7 +13,9 @@ from datetime import datetime, timedelta
 from functools import cached_property
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
+
+from t2t.spec.errors import SpecError
 
 
 class _Frozen(BaseModel):
@@ -129,6 +131,10 @@ class Desired(_Frozen):
     licenses: tuple[str, ...]
     mailboxes: tuple[DesiredMailbox, ...]
     batches: tuple[DesiredBatch, ...]
+    notes: tuple[SpecError, ...] = Field(default=(), exclude=True)
+    """What the author should know that did not stop the spec (a CSV column t2t ignores),
+    as PATH:LINE:COL: message. Not part of what the spec resolves to: left out of every dump,
+    so the spec's fingerprint and a saved plan's comparison never see it."""
 
     @cached_property
     def _by_address(self) -> dict[str, DesiredMailbox]:

@@ -24,6 +24,10 @@ class SpecError:
         # Quoted values come from untrusted files: escape what could drive the terminal.
         return printable(f"{self.path}:{self.line}:{self.col}: {self.message}")
 
+    def as_note(self) -> str:
+        """A note as printed: ``PATH:LINE:COL: note: message``."""
+        return printable(f"{self.path}:{self.line}:{self.col}: note: {self.message}")
+
 
 class SpecInvalid(Exception):
     """Raised by ``load_spec`` with every error found, sorted by file, line and column."""
@@ -47,12 +51,17 @@ class Mark:
 
 @dataclass
 class ErrorSink:
-    """Collects errors; checks keep going after the first one."""
+    """Collects errors; checks keep going after the first one. Notes are what the author
+    should know but that does not stop the spec loading (a CSV column t2t ignores)."""
 
     errors: list[SpecError] = field(default_factory=list)
+    notes: list[SpecError] = field(default_factory=list)
 
     def add(self, mark: Mark, message: str) -> None:
         self.errors.append(mark.error(message))
+
+    def note(self, mark: Mark, message: str) -> None:
+        self.notes.append(mark.error(message))
 
     def __bool__(self) -> bool:
         return bool(self.errors)

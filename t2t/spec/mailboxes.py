@@ -174,11 +174,10 @@ def _add_csv(
 ) -> bool:
     ok = table.dropped == 0
     for row in table.rows:
-        target_mark = Mark(display, row.line, row.target_col)
+        target_mark = Mark(display, row.target_line, row.target_col)
         if row.source is not None:
-            registry.add(
-                row.source, row.target, Mark(display, row.line, row.source_col), target_mark
-            )
+            source_mark = Mark(display, row.source_line, row.source_col)
+            registry.add(row.source, row.target, source_mark, target_mark)
             continue
         reversal = rules.reverse(row.target)
         if reversal.source is None:

@@ -239,4 +239,5 @@ def resolve(ctx: Context, spec_path: str) -> Desired | None:
         licenses=licenses,
         mailboxes=mailboxes,
         batches=tuple(batches),
+        notes=tuple(sorted(set(ctx.sink.notes))),
     )

@@ -62,6 +62,12 @@ def read_text(path: Path, display: str, sink: ErrorSink, what: str, limit: int) 
     except ReadProblem as exc:
         sink.add(Mark(display, 1, 1), str(exc))
         return None
+    return decode_text(data, display, sink, what)
+
+
+def decode_text(data: bytes, display: str, sink: ErrorSink, what: str) -> str | None:
+    """``data`` as UTF-8 text (a BOM removed), or None after adding an error at the first
+    byte that is not UTF-8."""
     if data.startswith(codecs.BOM_UTF8):
         data = data[len(codecs.BOM_UTF8) :]
     try:
