@@ -524,12 +524,14 @@ def demo(
     """
     desired = _load(spec)
     sandbox = sandbox or Path(".sandbox")
-    audit_open(spec, sandbox / f"{spec.name}.audit.jsonl", False)  # the demo's tenants' own
     applied = failed = 0
     try:
         with _connection(sandbox) as target:
             if target is None or target.profile is None:
                 raise SetupError("t2t demo runs on the sandbox only (--sandbox DIR)")
+            # Beside the demo's tenants, in the sandbox's folder: opened once the sandbox has
+            # made it (a fresh clone has none), still before the first write to a tenant.
+            audit_open(spec, sandbox / f"{spec.name}.audit.jsonl", False)
             typer.echo(f"== sandbox: {sandbox}")
             for round_ in range(1, DEMO_MAX_ROUNDS + 1):
                 typer.echo(f"== round {round_}: plan")
