@@ -181,8 +181,12 @@ async def verified(
     await wait_for(ctx, converged, what)
 
 
-async def read_apps(ctx: ApplyContext, desire: AppDesire) -> tuple[Application, ...]:
-    """Every app the spec's app could be (by appId, t2t's marker or name), read now."""
+async def read_apps(
+    ctx: ApplyContext, desire: AppDesire, *, with_keys: bool = False
+) -> tuple[Application, ...]:
+    """Every app the spec's app could be (by appId, t2t's marker or name), read now;
+    `with_keys`: each keyCredential with its key (Graph returns `key` only to a single
+    application's `$select=keyCredentials`)."""
     graph = ctx.graph.get("target")
     if graph is None:
         raise ExecutionFailed("no Graph client for the target tenant")
@@ -191,16 +195,19 @@ async def read_apps(ctx: ApplyContext, desire: AppDesire) -> tuple[Application, 
         app_id=desire.app_id,
         display_name=desire.display_name,
         unique_name=desire.unique_name,
+        with_keys=with_keys,
     )
     if fact.status != "present":
         raise ExecutionFailed(f"cannot read the target's applications: {fact.reason}")
     return fact.get()
 
 
-async def read_app(ctx: ApplyContext, desire: AppDesire) -> Application | None:
+async def read_app(
+    ctx: ApplyContext, desire: AppDesire, *, with_keys: bool = False
+) -> Application | None:
     """The migration app as the target shows it now."""
     return pick_app(
-        await read_apps(ctx, desire),
+        await read_apps(ctx, desire, with_keys=with_keys),
         app_id=desire.app_id,
         display_name=desire.display_name,
         unique_name=desire.unique_name,

@@ -29,7 +29,7 @@ from collections.abc import Callable
 from typing import Any
 
 from t2t.apply.context import ApplyContext
-from t2t.apply.executors.common import ExecutionFailed, Held, Write, converge
+from t2t.apply.executors.common import ExecutionFailed, Held, Write, converge, read_app
 from t2t.apply.executors.registry import executes
 from t2t.apply.result import ActionResult
 from t2t.clients import CmdletResult
@@ -59,7 +59,6 @@ from t2t.planner.shared.key_vault import (
 )
 from t2t.probes.endpoints import read_endpoints
 from t2t.probes.key_vault import read_key_vault, read_vault_certificate
-from t2t.probes.migration_app import pick_app, read_applications
 from t2t.state.azure import ResourceGroup, Vault, VaultCertificate
 from t2t.state.directory import Application
 
@@ -250,26 +249,8 @@ async def run_certificate(action: Action, ctx: ApplyContext) -> ActionResult:
 
 
 async def _app_with_keys(ctx: ApplyContext, desire: AppDesire) -> Application:
-    """The migration app now, with every keyCredential's key (GET /applications/{id}
-    ?$select=keyCredentials: Graph returns `key` only so)."""
-    graph = ctx.graph.get("target")
-    if graph is None:
-        raise ExecutionFailed("no Graph client for the target tenant")
-    fact = await read_applications(
-        graph.reader(),
-        app_id=desire.app_id,
-        display_name=desire.display_name,
-        unique_name=desire.unique_name,
-        with_keys=True,
-    )
-    if fact.status != "present":
-        raise ExecutionFailed(f"cannot read the migration app: {fact.reason}")
-    app = pick_app(
-        fact.get(),
-        app_id=desire.app_id,
-        display_name=desire.display_name,
-        unique_name=desire.unique_name,
-    )
+    """The migration app now, with every keyCredential's key."""
+    app = await read_app(ctx, desire, with_keys=True)
     if app is None:
         raise ExecutionFailed("the migration app is not in the target")
     return app
