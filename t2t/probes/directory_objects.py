@@ -48,12 +48,22 @@ def parse_domain(d: dict[str, Any]) -> Domain:
 
 
 def parse_sku(s: dict[str, Any]) -> SubscribedSku:
+    """subscribedSku: seats, and the service plans the licence gives (`servicePlans`, each a
+    servicePlanInfo with its `servicePlanName`; subscribedSku resource type,
+    https://learn.microsoft.com/graph/api/resources/subscribedsku)."""
     prepaid = s.get("prepaidUnits") or {}
+    listed = s.get("servicePlans")
+    plans = (
+        [p.get("servicePlanName") for p in listed if isinstance(p, dict)]
+        if isinstance(listed, list)
+        else []
+    )
     return SubscribedSku(
         sku_id=str(s.get("skuId") or "").lower(),
         sku_part_number=str(s.get("skuPartNumber") or ""),
         enabled=int(prepaid.get("enabled") or 0),
         consumed=int(s.get("consumedUnits") or 0),
+        service_plans=tuple(str(p) for p in plans if p),
     )
 
 

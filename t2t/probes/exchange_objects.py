@@ -177,4 +177,6 @@ def parse_migration_user(r: dict[str, Any]) -> MigrationUser:
         batch_id=str(r.get("BatchId") or ""),
         status=str(r.get("Status") or ""),
         error=as_str(r.get("ErrorSummary")),
+        data_consistency_score=as_str(r.get("DataConsistencyScore")),
+        items_skipped=as_int(r.get("SkippedItemCount")),
     )

@@ -93,6 +93,7 @@ def parse_user_progress(r: dict[str, Any]) -> UserProgress:
         items_skipped=as_int(r.get("SkippedItemCount")),
         last_successful_sync=utc_text(r.get("LastSuccessfulSyncTime")),
         error=as_str(r.get("ErrorSummary")),
+        data_consistency_score=as_str(r.get("DataConsistencyScore")),
     )
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from t2t.state.plain import WHEN_SET
 
 
 @dataclass(frozen=True)
@@ -23,6 +25,8 @@ class SubscribedSku:
     sku_part_number: str
     enabled: int
     consumed: int
+    service_plans: tuple[str, ...] = field(default=(), metadata=WHEN_SET)
+    """servicePlans[].servicePlanName: what the licence gives (EXCHANGE_S_STANDARD, …)."""
 
     @property
     def free(self) -> int:

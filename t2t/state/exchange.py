@@ -147,3 +147,9 @@ class MigrationUser:
     batch_id: str
     status: str
     error: str | None
+    data_consistency_score: str | None = field(default=None, metadata=WHEN_SET)
+    """DataConsistencyScore: Perfect, Good, Investigate or Poor ("the DataConsistencyScore
+    property exists on MigrationBatch, MigrationUser, and RequestStatistics objects", Learn
+    "Track and prevent migration data loss"); None until something was copied."""
+    items_skipped: int | None = field(default=None, metadata=WHEN_SET)
+    """SkippedItemCount: the items the copy could not bring."""

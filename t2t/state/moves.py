@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from t2t.state.plain import WHEN_SET
+
 
 @dataclass(frozen=True)
 class BatchProgress:
@@ -52,6 +54,8 @@ class UserProgress:
     figures: MoveFigures | None = None
     unreadable: str | None = None
     """Why its statistics could not be read (None: read, or not asked for)."""
+    data_consistency_score: str | None = field(default=None, metadata=WHEN_SET)
+    """DataConsistencyScore: Perfect, Good, Investigate or Poor (None: nothing copied yet)."""
 
 
 @dataclass(frozen=True)

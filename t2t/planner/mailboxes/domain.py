@@ -28,6 +28,7 @@ from t2t.planner.mailboxes.desire import (
     mailbox_name,
     source_x500s,
 )
+from t2t.planner.mailboxes.exchange_licence import gives_mailbox, no_exchange_licence_finding
 from t2t.planner.mailboxes.hold_for_migration import fixed, hold_action, repairable
 from t2t.planner.mailboxes.identity import PASSWORD_PLACEHOLDER, IdentityPlan, plan_identity
 from t2t.planner.mailboxes.licensing import missing_skus, usage_location_body
@@ -231,10 +232,32 @@ def _plan_all(desired: Desired, snapshot: Snapshot) -> DomainOutcome:
             desired, ix, m, tuple(sku_ids), spec_has_t2t, licence_blocked, owners, wanted_x500, out
         )
     _seats(ix, out)
+    if not licence_blocked:
+        spec_skus = [ix.skus[p.lower()] for p in desired.licenses]
+        no_exchange = no_exchange_licence_finding(spec_skus, _without_exchange_licence(desired, ix))
+        out.findings += [no_exchange] if no_exchange is not None else []
     if moved:
         out.notices.append(
             f"{moved} declared mailbox(es) are moved or being moved; nothing is planned for them."
         )
+    return out
+
+
+def _without_exchange_licence(desired: Desired, ix: _Index) -> list[str]:
+    """Targets of the user mailboxes still in the source (the move converts them) whose target
+    user holds no licence with an Exchange Online mailbox plan (T2T-W340)."""
+    by_id = {s.sku_id: s for s in ix.skus.values()}
+    out: list[str] = []
+    for m in desired.mailboxes:
+        source = ix.source.get(m.source_key)
+        if source is None or source.recipient_type_details != "UserMailbox":
+            continue  # not found (T2T-E301), shared (needs none), or moved already
+        current = _target_of(ix, m)
+        upn = current.user_principal_name if current and current.user_principal_name else m.upn
+        user = ix.users.get(upn.lower())
+        held = (by_id[s] for s in (user.sku_ids if user else ()) if s in by_id)
+        if not any(gives_mailbox(s) or not s.service_plans for s in held):
+            out.append(m.target)
     return out
 
 
