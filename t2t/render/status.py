@@ -142,7 +142,10 @@ def _table(rows: tuple[MailboxStatus, ...]) -> Table:
 def _failures(rows: tuple[MailboxStatus, ...]) -> list[RenderableType]:
     out: list[RenderableType] = []
     for m in rows:
+        if m.waiting and not m.error:
+            out.append(Text.assemble(("  ! ", "yellow"), (m.mailbox, "bold"), f": {m.waiting}"))
         if not m.error:
+            out += [Text(f"      {c.code} {c.title}. Fix: {c.fix}") for c in m.checks]
             continue
         out.append(Text.assemble(("  ✗ ", "red"), (m.mailbox, "bold"), f": {m.error}"))
         for c in m.checks:

@@ -4,9 +4,10 @@ read of the moves (t2t/probes/moves.py). Pure: the renderers (status.py) only fo
 Per wave of the spec: each of its batches in Exchange (the wave's own name and its
 sub-batches `<wave>-NN`, t2t/planner/batches) with Get-MigrationBatch's status and counts, and
 each mailbox with its migration user's status, the copy's figures and, for a failure, the
-check that prevents it and that check's fix (t2t/planner/failures.py). A mailbox of the wave
-that is in none of its batches yet is listed too, without a status (phase prepare, or not
-batched yet).
+check that prevents it and that check's fix (t2t/planner/failures.py); for a user whose
+skipped items wait for approval, T2T-W412 and its fix (t2t/planner/batches/approval.py). A
+mailbox of the wave that is in none of its batches yet is listed too, without a status (phase
+prepare, or not batched yet).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 
 from t2t.planner import EXIT_OK, EXIT_UNKNOWN
 from t2t.planner.batches import wave_batch_index
+from t2t.planner.batches.approval import AWAITING_APPROVAL, approval_detail, awaits_approval
 from t2t.planner.failures import checks_for_failure
 from t2t.spec import Desired
 from t2t.state.moves import BatchMoves, MovesRead, UserProgress
@@ -50,6 +52,8 @@ class MailboxStatus:
     error: str | None = None
     checks: tuple[CheckRef, ...] = ()
     unreadable: str | None = None
+    waiting: str | None = None
+    """Why the move waits for a person though nothing failed (T2T-W412's detail), or None."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -176,6 +180,12 @@ def _checks(error: str | None) -> tuple[CheckRef, ...]:
 def _mailbox(wave: str, batch: str, user: UserProgress, sources: dict[str, str]) -> MailboxStatus:
     figures = user.figures
     error = user.error or (figures.error if figures else None)
+    checks = _checks(error)
+    waiting = None
+    if awaits_approval(user.status, user.data_consistency_score):
+        waiting = approval_detail(batch, user.data_consistency_score, user.items_skipped)
+        approval = AWAITING_APPROVAL
+        checks += (CheckRef(approval.code, approval.title, approval.fix),)
     return MailboxStatus(
         wave=wave,
         batch=batch,
@@ -189,8 +199,9 @@ def _mailbox(wave: str, batch: str, user: UserProgress, sources: dict[str, str])
         items_skipped=user.items_skipped,
         last_successful_sync=user.last_successful_sync,
         error=error,
-        checks=_checks(error),
+        checks=checks,
         unreadable=user.unreadable,
+        waiting=waiting,
     )
 
 

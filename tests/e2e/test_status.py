@@ -6,7 +6,8 @@ debra's source mailbox is put on litigation hold and alex's gets seven items a m
 copy. Then, on the sandbox clock: every user syncing, percent, bytes and items rising between
 two reads; debra Failed with Microsoft's exception, the check that prevents it (T2T-E304) and
 its fix; once synced, every figure the whole of the source mailbox, alex's skipped items, the
-last successful sync. The same in CSV (one row per mailbox), with the read-only plan identity
+last successful sync, and alex named as waiting for approval of its skipped items (T2T-W412,
+with the command). The same in CSV (one row per mailbox), with the read-only plan identity
 (no write), and exit 4 when one user's statistics cannot be read. `--watch` redraws in a pty
 and stops on SIGINT with exit 0.
 """
@@ -101,6 +102,7 @@ def test_status_follows_a_batch_as_it_syncs(
     _started(state, profile)
     sizes = _source_sizes(profile)
     hold = CATALOGUE["T2T-E304"]
+    approval = CATALOGUE["T2T-W412"]  # alex's skipped items: Investigate
 
     queued = _rows(_document(state))
     assert {m: r["status"] for m, r in queued.items()} == dict.fromkeys(MAILBOXES, "Queued")
@@ -159,7 +161,9 @@ def test_status_follows_a_batch_as_it_syncs(
             "itemsSkipped": SKIPPED if mailbox == SKIPPING else 0,
             "lastSuccessfulSync": last_sync,
             "error": None,
-            "checks": [],
+            "checks": [{"code": approval.code, "title": approval.title, "fix": approval.fix}]
+            if mailbox == SKIPPING
+            else [],
             "unreadable": None,
         }
         for mailbox, source in MAILBOXES.items()
@@ -205,6 +209,10 @@ def test_status_follows_a_batch_as_it_syncs(
     assert "Batch wave-1: SyncedWithErrors — 5 mailboxes, 4 synced, 0 completed, 1 failed" in text
     assert f"✗ {HELD}: {held['error']}" in text
     assert f"{hold.code} {hold.title}. Fix: {hold.fix}" in " ".join(text.split())
+    # Nothing failed for alex, but its move waits for a person: named with the command.
+    waiting = f"! {SKIPPING}: DataConsistencyScore Investigate in batch wave-1, {SKIPPED} "
+    assert waiting + "skipped item(s)" in " ".join(text.split()), text
+    assert f"{approval.code} {approval.title}. Fix: {approval.fix}" in " ".join(text.split())
 
     # The read-only plan identity reads the same, and nothing is written.
     spec = tmp_path / "read-only.yaml"

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 
 from t2t.planner import kinds as K
 from t2t.planner.actions import Action, Change
+from t2t.planner.batches.approval import AWAITING_APPROVAL, approval_detail, awaits_approval
 from t2t.planner.batches.catalogue import MAX_PER_BATCH, group
 from t2t.planner.batches.checks import NamedBatch
 from t2t.planner.batches.desire import (
@@ -475,6 +476,12 @@ def _plan_existing(
                 fixed_by_plan=False,
             )
         )
+    for u in users:
+        if awaits_approval(u.status, u.data_consistency_score):
+            detail = approval_detail(b.identity, u.data_consistency_score, u.items_skipped)
+            out.findings.append(
+                finding(AWAITING_APPROVAL.code, "target", u.identity, detail, fixed_by_plan=False)
+            )
     step = next_step(d, b, users)
     if step is None:
         return

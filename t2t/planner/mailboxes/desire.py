@@ -39,6 +39,11 @@ class MailboxDesire:
     external_email_address: str  # the source's primary SMTP address
     usage_location: str | None
     license_sku_ids: tuple[str, ...]
+    x400s: tuple[str, ...] = ()
+    """The source's X400 proxies: "not a requirement for the move to complete, it is
+    recommended that you also stamp this address on the target mail user object" (Learn FAQ
+    "What X500 proxy should be added to the target MailUser proxy addresses to enable
+    migration?"). Left out of `to_dict` when there are none, so saved plans stay as they were."""
 
     @property
     def key(self) -> str:
@@ -54,12 +59,16 @@ class MailboxDesire:
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready (tuples as lists); by hand, since dataclasses.asdict deep-copies every
         value and cost a third of a 10,000-mailbox plan."""
-        return {k: list(v) if isinstance(v, tuple) else v for k, v in vars(self).items()}
+        return {
+            k: list(v) if isinstance(v, tuple) else v
+            for k, v in vars(self).items()
+            if k != "x400s" or v
+        }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> MailboxDesire:
         values = dict(data)
-        for name in ("x500s", "source_addresses", "license_sku_ids"):
+        for name in ("x500s", "source_addresses", "license_sku_ids", "x400s"):
             values[name] = tuple(values.get(name) or ())
         return cls(**values)
 
@@ -75,6 +84,15 @@ def source_x500s(source: Recipient) -> tuple[str, ...]:
             seen.add(address.lower())
             out.append(address)
     return tuple(out)
+
+
+def source_x400s(source: Recipient) -> tuple[str, ...]:
+    """Every X400 proxy of the source, case-insensitively unique, in order, as it is."""
+    out: dict[str, str] = {}
+    for address in source.email_addresses:
+        if address.lower().startswith("x400:"):
+            out.setdefault(address.lower(), address)
+    return tuple(out.values())
 
 
 def mailbox_name(source: Recipient, target: str, taken: set[str]) -> str:

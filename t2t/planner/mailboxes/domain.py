@@ -26,6 +26,7 @@ from t2t.planner.mailboxes.desire import (
     T2T_SKU_PART,
     MailboxDesire,
     mailbox_name,
+    source_x400s,
     source_x500s,
 )
 from t2t.planner.mailboxes.exchange_licence import gives_mailbox, no_exchange_licence_finding
@@ -168,6 +169,7 @@ def _desire(
         external_email_address=source.primary_smtp_address,
         usage_location=desired.usage_location,
         license_sku_ids=skus,
+        x400s=source_x400s(source),
     )
 
 

@@ -3,9 +3,10 @@
 microsoft-t2t.md §4: New-MailUser -Name -MicrosoftOnlineServicesID <UPN> -PrimarySmtpAddress
 <target> -ExternalEmailAddress <source primary SMTP> -Password <generated>; then Set-MailUser
 -ExchangeGuid, -ArchiveGuid (only when the source has an archive) and -EmailAddresses @{add=…}
-with X500:<LegacyExchangeDN>, every source x500 and a proxy in the batch's target delivery
-domain. Values t2t does not own are never removed. Pure: the planner and the executors (which
-re-plan from a fresh read right before writing) share it.
+with X500:<LegacyExchangeDN>, every source x500, every source X400 (recommended, not
+required: desire.py) and a proxy in the batch's target delivery domain. Values t2t does not
+own are never removed. Pure: the planner and the executors (which re-plan from a fresh read
+right before writing) share it.
 """
 
 from __future__ import annotations
@@ -112,7 +113,7 @@ def _stamp(d: MailboxDesire, current: Recipient | None) -> tuple[dict[str, Any],
     held = {a.lower() for a in current.email_addresses} if current else set()
     if current is None:
         held.add(f"smtp:{d.target.lower()}")
-    add = [x for x in d.x500s if x.lower() not in held]
+    add = [x for x in (*d.x500s, *d.x400s) if x.lower() not in held]
     proxy = d.delivery_proxy
     if proxy:
         smtp_domains = {_domain(a[5:]) for a in held if a.startswith("smtp:")}

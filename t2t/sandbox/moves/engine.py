@@ -34,7 +34,7 @@ from t2t.sandbox.moves.catalogue import spec
 from t2t.sandbox.moves.consent import app_consented
 from t2t.sandbox.moves.credentials import endpoint_of, sign_in_failure
 from t2t.sandbox.moves.model import MigrationBatch, MigrationFailure, MigrationUser
-from t2t.sandbox.moves.progress import source_recipient, source_totals
+from t2t.sandbox.moves.progress import awaits_approval, source_recipient, source_totals
 from t2t.sandbox.recipients import ZERO_GUID, Recipient, size_text
 
 MAX_AUX_ARCHIVES = 12
@@ -321,6 +321,8 @@ def _step_user(
         if batch.auto_complete:
             when = mu.last_successful_sync or now
         if _should_complete(batch, now):
+            if awaits_approval(mu):  # Investigate: stays Synced until approved (progress.py)
+                return False
             if _signed_out(state, target, batch, mu, now):
                 return True
             mu.status = "Completing"

@@ -64,7 +64,11 @@ class MigrationUser(_State):
     "Migration Failures"): Start-MigrationBatch retries fail with it again (moves/conditions.py)."""
     next_step_at: dt.datetime | None = None
     complete_after: dt.datetime | None = None
-    approve_skipped_items: bool = False
+    skipped_items_approved_at: dt.datetime | None = None
+    """When Set-MigrationUser / Set-MigrationBatch -ApproveSkippedItems last ran for it: it
+    "marks all of the skipped items that were discovered prior to the current time as
+    approved" (Set-MigrationUser reference), so it covers only items skipped before then
+    (moves/progress.py `awaits_approval`)."""
     last_successful_sync: dt.datetime | None = None
     bytes_transferred: int = 0
     items_synced: int = 0

@@ -17,7 +17,14 @@ Sources for the figures:
 - ``DataConsistencyScore`` grades Perfect / Good / Investigate / Poor (Learn *Track and prevent
   migration data loss*, track-prevent-data-loss-dcs): skipped items are "noticeable data
   loss", so a user with any is ``Investigate`` (assumption: Microsoft's thresholds are not
-  published, and the approval Investigate requires before completion is not emulated).
+  published; Good and Poor are not emulated).
+- Investigate holds completion until the skipped items are approved (``awaits_approval``):
+  "Approval of migrations with a score of Investigate or worse is required for the completion
+  of Remote Move, Public Folder, and Google Workspace migrations" (same page; a cross-tenant
+  batch is ExchangeRemoteMove), and Complete-MigrationBatch's reference: "If the batch appears
+  stuck after running the cmdlet, check for unapproved skipped items (use Set-MigrationUser
+  -ApproveSkippedItems)". The user stays ``Synced`` meanwhile: Get-MigrationUser's -Status
+  list has no status of its own for it.
 
 The pace (assumption: Microsoft publishes no curve): the copy runs evenly across the Syncing
 step (``MoveServiceSettings.seconds_per_step``); PercentageComplete goes 10 → 94 across it (MRS
@@ -64,6 +71,17 @@ class Progress:
         if not self.bytes_transferred and not self.items_synced:
             return None
         return "Investigate" if self.items_skipped else "Perfect"
+
+
+def awaits_approval(mu: MigrationUser) -> bool:
+    """Completion waits for approval: items were skipped (Investigate) and no
+    -ApproveSkippedItems ran after the sync that found them ("marks all of the skipped items
+    that were discovered prior to the current time as approved", Set-MigrationUser
+    reference)."""
+    if not mu.items_skipped:
+        return False
+    approved, found = mu.skipped_items_approved_at, mu.last_successful_sync
+    return approved is None or (found is not None and approved < found)
 
 
 def source_recipient(state: SandboxState, mu: MigrationUser) -> Recipient | None:

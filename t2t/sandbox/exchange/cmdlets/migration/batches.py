@@ -249,7 +249,7 @@ def set_migration_batch(inv: Invocation) -> list[Record]:
         b.large_item_limit = p.get("LargeItemLimit")
     if p.get("ApproveSkippedItems"):
         for u in b.users:
-            u.approve_skipped_items = True
+            u.skipped_items_approved_at = inv.now
     return []
 
 

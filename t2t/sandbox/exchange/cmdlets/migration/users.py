@@ -104,7 +104,7 @@ def set_migration_user(inv: Invocation) -> list[Record]:
     _, u = _require_user(t, p.get("Identity"))
     if not inv.what_if:
         if p.get("ApproveSkippedItems"):
-            u.approve_skipped_items = True
+            u.skipped_items_approved_at = inv.now
         if "CompleteAfter" in p:
             u.complete_after = p.get("CompleteAfter")
     return []
