@@ -5,7 +5,9 @@ module's `Prefer: odata.maxpagesize`, wire-protocols.md §1.4), 999 for Graph /u
 (`$top` 1–999, §2.4), one page for the small collections, plus the per-object reads the
 probes justify (one per scope group, one per migration-app service principal, one
 Get-MailboxStatistics per declared source mailbox, one Test-MigrationServerAvailability of
-the spec's endpoint). Token
+the spec's endpoint). Get-MoveRequest counts as one collection (only the spec mailboxes'
+requests are kept); the inactive and soft-deleted mailboxes as two when any was kept, none
+otherwise (an empty part may not have needed the read). Token
 requests are not API requests and are not counted.
 """
 
@@ -35,6 +37,9 @@ def minimum_requests(snapshot: Snapshot, app_id: str | None) -> int:
                 sps = tenant.service_principals
                 mine = sps.get() if sps is not None and sps.status == "present" else ()
                 total += sum(1 for sp in mine if app_id and sp.app_id == app_id.lower())
+                continue
+            if name == "removed_mailboxes":  # read only for spec addresses Get-Mailbox missed
+                total += 2 if items else 0  # -InactiveMailboxOnly and -SoftDeletedMailbox
                 continue
             if name == "endpoints":  # Test-MigrationServerAvailability of the spec's endpoint
                 total += sum(1 for e in items if getattr(e, "tested", False))

@@ -13,8 +13,10 @@ from t2t.state.exchange import (
     MigrationBatch,
     MigrationEndpoint,
     MigrationUser,
+    MoveRequest,
     PreviousMailbox,
     Recipient,
+    RemovedMailbox,
 )
 
 #: Properties asked of Get-Mailbox (`$select`): what microsoft-t2t.md §4 and §10.2 check.
@@ -179,4 +181,48 @@ def parse_migration_user(r: dict[str, Any]) -> MigrationUser:
         error=as_str(r.get("ErrorSummary")),
         data_consistency_score=as_str(r.get("DataConsistencyScore")),
         items_skipped=as_int(r.get("SkippedItemCount")),
+    )
+
+
+#: Properties asked of Get-MoveRequest: which mailbox (ExchangeGuid), how far its move is
+#: (Status, a RequestStatus of the Get-MoveRequest reference) and what kind of move it is
+#: (Flags, e.g. "CrossTenant" for cross-tenant moves, Learn FAQ; BatchName).
+MOVE_REQUEST_PROPERTIES = ("Identity", "ExchangeGuid", "Status", "Flags", "BatchName")
+
+
+def parse_move_request(r: dict[str, Any]) -> MoveRequest:
+    return MoveRequest(
+        identity=str(r.get("Identity") or r.get("Name") or ""),
+        exchange_guid=lower_guid(r.get("ExchangeGuid")) or ZERO_GUID,
+        status=str(r.get("Status") or ""),
+        flags=str(r.get("Flags") or ""),
+        batch_name=str(r.get("BatchName") or ""),
+    )
+
+
+#: Properties asked of Get-Mailbox -SoftDeletedMailbox / -InactiveMailboxOnly (Get-Mailbox
+#: reference; IsInactiveMailbox, WhenSoftDeleted and ExternalDirectoryObjectId are properties of
+#: the mailbox object those switches return).
+REMOVED_MAILBOX_PROPERTIES = (
+    "Identity",
+    "PrimarySmtpAddress",
+    "EmailAddresses",
+    "ExchangeGuid",
+    "IsInactiveMailbox",
+    "ExternalDirectoryObjectId",
+    "WhenSoftDeleted",
+)
+
+
+def parse_removed_mailbox(r: dict[str, Any], *, inactive: bool = False) -> RemovedMailbox:
+    """A record of Get-Mailbox -SoftDeletedMailbox or -InactiveMailboxOnly (`inactive`: the
+    latter, whatever IsInactiveMailbox says)."""
+    return RemovedMailbox(
+        identity=str(r.get("Identity") or r.get("PrimarySmtpAddress") or ""),
+        primary_smtp_address=str(r.get("PrimarySmtpAddress") or ""),
+        email_addresses=as_list(r.get("EmailAddresses")),
+        exchange_guid=lower_guid(r.get("ExchangeGuid")) or ZERO_GUID,
+        inactive=inactive or as_bool(r.get("IsInactiveMailbox")),
+        external_directory_object_id=lower_guid(r.get("ExternalDirectoryObjectId")),
+        when_soft_deleted=as_str(r.get("WhenSoftDeleted")),
     )

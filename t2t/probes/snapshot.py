@@ -29,6 +29,7 @@ from t2t.probes.organization import read_organization
 from t2t.probes.readers import cmdlet_fact, graph_fact
 from t2t.probes.registry import ProbeRequest, ReadContext, check_complete, reads
 from t2t.probes.relationships import read_relationships
+from t2t.probes.source_mailboxes import declared_mailboxes
 from t2t.state import Fact, Role, Snapshot, TenantState
 from t2t.state import parts as P
 from t2t.state.model import EXCHANGE_WID
@@ -137,14 +138,7 @@ async def _statistics(ctx: ReadContext) -> Fact[Any]:
         )
     organization = await ctx.fact(P.ORGANIZATION)
     org_expands = organization.status == "present" and organization.get().auto_expanding_archive
-    index: dict[str, Any] = {}
-    for r in fact.get():
-        if r.is_mailbox:
-            for address in (r.primary_smtp_address, *r.smtp_addresses):
-                index[address.lower()] = r
-    targets = {
-        index[a.lower()].exchange_guid: index[a.lower()] for a in wanted if a.lower() in index
-    }
+    targets = {r.exchange_guid: r for r in declared_mailboxes(fact.get(), wanted)}
     expanding = [
         r for r in targets.values() if r.has_archive and (r.auto_expanding_archive or org_expands)
     ]

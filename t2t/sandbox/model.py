@@ -274,6 +274,8 @@ class User(_State):
     assigned_licenses: list[AssignedLicense] = Field(default_factory=list)
     recipient: Recipient | None = None
     created_date_time: dt.datetime = _EPOCH
+    deleted_date_time: dt.datetime | None = None
+    """Set while the user is in `Tenant.deleted_users` (Graph user deletedDateTime)."""
 
 
 class Sku(_State):
@@ -316,6 +318,13 @@ class Tenant(_State):
     applications: list[Application] = Field(default_factory=list)
     organization_relationships: list[OrganizationRelationship] = Field(default_factory=list)
     users: list[User] = Field(default_factory=list)
+    deleted_users: list[User] = Field(
+        default_factory=list,
+        description="Users deleted in Entra (Graph DELETE /users/{id}: 'moved to a temporary "
+        "container and can be restored within 30 days'), apart so that nothing else sees them; "
+        "their mailboxes are soft-deleted, inactive when on hold (Get-Mailbox "
+        "-SoftDeletedMailbox / -InactiveMailboxOnly). The 30 days are not enforced.",
+    )
     skus: list[Sku] = Field(default_factory=list)
     service_principals: list[ServicePrincipal] = Field(default_factory=list)
     app_role_assignments: list[AppRoleAssignment] = Field(default_factory=list)
@@ -546,7 +555,11 @@ def tenant_from_seed(t: TenantSeed) -> Tenant:
                 service_plan_ids={p.servicePlanName: p.servicePlanId for p in sku.servicePlans},
             )
         )
-    tenant.users = [user_from_seed(t, tenant, u) for u in t.users]
+    seeded = [(u, user_from_seed(t, tenant, u)) for u in t.users]
+    tenant.users = [user for u, user in seeded if not u.deleted]
+    tenant.deleted_users = [
+        user.model_copy(update={"deleted_date_time": _EPOCH}) for u, user in seeded if u.deleted
+    ]
     tenant.azure = azure_state_from_seed(
         t.azure,
         principal_id=lambda app_id: derived_guid(t.tenantId, "sp", app_id),

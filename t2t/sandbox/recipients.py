@@ -10,6 +10,7 @@ Get-MailboxStatistics, Get-MailboxPermission references).
 from __future__ import annotations
 
 import datetime as dt
+from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -36,6 +37,49 @@ class MailboxPermissionEntry(BaseModel):
     access_rights: list[str] = Field(default_factory=lambda: ["FullAccess"])
     deny: bool = False
     is_inherited: bool = False
+
+
+#: Get-MoveRequest Status values (the reference's -Status parameter, RequestStatus).
+RequestStatus = Literal[
+    "None",
+    "Queued",
+    "InProgress",
+    "AutoSuspended",
+    "CompletionInProgress",
+    "Synced",
+    "Completed",
+    "CompletedWithWarning",
+    "Suspended",
+    "Failed",
+]
+REQUEST_STATUSES: tuple[str, ...] = get_args(RequestStatus)
+#: "Add user to new batch after the original move has been removed or completed" (LEARN-24
+#: "Migration Failures", SourceMailboxAlreadyBeingMovedPermanentException).
+REQUEST_ENDED = frozenset({"Completed", "CompletedWithWarning"})
+
+
+class MoveRequestState(BaseModel):
+    """A move request on this mailbox that no migration batch of the sandbox drives: an
+    onboarding or offboarding move an admin started (New-MoveRequest -Remote / -Outbound, which
+    the sandbox does not emulate — it has no on-premises side), seeded or arranged through the
+    control endpoint. Get-MoveRequest lists it, Remove-MoveRequest removes it, and while it has
+    not completed a cross-tenant move of the mailbox fails with
+    SourceMailboxAlreadyBeingMovedPermanentException (LEARN-24 "Migration Failures")."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+    status: RequestStatus = "InProgress"
+    flags: str = Field(
+        default="CrossOrg, Push",
+        description="RequestFlags as Get-MoveRequest shows them. The default, an offboarding "
+        "move's, is an assumption: no Microsoft page lists an offboarding move's flags.",
+    )
+    batch_name: str = ""
+    remote_host_name: str = ""
+
+    @property
+    def ended(self) -> bool:
+        return self.status in REQUEST_ENDED
 
 
 class Recipient(BaseModel):
@@ -77,6 +121,11 @@ class Recipient(BaseModel):
     # maintenance relocating it to another database after a migration user was created ---
     existing_move_request: bool = False
     database_moved_at: dt.datetime | None = None
+    move_request: MoveRequestState | None = Field(
+        default=None,
+        description="A move request an admin started outside the sandbox's batches (visible "
+        "to Get-MoveRequest, unlike existing_move_request, an internal Microsoft move).",
+    )
     # --- holds (CSS-VAL check 4) ---
     litigation_hold_enabled: bool = False
     in_place_holds: list[str] = Field(default_factory=list)

@@ -171,6 +171,15 @@ class UserSeed(_Model):
         default_factory=list, description="skuPartNumber or skuId of subscribedSkus."
     )
     exchange: RecipientSeed | None = None
+    deleted: bool = Field(
+        default=False,
+        description=(
+            "Deleted in Entra (Graph DELETE /users/{id}; restorable from Deleted users): absent "
+            "from /users and Get-Mailbox. Its mailbox is soft-deleted (Get-Mailbox "
+            "-SoftDeletedMailbox) and, when it is on a hold (litigationHoldEnabled, "
+            "inPlaceHolds), inactive (Get-Mailbox -InactiveMailboxOnly)."
+        ),
+    )
 
 
 class TenantSeed(_Model):

@@ -25,7 +25,9 @@ from t2t.sandbox.recipients import (
     DEFAULT_RECOVERABLE_ITEMS_QUOTA,
     ZERO_GUID,
     MailboxPermissionEntry,
+    MoveRequestState,
     Recipient,
+    RequestStatus,
 )
 
 _GUID = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
@@ -45,6 +47,17 @@ RecipientKind = Literal[
 
 def _derived(*parts: str) -> str:
     return str(uuid.uuid5(_NAMESPACE, "/".join(p.lower() for p in parts)))
+
+
+class MoveRequestSeed(BaseModel):
+    """A move request on the mailbox (recipients.MoveRequestState)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    status: RequestStatus = "InProgress"
+    flags: str = "CrossOrg, Push"
+    batchName: str = ""
+    remoteHostName: str = ""
 
 
 class RecipientSeed(BaseModel):
@@ -93,6 +106,12 @@ class RecipientSeed(BaseModel):
         default_factory=list, description="Users holding FullAccess (Get-MailboxPermission)."
     )
     previousExchangeGuid: str | None = Field(default=None, pattern=_GUID)
+    moveRequest: MoveRequestSeed | None = Field(
+        default=None,
+        description="A move request an admin started on this mailbox outside t2t (e.g. an "
+        "offboarding move): Get-MoveRequest lists it; while it has not completed, a "
+        "cross-tenant move fails with SourceMailboxAlreadyBeingMovedPermanentException.",
+    )
 
 
 def default_legacy_dn(tenant_id: str, upn: str, alias: str) -> str:
@@ -161,4 +180,14 @@ def recipient_from_seed(
         permissions=[MailboxPermissionEntry(user=u) for u in r.fullAccess],
         previous_exchange_guid=r.previousExchangeGuid,
         previous_recipient_type_details="UserMailbox" if r.previousExchangeGuid else None,
+        move_request=(
+            MoveRequestState(
+                status=r.moveRequest.status,
+                flags=r.moveRequest.flags,
+                batch_name=r.moveRequest.batchName,
+                remote_host_name=r.moveRequest.remoteHostName,
+            )
+            if r.moveRequest is not None
+            else None
+        ),
     )

@@ -153,3 +153,52 @@ class MigrationUser:
     "Track and prevent migration data loss"); None until something was copied."""
     items_skipped: int | None = field(default=None, metadata=WHEN_SET)
     """SkippedItemCount: the items the copy could not bring."""
+
+
+#: Get-MoveRequest Status values after which a move no longer holds its mailbox: "Add user to
+#: new batch after the original move has been removed or completed" (Learn, Cross-tenant
+#: mailbox migration, "Migration Failures", SourceMailboxAlreadyBeingMovedPermanentException;
+#: the RequestStatus values of the Get-MoveRequest reference's -Status parameter).
+MOVE_ENDED = frozenset({"completed", "completedwithwarning"})
+
+
+@dataclass(frozen=True)
+class MoveRequest:
+    """A move request on a mailbox of this tenant (Get-MoveRequest): an onboarding or
+    offboarding move, or another cross-tenant one (Learn FAQ "How can I see just moves that are
+    cross-tenant moves, not my onboarding and off-boarding moves?": the same cmdlet lists all)."""
+
+    identity: str
+    exchange_guid: str
+    status: str
+    flags: str = ""
+    batch_name: str = ""
+
+    @property
+    def ended(self) -> bool:
+        """Completed: the move no longer holds the mailbox (it must still be removed before
+        Exchange takes another move request for it, but the cross-tenant move is not blocked:
+        Learn says "removed or completed")."""
+        return self.status.lower() in MOVE_ENDED
+
+
+@dataclass(frozen=True)
+class RemovedMailbox:
+    """A mailbox Get-Mailbox no longer returns: soft-deleted (Get-Mailbox -SoftDeletedMailbox:
+    "deleted mailboxes that are still recoverable") or inactive (-InactiveMailboxOnly: "a
+    mailbox that's placed on Litigation Hold or In-Place Hold before it's soft-deleted"),
+    Get-Mailbox reference, Exchange Online."""
+
+    identity: str
+    primary_smtp_address: str
+    email_addresses: tuple[str, ...]
+    exchange_guid: str
+    inactive: bool
+    """IsInactiveMailbox, or found by -InactiveMailboxOnly."""
+    external_directory_object_id: str = ""
+    """The Entra user's object id: what Graph's deletedItems restore takes."""
+    when_soft_deleted: str | None = None
+
+    @property
+    def smtp_addresses(self) -> tuple[str, ...]:
+        return tuple(a[5:] for a in self.email_addresses if a.lower().startswith("smtp:"))

@@ -21,8 +21,10 @@ from t2t.state.exchange import (
     MigrationBatch,
     MigrationEndpoint,
     MigrationUser,
+    MoveRequest,
     PreviousMailbox,
     Recipient,
+    RemovedMailbox,
 )
 from t2t.state.plain import WHEN_SET
 from t2t.state.presence import Fact
@@ -106,6 +108,12 @@ class TenantState:
     """Target mail users that were mailboxes (Get-User PreviousRecipientTypeDetails), read
     when the spec declares mailboxes."""
     statistics: Fact[tuple[MailboxStatistics, ...]] | None = None
+    move_requests: Fact[tuple[MoveRequest, ...]] | None = None
+    """Source: the move requests (Get-MoveRequest) of the spec's source mailboxes, read when
+    the spec declares mailboxes (T2T-E330)."""
+    removed_mailboxes: Fact[tuple[RemovedMailbox, ...]] | None = None
+    """Source: the inactive and soft-deleted mailboxes holding a spec address Get-Mailbox did
+    not find (T2T-E331, T2T-E332); () when every address was found."""
     batches: Fact[tuple[MigrationBatch, ...]] | None = None
     migration_users: Fact[tuple[MigrationUser, ...]] | None = None
     key_vault: Fact[tuple[ResourceGroup, ...]] | None = None

@@ -58,6 +58,8 @@ GROUP_MEMBERS = Part("group_members", SOURCE, "exchange", EXCHANGE_READ)
 RECIPIENTS = Part("recipients", BOTH, "exchange", EXCHANGE_READ)
 PREVIOUS_MAILBOXES = Part("previous_mailboxes", TARGET, "exchange", EXCHANGE_READ)
 STATISTICS = Part("statistics", SOURCE, "exchange", EXCHANGE_READ)
+MOVE_REQUESTS = Part("move_requests", SOURCE, "exchange", EXCHANGE_READ)
+REMOVED_MAILBOXES = Part("removed_mailboxes", SOURCE, "exchange", EXCHANGE_READ)
 BATCHES = Part("batches", TARGET, "exchange", EXCHANGE_READ)
 MIGRATION_USERS = Part("migration_users", TARGET, "exchange", EXCHANGE_READ)
 DOMAINS = Part("domains", TARGET, "graph", (graph("Domain.Read.All"),))
@@ -83,6 +85,8 @@ PARTS: tuple[Part, ...] = (
     RECIPIENTS,
     PREVIOUS_MAILBOXES,
     STATISTICS,
+    MOVE_REQUESTS,
+    REMOVED_MAILBOXES,
     BATCHES,
     MIGRATION_USERS,
     DOMAINS,

@@ -20,6 +20,7 @@ from t2t.planner.checks import Finding, finding
 from t2t.planner.context import PlanContext
 from t2t.planner.domain import Domain, DomainOutcome, action_id, present
 from t2t.planner.mailboxes import catalogue as _catalogue  # noqa: F401  (registers the codes)
+from t2t.planner.mailboxes import in_flight as _in_flight  # noqa: F401  (registers T2T-E330)
 from t2t.planner.mailboxes.desire import (
     DEFAULT_RECOVERABLE_QUOTA,
     T2T_CAPABILITY,
@@ -35,12 +36,20 @@ from t2t.planner.mailboxes.identity import PASSWORD_PLACEHOLDER, IdentityPlan, p
 from t2t.planner.mailboxes.licensing import missing_skus, usage_location_body
 from t2t.planner.mailboxes.previous import index_previous, previous_mailbox_finding
 from t2t.planner.mailboxes.recipient_types import not_movable
+from t2t.planner.mailboxes.removed import index_removed, removed_finding
 from t2t.planner.mailboxes.source import SourceMailbox, source_findings
 from t2t.planner.mailboxes.upn import upn_finding
 from t2t.state import Snapshot, fingerprint
 from t2t.state import parts as P
 from t2t.state.directory import DirectoryUser, SubscribedSku
-from t2t.state.exchange import MailboxStatistics, MigrationUser, PreviousMailbox, Recipient
+from t2t.state.exchange import (
+    MailboxStatistics,
+    MigrationUser,
+    MoveRequest,
+    PreviousMailbox,
+    Recipient,
+    RemovedMailbox,
+)
 
 if TYPE_CHECKING:
     from t2t.spec import Desired, DesiredMailbox
@@ -100,6 +109,11 @@ class _Index:
     """Target mail users that were mailboxes, by GUID and UPN (Get-User)."""
     organization_auto_expanding: bool = False
     """The source organization's AutoExpandingArchiveEnabled (every archive may expand)."""
+    move_requests: dict[str, tuple[MoveRequest, ...]] = field(default_factory=dict)
+    """The source's move requests by ExchangeGuid (Get-MoveRequest)."""
+    removed: dict[str, RemovedMailbox] = field(default_factory=dict)
+    """Inactive and soft-deleted source mailboxes by address (Get-Mailbox -InactiveMailboxOnly,
+    -SoftDeletedMailbox)."""
 
 
 def _by_address(recipients: tuple[Recipient, ...]) -> dict[str, Recipient]:
@@ -141,7 +155,16 @@ def _index(desired: Desired, snapshot: Snapshot) -> _Index:
         organization_auto_expanding=(
             src.organization.status == "present" and src.organization.get().auto_expanding_archive
         ),
+        move_requests=_by_guid(present(src.move_requests)),
+        removed=index_removed(present(src.removed_mailboxes)),
     )
+
+
+def _by_guid(moves: tuple[MoveRequest, ...]) -> dict[str, tuple[MoveRequest, ...]]:
+    out: dict[str, tuple[MoveRequest, ...]] = defaultdict(tuple)
+    for move in moves:
+        out[move.exchange_guid] += (move,)
+    return dict(out)
 
 
 def _target_of(ix: _Index, m: DesiredMailbox) -> Recipient | None:
@@ -280,6 +303,10 @@ def _plan_one(
     if migration is not None and migration.status.lower() not in RETRYABLE:
         return 1
     source = ix.source.get(m.source_key)
+    removed = removed_finding(m.source, ix.removed) if source is None else None
+    if removed is not None:  # inactive or soft-deleted, not "does not exist"
+        out.findings.append(removed)
+        return 0
     if source is None:
         out.findings.append(
             finding(
@@ -372,6 +399,7 @@ def _source_checks(
             licence_covered=_licence_covered(source, current, spec_has_t2t),
             archive_statistics=archive if archive is not None and archive.is_archive else None,
             organization_auto_expanding=ix.organization_auto_expanding,
+            move_requests=ix.move_requests.get(source.exchange_guid, ()),
         )
     )
 
@@ -587,7 +615,9 @@ def _seats(ix: _Index, out: DomainOutcome) -> None:
 
 MAILBOXES = Domain(
     name="mailboxes",
-    source_needs=frozenset({P.ORGANIZATION, P.RECIPIENTS, P.STATISTICS}),
+    source_needs=frozenset(
+        {P.ORGANIZATION, P.RECIPIENTS, P.STATISTICS, P.MOVE_REQUESTS, P.REMOVED_MAILBOXES}
+    ),
     target_needs=frozenset(
         {
             P.RECIPIENTS,

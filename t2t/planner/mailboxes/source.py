@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 
 from t2t.planner.checks import CheckDef, Finding, check, run_checks
-from t2t.state.exchange import MailboxStatistics, Recipient
+from t2t.state.exchange import MailboxStatistics, MoveRequest, Recipient
 
 MAX_AUX_ARCHIVES = 12
 #: A mailbox at this share of its ProhibitSendReceiveQuota is "nearing" it (T2T-W324). Learn
@@ -48,6 +48,8 @@ class SourceMailbox:
     """Get-MailboxStatistics -Archive, read only when the archive may auto-expand."""
     organization_auto_expanding: bool = False
     """The source organization's AutoExpandingArchiveEnabled (Get-OrganizationConfig)."""
+    move_requests: tuple[MoveRequest, ...] = ()
+    """The source's Get-MoveRequest entries for this mailbox (T2T-E330, in_flight.py)."""
 
 
 def _gib(n: int) -> str:

@@ -133,7 +133,11 @@ def after_prerequisites(
         return _failure(
             "TargetHasPreviousMailboxInfo", user=mu.identity, previous=t_r.previous_exchange_guid
         )
-    if s_r.existing_move_request:
+    # An internal Microsoft move (invisible), or one an admin started and Get-MoveRequest
+    # lists, until it completes ("Add user to new batch after the original move has been
+    # removed or completed", LEARN-24).
+    visible = s_r.move_request is not None and not s_r.move_request.ended
+    if s_r.existing_move_request or visible:
         return _failure("SourceMailboxAlreadyBeingMovedPermanentException", user=user)
     if _database_moved(mu, s_r):
         return _failure("MailboxIsNotInExpectedDBException", user=user)

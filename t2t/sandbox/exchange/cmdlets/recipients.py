@@ -254,7 +254,53 @@ def get_recipient(inv: Invocation) -> Sequence[Record]:
 
 def get_mailbox(inv: Invocation) -> Sequence[Record]:
     f = _details_filter(inv)
+    if inv.params.get("SoftDeletedMailbox") or inv.params.get("InactiveMailboxOnly"):
+        return _removed_mailboxes(inv, f)
     return _get(inv, lambda r: r.is_mailbox and f(r), mailbox_record)
+
+
+def inactive(r: Recipient) -> bool:
+    """A soft-deleted mailbox is inactive when it was on hold: "An inactive mailbox is a
+    mailbox that's placed on Litigation Hold or In-Place Hold before it's soft-deleted"
+    (Get-Mailbox reference, -InactiveMailboxOnly)."""
+    return r.litigation_hold_enabled or any(not h.startswith("-") for h in r.in_place_holds)
+
+
+def _removed_mailboxes(inv: Invocation, accept: Callable[[Recipient], bool]) -> list[Record]:
+    """Get-Mailbox -SoftDeletedMailbox ("only soft-deleted mailboxes": inactive ones are
+    soft-deleted too) or -InactiveMailboxOnly ("only inactive mailboxes"), Get-Mailbox
+    reference, Exchange Online only: the mailboxes of users deleted in Entra
+    (`Tenant.deleted_users`). Each record is Get-Mailbox's, plus IsInactiveMailbox,
+    IsSoftDeletedByRemove and WhenSoftDeleted."""
+    t, identity = inv.tenant, inv.params.get("Identity")
+    only_inactive = bool(inv.params.get("InactiveMailboxOnly"))
+    out: list[Record] = []
+    for u in t.deleted_users:
+        r = u.recipient
+        if r is None or not r.is_mailbox or not accept(r):
+            continue
+        if only_inactive and not inactive(r):
+            continue
+        if identity and str(identity).strip().lower() not in (
+            u.id,
+            u.user_principal_name.lower(),
+            r.primary_smtp_address.lower(),
+            r.exchange_guid,
+            *(a.lower() for a in r.smtp_addresses()),
+        ):
+            continue
+        out.append(
+            {
+                **mailbox_record(t, u, r),
+                "IsInactiveMailbox": inactive(r),
+                "IsSoftDeletedByRemove": True,
+                "IsSoftDeletedByDisable": False,
+                "WhenSoftDeleted": date(u.deleted_date_time) if u.deleted_date_time else None,
+            }
+        )
+    if identity and not out:
+        raise not_found(identity)
+    return out
 
 
 def get_mail_user(inv: Invocation) -> Sequence[Record]:
@@ -614,6 +660,15 @@ def register(registry: Registry) -> None:
                 result_size,
                 DC_PARAM,
                 _not_yet("Archive", Kind.SWITCH, "System.Management.Automation.SwitchParameter"),
+                # Exchange Online only (Get-Mailbox reference): "only soft-deleted mailboxes",
+                # "only inactive mailboxes".
+                Param("SoftDeletedMailbox", Kind.SWITCH),
+                Param("InactiveMailboxOnly", Kind.SWITCH),
+                _not_yet(
+                    "IncludeInactiveMailbox",
+                    Kind.SWITCH,
+                    "System.Management.Automation.SwitchParameter",
+                ),
                 *filters,
             ),
             get_mailbox,

@@ -5,6 +5,7 @@ References: see the package docstring."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from t2t.sandbox.exchange.cmdlets.migration._common import (
     _BATCH_ID,
@@ -17,16 +18,17 @@ from t2t.sandbox.exchange.cmdlets.migration._common import (
     _permanent,
 )
 from t2t.sandbox.exchange.cmdlets.migration.batches import _require_batch
+from t2t.sandbox.exchange.directory import recipients
 from t2t.sandbox.exchange.errors import not_found
 from t2t.sandbox.exchange.params import CONFIRM, WHATIF, Kind, Param
 from t2t.sandbox.exchange.params import DOMAIN_CONTROLLER as DC_PARAM
 from t2t.sandbox.exchange.registry import CmdletSpec, Invocation, Registry
 from t2t.sandbox.exchange.serialize import Record, date, enum_value, guid
-from t2t.sandbox.model import SandboxState, Tenant, derived_guid
+from t2t.sandbox.model import SandboxState, Tenant, User, derived_guid
 from t2t.sandbox.moves.engine import error_text
 from t2t.sandbox.moves.model import MigrationBatch, MigrationUser
 from t2t.sandbox.moves.progress import progress
-from t2t.sandbox.recipients import size_text
+from t2t.sandbox.recipients import REQUEST_STATUSES, Recipient, size_text
 
 
 def _summary(status: str) -> str:
@@ -197,7 +199,75 @@ def get_move_request(inv: Invocation) -> list[Record]:
                     "RecipientTypeDetails": r.recipient_type_details if r else "MailUser",
                 }
             )
+    return out + admin_move_requests(t, p)
+
+
+def _identities(t: Tenant, u: User, r: Recipient) -> set[str]:
+    """What Remove-/Get-MoveRequest -Identity accepts for a mailbox's move request
+    (MoveRequestIdParameter: "Name, Alias, … Email address, GUID, … User ID or UPN")."""
+    return {
+        r.name.lower(),
+        r.alias.lower(),
+        r.primary_smtp_address.lower(),
+        u.user_principal_name.lower(),
+        u.id,
+        r.exchange_guid,
+        *(a.lower() for a in r.smtp_addresses()),
+    }
+
+
+def admin_move_requests(t: Tenant, p: Any) -> list[Record]:
+    """Move requests an admin started outside the sandbox's batches (recipients'
+    `move_request`: an onboarding or offboarding move), as Get-MoveRequest shows them, with
+    the same filters as the batches' moves."""
+    out: list[Record] = []
+    for u, r in recipients(t):
+        m = r.move_request
+        if m is None:
+            continue
+        if p.get("Identity") and str(p.get("Identity")).strip().lower() not in _identities(t, u, r):
+            continue
+        if p.get("BatchName") and str(p.get("BatchName")).lower() != m.batch_name.lower():
+            continue
+        if p.get("Status") and m.status.lower() != str(p.get("Status")).lower():
+            continue
+        if p.get("Flags") and not all(
+            f.strip().lower() in m.flags.lower() for f in str(p.get("Flags")).split(",")
+        ):
+            continue
+        out.append(
+            {
+                "DisplayName": u.display_name,
+                "Alias": r.alias,
+                "Name": r.name,
+                "Identity": r.name,
+                "ExchangeGuid": guid(r.exchange_guid),
+                "Status": enum_value(m.status, f"{_MIG}.RequestStatus"),
+                "Flags": enum_value(m.flags, f"{_MIG}.RequestFlags"),
+                "RemoteHostName": m.remote_host_name,
+                "BatchName": m.batch_name,
+                "IsOffline": False,
+                "Suspend": m.status == "Suspended",
+                "RecipientTypeDetails": r.recipient_type_details,
+            }
+        )
     return out
+
+
+def remove_move_request(inv: Invocation) -> list[Record]:
+    """Remove-MoveRequest -Identity (Remove-MoveRequest reference: "Use the Remove-MoveRequest
+    cmdlet to cancel a mailbox move initiated using the New-MoveRequest cmdlet"): removes a
+    move request an admin started (`Recipient.move_request`). The moves of the sandbox's
+    migration batches are removed with their migration users (Remove-MigrationUser), as t2t
+    does; they are not found here."""
+    t, identity = inv.tenant, str(inv.params.get("Identity"))
+    key = identity.strip().lower()
+    for u, r in recipients(t):
+        if r.move_request is not None and key in _identities(t, u, r):
+            if not inv.what_if:
+                r.move_request = None
+            return []
+    raise not_found(identity)
 
 
 def register(registry: Registry) -> None:
@@ -292,18 +362,7 @@ def register(registry: Registry) -> None:
                     "Status",
                     Kind.ENUM,
                     f"{_MIG}.RequestStatus",
-                    choices=(
-                        "None",
-                        "Queued",
-                        "InProgress",
-                        "AutoSuspended",
-                        "CompletionInProgress",
-                        "Synced",
-                        "Completed",
-                        "CompletedWithWarning",
-                        "Suspended",
-                        "Failed",
-                    ),
+                    choices=REQUEST_STATUSES,
                 ),
                 Param("Flags"),
                 Param(
@@ -320,5 +379,24 @@ def register(registry: Registry) -> None:
             ),
             get_move_request,
             paged=True,
+        )
+    )
+    registry.add(
+        CmdletSpec(
+            "Remove-MoveRequest",
+            (
+                Param(
+                    "Identity",
+                    dotnet_type="Microsoft.Exchange.Configuration.Tasks.MoveRequestIdParameter",
+                    mandatory=True,
+                ),
+                _not_yet("MoveRequestQueue", Kind.STRING, "System.String"),
+                _not_yet("MailboxGuid", Kind.GUID, "System.Guid"),
+                _not_yet("ProxyToMailbox", Kind.STRING, "System.String"),
+                CONFIRM,
+                DC_PARAM,
+                WHATIF,
+            ),
+            remove_move_request,
         )
     )
