@@ -1,4 +1,5 @@
-"""`t2t sandbox clock|reset|status|generate`: the running sandbox's control API without curl.
+"""`t2t sandbox clock|reset|status|generate|approve`: the running sandbox's control API without
+curl (`approve` stands in for Microsoft's device-code verification page).
 
 Each command but `generate` talks to the sandbox whose state lives in `--state DIR` (or
 T2T_SANDBOX): its profile.json gives the address and the CA (the sandbox is trusted by its
@@ -240,8 +241,37 @@ def sandbox_generate(
     typer.echo(f"wrote a seed with {mailboxes:,} extra mailboxes to {out}", err=True)
 
 
+def sandbox_approve(
+    state: StateOpt,
+    code: Annotated[str, typer.Argument(help="The code t2t showed (enter the code … ).")],
+    user: Annotated[
+        str, typer.Option("--user", metavar="UPN", help="Sign in as this user of the tenant.")
+    ],
+    decline: Annotated[
+        bool, typer.Option("--decline", help="Decline the sign-in instead of approving it.")
+    ] = False,
+) -> None:
+    """Approve (or decline) a device-code sign-in as a sandbox user.
+
+    What a person does at Microsoft's verification page: the waiting `t2t` run then gets
+    delegated tokens for that user (or stops: declined)."""
+    sandbox = _open(state)
+    try:
+        answer = sandbox.call(
+            "POST", "/_sandbox/devicelogin", {"userCode": code, "user": user, "decline": decline}
+        )
+    except SetupError as exc:
+        raise fail(str(exc)) from None
+    verb = "declined" if answer.get("state") == "declined" else "approved"
+    typer.echo(
+        f"{verb} {answer.get('userCode')} as {answer.get('user')} for {answer.get('client')} "
+        f"in tenant {answer.get('tenantId')}"
+    )
+
+
 def add_control_commands(sandbox_app: typer.Typer) -> None:
-    """Register clock, reset, status and generate under `t2t sandbox`."""
+    """Register clock, reset, status, generate and approve under `t2t sandbox`."""
+    sandbox_app.command("approve")(sandbox_approve)
     sandbox_app.command("clock")(sandbox_clock)
     sandbox_app.command("reset")(sandbox_reset)
     sandbox_app.command("status")(sandbox_status)

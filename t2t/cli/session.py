@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import os
+import sys
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -27,11 +29,16 @@ from t2t.clients import (
     resolve_secret,
     sandbox_hosts,
 )
-from t2t.clients.errors import CaBundleError
+from t2t.clients.errors import CaBundleError, ClientError
+from t2t.clients.interactive import DeviceCode
+from t2t.clients.token_cache import CacheSettings
 from t2t.clients.trust import check_ca_bundle
 from t2t.logs import register_secret
+from t2t.planner.kinds import KINDS
 from t2t.spec import Desired
 from t2t.spec.desired import AuthRef, DesiredTenant
+from t2t.state.parts import PARTS
+from t2t.state.permissions import union
 
 
 class SetupError(Exception):
@@ -95,6 +102,51 @@ def _sandbox_identity(profile: dict[str, Any], tenant: DesiredTenant, role: str)
     )
 
 
+def delegated_graph_scopes() -> tuple[str, ...]:
+    """What a person's Graph sign-in asks for: the Graph permissions of the permission manifest
+    (every read, t2t/state/parts.py, and every write, t2t/planner/kinds.py) as the delegated
+    permissions of the same names — one consent serves plan and apply, and the token never
+    exceeds what the signed-in administrator may do (Learn, permissions-consent-overview)."""
+    perms = union(*(p.read_needs for p in PARTS), *(k.permissions for k in KINDS))
+    return tuple(sorted({p.name for p in perms if p.service == "graph" and p.kind == "app-role"}))
+
+
+def cache_settings(hosts: HostSet, environ: Mapping[str, str] = os.environ) -> CacheSettings:
+    """Where and how a person's sign-in is kept (t2t/clients/token_cache.py), from the
+    environment: T2T_TOKEN_CACHE_KEY seals it with a passphrase, T2T_TOKEN_CACHE=plaintext
+    accepts a 0600 file, otherwise the OS keyring. One file per cloud (or sandbox), under
+    $XDG_CACHE_HOME/t2t (default ~/.cache/t2t)."""
+    home = environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    path = Path(home) / "t2t" / f"token-cache-{hosts.name}.bin"
+    key = environ.get("T2T_TOKEN_CACHE_KEY", "")
+    mode = environ.get("T2T_TOKEN_CACHE", "keyring") or "keyring"
+    if key:
+        register_secret(key)
+        return CacheSettings(path, "passphrase", key)
+    if mode == "plaintext":
+        return CacheSettings(path.with_suffix(".json"), "plaintext")
+    if mode != "keyring":
+        raise SetupError(
+            f"T2T_TOKEN_CACHE={mode}: give keyring (the default) or plaintext, or set "
+            "T2T_TOKEN_CACHE_KEY to seal the cache with a passphrase"
+        )
+    return CacheSettings(path, "keyring")
+
+
+def _notify(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _device_code(hosts: HostSet, tenant: DesiredTenant, role: str) -> TenantIdentity:
+    credential = DeviceCode(
+        graph_scopes=delegated_graph_scopes(),
+        cache=cache_settings(hosts),
+        notify=_notify,
+        label=f"{role} tenant {tenant.tenant_id}",
+    )
+    return TenantIdentity(tenant.tenant_id, None, credential)
+
+
 def _credential(auth: AuthRef, role: str) -> Credential:
     if auth.azure_identity is not None:
         return AzureIdentity(auth.azure_identity)
@@ -109,13 +161,12 @@ def _credential(auth: AuthRef, role: str) -> Credential:
             return ClientCertificate(pem)
     except ValueError as exc:
         raise SetupError(f"{role}.auth: {exc}") from exc
-    raise SetupError(
-        f"{role}.auth: give a secret or a certificate reference "
-        "(interactive sign-in is not supported yet)"
-    )
+    raise SetupError(f"{role}.auth: give a secret, a certificate, azureIdentity or interactive")
 
 
 def _identity(target: Target, tenant: DesiredTenant, role: str) -> TenantIdentity:
+    if tenant.auth.interactive == "device-code":  # the sandbox emulates the device flow too
+        return _device_code(target.hosts, tenant, role)
     if target.profile is not None:
         return _sandbox_identity(target.profile, tenant, role)
     if not tenant.auth.client_id and tenant.auth.azure_identity is None:
@@ -129,6 +180,20 @@ class Session:
     hosts: HostSet
     source: TenantClients
     target: TenantClients
+
+
+async def _sign_in_people(session: Session, identities: tuple[TenantIdentity, ...]) -> None:
+    """A person's sign-in happens before anything is read, one tenant and service after the
+    other, so that the prompts do not interleave and a declined or expired code is one line
+    (SetupError) rather than every read failing."""
+    for clients, identity in zip((session.source, session.target), identities, strict=True):
+        if not isinstance(identity.credential, DeviceCode):
+            continue
+        try:
+            await clients.tokens.token(session.hosts.exchange_resource)
+            await clients.tokens.token(session.hosts.graph_resource)
+        except ClientError as exc:
+            raise SetupError(str(exc)) from None
 
 
 @asynccontextmanager
@@ -156,6 +221,7 @@ async def open_session(desired: Desired, target: Target | None = None) -> AsyncI
             target=connect(http, target.hosts, target_id),
         )
         try:
+            await _sign_in_people(session, (source_id, target_id))
             yield session
         finally:
             session.source.close()

@@ -16,6 +16,7 @@ from t2t.clients.exchange import ExchangeClient
 from t2t.clients.graph import GraphClient
 from t2t.clients.hosts import HostSet
 from t2t.clients.http import HttpLayer
+from t2t.clients.interactive import DeviceCode, DeviceCodeTokenSource
 
 
 @dataclass(frozen=True)
@@ -24,7 +25,7 @@ class TenantIdentity:
 
     tenant_id: str
     client_id: str | None
-    credential: Credential
+    credential: Credential | DeviceCode
 
 
 @dataclass
@@ -47,7 +48,9 @@ class TenantClients:
 
 def connect(http: HttpLayer, hosts: HostSet, identity: TenantIdentity) -> TenantClients:
     tokens: TokenSource
-    if isinstance(identity.credential, AzureIdentity):
+    if isinstance(identity.credential, DeviceCode):
+        tokens = DeviceCodeTokenSource(identity.tenant_id, identity.credential, hosts)
+    elif isinstance(identity.credential, AzureIdentity):
         tokens = AzureIdentityTokenSource(
             identity.tenant_id, identity.client_id, identity.credential.mode, hosts
         )
@@ -69,5 +72,7 @@ def connect(http: HttpLayer, hosts: HostSet, identity: TenantIdentity) -> Tenant
         tokens=tokens,
         resource=hosts.graph_resource,
     )
-    azure = AzureClients(identity, hosts)  # nothing connects until a Key Vault part or step
+    # Nothing connects until a Key Vault part or step; a person's sign-in reaches no Azure (the
+    # spec refuses interactive with keyVaultCertificate).
+    azure = None if isinstance(identity.credential, DeviceCode) else AzureClients(identity, hosts)
     return TenantClients(identity.tenant_id, tokens, exchange, graph, azure)

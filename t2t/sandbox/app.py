@@ -8,7 +8,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.types import Scope
 
-from t2t.sandbox import control, identity
+from t2t.sandbox import control, device_flow, identity
 from t2t.sandbox.azure import arm, vault_routes
 from t2t.sandbox.context import SandboxContext
 from t2t.sandbox.exchange import module_file
@@ -32,12 +32,14 @@ def create_app(ctx: SandboxContext) -> Starlette:
     app = Starlette(
         routes=[
             *control.routes,
+            *device_flow.control_routes,
             *exchange.routes,
             *module_file.routes,
             *graph.routes,
             *arm.routes,
             *vault_routes.routes,
             *identity.routes,
+            *device_flow.routes,
         ],
         middleware=[
             Middleware(

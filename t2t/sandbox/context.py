@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from starlette.requests import Request
 
 from t2t.sandbox.clock import Clock
+from t2t.sandbox.device_codes import DeviceFlows
 from t2t.sandbox.exchange.module_key import ModuleKey
 from t2t.sandbox.exchange.request_log import RequestLog
 from t2t.sandbox.faults import Faults
@@ -33,6 +34,8 @@ class SandboxContext:
     """Writes naming a just-created object fail for a while (replication.py)."""
     throttle: Throttle = field(init=False)
     """Microsoft's Graph and Exchange budgets (throttle.py; on while strictness.throttling)."""
+    device_flows: DeviceFlows = field(default_factory=DeviceFlows)
+    """Device codes waiting for a person, refresh tokens, consents (device_flow.py)."""
     exchange_requests: RequestLog = field(default_factory=RequestLog)
     """What InvokeCommand received, for tests (request_log.py); cleared by reset."""
     graph_writes: GraphWriteLog = field(init=False)

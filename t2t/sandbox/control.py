@@ -4,9 +4,12 @@
 - ``DELETE /_sandbox/stats``: zero them;
 - ``POST /_sandbox/reset``: restore the seed state, zero the counters, remove every
   fault rule and hidden object, restore Microsoft's budgets (throttle.py), empty the
-  InvokeCommand request log and the Graph write log (their capacities are kept) and put the
-  clock back to real time (fast: tests call it between tests; secrets, certificates, signing
-  key, module key and CA are kept);
+  InvokeCommand request log and the Graph write log (their capacities are kept), forget the
+  device codes waiting for a person, and put the clock back to real time (fast: tests call it
+  between tests; secrets, certificates, signing key, module key, CA and the refresh tokens of
+  sign-ins already made are kept);
+- ``GET /_sandbox/devicelogin``, ``POST /_sandbox/devicelogin`` with ``{"userCode", "user",
+  "decline"?}``: the device-code sign-in page's stand-in (device_flow.py);
 - ``GET /_sandbox/clock`` → ``{"now": "<ISO 8601 Z>", "offsetSeconds": n}``;
   ``POST /_sandbox/clock`` with ``{"advanceSeconds": n}`` or ``{"now": "<ISO>"}`` moves
   it forward (never back) and answers the same shape;
@@ -62,6 +65,7 @@ async def reset(request: Request) -> Response:
     ctx.clock.reset()
     ctx.exchange_requests.clear()
     ctx.graph_writes.clear()
+    ctx.device_flows.clear_pending()
     ctx.strictness = ctx.profile
     return Response(status_code=204)
 

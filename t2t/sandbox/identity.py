@@ -1,7 +1,8 @@
 """The Microsoft identity platform: OIDC discovery, signing keys and the v2.0 token endpoint.
 
 Emulates what MSAL and azure-identity call for app-only (client credentials) tokens
-(wire-protocols.md §3.1–§3.3). Clients must disable instance discovery (§3.4), so
+(wire-protocols.md §3.1–§3.3); the device code and refresh token grants of a person's sign-in
+are device_flow.py's. Clients must disable instance discovery (§3.4), so
 ``/common/discovery/instance`` is deliberately absent. Certificate assertions
 (§3.2, "Certificate form") are verified in assertions.py.
 
@@ -25,8 +26,10 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from t2t.sandbox.assertions import check_client_assertion
-from t2t.sandbox.context import base_url_of, context_of, new_request_id, utc_timestamp
+from t2t.sandbox.context import base_url_of, context_of
 from t2t.sandbox.credentials import secret_digest, secret_refusal
+from t2t.sandbox.device_flow import DEVICE_CODE_GRANT, redeem_device_code, redeem_refresh_token
+from t2t.sandbox.entra import aad_error, form_of, tenant_not_found
 from t2t.sandbox.model import Application, Tenant
 from t2t.sandbox.msapps import resource_by_audience
 from t2t.sandbox.seed import EXCHANGE_RESOURCE
@@ -46,37 +49,6 @@ RESOURCES: dict[str, str] = {
 _RESERVED_SCOPES = frozenset({"openid", "profile", "offline_access"})
 
 
-def aad_error(status: int, error: str, code: int, description: str) -> JSONResponse:
-    """An Entra token-endpoint error body (wire-protocols.md §3.3)."""
-    trace, corr, ts = new_request_id(), new_request_id(), utc_timestamp()
-    return JSONResponse(
-        {
-            "error": error,
-            "error_description": (
-                f"AADSTS{code}: {description}\r\nTrace ID: {trace}\r\n"
-                f"Correlation ID: {corr}\r\nTimestamp: {ts}"
-            ),
-            "error_codes": [code],
-            "timestamp": ts,
-            "trace_id": trace,
-            "correlation_id": corr,
-            "error_uri": f"https://login.microsoftonline.com/error?code={code}",
-        },
-        status_code=status,
-    )
-
-
-def _tenant_not_found(segment: str) -> JSONResponse:
-    return aad_error(
-        400,
-        "invalid_tenant",
-        90002,
-        f"Tenant '{segment}' not found. Check to make sure you have the correct tenant ID and "
-        "are signing into the correct cloud. Check with your subscription administrator, this "
-        "may happen if there are no active subscriptions for the tenant.",
-    )
-
-
 def _resolve(request: Request) -> tuple[Tenant | None, str]:
     segment = request.path_params["tenant"]
     ctx = context_of(request)
@@ -89,7 +61,7 @@ async def openid_configuration(request: Request) -> Response:
     ctx = context_of(request)
     ctx.stats.record("identity", tenant=tenant.name if tenant else None)
     if tenant is None:
-        return _tenant_not_found(segment)
+        return tenant_not_found(segment)
     base = base_url_of(request)
     tid = tenant.tenant_id
     doc: dict[str, Any] = {
@@ -150,7 +122,7 @@ async def keys(request: Request) -> Response:
     ctx = context_of(request)
     ctx.stats.record("identity", tenant=tenant.name if tenant else None)
     if tenant is None:
-        return _tenant_not_found(segment)
+        return tenant_not_found(segment)
     return JSONResponse(ctx.signer.jwks())
 
 
@@ -211,10 +183,13 @@ async def token(request: Request) -> Response:
     ctx = context_of(request)
     ctx.stats.record("identity", tenant=tenant.name if tenant else None)
     if tenant is None:
-        return _tenant_not_found(segment)
-    body = (await request.body()).decode("utf-8", errors="replace")
-    form = {k: v[-1] for k, v in urllib.parse.parse_qs(body, keep_blank_values=True).items()}
+        return tenant_not_found(segment)
+    form = await form_of(request)
     grant = form.get("grant_type", "")
+    if grant == DEVICE_CODE_GRANT:
+        return redeem_device_code(ctx, tenant, form, request)
+    if grant == "refresh_token":
+        return redeem_refresh_token(ctx, tenant, form, request)
     if grant != "client_credentials":
         return aad_error(
             400,

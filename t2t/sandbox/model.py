@@ -274,6 +274,9 @@ class User(_State):
     assigned_licenses: list[AssignedLicense] = Field(default_factory=list)
     recipient: Recipient | None = None
     created_date_time: dt.datetime = _EPOCH
+    directory_roles: list[str] = Field(default_factory=list)
+    """Template ids of the user's Entra directory roles (directory_roles.py): a delegated
+    token carries them as ``wids`` (device_flow.py)."""
     deleted_date_time: dt.datetime | None = None
     """Set while the user is in `Tenant.deleted_users` (Graph user deletedDateTime)."""
 
@@ -669,6 +672,7 @@ def user_from_seed(t: TenantSeed, tenant: Tenant, u: UserSeed) -> User:
         user_type=u.userType,
         on_premises_sync_enabled=u.onPremisesSyncEnabled,
         assigned_licenses=licenses,
+        directory_roles=[tid for r in u.directoryRoles if (tid := template_id(r)) is not None],
         recipient=recipient,
     )
 

@@ -46,6 +46,16 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+def known_roles(roles: list[str]) -> list[str]:
+    """Directory roles by a name or template id the sandbox knows (directory_roles.py)."""
+    unknown = [r for r in roles if template_id(r) is None]
+    if unknown:
+        raise ValueError(
+            f"unknown directory roles {unknown}; the sandbox knows {sorted(TEMPLATE_IDS)}"
+        )
+    return roles
+
+
 class ClientSeed(_Model):
     """A confidential client (app registration + service principal) that can get tokens."""
 
@@ -82,12 +92,7 @@ class ClientSeed(_Model):
     @field_validator("directoryRoles")
     @classmethod
     def _known_roles(cls, roles: list[str]) -> list[str]:
-        unknown = [r for r in roles if template_id(r) is None]
-        if unknown:
-            raise ValueError(
-                f"unknown directory roles {unknown}; the sandbox knows {sorted(TEMPLATE_IDS)}"
-            )
-        return roles
+        return known_roles(roles)
 
 
 class GroupSeed(_Model):
@@ -171,6 +176,11 @@ class UserSeed(_Model):
         default_factory=list, description="skuPartNumber or skuId of subscribedSkus."
     )
     exchange: RecipientSeed | None = None
+    directoryRoles: list[str] = Field(
+        default_factory=list,
+        description="Entra directory roles the user holds, by name or template id "
+        "(directory_roles.py): what a delegated sign-in as this user may do.",
+    )
     deleted: bool = Field(
         default=False,
         description=(
@@ -180,6 +190,11 @@ class UserSeed(_Model):
             "inPlaceHolds), inactive (Get-Mailbox -InactiveMailboxOnly)."
         ),
     )
+
+    @field_validator("directoryRoles")
+    @classmethod
+    def _known_roles(cls, roles: list[str]) -> list[str]:
+        return known_roles(roles)
 
 
 class TenantSeed(_Model):

@@ -44,6 +44,24 @@ class TokenClaims:
     exp: int
     wids: tuple[str, ...] = ()
     """Template ids of the principal's directory roles (access-token-claims-reference)."""
+    scp: tuple[str, ...] = ()
+    """Delegated scopes: set only in a token issued to a signed-in user (device_flow.py)."""
+    upn: str = ""
+    """The signed-in user's UPN in a delegated token; empty in an app-only one."""
+
+    @property
+    def delegated(self) -> bool:
+        """A user signed in (``scp``), rather than an app on its own (``roles``)."""
+        return bool(self.scp)
+
+
+@dataclass(frozen=True)
+class DelegatedUser:
+    """Who a delegated token speaks for, and the scopes it was granted."""
+
+    upn: str
+    name: str
+    scopes: tuple[str, ...]
 
 
 class TokenError(ValueError):
@@ -86,7 +104,11 @@ class TokenSigner:
         roles: list[str],
         oid: str,
         wids: list[str] | None = None,
+        user: DelegatedUser | None = None,
     ) -> str:
+        """An app-only token, or with `user` a delegated one: Entra's v1 delegated token has
+        ``scp`` (space-separated), ``upn``, ``unique_name``, ``name``, the user's ``oid`` and
+        ``idtyp`` "user", and no ``roles`` (access-token-claims-reference)."""
         now = int(time.time())
         claims: dict[str, Any] = {
             "aud": audience,
@@ -108,10 +130,41 @@ class TokenSigner:
         }
         if roles:
             claims["roles"] = list(roles)
+        if user is not None:
+            claims.update(
+                idtyp="user",
+                scp=" ".join(user.scopes),
+                upn=user.upn,
+                unique_name=user.upn,
+                name=user.name,
+                appidacr="0",  # a public client: no client authentication
+            )
         if wids:
             claims["wids"] = list(wids)
         headers = {"kid": self.kid, "x5t": self.kid}
         return jwt.encode(claims, self._key, algorithm="RS256", headers=headers)
+
+    def id_token(
+        self, *, issuer: str, client_id: str, tenant_id: str, oid: str, upn: str, name: str
+    ) -> str:
+        """An OpenID Connect ID token (v2.0): MSAL reads the account from it and checks ``iss``
+        against the metadata's issuer and ``aud`` against its client id (msal/oauth2cli/
+        oidc.py decode_id_token); claims from Learn, id-token-claims-reference."""
+        now = int(time.time())
+        claims = {
+            "aud": client_id,
+            "iss": issuer,
+            "iat": now,
+            "nbf": now,
+            "exp": now + TOKEN_LIFETIME,
+            "name": name,
+            "oid": oid,
+            "preferred_username": upn,
+            "sub": oid,
+            "tid": tenant_id,
+            "ver": "2.0",
+        }
+        return jwt.encode(claims, self._key, algorithm="RS256", headers={"kid": self.kid})
 
     def verify(self, token: str) -> TokenClaims:
         """Check signature and lifetime; audience and tenant are the resource's business."""
@@ -133,4 +186,6 @@ class TokenSigner:
             oid=str(data.get("oid", "")),
             exp=int(data["exp"]),
             wids=tuple(str(w) for w in data.get("wids", [])),
+            scp=tuple(str(data.get("scp", "")).split()),
+            upn=str(data.get("upn", "")),
         )

@@ -74,6 +74,12 @@ def _tenant(ctx: Context, side: str) -> DesiredTenant | None:
         )
     elif ways[0] in ("secret", "certificate") and auth.client_id is None:
         ctx.error(ctx.key_at(auth_path), f"{side}.auth: clientId is required with {ways[0]}")
+    elif ways[0] == "interactive" and auth.client_id is not None:
+        ctx.error(
+            ctx.at((*auth_path, "clientId")),
+            f"{side}.auth.clientId: not used with interactive: device-code (a person signs in "
+            "through Microsoft's own Exchange and Graph PowerShell clients); remove it",
+        )
     return DesiredTenant(
         tenant_id=doc.tenant_id,
         domain=doc.domain,
@@ -202,6 +208,18 @@ def resolve(ctx: Context, spec_path: str) -> Desired | None:
                     " different tenants",
                 )
     relationship = _relationship(ctx, spec_name)
+    if (
+        target
+        and relationship
+        and target.auth.interactive
+        and relationship.credential == ("keyVaultCertificate")
+    ):
+        ctx.error(
+            ctx.at(("target", "auth", "interactive")),
+            "target.auth.interactive: a person's sign-in reaches Exchange and Graph only, not "
+            "Azure Key Vault; with credential: keyVaultCertificate give the target a secret, a "
+            "certificate or azureIdentity (or use credential: clientSecret)",
+        )
     upn_domain = ctx.piece(_DOMAIN, ("identities", "upnDomain"))
     usage_location = ctx.piece(_COUNTRY, ("identities", "usageLocation"))
     licenses = _licenses(ctx)

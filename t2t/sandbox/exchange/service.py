@@ -3,7 +3,9 @@
 Order of checks (wire-protocols.md §1.5, §1.7):
 1. bearer token: signature and expiry, ``aud`` = ``https://outlook.office365.com``,
    ``tid`` = the tenant named by the path segment (GUID or any of its domains) → else 401;
-2. ``roles`` holds ``Exchange.ManageAsApp`` → else 401 (G2O: "no grants → 401");
+2. ``roles`` holds ``Exchange.ManageAsApp`` → else 401 (G2O: "no grants → 401"); a delegated
+   token (a person's sign-in, device_flow.py) instead needs ``AdminApi.AccessAsUser.All`` in
+   ``scp`` (§1.7) and is authorised by the user's directory roles in ``wids``;
 3. the cmdlet exists and the token's directory roles (``wids``) or the app's Exchange role
    groups allow it (rbac.py) → else 403 with a NUL-filled body labelled gzip and
    ``x-ExceptionType: CmdletAccessDeniedException`` (G2O: "ManageAsApp only → 403");
@@ -45,6 +47,7 @@ from t2t.sandbox.tokens import TokenClaims, TokenError
 
 EXCHANGE_AUDIENCE = "https://outlook.office365.com"
 MANAGE_AS_APP = "Exchange.ManageAsApp"
+ACCESS_AS_USER = "AdminApi.AccessAsUser.All"
 
 REGISTRY = build_registry()
 
@@ -100,7 +103,13 @@ def authenticate(request: Request, request_id: str) -> Caller | Response:
         return refuse(f"token audience {claims.aud!r} is not {EXCHANGE_AUDIENCE}")
     if path_tenant is None or path_tenant.tenant_id != claims.tid.lower():
         return refuse(f"token tenant {claims.tid} does not match tenant segment {segment!r}")
-    if MANAGE_AS_APP not in claims.roles:
+    if claims.delegated:
+        # A person signed in through the module's public client: its delegated token's scp
+        # holds AdminApi.AccessAsUser.All (wire-protocols.md §1.7); RBAC is then the user's,
+        # from the directory roles the token carries (step 3, rbac.py).
+        if ACCESS_AS_USER not in claims.scp:
+            return refuse(f"delegated token lacks the {ACCESS_AS_USER} scope")
+    elif MANAGE_AS_APP not in claims.roles:
         return refuse(f"token lacks the {MANAGE_AS_APP} role")
     return Caller(claims, path_tenant)
 
@@ -136,7 +145,7 @@ def _answer(request: Request, raw: bytes) -> tuple[Caller | None, Response]:
         ctx.stats.record("exchange", tenant=tenant.name)
         return caller, envelope.error(exc, warnings=[], request_id=request_id)
     spec = REGISTRY.get(cmdlet_name)
-    client = tenant.client(claims.appid)
+    client = None if claims.delegated else tenant.client(claims.appid)
     role_groups = client.exchange_role_groups if client else []
     if spec is None or not allowed(spec, role_groups, claims.wids):
         ctx.stats.record("exchange", tenant=tenant.name)

@@ -5,7 +5,8 @@ expired or wrong-audience token → 401 ``InvalidAuthenticationToken``; a valid 
 without one of the endpoint's application permissions → 403
 ``Authorization_RequestDenied`` "Insufficient privileges to complete the operation.".
 The tenant is the token's ``tid`` (Graph has no tenant in the URL), so a token only
-ever sees its own tenant. Permission sets per endpoint are the "Application" rows of
+ever sees its own tenant. A delegated token (a person's sign-in) is judged by `permitted`.
+Permission sets per endpoint are the "Application" rows of
 each v1.0 API page's permission table (least privileged + higher privileged).
 """
 
@@ -25,6 +26,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from t2t.sandbox.context import SandboxContext, base_url_of, context_of
+from t2t.sandbox.directory_roles import GLOBAL_ADMINISTRATOR
 from t2t.sandbox.faults import RequestInfo
 from t2t.sandbox.graph import control as graph_control
 from t2t.sandbox.graph import handlers as h
@@ -264,6 +266,21 @@ _route(
 )
 
 
+def permitted(claims: TokenClaims, perms: frozenset[str], kind: str) -> bool:
+    """App-only: one of the endpoint's application permissions in ``roles``. Delegated: "the
+    least-privileged intersection of the delegated permissions the app has been granted … and
+    the privileges of the currently signed-in user" (Learn, permissions-consent-overview): one
+    of the endpoint's permissions in ``scp`` (Graph's delegated permissions carry the same
+    names), and a user allowed the operation — any member reads the directory ("Default user
+    permissions in Microsoft Entra ID"); the sandbox lets only a Global Administrator write (a
+    simplification: Entra's narrower admin roles are not emulated)."""
+    if not claims.delegated:
+        return bool(perms.intersection(claims.roles))
+    if not perms.intersection(claims.scp):
+        return False
+    return kind == "read" or GLOBAL_ADMINISTRATOR in claims.wids
+
+
 def unauthorized(message: str) -> GraphError:
     return GraphError(
         401,
@@ -341,7 +358,7 @@ def _dispatch(req: GReq) -> tuple[Result, str | None]:
             operation=f"{req.method} {template}",
         )
         req.params = {k: v for k, v in m.groupdict().items() if v is not None}
-        if not perms.intersection(req.claims.roles):
+        if not permitted(req.claims, perms, kind):
             err = GraphError(
                 403,
                 "Authorization_RequestDenied",

@@ -1,0 +1,206 @@
+"""`interactive: device-code` end to end: `t2t plan` as a subprocess signs in to the target as
+a person through the sandbox's device flow — the test reads each code from stderr and approves
+it as Fabrikam's administrator — plans exactly what the app's credentials plan, and a second
+run signs in silently from the encrypted token cache. Declined and expired codes, and a machine
+without a keyring, are one clear line each."""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.e2e.helpers import ROOT, T2T, run
+
+CODE = re.compile(r"enter the code ([A-Z0-9]+) to authenticate")
+PASSPHRASE = "correct horse battery staple"
+ADMIN = "admin@fabrikam.com"
+
+
+def _spec(tmp_path: Path) -> Path:
+    """The quick start with the target signed in to by a person instead of an app."""
+    text = (ROOT / "specs" / "quickstart.yaml").read_text(encoding="utf-8")
+    app_auth = (
+        "  auth:\n    clientId: 1c8f3d2b-4e5a-4b6c-9d7e-8f9a0b1c2d3e\n"
+        "    secret: env:T2T_TARGET_SECRET\n"
+    )
+    assert app_auth in text
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(text.replace(app_auth, "  auth: {interactive: device-code}\n"), "utf-8")
+    return spec
+
+
+def _env(state: Path, cache: Path, **extra: str) -> dict[str, str]:
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("T2T_TOKEN_CACHE", "T2T_TOKEN_CACHE_KEY")
+    }
+    return {**env, "T2T_SANDBOX": str(state), "XDG_CACHE_HOME": str(cache), **extra}
+
+
+def _start(spec: Path, env: dict[str, str]) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [*T2T, "plan", str(spec), "--detailed-exitcode"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=ROOT,
+    )
+
+
+def _next_code(proc: subprocess.Popen[str], seen: list[str]) -> str:
+    """Read stderr until the next sign-in prompt; its code."""
+    assert proc.stderr is not None
+    while line := proc.stderr.readline():
+        seen.append(line)
+        found = CODE.search(line)
+        if found:
+            return found.group(1)
+    pytest.fail("no sign-in prompt on stderr:\n" + "".join(seen))
+
+
+def _approve(state: Path, code: str, *extra: str) -> None:
+    answer = run("sandbox", "approve", code, "--user", ADMIN, *extra, state=state)
+    assert answer.returncode == 0, answer.stderr
+    verb = "declined" if "--decline" in extra else "approved"
+    assert answer.stdout.startswith(f"{verb} {code} as {ADMIN} for ")
+
+
+def _finish(proc: subprocess.Popen[str], seen: list[str]) -> tuple[int, str, str]:
+    out, err = proc.communicate(timeout=120)
+    return proc.returncode, out, "".join(seen) + err
+
+
+def _actions(text: str) -> list[str]:
+    return [ln for ln in text.splitlines() if ln.startswith(("  + ", "  ~ ", "  ! "))]
+
+
+def test_device_code_sign_in_plans_and_is_reused(
+    served: tuple[Path, dict[str, Any]], tmp_path: Path
+) -> None:
+    state, _profile = served
+    spec, cache = _spec(tmp_path), tmp_path / "cache"
+    env = _env(state, cache, T2T_TOKEN_CACHE_KEY=PASSPHRASE)
+    with_app = run("plan", str(ROOT / "specs" / "quickstart.yaml"), state=state)
+
+    proc, seen = _start(spec, env), []
+    exchange_code = _next_code(proc, seen)
+    assert "target tenant 9a41d2b7-5c3e-4f68-8a90-1b2c3d4e5f60, Exchange Online" in seen[-1]
+    _approve(state, exchange_code)
+    graph_code = _next_code(proc, seen)
+    assert "Microsoft Graph" in seen[-1] and graph_code != exchange_code
+    _approve(state, graph_code)
+    code, out, err = _finish(proc, seen)
+    assert code == 2, out + err  # changes pending, like the app's plan
+    assert _actions(out) and _actions(out) == _actions(with_app.stdout)
+    assert "Traceback" not in err
+
+    # The cache: sealed (no token, no JWT, no refresh token in clear) and the owner's alone.
+    files = sorted((cache / "t2t").glob("token-cache-*"))
+    assert [f.name for f in files if not f.name.endswith(".lockfile")] == [
+        "token-cache-sandbox.bin"
+    ]
+    sealed = (cache / "t2t" / "token-cache-sandbox.bin").read_bytes()
+    assert sealed.startswith(b"t2t-token-cache-v1\n")
+    for clear in (b"eyJ", b"access_token", b"refresh_token", b"AccessToken", b"RefreshToken"):
+        assert clear not in sealed
+    assert ADMIN.encode() not in sealed
+    mode = stat.S_IMODE((cache / "t2t" / "token-cache-sandbox.bin").stat().st_mode)
+    assert mode == 0o600
+
+    again = subprocess.run(
+        [*T2T, "plan", str(spec), "--detailed-exitcode"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=120,
+    )
+    assert again.returncode == 2, again.stderr
+    assert "enter the code" not in again.stderr  # no prompt: the cache signed in
+    assert _actions(again.stdout) == _actions(out)
+
+    wrong = subprocess.run(
+        [*T2T, "plan", str(spec)],
+        capture_output=True,
+        text=True,
+        env={**env, "T2T_TOKEN_CACHE_KEY": "another passphrase"},
+        cwd=ROOT,
+        timeout=120,
+    )
+    assert wrong.returncode == 1
+    assert wrong.stderr.count("error:") == 1 and "Traceback" not in wrong.stderr
+    assert "cannot open the token cache" in wrong.stderr
+    assert "another passphrase sealed it" in wrong.stderr
+
+
+def _one_error(err: str) -> str:
+    errors = [ln for ln in err.splitlines() if ln.startswith("error:")]
+    assert len(errors) == 1, err
+    assert "Traceback" not in err
+    return errors[0]
+
+
+def test_a_declined_code_is_one_line(served: tuple[Path, dict[str, Any]], tmp_path: Path) -> None:
+    state, _profile = served
+    env = _env(state, tmp_path / "cache", T2T_TOKEN_CACHE_KEY=PASSPHRASE)
+    proc, seen = _start(_spec(tmp_path), env), []
+    _approve(state, _next_code(proc, seen), "--decline")
+    code, out, err = _finish(proc, seen)
+    assert code == 1 and out == ""
+    assert _one_error(err) == (
+        "error: target tenant 9a41d2b7-5c3e-4f68-8a90-1b2c3d4e5f60: Exchange Online sign-in "
+        "failed: authorization_declined: the sign-in was declined at the verification page"
+    )
+
+
+def test_an_expired_code_is_one_line(served: tuple[Path, dict[str, Any]], tmp_path: Path) -> None:
+    state, _profile = served
+    env = _env(state, tmp_path / "cache", T2T_TOKEN_CACHE_KEY=PASSPHRASE)
+    proc, seen = _start(_spec(tmp_path), env), []
+    code_text = _next_code(proc, seen)
+    moved = run("sandbox", "clock", "--advance", "901", state=state)  # past expires_in (900 s)
+    assert moved.returncode == 0, moved.stderr
+    code, out, err = _finish(proc, seen)
+    assert code == 1 and out == ""
+    assert _one_error(err) == (
+        "error: target tenant 9a41d2b7-5c3e-4f68-8a90-1b2c3d4e5f60: Exchange Online sign-in "
+        "failed: expired_token: the code expired before anyone signed in with it; run the "
+        "command again"
+    )
+    late = run("sandbox", "approve", code_text, "--user", ADMIN, state=state)
+    assert late.returncode == 1
+    assert "AADSTS70018" in late.stderr or "AADSTS70019" in late.stderr
+
+
+def test_no_keyring_refuses_rather_than_keep_tokens_in_clear(
+    served: tuple[Path, dict[str, Any]], tmp_path: Path
+) -> None:
+    """Without T2T_TOKEN_CACHE_KEY or T2T_TOKEN_CACHE=plaintext, a machine whose keyring
+    cannot be loaded (here: libsecret's Python binding, gi, fails to import) is refused before
+    any prompt, with the three fixes named."""
+    state, _profile = served
+    stub = tmp_path / "no-keyring"
+    stub.mkdir()
+    (stub / "gi.py").write_text("raise ImportError('No module named gi (no libsecret here)')\n")
+    env = _env(state, tmp_path / "cache", PYTHONPATH=str(stub))
+    result = subprocess.run(
+        [*T2T, "plan", str(_spec(tmp_path))],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=120,
+    )
+    assert result.returncode == 1
+    line = _one_error(result.stderr)
+    assert "enter the code" not in result.stderr
+    assert line.startswith("error: cannot encrypt the sign-in token cache: no OS keyring here")
+    for fix in ("gnome-keyring", "T2T_TOKEN_CACHE_KEY", "T2T_TOKEN_CACHE=plaintext"):
+        assert fix in line
+    assert not (tmp_path / "cache" / "t2t" / "token-cache-sandbox.bin").exists()
