@@ -1,5 +1,6 @@
 """Where a mailbox's data may grow: Set-Mailbox's quotas, Enable-Mailbox -Archive and
--AutoExpandingArchive, Set-OrganizationConfig -AutoExpandingArchive.
+-AutoExpandingArchive, Set-OrganizationConfig -AutoExpandingArchive; and Set-Mailbox
+-EmailAddresses, the mailbox's own proxies (an X400 or x500 history an admin keeps on it).
 
 What the references say, and the sandbox does:
 
@@ -17,6 +18,10 @@ What the references say, and the sandbox does:
   auto-expanding archiving").
 - Set-OrganizationConfig -AutoExpandingArchive turns it on for every archive; it "doesn't
   change the AutoExpandingArchiveEnabled property on user mailboxes" (same page).
+- Set-Mailbox -EmailAddresses: "The EmailAddresses parameter specifies all email addresses
+  (proxy addresses) for the recipient" (SMTP, smtp, X400, X500 …), replaced whole or changed
+  with @{Add=…; Remove=…}; "The syntax of SMTP email addresses is validated, but the syntax of
+  other email address types isn't validated" — Set-MailUser's rules (cmdlets/recipients.py).
 
 References: https://learn.microsoft.com/powershell/module/exchangepowershell/set-mailbox,
 …/enable-mailbox, …/set-organizationconfig; https://learn.microsoft.com/purview/enable-autoexpanding-archiving.
@@ -27,6 +32,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from t2t.sandbox.exchange.cmdlets.recipients import _apply_email_addresses
 from t2t.sandbox.exchange.directory import find_recipient
 from t2t.sandbox.exchange.errors import DATA_VALIDATION, CmdletError, not_found
 from t2t.sandbox.exchange.params import CONFIRM, WHATIF, Kind, Param
@@ -103,6 +109,8 @@ def set_mailbox(inv: Invocation) -> list[Record]:
     if not inv.what_if:
         for field, value in values.items():
             setattr(r, field, value)
+        if "EmailAddresses" in inv.params:
+            _apply_email_addresses(inv.tenant, r, inv.params.get("EmailAddresses") or [])
     return []
 
 
@@ -170,6 +178,12 @@ def register(registry: Registry) -> None:
             (
                 mbx_req,
                 *(Param(param, Kind.STRING, _QUOTA_TYPE) for param, _ in QUOTAS),
+                Param(
+                    "EmailAddresses",
+                    Kind.MULTI,
+                    "Microsoft.Exchange.Data.ProxyAddressCollection",
+                    updatable=True,
+                ),
                 _not_yet("LitigationHoldEnabled", Kind.BOOL, "System.Boolean"),
                 _not_yet("RetentionPolicy"),
                 _not_yet("RemoveDelayHoldApplied", Kind.SWITCH, switch),
