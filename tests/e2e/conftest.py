@@ -16,10 +16,18 @@ from tests.e2e.helpers import ROOT, T2T, interruptible
 
 
 @pytest.fixture
-def served(tmp_path: Path) -> Iterator[tuple[Path, dict[str, Any]]]:
+def sandbox_seed() -> Path | None:
+    """The seed `served` starts from: None is the default seed; a test module overrides this
+    fixture to start from its own."""
+    return None
+
+
+@pytest.fixture
+def served(tmp_path: Path, sandbox_seed: Path | None) -> Iterator[tuple[Path, dict[str, Any]]]:
     state = tmp_path / "sandbox"
+    seed = ["--seed", str(sandbox_seed)] if sandbox_seed is not None else []
     proc = subprocess.Popen(
-        [*T2T, "sandbox", "serve", "--state", str(state)],
+        [*T2T, "sandbox", "serve", "--state", str(state), *seed],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
