@@ -30,6 +30,8 @@ PARSERS = {
     "recipient": x.parse_recipient,
     "statistics": x.parse_statistics,
     "previous_mailbox": x.parse_previous_mailbox,
+    "move_request": x.parse_move_request,
+    "removed_mailbox": x.parse_removed_mailbox,
     "endpoint": x.parse_endpoint,
     "group": x.parse_group,
     "batch": x.parse_batch,
