@@ -15,6 +15,7 @@ from typing import Annotated, Any
 
 import httpx
 import typer
+from typer import rich_utils
 
 from t2t.apply import ApplyContext, ApplyReport, apply_plan
 from t2t.apply.context import DEFAULT_DEADLINE_SECONDS
@@ -607,6 +608,24 @@ from t2t.cli.sandbox_control import add_control_commands  # noqa: E402
 add_control_commands(sandbox_app)
 
 
+#: A command line t2t cannot parse (an unknown option, a missing argument): 64, EX_USAGE of
+#: BSD's sysexits.h, so it never reads as 2, "changes pending" (click's own usage code).
+EXIT_USAGE = 64
+#: click's UsageError.exit_code (click.exceptions; every other ClickException exits 1).
+CLICK_USAGE_EXIT = 2
+
+
 def main() -> None:
     os.environ.setdefault("PYTHONIOENCODING", "utf-8")
-    app(prog_name="t2t")  # also under `python -m t2t`: completion and usage name `t2t`
+    try:
+        # also under `python -m t2t`: completion and usage name `t2t`. Not standalone, so a
+        # usage error comes here and leaves with EXIT_USAGE; typer.Exit returns its code.
+        code = app(prog_name="t2t", standalone_mode=False)
+    except typer.TyperException as exc:  # click's errors, as typer vendors them
+        rich_utils.rich_format_error(exc)  # shown as typer shows them when standalone
+        code = getattr(exc, "exit_code", EXIT_ERROR)
+        sys.exit(EXIT_USAGE if code == CLICK_USAGE_EXIT else code)
+    except typer.Abort:
+        rich_utils.rich_abort_error()
+        sys.exit(EXIT_ERROR)
+    sys.exit(code if isinstance(code, int) else 0)

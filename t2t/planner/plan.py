@@ -13,7 +13,7 @@ from pydantic.main import IncEx
 
 from t2t.planner.actions import Action, Role
 from t2t.planner.batches import BATCHES
-from t2t.planner.checks import Finding
+from t2t.planner.checks import CATALOGUE, Finding
 from t2t.planner.consent import CONSENT
 from t2t.planner.context import PlanContext
 from t2t.planner.domain import Domain, plan_domain
@@ -33,13 +33,17 @@ if TYPE_CHECKING:
 
 PLAN_FORMAT = 1
 
-#: `t2t plan` exit codes. 0/1/2 as Terraform's -detailed-exitcode; 3 and 4 are t2t's own so CI
-#: can tell a blocked plan and a blind one from drift (lessons-from-peers.md §2).
+#: `t2t plan` exit codes. 0/1/2 as Terraform's -detailed-exitcode; 3, 4 and 6 are t2t's own so
+#: CI can tell a blocked plan, a blind one and one that leaves mailboxes behind from drift
+#: (lessons-from-peers.md §2). 5 is apply's "run again" (t2t/cli/app.py).
 EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_CHANGES = 2
 EXIT_BLOCKED = 3
 EXIT_UNKNOWN = 4
+#: Only mailboxes are blocked (mailbox-scope checks): each is left out of its wave and
+#: everything else — the organization steps, the other mailboxes, the batches — can run.
+EXIT_LEFT_OUT = 6
 
 
 class Unknown(BaseModel):
@@ -81,7 +85,8 @@ class Plan(BaseModel):
         if self.unknowns:
             return EXIT_UNKNOWN
         if self.blocking:
-            return EXIT_BLOCKED
+            mailboxes_only = all(CATALOGUE[f.code].scope == "mailbox" for f in self.blocking)
+            return EXIT_LEFT_OUT if mailboxes_only else EXIT_BLOCKED
         if detailed and self.runnable:
             return EXIT_CHANGES
         return EXIT_OK

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from t2t.cli.app import EXIT_USAGE
+
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = ROOT / "specs" / "contoso-to-fabrikam.yaml"
 
@@ -92,7 +94,7 @@ def test_a_parallelism_below_one_is_refused_before_anything_is_read(
 ) -> None:
     sandbox = tmp_path / "sb"
     out = t2t("apply", str(SPEC), "--sandbox", str(sandbox), "--parallelism", value)
-    assert out.returncode == 2, out.stdout + out.stderr
+    assert out.returncode == EXIT_USAGE, out.stdout + out.stderr
     assert "--parallelism" in out.stderr and "Traceback" not in out.stderr
     assert not sandbox.exists()  # refused before a sandbox was even started
 

@@ -13,6 +13,7 @@ import base64
 from pathlib import Path
 from typing import Any
 
+from t2t.planner import EXIT_LEFT_OUT
 from tests.e2e.helpers import ROOT, control, exchange_requests, graph, invoke, run, stats
 
 MERGER = str(ROOT / "specs" / "contoso-fabrikam-merger.yaml")
@@ -65,10 +66,11 @@ def test_merger_org_setup_converges_and_stays_converged(
 
     applied = run("apply", MERGER, "--auto-approve", state=state)
     assert " 0 failed" in applied.stdout, applied.stdout[-3000:] + applied.stderr
-    assert applied.returncode == 3  # only the seed's mailbox blockers (holds, DirSynced …)
+    # only the seed's mailbox blockers (holds, DirSynced …): those mailboxes are left out
+    assert applied.returncode == EXIT_LEFT_OUT
 
     again = run("plan", MERGER, "--detailed-exitcode", state=state)
-    assert again.returncode == 3, again.stdout[-3000:]
+    assert again.returncode == EXIT_LEFT_OUT, again.stdout[-3000:]
     assert _runnable(again.stdout) == []
     assert "Plan: 0 to add, 0 to change, 0 to destroy" in again.stdout
 

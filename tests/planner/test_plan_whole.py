@@ -10,10 +10,11 @@ from pathlib import Path
 import pytest
 
 from t2t.planner import Action, Plan, build_plan
-from t2t.planner.checks import finding
+from t2t.planner.checks import Finding, finding
 from t2t.planner.plan import (
     EXIT_BLOCKED,
     EXIT_CHANGES,
+    EXIT_LEFT_OUT,
     EXIT_OK,
     EXIT_UNKNOWN,
     Unknown,
@@ -31,12 +32,23 @@ def _action(name: str, blocked_by: tuple[str, ...] = ()) -> Action:
     return action.model_copy(update={"blocked_by": blocked_by})
 
 
+#: An error of each scope: a batch-scope one holds its batch (plan exit 3), a mailbox-scope one
+#: leaves that mailbox out (exit 6), a fixed one blocks nothing, a warning never blocks.
+HOLDS_BATCH = finding("T2T-E401", "target", "wave-1", "m", fixed_by_plan=False)
+LEAVES_OUT = finding("T2T-E304", "source", "ann@contoso.example", "m", fixed_by_plan=False)
+NO_PROXY = finding("T2T-E403", "target", "bob@fabrikam.example", "m", fixed_by_plan=False)
+FIXED = finding("T2T-E317", "target", "cy@fabrikam.example", "m", fixed_by_plan=True)
+WARNS = finding("T2T-W407", "target", "ann@fabrikam.example", "m", fixed_by_plan=False)
+
+
 def _plan(
-    actions: tuple[Action, ...] = (), *, blocking: bool = False, unknown: bool = False
+    actions: tuple[Action, ...] = (),
+    *,
+    blocking: bool = False,
+    unknown: bool = False,
+    findings: tuple[Finding, ...] = (),
 ) -> Plan:
-    findings = (
-        (finding("T2T-E401", "target", "wave-1", "m", fixed_by_plan=False),) if blocking else ()
-    )
+    findings = (*((HOLDS_BATCH,) if blocking else ()), *findings)
     unknowns = (Unknown(tenant="target", what="batches", reason="503"),) if unknown else ()
     return scratch_plan(*actions).model_copy(update={"findings": findings, "unknowns": unknowns})
 
@@ -57,6 +69,13 @@ ONLY_BLOCKED = (_action("b", ("T2T-E301",)),)
         (_plan(RUNS, blocking=True), False, EXIT_BLOCKED),
         (_plan(RUNS, blocking=True, unknown=True), True, EXIT_UNKNOWN),
         (_plan(unknown=True), False, EXIT_UNKNOWN),
+        (_plan(RUNS, findings=(LEAVES_OUT,)), True, EXIT_LEFT_OUT),
+        (_plan(RUNS, findings=(LEAVES_OUT, NO_PROXY, WARNS)), False, EXIT_LEFT_OUT),
+        (_plan(ONLY_BLOCKED, findings=(NO_PROXY,)), True, EXIT_LEFT_OUT),
+        (_plan(RUNS, blocking=True, findings=(LEAVES_OUT,)), True, EXIT_BLOCKED),
+        (_plan(RUNS, findings=(LEAVES_OUT,), unknown=True), True, EXIT_UNKNOWN),
+        (_plan(RUNS, findings=(FIXED, WARNS)), True, EXIT_CHANGES),
+        (_plan(RUNS, findings=(FIXED, WARNS)), False, EXIT_OK),
     ],
 )
 def test_exit_code(plan: Plan, detailed: bool, code: int) -> None:

@@ -183,4 +183,7 @@ CHECKS = (
     ),
 )
 
-register(*CHECKS, scope="batch")
+#: T2T-E403 looks at one mailbox of a wave and leaves that mailbox out, the batch going on
+#: without it: a mailbox-scope check, as plan's exit code 6 ("mailboxes left out") counts.
+register(*(c for c in CHECKS if c.code != "T2T-E403"), scope="batch")
+register(*(c for c in CHECKS if c.code == "T2T-E403"), scope="mailbox")
