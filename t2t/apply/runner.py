@@ -37,11 +37,13 @@ import functools
 import graphlib
 import heapq
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import structlog
 
+from t2t import progress
 from t2t.apply.context import ApplyContext
 from t2t.apply.executors import EXECUTORS
 from t2t.apply.executors.common import (
@@ -183,8 +185,14 @@ async def apply_plan(
     queued: dict[str, list[tuple[int, int, str]]] = {}
     running: dict[asyncio.Task[ActionResult], tuple[str, float, _Slot]] = {}
     freed = asyncio.Event()  # a waiting action gave its slot back
+    # Progress (t2t/progress.py): the actions settled, in all and per kind.
+    kinds = Counter(a.kind for a in plan.actions)
+    settled = progress.open_task("applying", total=len(plan.actions), unit="actions")
+    per_kind = {k: progress.open_task(k, total=n, unit="actions") for k, n in kinds.items()}
 
     def record(action: Action, result: ActionResult) -> None:
+        settled.step()
+        per_kind[action.kind].step()
         result.message = scrub(result.message)
         result.warnings = [scrub(w) for w in result.warnings]
         status[action.id] = result.status
@@ -296,4 +304,6 @@ async def apply_plan(
             if aid not in status:
                 record(by_id[aid], ActionResult(id=aid, status="skipped", message=INTERRUPTED))
         report.interrupted = True
+    for opened in (settled, *per_kind.values()):
+        opened.close()
     return report

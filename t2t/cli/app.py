@@ -6,8 +6,8 @@ import asyncio
 import json
 import os
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from enum import StrEnum
 from functools import partial
 from pathlib import Path
@@ -17,6 +17,7 @@ import httpx
 import typer
 from typer import rich_utils
 
+from t2t import progress
 from t2t.apply import ApplyContext, ApplyReport, apply_plan
 from t2t.apply.context import DEFAULT_DEADLINE_SECONDS
 from t2t.apply.lease import LeaseError, hold_lease
@@ -39,8 +40,10 @@ from t2t.cli.audit import (
     audited_results,
 )
 from t2t.cli.names import names_read, note_names
+from t2t.cli.progress import shown as progress_shown
 from t2t.cli.root import RootGroup, global_options
 from t2t.cli.session import (
+    Session,
     SetupError,
     Target,
     cloud_target,
@@ -200,8 +203,21 @@ def probe_request(
     )
 
 
+@asynccontextmanager
+async def _signed_in(desired: Desired, target: Target | None) -> AsyncIterator[Session]:
+    """`open_session`, shown as a progress task until both tenants are reachable and signed
+    in to (the reach check and the tokens)."""
+    connecting = progress.open_task("connecting to both tenants")
+    try:
+        async with open_session(desired, target) as session:
+            connecting.close()
+            yield session
+    finally:
+        connecting.close()  # when signing in failed
+
+
 async def _plan(desired: Desired, target: Target | None, *, rotate: bool = False) -> Plan:
-    async with open_session(desired, target) as session:
+    async with _signed_in(desired, target) as session:
         snapshot = await read_snapshot(
             probe_request(desired),
             (session.source.exchange, session.source.graph),
@@ -274,7 +290,7 @@ class ShowFormat(StrEnum):
 
 
 async def _show(desired: Desired, target: Target | None) -> Snapshot:
-    async with open_session(desired, target) as session:
+    async with _signed_in(desired, target) as session:
         return await read_snapshot(
             probe_request(desired, SOURCE_PARTS, TARGET_PARTS),
             (session.source.exchange, session.source.graph),
@@ -294,7 +310,7 @@ def show(
     could not be read."""
     desired = _load(spec)
     try:
-        with _connection(sandbox, ca_bundle) as target:
+        with _connection(sandbox, ca_bundle) as target, progress_shown():
             snapshot: Snapshot = _run(_show(desired, target))
     except SetupError as exc:
         raise fail(str(exc)) from None
@@ -353,7 +369,7 @@ def plan(
     """
     desired = _load(spec)
     try:
-        with _connection(sandbox, ca_bundle) as target:
+        with _connection(sandbox, ca_bundle) as target, progress_shown():
             result: Plan = _run(_plan(desired, target, rotate=rotate_credential))
     except SetupError as exc:
         raise fail(str(exc)) from None
@@ -449,7 +465,8 @@ def apply(
     audit_open(desired.spec_path, audit_file, no_audit)  # before anything connects
     try:
         with _connection(sandbox, ca_bundle) as target:
-            result: Plan = _run(_plan(desired, target, rotate=rotate_credential))
+            with progress_shown():
+                result: Plan = _run(_plan(desired, target, rotate=rotate_credential))
             if saved is not None:
                 problems = staleness(saved.plan, result)
                 if problems:
@@ -468,16 +485,17 @@ def apply(
                 typer.echo("Nothing to apply.")
                 raise typer.Exit(result.exit_code(detailed=False))
             _confirm(result, auto_approve)
-            report: ApplyReport = _run(
-                _apply(
-                    desired,
-                    target,
-                    result,
-                    force_unlock=force_unlock,
-                    deadline_minutes=deadline,
-                    parallelism=parallelism,
+            with progress_shown():
+                report: ApplyReport = _run(
+                    _apply(
+                        desired,
+                        target,
+                        result,
+                        force_unlock=force_unlock,
+                        deadline_minutes=deadline,
+                        parallelism=parallelism,
+                    )
                 )
-            )
     except SetupError as exc:
         raise fail(str(exc)) from None
     output.echo(render_report(report), nl=False)

@@ -1,5 +1,5 @@
-"""The root of the `t2t` command: its global options (log lines, colour, `--version`) and
-where they may be written.
+"""The root of the `t2t` command: its global options (log lines, colour, progress bars,
+`--version`) and where they may be written.
 
 Kept apart from the commands so that app.py stays a list of commands, and so the way global
 options are read is in one place. A global option is accepted before the command
@@ -19,6 +19,7 @@ from typer.core import TyperGroup
 
 from t2t import __version__
 from t2t.cli.output import set_no_color
+from t2t.cli.progress import set_no_progress
 from t2t.logs import configure_logging
 
 
@@ -119,6 +120,14 @@ def global_options(
             help="No colour on a terminal (as NO_COLOR=1 does); off a terminal there is none.",
         ),
     ] = False,
+    no_progress: Annotated[
+        bool,
+        typer.Option(
+            "--no-progress",
+            envvar="T2T_NO_PROGRESS",
+            help="No progress bars on stderr; off a terminal there are none.",
+        ),
+    ] = False,
     version: Annotated[
         bool,
         typer.Option(
@@ -128,4 +137,5 @@ def global_options(
 ) -> None:
     # No docstring: typer would show it as the command's help instead of the Typer's own.
     set_no_color(no_color)
+    set_no_progress(no_progress)
     configure_logging(log_format.value, log_level.value)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.main import IncEx
 
+from t2t import progress
 from t2t.planner.actions import Action, Role
 from t2t.planner.batches import BATCHES
 from t2t.planner.checks import CATALOGUE, Finding
@@ -125,11 +126,15 @@ def build_plan(desired: Desired, snapshot: Snapshot, *, rotate_credential: bool 
         prior_findings=findings,
         rotate_credential=rotate_credential,
     )
-    for domain in DOMAINS:
-        outcome = plan_domain(domain, ctx.view(domain))
-        actions.extend(outcome.actions)
-        findings.extend(outcome.findings)
-        notices.extend(outcome.notices)
+    # Shown as one progress task (t2t/progress.py): a step per domain, and one per declared
+    # mailbox, which the mailboxes domain steps (nearly all of a large plan's time).
+    with progress.task("planning", total=len(DOMAINS) + len(desired.mailboxes), unit="steps"):
+        for domain in DOMAINS:
+            outcome = plan_domain(domain, ctx.view(domain))
+            actions.extend(outcome.actions)
+            findings.extend(outcome.findings)
+            notices.extend(outcome.notices)
+            progress.step()
     permissions, missing = apply_permissions(actions, snapshot)
     findings.extend(missing)
     return Plan(

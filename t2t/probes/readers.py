@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
+from t2t import progress
 from t2t.clients import ClientError, ExchangeClient, GraphClient
 from t2t.state import Fact
 
@@ -23,6 +24,7 @@ async def cmdlet_fact(
         parsed: list[T] = []
         async for page in exchange.pages(cmdlet, params, select=select):
             parsed.extend(parse(r) for r in page.values)  # raw records dropped page by page
+            progress.step(len(page.values))
         return Fact.present(tuple(parsed))
     except ClientError as exc:
         return Fact.unknown(f"{cmdlet} failed: {exc}")
@@ -42,6 +44,7 @@ async def graph_fact(
         parsed: list[T] = []
         async for page in graph.pages(path, params, eventual=eventual):
             parsed.extend(parse(i) for i in page)
+            progress.step(len(page))
         return Fact.present(tuple(parsed))
     except ClientError as exc:
         return Fact.unknown(f"GET {path} failed: {exc}")

@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any
 
+from t2t import progress
 from t2t.clients import ExchangeClient, GraphClient
 from t2t.clients.azure import AzureClients
 from t2t.spec.desired import KeyVaultSpec
@@ -81,12 +82,27 @@ class ReadContext:
         if part in self.given:
             return _ready(self.given[part])
         if part not in self._tasks:
-            self._tasks[part] = asyncio.ensure_future(READERS[part](self))
+            self._tasks[part] = asyncio.ensure_future(self._read(part))
         return self._tasks[part]
+
+    async def _read(self, part: Part) -> Fact[Any]:
+        """One part, shown as its own progress task (t2t/progress.py): its reader steps it by
+        the records, or the per-object calls, it has read."""
+        with progress.task(f"{self.role} {part.name.replace('_', ' ')}", unit="records"):
+            return await READERS[part](self)
 
 
 async def _ready(fact: Fact[Any]) -> Fact[Any]:
     return fact
+
+
+async def counted(fact: Awaitable[Fact[Any]], parts: progress.Task) -> Fact[Any]:
+    """`fact`, with `parts` (a tenant's parts read, for the progress display) stepped once
+    it is in."""
+    try:
+        return await fact
+    finally:
+        parts.step()
 
 
 Reader = Callable[[ReadContext], Awaitable[Fact[Any]]]

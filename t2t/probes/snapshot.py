@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Collection
 from dataclasses import replace
 from typing import Any
 
+from t2t import progress
 from t2t.clients import ClientError, ExchangeClient, GraphClient, ObjectNotFound
 from t2t.clients.azure import AzureClients
 from t2t.probes import directory_objects as d
@@ -27,7 +28,7 @@ from t2t.probes.migration_app import (
 )
 from t2t.probes.organization import read_organization
 from t2t.probes.readers import cmdlet_fact, graph_fact
-from t2t.probes.registry import ProbeRequest, ReadContext, check_complete, reads
+from t2t.probes.registry import ProbeRequest, ReadContext, check_complete, counted, reads
 from t2t.probes.relationships import read_relationships
 from t2t.probes.source_mailboxes import declared_mailboxes
 from t2t.state import Fact, Role, Snapshot, TenantState
@@ -157,11 +158,14 @@ async def _statistics(ctx: ReadContext) -> Fact[Any]:
                 )
             except ObjectNotFound:
                 return None
+            finally:
+                progress.step()  # one call made, found or not
             found = [x.parse_statistics(v, archive=archive) for v in result.values]
             if archive:  # keyed by the archive's GUID, as the planner looks it up
                 found = [replace(s, identity=r.archive_guid) for s in found]
             return found
 
+    progress.expect(len(targets) + len(expanding))
     try:
         results = await asyncio.gather(
             *(one(r, False) for r in targets.values()), *(one(r, True) for r in expanding)
@@ -338,7 +342,8 @@ async def read_tenant(
         and (p.service != "graph" or ctx.graph is not None)
         and (p.service != "azure" or azure_readable)
     ]
-    results = await asyncio.gather(*(ctx.fact(p) for p in wanted))
+    with progress.task(f"reading the {role}", total=len(wanted), unit="parts") as read:
+        results = await asyncio.gather(*(counted(ctx.fact(p), read) for p in wanted))
     facts = {p.name: fact for p, fact in zip(wanted, results, strict=True)}
     return TenantState(role=role, tenant_id=tenant_id, **facts)
 

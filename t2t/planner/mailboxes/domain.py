@@ -14,6 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from t2t import progress
 from t2t.planner import kinds as K
 from t2t.planner.actions import Action, Change
 from t2t.planner.checks import Finding, finding
@@ -256,6 +257,7 @@ def _plan_all(desired: Desired, snapshot: Snapshot) -> DomainOutcome:
         moved += _plan_one(
             desired, ix, m, tuple(sku_ids), spec_has_t2t, licence_blocked, owners, wanted_x500, out
         )
+        progress.step()  # build_plan's progress task counts a step per mailbox
     _seats(ix, out)
     if not licence_blocked:
         spec_skus = [ix.skus[p.lower()] for p in desired.licenses]
