@@ -384,6 +384,7 @@ def test_every_emulated_high_impact_cmdlet_is_known() -> None:
         "Remove-MigrationBatch",
         "Remove-MigrationEndpoint",
         "Remove-MigrationUser",
+        "Remove-MoveRequest",
         "Remove-OrganizationRelationship",
         "Set-User",
         "Stop-MigrationBatch",

@@ -24,13 +24,13 @@ HIGH_IMPACT: dict[str, int] = {
     "remove-migrationbatch": 39537,
     "remove-migrationendpoint": 39596,
     "remove-migrationuser": 39655,
+    "remove-moverequest": 39831,
     "remove-organizationrelationship": 39951,
     "set-user": 57267,
     "stop-migrationbatch": 57904,
     # Not emulated yet, listed so they are strict the day they are:
     "remove-distributiongroup": 37187,
     "remove-mailuser": 39063,
-    "remove-moverequest": 39831,
     "update-distributiongroupmember": 59683,
 }
 """Cmdlets whose proxy declares ``ConfirmImpact='High'``: the dump line of each proxy."""
