@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+from pydantic import ConfigDict, Field, PrivateAttr
 
 from t2t.sandbox.azure.model import AzureState
 from t2t.sandbox.azure.seed import RoleAssignmentSeed, azure_state_from_seed
@@ -26,6 +26,7 @@ from t2t.sandbox.msapps import MICROSOFT_SERVICES_TENANT, RESOURCE_APPS, resourc
 from t2t.sandbox.recipients import Recipient
 from t2t.sandbox.seed import ClientSeed, Seed, TenantSeed, UserSeed
 from t2t.sandbox.seed_exchange import recipient_from_seed
+from t2t.sandbox.tracking import Tracked
 
 SANDBOX_NAMESPACE = uuid.UUID("0b7ad3c4-5e6f-4a1b-9c2d-3e4f5a6b7c8d")
 """Namespace for deterministic object ids derived from seed data (stable across resets)."""
@@ -44,7 +45,7 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(microsecond=0)
 
 
-class _State(BaseModel):
+class _State(Tracked):
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
 

@@ -12,7 +12,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
+
+from t2t.sandbox.tracking import Tracked
 
 ZERO_GUID = "00000000-0000-0000-0000-000000000000"
 
@@ -28,7 +30,7 @@ MAILBOX_TYPES = frozenset({"UserMailbox", "SharedMailbox", "RoomMailbox", "Equip
 MAIL_USER_TYPES = frozenset({"MailUser", "GuestMailUser"})
 
 
-class MailboxPermissionEntry(BaseModel):
+class MailboxPermissionEntry(Tracked):
     """One Get-MailboxPermission row: who holds which rights on the mailbox."""
 
     model_config = ConfigDict(extra="forbid")
@@ -58,7 +60,7 @@ REQUEST_STATUSES: tuple[str, ...] = get_args(RequestStatus)
 REQUEST_ENDED = frozenset({"Completed", "CompletedWithWarning"})
 
 
-class MoveRequestState(BaseModel):
+class MoveRequestState(Tracked):
     """A move request on this mailbox that no migration batch of the sandbox drives: an
     onboarding or offboarding move an admin started (New-MoveRequest -Remote / -Outbound, which
     the sandbox does not emulate — it has no on-premises side), seeded or arranged through the
@@ -82,7 +84,7 @@ class MoveRequestState(BaseModel):
         return self.status in REQUEST_ENDED
 
 
-class Recipient(BaseModel):
+class Recipient(Tracked):
     """A user's Exchange recipient. `recipient_type_details` says which kind it is."""
 
     model_config = ConfigDict(extra="forbid", validate_assignment=True)

@@ -134,6 +134,7 @@ class SandboxServer:
                 self._thread.join(timeout=10)
         self._server = None
         self._thread = None
+        self._ctx.store.close()  # the journal folded into state.json (state.py)
 
     def __enter__(self) -> SandboxServer:
         return self.start()

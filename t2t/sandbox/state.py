@@ -9,21 +9,29 @@ Layout of DIR (all created on first start):
 - ``secrets.json`` (0600): one random client secret per confidential client, made on
   first start so no secret ever lives in git; it survives ``/_sandbox/reset``;
 - ``seed.json``: the seed this directory was created from (reset restores it);
-- ``state.json`` (0600): the tenants as they are now, rewritten atomically after every
-  mutating request (it holds the private keys of the emulated Key Vault certificates);
+- ``state.json`` (0600): the tenants as of the last compaction (it holds the private keys of
+  the emulated Key Vault certificates): the state model's JSON with fields at their default
+  left out, and first the key ``"journal"``, the id the journal names; written atomically;
+- ``state.journal`` (0600): every change since, one fsynced line per mutating request
+  (journal.py); state.json + state.journal is the state. Compacted into a new state.json at
+  start when it holds changes, at stop, on reset, and once it outgrows state.json;
 - ``profile.json``: how clients reach this sandbox (server.py).
 """
 
 from __future__ import annotations
 
+import gc
 import json
-import os
 import secrets
 import threading
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from pydantic import ValidationError
 
+from t2t.sandbox import journal, tracking
 from t2t.sandbox.ca import write_private
 from t2t.sandbox.client_certs import (
     ClientCertificate,
@@ -33,6 +41,10 @@ from t2t.sandbox.client_certs import (
 from t2t.sandbox.model import STATE_FORMAT, SandboxState, state_from_seed
 from t2t.sandbox.seed import Seed, load_seed, seed_fingerprint
 from t2t.sandbox.seed_errors import SeedError
+
+COMPACT_AT = 8 << 20
+"""A journal is compacted once it is larger than this and than state.json (so the work of a
+compaction is spread over at least as many bytes of writes as it rewrites)."""
 
 
 class StateDirError(RuntimeError):
@@ -52,15 +64,26 @@ def _load_seed(path: Path | None) -> Seed:
         raise StateDirError(f"the seed does not load:\n{exc}") from exc
 
 
-def _atomic_write(path: Path, text: str) -> None:
-    """Owner-only (0600): state.json holds the private keys of Key Vault certificates."""
-    tmp = path.with_name(path.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with open(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+@contextmanager
+def _no_collection() -> Iterator[None]:
+    """Python's cycle collector paused while a whole state is built or written: with millions
+    of live objects each full collection walks them all, and building 50,000 mailboxes
+    triggers dozens (tripling the time). The state lives as long as the sandbox, so what
+    exists afterwards is frozen out of later collections (gc.freeze)."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+        gc.freeze()
+
+
+class _Stored(SandboxState):
+    """state.json as written: the state and the id its journal names."""
+
+    journal: str = ""
 
 
 def new_client_secret() -> str:
@@ -69,84 +92,160 @@ def new_client_secret() -> str:
     return "".join(secrets.choice(alphabet) for _ in range(40))
 
 
+def load_state(state_dir: Path) -> tuple[SandboxState, int]:
+    """The state kept in ``state_dir``: state.json with the saves in state.journal replayed on
+    it, and how many saves that was. Safe while a sandbox runs there (tests read it so): a
+    line still being written is left out, and a compaction in between is noticed by the id
+    at the head of state.json and the read done again."""
+    for _ in range(5):
+        text = _read(state_dir / "state.json")
+        loaded = _replayed(state_dir, text)
+        if _read(state_dir / "state.json")[:_HEAD] == text[:_HEAD]:
+            return loaded
+    raise StateDirError(f"{state_dir} kept changing while it was read; try again.")
+
+
+_HEAD = 64
+"""Bytes of state.json that hold its journal id (written first, `StateStore.compact`)."""
+
+
+def _start_over(state_dir: Path) -> str:
+    return f"Delete {state_dir} (make clean-sandbox) to start a fresh sandbox."
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise StateDirError(f"{path} is unreadable ({exc}). {_start_over(path.parent)}") from exc
+
+
+def _replayed(state_dir: Path, text: bytes) -> tuple[SandboxState, int]:
+    state_path, journal_path = state_dir / "state.json", state_dir / "state.journal"
+    with _no_collection():
+        try:
+            stored = _Stored.model_validate_json(text)
+        except ValidationError as exc:
+            _refuse_format(state_dir, text)
+            raise StateDirError(
+                f"{state_path} does not match the model. {_start_over(state_dir)}"
+            ) from exc
+        if stored.version != STATE_FORMAT:
+            _refuse_format(state_dir, text)
+        state = SandboxState(version=stored.version, tenants=stored.tenants)
+        replayed = 0
+        try:
+            for number, ops in journal.read(journal_path, stored.journal or None):
+                for op in ops:
+                    try:
+                        tracking.replay(state, op)
+                    except (LookupError, TypeError, ValueError) as exc:
+                        raise StateDirError(
+                            f"{journal_path}:{number}: cannot be applied to {state_path} "
+                            f"({exc}). {_start_over(state_dir)}"
+                        ) from None
+                replayed += 1
+        except journal.JournalError as exc:
+            raise StateDirError(f"{exc}. {_start_over(state_dir)}") from None
+    return state, replayed
+
+
+def _refuse_format(state_dir: Path, text: bytes) -> None:
+    """A StateDirError naming the format, when state.json says it is another one."""
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        raise StateDirError(
+            f"{state_dir / 'state.json'} is unreadable ({exc}). {_start_over(state_dir)}"
+        ) from exc
+    version = data.get("version", STATE_FORMAT) if isinstance(data, dict) else None
+    if version != STATE_FORMAT:
+        raise StateDirError(
+            f"{state_dir} holds sandbox state format {version}, this sandbox uses "
+            f"{STATE_FORMAT}. {_start_over(state_dir)}"
+        )
+
+
 class StateStore:
-    """Owns ``state.json``, ``seed.json`` and ``secrets.json`` of one state directory."""
+    """Owns ``state.json``, ``state.journal``, ``seed.json`` and ``secrets.json`` of one state
+    directory. Handlers change ``state`` in place; `save` makes their changes durable."""
 
     def __init__(self, state_dir: Path, seed_path: Path | None) -> None:
         self.dir = state_dir
         self.state_path = state_dir / "state.json"
+        self.journal_path = state_dir / "state.journal"
         self.seed_path = state_dir / "seed.json"
         self.secrets_path = state_dir / "secrets.json"
         self._lock = threading.RLock()
-        self.seed = self._resolve_seed(seed_path)
-        self.secrets = self._load_secrets()
-        self.certificates = ensure_client_certificates(
-            state_dir, [c.clientId for t in self.seed.tenants for c in (t.adminApp, *t.clients)]
-        )
+        self._seed: Seed | None = None
+        self._seed = self._resolve_seed(seed_path)
+        self._journal = journal.Journal(self.journal_path)
+        self._snapshot_size = 0
         if self.state_path.exists():
-            self.state = self._load_state()
+            self.state, replayed = load_state(self.dir)
+            self._credentials([c.client_id for t in self.state.tenants for c in t.clients])
+            tracking.attach(self.state, self._journal)
+            if replayed:
+                self.compact()  # a sandbox that stopped uncleanly: start from one file again
+            else:
+                self._snapshot_size = self.state_path.stat().st_size
         else:
+            seed = self.seed
+            self._credentials([c.clientId for t in seed.tenants for c in (t.adminApp, *t.clients)])
             self.state = self._initial_state()
-            self.save()
+            tracking.attach(self.state, self._journal)
+            self.compact()
 
-    def _load_state(self) -> SandboxState:
-        start_over = f"Delete {self.dir} (make clean-sandbox) to start a fresh sandbox."
-        try:
-            data = json.loads(self.state_path.read_text("utf-8"))
-        except (OSError, ValueError) as exc:
-            raise StateDirError(f"{self.state_path} is unreadable ({exc}). {start_over}") from exc
-        version = data.get("version") if isinstance(data, dict) else None
-        if version != STATE_FORMAT:
-            raise StateDirError(
-                f"{self.dir} holds sandbox state format {version}, this sandbox uses "
-                f"{STATE_FORMAT}. {start_over}"
-            )
-        try:
-            return SandboxState.model_validate(data)
-        except ValidationError as exc:
-            raise StateDirError(
-                f"{self.state_path} does not match the model. {start_over}"
-            ) from exc
+    def _credentials(self, client_ids: list[str]) -> None:
+        """Each client's secret and certificate (made on first start, kept ever after)."""
+        self.secrets = self._load_secrets(client_ids)
+        self.certificates = ensure_client_certificates(self.dir, client_ids)
+
+    @property
+    def seed(self) -> Seed:
+        """The seed this directory was made from, read from seed.json when first needed (a
+        restart needs only state.json: 50,000 mailboxes' seed takes seconds to validate)."""
+        if self._seed is None:
+            self._seed = Seed.model_validate_json(self.seed_path.read_bytes())
+        return self._seed
 
     def _initial_state(self) -> SandboxState:
-        state = state_from_seed(self.seed)
-        register_certificates(state, self.certificates)
-        return state
+        with _no_collection():
+            state = state_from_seed(self.seed)
+            register_certificates(state, self.certificates)
+            return state
 
     def certificate_of(self, client_id: str) -> ClientCertificate | None:
         return next((c for c in self.certificates if c.client_id == client_id.lower()), None)
 
-    def _resolve_seed(self, seed_path: Path | None) -> Seed:
-        stored = (
-            Seed.model_validate_json(self.seed_path.read_text("utf-8"))
-            if self.seed_path.exists()
-            else None
-        )
-        if stored is not None:
+    def _resolve_seed(self, seed_path: Path | None) -> Seed | None:
+        """The seed to start from when this directory is new (written to seed.json), after
+        refusing a ``seed_path`` other than the one it was made from; None when the directory
+        has its seed already (read only if needed, `seed`)."""
+        if self.seed_path.exists():
             if seed_path is not None:
                 given = _load_seed(seed_path)
-                if seed_fingerprint(given) != seed_fingerprint(stored):
+                if seed_fingerprint(given) != seed_fingerprint(self.seed):
                     raise SeedMismatchError(
                         f"{self.dir} already holds a sandbox created from a different seed; "
                         f"refusing to start it with {seed_path}. Use a new state directory, "
                         "or delete this one to start over."
                     )
-            return stored
+            return self._seed
         seed = _load_seed(seed_path)
         self.dir.mkdir(parents=True, exist_ok=True)
-        _atomic_write(self.seed_path, json.dumps(seed.model_dump(mode="json"), indent=2))
+        journal.write_durably(self.seed_path, seed.model_dump_json(indent=2).encode())
         return seed
 
-    def _load_secrets(self) -> dict[str, str]:
+    def _load_secrets(self, client_ids: list[str]) -> dict[str, str]:
         known: dict[str, str] = {}
         if self.secrets_path.exists():
             known = json.loads(self.secrets_path.read_text("utf-8"))
         changed = False
-        for t in self.seed.tenants:
-            for c in (t.adminApp, *t.clients):
-                if c.clientId.lower() not in known:
-                    known[c.clientId.lower()] = new_client_secret()
-                    changed = True
+        for client_id in client_ids:
+            if client_id.lower() not in known:
+                known[client_id.lower()] = new_client_secret()
+                changed = True
         if changed or not self.secrets_path.exists():
             write_private(self.secrets_path, json.dumps(known, indent=2).encode())
         return known
@@ -160,12 +259,41 @@ class StateStore:
         return self.secrets.get(client_id.lower())
 
     def save(self) -> None:
+        """Make every change since the last save durable (one journal line, fsynced) before
+        the request that made them is answered."""
         with self._lock:
             self.state.bump()  # every change is saved: read caches start over
-            _atomic_write(self.state_path, self.state.model_dump_json(indent=1))
+            self._journal.commit()
+            if self._journal.size > max(COMPACT_AT, self._snapshot_size):
+                self.compact()
+
+    def compact(self) -> None:
+        """Write the whole state to state.json and start an empty journal after it. In this
+        order, so a crash between leaves a journal naming the old snapshot, which the next
+        start ignores (the new snapshot holds its changes)."""
+        with self._lock:
+            self.state.bump()
+            snapshot = uuid.uuid4().hex
+            body = self.state.model_dump_json(exclude_defaults=True)
+            head = f'{{"journal":"{snapshot}","version":{STATE_FORMAT}'
+            text = head + ("," + body[1:] if body != "{}" else "}")
+            journal.write_durably(self.state_path, text.encode())
+            self._snapshot_size = len(text)
+            self._journal.start(snapshot)
+
+    def close(self) -> None:
+        """At stop: fold the journal into state.json, so the next start reads one file."""
+        with self._lock:
+            self._journal.commit()
+            if self._journal.saves:
+                self.compact()
+            self._journal.close()
 
     def reset(self) -> None:
         """Restore the seed's state (secrets, keys and CA are kept)."""
         with self._lock:
+            tracking.attach(self.state, None)
+            gc.unfreeze()  # the old state may now be collected
             self.state = self._initial_state()
-            self.save()
+            tracking.attach(self.state, self._journal)
+            self.compact()

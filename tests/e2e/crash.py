@@ -46,6 +46,7 @@ from typing import Any
 import httpx
 import yaml
 
+from t2t.sandbox.state import load_state
 from tests.e2e.apply_order import source_address, target_upn, write_spec
 from tests.e2e.helpers import ROOT, T2T
 
@@ -192,9 +193,9 @@ class Sandbox:
         self.http.close()
 
     def state_json(self) -> dict[str, Any]:
-        """The sandbox's whole state as it saved it after the last write."""
-        data: dict[str, Any] = json.loads((self.state / "state.json").read_text("utf-8"))
-        return data
+        """The sandbox's whole state as it saved it after the last write (state.json with its
+        journal replayed: the sandbox is running)."""
+        return load_state(self.state)[0].model_dump(mode="json")
 
 
 def _t2t(*args: str) -> list[str]:

@@ -1,8 +1,9 @@
 """The live state of one tenant's Azure: what ARM and the Key Vault data plane read and change.
 
 Held on ``Tenant.azure`` (the tenant whose directory the subscriptions trust); it round-trips
-through ``state.json`` like the rest. This module imports nothing of the sandbox, so
-``t2t/sandbox/model.py`` can import it without a cycle.
+through ``state.json`` like the rest. This module imports nothing of the sandbox but
+tracking.py (the base of every state model), so ``t2t/sandbox/model.py`` can import it
+without a cycle.
 
 Identifiers are Microsoft's shapes: ARM resource ids (``/subscriptions/{id}/resourceGroups/…``),
 vault URIs ``https://{name}.vault.azure.net/`` and certificate versions of 32 hex digits
@@ -15,12 +16,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
+
+from t2t.sandbox.tracking import Tracked
 
 VAULT_DNS_SUFFIX = "vault.azure.net"
 
 
-class _State(BaseModel):
+class _State(Tracked):
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
 

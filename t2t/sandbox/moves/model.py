@@ -2,18 +2,20 @@
 
 Why here and not in ``model.py``: these objects belong to the Exchange surface; the
 tenant only holds lists of them (``Tenant.migration_endpoints``, ``Tenant.migration_batches``,
-``Tenant.move_service``). This module imports nothing of the sandbox, so ``model.py``
-can import it without a cycle.
+``Tenant.move_service``). This module imports nothing of the sandbox but tracking.py (the
+base of every state model), so ``model.py`` can import it without a cycle.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
+
+from t2t.sandbox.tracking import Tracked
 
 
-class _State(BaseModel):
+class _State(Tracked):
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
 
