@@ -13,6 +13,7 @@ from t2t.sandbox.device_codes import DeviceFlows
 from t2t.sandbox.exchange.module_key import ModuleKey
 from t2t.sandbox.exchange.request_log import RequestLog
 from t2t.sandbox.faults import Faults
+from t2t.sandbox.graph.report_downloads import ReportDownloads
 from t2t.sandbox.graph.write_log import GraphWriteLog
 from t2t.sandbox.replication import Replication
 from t2t.sandbox.state import StateStore
@@ -36,6 +37,8 @@ class SandboxContext:
     """Microsoft's Graph and Exchange budgets (throttle.py; on while strictness.throttling)."""
     device_flows: DeviceFlows = field(default_factory=DeviceFlows)
     """Device codes waiting for a person, refresh tokens, consents (device_flow.py)."""
+    report_downloads: ReportDownloads = field(default_factory=ReportDownloads)
+    """Usage reports behind their preauthenticated download URLs (graph/handlers/reports.py)."""
     exchange_requests: RequestLog = field(default_factory=RequestLog)
     """What InvokeCommand received, for tests (request_log.py); cleared by reset."""
     graph_writes: GraphWriteLog = field(init=False)

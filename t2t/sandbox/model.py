@@ -82,6 +82,11 @@ class Group(_State):
         description="Guids of groups nested in this one (Add-DistributionGroupMember of a "
         "group); their members are not direct members (moves/conditions.py).",
     )
+    description: list[str] = Field(
+        default_factory=list,
+        description="New-DistributionGroup -Description (a MultiValueProperty of free text), "
+        "returned by Get-DistributionGroup as Description.",
+    )
 
     @property
     def is_mail_enabled_security(self) -> bool:
@@ -349,6 +354,11 @@ class Tenant(_State):
         description="Subscriptions trusting this directory and what ARM and Key Vault hold "
         "in them (t2t/sandbox/azure/).",
     )
+    display_concealed_names: bool = Field(
+        default=True,
+        description="GET /admin/reportSettings displayConcealedNames: usage reports conceal "
+        "user names — Microsoft's default since 1 September 2021 (graph/handlers/reports.py).",
+    )
     licences_provisioning: dict[str, dt.datetime] = Field(
         default_factory=dict,
         description="user id → earliest provisions_at of its licences still provisioning "
@@ -481,6 +491,7 @@ def tenant_from_seed(t: TenantSeed) -> Tenant:
         unverified_domains=[d.lower() for d in t.unverifiedDomains],
         clients=[_client(t, t.adminApp, admin=True)]
         + [_client(t, c, admin=False) for c in t.clients],
+        display_concealed_names=t.reports.displayConcealedNames,
         organization_config=OrganizationConfig(
             guid=t.organizationConfig.guid or derived_guid(t.tenantId, "organizationconfig"),
             is_dehydrated=t.organizationConfig.isDehydrated,

@@ -127,6 +127,16 @@ class OrganizationConfigSeed(_Model):
     guid: str | None = Field(default=None, pattern=_GUID)
 
 
+class ReportsSeed(_Model):
+    """The tenant's Microsoft 365 report settings (GET /admin/reportSettings)."""
+
+    displayConcealedNames: bool = Field(
+        default=True,
+        description="Usage reports conceal user names: Microsoft's default since 1 September "
+        "2021 ('Privacy changes to Microsoft 365 Usage Analytics').",
+    )
+
+
 class OrganizationRelationshipSeed(_Model):
     """An organization relationship that exists before t2t runs (e.g. free/busy sharing)."""
 
@@ -230,6 +240,7 @@ class TenantSeed(_Model):
         description="Further confidential clients (e.g. under-privileged ones for tests).",
     )
     organizationConfig: OrganizationConfigSeed = OrganizationConfigSeed()
+    reports: ReportsSeed = ReportsSeed()
     groups: list[GroupSeed] = Field(default_factory=list)
     applications: list[ApplicationSeed] = Field(default_factory=list)
     organizationRelationships: list[OrganizationRelationshipSeed] = Field(default_factory=list)

@@ -31,6 +31,7 @@ from t2t.sandbox.faults import RequestInfo
 from t2t.sandbox.graph import control as graph_control
 from t2t.sandbox.graph import handlers as h
 from t2t.sandbox.graph.errors import GraphError, error_body
+from t2t.sandbox.graph.handlers import reports
 from t2t.sandbox.model import Tenant
 from t2t.sandbox.moves.engine import advance
 from t2t.sandbox.msapps import GRAPH_APP_ID
@@ -101,6 +102,11 @@ P_GROUP_R = _perms(
 P_GROUP_W = _perms("GroupMember.ReadWrite.All", "Group.ReadWrite.All", "Directory.ReadWrite.All")
 P_INVITE = _perms("User.Invite.All", "User.ReadWrite.All", "Directory.ReadWrite.All")
 P_DIR_R = _perms(*DIR_R)
+#: reportroot-getmailboxusagedetail: Reports.Read.All (least and only); adminreportsettings-get
+#: and -update: ReportSettings.Read.All < ReportSettings.ReadWrite.All.
+P_REPORTS = _perms("Reports.Read.All")
+P_REPORT_SETTINGS_R = _perms("ReportSettings.Read.All", "ReportSettings.ReadWrite.All")
+P_REPORT_SETTINGS_W = _perms("ReportSettings.ReadWrite.All")
 
 _LIT = r"'(?:[^']|'')*'"
 _ID = r"(?P<id>/[^/()]+|\(" + _LIT + r"\))"
@@ -256,6 +262,30 @@ _route(
     "/servicePrincipals/{id}/appRoleAssignedTo/{id}",
 )
 _route("POST", r"/invitations", h.invite, P_INVITE, "write", "/invitations")
+_route(
+    "GET",
+    r"/reports/getMailboxUsageDetail\(period=(?P<period>[^)]*)\)",
+    reports.get_mailbox_usage_detail,
+    P_REPORTS,
+    "read",
+    "/reports/getMailboxUsageDetail(period={period})",
+)
+_route(
+    "GET",
+    r"/admin/reportSettings",
+    reports.get_report_settings,
+    P_REPORT_SETTINGS_R,
+    "read",
+    "/admin/reportSettings",
+)
+_route(
+    "PATCH",
+    r"/admin/reportSettings",
+    reports.patch_report_settings,
+    P_REPORT_SETTINGS_W,
+    "write",
+    "/admin/reportSettings",
+)
 _route(
     "POST",
     r"/directoryObjects/getByIds",
@@ -480,8 +510,21 @@ def encode_skiptoken(offset: int) -> str:
     return base64.urlsafe_b64encode(json.dumps({"o": offset}).encode()).decode().rstrip("=")
 
 
+async def report_download(request: Request) -> Response:
+    """A report's preauthenticated download URL (graph/handlers/reports.py): no Authorization
+    header; "Content-Type: application/octet-stream" (reportroot-getmailboxusagedetail's
+    example). An unknown or expired URL: 404 (Microsoft's answer is not documented)."""
+    ctx = context_of(request)
+    ctx.stats.record("graph", method="GET", operation="GET /data/download/{token}")
+    content = ctx.report_downloads.take(request.path_params["token"], ctx.clock.now())
+    if content is None:
+        return Response(status_code=404)
+    return Response(content, media_type="application/octet-stream")
+
+
 routes = [
     Route("/v1.0/{rest:path}", endpoint, methods=["GET", "POST", "PATCH", "DELETE", "PUT"]),
+    Route("/data/download/{token}", report_download, methods=["GET"]),
     *graph_control.routes,
 ]
 """The Graph surface plus the sandbox-only write log (graph/control.py), served here so the
