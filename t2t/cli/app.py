@@ -199,6 +199,8 @@ def probe_request(
         scope_groups=tuple(rel.scope_groups),
         endpoint_name=rel.endpoint.name,
         source_mailboxes=tuple(m.source for m in desired.mailboxes),
+        wave_mailboxes=tuple(m.source for m in desired.mailboxes if m.batch is not None),
+        calendars=desired.delegates.calendars,
         key_vault=rel.key_vault if rel.credential == "keyVaultCertificate" else None,
     )
 

@@ -17,6 +17,7 @@ from t2t.planner.batches import BATCHES
 from t2t.planner.checks import CATALOGUE, Finding
 from t2t.planner.consent import CONSENT
 from t2t.planner.context import PlanContext
+from t2t.planner.delegates import DELEGATES
 from t2t.planner.domain import Domain, plan_domain
 from t2t.planner.endpoint import ENDPOINT
 from t2t.planner.invitation import INVITATION
@@ -104,6 +105,7 @@ DOMAINS: tuple[Domain, ...] = (
     RELATIONSHIPS,
     ENDPOINT,
     MAILBOXES,
+    DELEGATES,
     BATCHES,
 )
 

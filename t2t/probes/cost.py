@@ -7,7 +7,9 @@ probes justify (one per scope group, one per migration-app service principal, on
 Get-MailboxStatistics per declared source mailbox, one Test-MigrationServerAvailability of
 the spec's endpoint). Get-MoveRequest counts as one collection (only the spec mailboxes'
 requests are kept); the inactive and soft-deleted mailboxes as two when any was kept, none
-otherwise (an empty part may not have needed the read). Token
+otherwise (an empty part may not have needed the read). The delegates (delegations.py):
+Get-RecipientPermission is one collection; Get-MailboxPermission and, when the spec asks,
+Get-MailboxFolderPermission one call per wave mailbox read (a record each). Token
 requests are not API requests and are not counted.
 """
 
@@ -32,6 +34,9 @@ def minimum_requests(snapshot: Snapshot, app_id: str | None) -> int:
                 total += 1  # Get-Mailbox and Get-MailUser are two collections
             if name == "statistics":
                 total += len(items)  # one Get-MailboxStatistics per declared mailbox
+                continue
+            if name in ("mailbox_permissions", "calendar_permissions"):
+                total += len(items)  # one call per mailbox read (a record each)
                 continue
             if name == "app_role_assignments":
                 sps = tenant.service_principals

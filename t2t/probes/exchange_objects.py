@@ -44,6 +44,12 @@ MAILBOX_PROPERTIES = (
     "RecoverableItemsQuota",
     "ProhibitSendReceiveQuota",
     "AutoExpandingArchiveEnabled",
+    # What the move does not carry over (T2T-W350, t2t/probes/delegations.py): send-on-behalf
+    # delegates and forwarding, Get-Mailbox properties (Set-Mailbox reference).
+    "GrantSendOnBehalfTo",
+    "ForwardingAddress",
+    "ForwardingSmtpAddress",
+    "DeliverToMailboxAndForward",
 )
 #: Properties asked of Get-MailUser.
 MAILUSER_PROPERTIES = (
@@ -91,6 +97,10 @@ def parse_recipient(r: dict[str, Any]) -> Recipient:
         recoverable_items_quota_bytes=as_bytes(r.get("RecoverableItemsQuota")),
         prohibit_send_receive_quota_bytes=as_bytes(r.get("ProhibitSendReceiveQuota")),
         auto_expanding_archive=as_bool(r.get("AutoExpandingArchiveEnabled")),
+        grant_send_on_behalf_to=as_list(r.get("GrantSendOnBehalfTo")),
+        forwarding_address=str(r.get("ForwardingAddress") or ""),
+        forwarding_smtp_address=str(r.get("ForwardingSmtpAddress") or ""),
+        deliver_to_mailbox_and_forward=as_bool(r.get("DeliverToMailboxAndForward")),
     )
 
 

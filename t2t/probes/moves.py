@@ -34,7 +34,7 @@ from dataclasses import replace
 from typing import Any
 
 from t2t.clients import ClientError, ExchangeClient, ObjectNotFound
-from t2t.probes.snapshot import STATISTICS_CONCURRENCY
+from t2t.probes.mailbox_sizes import STATISTICS_CONCURRENCY
 from t2t.probes.values import as_bytes, as_int, as_str
 from t2t.state.moves import (
     BatchMoves,

@@ -37,6 +37,11 @@ class ProbeRequest:
     scope_groups: tuple[str, ...] = ()
     endpoint_name: str | None = None  # the spec's endpoint: its credential is tested
     source_mailboxes: tuple[str, ...] = ()  # the spec's source addresses (statistics only)
+    wave_mailboxes: tuple[str, ...] = ()
+    """The source addresses of the spec's mailboxes that are in a wave: the only ones whose
+    permissions are read one call each (t2t/probes/delegations.py)."""
+    calendars: bool = False
+    """The spec's delegates.calendars: read each wave mailbox's Calendar folder permissions."""
     key_vault: KeyVaultSpec | None = None
     """The spec's vault and certificate (keyVaultCertificate mode): the Azure parts are read
     only with it (and the target's applications with their keyCredentials' keys)."""

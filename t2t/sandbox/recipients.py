@@ -159,6 +159,23 @@ class Recipient(Tracked):
     )
     grant_send_on_behalf_to: list[str] = Field(default_factory=list)
     permissions: list[MailboxPermissionEntry] = Field(default_factory=list)
+    send_as: list[str] = Field(
+        default_factory=list,
+        description="UPNs of the trustees holding SendAs on this recipient "
+        "(Get-/Add-RecipientPermission; a permission on the directory object).",
+    )
+    calendar_permissions: list[MailboxPermissionEntry] = Field(
+        default_factory=list,
+        description="Users' rights on the Calendar folder beyond Default and Anonymous "
+        "(Get-/Add-MailboxFolderPermission <mailbox>:\\Calendar).",
+    )
+    forwarding_address: str | None = Field(
+        default=None, description="Set-Mailbox -ForwardingAddress: a recipient's UPN."
+    )
+    forwarding_smtp_address: str | None = Field(
+        default=None, description="Set-Mailbox -ForwardingSmtpAddress: 'smtp:' and an address."
+    )
+    deliver_to_mailbox_and_forward: bool = False
     # --- previous mailbox (Set-User -PermanentlyClearPreviousMailboxInfo, §4) ---
     previous_recipient_type_details: str | None = None
     previous_exchange_guid: str | None = None

@@ -105,6 +105,21 @@ class RecipientSeed(BaseModel):
     fullAccess: list[str] = Field(
         default_factory=list, description="Users holding FullAccess (Get-MailboxPermission)."
     )
+    sendAs: list[str] = Field(
+        default_factory=list, description="Users holding SendAs (Get-RecipientPermission)."
+    )
+    calendar: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="Calendar folder permissions: user → access rights, e.g. "
+        "{'megan@contoso.com': ['Editor']} (Get-MailboxFolderPermission <mailbox>:\\Calendar).",
+    )
+    forwardingAddress: str | None = Field(
+        default=None, description="A recipient mail is forwarded to (Get-Mailbox)."
+    )
+    forwardingSmtpAddress: str | None = Field(
+        default=None, description="An SMTP address mail is forwarded to, e.g. 'smtp:a@b.com'."
+    )
+    deliverToMailboxAndForward: bool = False
     previousExchangeGuid: str | None = Field(default=None, pattern=_GUID)
     moveRequest: MoveRequestSeed | None = Field(
         default=None,
@@ -178,6 +193,14 @@ def recipient_from_seed(
         persisted_capabilities=list(r.persistedCapabilities),
         grant_send_on_behalf_to=list(r.grantSendOnBehalfTo),
         permissions=[MailboxPermissionEntry(user=u) for u in r.fullAccess],
+        send_as=list(r.sendAs),
+        calendar_permissions=[
+            MailboxPermissionEntry(user=u, access_rights=list(rights))
+            for u, rights in r.calendar.items()
+        ],
+        forwarding_address=r.forwardingAddress,
+        forwarding_smtp_address=r.forwardingSmtpAddress,
+        deliver_to_mailbox_and_forward=r.deliverToMailboxAndForward,
         previous_exchange_guid=r.previousExchangeGuid,
         previous_recipient_type_details="UserMailbox" if r.previousExchangeGuid else None,
         move_request=(

@@ -119,6 +119,13 @@ class DesiredBatch(_Frozen):
     origin: Origin
 
 
+class DesiredDelegates(_Frozen):
+    """The spec's `delegates:` (t2t/spec/models.py DelegatesDoc)."""
+
+    keep_together: bool = False
+    calendars: bool = False
+
+
 class Desired(_Frozen):
     spec_path: str
     name: str
@@ -131,6 +138,8 @@ class Desired(_Frozen):
     licenses: tuple[str, ...]
     mailboxes: tuple[DesiredMailbox, ...]
     batches: tuple[DesiredBatch, ...]
+    delegates: DesiredDelegates = DesiredDelegates()
+    """The spec's delegates: (T2T-W350, T2T-E350: t2t/planner/delegates/)."""
     notes: tuple[SpecError, ...] = Field(default=(), exclude=True)
     """What the author should know that did not stop the spec (a CSV column t2t ignores),
     as PATH:LINE:COL: message. Not part of what the spec resolves to: left out of every dump,

@@ -247,6 +247,30 @@ class BatchDoc(_Doc):
     complete_after: Annotated[datetime, BeforeValidator(_when)] | None = None
 
 
+class DelegatesDoc(_Doc):
+    """What the move loses of delegates (mailbox and calendar permissions), and how strictly
+    t2t keeps them together. Microsoft: "Cross-tenant mailbox and calendar permissions aren't
+    supported. You must organize principals and delegates into consolidated move batches"
+    (Learn, Cross-tenant mailbox migration, FAQ "How do mailbox permissions transition?")."""
+
+    keep_together: bool = Field(
+        False,
+        description=(
+            "Block (T2T-E350) each mailbox of a wave whose FullAccess or calendar delegate, or "
+            "the mailbox it serves, moves in another wave or is not in the spec: it is left "
+            "out of its batch until both are in one wave. Off: a warning (T2T-W350)."
+        ),
+    )
+    calendars: bool = Field(
+        False,
+        description=(
+            "Also read each wave mailbox's Calendar folder permissions "
+            "(Get-MailboxFolderPermission <mailbox>:\\Calendar): one Exchange call per "
+            "mailbox, so off unless asked."
+        ),
+    )
+
+
 class SpecDocument(_Doc):
     """A t2t migration spec (version 1)."""
 
@@ -257,3 +281,4 @@ class SpecDocument(_Doc):
     relationship: RelationshipDoc
     identities: IdentitiesDoc = Field(default_factory=IdentitiesDoc)
     batches: list[BatchDoc] = Field(default_factory=list)
+    delegates: DelegatesDoc = Field(default_factory=DelegatesDoc)

@@ -18,6 +18,7 @@ from t2t.spec.desired import (
     AppRef,
     AuthRef,
     Desired,
+    DesiredDelegates,
     DesiredMailbox,
     DesiredRelationship,
     DesiredTenant,
@@ -28,7 +29,7 @@ from t2t.spec.desired import (
 )
 from t2t.spec.limits import clip
 from t2t.spec.mailboxes import resolve_identities
-from t2t.spec.models import RelationshipDoc, TenantDoc
+from t2t.spec.models import DelegatesDoc, RelationshipDoc, TenantDoc
 from t2t.spec.secrets import is_git_tracked, parse_ref
 from t2t.spec.values import CountryCode, Domain, duration_of, name_problem
 
@@ -36,6 +37,7 @@ _TENANT = TypeAdapter(TenantDoc)
 _RELATIONSHIP = TypeAdapter(RelationshipDoc)
 _DOMAIN: TypeAdapter[str | None] = TypeAdapter(Domain | None)
 _COUNTRY: TypeAdapter[str | None] = TypeAdapter(CountryCode | None)
+_DELEGATES: TypeAdapter[DelegatesDoc] = TypeAdapter(DelegatesDoc)
 _LICENSES = TypeAdapter(list[str])
 _MAILBOXES = TypeAdapter(tuple[DesiredMailbox, ...])
 
@@ -223,6 +225,7 @@ def resolve(ctx: Context, spec_path: str) -> Desired | None:
     upn_domain = ctx.piece(_DOMAIN, ("identities", "upnDomain"))
     usage_location = ctx.piece(_COUNTRY, ("identities", "usageLocation"))
     licenses = _licenses(ctx)
+    delegates = ctx.piece(_DELEGATES, ("delegates",), DelegatesDoc()) or DelegatesDoc()
     ids = resolve_identities(ctx, upn_domain)
     batches = resolve_batches(ctx, ids)
     if ctx.sink or spec_name is None or source is None or target is None or relationship is None:
@@ -257,5 +260,8 @@ def resolve(ctx: Context, spec_path: str) -> Desired | None:
         licenses=licenses,
         mailboxes=mailboxes,
         batches=tuple(batches),
+        delegates=DesiredDelegates(
+            keep_together=delegates.keep_together, calendars=delegates.calendars
+        ),
         notes=tuple(sorted(set(ctx.sink.notes))),
     )

@@ -82,6 +82,15 @@ class Recipient:
     (`OrganizationConfig.auto_expanding_archive`): enabling it there "doesn't change the
     AutoExpandingArchiveEnabled property on user mailboxes" (Purview, "Enable auto-expanding
     archiving")."""
+    grant_send_on_behalf_to: tuple[str, ...] = field(default=(), metadata=WHEN_SET)
+    """Get-Mailbox GrantSendOnBehalfTo (AD publicDelegates): "currently doesn't move as part of
+    the mailbox transition" (Learn FAQ, "How do mailbox permissions transition?")."""
+    forwarding_address: str = field(default="", metadata=WHEN_SET)
+    """Get-Mailbox ForwardingAddress: a recipient of this organization mail is forwarded to."""
+    forwarding_smtp_address: str = field(default="", metadata=WHEN_SET)
+    """Get-Mailbox ForwardingSmtpAddress: an SMTP address mail is forwarded to."""
+    deliver_to_mailbox_and_forward: bool = field(default=False, metadata=WHEN_SET)
+    """Get-Mailbox DeliverToMailboxAndForward: forwarded and also kept in the mailbox."""
 
     @property
     def is_mailbox(self) -> bool:
@@ -103,6 +112,19 @@ class Recipient:
     @property
     def smtp_addresses(self) -> tuple[str, ...]:
         return tuple(a[5:] for a in self.email_addresses if a.lower().startswith("smtp:"))
+
+    @property
+    def names(self) -> frozenset[str]:
+        """How Exchange may name this recipient in a permission row or a delegate list
+        (Identity, UPN, SMTP addresses, display name), lower-case."""
+        names = (
+            self.identity,
+            self.user_principal_name,
+            self.primary_smtp_address,
+            self.display_name,
+            *self.smtp_addresses,
+        )
+        return frozenset(n.lower() for n in names if n)
 
 
 @dataclass(frozen=True)
@@ -202,3 +224,26 @@ class RemovedMailbox:
     @property
     def smtp_addresses(self) -> tuple[str, ...]:
         return tuple(a[5:] for a in self.email_addresses if a.lower().startswith("smtp:"))
+
+
+@dataclass(frozen=True)
+class Grant:
+    """One permission on a source mailbox another principal holds: a Get-MailboxPermission row
+    (FullAccess…), a Get-RecipientPermission row (SendAs) or a Get-MailboxFolderPermission row
+    of its Calendar folder. `mailbox` is the mailbox's PrimarySmtpAddress as t2t asked for it
+    (or, for Get-RecipientPermission, its Identity); `holder` the User / Trustee as Exchange
+    shows it (a UPN, a display name for folder permissions)."""
+
+    mailbox: str
+    holder: str
+    rights: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class MailboxGrants:
+    """What one per-mailbox read found (Get-MailboxPermission, or Get-MailboxFolderPermission
+    of its Calendar): one record per mailbox read, with or without grants, so that what was
+    read is told apart from what was not."""
+
+    mailbox: str
+    grants: tuple[Grant, ...]

@@ -16,6 +16,8 @@ from t2t.state.directory import (
 )
 from t2t.state.exchange import (
     AcceptedDomain,
+    Grant,
+    MailboxGrants,
     MailboxStatistics,
     MailGroup,
     MigrationBatch,
@@ -114,6 +116,15 @@ class TenantState:
     removed_mailboxes: Fact[tuple[RemovedMailbox, ...]] | None = None
     """Source: the inactive and soft-deleted mailboxes holding a spec address Get-Mailbox did
     not find (T2T-E331, T2T-E332); () when every address was found."""
+    mailbox_permissions: Fact[tuple[MailboxGrants, ...]] | None = None
+    """Source: FullAccess and the other explicit rights on the spec's waves' mailboxes
+    (Get-MailboxPermission, one call per mailbox; T2T-W350)."""
+    send_as: Fact[tuple[Grant, ...]] | None = None
+    """Source: every SendAs grant of the organization (Get-RecipientPermission -ResultSize
+    Unlimited, one bulk read; T2T-W350)."""
+    calendar_permissions: Fact[tuple[MailboxGrants, ...]] | None = None
+    """Source, only when the spec asks (delegates.calendars): the Calendar folder's
+    permissions of the waves' mailboxes (Get-MailboxFolderPermission, one call per mailbox)."""
     batches: Fact[tuple[MigrationBatch, ...]] | None = None
     migration_users: Fact[tuple[MigrationUser, ...]] | None = None
     key_vault: Fact[tuple[ResourceGroup, ...]] | None = None

@@ -60,6 +60,9 @@ PREVIOUS_MAILBOXES = Part("previous_mailboxes", TARGET, "exchange", EXCHANGE_REA
 STATISTICS = Part("statistics", SOURCE, "exchange", EXCHANGE_READ)
 MOVE_REQUESTS = Part("move_requests", SOURCE, "exchange", EXCHANGE_READ)
 REMOVED_MAILBOXES = Part("removed_mailboxes", SOURCE, "exchange", EXCHANGE_READ)
+MAILBOX_PERMISSIONS = Part("mailbox_permissions", SOURCE, "exchange", EXCHANGE_READ)
+SEND_AS = Part("send_as", SOURCE, "exchange", EXCHANGE_READ)
+CALENDAR_PERMISSIONS = Part("calendar_permissions", SOURCE, "exchange", EXCHANGE_READ)
 BATCHES = Part("batches", TARGET, "exchange", EXCHANGE_READ)
 MIGRATION_USERS = Part("migration_users", TARGET, "exchange", EXCHANGE_READ)
 DOMAINS = Part("domains", TARGET, "graph", (graph("Domain.Read.All"),))
@@ -87,6 +90,9 @@ PARTS: tuple[Part, ...] = (
     STATISTICS,
     MOVE_REQUESTS,
     REMOVED_MAILBOXES,
+    MAILBOX_PERMISSIONS,
+    SEND_AS,
+    CALENDAR_PERMISSIONS,
     BATCHES,
     MIGRATION_USERS,
     DOMAINS,

@@ -18,8 +18,6 @@ T2T_SKU_PART = "cross_tenant_user_data_migration"
 T2T_SKU_ID = "946ce899-873d-44bb-9d8b-671870cbfdbf"
 #: Exchange's name for the licence's capability (CSS-VAL).
 T2T_CAPABILITY = "exchanget2tmbxmove"
-#: Default RecoverableItemsQuota of a new target object (microsoft-t2t.md §8: 30 GB).
-DEFAULT_RECOVERABLE_QUOTA = 30 * 1024**3
 #: Exchange's limit on a recipient Name.
 NAME_MAX = 64
 

@@ -23,7 +23,6 @@ from t2t.planner.domain import Domain, DomainOutcome, action_id, present
 from t2t.planner.mailboxes import catalogue as _catalogue  # noqa: F401  (registers the codes)
 from t2t.planner.mailboxes import in_flight as _in_flight  # noqa: F401  (registers T2T-E330)
 from t2t.planner.mailboxes.desire import (
-    DEFAULT_RECOVERABLE_QUOTA,
     T2T_CAPABILITY,
     T2T_SKU_PART,
     MailboxDesire,
@@ -51,6 +50,7 @@ from t2t.state.exchange import (
     Recipient,
     RemovedMailbox,
 )
+from t2t.state.quotas import DEFAULT_RECOVERABLE_QUOTA
 
 if TYPE_CHECKING:
     from t2t.spec import Desired, DesiredMailbox

@@ -12,12 +12,9 @@ from dataclasses import dataclass
 
 from t2t.planner.checks import CheckDef, Finding, check, run_checks
 from t2t.state.exchange import MailboxStatistics, MoveRequest, Recipient
+from t2t.state.quotas import NEAR_QUOTA
 
 MAX_AUX_ARCHIVES = 12
-#: A mailbox at this share of its ProhibitSendReceiveQuota is "nearing" it (T2T-W324). Learn
-#: gives no figure; 90 % is t2t's margin for what a mailbox receives while it syncs (Exchange's
-#: own default warning quota, 98 of 100 GB, leaves too little).
-NEAR_QUOTA = 0.9
 GB = 1024**3
 #: "When the archive mailbox (including the Recoverable Items folder) reaches 90 GB, it's
 #: converted to an auto-expanding archive" (Purview, "Learn about auto-expanding archiving").

@@ -7,6 +7,7 @@ from t2t.sandbox.exchange.cmdlets import (
     groups,
     migration,
     organization,
+    permissions,
     recipients,
     storage,
 )
@@ -15,6 +16,6 @@ from t2t.sandbox.exchange.registry import Registry
 
 def build_registry() -> Registry:
     registry = Registry()
-    for module in (organization, groups, recipients, storage, contacts, migration):
+    for module in (organization, groups, recipients, permissions, storage, contacts, migration):
         module.register(registry)
     return registry

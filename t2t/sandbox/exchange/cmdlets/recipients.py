@@ -164,6 +164,11 @@ def mailbox_record(t: Tenant, u: User, r: Recipient) -> Record:
         **_holds(r),
         "PersistedCapabilities": strings(capabilities(t, u)),
         "GrantSendOnBehalfTo": strings(r.grant_send_on_behalf_to),
+        # Set-Mailbox reference: ForwardingAddress (a recipient), ForwardingSmtpAddress (an
+        # SMTP address, shown with its "smtp:" prefix), DeliverToMailboxAndForward.
+        "ForwardingAddress": r.forwarding_address,
+        "ForwardingSmtpAddress": r.forwarding_smtp_address,
+        "DeliverToMailboxAndForward": r.deliver_to_mailbox_and_forward,
         "RecoverableItemsQuota": size_text(r.recoverable_items_quota),
         "RecoverableItemsWarningQuota": size_text(r.recoverable_items_quota * 2 // 3),
         "ProhibitSendQuota": size_text(r.prohibit_send_quota),

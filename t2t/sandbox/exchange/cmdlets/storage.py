@@ -1,6 +1,8 @@
 """Where a mailbox's data may grow: Set-Mailbox's quotas, Enable-Mailbox -Archive and
 -AutoExpandingArchive, Set-OrganizationConfig -AutoExpandingArchive; and Set-Mailbox
--EmailAddresses, the mailbox's own proxies (an X400 or x500 history an admin keeps on it).
+-EmailAddresses, the mailbox's own proxies (an X400 or x500 history an admin keeps on it);
+Set-Mailbox -GrantSendOnBehalfTo and forwarding, what a cross-tenant move does not carry over
+(T2T-W350).
 
 What the references say, and the sandbox does:
 
@@ -35,11 +37,11 @@ from collections.abc import Sequence
 from t2t.sandbox.exchange.cmdlets.recipients import _apply_email_addresses
 from t2t.sandbox.exchange.directory import find_recipient
 from t2t.sandbox.exchange.errors import DATA_VALIDATION, CmdletError, not_found
-from t2t.sandbox.exchange.params import CONFIRM, WHATIF, Kind, Param
+from t2t.sandbox.exchange.params import CONFIRM, WHATIF, Kind, MultiUpdate, Param
 from t2t.sandbox.exchange.params import DOMAIN_CONTROLLER as DC_PARAM
 from t2t.sandbox.exchange.registry import CmdletSpec, Invocation, Registry
 from t2t.sandbox.exchange.serialize import Record
-from t2t.sandbox.model import derived_guid
+from t2t.sandbox.model import Tenant, derived_guid
 from t2t.sandbox.recipients import DEFAULT_PROHIBIT_SEND_RECEIVE_QUOTA, Recipient, size_text
 
 _UNITS = {"": 1, "b": 1, "kb": 1024, "mb": 1024**2, "gb": 1024**3, "tb": 1024**4}
@@ -111,7 +113,39 @@ def set_mailbox(inv: Invocation) -> list[Record]:
             setattr(r, field, value)
         if "EmailAddresses" in inv.params:
             _apply_email_addresses(inv.tenant, r, inv.params.get("EmailAddresses") or [])
+        _delegates_and_forwarding(inv, r)
     return []
+
+
+def _delegates_and_forwarding(inv: Invocation, r: Recipient) -> None:
+    """Set-Mailbox -GrantSendOnBehalfTo (recipients, replaced or @{Add=…; Remove=…}; stored by
+    UPN, as Get-Mailbox shows them here), -ForwardingAddress (a recipient; $null clears it),
+    -ForwardingSmtpAddress (an SMTP address; stored "smtp:"-prefixed, as Get-Mailbox shows it)
+    and -DeliverToMailboxAndForward (Set-Mailbox reference)."""
+    t, p = inv.tenant, inv.params
+    if "GrantSendOnBehalfTo" in p:
+        value = p.get("GrantSendOnBehalfTo") or []
+        if isinstance(value, MultiUpdate):
+            value = MultiUpdate(
+                add=tuple(_upn(t, v) for v in value.add),
+                remove=tuple(_upn(t, v) for v in value.remove),
+            ).apply(r.grant_send_on_behalf_to)
+        r.grant_send_on_behalf_to = [_upn(t, v) for v in value]
+    if "ForwardingAddress" in p:
+        target = p.get("ForwardingAddress")
+        r.forwarding_address = _upn(t, target) if target else None
+    if "ForwardingSmtpAddress" in p:
+        smtp = p.get("ForwardingSmtpAddress")
+        r.forwarding_smtp_address = "smtp:" + str(smtp).removeprefix("smtp:") if smtp else None
+    if "DeliverToMailboxAndForward" in p:
+        r.deliver_to_mailbox_and_forward = bool(p.get("DeliverToMailboxAndForward"))
+
+
+def _upn(t: Tenant, identity: object) -> str:
+    found = find_recipient(t, str(identity))
+    if found is None:
+        raise not_found(str(identity))
+    return found[0].user_principal_name
 
 
 def enable_mailbox(inv: Invocation) -> Sequence[Record]:
@@ -189,7 +223,18 @@ def register(registry: Registry) -> None:
                 _not_yet("RemoveDelayHoldApplied", Kind.SWITCH, switch),
                 _not_yet("RemoveDelayReleaseHoldApplied", Kind.SWITCH, switch),
                 _not_yet("RemoveDisabledArchive", Kind.SWITCH, switch),
-                _not_yet("GrantSendOnBehalfTo", Kind.MULTI),
+                Param(
+                    "GrantSendOnBehalfTo",
+                    Kind.MULTI,
+                    "Microsoft.Exchange.Data.MultiValuedProperty",
+                    updatable=True,
+                ),
+                Param(
+                    "ForwardingAddress",
+                    dotnet_type="Microsoft.Exchange.Configuration.Tasks.RecipientIdParameter",
+                ),
+                Param("ForwardingSmtpAddress", Kind.SMTP, "Microsoft.Exchange.Data.ProxyAddress"),
+                Param("DeliverToMailboxAndForward", Kind.BOOL, "System.Boolean"),
                 CONFIRM,
                 DC_PARAM,
                 WHATIF,
