@@ -181,6 +181,14 @@ def _connection(sandbox: Path | None, ca_bundle: Path | None = None) -> Iterator
         server.stop()
 
 
+def due_mailboxes(desired: Desired) -> tuple[tuple[str, str], ...]:
+    """(source, target) of the mailboxes in a wave whose batch a run may create (phase sync or
+    complete): their sizes are read fresh, the others' come from Graph's mailbox usage report
+    where it can be used (t2t/probes/mailbox_sizes.py)."""
+    moving = {a.lower() for b in desired.batches if b.phase != "prepare" for a in b.mailboxes}
+    return tuple((m.source, m.target) for m in desired.mailboxes if m.target_key in moving)
+
+
 def probe_request(
     desired: Desired,
     source_parts: frozenset[Part] = SOURCE_NEEDS,
@@ -199,6 +207,7 @@ def probe_request(
         scope_groups=tuple(rel.scope_groups),
         endpoint_name=rel.endpoint.name,
         source_mailboxes=tuple(m.source for m in desired.mailboxes),
+        due_mailboxes=due_mailboxes(desired),
         wave_mailboxes=tuple(m.source for m in desired.mailboxes if m.batch is not None),
         calendars=desired.delegates.calendars,
         key_vault=rel.key_vault if rel.credential == "keyVaultCertificate" else None,

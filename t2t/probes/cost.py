@@ -4,7 +4,9 @@
 module's `Prefer: odata.maxpagesize`, wire-protocols.md §1.4), 999 for Graph /users
 (`$top` 1–999, §2.4), one page for the small collections, plus the per-object reads the
 probes justify (one per scope group, one per migration-app service principal, one
-Get-MailboxStatistics per declared source mailbox, one Test-MigrationServerAvailability of
+Get-MailboxStatistics per declared source mailbox read one at a time (mailbox_sizes.py:
+due, flagged by Graph's mailbox usage report, or missing from it; the report itself is two
+requests, its 302 and its download), one Test-MigrationServerAvailability of
 the spec's endpoint). Get-MoveRequest counts as one collection (only the spec mailboxes'
 requests are kept); the inactive and soft-deleted mailboxes as two when any was kept, none
 otherwise (an empty part may not have needed the read). The delegates (delegations.py):
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import math
 
+from t2t.probes.mailbox_sizes import per_mailbox_calls, reported
 from t2t.state import Snapshot
 
 PAGE_SIZES = {"users": 999}
@@ -32,8 +35,8 @@ def minimum_requests(snapshot: Snapshot, app_id: str | None) -> int:
             items = fact.value if isinstance(fact.value, tuple) else ()
             if name == "recipients":
                 total += 1  # Get-Mailbox and Get-MailUser are two collections
-            if name == "statistics":
-                total += len(items)  # one Get-MailboxStatistics per declared mailbox
+            if name == "statistics":  # the report's two requests, when it was used
+                total += per_mailbox_calls(items) + (2 if reported(items) else 0)
                 continue
             if name in ("mailbox_permissions", "calendar_permissions"):
                 total += len(items)  # one call per mailbox read (a record each)

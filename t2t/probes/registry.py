@@ -37,6 +37,10 @@ class ProbeRequest:
     scope_groups: tuple[str, ...] = ()
     endpoint_name: str | None = None  # the spec's endpoint: its credential is tested
     source_mailboxes: tuple[str, ...] = ()  # the spec's source addresses (statistics only)
+    due_mailboxes: tuple[tuple[str, str], ...] | None = None
+    """(source, target) of the spec's mailboxes in a wave whose batch this run may create
+    (phase sync or complete): their sizes are read fresh (t2t/probes/mailbox_sizes.py). None:
+    every declared mailbox counts as due (each is read with Get-MailboxStatistics)."""
     wave_mailboxes: tuple[str, ...] = ()
     """The source addresses of the spec's mailboxes that are in a wave: the only ones whose
     permissions are read one call each (t2t/probes/delegations.py)."""
@@ -62,6 +66,9 @@ class ReadContext:
     azure: AzureClients | None = None
     """The target's Azure clients (read-only), in keyVaultCertificate mode."""
     """Parts read before this tenant's read began (the target's applications)."""
+    tenants: dict[Role, ReadContext] = field(default_factory=dict)
+    """Both tenants' contexts of one snapshot (read_snapshot), this one's included: a reader
+    may await a part of the other tenant (the source's sizes, the target's migration users)."""
     _tasks: dict[Part, asyncio.Task[Fact[Any]]] = field(default_factory=dict)
 
     @property

@@ -19,6 +19,7 @@ from t2t.clients.azure import AzureClients
 from t2t.probes import delegations as _delegations  # noqa: F401  (registers its readers)
 from t2t.probes import directory_objects as d
 from t2t.probes import exchange_objects as x
+from t2t.probes import mailbox_sizes as _mailbox_sizes  # noqa: F401  (registers statistics)
 from t2t.probes.endpoints import read_endpoints
 from t2t.probes.key_vault import read_key_vault, read_vault_certificate
 from t2t.probes.migration_app import (
@@ -31,7 +32,6 @@ from t2t.probes.organization import read_organization
 from t2t.probes.readers import cmdlet_fact, graph_fact
 from t2t.probes.registry import ProbeRequest, ReadContext, check_complete, counted, reads
 from t2t.probes.relationships import read_relationships
-from t2t.probes.source_mailboxes import declared_mailboxes
 from t2t.state import Fact, Role, Snapshot, TenantState
 from t2t.state import parts as P
 from t2t.state.model import EXCHANGE_WID
@@ -42,9 +42,6 @@ EXCHANGE_APP_ID = "00000002-0000-0ff1-ce00-000000000000"
 #: What `t2t show` reads: every part of each tenant.
 SOURCE_PARTS = P.read_from("source")
 TARGET_PARTS = P.read_from("target")
-
-#: Concurrent per-mailbox Get-MailboxStatistics calls (one tenant; Exchange throttles per app).
-STATISTICS_CONCURRENCY = 8
 
 
 @reads(P.ORGANIZATION)
@@ -112,68 +109,6 @@ async def _assignments(ctx: ReadContext) -> Fact[Any]:
     """The migration app's grants: read from its service principal, so after those."""
     sps = await ctx.fact(P.SERVICE_PRINCIPALS)
     return await read_assignments(ctx.graph_client, sps, ctx.request.app_id)
-
-
-@reads(P.STATISTICS)
-async def _statistics(ctx: ReadContext) -> Fact[Any]:
-    """Get-MailboxStatistics for the spec's source mailboxes only, one call each; and with
-    -Archive for those whose archive may auto-expand.
-
-    Why per mailbox: the cmdlet has no bulk form — it takes one -Identity (or -Database/-Server,
-    which Exchange Online does not offer) and its sizes are on no bulk cmdlet (Get-Mailbox
-    carries quotas, not sizes; microsoft-t2t.md §10.2 check 7 reads TotalDeletedItemSize from
-    it). So only the mailboxes the plan compares are read: declared in the spec, present in the
-    source as mailboxes (user and shared mailboxes move; a moved one is a MailUser and needs
-    no check), concurrently within a small bound. An address that is no longer a mailbox by
-    then is skipped. The archive's sizes (T2T-W325) only where they matter: an archive with
-    auto-expanding archiving on, for the mailbox (Get-Mailbox AutoExpandingArchiveEnabled) or
-    for the whole organization (Get-OrganizationConfig, which does not change the mailboxes'
-    own property: Purview, "Enable auto-expanding archiving").
-    """
-    exchange, wanted = ctx.exchange, ctx.request.source_mailboxes
-    fact = await ctx.fact(P.RECIPIENTS)
-    if fact.status != "present" or not wanted:
-        return (
-            Fact.present(())
-            if fact.status == "present"
-            else Fact.unknown(f"source recipients unreadable: {fact.reason}")
-        )
-    organization = await ctx.fact(P.ORGANIZATION)
-    org_expands = organization.status == "present" and organization.get().auto_expanding_archive
-    targets = {r.exchange_guid: r for r in declared_mailboxes(fact.get(), wanted)}
-    expanding = [
-        r for r in targets.values() if r.has_archive and (r.auto_expanding_archive or org_expands)
-    ]
-    limit = asyncio.Semaphore(STATISTICS_CONCURRENCY)
-
-    async def one(r: Any, archive: bool) -> Any:
-        params: dict[str, Any] = {"Identity": r.primary_smtp_address}
-        if archive:
-            params["Archive"] = True
-        async with limit:
-            try:
-                result = await exchange.invoke(
-                    "Get-MailboxStatistics",
-                    params,
-                    select=("MailboxGuid", "Identity", "TotalItemSize", "TotalDeletedItemSize"),
-                )
-            except ObjectNotFound:
-                return None
-            finally:
-                progress.step()  # one call made, found or not
-            found = [x.parse_statistics(v, archive=archive) for v in result.values]
-            if archive:  # keyed by the archive's GUID, as the planner looks it up
-                found = [replace(s, identity=r.archive_guid) for s in found]
-            return found
-
-    progress.expect(len(targets) + len(expanding))
-    try:
-        results = await asyncio.gather(
-            *(one(r, False) for r in targets.values()), *(one(r, True) for r in expanding)
-        )
-    except ClientError as exc:
-        return Fact.unknown(f"Get-MailboxStatistics failed: {exc}")
-    return Fact.present(tuple(s for found in results if found for s in found))
 
 
 @reads(P.PREVIOUS_MAILBOXES)
@@ -320,6 +255,7 @@ async def read_tenant(
     request: ProbeRequest | None = None,
     applications: Fact[Any] | None = None,
     azure: AzureClients | None = None,
+    tenants: dict[Role, ReadContext] | None = None,
 ) -> TenantState:
     """Read the requested parts of one tenant concurrently; each may be unknown alone.
 
@@ -334,7 +270,9 @@ async def read_tenant(
         request=request or ProbeRequest(tenant_id, tenant_id),
         given={P.APPLICATIONS: applications} if applications is not None else {},
         azure=azure.reader() if azure is not None else None,
+        tenants={} if tenants is None else tenants,
     )
+    ctx.tenants[role] = ctx  # the other tenant's readers may build on this one's parts
     azure_readable = ctx.azure is not None and ctx.request.key_vault is not None
     wanted = [
         p
@@ -379,6 +317,7 @@ async def read_snapshot(
             )
             if found is not None:
                 request = replace(request, app_id=found.app_id)
+    tenants: dict[Role, ReadContext] = {}
     src, tgt = await asyncio.gather(
         read_tenant(
             "source",
@@ -386,6 +325,7 @@ async def read_snapshot(
             *source,
             parts=request.source_parts,
             request=request,
+            tenants=tenants,
         ),
         read_tenant(
             "target",
@@ -395,6 +335,7 @@ async def read_snapshot(
             request=request,
             applications=apps,
             azure=azure,
+            tenants=tenants,
         ),
     )
     return Snapshot(source=src, target=tgt, read_at=read_at)

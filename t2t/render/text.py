@@ -5,22 +5,17 @@ Symbols: `+` create, `~` update, `-` delete, `!` blocked, `?` unknown (lessons-f
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
-from typing import Any
 
 from t2t.planner import Action, Plan
-from t2t.render.counts import plan_line
+from t2t.render.counts import plan_line, waves_line
+from t2t.render.fit import change_lines, wrapped
 
 SYMBOL = {"create": "+", "update": "~", "delete": "-", "run": ">"}
 
 #: Actions of one kind (and findings of one code) shown in full; the rest are counted, so a
 #: 10,000-mailbox plan stays readable. `--format json` keeps everything.
 PER_KIND = 5
-
-
-def _value(v: Any) -> str:
-    return json.dumps(v, ensure_ascii=False)
 
 
 def action_notes(action: Action) -> list[str]:
@@ -38,20 +33,19 @@ def action_notes(action: Action) -> list[str]:
 
 
 def action_lines(action: Action) -> list[str]:
-    """One action as the text plan shows it: symbol, tenant, kind, key, cmdlet, each change."""
+    """One action as the text plan shows it: symbol, tenant, kind, key, cmdlet, each change
+    (a long value summarised: t2t/render/fit.py)."""
     symbol = "!" if action.blocked else SYMBOL[action.operation]
     head = f"  {symbol} {action.tenant}  {action.kind}  {action.key!r}"
     notes = action_notes(action)
     if notes:
         head += f"  ({'; '.join(notes)})"
-    lines = [head, f"      # {action.cmdlet}"]
+    lines = [*wrapped(head, 4), *wrapped(f"      # {action.cmdlet}", 8)]
     width = max((len(c.field) for c in action.changes), default=0)
+    create = action.operation == "create"
     for change in action.changes:
-        name = change.field.ljust(width)
-        if action.operation == "create":
-            lines.append(f"      + {name} = {_value(change.after)}")
-        else:
-            lines.append(f"      ~ {name} = {_value(change.before)} -> {_value(change.after)}")
+        lead = f"      {'+' if create else '~'} {change.field.ljust(width)} = "
+        lines += change_lines(lead, change.before, change.after, create=create)
     return lines
 
 
@@ -67,10 +61,13 @@ def render_plan(plan: Plan, names: Mapping[str, str] | None = None) -> str:
     each tenant's name beside its id in the header."""
     names = names or {}
     source, target = (tenant_label(t, names) for t in (plan.source_tenant, plan.target_tenant))
-    out = [f"t2t plan: {plan.spec_name}  (source {source} -> target {target})"]
+    out = wrapped(f"t2t plan: {plan.spec_name}  (source {source} -> target {target})", 2)
+    if waves := waves_line(plan):
+        out += wrapped(f"  {waves}", 4)
     if plan.unknowns:
         out += ["", "Could not read (nothing is planned on top of these):"]
-        out += [f"  ? {u.tenant}  {u.what}: {u.reason}" for u in plan.unknowns]
+        for u in plan.unknowns:
+            out += wrapped(f"  ? {u.tenant}  {u.what}: {u.reason}", 4)
     if plan.findings:
         out += ["", "Checks:"]
         seen: dict[str, int] = {}
@@ -79,12 +76,13 @@ def render_plan(plan: Plan, names: Mapping[str, str] | None = None) -> str:
             if seen[f.code] > PER_KIND:
                 continue
             state = "fixed by this plan" if f.fixed_by_plan else ("BLOCKS" if f.blocking else "")
-            out.append(
+            out += wrapped(
                 f"  {f.code} {f.severity:7} {f.tenant}  {f.object}: {f.message}"
-                + (f"  [{state}]" if state else "")
+                + (f"  [{state}]" if state else ""),
+                11,
             )
-            out.append(f"           prevents: {f.prevents}")
-            out.append(f"           fix: {f.fix}")
+            out += wrapped(f"           prevents: {f.prevents}", 21)
+            out += wrapped(f"           fix: {f.fix}", 16)
         for code, n in seen.items():
             if n > PER_KIND:
                 out.append(f"  … and {n - PER_KIND:,} more {code} (t2t plan --format json)")
@@ -119,8 +117,8 @@ def render_plan(plan: Plan, names: Mapping[str, str] | None = None) -> str:
             out.append("")
         out.append("Apply needs (t2t's own identity):")
         for role, perms in plan.permissions.items():
-            out.append(f"  {role}: {'; '.join(perms)}")
+            out += wrapped(f"  {role}: {'; '.join(perms)}", 4)
     for notice in plan.notices:
-        out += ["", f"Note: {notice}"]
+        out += ["", *wrapped(f"Note: {notice}", 6)]
     out.append(plan_line(plan))
     return "\n".join(out) + "\n"

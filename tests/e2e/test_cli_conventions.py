@@ -34,7 +34,8 @@ ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
 
 def on_terminal(*args: str, columns: int, env: dict[str, str] | None = None) -> str:
-    """What `t2t ARGS` writes on a terminal `columns` wide (a pty, as a person runs it)."""
+    """What `t2t ARGS` writes on a terminal `columns` wide (a pty, as a person runs it); without
+    the progress bars, which a terminal redraws in place (tests/e2e/test_progress_bars.py)."""
     main, child = pty.openpty()
     base = {k: v for k, v in os.environ.items() if not k.startswith("T2T_")}
     for name in ("NO_COLOR", "FORCE_COLOR"):
@@ -44,7 +45,13 @@ def on_terminal(*args: str, columns: int, env: dict[str, str] | None = None) -> 
         stdin=child,
         stdout=child,
         stderr=child,
-        env={**base, "COLUMNS": str(columns), "TERM": "xterm", **(env or {})},
+        env={
+            **base,
+            "COLUMNS": str(columns),
+            "TERM": "xterm",
+            "T2T_NO_PROGRESS": "1",
+            **(env or {}),
+        },
         cwd=ROOT,
     )
     os.close(child)
