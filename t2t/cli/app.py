@@ -51,6 +51,8 @@ from t2t.cli.session import (
     sandbox_reachable,
     sandbox_target,
 )
+from t2t.cli.destroy import AllowDestroyOpt, destroys
+from t2t.cli.waves import WaveOpt, check_saved_waves, narrow
 from t2t.clients import ClientError, ProfileError
 from t2t.planner import EXIT_ERROR, EXIT_UNKNOWN, SOURCE_NEEDS, TARGET_NEEDS, Plan, build_plan
 from t2t.planner.shared.app import app_desire
@@ -67,7 +69,7 @@ from t2t.render import (
     render_snapshot,
     render_snapshot_json,
 )
-from t2t.spec import Desired, SpecInvalid, load_spec, spec_json_schema
+from t2t.spec import Desired, SpecInvalid, UnknownWave, load_spec, select_waves, spec_json_schema
 from t2t.state import Snapshot
 from t2t.state.parts import Part
 
@@ -375,10 +377,12 @@ def plan(
 ) -> None:
     """Read both tenants (never writing) and show what apply would change and what blocks it.
 
+    wave: WaveOpt = None,
+    allow_destroy: AllowDestroyOpt = False,
     Exit codes: 0 nothing to do (or changes without --detailed-exitcode), 1 error,
     2 changes pending, 3 a check blocks, 4 some state could not be read.
     """
-    desired = _load(spec)
+    desired = narrow(_load(spec), wave)
     try:
         with _connection(sandbox, ca_bundle) as target, progress_shown():
             result: Plan = _run(_plan(desired, target, rotate=rotate_credential))
@@ -455,6 +459,8 @@ def apply(
 
     Given a saved plan, apply re-reads both tenants first and refuses, before acting, when
     the spec or anything the plan touches changed since it was made; a saved plan was
+    wave: WaveOpt = None,
+    allow_destroy: AllowDestroyOpt = False,
     reviewed, so it is applied without asking.
 
     One apply of a spec acts at a time: it holds a lease in the target tenant, and another
@@ -465,15 +471,18 @@ def apply(
     if looks_like_saved_plan(spec):
         try:
             saved = load_saved_plan(spec)
-            desired = _load(Path(saved.plan.spec_path))
+            check_saved_waves(saved.plan.waves, wave)
+            desired = select_waves(_load(Path(saved.plan.spec_path)), saved.plan.waves)
             check_spec(saved, desired, spec)  # before anything is sent
         except SavedPlanError as exc:
             raise fail(str(exc)) from None
         # a plan saved with --rotate-credential is compared with a plan made the same way
         rotate_credential = rotate_credential or forces_rotation(saved.plan.actions)
     else:
-        desired = _load(spec)
+        desired = narrow(_load(spec), wave)
     audit_open(desired.spec_path, audit_file, no_audit)  # before anything connects
+        except UnknownWave as exc:  # the spec lost a wave the plan was made for
+            raise fail(f"{spec}: the spec changed since the plan was made: {exc}") from None
     try:
         with _connection(sandbox, ca_bundle) as target:
             with progress_shown():

@@ -60,7 +60,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from t2t.planner import kinds as K
 from t2t.planner.actions import Action, Change
 from t2t.planner.checks import CheckDef, Finding, finding, register
-from t2t.planner.context import APP, CONSENT, HYDRATION, KEY_VAULT, PlanContext
+from t2t.planner.context import APP, CONSENT, HYDRATION, KEY_VAULT, SHARING, PlanContext
 from t2t.planner.domain import Domain, DomainOutcome, action_id, present
 from t2t.planner.shared.app import KNOWN_AFTER_APPLY, AppDesire
 from t2t.planner.shared.key_vault import (
@@ -78,6 +78,7 @@ from t2t.state.exchange import MigrationEndpoint
 
 if TYPE_CHECKING:
     from t2t.spec.desired import DesiredBatch
+from t2t.planner.shared.ownership import conflicts
 
 ENDPOINT_TYPE = "ExchangeRemoteMove"
 #: Worldwide cloud (Gov: outlook.office365.us, DoD: dod-outlook.office365.us; §3.6).
@@ -862,6 +863,21 @@ def _secret_rotation(
     if rel.credential != "clientSecret":
         return None
     held = tuple(s.key_id for s in secrets or ())
+    if written.operation == "update" and conflicts(
+        ctx.sharing, written.parameters.get("ApplicationId")
+    ):
+        # the endpoint's app is the one another spec's moves rely on (ownership.py)
+        out.findings.append(
+            finding(
+                "T2T-E112",
+                "target",
+                written.key,
+                f"{ctx.sharing.why()}; this spec would set the endpoint's ApplicationId to "
+                f"{written.parameters['ApplicationId']}",
+                fixed_by_plan=False,
+            )
+        )
+        written = written.model_copy(update={"blocked_by": (*written.blocked_by, "T2T-E112")})
     return rotation(rel.endpoint.rotate_before, held if ctx.rotate_credential else None)
 
 
@@ -916,7 +932,7 @@ ENDPOINT = Domain(
     name="endpoint",
     source_needs=frozenset(),
     target_needs=frozenset({P.ENDPOINTS}),
-    uses=(APP, CONSENT, HYDRATION, KEY_VAULT),
+    uses=(APP, CONSENT, HYDRATION, KEY_VAULT, SHARING),
     emits=frozenset({K.ENDPOINT_CREATE, K.ENDPOINT_UPDATE, K.KEY_CREDENTIAL_REMOVE}),
     plan=plan_endpoints,
 )

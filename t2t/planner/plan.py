@@ -75,6 +75,8 @@ class Plan(BaseModel):
     permissions: dict[str, tuple[str, ...]] = Field(default_factory=dict)
     spec_fingerprint: str = ""
 
+    waves: tuple[str, ...] = ()
+    """The waves the plan is limited to (`--wave`); empty: all of them."""
     @property
     def runnable(self) -> tuple[Action, ...]:
         return tuple(a for a in self.actions if not a.blocked)
@@ -160,6 +162,7 @@ _WHERE: dict[str, IncEx | bool] = {
     "mailboxes": {"__all__": {"origin"}},
     "batches": {"__all__": {"origin"}},
 }
+        waves=desired.waves,
 
 
 def spec_fingerprint(desired: Desired) -> str:

@@ -168,6 +168,7 @@ def parse_group(r: dict[str, Any]) -> MailGroup:
         primary_smtp_address=str(r.get("PrimarySmtpAddress") or ""),
         recipient_type_details=str(r.get("RecipientTypeDetails") or ""),
         is_dir_synced=as_bool(r.get("IsDirSynced")),
+        description=as_list(r.get("Description")),
     )
 
 

@@ -140,6 +140,10 @@ class Desired(_Frozen):
     batches: tuple[DesiredBatch, ...]
     delegates: DesiredDelegates = DesiredDelegates()
     """The spec's delegates: (T2T-W350, T2T-E350: t2t/planner/delegates/)."""
+    waves: tuple[str, ...] = ()
+    """The waves this run is limited to (`--wave`, t2t/spec/waves.py), in spec order; empty:
+    every wave and every declared mailbox. Part of the fingerprint: a saved plan of some waves
+    is never taken for one of all."""
     notes: tuple[SpecError, ...] = Field(default=(), exclude=True)
     """What the author should know that did not stop the spec (a CSV column t2t ignores),
     as PATH:LINE:COL: message. Not part of what the spec resolves to: left out of every dump,

@@ -40,6 +40,10 @@ class MailGroup:
     primary_smtp_address: str
     recipient_type_details: str
     is_dir_synced: bool
+    description: tuple[str, ...] = field(default=(), metadata=WHEN_SET)
+    """Get-DistributionGroup Description (multi-valued; Microsoft365DSC's EXODistributionGroup
+    reads its first value): t2t's owner marker on the scope groups it creates
+    (t2t/planner/shared/ownership.py)."""
 
     @property
     def is_security(self) -> bool:
