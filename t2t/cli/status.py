@@ -22,6 +22,7 @@ from rich.live import Live
 from t2t.cli import output
 from t2t.cli.app import CaBundleOpt, SandboxOpt, _connection, _load, _run, fail
 from t2t.cli.session import SetupError, Target, open_session
+from t2t.cli.waves import WaveOpt, narrow
 from t2t.clients import ExchangeClient
 from t2t.planner import EXIT_OK
 from t2t.probes.moves import read_moves
@@ -117,6 +118,7 @@ def status(
             "--interval", min=1, metavar="SECONDS", help="Seconds between reads with --watch."
         ),
     ] = DEFAULT_INTERVAL,
+    wave: WaveOpt = None,
 ) -> None:
     """Where the spec's mailbox moves stand: per wave, batch and mailbox the status, percent,
     bytes and items copied, last sync, skipped items, and a failure with its check and fix.
@@ -126,7 +128,7 @@ def status(
     """
     if watch and fmt is StatusFormat.csv:
         raise fail("--watch takes --format text or json (one JSON document per line), not csv")
-    desired = _load(spec)
+    desired = narrow(_load(spec), wave)
     console = output.console()  # --no-color and NO_COLOR apply
     try:
         with _connection(sandbox, ca_bundle) as target:

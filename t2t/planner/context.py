@@ -20,6 +20,7 @@ from t2t.planner.shared.consent import plan_consent
 from t2t.planner.shared.groups import ScopeGroups, scope_groups
 from t2t.planner.shared.hydration import hydration_dependency
 from t2t.planner.shared.key_vault import KeyVaultChain, plan_key_vault
+from t2t.planner.shared.ownership import Sharing, sharing
 from t2t.state import Snapshot, TenantState
 from t2t.state import parts as P
 
@@ -62,6 +63,10 @@ KEY_VAULT = Resolution(
     source=frozenset(),
     target=APP.target | {P.KEY_VAULT, P.VAULT_CERTIFICATES},
 )
+
+#: Who else relies on the source relationship: its published scopes whose groups carry another
+#: spec's marker (t2t/planner/shared/ownership.py).
+SHARING = Resolution("sharing", source=frozenset({P.RELATIONSHIPS, P.GROUPS}), target=frozenset())
 
 
 class Undeclared:
@@ -180,6 +185,16 @@ class PlanContext:
 
     @property
     def scope_groups(self) -> ScopeGroups:
+    @property
+    def sharing(self) -> Sharing:
+        """The other specs relying on the source relationship, and the app they rely on."""
+        return self._shared(
+            SHARING,
+            lambda s: sharing(
+                self.desired, s.source.relationships.value or (), s.source.groups.value or ()
+            ),
+        )
+
         """The group.create actions of this plan (the source relationship waits for them) and
         the declared groups that cannot be a scope (the relationship write is blocked)."""
         return self._shared(SCOPE, lambda s: scope_groups(self.desired, s))

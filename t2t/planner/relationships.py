@@ -15,9 +15,10 @@ from typing import TYPE_CHECKING, Any
 from t2t.planner import kinds as K
 from t2t.planner.actions import Action, Change, Role
 from t2t.planner.checks import Finding, finding
-from t2t.planner.context import APP, HYDRATION, SCOPE, PlanContext
+from t2t.planner.context import APP, HYDRATION, SCOPE, SHARING, PlanContext
 from t2t.planner.domain import Domain, DomainOutcome, action_id, present
 from t2t.planner.shared.app import KNOWN_AFTER_APPLY, AppResolution
+from t2t.planner.shared.ownership import conflicts
 from t2t.state import OrgRelationship, fingerprint
 from t2t.state import parts as P
 
@@ -430,8 +431,29 @@ def plan_relationships(ctx: PlanContext) -> DomainOutcome:
                 # wait until the spec names a security group (T2T-E221, the scope groups').
                 blocked = (*action.blocked_by, "T2T-E221")
                 action = action.model_copy(update={"blocked_by": blocked})
+            if desire.role == "source" and _flips_shared_app(ctx, action, out):
+                action = action.model_copy(update={"blocked_by": (*action.blocked_by, "T2T-E112")})
             out.actions.append(action)
     return out
+
+
+def _flips_shared_app(ctx: PlanContext, action: Action, out: DomainOutcome) -> bool:
+    """Whether the write would change the OAuthApplicationId another spec relies on (its
+    scope group is published): then it is held, with T2T-E112 naming that spec."""
+    wanted = action.parameters.get("OAuthApplicationId")
+    share = ctx.sharing
+    if action.operation != "update" or not conflicts(share, wanted):
+        return False
+    out.findings.append(
+        finding(
+            "T2T-E112",
+            "source",
+            action.key,
+            f"{share.why()}; this spec names app {wanted}",
+            fixed_by_plan=False,
+        )
+    )
+    return True
 
 
 def _publishes(action: Action, names: tuple[str, ...]) -> bool:
@@ -444,7 +466,7 @@ RELATIONSHIPS = Domain(
     name="relationships",
     source_needs=frozenset({P.RELATIONSHIPS}),
     target_needs=frozenset({P.RELATIONSHIPS}),
-    uses=(APP, HYDRATION, SCOPE),
+    uses=(APP, HYDRATION, SCOPE, SHARING),
     emits=frozenset({K.ORGREL_CREATE, K.ORGREL_UPDATE}),
     plan=plan_relationships,
 )

@@ -18,7 +18,7 @@ receives mailboxes not yet in scope.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from t2t.planner import kinds as K
@@ -26,6 +26,7 @@ from t2t.planner.actions import Action, Change
 from t2t.planner.checks import CheckDef, Finding, finding, register
 from t2t.planner.context import HYDRATION, SCOPE, PlanContext
 from t2t.planner.domain import Domain, DomainOutcome, action_id, present
+from t2t.planner.shared.ownership import marker
 from t2t.state import fingerprint
 from t2t.state.exchange import MailGroup, Recipient
 
@@ -88,13 +89,22 @@ register(
 class GroupDesire:
     name: str
     members: tuple[str, ...] = ()  # primary SMTP addresses this plan adds
+    description: tuple[str, ...] = ()
+    """Sent when t2t creates the group: the spec's owner marker (shared/ownership.py)."""
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        if not self.description:  # only a group this plan creates carries one
+            del data["description"]
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> GroupDesire:
-        return cls(name=data["name"], members=tuple(data.get("members", ())))
+        return cls(
+            name=data["name"],
+            members=tuple(data.get("members", ())),
+            description=tuple(data.get("description", ())),
+        )
 
 
 @dataclass
@@ -231,7 +241,14 @@ def plan_scope_groups(ctx: PlanContext) -> DomainOutcome:
             )
         desire = GroupDesire(name=name, members=tuple(adds))
         if group is None:
-            params: dict[str, Any] = {"Name": name, "Type": "Security"}
+            # marked as this spec's, so another spec sharing the relationship sees who relies
+            # on it (t2t/planner/shared/ownership.py)
+            desire = replace(desire, description=(marker(desired.name),))
+            params: dict[str, Any] = {
+                "Name": name,
+                "Type": "Security",
+                "Description": list(desire.description),
+            }
             if adds:
                 params["Members"] = adds
             out.actions.append(

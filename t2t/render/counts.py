@@ -46,3 +46,14 @@ def plan_line(plan: Plan) -> str:
         f"Plan: {t.add} to add, {t.change} to change, {t.destroy} to destroy, "
         f"{t.blocked} blocked, {len(plan.unknowns)} unknown."
     )
+
+
+def waves_line(plan: Plan) -> str | None:
+    """Which waves a `--wave` plan covers (None: every wave), said under the plan's header."""
+    if not plan.waves:
+        return None
+    noun = "wave" if len(plan.waves) == 1 else "waves"
+    return (
+        f"Only {noun} {', '.join(plan.waves)} (--wave) and the organization-level steps it "
+        "needs; other waves are neither read per mailbox nor touched."
+    )

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from t2t.planner import EXIT_BLOCKED, EXIT_CHANGES, EXIT_OK, EXIT_UNKNOWN, Action, Finding, Plan
-from t2t.render.counts import plan_line, tally
+from t2t.render.counts import plan_line, tally, waves_line
 from t2t.render.text import SYMBOL, action_lines, action_notes
 
 #: GitHub refuses a comment body over 65,536 characters; what is left over is room for a CI
@@ -141,6 +141,7 @@ def _head(plan: Plan) -> list[_Piece]:
     return [
         f"## t2t plan: {code(plan.spec_name)}\n",
         f"Source tenant {code(plan.source_tenant)} → target tenant {code(plan.target_tenant)}\n",
+        *([f"{text(waves)}\n"] if (waves := waves_line(plan)) else []),
         f"**{plan_line(plan)}**\n",
         f"`t2t plan --detailed-exitcode` exits **{code_}**: {meaning}.\n",
     ]

@@ -40,6 +40,9 @@ FIELD_DESCRIPTIONS: dict[str, dict[str, str]] = {
         "spec_fingerprint": "SHA-256 (`sha256:…`) of everything the spec resolved to, CSV "
         "contents included: a saved plan is refused once the spec changed.",
         "summary": "The counts a CI job reads first.",
+        "waves": "The waves (spec batches) the plan is limited to with `--wave`, in spec order; "
+        "empty when it covers every wave. Other waves' batches and mailboxes are neither read "
+        "per mailbox nor planned.",
     },
     "Action": {
         "id": "The step's stable id, `<tenant>:<kind>:<key>`.",

@@ -40,6 +40,7 @@ from t2t.clients.wire import HIGH_IMPACT
 from t2t.planner import Action, Plan
 from t2t.planner.kinds import kind_of
 from t2t.planner.shared.app import KNOWN_AFTER_APPLY
+from t2t.render.counts import waves_line
 
 
 def ps_literal(value: Any) -> str:
@@ -236,6 +237,7 @@ def render_powershell(plan: Plan) -> str:
     lines = [
         _comment(f"t2t plan {plan.spec_name}: the same actions as Exchange Online PowerShell."),
         _comment(f"Source tenant {plan.source_tenant}, target tenant {plan.target_tenant}."),
+        *([_comment(waves)] if (waves := waves_line(plan)) else []),
         "# Run it block by block, in order: each block signs in to its tenant first.",
     ]
     tenants = {"source": plan.source_tenant, "target": plan.target_tenant}

@@ -6,6 +6,7 @@ Public API::
     SpecInvalid.errors: list[SpecError]                # every problem, sorted
     str(SpecError) == "PATH:LINE:COL: message"
     spec_json_schema() -> dict                         # schemas/t2t-spec.schema.json
+    select_waves(desired, names) -> Desired            # --wave; raises UnknownWave
 
 Imports nothing else of t2t (import-linter enforces it).
 """
@@ -28,6 +29,7 @@ from t2t.spec.desired import (
 )
 from t2t.spec.errors import SpecError, SpecInvalid
 from t2t.spec.loader import load_spec
+from t2t.spec.waves import UnknownWave, select_waves
 
 
 def spec_json_schema() -> dict[str, Any]:
@@ -52,6 +54,8 @@ __all__ = [
     "SecretRef",
     "SpecError",
     "SpecInvalid",
+    "UnknownWave",
     "load_spec",
+    "select_waves",
     "spec_json_schema",
 ]

@@ -63,6 +63,8 @@ async def run_group(action: Action, ctx: ApplyContext) -> ActionResult:
         fresh = group is None  # made here: member changes may meet replication
         if group is None:
             params: dict[str, object] = {"Name": desire.name, "Type": "Security"}
+            if desire.description:  # the spec's owner marker (planner/shared/ownership.py)
+                params["Description"] = list(desire.description)
             if desire.members:
                 params["Members"] = list(desire.members)
             try:

@@ -47,6 +47,9 @@ def group_record(g: Group) -> Record:
         "PrimarySmtpAddress": g.primary_smtp_address,
         "EmailAddresses": strings([f"SMTP:{g.primary_smtp_address}"]),
         "DistinguishedName": g.distinguished_name,
+        # Description: a multi-valued property (New-/Set-DistributionGroup -Description
+        # <MultiValueProperty>); Microsoft365DSC's EXODistributionGroup reads Description[0]
+        "Description": strings(g.description),
         "Identity": g.name,
         "Id": g.name,
         "Guid": guid(g.guid),
@@ -108,6 +111,7 @@ def new_distribution_group(inv: Invocation) -> list[Record]:
         ),
         when_created=inv.now,
         when_changed=inv.now,
+        description=[str(d) for d in p.get("Description") or []],
     )
     for m in p.get("Members") or []:
         found = find_recipient(t, m)
@@ -324,6 +328,13 @@ def register(registry: Registry) -> None:
                     "Microsoft.Exchange.Configuration.Tasks.RecipientWithAdUserGroupIdParameter[]",
                 ),
                 Param("Notes"),
+                # free text, multi-valued (new-distributiongroup: -Description
+                # <MultiValueProperty>)
+                Param(
+                    "Description",
+                    Kind.MULTI,
+                    "Microsoft.Exchange.Data.MultiValuedProperty",
+                ),
                 _not_yet(
                     "ManagedBy",
                     Kind.MULTI,
