@@ -16,6 +16,7 @@ same terminal (rich's redirection); a redirected stdout is never touched.
 
 from __future__ import annotations
 
+import io
 import sys
 import time
 from collections.abc import Iterator
@@ -153,6 +154,17 @@ class Bars:
     def end(self, key: int) -> None:
         if key in self._ids:
             self.rich.remove_task(self._ids.pop(key))
+
+
+class StderrNow(io.TextIOBase):
+    """sys.stderr as it is at each write, for the log lines (t2t/logs.py): while the bars are
+    drawn that is `_Above`, so a log line goes above them instead of across them."""
+
+    def write(self, text: str) -> int:
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
 
 
 def wanted(console: Console) -> bool:

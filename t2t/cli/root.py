@@ -11,7 +11,7 @@ of the same name (a test holds that), so moving one never changes what it means.
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, TextIO, cast
 
 import typer
 from typer._click.exceptions import UsageError
@@ -19,7 +19,7 @@ from typer.core import TyperGroup
 
 from t2t import __version__
 from t2t.cli.output import set_no_color
-from t2t.cli.progress import set_no_progress
+from t2t.cli.progress import StderrNow, set_no_progress
 from t2t.logs import configure_logging
 
 
@@ -138,4 +138,5 @@ def global_options(
     # No docstring: typer would show it as the command's help instead of the Typer's own.
     set_no_color(no_color)
     set_no_progress(no_progress)
-    configure_logging(log_format.value, log_level.value)
+    # sys.stderr at each write (a TextIOBase, which typeshed does not count as TextIO).
+    configure_logging(log_format.value, log_level.value, stream=cast(TextIO, StderrNow()))

@@ -186,10 +186,18 @@ def test_plan_shows_bars_with_an_eta_within_two_seconds_and_leaves_none(
 def test_apply_shows_reading_then_applying_per_kind_and_every_line_stays(
     served: tuple[Path, dict[str, Any]],
 ) -> None:
-    """Apply's result lines, printed while the bars are drawn, all stay on the screen above
-    them (coloured), and the summary is the last line, as without bars."""
+    """Apply's result lines and its log lines (`--log-level info`: one per action), printed
+    while the bars are drawn, all stay on the screen above them (coloured), and the summary is
+    the last line, as without bars."""
     state, _ = served
-    screen = on_terminal("apply", QUICKSTART, "--auto-approve", env={"T2T_SANDBOX": str(state)})
+    screen = on_terminal(
+        "apply",
+        QUICKSTART,
+        "--auto-approve",
+        "--log-level",
+        "info",
+        env={"T2T_SANDBOX": str(state)},
+    )
     assert screen.returncode in (0, 3), screen.text[-3000:]  # 3: the batch waits on a check
     at = screen.first(BAR_WITH_ETA)
     assert at is not None and at <= 2.0, (at, screen.text[-3000:])
@@ -201,4 +209,5 @@ def test_apply_shows_reading_then_applying_per_kind_and_every_line_stays(
     summary = re.fullmatch(r"Apply (?:complete|incomplete): (\d+) done, 0 noop, .*", lines[-1])
     assert summary is not None, lines[-5:]
     assert sum(line.startswith("  ✓ ") for line in lines) == int(summary[1])
+    assert sum("apply.action" in line for line in lines) == 28  # every action's log line
     assert "\x1b[32m  ✓ " in screen.text  # still coloured

@@ -69,7 +69,8 @@ def test_no_command_has_an_option_spelled_like_a_global_one() -> None:
 def logging_calls(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
     calls: list[tuple[str, str]] = []
     monkeypatch.setattr(
-        "t2t.cli.root.configure_logging", lambda fmt, level: calls.append((fmt, level))
+        "t2t.cli.root.configure_logging",
+        lambda fmt, level, **_: calls.append((fmt, level)),  # the stream: the CLI's stderr
     )
     for name in ("T2T_LOG_FORMAT", "T2T_LOG_LEVEL"):
         monkeypatch.delenv(name, raising=False)
