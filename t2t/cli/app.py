@@ -208,6 +208,7 @@ def probe_request(
         app_unique_name=app_desire(desired).unique_name,
         scope_groups=tuple(rel.scope_groups),
         endpoint_name=rel.endpoint.name,
+        endpoint_remote_tenant=desired.source.domain,
         source_mailboxes=tuple(m.source for m in desired.mailboxes),
         due_mailboxes=due_mailboxes(desired),
         wave_mailboxes=tuple(m.source for m in desired.mailboxes if m.batch is not None),
@@ -229,7 +230,9 @@ async def _signed_in(desired: Desired, target: Target | None) -> AsyncIterator[S
         connecting.close()  # when signing in failed
 
 
-async def _plan(desired: Desired, target: Target | None, *, rotate: bool = False) -> Plan:
+async def _plan(
+    desired: Desired, target: Target | None, *, rotate: bool = False, destroy: bool = False
+) -> Plan:
     async with _signed_in(desired, target) as session:
         snapshot = await read_snapshot(
             probe_request(desired),
@@ -238,7 +241,7 @@ async def _plan(desired: Desired, target: Target | None, *, rotate: bool = False
             azure=session.target.azure,
         )
     note_names(snapshot)
-    return build_plan(desired, snapshot, rotate_credential=rotate)
+    return build_plan(desired, snapshot, rotate_credential=rotate, allow_destroy=destroy)
 
 
 async def _apply(
@@ -385,7 +388,9 @@ def plan(
     desired = narrow(_load(spec), wave)
     try:
         with _connection(sandbox, ca_bundle) as target, progress_shown():
-            result: Plan = _run(_plan(desired, target, rotate=rotate_credential))
+            result: Plan = _run(
+                _plan(desired, target, rotate=rotate_credential, destroy=allow_destroy)
+            )
     except SetupError as exc:
         raise fail(str(exc)) from None
     renderers = {
@@ -476,17 +481,20 @@ def apply(
             check_spec(saved, desired, spec)  # before anything is sent
         except SavedPlanError as exc:
             raise fail(str(exc)) from None
+        except UnknownWave as exc:  # the spec lost a wave the plan was made for
+            raise fail(f"{spec}: the spec changed since the plan was made: {exc}") from None
         # a plan saved with --rotate-credential is compared with a plan made the same way
         rotate_credential = rotate_credential or forces_rotation(saved.plan.actions)
+        allow_destroy = allow_destroy or destroys(saved.plan.actions)  # compared alike
     else:
         desired = narrow(_load(spec), wave)
     audit_open(desired.spec_path, audit_file, no_audit)  # before anything connects
-        except UnknownWave as exc:  # the spec lost a wave the plan was made for
-            raise fail(f"{spec}: the spec changed since the plan was made: {exc}") from None
     try:
         with _connection(sandbox, ca_bundle) as target:
             with progress_shown():
-                result: Plan = _run(_plan(desired, target, rotate=rotate_credential))
+                result: Plan = _run(
+                    _plan(desired, target, rotate=rotate_credential, destroy=allow_destroy)
+                )
             if saved is not None:
                 problems = staleness(saved.plan, result)
                 if problems:

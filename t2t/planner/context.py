@@ -107,6 +107,8 @@ class PlanContext:
     """The resolutions this view may read (None: all)."""
     rotate_credential: bool = False
     """`--rotate-credential`: the endpoint's credential is rotated now (shared/rotation.py)."""
+    allow_destroy: bool = False
+    """`--allow-destroy`: what t2t replaced may be removed (retired_endpoints.py)."""
     _cache: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def view(self, domain: Domain) -> PlanContext:
@@ -184,8 +186,6 @@ class PlanContext:
         )
 
     @property
-    def scope_groups(self) -> ScopeGroups:
-    @property
     def sharing(self) -> Sharing:
         """The other specs relying on the source relationship, and the app they rely on."""
         return self._shared(
@@ -195,6 +195,8 @@ class PlanContext:
             ),
         )
 
+    @property
+    def scope_groups(self) -> ScopeGroups:
         """The group.create actions of this plan (the source relationship waits for them) and
         the declared groups that cannot be a scope (the relationship write is blocked)."""
         return self._shared(SCOPE, lambda s: scope_groups(self.desired, s))

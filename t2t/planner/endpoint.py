@@ -2,8 +2,16 @@
 
 `New-MigrationEndpoint -ExchangeRemoteMove -Name -RemoteServer outlook.office.com -RemoteTenant
 <source domain> -ApplicationId <appId> -Credentials <PSCredential(appId, secret)>`, after source
-consent: with -Credentials Exchange checks the app against the source (LEARN-24). t2t never
-removes an endpoint (the scripts delete and recreate it on every run).
+consent: with -Credentials Exchange checks the app against the source (LEARN-24). The scripts
+delete and recreate the endpoint on every run; t2t never does.
+
+Wrong RemoteTenant (T2T-E232): `Set-MigrationEndpoint` has no `-RemoteTenant` (its reference),
+so nothing t2t may send changes it. The endpoint planned here is the one *in use* for the
+spec's name (t2t/state/endpoint_chain.py): when the spec's endpoint points at another tenant,
+a replacement is created under the next derived name (`<name>-2`, …, `New-MigrationEndpoint`
+reference: the name is unique, RemoteTenant set at creation); the batches domain moves the
+waves' unfinished users to it and the retired_endpoints domain removes the old one, only
+with --allow-destroy.
 
 clientSecret mode: the executor creates the secret (Graph addPassword, displayName carrying
 `SECRET_MARKER_PREFIX` + the endpoint name: marked as it is created), hands it straight to
@@ -70,17 +78,17 @@ from t2t.planner.shared.key_vault import (
     plan_key_retirement,
     vault_desire,
 )
+from t2t.planner.shared.ownership import conflicts
 from t2t.planner.shared.rotation import Rotation, rotation, secret_rotation_due
 from t2t.state import Snapshot, fingerprint
 from t2t.state import parts as P
 from t2t.state.directory import Application, PasswordCredential
+from t2t.state.endpoint_chain import ENDPOINT_TYPE, EndpointChain, endpoint_chain
 from t2t.state.exchange import MigrationEndpoint
 
 if TYPE_CHECKING:
     from t2t.spec.desired import DesiredBatch
-from t2t.planner.shared.ownership import conflicts
 
-ENDPOINT_TYPE = "ExchangeRemoteMove"
 #: Worldwide cloud (Gov: outlook.office365.us, DoD: dod-outlook.office365.us; §3.6).
 REMOTE_SERVER = "outlook.office.com"
 #: displayName prefix of every client secret t2t creates for an endpoint.
@@ -122,15 +130,21 @@ register(
         "T2T-E232",
         "endpoint-remote-tenant-not-domain",
         "error",
-        "The endpoint's RemoteTenant is not the source tenant's domain (a GUID or another domain)",
+        "The endpoint's RemoteTenant is not the source tenant's domain (a GUID or another "
+        "domain) and cannot be changed in place",
         "MigrationServerConnectionFailedException … MRSRemotePermanentException: the remote "
         "tenant couldn't be found; VerifySetup.ps1 checks RemoteTenant = PartnerTenantDomain",
-        "Set-MigrationEndpoint has no -RemoteTenant, so the endpoint must be replaced: remove "
-        "the users of its batches that have not completed (Remove-MigrationUser; a batch with "
-        "none completed: Remove-MigrationBatch), then Remove-MigrationEndpoint <name>; the next "
-        "apply creates it with RemoteTenant = the spec's source domain and the batches again.",
-        "microsoft-t2t.md §3.6, §10.1; Set-MigrationEndpoint and Remove-MigrationEndpoint "
-        "references (learn.microsoft.com/powershell/module/exchangepowershell)",
+        "Set-MigrationEndpoint has no -RemoteTenant, so t2t replaces the endpoint: "
+        "New-MigrationEndpoint <name>-2 with RemoteTenant = the spec's source domain; the "
+        "unfinished users of the waves' batches on the old one move to a new batch on it "
+        "(Remove-MigrationBatch when none completed, else Remove-MigrationUser per unfinished "
+        "user; completed users are left alone; disruptive); the old endpoint is removed "
+        "(Remove-MigrationEndpoint) only with --allow-destroy once no batch uses it.",
+        "microsoft-t2t.md §3.6, §10.1; the Set-MigrationEndpoint reference (no -RemoteTenant), "
+        "Set-MigrationBatch (no -SourceEndpoint), New-MigrationEndpoint (-RemoteTenant, -Name), "
+        "Remove-MigrationEndpoint, Remove-MigrationBatch ('a migration batch that either isn't "
+        "running or has been completed') references "
+        "(learn.microsoft.com/powershell/module/exchangepowershell)",
     ),
     CheckDef(
         "T2T-E233",
@@ -540,8 +554,9 @@ def _remote(write: _Write, current: MigrationEndpoint) -> None:
             else "not the source domain"
         )
         # Set-MigrationEndpoint takes no -RemoteTenant (its reference; New- does): nothing t2t
-        # may send repairs it, so the finding blocks (every batch: organization scope) and
-        # names the replacement by hand.
+        # may send repairs it. plan_endpoints never gets here (such an endpoint is replaced:
+        # state/endpoint_chain.py); an executor's re-plan does when the endpoint it is to
+        # write was changed by hand since the plan, and then it blocks.
         out.findings.append(
             finding(
                 "T2T-E232",
@@ -798,8 +813,9 @@ def plan_endpoints(ctx: PlanContext) -> DomainOutcome:
     until, why_needed = secret_deadline(desired.batches, None)
     registered = _app_of(snapshot, app.app_id)
     secrets = registered.password_credentials if registered is not None else None
+    chain = endpoint_chain(endpoints, rel.endpoint.name, desired.source.domain)
     desire = EndpointDesire(
-        name=rel.endpoint.name,
+        name=chain.in_use,
         remote_tenant=desired.source.domain,
         app=app.desire,
         app_id=app.app_id,
@@ -809,7 +825,8 @@ def plan_endpoints(ctx: PlanContext) -> DomainOutcome:
         key_vault=vault_desire(desired),
         rotation=_secret_rotation(ctx, secrets),
     )
-    chain = ctx.key_vault
+    out.findings.extend(_replaced(chain, endpoints, desire.remote_tenant))
+    vault_chain = ctx.key_vault
     markers = marker_keys(registered, desire.name)
     read_at = snapshot.read_at
     outcome = plan_endpoint(
@@ -819,7 +836,7 @@ def plan_endpoints(ctx: PlanContext) -> DomainOutcome:
         secrets,
         why_needed=why_needed,
         now=_utc(read_at) if read_at else None,
-        certificate_url=chain.certificate_url,
+        certificate_url=vault_chain.certificate_url,
     )
     out.findings.extend(outcome.findings)
     concurrency = _concurrency(desire, endpoints)
@@ -839,30 +856,14 @@ def plan_endpoints(ctx: PlanContext) -> DomainOutcome:
             depends.extend(ids)
             blocked.extend(codes)
     if outcome.needs_certificate:  # Exchange may read it and the app trusts it, first
-        depends.extend(chain.waits_for)
-        blocked.extend(chain.blocked_by)
+        depends.extend(vault_chain.waits_for)
+        blocked.extend(vault_chain.blocked_by)
     written = action.model_copy(
         update={
             "depends_on": tuple(dict.fromkeys(depends)),
             "blocked_by": tuple(dict.fromkeys(blocked)),
         }
     )
-    out.actions.append(written)
-    out.actions.extend(
-        _old_keys(ctx, desire, endpoints, written if outcome.needs_certificate else None)
-    )
-    return out
-
-
-def _secret_rotation(
-    ctx: PlanContext, secrets: tuple[PasswordCredential, ...] | None
-) -> Rotation | None:
-    """clientSecret mode: the spec's rotateBefore, and with --rotate-credential every secret
-    the app holds now (replaced: the rotation is done once the endpoint holds one made since)."""
-    rel = ctx.desired.relationship
-    if rel.credential != "clientSecret":
-        return None
-    held = tuple(s.key_id for s in secrets or ())
     if written.operation == "update" and conflicts(
         ctx.sharing, written.parameters.get("ApplicationId")
     ):
@@ -878,6 +879,52 @@ def _secret_rotation(
             )
         )
         written = written.model_copy(update={"blocked_by": (*written.blocked_by, "T2T-E112")})
+    out.actions.append(written)
+    out.actions.extend(
+        _old_keys(ctx, desire, endpoints, written if outcome.needs_certificate else None)
+    )
+    return out
+
+
+def _replaced(
+    chain: EndpointChain, endpoints: tuple[MigrationEndpoint, ...], remote_tenant: str
+) -> list[Finding]:
+    """T2T-E232 on each endpoint of the chain that points at another tenant, while this plan
+    creates its replacement (chain.in_use). Once the replacement exists the finding is gone:
+    the batches still on the old one are the batches domain's actions, its removal the
+    retired_endpoints domain's (or its notice)."""
+    if any(e.identity.lower() == chain.in_use.lower() for e in endpoints):
+        return []
+    found = []
+    for old in chain.replaced:
+        what = (
+            "the tenant id, not the source domain"
+            if _GUID.match(old.remote_tenant or "")
+            else "not the source domain"
+        )
+        found.append(
+            finding(
+                "T2T-E232",
+                "target",
+                old.identity,
+                f"RemoteTenant is {old.remote_tenant or 'not set'}: {what} {remote_tenant}; "
+                "Set-MigrationEndpoint cannot change it, so the plan creates "
+                f"{chain.in_use!r} to replace it",
+                fixed_by_plan=True,
+            )
+        )
+    return found
+
+
+def _secret_rotation(
+    ctx: PlanContext, secrets: tuple[PasswordCredential, ...] | None
+) -> Rotation | None:
+    """clientSecret mode: the spec's rotateBefore, and with --rotate-credential every secret
+    the app holds now (replaced: the rotation is done once the endpoint holds one made since)."""
+    rel = ctx.desired.relationship
+    if rel.credential != "clientSecret":
+        return None
+    held = tuple(s.key_id for s in secrets or ())
     return rotation(rel.endpoint.rotate_before, held if ctx.rotate_credential else None)
 
 

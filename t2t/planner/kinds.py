@@ -115,6 +115,13 @@ BATCH_SET_COMPLETE_AFTER = ActionKind(
     "batch.set_complete_after", "exchange", "disruptive", EXCHANGE_WRITE
 )
 BATCH_REMOVE_USER = ActionKind("batch.remove_user", "exchange", "disruptive", EXCHANGE_WRITE)
+#: Remove-MigrationBatch: a wave's batch on an endpoint that points at the wrong tenant, none of
+#: whose users completed, removed so its users move to a batch on the replacement (T2T-E232).
+#: Disruptive, not destructive: the move is started again, nothing is deleted from a mailbox.
+BATCH_REMOVE = ActionKind("batch.remove", "exchange", "disruptive", EXCHANGE_WRITE)
+#: Remove-MigrationEndpoint: the replaced endpoint, once no batch uses it, only with
+#: --allow-destroy (Migration role, in Organization Management).
+ENDPOINT_REMOVE = ActionKind("endpoint.remove", "exchange", "destructive", EXCHANGE_WRITE)
 
 # keyVaultCertificate mode (the target's Azure subscription; t2t/planner/key_vault.py). ARM
 # actions from "Azure resource provider operations" (Microsoft.Resources: "resourceGroups/write:
@@ -192,6 +199,8 @@ KINDS: tuple[ActionKind, ...] = (
     BATCH_COMPLETE,
     BATCH_SET_COMPLETE_AFTER,
     BATCH_REMOVE_USER,
+    BATCH_REMOVE,
+    ENDPOINT_REMOVE,
     RESOURCE_GROUP_CREATE,
     VAULT_CREATE,
     VAULT_ACCESS_GRANT,

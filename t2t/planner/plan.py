@@ -16,8 +16,8 @@ from t2t.planner.actions import Action, Role
 from t2t.planner.batches import BATCHES
 from t2t.planner.checks import CATALOGUE, Finding
 from t2t.planner.consent import CONSENT
-from t2t.planner.context import PlanContext
 from t2t.planner.delegates import DELEGATES
+from t2t.planner.context import PlanContext
 from t2t.planner.domain import Domain, plan_domain
 from t2t.planner.endpoint import ENDPOINT
 from t2t.planner.invitation import INVITATION
@@ -27,6 +27,7 @@ from t2t.planner.migration_app import MIGRATION_APP
 from t2t.planner.organization import ORGANIZATION
 from t2t.planner.own_identity import apply_permissions
 from t2t.planner.relationships import RELATIONSHIPS
+from t2t.planner.retired_endpoints import RETIRED_ENDPOINTS
 from t2t.planner.scope_groups import SCOPE_GROUPS
 from t2t.state import Snapshot, fingerprint
 
@@ -74,9 +75,9 @@ class Plan(BaseModel):
     notices: tuple[str, ...] = ()
     permissions: dict[str, tuple[str, ...]] = Field(default_factory=dict)
     spec_fingerprint: str = ""
-
     waves: tuple[str, ...] = ()
     """The waves the plan is limited to (`--wave`); empty: all of them."""
+
     @property
     def runnable(self) -> tuple[Action, ...]:
         return tuple(a for a in self.actions if not a.blocked)
@@ -109,6 +110,7 @@ DOMAINS: tuple[Domain, ...] = (
     MAILBOXES,
     DELEGATES,
     BATCHES,
+    RETIRED_ENDPOINTS,
 )
 
 #: What the planner reads from each tenant; probes read nothing more.
@@ -116,9 +118,16 @@ SOURCE_NEEDS = frozenset().union(*(d.source_needs for d in DOMAINS))
 TARGET_NEEDS = frozenset().union(*(d.target_needs for d in DOMAINS))
 
 
-def build_plan(desired: Desired, snapshot: Snapshot, *, rotate_credential: bool = False) -> Plan:
+def build_plan(
+    desired: Desired,
+    snapshot: Snapshot,
+    *,
+    rotate_credential: bool = False,
+    allow_destroy: bool = False,
+) -> Plan:
     """Compare the spec with both tenants and return checks plus ordered actions;
-    `rotate_credential` (--rotate-credential) rotates the endpoint's credential now."""
+    `rotate_credential` (--rotate-credential) rotates the endpoint's credential now,
+    `allow_destroy` (--allow-destroy) removes what t2t replaced."""
     actions: list[Action] = []
     findings: list[Finding] = []
     notices: list[str] = []
@@ -129,6 +138,7 @@ def build_plan(desired: Desired, snapshot: Snapshot, *, rotate_credential: bool 
         prior_actions=actions,
         prior_findings=findings,
         rotate_credential=rotate_credential,
+        allow_destroy=allow_destroy,
     )
     # Shown as one progress task (t2t/progress.py): a step per domain, and one per declared
     # mailbox, which the mailboxes domain steps (nearly all of a large plan's time).
@@ -152,6 +162,7 @@ def build_plan(desired: Desired, snapshot: Snapshot, *, rotate_credential: bool 
         notices=tuple(notices),
         permissions=permissions,
         spec_fingerprint=spec_fingerprint(desired),
+        waves=desired.waves,
     )
 
 
@@ -162,7 +173,6 @@ _WHERE: dict[str, IncEx | bool] = {
     "mailboxes": {"__all__": {"origin"}},
     "batches": {"__all__": {"origin"}},
 }
-        waves=desired.waves,
 
 
 def spec_fingerprint(desired: Desired) -> str:

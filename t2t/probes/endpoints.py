@@ -20,6 +20,7 @@ from t2t.probes import exchange_objects as x
 from t2t.probes.readers import cmdlet_fact
 from t2t.probes.values import as_str
 from t2t.state import Fact
+from t2t.state.endpoint_chain import endpoint_chain
 from t2t.state.exchange import MigrationEndpoint
 
 #: Entra's refusals of a credential (reference-error-codes): invalid secret, expired secret,
@@ -29,14 +30,17 @@ CREDENTIAL_REFUSED = re.compile(r"AADSTS(7000215|7000222|7000218)\b")
 
 
 async def read_endpoints(
-    exchange: ExchangeClient, name: str | None
+    exchange: ExchangeClient, name: str | None, remote_tenant: str | None = None
 ) -> Fact[tuple[MigrationEndpoint, ...]]:
     """Get-MigrationEndpoint; the endpoint called ``name``, when it is a cross-tenant one with
-    a secret (not a Key Vault certificate), is tested too."""
+    a secret (not a Key Vault certificate), is tested too — with ``remote_tenant`` (the source
+    domain), the one in use for that name (its replacement: t2t/state/endpoint_chain.py)."""
     fact = await cmdlet_fact(exchange, "Get-MigrationEndpoint", {}, x.parse_endpoint)
     if fact.status != "present" or not name:
         return fact
     endpoints = list(fact.get())
+    if remote_tenant:
+        name = endpoint_chain(tuple(endpoints), name, remote_tenant).in_use
     at = next(
         (
             i

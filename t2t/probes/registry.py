@@ -36,6 +36,9 @@ class ProbeRequest:
     app_unique_name: str | None = None  # t2t's marker on an app it registers (by displayName)
     scope_groups: tuple[str, ...] = ()
     endpoint_name: str | None = None  # the spec's endpoint: its credential is tested
+    endpoint_remote_tenant: str | None = None
+    """The source domain: with it, the endpoint tested is the one in use for endpoint_name
+    (its replacement when the spec's points at another tenant: t2t/state/endpoint_chain.py)."""
     source_mailboxes: tuple[str, ...] = ()  # the spec's source addresses (statistics only)
     due_mailboxes: tuple[tuple[str, str], ...] | None = None
     """(source, target) of the spec's mailboxes in a wave whose batch this run may create

@@ -61,7 +61,8 @@ def _accepted_domains(ctx: ReadContext) -> Awaitable[Fact[Any]]:
 
 @reads(P.ENDPOINTS)
 def _endpoints(ctx: ReadContext) -> Awaitable[Fact[Any]]:
-    return read_endpoints(ctx.exchange, ctx.request.endpoint_name)
+    request = ctx.request
+    return read_endpoints(ctx.exchange, request.endpoint_name, request.endpoint_remote_tenant)
 
 
 @reads(P.BATCHES)

@@ -10,6 +10,8 @@ t2t/planner/plan.py ``DOMAINS``) holding:
   organization is a hydrated ``OrganizationConfig(name=<role>)``, the target's domains are its
   accepted domains, verified (observed.py `verified_domains`), every other part present and
   empty. So a case lists only what exists, and a real ``t2t show --format json`` drops in as is;
+- ``options.json`` (optional) — the plan's command-line options, as PlanContext fields:
+  ``{"allow_destroy": true}`` is ``t2t plan --allow-destroy``;
 - ``prior.json`` (batches only, optional) — what the domains before it planned:
   ``{"actions": [{"kind", "key", "tenant"?, "blocked_by"?}], "findings": [{"code",
   "tenant"?, "object"}]}`` (tenant defaults to target);
@@ -84,9 +86,15 @@ class Case:
             return [], []
         return prior_from(json.loads(path.read_text(encoding="utf-8")))
 
+    def options(self) -> dict[str, bool]:
+        path = self.path / "options.json"
+        if not path.exists():
+            return {}
+        return dict(json.loads(path.read_text(encoding="utf-8")))
+
     def context(self) -> PlanContext:
         actions, findings = self.prior()
-        return PlanContext(self.spec(), self.snapshot(), actions, findings)
+        return PlanContext(self.spec(), self.snapshot(), actions, findings, **self.options())
 
     def outcome(self) -> DomainOutcome:
         return plan_domain(BY_DOMAIN[self.domain], self.context())

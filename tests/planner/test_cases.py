@@ -8,7 +8,8 @@ present and empty), as tests/planner/observed.py `whole_tenant` builds them — 
 only what exists. ``pytest tests/planner --regen-cases`` rewrites every plan.json from the
 current planner instead of comparing; review the change with ``git diff``.
 
-Adding a case: a folder with spec.yaml and observed.json (prior.json for batches), then
+Adding a case: a folder with spec.yaml and observed.json (prior.json for batches;
+options.json for command-line options such as --allow-destroy), then
 ``--regen-cases`` and read the plan.json it wrote.
 """
 
@@ -31,7 +32,7 @@ from t2t.state.model import OrgRelationship
 from tests.planner.cases import BY_DOMAIN, Case, all_cases, plan_json, render_plan
 
 CASES = all_cases()
-FILES = {"spec.yaml", "observed.json", "plan.json", "prior.json"}
+FILES = {"spec.yaml", "observed.json", "plan.json", "prior.json", "options.json"}
 
 
 def by_domain(domain: str) -> list[Case]:

@@ -17,6 +17,7 @@ from t2t.planner.kinds import KINDS
 from t2t.planner.mailboxes.desire import MailboxDesire
 from t2t.planner.mailboxes.hold_for_migration import HoldDesire
 from t2t.planner.relationships import SideDesire
+from t2t.planner.retired_endpoints import RetiredEndpoint
 from t2t.planner.scope_groups import GroupDesire
 from t2t.planner.shared.app import AppDesire
 from t2t.planner.shared.consent import ConsentDesire
@@ -51,6 +52,8 @@ DESIRE_OF: dict[str, Any] = {
     "batch.complete": BatchDesire,
     "batch.set_complete_after": BatchDesire,
     "batch.remove_user": BatchDesire,
+    "batch.remove": BatchDesire,
+    "endpoint.remove": RetiredEndpoint,
     "azure.resource_group.create": StepDesire,
     "keyvault.vault.create": StepDesire,
     "keyvault.access.grant": StepDesire,

@@ -9,8 +9,10 @@ from __future__ import annotations
 from t2t.apply.executors import (  # noqa: F401  (each registers its executors)
     app,
     batch,
+    batch_remove,
     consent,
     endpoint,
+    endpoint_remove,
     group,
     invitation,
     key_vault,

@@ -25,9 +25,10 @@ from t2t.probes import exchange_objects as x
 from t2t.state.exchange import MigrationBatch, MigrationUser
 
 
-async def _read(
+async def read_batch(
     exchange: ExchangeClient, name: str
 ) -> tuple[MigrationBatch | None, tuple[MigrationUser, ...]]:
+    """The batch called ``name`` and its migration users, read now (None, () when absent)."""
     reader = exchange.reader()
     try:
         out = await reader.invoke("Get-MigrationBatch", {"Identity": name})
@@ -59,7 +60,7 @@ async def run_batch(action: Action, ctx: ApplyContext) -> ActionResult:
     desire = BatchDesire.from_dict(action.desired)
 
     async def replan() -> Write | None:
-        batch, users = await _read(exchange, desire.name)
+        batch, users = await read_batch(exchange, desire.name)
         step = next_step(desire, batch, users)
         if step != action.kind:  # converged, or the batch moved on by itself
             if batch is None:

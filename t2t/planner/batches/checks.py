@@ -23,12 +23,19 @@ class NamedBatch:
     wave: DesiredBatch
     batch: MigrationBatch
     endpoint: str
-    """The spec's endpoint name."""
+    """The name of the endpoint in use for the spec's (t2t/state/endpoint_chain.py)."""
+    replaced: frozenset[str] = frozenset()
+    """The spec's endpoints that point at the wrong tenant (lower case): the batches on them
+    are the wave's, moved to the endpoint in use (T2T-E232's remedy)."""
 
     @property
     def on_spec_endpoint(self) -> bool:
         named = self.batch.source_endpoint
         return named is not None and named.lower() == self.endpoint.lower()
+
+    @property
+    def on_replaced_endpoint(self) -> bool:
+        return (self.batch.source_endpoint or "").lower() in self.replaced
 
 
 @check(
@@ -47,7 +54,7 @@ class NamedBatch:
     tenant="target",
 )
 def on_another_endpoint(nb: NamedBatch) -> str | None:
-    if nb.on_spec_endpoint:
+    if nb.on_spec_endpoint or nb.on_replaced_endpoint:
         return None
     return f"SourceEndpoint is {nb.batch.source_endpoint or 'not set'}, not {nb.endpoint}"
 

@@ -8,6 +8,9 @@ check is left out (T2T-W407) and does not hold back the others; it joins a later
 unblocked, as does a mailbox added to the wave after its batch exists (a running batch cannot
 grow). Waves over 2,000 mailboxes are split into `<name>-01`, `-02`, … in spec order.
 
+A wave's batch on a replaced endpoint (one that points at the wrong tenant, T2T-E232) gives
+its unfinished users to the wave's next sub-batch on the endpoint in use (replacement.py).
+
 A mailbox already in one of the wave's batches, or already moved (the target holds a
 mailbox), is converged: nothing is planned for it — unless its migration user failed in a
 way Microsoft fixes only by removing it and adding it to a new batch (T2T-W411, LEARN-24
@@ -38,11 +41,13 @@ from t2t.planner.batches.desire import (
     step_call,
     utc_text,
 )
+from t2t.planner.batches.replacement import REMOVING, Moves, plan_moves
 from t2t.planner.checks import CATALOGUE, finding, run_checks
 from t2t.planner.context import PlanContext
 from t2t.planner.domain import Domain, DomainOutcome, action_id, present
 from t2t.state import fingerprint
 from t2t.state import parts as P
+from t2t.state.endpoint_chain import endpoint_chain
 from t2t.state.exchange import MigrationBatch, MigrationUser, Recipient
 
 if TYPE_CHECKING:
@@ -100,7 +105,10 @@ def plan_batches(ctx: PlanContext) -> DomainOutcome:
     user_batch: dict[str, str] = {}
     for u in users:
         by_batch[u.batch_id.lower()].append(u)
-        user_batch[u.identity.lower()] = u.batch_id
+        if u.status.lower() != REMOVING:  # on its way out of its batch: in none for a new one
+            user_batch[u.identity.lower()] = u.batch_id
+    chain = endpoint_chain(endpoints, desired.relationship.endpoint.name, desired.source.domain)
+    endpoint_name = chain.in_use
 
     # What the other domains planned: per mailbox, and org-level.
     own: dict[str, list[Action]] = defaultdict(list)
@@ -118,10 +126,7 @@ def plan_batches(ctx: PlanContext) -> DomainOutcome:
         ):
             own[a.key].append(a)
             continue
-        if (
-            a.kind.startswith("endpoint.")
-            and a.key.lower() == desired.relationship.endpoint.name.lower()
-        ):
+        if a.kind.startswith("endpoint.") and a.key.lower() == endpoint_name.lower():
             endpoint_planned = a.kind == "endpoint.create"
             endpoint_blocked = list(a.blocked_by)
         if a.blocked:
@@ -137,7 +142,6 @@ def plan_batches(ctx: PlanContext) -> DomainOutcome:
             mailbox_blocks[f.object.lower()].append(f.code)
         elif scope in ("organization", "relationship"):
             org_blocked.append(f.code)
-    endpoint_name = desired.relationship.endpoint.name
     endpoint_exists = any(e.identity.lower() == endpoint_name.lower() for e in endpoints)
     gate: list[str] = list(org_blocked)
     if not endpoint_exists and (not endpoint_planned or endpoint_blocked):
@@ -170,6 +174,7 @@ def plan_batches(ctx: PlanContext) -> DomainOutcome:
         user_batch=user_batch,
         accepted=accepted,
         endpoint_name=endpoint_name,
+        replaced=chain.replaced_names,
     )
     for wave in waves:
         _plan_wave(plan, wave)
@@ -196,6 +201,9 @@ class _Waves:
     user_batch: dict[str, str]
     accepted: set[str]
     endpoint_name: str
+    """The endpoint in use for the spec's (t2t/state/endpoint_chain.py)."""
+    replaced: frozenset[str]
+    """The spec's endpoints that point at the wrong tenant (lower case)."""
 
 
 def _plan_wave(plan: _Waves, wave: DesiredBatch) -> None:
@@ -207,7 +215,7 @@ def _plan_wave(plan: _Waves, wave: DesiredBatch) -> None:
         ),
         key=lambda p: p[0],
     )
-    mine = _check_named(plan, wave, named)
+    mine, replaced = _check_named(plan, wave, named)
     if wave.phase == "prepare":
         for _, b in mine:
             plan.out.notices.append(
@@ -237,24 +245,33 @@ def _plan_wave(plan: _Waves, wave: DesiredBatch) -> None:
         users_of_b = tuple(plan.by_batch.get(b.identity.lower(), ()))
         _plan_existing(desire(b.identity), b, users_of_b, plan.own, plan.org_ids, plan.out)
 
+    # Batches on a replaced endpoint: their unfinished users leave them for a new sub-batch.
+    after = (tuple(plan.org_ids), tuple(dict.fromkeys(plan.gate)))
+    moves = plan_moves([b for _, b in replaced], plan.by_batch, desire, plan.out, after)
+
     # New mailboxes: ready ones go into new (sub-)batches.
-    ready, removals = _ready_mailboxes(plan, wave, mine, desire)
+    ready, removals = _ready_mailboxes(plan, wave, mine, desire, moves)
     if ready:
         _create_batches(plan, wave, named, ready, removals, desire)
 
 
-def _check_named(
-    plan: _Waves, wave: DesiredBatch, named: list[tuple[int, MigrationBatch]]
-) -> list[tuple[int, MigrationBatch]]:
+Named = list[tuple[int, MigrationBatch]]
+
+
+def _check_named(plan: _Waves, wave: DesiredBatch, named: Named) -> tuple[Named, Named]:
     """Every batch-scope check on each batch bearing the wave's name (batches/checks.py);
-    the ones on the spec's endpoint are the wave's own."""
-    mine: list[tuple[int, MigrationBatch]] = []
+    the ones on the endpoint in use are the wave's own, those on a replaced endpoint the
+    wave's to move."""
+    mine: Named = []
+    replaced: Named = []
     for i, b in named:
-        subject = NamedBatch(wave, b, plan.endpoint_name)
+        subject = NamedBatch(wave, b, plan.endpoint_name, plan.replaced)
         plan.out.findings.extend(run_checks("batch", subject, b.identity))
         if subject.on_spec_endpoint:
             mine.append((i, b))
-    return mine
+        elif subject.on_replaced_endpoint:
+            replaced.append((i, b))
+    return mine, replaced
 
 
 def _ready_mailboxes(
@@ -262,13 +279,14 @@ def _ready_mailboxes(
     wave: DesiredBatch,
     mine: list[tuple[int, MigrationBatch]],
     desire: Callable[..., BatchDesire],
+    moves: Moves,
 ) -> tuple[list[str], dict[str, str]]:
-    """The wave's mailboxes that a new batch takes now, and the Remove-MigrationUser each
-    re-added one waits for; the others are left out with the reason."""
+    """The wave's mailboxes that a new batch takes now, and the removal each re-added or
+    moved one waits for; the others are left out with the reason."""
     out = plan.out
     tdd = wave.target_delivery_domain
     tdd_ok = tdd.lower() in plan.accepted
-    wave_names = {b.identity.lower() for _, b in mine}
+    wave_names = {b.identity.lower() for _, b in mine} | moves.batches
     readd = {
         u.identity.lower(): (b, u)
         for _, b in mine
@@ -283,6 +301,10 @@ def _ready_mailboxes(
         if key in readd:
             removal = _removal(desire(readd[key][0].identity), *readd[key], out)
             removals[key] = removal.id
+        elif key in moves.removals:
+            removals[key] = moves.removals[key]
+        elif key in moves.held:
+            continue
         elif in_batch is not None:
             if in_batch.lower() not in wave_names:
                 out.findings.append(
@@ -551,6 +573,7 @@ BATCHES = Domain(
             K.BATCH_COMPLETE,
             K.BATCH_SET_COMPLETE_AFTER,
             K.BATCH_REMOVE_USER,
+            K.BATCH_REMOVE,
         }
     ),
     plan=plan_batches,
