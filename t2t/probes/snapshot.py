@@ -135,9 +135,17 @@ async def _previous_mailboxes(ctx: ReadContext) -> Fact[Any]:
 
 @reads(P.GROUPS)
 async def _scope_groups(ctx: ReadContext) -> Fact[Any]:
-    """Per group (a spec names one to a few): Get-DistributionGroup -Identity."""
+    """Per group (a spec names one to a few): Get-DistributionGroup -Identity. Also the groups
+    the relationship toward the target already publishes: their owner markers say which other
+    spec relies on it (t2t/planner/shared/ownership.py)."""
     found: list[Any] = []
-    for name in ctx.request.scope_groups:
+    names = list(ctx.request.scope_groups)
+    relationships = await ctx.fact(P.RELATIONSHIPS)
+    target = ctx.request.target_tenant_id.lower()
+    for rel in relationships.value or () if relationships.status == "present" else ():
+        if target in {d.lower() for d in rel.domain_names}:
+            names.extend(rel.published_scopes)
+    for name in {n.lower(): n for n in reversed(names)}.values():  # once, any case
         try:
             result = await ctx.exchange.invoke("Get-DistributionGroup", {"Identity": name})
         except ObjectNotFound:
