@@ -11,7 +11,7 @@ from contextlib import asynccontextmanager, contextmanager
 from enum import StrEnum
 from functools import partial
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 import httpx
 import typer
@@ -39,6 +39,7 @@ from t2t.cli.audit import (
     audited,
     audited_results,
 )
+from t2t.cli.destroy import AllowDestroyOpt, destroys
 from t2t.cli.names import names_read, note_names
 from t2t.cli.progress import shown as progress_shown
 from t2t.cli.root import RootGroup, global_options
@@ -51,10 +52,10 @@ from t2t.cli.session import (
     sandbox_reachable,
     sandbox_target,
 )
-from t2t.cli.destroy import AllowDestroyOpt, destroys
 from t2t.cli.waves import WaveOpt, check_saved_waves, narrow
 from t2t.clients import ClientError, ProfileError
 from t2t.planner import EXIT_ERROR, EXIT_UNKNOWN, SOURCE_NEEDS, TARGET_NEEDS, Plan, build_plan
+from t2t.planner.delegates import DELEGATES, losses_of
 from t2t.planner.shared.app import app_desire
 from t2t.planner.shared.rotation import ROTATE_FLAG, forces_rotation
 from t2t.probes import SOURCE_PARTS, TARGET_PARTS, ProbeRequest, read_snapshot
@@ -69,6 +70,7 @@ from t2t.render import (
     render_snapshot,
     render_snapshot_json,
 )
+from t2t.render.permissions_csv import ReportPathError, check_report_path, write_report
 from t2t.spec import Desired, SpecInvalid, UnknownWave, load_spec, select_waves, spec_json_schema
 from t2t.state import Snapshot
 from t2t.state.parts import Part
@@ -231,7 +233,12 @@ async def _signed_in(desired: Desired, target: Target | None) -> AsyncIterator[S
 
 
 async def _plan(
-    desired: Desired, target: Target | None, *, rotate: bool = False, destroy: bool = False
+    desired: Desired,
+    target: Target | None,
+    *,
+    rotate: bool = False,
+    destroy: bool = False,
+    report: Path | None = None,
 ) -> Plan:
     async with _signed_in(desired, target) as session:
         snapshot = await read_snapshot(
@@ -241,7 +248,24 @@ async def _plan(
             azure=session.target.azure,
         )
     note_names(snapshot)
-    return build_plan(desired, snapshot, rotate_credential=rotate, allow_destroy=destroy)
+    result = build_plan(desired, snapshot, rotate_credential=rotate, allow_destroy=destroy)
+    if report is not None:
+        _write_report(report, desired, snapshot)
+    return result
+
+
+def _write_report(path: Path, desired: Desired, snapshot: Snapshot) -> None:
+    """`plan --report`: the losses of the plan's snapshot (t2t/render/permissions_csv.py);
+    none when the source's permissions could not be read (the plan says so)."""
+    blind = DELEGATES.blind_spots(snapshot)
+    if blind:
+        parts = ", ".join(f"{role} {part}" for role, part in blind)
+        raise fail(f"{path}: not written, t2t could not read {parts}")
+    try:
+        write_report(path, losses_of(desired, snapshot))
+    except (OSError, ReportPathError) as exc:
+        raise fail(f"cannot write {path}: {getattr(exc, 'strerror', None) or exc}") from None
+    typer.echo(f"Wrote what the move will lose to {path}", err=True)
 
 
 async def _apply(
@@ -377,19 +401,33 @@ def plan(
         typer.Option("--out", help="Save the plan for `t2t apply FILE` after review."),
     ] = None,
     rotate_credential: RotateOpt = False,
+    wave: WaveOpt = None,
+    allow_destroy: AllowDestroyOpt = False,
+    report: Annotated[
+        Path | None,
+        typer.Option(
+            "--report",
+            help="Write what the move will lose (permissions, delegates, forwarding) as CSV.",
+        ),
+    ] = None,
 ) -> None:
     """Read both tenants (never writing) and show what apply would change and what blocks it.
 
-    wave: WaveOpt = None,
-    allow_destroy: AllowDestroyOpt = False,
     Exit codes: 0 nothing to do (or changes without --detailed-exitcode), 1 error,
     2 changes pending, 3 a check blocks, 4 some state could not be read.
     """
     desired = narrow(_load(spec), wave)
+    if report is not None:
+        try:
+            check_report_path(report)
+        except ReportPathError as exc:
+            raise typer.BadParameter(str(exc), param_hint="'--report'") from None
     try:
         with _connection(sandbox, ca_bundle) as target, progress_shown():
             result: Plan = _run(
-                _plan(desired, target, rotate=rotate_credential, destroy=allow_destroy)
+                _plan(
+                    desired, target, rotate=rotate_credential, destroy=allow_destroy, report=report
+                )
             )
     except SetupError as exc:
         raise fail(str(exc)) from None
@@ -459,13 +497,13 @@ def apply(
     audit_file: AuditFileOpt = None,
     no_audit: NoAuditOpt = False,
     rotate_credential: RotateOpt = False,
+    wave: WaveOpt = None,
+    allow_destroy: AllowDestroyOpt = False,
 ) -> None:
     """Make both tenants match the spec; safe to run again at any time.
 
     Given a saved plan, apply re-reads both tenants first and refuses, before acting, when
     the spec or anything the plan touches changed since it was made; a saved plan was
-    wave: WaveOpt = None,
-    allow_destroy: AllowDestroyOpt = False,
     reviewed, so it is applied without asking.
 
     One apply of a spec acts at a time: it holds a lease in the target tenant, and another
@@ -668,7 +706,9 @@ def main() -> None:
         # usage error comes here and leaves with EXIT_USAGE; typer.Exit returns its code.
         code = app(prog_name="t2t", standalone_mode=False)
     except typer.TyperException as exc:  # click's errors, as typer vendors them
-        rich_utils.rich_format_error(exc)  # shown as typer shows them when standalone
+        # Shown as typer shows them when standalone; typer raises only click's ClickException
+        # subclasses here, whose vendored type typer does not export (hence Any).
+        rich_utils.rich_format_error(cast(Any, exc))
         code = getattr(exc, "exit_code", EXIT_ERROR)
         sys.exit(EXIT_USAGE if code == CLICK_USAGE_EXIT else code)
     except typer.Abort:

@@ -191,7 +191,11 @@ class PlanContext:
         return self._shared(
             SHARING,
             lambda s: sharing(
-                self.desired, s.source.relationships.value or (), s.source.groups.value or ()
+                self.desired,
+                s.source.relationships.value or (),
+                s.source.groups.value
+                if s.source.groups is not None and s.source.groups.value
+                else (),
             ),
         )
 

@@ -16,8 +16,8 @@ from t2t.planner.actions import Action, Role
 from t2t.planner.batches import BATCHES
 from t2t.planner.checks import CATALOGUE, Finding
 from t2t.planner.consent import CONSENT
-from t2t.planner.delegates import DELEGATES
 from t2t.planner.context import PlanContext
+from t2t.planner.delegates import DELEGATES
 from t2t.planner.domain import Domain, plan_domain
 from t2t.planner.endpoint import ENDPOINT
 from t2t.planner.invitation import INVITATION

@@ -141,6 +141,9 @@ class MailboxStatistics:
     is_archive: bool = field(default=False, metadata=WHEN_SET)
     """Get-MailboxStatistics -Archive: the main archive's sizes; `identity` is then its
     MailboxGuid, the mailbox's ArchiveGuid."""
+    reported_on: str | None = field(default=None, metadata=WHEN_SET)
+    """Read from Graph's mailbox usage report refreshed that day (YYYY-MM-DD; up to about two
+    days old), not from Get-MailboxStatistics (None): t2t/probes/mailbox_sizes.py."""
 
 
 @dataclass(frozen=True)
