@@ -97,6 +97,14 @@ class Journal:
         self.saves = 0
         self._pending.clear()
 
+    def resume(self, size: int) -> None:
+        """Append to the journal already on disk (``size`` bytes, header only: it continues
+        the snapshot just read and holds no saves)."""
+        self.close()
+        self.size = size
+        self.saves = 0
+        self._pending.clear()
+
     def commit(self) -> None:
         """Append what was recorded since the last commit, durably (fsync) — a write is
         acknowledged only after this returns."""
@@ -125,6 +133,20 @@ class Journal:
             self._closer()
         self._fd = None
         self._closer = None
+
+
+def snapshot_of(path: Path) -> str | None:
+    """The snapshot id a journal's header names; None without a journal or a header."""
+    try:
+        with path.open("rb") as fh:
+            line = fh.readline()
+    except FileNotFoundError:
+        return None
+    if not line.endswith(b"\n"):
+        return None
+    header = _parse(path, 1, line)
+    snapshot = header.get("snapshot") if isinstance(header, dict) else None
+    return snapshot if isinstance(snapshot, str) else None
 
 
 def read(path: Path, snapshot: str | None) -> Iterator[tuple[int, list[Op]]]:

@@ -92,11 +92,12 @@ def new_client_secret() -> str:
     return "".join(secrets.choice(alphabet) for _ in range(40))
 
 
-def load_state(state_dir: Path) -> tuple[SandboxState, int]:
+def load_state(state_dir: Path) -> tuple[SandboxState, int, str]:
     """The state kept in ``state_dir``: state.json with the saves in state.journal replayed on
-    it, and how many saves that was. Safe while a sandbox runs there (tests read it so): a
-    line still being written is left out, and a compaction in between is noticed by the id
-    at the head of state.json and the read done again."""
+    it, how many saves that was, and the snapshot id state.json carries ("" before journals).
+    Safe while a sandbox runs there (tests read it so): a line still being written is left
+    out, and a compaction in between is noticed by the id at the head of state.json and the
+    read done again."""
     for _ in range(5):
         text = _read(state_dir / "state.json")
         loaded = _replayed(state_dir, text)
@@ -120,7 +121,7 @@ def _read(path: Path) -> bytes:
         raise StateDirError(f"{path} is unreadable ({exc}). {_start_over(path.parent)}") from exc
 
 
-def _replayed(state_dir: Path, text: bytes) -> tuple[SandboxState, int]:
+def _replayed(state_dir: Path, text: bytes) -> tuple[SandboxState, int, str]:
     state_path, journal_path = state_dir / "state.json", state_dir / "state.journal"
     with _no_collection():
         try:
@@ -147,7 +148,7 @@ def _replayed(state_dir: Path, text: bytes) -> tuple[SandboxState, int]:
                 replayed += 1
         except journal.JournalError as exc:
             raise StateDirError(f"{exc}. {_start_over(state_dir)}") from None
-    return state, replayed
+    return state, replayed, stored.journal
 
 
 def _refuse_format(state_dir: Path, text: bytes) -> None:
@@ -182,13 +183,16 @@ class StateStore:
         self._journal = journal.Journal(self.journal_path)
         self._snapshot_size = 0
         if self.state_path.exists():
-            self.state, replayed = load_state(self.dir)
+            self.state, replayed, snapshot = load_state(self.dir)
             self._credentials([c.client_id for t in self.state.tenants for c in t.clients])
             tracking.attach(self.state, self._journal)
-            if replayed:
-                self.compact()  # a sandbox that stopped uncleanly: start from one file again
+            if replayed or not snapshot or journal.snapshot_of(self.journal_path) != snapshot:
+                # Stopped uncleanly (start from one file again), or no journal continues
+                # this state.json (a directory from before journals, a journal removed).
+                self.compact()
             else:
                 self._snapshot_size = self.state_path.stat().st_size
+                self._journal.resume(self.journal_path.stat().st_size)
         else:
             seed = self.seed
             self._credentials([c.clientId for t in seed.tenants for c in (t.adminApp, *t.clients)])

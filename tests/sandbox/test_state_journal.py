@@ -298,3 +298,28 @@ def test_reset_starts_a_new_snapshot_from_the_seed(store: StateStore) -> None:
     _contoso(store).display_name = "after reset"
     store.save()
     assert _killed(store) == _dump(store.state)
+
+
+def test_writes_after_a_clean_restart_go_on_the_same_journal(store: StateStore) -> None:
+    _contoso(store).display_name = "before the stop"
+    store.save()
+    store.close()
+    restarted = StateStore(store.dir, None)
+    _contoso(restarted).display_name = "after the restart"
+    restarted.save()
+    assert len(_journal_lines(restarted)) == 2  # the header and this save
+    assert _killed(restarted) == _dump(restarted.state)
+    assert _contoso(StateStore(store.dir, None)).display_name == "after the restart"
+
+
+def test_a_directory_without_a_journal_starts_one(store: StateStore) -> None:
+    """A state directory from before journals (state.json alone, no id) is taken as it is."""
+    before = _dump(store.state)
+    body = store.state.model_dump_json(exclude_defaults=True)
+    store.state_path.write_text(body)
+    store.journal_path.unlink()
+    restarted = StateStore(store.dir, None)
+    assert _dump(restarted.state) == before
+    _contoso(restarted).display_name = "kept"
+    restarted.save()
+    assert _contoso(StateStore(store.dir, None)).display_name == "kept"
