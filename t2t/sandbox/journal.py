@@ -26,6 +26,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from t2t.sandbox import tracking
 from t2t.sandbox.tracking import Op
 
 FORMAT = 1
@@ -108,9 +109,10 @@ class Journal:
     def commit(self) -> None:
         """Append what was recorded since the last commit, durably (fsync) — a write is
         acknowledged only after this returns."""
-        if not self._pending:
+        with tracking.LOCK:  # no change recorded between the take and the new list
+            ops, self._pending = self._pending, []
+        if not ops:
             return
-        ops, self._pending = self._pending, []
         line = (json.dumps({"ops": ops}, separators=(",", ":")) + "\n").encode()
         fd = self._open()
         try:

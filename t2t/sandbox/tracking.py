@@ -41,7 +41,7 @@ Op = tuple[str, list[Key], Any]
 """``(kind, path, value)``: kind ``set`` (value at path), ``ins`` (value inserted into a list at
 the path's last index) or ``del`` (the path's last item removed; value None)."""
 
-_LOCK = threading.RLock()
+LOCK = threading.RLock()
 """Held while a change is made and recorded, so the journal's order is the changes' order even
 when two requests change the state at once."""
 
@@ -70,7 +70,7 @@ class Tracked(BaseModel):
         if name not in type(self).model_fields:
             super().__setattr__(name, value)
             return
-        with _LOCK:
+        with LOCK:
             old = self.__dict__.get(name)
             super().__setattr__(name, value)
             new = _adopt(self, name, self.__dict__[name])
@@ -119,13 +119,13 @@ class TrackedList(list[Any]):
 
     def insert(self, index: SupportsIndex, item: Any) -> None:
         i = _clamp(index.__index__(), len(self))
-        with _LOCK:
+        with LOCK:
             item = _adopt(self, i, item)
             list.insert(self, i, item)
             _emit(self, "ins", i, item)
 
     def pop(self, index: SupportsIndex = -1) -> Any:
-        with _LOCK:
+        with LOCK:
             i = _position(index.__index__(), len(self))
             item = list.pop(self, i)
             _detach(item, self)
@@ -157,7 +157,7 @@ class TrackedList(list[Any]):
             items = list(item)
             self._whole(lambda: list.__setitem__(self, index, items))
             return
-        with _LOCK:
+        with LOCK:
             i = _position(index.__index__(), len(self))
             old = self[i]
             new = _adopt(self, i, item)
@@ -174,7 +174,7 @@ class TrackedList(list[Any]):
 
     def _whole(self, change: Callable[[], object]) -> None:
         """A change recorded as the list's new value (sort, reverse, slices, clear)."""
-        with _LOCK:
+        with LOCK:
             before = list(self)
             change()
             for i, item in enumerate(self):
@@ -211,7 +211,7 @@ class TrackedDict(dict[Any, Any]):
                 dict.__setitem__(self, key, _own(self, key, value))
 
     def __setitem__(self, key: Any, value: Any) -> None:
-        with _LOCK:
+        with LOCK:
             old = self.get(key)
             new = _adopt(self, key, value)
             dict.__setitem__(self, key, new)
@@ -220,7 +220,7 @@ class TrackedDict(dict[Any, Any]):
             _emit(self, "set", key, new)
 
     def __delitem__(self, key: Any) -> None:
-        with _LOCK:
+        with LOCK:
             old = self[key]
             dict.__delitem__(self, key)
             _detach(old, self)
@@ -255,7 +255,7 @@ class TrackedDict(dict[Any, Any]):
         return self
 
     def clear(self) -> None:
-        with _LOCK:
+        with LOCK:
             before = list(self.values())
             dict.clear(self)
             for value in before:
