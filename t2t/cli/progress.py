@@ -10,8 +10,9 @@ transient: when the work is over nothing of it stays on the screen, and what was
 it (the plan, apply's lines and summary) is exactly what it was without it.
 
 Shown only when stderr is a terminal (not TERM=dumb), and not with `--no-progress` or
-T2T_NO_PROGRESS set. Text written to stdout meanwhile goes above the bars when stdout is the
-same terminal (rich's redirection); a redirected stdout is never touched.
+T2T_NO_PROGRESS set; coloured as the text is (`--no-color`, NO_COLOR). While they are drawn,
+whatever goes to stderr (a prompt, a note, a log line: `StderrNow`) and to stdout, when stdout
+is that terminal too, is printed above them (`_Above`); a redirected stdout is never touched.
 """
 
 from __future__ import annotations
