@@ -91,16 +91,15 @@ def test_fresh_tenants_plan_both_relationships_after_their_prerequisites() -> No
 
 
 def test_unknown_side_plans_nothing_that_needs_it_and_exits_4() -> None:
-    """The source's relationships unreadable: neither relationship nor any batch is planned
-    (both domains need them), the rest is; the plan says what it skipped and why."""
+    """The source's relationships unreadable: neither relationship, nor the endpoint (another
+    spec sharing the relationship may rely on its app: T2T-E112), nor any batch is planned —
+    those domains need them —, the rest is; the plan says what it skipped and why."""
     plan = build_plan(SPEC, Snapshot(tenant("source", Fact.unknown("HTTP 503")), tenant("target")))
-    assert outline(plan) == [
-        *CONSENT_AND_GROUP,
-        ENDPOINT_BLOCKED,
-    ]
+    assert outline(plan) == CONSENT_AND_GROUP
     assert [(u.tenant, u.what) for u in plan.unknowns] == [("source", "relationships")]
     assert plan.notices == (
         "relationships: nothing planned, because t2t could not read source relationships",
+        "endpoint: nothing planned, because t2t could not read source relationships",
         "batches: nothing planned, because t2t could not read source relationships",
     )
     assert plan.exit_code(detailed=True) == EXIT_UNKNOWN

@@ -55,7 +55,7 @@ CASES = [
     (
         "SourceMailboxAlreadyBeingMovedPermanentException: The source mailbox 'x' already has a "
         "move request.",
-        ["T2T-W411"],
+        ["T2T-E330"],  # the pre-flight check of a move request on the source (issue 13, G09)
     ),
     # Too little said to choose (a bare MigrationPermanentException many checks prevent).
     (
