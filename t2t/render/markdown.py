@@ -15,7 +15,16 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from t2t.planner import EXIT_BLOCKED, EXIT_CHANGES, EXIT_OK, EXIT_UNKNOWN, Action, Finding, Plan
+from t2t.planner import (
+    EXIT_BLOCKED,
+    EXIT_CHANGES,
+    EXIT_LEFT_OUT,
+    EXIT_OK,
+    EXIT_UNKNOWN,
+    Action,
+    Finding,
+    Plan,
+)
 from t2t.render.counts import plan_line, tally, waves_line
 from t2t.render.text import SYMBOL, action_lines, action_notes
 
@@ -36,6 +45,7 @@ EXIT_MEANING = {
     EXIT_CHANGES: "changes pending",
     EXIT_BLOCKED: "a check blocks (something t2t cannot fix; each says how)",
     EXIT_UNKNOWN: "some state could not be read (nothing is planned on top of it)",
+    EXIT_LEFT_OUT: "mailboxes left out (only mailbox checks block, each says how; the rest can run)",
 }
 JSON_HINT = "`t2t plan --format json` has the whole plan"
 

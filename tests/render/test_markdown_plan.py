@@ -373,6 +373,8 @@ def test_a_tight_limit_shows_fewer_rows_then_only_counts() -> None:
     fewer = render_plan_markdown(plan, limit=3_500)
     counts_only = render_plan_markdown(plan, limit=3_000)
     assert "… and 195 more `license.assign`" in roomy
+    # only mailbox checks (T2T-E304) block: exit 6, said in the comment's head
+    assert "exits **6**: mailboxes left out (only mailbox checks block" in roomy
     assert len(fewer) <= 3_500
     assert "… and 198 more `license.assign`" in fewer
     assert len(counts_only) <= 3_000
