@@ -414,7 +414,8 @@ def plan(
     """Read both tenants (never writing) and show what apply would change and what blocks it.
 
     Exit codes: 0 nothing to do (or changes without --detailed-exitcode), 1 error,
-    2 changes pending, 3 a check blocks, 4 some state could not be read.
+    2 changes pending, 3 a check blocks, 4 some state could not be read, 6 only mailboxes
+    are left out (the rest can run), 64 usage error, 130 interrupted.
     """
     desired = narrow(_load(spec), wave)
     if report is not None:
