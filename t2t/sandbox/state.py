@@ -179,7 +179,8 @@ class StateStore:
         self.secrets_path = state_dir / "secrets.json"
         self._lock = threading.RLock()
         self._seed: Seed | None = None
-        self._seed = self._resolve_seed(seed_path)
+        with _no_collection():  # a 50,000-mailbox seed is millions of objects too
+            self._seed = self._resolve_seed(seed_path)
         self._journal = journal.Journal(self.journal_path)
         self._snapshot_size = 0
         if self.state_path.exists():
