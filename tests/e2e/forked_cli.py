@@ -35,6 +35,8 @@ def _child(request: dict[str, object]) -> None:
     for fd, name in ((1, "stdout"), (2, "stderr")):
         target = os.open(str(request[name]), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         os.dup2(target, fd)
+    if request.get("cwd"):
+        os.chdir(str(request["cwd"]))
     if request.get("replace_env"):  # the caller's whole environment, nothing of the server's
         os.environ.clear()
     os.environ.update({str(k): str(v) for k, v in dict(request["env"]).items()})  # type: ignore[call-overload]
@@ -98,16 +100,22 @@ class ForkedCli:
         assert self._proc.stdout.readline() == "ready\n"
 
     def run(
-        self, *args: str, env: dict[str, str], replace_env: bool = False
+        self,
+        *args: str,
+        env: dict[str, str],
+        replace_env: bool = False,
+        cwd: Path | None = None,
     ) -> subprocess.CompletedProcess[str]:
         """`env` is added to the server's environment, or with `replace_env` is the child's
-        whole environment (as ``subprocess.run(env=...)`` gives it)."""
+        whole environment (as ``subprocess.run(env=...)`` gives it); `cwd`: the child's working
+        directory (default: the repository's root, the server's)."""
         assert self._proc.stdin is not None and self._proc.stdout is not None
         out, err = Path(self._dir.name) / "stdout", Path(self._dir.name) / "stderr"
         request = {
             "args": list(args),
             "env": env,
             "replace_env": replace_env,
+            "cwd": str(cwd) if cwd is not None else None,
             "stdout": str(out),
             "stderr": str(err),
         }

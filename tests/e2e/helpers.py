@@ -46,13 +46,16 @@ def _forked() -> ForkedCli:
     return _FORKED[0]
 
 
+def t2t_cli(*args: str, env: dict[str, str], cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    """`python -m t2t ARGS` as a user runs it: its own process (forked from an interpreter that
+    has imported t2t once, which saves the 1–2 s of imports per run) with exactly `env` as its
+    environment and `cwd` as its folder, stdin closed, output captured, killed after 120 s."""
+    return _forked().run(*args, env=env, replace_env=True, cwd=cwd)
+
+
 def run(*args: str, state: Path) -> subprocess.CompletedProcess[str]:
-    """`python -m t2t ARGS` against the sandbox in `state`, as a user runs it: its own process
-    (forked from an interpreter that has imported t2t once, which saves the 1–2 s of imports
-    per run), the caller's whole environment, stdin closed, output captured, killed after
-    120 s."""
-    env = dict(os.environ, T2T_SANDBOX=str(state))
-    return _forked().run(*args, env=env, replace_env=True)
+    """`t2t ARGS` against the sandbox in `state`, with the test's environment."""
+    return t2t_cli(*args, env=dict(os.environ, T2T_SANDBOX=str(state)))
 
 
 def _tenant(profile: dict[str, Any], name: str) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from t2t.cli.app import EXIT_USAGE
+from tests.e2e.helpers import t2t_cli
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = ROOT / "specs" / "contoso-to-fabrikam.yaml"
@@ -20,6 +21,8 @@ SPEC = ROOT / "specs" / "contoso-to-fabrikam.yaml"
 
 def t2t(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k != "T2T_SANDBOX"}
+    if stdin is None:
+        return t2t_cli(*args, env=env)
     return subprocess.run(
         [sys.executable, "-m", "t2t", *args],
         capture_output=True,

@@ -13,21 +13,14 @@ from pathlib import Path
 
 import t2t as package
 from t2t.cli.app import EXIT_USAGE
-from tests.e2e.helpers import ROOT, T2T
+from tests.e2e.helpers import ROOT, T2T, t2t_cli
 
 
 def cli(
     *args: str, env: dict[str, str] | None = None, cwd: Path = ROOT
 ) -> subprocess.CompletedProcess[str]:
     base = {k: v for k, v in os.environ.items() if not k.startswith(("T2T_", "_T2T_"))}
-    return subprocess.run(
-        [*T2T, *args],
-        capture_output=True,
-        text=True,
-        env={**base, **(env or {})},
-        cwd=cwd,
-        timeout=120,
-    )
+    return t2t_cli(*args, env={**base, **(env or {})}, cwd=cwd)
 
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")

@@ -10,7 +10,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from tests.e2e.helpers import ROOT, T2T
+from tests.e2e.helpers import ROOT, t2t_cli
 
 NOTE = (
     "waves/wave-2-sales.csv:1:14: note: t2t reads only EmailAddress; it ignores 'DisplayName', "
@@ -33,9 +33,7 @@ def _merger_with_an_exported_csv(tmp_path: Path) -> Path:
 
 def _t2t(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k != "T2T_SANDBOX"}
-    return subprocess.run(
-        [*T2T, *args], capture_output=True, text=True, env=env, cwd=cwd, timeout=120
-    )
+    return t2t_cli(*args, env=env, cwd=cwd)
 
 
 def test_validate_and_plan_note_the_ignored_columns(tmp_path: Path) -> None:

@@ -13,20 +13,14 @@ from typing import Any
 
 import yaml
 
+from t2t.cli.app import EXIT_USAGE
 from t2t.sandbox.ca import ensure_tls
-from tests.e2e.helpers import ROOT, T2T, control, invoke, invoke_answer, run
+from tests.e2e.helpers import ROOT, control, invoke, invoke_answer, run, t2t_cli
 
 
 def sandbox(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     base = {k: v for k, v in os.environ.items() if k != "T2T_SANDBOX"}
-    return subprocess.run(
-        [*T2T, "sandbox", *args],
-        capture_output=True,
-        text=True,
-        env={**base, **(env or {})},
-        cwd=ROOT,
-        timeout=120,
-    )
+    return t2t_cli("sandbox", *args, env={**base, **(env or {})})
 
 
 def test_clock_shows_and_moves_the_sandbox_clock(served: tuple[Path, dict[str, Any]]) -> None:
@@ -48,7 +42,7 @@ def test_clock_shows_and_moves_the_sandbox_clock(served: tuple[Path, dict[str, A
     )
     for wrong in (["--set", "soon"], ["--advance", "-1"], ["--advance", "5", "--set", "2041"]):
         refused = sandbox("clock", "--state", str(state), *wrong)
-        assert refused.returncode == 2, (wrong, refused.stderr)
+        assert refused.returncode == EXIT_USAGE, (wrong, refused.stderr)
         assert "Traceback" not in refused.stderr
     assert control(profile, "GET", "clock")["now"].startswith("2040-01-01T00:00:0")
 
@@ -121,7 +115,7 @@ def test_generate_writes_the_seed_the_module_writes(tmp_path: Path) -> None:
     assert written.returncode == 0, written.stderr
     assert written.stdout == ""
     assert "user00003@fabrikam.com" in target.read_text(encoding="utf-8")
-    assert sandbox("generate", "-1").returncode == 2
+    assert sandbox("generate", "-1").returncode == EXIT_USAGE
 
 
 def test_a_sandbox_that_is_not_running_is_one_line(tmp_path: Path) -> None:
