@@ -41,7 +41,7 @@ from t2t.planner.batches.desire import (
     step_call,
     utc_text,
 )
-from t2t.planner.batches.replacement import REMOVING, Moves, plan_moves
+from t2t.planner.batches.replacement import REMOVING, Moves, plan_moves, remove_user_action
 from t2t.planner.checks import CATALOGUE, finding, run_checks
 from t2t.planner.context import PlanContext
 from t2t.planner.domain import Domain, DomainOutcome, action_id, present
@@ -434,7 +434,6 @@ def _create_batches(
 def _removal(d: BatchDesire, b: MigrationBatch, u: MigrationUser, out: DomainOutcome) -> Action:
     """Remove-MigrationUser for a user that needs removing and adding again (T2T-W411); the
     new sub-batch that takes it depends on this action."""
-    observed = {"Identity": u.identity, "BatchId": b.identity, "Status": u.status, "Error": u.error}
     out.findings.append(
         finding(
             "T2T-W411",
@@ -444,20 +443,11 @@ def _removal(d: BatchDesire, b: MigrationBatch, u: MigrationUser, out: DomainOut
             fixed_by_plan=True,
         )
     )
-    action = Action(
-        id=action_id("target", K.BATCH_REMOVE_USER.name, u.identity.lower()),
-        tenant="target",
-        kind=K.BATCH_REMOVE_USER.name,
-        key=u.identity,
-        operation="delete",
-        cmdlet="Remove-MigrationUser",
-        parameters={"Identity": u.identity},
-        changes=(Change(field="BatchId", before=b.identity, after=None),),
-        desired=d.to_dict(),
-        observed=observed,
-        fingerprint=fingerprint(observed),
-        risk="disruptive",
-        summary=f"remove migration user {u.identity} from batch {b.identity} (it failed with "
+    action = remove_user_action(
+        d,
+        b,
+        u,
+        f"remove migration user {u.identity} from batch {b.identity} (it failed with "
         f"{(u.error or '').split(':', 1)[0]}; Microsoft: remove it and add it to a new batch)",
     )
     out.actions.append(action)

@@ -128,11 +128,14 @@ def _remove_batch(
     return action
 
 
-def _remove_user(
-    d: BatchDesire, b: MigrationBatch, u: MigrationUser, out: DomainOutcome, after: After
+def remove_user_action(
+    d: BatchDesire, b: MigrationBatch, u: MigrationUser, summary: str, after: After = ((), ())
 ) -> Action:
+    """Remove-MigrationUser of `u` from batch `b` (disruptive: the wave's next sub-batch takes
+    it): for a failure Microsoft fixes by removal (T2T-W411) and for an unfinished user of a
+    batch on a replaced endpoint."""
     observed = {"Identity": u.identity, "BatchId": b.identity, "Status": u.status, "Error": u.error}
-    action = Action(
+    return Action(
         id=action_id("target", K.BATCH_REMOVE_USER.name, u.identity.lower()),
         tenant="target",
         kind=K.BATCH_REMOVE_USER.name,
@@ -147,9 +150,21 @@ def _remove_user(
         depends_on=after[0],
         blocked_by=after[1],
         risk="disruptive",
-        summary=f"remove migration user {u.identity} ({u.status}) from batch {b.identity}: its "
+        summary=summary,
+    )
+
+
+def _remove_user(
+    d: BatchDesire, b: MigrationBatch, u: MigrationUser, out: DomainOutcome, after: After
+) -> Action:
+    action = remove_user_action(
+        d,
+        b,
+        u,
+        f"remove migration user {u.identity} ({u.status}) from batch {b.identity}: its "
         f"endpoint {b.source_endpoint} points at the wrong tenant, so the user moves to a new "
         f"batch on {d.endpoint} (the batch's completed users stay)",
+        after,
     )
     out.actions.append(action)
     return action
