@@ -45,7 +45,9 @@ EXIT_MEANING = {
     EXIT_CHANGES: "changes pending",
     EXIT_BLOCKED: "a check blocks (something t2t cannot fix; each says how)",
     EXIT_UNKNOWN: "some state could not be read (nothing is planned on top of it)",
-    EXIT_LEFT_OUT: "mailboxes left out (only mailbox checks block, each says how; the rest can run)",
+    EXIT_LEFT_OUT: (
+        "mailboxes left out (only mailbox checks block, each says how; the rest can run)"
+    ),
 }
 JSON_HINT = "`t2t plan --format json` has the whole plan"
 
