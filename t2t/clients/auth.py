@@ -133,6 +133,13 @@ def token_roles(token: str) -> frozenset[str]:
     return _string_set(_claims(token).get("roles"))
 
 
+def token_scopes(token: str) -> frozenset[str]:
+    """The `scp` claim: the delegated permissions of a person's token (a space-separated list,
+    access-token-claims-reference); empty for an app's token. Advisory, like `token_roles`."""
+    scp = _claims(token).get("scp")
+    return frozenset(scp.split()) if isinstance(scp, str) else frozenset()
+
+
 def token_directory_roles(token: str) -> frozenset[str]:
     """The `wids` claim: template ids of the directory roles the app's service principal holds
     (access-token-claims-reference). Exchange builds an app-only session's RBAC from it

@@ -26,7 +26,7 @@ import structlog
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from t2t.clients import wire
-from t2t.clients.auth import TokenSource, token_directory_roles, token_roles
+from t2t.clients.auth import TokenSource, token_directory_roles, token_roles, token_scopes
 from t2t.clients.errors import (
     ExchangeError,
     ModuleKeyUnavailable,
@@ -199,6 +199,10 @@ class ExchangeClient:
     async def granted_roles(self) -> frozenset[str]:
         """Application permissions t2t's identity holds for this service (from its token)."""
         return token_roles(await self._tokens.token(self._resource))
+
+    async def granted_scopes(self) -> frozenset[str]:
+        """Delegated permissions of a person's token for this service (empty for an app's)."""
+        return token_scopes(await self._tokens.token(self._resource))
 
     async def directory_roles(self) -> frozenset[str]:
         """Directory role template ids in t2t's Exchange token (`wids`): the app-only session's

@@ -18,7 +18,7 @@ from urllib.parse import quote
 import httpx
 
 from t2t.clients import deadline
-from t2t.clients.auth import TokenSource, token_roles
+from t2t.clients.auth import TokenSource, token_roles, token_scopes
 from t2t.clients.errors import (
     GraphError,
     GraphNotFound,
@@ -78,6 +78,10 @@ class GraphClient:
     async def granted_roles(self) -> frozenset[str]:
         """Application permissions t2t's identity holds for this service (from its token)."""
         return token_roles(await self._tokens.token(self._resource))
+
+    async def granted_scopes(self) -> frozenset[str]:
+        """Delegated permissions of a person's token for this service (empty for an app's)."""
+        return token_scopes(await self._tokens.token(self._resource))
 
     def reader(self) -> GraphClient:
         return GraphClient(

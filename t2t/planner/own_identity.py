@@ -47,7 +47,8 @@ class TenantIdentity:
 
     role: Role
     held: frozenset[str]
-    """From its tokens: "graph:<permission>", "exchange:<permission>", Exchange token wids."""
+    """From its tokens: "graph:<permission>", "exchange:<permission>", a person's delegated
+    "<service>-delegated:<scope>", Exchange token wids."""
     needs: tuple[Permission, ...]
     exchange_unreadable: bool
     """Some Exchange part of this tenant could not be read (so no write could be planned)."""
@@ -97,6 +98,18 @@ def _exchange_unreadable(snapshot: Snapshot, role: Role) -> bool:
     )
 
 
+def holds(held: frozenset[str], service: str, permission: str) -> bool:
+    """Whether t2t's tokens for `service` carry `permission`: as an application permission,
+    or — a person's token (interactive sign-in) — as the delegated permission of the same
+    name (Graph's delegated and application permissions share their names, e.g.
+    User.ReadWrite.All). A person's Exchange token needs no Exchange.ManageAsApp: Exchange
+    applies that person's own RBAC (T2T-W121 looks at its roles)."""
+    if f"{service}:{permission}" in held:
+        return True
+    delegated = {h.split(":", 1)[1] for h in held if h.startswith(f"{service}-delegated:")}
+    return bool(delegated) and (service == "exchange" or permission in delegated)
+
+
 def apply_permissions(
     actions: list[Action], snapshot: Snapshot
 ) -> tuple[dict[str, tuple[str, ...]], list[Finding]]:
@@ -120,7 +133,7 @@ def apply_permissions(
         )
         missing += run_checks("organization", identity, "Exchange RBAC", tenant=role)
         for perm in perms:
-            if perm.kind == "app-role" and f"{perm.service}:{perm.name}" not in identity.held:
+            if perm.kind == "app-role" and not holds(identity.held, perm.service, perm.name):
                 missing.append(
                     finding(
                         "T2T-W120",

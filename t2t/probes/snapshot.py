@@ -238,14 +238,17 @@ async def _vault_certificates(ctx: ReadContext) -> Fact[Any]:
 async def _identity_roles(ctx: ReadContext) -> Fact[Any]:
     """The application permissions and (Exchange token) directory roles t2t's own identity
     holds, from its tokens (no extra call beyond token acquisition): lets the plan say which
-    apply permissions are missing."""
+    apply permissions are missing. A person's token (interactive sign-in) holds delegated
+    permissions instead, kept as "<service>-delegated:<scope>"."""
     ex, gr = ctx.exchange, ctx.graph
     roles: list[str] = []
     try:
         roles += [f"exchange:{r}" for r in sorted(await ex.granted_roles())]
+        roles += [f"exchange-delegated:{r}" for r in sorted(await ex.granted_scopes())]
         roles += [f"{EXCHANGE_WID}{w}" for w in sorted(await ex.directory_roles())]
         if gr is not None:
             roles += [f"graph:{r}" for r in sorted(await gr.granted_roles())]
+            roles += [f"graph-delegated:{r}" for r in sorted(await gr.granted_scopes())]
     except ClientError as exc:
         return Fact.unknown(f"cannot obtain a token: {exc}")
     return Fact.present(tuple(roles))

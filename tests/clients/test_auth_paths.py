@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import base64
+import json
 from typing import Any
 
 import pytest
 
 from t2t.clients import GLOBAL, AuthError, AzureIdentityTokenSource, sandbox_hosts
-from t2t.clients.auth import token_roles
+from t2t.clients.auth import token_roles, token_scopes
 from t2t.clients.hosts import CLOUDS, DOD, USGOV
 from t2t.clients.trust import Trust
 
@@ -72,6 +74,21 @@ def test_sandbox_profile_changes_only_hosts_ca_and_discovery(sandbox: Any) -> No
 
 def test_token_roles_tolerates_garbage() -> None:
     assert token_roles("not-a-jwt") == frozenset()
+    assert token_scopes("not-a-jwt") == frozenset()
+
+
+def _unsigned(claims: dict[str, object]) -> str:
+    """A JWT's shape (header.payload.signature); only its claims are read, never trusted."""
+    body = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
+    return f"eyJhbGciOiJub25lIn0.{body}.x"
+
+
+def test_token_scopes_are_a_persons_delegated_permissions() -> None:
+    person = _unsigned({"scp": "User.Read.All User.ReadWrite.All", "upn": "admin@x"})
+    assert token_scopes(person) == {"User.Read.All", "User.ReadWrite.All"}
+    assert token_roles(person) == frozenset()
+    app = _unsigned({"roles": ["User.Read.All"]})
+    assert token_scopes(app) == frozenset()
 
 
 def test_certificate_credential_through_msal(sandbox: Any) -> None:

@@ -129,3 +129,29 @@ def test_w121_is_about_exchange_writes_which_a_role_group_marks() -> None:
         == warned(EXCHANGE_APP, EXCHANGE_ORG)
         == W121_FIX_MESSAGE.format(role="target")
     )
+
+
+def test_a_persons_token_is_checked_by_its_delegated_permissions() -> None:
+    """Interactive sign-in: the Graph token carries scopes (`scp`), not app roles — a scope of
+    the permission's name holds it, a missing one is still named; the Exchange token needs no
+    Exchange.ManageAsApp (the person's RBAC applies), only an admin role (T2T-W121)."""
+    actions = [_action("mailuser.create", "target"), _action("license.assign", "target")]
+    person = (
+        "exchange-delegated:AdminApi.AccessAsUser.All",
+        EXCHANGE_ADMIN,
+        "graph-delegated:User.Read.All",
+    )
+    snapshot = Snapshot(_tenant("source", person), _tenant("target", person))
+    assert _findings(snapshot, actions) == [
+        (
+            "T2T-W120",
+            "target",
+            "User.ReadWrite.All",
+            "apply needs Graph application permission User.ReadWrite.All in the target tenant; "
+            "t2t's identity lacks it",
+            False,
+        ),
+    ]
+    granted = (*person, "graph-delegated:User.ReadWrite.All")
+    snapshot = Snapshot(_tenant("source", granted), _tenant("target", granted))
+    assert _findings(snapshot, actions) == []
