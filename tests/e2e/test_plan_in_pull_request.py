@@ -185,3 +185,33 @@ def test_the_workflow_stops_when_a_reader_client_id_is_not_set(tmp_path: Path) -
     assert ran.returncode == 1
     assert ran.stderr.strip() == "Set the repository variable T2T_SOURCE_READER_CLIENT_ID."
     assert not (tmp_path / "out").exists()
+
+
+def test_the_workflow_stops_with_one_line_when_a_spec_signs_in_without_a_client_id(
+    tmp_path: Path,
+) -> None:
+    """A spec whose tenant signs in as a person (`interactive: device-code`) has no client id
+    to swap for the reader's: one line naming the spec and the key, never a traceback."""
+    shutil.copytree(ROOT / "specs", tmp_path / "specs")
+    spec = tmp_path / "specs" / "contoso-fabrikam-merger.yaml"
+    text = spec.read_text(encoding="utf-8")
+    document = yaml.safe_load(text)
+    text = text.replace(
+        f"clientId: {document['source']['auth']['clientId']}", "interactive: device-code", 1
+    )
+    spec.write_text(text, encoding="utf-8")
+    values = {
+        "matrix.spec": "specs/contoso-fabrikam-merger.yaml",
+        "vars.T2T_SOURCE_READER_CLIENT_ID": READERS["source"],
+        "vars.T2T_TARGET_READER_CLIENT_ID": READERS["target"],
+        "secrets.T2T_SOURCE_READER_SECRET": "",
+        "secrets.T2T_TARGET_READER_SECRET": "",
+    }
+    (plan_step,) = invoking_t2t()
+    ran = run_step(plan_step, values, tmp_path, GITHUB_OUTPUT=str(tmp_path / "out"))
+    assert ran.returncode == 1
+    assert ran.stderr.strip() == (
+        "specs/contoso-fabrikam-merger.yaml: source.auth has no clientId (this workflow swaps "
+        "the client ids of apps signing in with a secret or certificate for the read-only ones)."
+    )
+    assert not (tmp_path / "out").exists()
