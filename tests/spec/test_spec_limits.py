@@ -105,7 +105,7 @@ def test_a_value_and_a_key_of_the_largest_size_pass_the_length_check(tmp_path: P
         f"spec.yaml:2:7: name: '{'n' * SHOWN_CHARS}…' (1,024 characters) is not a usable name"
         " (1-64 letters, digits, spaces, '.', '_' or '-', starting with a letter or digit)",
         f"spec.yaml:19:1: unknown key '{'k' * SHOWN_CHARS}…' (1,024 characters) (expected one of:"
-        " version, name, source, target, relationship, identities, batches)",
+        " version, name, source, target, relationship, identities, batches, delegates)",
     ]
 
 
