@@ -24,8 +24,9 @@ lint: $(STAMP)
 	$(BIN)/lint-imports
 
 # Three workers on two cores: most tests wait on a sandbox's clock or sockets, not the CPU.
+# A few tests at a time per worker, longest first (tests/conftest.py), so all finish together.
 test: lint
-	$(BIN)/pytest -q -n 3
+	$(BIN)/pytest -q -n 3 --maxschedchunk 4
 
 # Mutation testing of t2t/planner and t2t/apply (not part of `make test`): mutmut in a
 # throwaway worktree of HEAD; writes tests/bench/results/mutation.json. Some modules only:

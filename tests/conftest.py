@@ -202,3 +202,24 @@ def sandbox(_sandbox_handle: SandboxHandle) -> SandboxHandle:
     """The session's sandbox, reset to its seed state with zeroed counters."""
     _sandbox_handle.reset()
     return _sandbox_handle
+
+
+#: Test folders whose tests run long (a sandbox, many CLI runs, the sandbox's real-time waits):
+#: collected first, so that pytest-xdist — handing out a few tests at a time
+#: (`--maxschedchunk`, Makefile) — starts them early and the quick ones fill the workers at the
+#: end, instead of one worker running a long test alone while the others are idle.
+LONG_FIRST = ("e2e", "apply")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Longest first (a stable sort: the order within a folder is kept)."""
+    tests = Path(__file__).resolve().parent
+
+    def rank(item: pytest.Item) -> int:
+        try:
+            folder = item.path.resolve().relative_to(tests).parts[0]
+        except ValueError:
+            return len(LONG_FIRST)
+        return LONG_FIRST.index(folder) if folder in LONG_FIRST else len(LONG_FIRST)
+
+    items.sort(key=rank)
