@@ -21,11 +21,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from t2t.clients import HostSet
-from t2t.spec.limits import clip
-
-#: A folder is quoted whole up to Linux's PATH_MAX (limits.h), so that it can be pasted after
-#: `--sandbox`; longer only from an edited file, and cut short then.
-_PATH_SHOWN = 4096
+from t2t.spec.limits import PATH_SHOWN_CHARS, clip
 
 
 class CloudOrigin(BaseModel):
@@ -72,13 +68,13 @@ def sandbox_origin(state_dir: Path) -> SandboxOrigin:
 
 def describe(origin: CloudOrigin | SandboxOrigin) -> str:
     if isinstance(origin, SandboxOrigin):
-        return f"the sandbox in {clip(origin.state_dir, _PATH_SHOWN)}"
+        return f"the sandbox in {clip(origin.state_dir, PATH_SHOWN_CHARS)}"
     return f"Microsoft's {clip(origin.cloud)} cloud ({clip(origin.login)})"
 
 
 def _how_to_reach(origin: CloudOrigin | SandboxOrigin) -> str:
     if isinstance(origin, SandboxOrigin):
-        return f"--sandbox {clip(origin.state_dir, _PATH_SHOWN)}"
+        return f"--sandbox {clip(origin.state_dir, PATH_SHOWN_CHARS)}"
     return "without --sandbox or T2T_SANDBOX"
 
 

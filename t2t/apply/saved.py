@@ -3,10 +3,12 @@
 A saved plan is checked whole before anything is sent: its size, its format, a SHA-256
 checksum over every byte t2t wrote (so a file changed or cut short since is refused), every
 field against the plan's models (strict types, unknown fields refused), the t2t that wrote it,
-and the fingerprint of the spec it names. Only then does apply re-read the real tenants
-(there is no state file) and refuse, before acting, when anything the plan touches changed or
-when any action differs from what t2t would plan now — Terraform only compares its own state
-file's serial (lessons-from-peers.md §2), which misses outside changes.
+the service it was made against (origin.py: a cloud's plan never runs in a sandbox, nor a
+sandbox's in another sandbox or in the cloud) and the fingerprint of the spec it names. Only
+then does apply re-read the real tenants (there is no state file) and refuse, before acting,
+when anything the plan touches changed or when any action differs from what t2t would plan
+now — Terraform only compares its own state file's serial (lessons-from-peers.md §2), which
+misses outside changes.
 
 The checksum is not a signature: whoever may write the file may recompute it. It catches
 accidents (a truncated copy, an editor's reformatting, a bad merge); a deliberate edit is
@@ -15,9 +17,16 @@ caught by the comparison with a fresh plan, which lets through nothing t2t would
 The file is JSON, written owner-only (0600) and atomically (a temporary file in the same
 folder, then ``os.replace``), so no reader ever sees half a plan::
 
-    {"kind": "t2t-saved-plan/2", "sha256": "<64 hex digits>", "t2t_version": "…", "plan": {…}}
+    {"kind": "t2t-saved-plan/3", "sha256": "<64 hex digits>", "t2t_version": "…",
+     "made_against": {"kind": "sandbox", "state_dir": "/abs/.sandbox"}, "plan": {…}}
 
 The checksum is the SHA-256 of the whole file with its own 64 digits written as zeros.
+
+The plan's ``spec_path`` is the spec's path relative to the plan file's folder, with POSIX
+separators (absolute only where no relative path exists: another drive), so a plan moved
+together with its spec (a CI artifact, another checkout) still finds it. Format 2 wrote the
+path as given to `t2t plan`, relative to a folder it did not record, and no origin: such a
+plan is refused (its format), to be planned again.
 
 A plan whose JSON is over `COMPRESS_OVER` is written gzip-compressed (RFC 1952; `gunzip -c`
 shows the same sealed JSON). Its actions repeat each mailbox's desire, their field names and
@@ -45,15 +54,18 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic_core import ErrorDetails
 
 import t2t
+from t2t.apply.origin import CloudOrigin, Origin, SandboxOrigin, mismatch
 from t2t.planner import Action, Plan
 from t2t.planner.plan import spec_fingerprint
 from t2t.spec import Desired
-from t2t.spec.limits import MIB, SAVED_PLAN_MAX_BYTES, clip
+from t2t.spec.limits import MIB, PATH_SHOWN_CHARS, SAVED_PLAN_MAX_BYTES, clip
 from t2t.spec.textfile import ReadProblem, read_bounded
 
-SAVED_FORMAT = "t2t-saved-plan/2"
+SAVED_FORMAT = "t2t-saved-plan/3"
 _KIND = re.compile(rb'\s*\{\s*"kind"\s*:\s*"(?P<kind>[^"\\]{0,64})"')
-_SEAL = re.compile(rb'\{"kind": "t2t-saved-plan/2", "sha256": "(?P<sha256>[0-9a-f]{64})", ')
+_SEAL = re.compile(
+    rb'\{"kind": "%s", "sha256": "(?P<sha256>[0-9a-f]{64})", ' % re.escape(SAVED_FORMAT.encode())
+)
 _UNSEALED = b"0" * 64
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}\Z")  # a field name shown as it is
 _TAIL = b"}\n"
@@ -78,18 +90,21 @@ class SavedPlan(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    kind: Literal["t2t-saved-plan/2"]
+    kind: Literal["t2t-saved-plan/3"]
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
     t2t_version: str
+    made_against: Origin
     plan: Plan
 
 
-def _head(sha256: bytes) -> bytes:
+def _head(sha256: bytes, made_against: CloudOrigin | SandboxOrigin) -> bytes:
     version = json.dumps(t2t.__version__)
-    return b'{"kind": "%s", "sha256": "%s", "t2t_version": %s, "plan": ' % (
+    origin = json.dumps(made_against.model_dump(mode="json"))
+    return b'{"kind": "%s", "sha256": "%s", "t2t_version": %s, "made_against": %s, "plan": ' % (
         SAVED_FORMAT.encode(),
         sha256,
         version.encode(),
+        origin.encode(),
     )
 
 
@@ -102,10 +117,12 @@ def _checksum(data: bytes | memoryview, start: int, end: int) -> str:
     return digest.hexdigest()
 
 
-def save_plan(plan: Plan, path: Path) -> None:
-    """Write ``plan`` to ``path`` sealed with its checksum, owner-only, all or nothing."""
-    body = pydantic_core.to_json(plan, indent=1)
-    unsealed = _head(_UNSEALED)
+def save_plan(plan: Plan, path: Path, made_against: CloudOrigin | SandboxOrigin) -> None:
+    """Write ``plan``, made against ``made_against``, to ``path`` sealed with its checksum,
+    owner-only, all or nothing; its spec's path is written relative to ``path``'s folder."""
+    beside = plan.model_copy(update={"spec_path": spec_path_from(path, plan.spec_path)})
+    body = pydantic_core.to_json(beside, indent=1)
+    unsealed = _head(_UNSEALED, made_against)
     start = unsealed.index(_UNSEALED)
     digest = hashlib.sha256(unsealed)
     digest.update(body)
@@ -113,6 +130,35 @@ def save_plan(plan: Plan, path: Path) -> None:
     sealed = unsealed[:start] + digest.hexdigest().encode() + unsealed[start + 64 :]
     parts = (sealed, body, _TAIL)
     _write_atomically(path, (_gzipped(parts),) if len(body) > COMPRESS_OVER else parts)
+
+
+def spec_path_from(plan_file: Path, spec_path: str) -> str:
+    """``spec_path`` (as the spec was opened) relative to ``plan_file``'s folder, with POSIX
+    separators. Both folders have their links resolved first, so that the ``..`` steps lead
+    back when the kernel follows them; the spec's own name is kept (a link to a spec stays
+    the link: its CSVs are read beside it). Absolute where no relative path exists."""
+    given = Path(spec_path)
+    spec = given.parent.resolve() / given.name
+    try:
+        return Path(os.path.relpath(spec, plan_file.parent.resolve())).as_posix()
+    except ValueError:  # another drive (Windows): no relative path leads there
+        return spec.as_posix()
+
+
+def saved_spec(plan_file: Path, saved: SavedPlan) -> Path:
+    """Where the spec of the saved plan at ``plan_file`` is now: its recorded path taken from
+    the plan file's folder (an absolute one stays as it is). Nothing there: the plan was moved
+    without its spec, which this says rather than the spec reader's "no such file"."""
+    spec = plan_file.parent / saved.plan.spec_path
+    if not spec.exists():
+        absolute = Path(saved.plan.spec_path).is_absolute()
+        recorded = "at that path" if absolute else "relative to its own folder"
+        raise SavedPlanError(
+            plan_file,
+            f"its spec is not at {clip(str(spec), PATH_SHOWN_CHARS)} (the plan records it"
+            f" {recorded}); keep the plan and its spec together as they were, or " + _AGAIN,
+        )
+    return spec
 
 
 def _gzipped(parts: tuple[bytes, ...]) -> bytes:
@@ -267,13 +313,20 @@ def _shown(error: ErrorDetails) -> str:
     return kinds.get(type(value), "null" if value is None else "a number")
 
 
+def check_origin(saved: SavedPlan, here: CloudOrigin | SandboxOrigin, path: Path) -> None:
+    """Refuse, before anything is sent, a plan made against another service than ``here``."""
+    problem = mismatch(saved.made_against, here)
+    if problem is not None:
+        raise SavedPlanError(path, problem)
+
+
 def check_spec(saved: SavedPlan, desired: Desired, path: Path) -> None:
     """Refuse, before anything is sent, a plan whose spec (or a CSV it reads) changed."""
     if spec_fingerprint(desired) != saved.plan.spec_fingerprint:
         raise SavedPlanError(
             path,
             "the spec (or a CSV it reads) changed since the plan was made"
-            f" ({saved.plan.spec_path}); run t2t plan again and review the new plan",
+            f" ({desired.spec_path}); run t2t plan again and review the new plan",
         )
 
 

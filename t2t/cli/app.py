@@ -24,10 +24,12 @@ from t2t.apply.lease import LeaseError, hold_lease
 from t2t.apply.saved import (
     SavedPlan,
     SavedPlanError,
+    check_origin,
     check_spec,
     load_saved_plan,
     looks_like_saved_plan,
     save_plan,
+    saved_spec,
     staleness,
 )
 from t2t.cli import output
@@ -48,6 +50,7 @@ from t2t.cli.session import (
     SetupError,
     Target,
     cloud_target,
+    made_against,
     open_session,
     sandbox_reachable,
     sandbox_target,
@@ -441,7 +444,7 @@ def plan(
     (output.echo if fmt is PlanFormat.text else typer.echo)(renderers[fmt](result), nl=False)
     if out is not None:
         try:
-            save_plan(result, out)
+            save_plan(result, out, made_against(sandbox))
         except OSError as exc:
             raise fail(f"cannot write {out}: {exc.strerror}") from None
         typer.echo(f"Saved the plan to {out}; apply it with: t2t apply {out}", err=True)
@@ -515,8 +518,9 @@ def apply(
     if looks_like_saved_plan(spec):
         try:
             saved = load_saved_plan(spec)
+            check_origin(saved, made_against(sandbox), spec)  # before anything connects
             check_saved_waves(saved.plan.waves, wave)
-            desired = select_waves(_load(Path(saved.plan.spec_path)), saved.plan.waves)
+            desired = select_waves(_load(saved_spec(spec, saved)), saved.plan.waves)
             check_spec(saved, desired, spec)  # before anything is sent
         except SavedPlanError as exc:
             raise fail(str(exc)) from None

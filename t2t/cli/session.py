@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 
+from t2t.apply.origin import CloudOrigin, SandboxOrigin, cloud_origin, sandbox_origin
 from t2t.cli.reach import Unreachable, check_reachable, services
 from t2t.clients import (
     GLOBAL,
@@ -72,6 +73,13 @@ def cloud_target(ca_bundle: Path | None = None) -> Target:
         return Target(hosts=replace(GLOBAL, ca_bundle=check_ca_bundle(ca_bundle)))
     except CaBundleError as exc:
         raise SetupError(str(exc)) from None
+
+
+def made_against(sandbox: Path | None) -> CloudOrigin | SandboxOrigin:
+    """Where a command given this `--sandbox` reads and writes, as a saved plan records it
+    and apply compares it (t2t/apply/origin.py): the sandbox's state folder, or the cloud
+    `cloud_target` connects to — known before anything connects."""
+    return cloud_origin(GLOBAL) if sandbox is None else sandbox_origin(sandbox)
 
 
 def sandbox_target(profile_dir: Path) -> Target:

@@ -25,7 +25,9 @@ FIELD_DESCRIPTIONS: dict[str, dict[str, str]] = {
     "Plan": {
         "format": "The version of this document's shape.",
         "spec_name": "The spec's `name`.",
-        "spec_path": "The spec file that was planned, as given to `t2t plan`.",
+        "spec_path": "The spec file that was planned, as given to `t2t plan`; in a plan saved "
+        "with `--out`, relative to the saved plan's folder with `/` between folders (absolute "
+        "only where no relative path exists: another drive).",
         "source_tenant": "The source tenant's id (a GUID), from the spec.",
         "target_tenant": "The target tenant's id (a GUID), from the spec.",
         "actions": "Every step apply would take, in the order it takes them; the blocked ones "

@@ -47,6 +47,9 @@ SAVED_PLAN_MAX_BYTES = 1024 * MIB
 #: How much of a value a message quotes: an address in full, a few dozen characters of
 #: anything longer (then its length).
 SHOWN_CHARS = 80
+#: A path a message quotes whole, up to Linux's PATH_MAX (limits.h), so that it can be pasted
+#: back; longer only when read from an edited file, and cut short then.
+PATH_SHOWN_CHARS = 4096
 
 
 def printable(text: str) -> str:

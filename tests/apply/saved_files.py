@@ -9,6 +9,11 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from t2t.apply.origin import SandboxOrigin
+
+#: Where the unit tests' saved plans were made: a sandbox folder that need not exist (the
+#: origin is compared, never connected to).
+ORIGIN = SandboxOrigin(state_dir="/srv/t2t/.sandbox")
 _SHA = b'"sha256": "'
 _PLAN = b'"plan": '
 

@@ -6,6 +6,7 @@ naming the file. A small plan stays plain JSON (tests/apply/test_saved_plan_file
 from __future__ import annotations
 
 import gzip
+import os
 import zlib
 from pathlib import Path
 
@@ -21,7 +22,7 @@ from t2t.apply.saved import (
     staleness,
 )
 from t2t.planner import Plan
-from tests.apply.saved_files import reseal
+from tests.apply.saved_files import ORIGIN, reseal
 from tests.render.large_plan import large_plan
 
 N = 1_000
@@ -35,7 +36,7 @@ def plan() -> Plan:
 @pytest.fixture
 def saved(tmp_path: Path, plan: Plan) -> Path:
     path = tmp_path / "plan.json"
-    save_plan(plan, path)
+    save_plan(plan, path, ORIGIN)
     return path
 
 
@@ -52,14 +53,19 @@ def test_a_large_plan_is_the_sealed_json_compressed_and_loads_back_equal(
 ) -> None:
     data = saved.read_bytes()
     inner = gzip.decompress(data)
-    assert len(inner) > COMPRESS_OVER and inner.startswith(b'{"kind": "t2t-saved-plan/2", ')
+    assert len(inner) > COMPRESS_OVER and inner.startswith(b'{"kind": "t2t-saved-plan/3", ')
     assert reseal(inner) == inner  # sealed by the documented recipe, as a plain one is
     assert len(data) / N < 400, f"{len(data) / N:.0f} bytes a mailbox"
     loaded = load_saved_plan(saved)
-    # As JSON: the planner's tuples inside `desired` come back as lists, as from a plain file.
-    assert loaded.plan.model_dump(mode="json") == plan.model_dump(mode="json")
+    # As JSON: the planner's tuples inside `desired` come back as lists, as from a plain file;
+    # the spec's path is written relative to the plan's folder.
+    beside = os.path.relpath(plan.spec_path, saved.parent)
+    assert loaded.plan.model_dump(mode="json") == {
+        **plan.model_dump(mode="json"),
+        "spec_path": beside,
+    }
     assert staleness(loaded.plan, plan) == []
-    save_plan(plan, saved.with_name("again.json"))  # the same plan, the same bytes
+    save_plan(plan, saved.with_name("again.json"), ORIGIN)  # the same plan, the same bytes
     assert saved.with_name("again.json").read_bytes() == data
 
 

@@ -28,7 +28,7 @@ from t2t.apply.saved import (
 from t2t.planner import Plan
 from t2t.planner.checks import finding
 from t2t.spec.limits import SAVED_PLAN_MAX_BYTES, SHOWN_CHARS
-from tests.apply.saved_files import edited, reseal, with_top_level
+from tests.apply.saved_files import ORIGIN, edited, reseal, with_top_level
 from tests.apply.scratch import scratch_action, scratch_plan
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -45,9 +45,11 @@ def _plan() -> Plan:
 
 
 @pytest.fixture
-def saved(tmp_path: Path) -> Path:
+def saved(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The plan saved beside its spec (`t.yaml`, opened from the folder it is in)."""
+    monkeypatch.chdir(tmp_path)
     path = tmp_path / "plan.json"
-    save_plan(_plan(), path)
+    save_plan(_plan(), path, ORIGIN)
     return path
 
 
@@ -69,13 +71,15 @@ def test_a_saved_plan_loads_back_equal(saved: Path) -> None:
     assert loaded.plan == _plan()
     assert loaded.kind == SAVED_FORMAT
     assert loaded.t2t_version == t2t.__version__
+    assert loaded.made_against == ORIGIN
     assert staleness(loaded.plan, _plan()) == []
 
 
 def test_the_file_is_json_sealed_by_the_documented_recipe(saved: Path) -> None:
     data = saved.read_bytes()
     document = json.loads(data)
-    assert list(document) == ["kind", "sha256", "t2t_version", "plan"]
+    assert list(document) == ["kind", "sha256", "t2t_version", "made_against", "plan"]
+    assert document["made_against"] == {"kind": "sandbox", "state_dir": "/srv/t2t/.sandbox"}
     unsealed = data.replace(document["sha256"].encode(), b"0" * 64, 1)
     assert hashlib.sha256(unsealed).hexdigest() == document["sha256"]
     assert reseal(data) == data
@@ -89,7 +93,7 @@ def test_the_file_is_owner_only_whatever_the_umask_and_whatever_was_there(
     path.chmod(0o644)
     old = os.umask(0)
     try:
-        save_plan(_plan(), path)
+        save_plan(_plan(), path, ORIGIN)
     finally:
         os.umask(old)
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
@@ -101,7 +105,7 @@ def test_a_save_that_fails_leaves_the_old_plan_and_no_temporary_file(tmp_path: P
     folder.mkdir()
     (folder / "inside").write_text("kept")
     with pytest.raises(OSError):
-        save_plan(_plan(), folder)
+        save_plan(_plan(), folder, ORIGIN)
     assert [p.name for p in tmp_path.iterdir()] == ["plan.json"]
     assert (folder / "inside").read_text() == "kept"
 
@@ -110,6 +114,7 @@ _SAVER = """
 import sys
 from pathlib import Path
 from t2t.apply.saved import save_plan
+from tests.apply.saved_files import ORIGIN
 from tests.apply.scratch import scratch_action, scratch_plan
 
 big = {"Members": ["user%d@fabrikam.com" % i for i in range(100)]}
@@ -118,11 +123,11 @@ plans = [
         update={"parameters": big}) for i in range(1000)))
     for v in ("one", "two")
 ]
-save_plan(plans[1], Path(sys.argv[1]))
+save_plan(plans[1], Path(sys.argv[1]), ORIGIN)
 print("ready", flush=True)
 n = 0
 while True:
-    save_plan(plans[n % 2], Path(sys.argv[1]))
+    save_plan(plans[n % 2], Path(sys.argv[1]), ORIGIN)
     n += 1
 """
 
@@ -205,9 +210,9 @@ def test_a_wrong_checksum_is_refused(saved: Path) -> None:
 
 
 def test_a_plan_of_another_format_is_refused(saved: Path) -> None:
-    data = saved.read_bytes().replace(SAVED_FORMAT.encode(), b"t2t-saved-plan/1", 1)
-    assert _refused(saved, data) == (
-        "saved in format 't2t-saved-plan/1'; this t2t reads t2t-saved-plan/2 only; make the"
+    data = saved.read_bytes().replace(SAVED_FORMAT.encode(), b"t2t-saved-plan/2", 1)
+    assert _refused(saved, data) == (  # format 2: no origin, the spec's path as given
+        "saved in format 't2t-saved-plan/2'; this t2t reads t2t-saved-plan/3 only; make the"
         " plan again with `t2t plan --out`"
     )
 

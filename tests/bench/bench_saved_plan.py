@@ -25,6 +25,7 @@ sys.path.insert(0, str(ROOT))
 
 from t2t.apply.saved import load_saved_plan, save_plan  # noqa: E402
 from t2t.render import render_plan_json  # noqa: E402
+from tests.apply.saved_files import ORIGIN  # noqa: E402
 from tests.render.large_plan import large_plan  # noqa: E402
 
 OUT = ROOT / "tests" / "bench" / "results" / "saved_plan.json"
@@ -40,7 +41,7 @@ def measure(n: int) -> dict[str, object]:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "plan.json"
         started = time.perf_counter()
-        save_plan(plan, path)
+        save_plan(plan, path, ORIGIN)
         saved_s = time.perf_counter() - started
         data = path.read_bytes()
         started = time.perf_counter()

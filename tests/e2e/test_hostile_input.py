@@ -392,8 +392,8 @@ TAMPERED: dict[str, tuple[Callable[[bytes], bytes], str, bool]] = {
     "truncated-by-2": (lambda d: d[:-2], "was changed or cut short", False),
     "empty": (lambda d: b"", "not a t2t saved plan", False),
     "another-format": (
-        lambda d: d.replace(b"t2t-saved-plan/2", b"t2t-saved-plan/1", 1),
-        "saved in format 't2t-saved-plan/1'; this t2t reads t2t-saved-plan/2 only",
+        lambda d: d.replace(b"t2t-saved-plan/3", b"t2t-saved-plan/2", 1),
+        "saved in format 't2t-saved-plan/2'; this t2t reads t2t-saved-plan/3 only",
         False,
     ),
     "another-t2t-resealed": (

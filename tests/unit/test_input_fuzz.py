@@ -21,7 +21,7 @@ from t2t.apply.saved import SavedPlanError, load_saved_plan, save_plan
 from t2t.spec import Desired, SpecInvalid, load_spec
 from t2t.spec.csvfile import read_mailbox_csv
 from t2t.spec.errors import ErrorSink, SpecError
-from tests.apply.saved_files import reseal
+from tests.apply.saved_files import ORIGIN, reseal
 from tests.apply.scratch import scratch_action, scratch_plan
 
 VALID = Path(__file__).resolve().parents[1] / "data" / "specs" / "valid"
@@ -162,7 +162,8 @@ def _sealed_plan(path: Path) -> bytes:
     first = scratch_action("target:test.a:één").model_copy(
         update={"parameters": {"Name": "Zoë", "Values": [1, {"deep": [True, None, 2.5]}]}}
     )
-    save_plan(scratch_plan(first, scratch_action("target:test.b:b", depends_on=(first.id,))), path)
+    plan = scratch_plan(first, scratch_action("target:test.b:b", depends_on=(first.id,)))
+    save_plan(plan, path, ORIGIN)
     return path.read_bytes()
 
 
