@@ -51,7 +51,7 @@ from starlette.routing import Route
 
 from t2t.sandbox.context import SandboxContext, base_url_of, context_of
 from t2t.sandbox.device_codes import EXPIRES_IN, INTERVAL, Grant, Pending
-from t2t.sandbox.entra import aad_error, form_of, tenant_not_found
+from t2t.sandbox.entra import aad_error, application_not_found, form_of, tenant_not_found
 from t2t.sandbox.model import Tenant, User
 from t2t.sandbox.tokens import TOKEN_LIFETIME, DelegatedUser
 
@@ -113,15 +113,7 @@ def _short_name(scope: str) -> str:
 def _client_or_error(client_id: str, audience: str | None, tenant: Tenant) -> Response | None:
     client = PUBLIC_CLIENTS.get(client_id.lower())
     if client is None:
-        return aad_error(
-            400,
-            "unauthorized_client",
-            700016,
-            f"Application with identifier '{client_id}' was not found in the directory "
-            f"'{tenant.display_name}'. This can happen if the application has not been "
-            "installed by the administrator of the tenant or consented to by any user in the "
-            "tenant. You may have sent your authentication request to the wrong tenant.",
-        )
+        return application_not_found(client_id, tenant.display_name)
     if audience is None:
         return aad_error(
             400,

@@ -45,6 +45,20 @@ def tenant_not_found(segment: str) -> JSONResponse:
     )
 
 
+def application_not_found(client_id: str, tenant_name: str) -> JSONResponse:
+    """AADSTS700016, its text as Entra gives it (reference-error-codes; wire-protocols.md
+    §3.3): a client id the tenant does not know, for a confidential or a public client."""
+    return aad_error(
+        400,
+        "unauthorized_client",
+        700016,
+        f"Application with identifier '{client_id}' was not found in the directory "
+        f"'{tenant_name}'. This can happen if the application has not been "
+        "installed by the administrator of the tenant or consented to by any user in the "
+        "tenant. You may have sent your authentication request to the wrong tenant.",
+    )
+
+
 async def form_of(request: Request) -> dict[str, str]:
     """An ``application/x-www-form-urlencoded`` body; a repeated field keeps its last value."""
     body = (await request.body()).decode("utf-8", errors="replace")

@@ -29,7 +29,7 @@ from t2t.sandbox.assertions import check_client_assertion
 from t2t.sandbox.context import base_url_of, context_of
 from t2t.sandbox.credentials import secret_digest, secret_refusal
 from t2t.sandbox.device_flow import DEVICE_CODE_GRANT, redeem_device_code, redeem_refresh_token
-from t2t.sandbox.entra import aad_error, form_of, tenant_not_found
+from t2t.sandbox.entra import aad_error, application_not_found, form_of, tenant_not_found
 from t2t.sandbox.model import Application, Tenant
 from t2t.sandbox.msapps import resource_by_audience
 from t2t.sandbox.seed import EXCHANGE_RESOURCE
@@ -206,15 +206,7 @@ async def token(request: Request) -> Response:
         or sp is None
         or (found[0] is not tenant and found[1].sign_in_audience == "AzureADMyOrg")
     ):
-        return aad_error(
-            400,
-            "unauthorized_client",
-            700016,
-            f"Application with identifier '{client_id}' was not found in the directory "
-            f"'{tenant.display_name}'. This can happen if the application has not been "
-            "installed by the administrator of the tenant or consented to by any user in the "
-            "tenant. You may have sent your authentication request to the wrong tenant.",
-        )
+        return application_not_found(client_id, tenant.display_name)
     app = found[1]
     if "client_assertion" in form:
         refused = check_client_assertion(
