@@ -226,6 +226,24 @@ async def retrying(acquire: Callable[[], Awaitable[str]], *, what: str) -> str:
             attempt += 1
 
 
+async def blocking_token(source: _BlockingSource, resource: str, *, fresh: bool = False) -> str:
+    """`TokenSource.token` of a source whose library is synchronous (msal, azure-identity): one
+    acquisition at a time per source (the cache is shared), off the event loop, retried as
+    `retrying` says."""
+    async with source._lock:
+        return await retrying(
+            lambda: asyncio.to_thread(source._acquire, resource, fresh),
+            what=f"token for {resource} in tenant {source._tenant}",
+        )
+
+
+class _BlockingSource(Protocol):
+    _lock: asyncio.Lock
+    _tenant: str
+
+    def _acquire(self, resource: str, fresh: bool) -> str: ...
+
+
 class MsalTokenSource:
     """Client-credentials tokens for one app in one tenant, cached by MSAL."""
 
@@ -323,12 +341,7 @@ class MsalTokenSource:
             )
         return str(result["access_token"])
 
-    async def token(self, resource: str, *, fresh: bool = False) -> str:
-        async with self._lock:
-            return await retrying(
-                lambda: asyncio.to_thread(self._acquire, resource, fresh),
-                what=f"token for {resource} in tenant {self._tenant}",
-            )
+    token = blocking_token
 
 
 async def sign_in(
@@ -430,12 +443,7 @@ class AzureIdentityTokenSource:
                 f"tenant {self._tenant}, azure-identity {self._mode}: {text}", transient=True
             ) from exc
 
-    async def token(self, resource: str, *, fresh: bool = False) -> str:
-        async with self._lock:
-            return await retrying(
-                lambda: asyncio.to_thread(self._acquire, resource, fresh),
-                what=f"token for {resource} in tenant {self._tenant}",
-            )
+    token = blocking_token
 
     def close(self) -> None:
         if self._credential is not None:

@@ -29,7 +29,7 @@ from typing import Any
 import msal
 import requests
 
-from t2t.clients.auth import retrying
+from t2t.clients.auth import blocking_token
 from t2t.clients.errors import AuthError
 from t2t.clients.hosts import HostSet
 from t2t.clients.token_cache import CacheSettings, TokenCacheError, open_cache
@@ -146,9 +146,4 @@ class DeviceCodeTokenSource:
                 f"tenant {self._tenant}: token endpoint unreachable: {exc}", transient=True
             ) from exc
 
-    async def token(self, resource: str, *, fresh: bool = False) -> str:
-        async with self._lock:
-            return await retrying(
-                lambda: asyncio.to_thread(self._acquire, resource, fresh),
-                what=f"token for {resource} in tenant {self._tenant}",
-            )
+    token = blocking_token
