@@ -9,7 +9,8 @@ plan's before and after), how it ended and Microsoft's request ids to quote to s
 Lines, each one JSON object with an `event`:
 
 - `start`: the run id, t2t's version, the operator (the OS account and host, and t2t's own
-  app in each tenant: tenant id and client id), the spec (path, SHA-256 of its bytes, the
+  identity in each tenant: tenant id and client id, or — a person's sign-in — who signed in
+  to each service), the spec (path, SHA-256 of its bytes, the
   fingerprint of everything it resolved to, CSV files included) and the plan (SHA-256 of its
   canonical JSON, its action count; the saved plan's file and seal when one is applied);
 - `action`: per action, whatever its outcome (done, noop, failed, skipped, blocked, unknown,

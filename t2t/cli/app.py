@@ -40,6 +40,7 @@ from t2t.cli.audit import (
     audit_open,
     audited,
     audited_results,
+    note_sign_in,
 )
 from t2t.cli.destroy import AllowDestroyOpt, destroys
 from t2t.cli.names import names_read, note_names
@@ -230,7 +231,10 @@ async def _signed_in(desired: Desired, target: Target | None) -> AsyncIterator[S
     try:
         async with open_session(desired, target) as session:
             connecting.close()
-            yield session
+            try:
+                yield session
+            finally:
+                note_sign_in(session)  # each service has signed in by now
     finally:
         connecting.close()  # when signing in failed
 

@@ -22,7 +22,8 @@ import typer
 
 from t2t.apply.audit import AuditError, AuditTrail, default_audit_path
 from t2t.apply.result import ActionResult
-from t2t.cli.session import Target, _sandbox_identity
+from t2t.cli.session import Session, Target, _sandbox_identity
+from t2t.clients.interactive import DeviceCodeTokenSource
 from t2t.planner import EXIT_ERROR, EXIT_OK, Action, Plan
 from t2t.spec import Desired
 
@@ -43,6 +44,10 @@ _INTERRUPTED = 130
 _RUN_AGAIN = 5
 
 _trail: ContextVar[AuditTrail | None] = ContextVar("t2t_audit_trail", default=None)
+#: Who signed in as a person, per tenant role and service (note_sign_in): a dict the command's
+#: context holds, filled from inside its event loop (asyncio.run copies the context, so the
+#: variable itself cannot be set there; the dict it holds is shared).
+_people: ContextVar[dict[str, dict[str, str]] | None] = ContextVar("t2t_people", default=None)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -53,7 +58,7 @@ def audited(command: F) -> F:
 
     @functools.wraps(command)
     def run(*args: Any, **kwargs: Any) -> Any:
-        token = _trail.set(None)
+        token, people = _trail.set(None), _people.set({})
         code, error = EXIT_ERROR, None
         try:
             result = command(*args, **kwargs)
@@ -71,6 +76,7 @@ def audited(command: F) -> F:
         finally:
             trail = _trail.get()
             _trail.reset(token)
+            _people.reset(people)
             if trail is not None:
                 if trail.open_run:
                     trail.end(code, error=error)
@@ -97,13 +103,29 @@ def audit_open(spec_path: str | Path, audit_file: Path | None, no_audit: bool) -
         raise typer.Exit(EXIT_ERROR) from None
 
 
+def note_sign_in(session: Session) -> None:
+    """Remember who signed in as a person (`interactive: device-code`) to each tenant, for the
+    `start` line: the username each service's sign-in answered with."""
+    people = _people.get()
+    if people is None:
+        return
+    for role, clients in (("source", session.source), ("target", session.target)):
+        if isinstance(clients.tokens, DeviceCodeTokenSource) and clients.tokens.signed_in:
+            people.setdefault(role, {}).update(clients.tokens.signed_in)
+
+
 def _operator(target: Target | None, desired: Desired) -> dict[str, Any]:
     """t2t's own identity in each tenant: the tenant id and the client id it signs in as (on
-    the sandbox, the client the sandbox profile resolves; never a secret)."""
+    the sandbox, the client the sandbox profile resolves), or, for a person's sign-in, who
+    signed in to each service; never a secret."""
     out: dict[str, Any] = {}
+    people = _people.get() or {}
     for role, tenant in (("source", desired.source), ("target", desired.target)):
         entry: dict[str, Any] = {"tenantId": tenant.tenant_id}
-        if target is not None and target.profile is not None:
+        if tenant.auth.interactive is not None:
+            entry["interactive"] = tenant.auth.interactive
+            entry["signedIn"] = dict(sorted(people.get(role, {}).items()))
+        elif target is not None and target.profile is not None:
             entry["clientId"] = _sandbox_identity(target.profile, tenant, role).client_id
             entry["sandbox"] = True
         else:

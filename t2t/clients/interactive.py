@@ -71,6 +71,10 @@ class DeviceCodeTokenSource:
         self._cache: Any = None
         self._session: requests.Session | None = None
         self._lock = asyncio.Lock()
+        self.signed_in: dict[str, str] = {}
+        """Who signed in, per service ("Exchange Online", "Microsoft Graph"): the account's
+        username (the id token's preferred_username), for the audit trail. Two device flows
+        may be answered by two people."""
 
     def close(self) -> None:
         if self._session is not None:
@@ -105,13 +109,14 @@ class DeviceCodeTokenSource:
                 raise AuthError(f"tenant {self._tenant}: {exc}") from exc
         return self._apps[client_id]
 
-    def _silent(self, app: Any, scopes: list[str], fresh: bool) -> str | None:
+    def _silent(self, app: Any, scopes: list[str], fresh: bool, service: str) -> str | None:
         """A token from the cache (or its refresh token), for an account of this tenant."""
         for account in app.get_accounts():
             if not str(account.get("home_account_id", "")).endswith("." + self._tenant):
                 continue
             result = app.acquire_token_silent(scopes, account=account, force_refresh=fresh)
             if result and "access_token" in result:
+                self.signed_in[service] = str(account.get("username", ""))
                 return str(result["access_token"])
         return None
 
@@ -124,6 +129,8 @@ class DeviceCodeTokenSource:
         result = app.acquire_token_by_device_flow(flow)
         if "access_token" not in result:
             raise self._refused(result, service)
+        claims = result.get("id_token_claims") or {}
+        self.signed_in[service] = str(claims.get("preferred_username", ""))
         return str(result["access_token"])
 
     def _refused(self, result: dict[str, Any], service: str) -> AuthError:
@@ -138,7 +145,8 @@ class DeviceCodeTokenSource:
         service = "Exchange Online" if client_id == EXCHANGE_MODULE_CLIENT else "Microsoft Graph"
         try:
             app = self._application(client_id)
-            return self._silent(app, scopes, fresh) or self._device_flow(app, scopes, service)
+            silent = self._silent(app, scopes, fresh, service)
+            return silent or self._device_flow(app, scopes, service)
         except TokenCacheError:
             raise
         except requests.RequestException as exc:

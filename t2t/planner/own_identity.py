@@ -1,5 +1,6 @@
 """Checks on t2t's own identity in each tenant, against what the plan's actions need:
-application permissions it lacks (T2T-W120) and an Exchange token without an administrator
+permissions it lacks (T2T-W120: an app's application permissions, a signed-in person's
+delegated ones) and an Exchange token without an administrator
 role (T2T-W121). Organization scope: the subject is one tenant's `TenantIdentity`.
 
 Exchange role groups cannot be seen from a token; they are listed in the manifest, not
@@ -31,10 +32,11 @@ register(
         "T2T-W120",
         "apply-permission-missing",
         "warning",
-        "t2t's identity lacks an application permission that apply needs",
+        "t2t's identity lacks a permission that apply needs",
         "apply fails with 401/403 (Authorization_RequestDenied) at that step",
-        "Grant the permission to t2t's app in that tenant (and admin-consent it), or run "
-        "apply with an identity that holds it.",
+        "Grant the permission to t2t's app in that tenant (and admin-consent it); signed in "
+        "as a person, have an administrator consent to the delegated permission for Microsoft "
+        "Graph PowerShell; or run apply with an identity that holds it.",
         "README, Security (the permission manifest: t2t/state/parts.py, t2t/planner/kinds.py)",
     ),
     scope="organization",
@@ -110,11 +112,25 @@ def holds(held: frozenset[str], service: str, permission: str) -> bool:
     return bool(delegated) and (service == "exchange" or permission in delegated)
 
 
+def _lacks(identity: TenantIdentity, perm: Permission) -> str:
+    """T2T-W120's message: an app lacks the application permission; a person's token (it holds
+    delegated scopes for that service) lacks the delegated permission of the same name."""
+    if any(h.startswith(f"{perm.service}-delegated:") for h in identity.held):
+        # only Graph's: a person's Exchange token needs no permission by name (holds)
+        return (
+            f"apply needs the delegated Graph permission {perm.name} in the "
+            f"{identity.role} tenant; the signed-in person's token lacks it: an administrator "
+            "consents to it for Microsoft Graph PowerShell, or sign in as someone it is granted to"
+        )
+    return f"apply needs {perm} in the {identity.role} tenant; t2t's identity lacks it"
+
+
 def apply_permissions(
     actions: list[Action], snapshot: Snapshot
 ) -> tuple[dict[str, tuple[str, ...]], list[Finding]]:
     """What apply needs per tenant, and what t2t's identity there is seen to lack: one T2T-W120
-    per application permission, and every organization-scope check."""
+    per permission lacking (an app's application permission, a person's delegated one), and every
+    organization-scope check."""
     needs: dict[str, tuple[str, ...]] = {}
     missing: list[Finding] = []
     roles: tuple[Role, ...] = ("source", "target")
@@ -136,11 +152,7 @@ def apply_permissions(
             if perm.kind == "app-role" and not holds(identity.held, perm.service, perm.name):
                 missing.append(
                     finding(
-                        "T2T-W120",
-                        role,
-                        perm.name,
-                        f"apply needs {perm} in the {role} tenant; t2t's identity lacks it",
-                        fixed_by_plan=False,
+                        "T2T-W120", role, perm.name, _lacks(identity, perm), fixed_by_plan=False
                     )
                 )
     return needs, missing

@@ -6,6 +6,7 @@ without a keyring, are one clear line each."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import stat
@@ -83,7 +84,7 @@ def _actions(text: str) -> list[str]:
 def test_device_code_sign_in_plans_and_is_reused(
     served: tuple[Path, dict[str, Any]], tmp_path: Path
 ) -> None:
-    state, _profile = served
+    state, profile = served
     spec, cache = _spec(tmp_path), tmp_path / "cache"
     env = _env(state, cache, T2T_TOKEN_CACHE_KEY=PASSPHRASE)
     with_app = run("plan", str(ROOT / "specs" / "quickstart.yaml"), state=state)
@@ -124,6 +125,35 @@ def test_device_code_sign_in_plans_and_is_reused(
     assert again.returncode == 2, again.stderr
     assert "enter the code" not in again.stderr  # no prompt: the cache signed in
     assert _actions(again.stdout) == _actions(out)
+
+    # A person's apply works, and its audit trail names who signed in to each service.
+    applied = subprocess.run(
+        [*T2T, "apply", str(spec), "--auto-approve"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=300,
+    )
+    assert "enter the code" not in applied.stderr and "Traceback" not in applied.stderr
+    trail = (tmp_path / "spec.yaml.audit.jsonl").read_text(encoding="utf-8").splitlines()
+    start = json.loads(trail[0])
+    source = next(t for t in profile["tenants"] if t["name"] != "Fabrikam")
+    assert {k: start["operator"][k] for k in ("source", "target")} == {
+        "source": {
+            "tenantId": source["tenantId"],
+            "clientId": source["adminApp"]["clientId"],
+            "sandbox": True,
+        },
+        "target": {
+            "tenantId": "9a41d2b7-5c3e-4f68-8a90-1b2c3d4e5f60",
+            "interactive": "device-code",
+            "signedIn": {"Exchange Online": ADMIN, "Microsoft Graph": ADMIN},
+        },
+    }
+    # As with the app: nothing fails (the batch may wait for Exchange to provision licences).
+    assert ", 0 failed, 0 skipped" in applied.stdout, applied.stdout
+    assert applied.returncode == 0, applied.stderr
 
     wrong = subprocess.run(
         [*T2T, "plan", str(spec)],

@@ -147,8 +147,9 @@ def test_a_persons_token_is_checked_by_its_delegated_permissions() -> None:
             "T2T-W120",
             "target",
             "User.ReadWrite.All",
-            "apply needs Graph application permission User.ReadWrite.All in the target tenant; "
-            "t2t's identity lacks it",
+            "apply needs the delegated Graph permission User.ReadWrite.All in the target "
+            "tenant; the signed-in person's token lacks it: an administrator consents to it for "
+            "Microsoft Graph PowerShell, or sign in as someone it is granted to",
             False,
         ),
     ]
