@@ -14,6 +14,7 @@ token; errors classified on the .NET exception type from `x-ExceptionType` or
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import uuid
 from collections.abc import AsyncIterator, Mapping, Sequence
@@ -26,7 +27,13 @@ import structlog
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from t2t.clients import wire
-from t2t.clients.auth import TokenSource, token_directory_roles, token_roles, token_scopes
+from t2t.clients.auth import (
+    TokenSource,
+    token_claims,
+    token_directory_roles,
+    token_roles,
+    token_scopes,
+)
 from t2t.clients.errors import (
     ExchangeError,
     ModuleKeyUnavailable,
@@ -45,6 +52,17 @@ READ_VERBS = frozenset({"Get", "Test"})
 
 #: The anchor the ExchangeOnlineManagement module sends for app-only calls (wire-protocols §1.2).
 _ANCHOR = "APP:SystemMailbox{bb558c35-97f1-4cb9-8ff7-d53741dc928c}@"
+
+
+@functools.lru_cache(maxsize=16)
+def anchor(token: str, tenant: str) -> str:
+    """The X-AnchorMailbox of a request made with `token`: a person's session (the module's
+    delegated sign-in) is anchored on that person, `UPN:<upn>`; an app's on the tenant's
+    system mailbox (wire-protocols.md §1.2: the module's `UPN:<admin UPN>` delegated,
+    `APP:SystemMailbox{bb558c35-…}@<tenant>` app-only). The upn is the delegated token's own
+    claim (access-token-claims-reference); an app's token has none."""
+    upn = token_claims(token).get("upn")
+    return f"UPN:{upn}" if isinstance(upn, str) and upn else _ANCHOR + tenant
 
 
 def is_read_cmdlet(cmdlet: str) -> bool:
@@ -230,7 +248,7 @@ class ExchangeClient:
                 headers={
                     "Authorization": f"Bearer {token}",
                     "Accept": "application/json",
-                    "X-AnchorMailbox": _ANCHOR + self._tenant,
+                    "X-AnchorMailbox": anchor(token, self._tenant),
                     "CommandName": "*",
                     "exomodule-version": wire.MODULE_VERSION,
                     "client-request-id": str(uuid.uuid4()),
@@ -311,7 +329,7 @@ class ExchangeClient:
                 "Content-Type": "application/json",
                 "Accept": "application/json",
                 "Accept-Encoding": "identity",
-                "X-AnchorMailbox": _ANCHOR + self._tenant,
+                "X-AnchorMailbox": anchor(token, self._tenant),
                 "Prefer": f"odata.maxpagesize={self._page_size}",
                 "client-request-id": str(uuid.uuid4()),
                 "X-CmdletName": cmdlet,

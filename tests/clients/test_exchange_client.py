@@ -116,6 +116,20 @@ def test_paging_follows_next_links_with_the_same_body(sandbox: Any) -> None:
     assert pages == 3  # 2 + 2 + 1
 
 
+def test_an_apps_requests_are_anchored_on_the_tenants_system_mailbox(sandbox: Any) -> None:
+    """App-only, t2t anchors as the module does (wire-protocols.md §1.2): on the system mailbox
+    of the tenant it calls; the sandbox's request log shows the header as received."""
+    run(sandbox, lambda c: c.invoke("Get-OrganizationConfig"))
+    log = sandbox.http.get(f"{sandbox.base_url}/_sandbox/exchange/requests").json()["requests"]
+    tenant = sandbox.tenant("contoso")["tenantId"]
+    assert [(e["cmdlet"], e["anchor"]) for e in log] == [
+        (
+            "Get-OrganizationConfig",
+            f"APP:SystemMailbox{{bb558c35-97f1-4cb9-8ff7-d53741dc928c}}@{tenant}",
+        )
+    ]
+
+
 def test_missing_object_is_object_not_found(sandbox: Any) -> None:
     with pytest.raises(ObjectNotFound) as info:
         run(sandbox, lambda c: c.invoke("Get-OrganizationRelationship", {"Identity": "nope"}))

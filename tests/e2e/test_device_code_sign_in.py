@@ -9,11 +9,13 @@ from __future__ import annotations
 import json
 import os
 import re
+import ssl
 import stat
 import subprocess
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from tests.e2e.helpers import ROOT, T2T, run
@@ -88,6 +90,9 @@ def test_device_code_sign_in_plans_and_is_reused(
     spec, cache = _spec(tmp_path), tmp_path / "cache"
     env = _env(state, cache, T2T_TOKEN_CACHE_KEY=PASSPHRASE)
     with_app = run("plan", str(ROOT / "specs" / "quickstart.yaml"), state=state)
+    requests_log = f"{profile['baseUrl']}/_sandbox/exchange/requests"
+    trusted = ssl.create_default_context(cafile=profile["caFile"])
+    httpx.delete(requests_log, verify=trusted).raise_for_status()
 
     proc, seen = _start(spec, env), []
     exchange_code = _next_code(proc, seen)
@@ -125,6 +130,14 @@ def test_device_code_sign_in_plans_and_is_reused(
     assert again.returncode == 2, again.stderr
     assert "enter the code" not in again.stderr  # no prompt: the cache signed in
     assert _actions(again.stdout) == _actions(out)
+
+    # Each Exchange request of the person's session was anchored on that person, as the
+    # module's delegated session is (wire-protocols.md §1.2); the app's source on its tenant.
+    answer = httpx.get(requests_log, verify=trusted)
+    anchors = {(e["tenant"], e["anchor"]) for e in answer.json()["requests"]}
+    target_id = "9a41d2b7-5c3e-4f68-8a90-1b2c3d4e5f60"
+    assert {a for t, a in anchors if t == target_id} == {f"UPN:{ADMIN}"}
+    assert all(a.startswith("APP:SystemMailbox{") for t, a in anchors if t != target_id)
 
     # A person's apply works, and its audit trail names who signed in to each service.
     applied = subprocess.run(

@@ -610,5 +610,12 @@ def test_request_log_keeps_only_the_last_entries() -> None:
     assert CAPACITY == 2000
     log = RequestLog(capacity=3)
     for i in range(5):
-        log.record(tenant="t", app_id=None, path="/p", body=f'{{"n":{i}}}'.encode(), status=200)
+        log.record(
+            tenant="t",
+            app_id=None,
+            path="/p",
+            anchor=None,
+            body=f'{{"n":{i}}}'.encode(),
+            status=200,
+        )
     assert [e["body"] for e in log.snapshot()] == ['{"n":2}', '{"n":3}', '{"n":4}']

@@ -6,8 +6,8 @@ the client"). Each entry keeps the request body exactly as received; the ring is
 so a long-running sandbox does not grow without limit, and ``/_sandbox/reset`` clears it.
 
 Each entry carries ``seq`` and ``receivedAt`` (t2t/sandbox/entry_ring.py, shared with the
-Graph write log), ``tenant``, ``appId``, ``path``, ``status``, ``cmdlet``, ``cmdletInput`` and
-``body``.
+Graph write log), ``tenant``, ``appId``, ``path``, ``anchor`` (the X-AnchorMailbox header, or
+None), ``status``, ``cmdlet``, ``cmdletInput`` and ``body``.
 """
 
 from __future__ import annotations
@@ -23,7 +23,14 @@ class RequestLog(EntryRing):
     """The last ``capacity`` InvokeCommand requests, oldest first."""
 
     def record(
-        self, *, tenant: str, app_id: str | None, path: str, body: bytes, status: int
+        self,
+        *,
+        tenant: str,
+        app_id: str | None,
+        path: str,
+        anchor: str | None,
+        body: bytes,
+        status: int,
     ) -> None:
         text = body.decode("utf-8", errors="replace")
         try:
@@ -37,6 +44,7 @@ class RequestLog(EntryRing):
                 "tenant": tenant,
                 "appId": app_id,
                 "path": path,
+                "anchor": anchor,
                 "status": status,
                 "cmdlet": name if isinstance(name, str) else None,
                 "cmdletInput": cmdlet_input,

@@ -123,6 +123,7 @@ async def invoke_command(request: Request) -> Response:
         tenant=request.path_params["tenant"],
         app_id=caller.claims.appid if caller else None,
         path=request.url.path,
+        anchor=request.headers.get("X-AnchorMailbox"),
         body=raw,
         status=response.status_code,
     )
