@@ -49,6 +49,7 @@ import yaml
 from t2t.sandbox.state import load_state
 from tests.e2e.apply_order import source_address, target_upn, write_spec
 from tests.e2e.helpers import ROOT, T2T
+from tests.plan_schema import check_json_plan
 
 APP_NAME = "T2T crash sweep"
 ENDPOINT = "contoso-t2t"  # tests/e2e/apply_order.py write_spec
@@ -321,6 +322,7 @@ def plan_actions(state: Path, spec: Path) -> tuple[int, list[dict[str, Any]]]:
         timeout=600,
     )
     assert done.returncode in (0, 2, 3, 4), done.stdout[-2000:] + done.stderr[-2000:]
+    check_json_plan(done.args, done.stdout)
     return done.returncode, list(json.loads(done.stdout)["actions"])
 
 

@@ -19,6 +19,7 @@ import requests
 
 from t2t.clients import wire
 from tests.e2e.forked_cli import ForkedCli
+from tests.plan_schema import check_json_plan
 
 ROOT = Path(__file__).resolve().parents[2]
 T2T = [sys.executable, "-m", "t2t"]
@@ -49,8 +50,11 @@ def _forked() -> ForkedCli:
 def t2t_cli(*args: str, env: dict[str, str], cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
     """`python -m t2t ARGS` as a user runs it: its own process (forked from an interpreter that
     has imported t2t once, which saves the 1–2 s of imports per run) with exactly `env` as its
-    environment and `cwd` as its folder, stdin closed, output captured, killed after 120 s."""
-    return _forked().run(*args, env=env, replace_env=True, cwd=cwd)
+    environment and `cwd` as its folder, stdin closed, output captured, killed after 120 s.
+    A JSON plan it prints is checked against the committed schema (tests/plan_schema.py)."""
+    done = _forked().run(*args, env=env, replace_env=True, cwd=cwd)
+    check_json_plan(args, done.stdout)
+    return done
 
 
 def run(*args: str, state: Path) -> subprocess.CompletedProcess[str]:

@@ -12,13 +12,14 @@ import pytest
 from t2t.sandbox.ca import ensure_tls
 from tests.clients.interceptors import openssl_ca_dir
 from tests.e2e.helpers import ROOT, T2T
+from tests.plan_schema import check_json_plan
 
 SPEC = ROOT / "specs" / "contoso-to-fabrikam.yaml"
 
 
 def t2t(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     base = {k: v for k, v in os.environ.items() if k != "T2T_SANDBOX"}
-    return subprocess.run(
+    done = subprocess.run(
         [*T2T, *args],
         capture_output=True,
         text=True,
@@ -26,6 +27,8 @@ def t2t(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedPr
         cwd=ROOT,
         timeout=180,
     )
+    check_json_plan(args, done.stdout)
+    return done
 
 
 @pytest.mark.parametrize("command", ["plan", "apply", "show"])

@@ -21,7 +21,7 @@ from t2t.planner import SOURCE_NEEDS, TARGET_NEEDS
 from t2t.render.markdown import COMMENT_LIMIT
 from t2t.state.parts import needed_to_read
 from tests.e2e.helpers import run
-from tests.render.test_json_plan_schema import violations
+from tests.plan_schema import violations
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKFLOW = ROOT / "examples" / "github-actions" / "t2t-plan.yml"

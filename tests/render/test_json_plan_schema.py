@@ -7,8 +7,6 @@ Checked with ``jsonschema`` (draft 2020-12), as a CI job consuming the plan woul
 from __future__ import annotations
 
 import json
-from pathlib import Path
-from typing import Any
 
 import pytest
 from jsonschema import Draft202012Validator
@@ -16,19 +14,11 @@ from jsonschema import Draft202012Validator
 from t2t.planner import Plan, build_plan
 from t2t.render import render_plan_json
 from t2t.render.plan_schema import plan_json_schema, render
+from tests.plan_schema import SCHEMA_FILE, makes_json_plan, violations
 from tests.planner.cases import Case, all_cases, whole
 from tests.render.test_markdown_plan import SMALL, hostile_plan, huge_plan
 
-REPO = Path(__file__).resolve().parents[2]
-SCHEMA_FILE = REPO / "schemas" / "t2t-plan.schema.json"
 CASES = all_cases()
-
-
-def violations(value: Any) -> list[str]:
-    """Problems of ``value`` against the committed schema, as `$.path: message`."""
-    schema = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
-    validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
-    return sorted(f"{error.json_path}: {error.message}" for error in validator.iter_errors(value))
 
 
 def test_checked_in_schema_matches_models() -> None:
@@ -89,3 +79,12 @@ def test_the_schema_refuses_what_t2t_never_writes() -> None:
         "$.unknowns[0].tenant: 'other' is not one of ['source', 'target']",
         "$: Additional properties are not allowed ('extra' was unexpected)",
     ]
+
+
+def test_the_end_to_end_runs_know_a_json_plan_when_they_see_one() -> None:
+    """tests/e2e/helpers.py checks what `makes_json_plan` recognises: every spelling counts."""
+    assert makes_json_plan(("plan", "s.yaml", "--format", "json"))
+    assert makes_json_plan(("--no-color", "plan", "s.yaml", "--wave", "w", "--format=json"))
+    assert not makes_json_plan(("plan", "s.yaml", "--format", "markdown"))
+    assert not makes_json_plan(("status", "s.yaml", "--format", "json"))
+    assert not makes_json_plan(("plan", "s.yaml", "--out", "json"))
