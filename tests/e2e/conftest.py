@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
-import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.helpers import ROOT, T2T, interruptible
+from tests.e2e.helpers import forked
 
 
 @pytest.fixture
@@ -24,37 +24,43 @@ def sandbox_seed() -> Path | None:
 
 @pytest.fixture
 def served(tmp_path: Path, sandbox_seed: Path | None) -> Iterator[tuple[Path, dict[str, Any]]]:
+    """`t2t sandbox serve` in its own process — forked from the worker's pre-imported
+    interpreter (tests/e2e/forked_cli.py), with the test's whole environment — stopped with
+    Ctrl-C (SIGINT) at the end."""
     state = tmp_path / "sandbox"
     seed = ["--seed", str(sandbox_seed)] if sandbox_seed is not None else []
-    proc = subprocess.Popen(
-        [*T2T, "sandbox", "serve", "--state", str(state), *seed],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        cwd=ROOT,
-        preexec_fn=interruptible,  # stopped with Ctrl-C below
-    )
+    output = tmp_path / "sandbox-serve.log"
+    cli = forked()
+    command = ("sandbox", "serve", "--state", str(state), *seed)
+    pid = cli.start(*command, env=dict(os.environ), output=output)
     profile_path = state / "profile.json"
     deadline = time.monotonic() + 30
     profile: dict[str, Any] = {}
-    while time.monotonic() < deadline:
-        if profile_path.exists():
-            try:
-                profile = json.loads(profile_path.read_text())
-            except ValueError:
-                profile = {}
-            if profile.get("pid") == proc.pid:
-                break
-        assert proc.poll() is None, proc.stdout.read() if proc.stdout else ""
-        time.sleep(0.1)
-    else:
-        proc.kill()
-        pytest.fail("sandbox did not start")
     try:
+        while time.monotonic() < deadline:
+            if profile_path.exists():
+                try:
+                    profile = json.loads(profile_path.read_text())
+                except ValueError:
+                    profile = {}
+                if profile.get("pid") == pid:
+                    break
+            if not _alive(pid):
+                pytest.fail("sandbox stopped: " + output.read_text(errors="replace"))
+            time.sleep(0.05)
+        else:
+            pytest.fail("sandbox did not start: " + output.read_text(errors="replace"))
         yield state, profile
     finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        if _alive(pid):
+            os.kill(pid, signal.SIGINT)
+        cli.reap(pid, timeout=10)
+
+
+def _alive(pid: int) -> bool:
+    """Whether the served sandbox still runs (a zombie, not yet reaped, counts as stopped)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"

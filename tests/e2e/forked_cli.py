@@ -32,9 +32,12 @@ def _child(request: dict[str, object]) -> None:
     """In the forked child: become `python -m t2t ARGS`, then exit with its code."""
     null = os.open(os.devnull, os.O_RDONLY)
     os.dup2(null, 0)
+    opened: dict[str, int] = {}  # one file for both (a served sandbox's output) is opened once
     for fd, name in ((1, "stdout"), (2, "stderr")):
-        target = os.open(str(request[name]), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        os.dup2(target, fd)
+        path = str(request[name])
+        if path not in opened:
+            opened[path] = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.dup2(opened[path], fd)
     if request.get("cwd"):
         os.chdir(str(request["cwd"]))
     if request.get("replace_env"):  # the caller's whole environment, nothing of the server's
@@ -61,8 +64,8 @@ def _child(request: dict[str, object]) -> None:
 TIMEOUT_SECONDS = 120
 
 
-def _wait(pid: int) -> int:
-    deadline = time.monotonic() + TIMEOUT_SECONDS
+def _wait(pid: int, timeout: float = TIMEOUT_SECONDS) -> int:
+    deadline = time.monotonic() + timeout
     while True:
         done, status = os.waitpid(pid, os.WNOHANG)
         if done:
@@ -72,16 +75,30 @@ def _wait(pid: int) -> int:
         time.sleep(0.01)
 
 
+def _answer(request: dict[str, object]) -> dict[str, int]:
+    """A command run to its end (its exit code); one started in the background (`start`: its
+    pid, reaped later by a `reap` request, which kills it after `timeout` seconds)."""
+    if "reap" in request:
+        return {"returncode": _wait(int(str(request["reap"])), float(str(request["timeout"])))}
+    pid = os.fork()
+    if pid == 0:
+        # Ctrl-C as the interpreter sets it up, even when the suite was started with SIGINT
+        # ignored (a background job): a served sandbox is stopped with SIGINT.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        _child(request)
+    if request.get("start"):
+        return {"pid": pid}
+    return {"returncode": _wait(pid)}
+
+
 def serve() -> None:
-    import t2t.cli  # noqa: F401 - imported once, before any fork
+    # Imported once, before any fork: the CLI, and what `t2t sandbox serve` runs.
+    import t2t.cli
+    import t2t.sandbox.server  # noqa: F401
 
     print("ready", flush=True)
     for line in sys.stdin:
-        request = json.loads(line)
-        pid = os.fork()
-        if pid == 0:
-            _child(request)
-        print(json.dumps({"returncode": _wait(pid)}), flush=True)
+        print(json.dumps(_answer(json.loads(line))), flush=True)
 
 
 class ForkedCli:
@@ -99,6 +116,13 @@ class ForkedCli:
         assert self._proc.stdout is not None
         assert self._proc.stdout.readline() == "ready\n"
 
+    def _ask(self, request: dict[str, object]) -> dict[str, int]:
+        assert self._proc.stdin is not None and self._proc.stdout is not None
+        self._proc.stdin.write(json.dumps(request) + "\n")
+        self._proc.stdin.flush()
+        answer: dict[str, int] = json.loads(self._proc.stdout.readline())
+        return answer
+
     def run(
         self,
         *args: str,
@@ -109,7 +133,6 @@ class ForkedCli:
         """`env` is added to the server's environment, or with `replace_env` is the child's
         whole environment (as ``subprocess.run(env=...)`` gives it); `cwd`: the child's working
         directory (default: the repository's root, the server's)."""
-        assert self._proc.stdin is not None and self._proc.stdout is not None
         out, err = Path(self._dir.name) / "stdout", Path(self._dir.name) / "stderr"
         request = {
             "args": list(args),
@@ -119,15 +142,32 @@ class ForkedCli:
             "stdout": str(out),
             "stderr": str(err),
         }
-        self._proc.stdin.write(json.dumps(request) + "\n")
-        self._proc.stdin.flush()
-        answer = json.loads(self._proc.stdout.readline())
+        answer = self._ask(request)
         return subprocess.CompletedProcess(
             ["t2t", *args],
             answer["returncode"],
             out.read_text(encoding="utf-8"),
             err.read_text(encoding="utf-8"),
         )
+
+    def start(self, *args: str, env: dict[str, str], output: Path) -> int:
+        """`t2t ARGS` in the background (a served sandbox), with exactly `env` as its
+        environment, stdout and stderr both in `output`; its pid. Stop it with a signal, then
+        `reap` it."""
+        request = {
+            "args": list(args),
+            "env": env,
+            "replace_env": True,
+            "cwd": None,
+            "stdout": str(output),
+            "stderr": str(output),
+            "start": True,
+        }
+        return self._ask(request)["pid"]
+
+    def reap(self, pid: int, timeout: float) -> int:
+        """The exit code of a command `start` began, once it ends (killed after `timeout` s)."""
+        return self._ask({"reap": pid, "timeout": timeout})["returncode"]
 
     def close(self) -> None:
         if self._proc.stdin is not None:

@@ -39,7 +39,7 @@ def interruptible() -> None:
 _FORKED: list[ForkedCli] = []
 
 
-def _forked() -> ForkedCli:
+def forked() -> ForkedCli:
     """This test process's pre-imported t2t (tests/e2e/forked_cli.py), started on first use."""
     if not _FORKED:
         _FORKED.append(ForkedCli())
@@ -52,7 +52,7 @@ def t2t_cli(*args: str, env: dict[str, str], cwd: Path = ROOT) -> subprocess.Com
     has imported t2t once, which saves the 1–2 s of imports per run) with exactly `env` as its
     environment and `cwd` as its folder, stdin closed, output captured, killed after 120 s.
     A JSON plan it prints is checked against the committed schema (tests/plan_schema.py)."""
-    done = _forked().run(*args, env=env, replace_env=True, cwd=cwd)
+    done = forked().run(*args, env=env, replace_env=True, cwd=cwd)
     check_json_plan(args, done.stdout)
     return done
 
