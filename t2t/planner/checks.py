@@ -206,6 +206,19 @@ class Finding(BaseModel):
         return self.severity == "error" and not self.fixed_by_plan
 
 
+def held_back(findings: list[Finding], tenant: str, obj: str) -> list[Finding]:
+    """`findings` with those on `obj` in `tenant` that this plan's write was to fix marked as
+    not fixed: that write is held (blocked by another check), so the plan fixes nothing there
+    and an error among them blocks — a plan never says "fixed by this plan" of a write it
+    will not send."""
+    return [
+        f.model_copy(update={"fixed_by_plan": False})
+        if f.fixed_by_plan and f.tenant == tenant and f.object == obj
+        else f
+        for f in findings
+    ]
+
+
 def finding(code: str, tenant: str, obj: str, message: str, *, fixed_by_plan: bool) -> Finding:
     """A finding of catalogue check `code`; unknown codes are a programming error."""
     check = CATALOGUE[code]

@@ -67,7 +67,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from t2t.planner import kinds as K
 from t2t.planner.actions import Action, Change
-from t2t.planner.checks import CheckDef, Finding, finding, register
+from t2t.planner.checks import CheckDef, Finding, finding, held_back, register
 from t2t.planner.context import APP, CONSENT, HYDRATION, KEY_VAULT, SHARING, PlanContext
 from t2t.planner.domain import Domain, DomainOutcome, action_id, present
 from t2t.planner.shared.app import KNOWN_AFTER_APPLY, AppDesire
@@ -879,6 +879,7 @@ def plan_endpoints(ctx: PlanContext) -> DomainOutcome:
             )
         )
         written = written.model_copy(update={"blocked_by": (*written.blocked_by, "T2T-E112")})
+        out.findings[:] = held_back(out.findings, "target", written.key)
     out.actions.append(written)
     out.actions.extend(
         _old_keys(ctx, desire, endpoints, written if outcome.needs_certificate else None)

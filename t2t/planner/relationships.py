@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from t2t.planner import kinds as K
 from t2t.planner.actions import Action, Change, Role
-from t2t.planner.checks import Finding, finding
+from t2t.planner.checks import Finding, finding, held_back
 from t2t.planner.context import APP, HYDRATION, SCOPE, SHARING, PlanContext
 from t2t.planner.domain import Domain, DomainOutcome, action_id, present
 from t2t.planner.shared.app import KNOWN_AFTER_APPLY, AppResolution
@@ -433,6 +433,8 @@ def plan_relationships(ctx: PlanContext) -> DomainOutcome:
                 action = action.model_copy(update={"blocked_by": blocked})
             if desire.role == "source" and _flips_shared_app(ctx, action, out):
                 action = action.model_copy(update={"blocked_by": (*action.blocked_by, "T2T-E112")})
+            if action.blocked_by != side.action.blocked_by:  # held here: it fixes nothing
+                out.findings[:] = held_back(out.findings, desire.role, action.key)
             out.actions.append(action)
     return out
 
