@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.helpers import ROOT, T2T, run
+from tests.e2e.helpers import ROOT, T2T, run, t2t_cli
 
 CODE = re.compile(r"enter the code ([A-Z0-9]+) to authenticate")
 PASSPHRASE = "correct horse battery staple"
@@ -119,14 +119,7 @@ def test_device_code_sign_in_plans_and_is_reused(
     mode = stat.S_IMODE((cache / "t2t" / "token-cache-sandbox.bin").stat().st_mode)
     assert mode == 0o600
 
-    again = subprocess.run(
-        [*T2T, "plan", str(spec), "--detailed-exitcode"],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=ROOT,
-        timeout=120,
-    )
+    again = t2t_cli("plan", str(spec), "--detailed-exitcode", env=env)
     assert again.returncode == 2, again.stderr
     assert "enter the code" not in again.stderr  # no prompt: the cache signed in
     assert _actions(again.stdout) == _actions(out)
@@ -140,14 +133,7 @@ def test_device_code_sign_in_plans_and_is_reused(
     assert all(a.startswith("APP:SystemMailbox{") for t, a in anchors if t != target_id)
 
     # A person's apply works, and its audit trail names who signed in to each service.
-    applied = subprocess.run(
-        [*T2T, "apply", str(spec), "--auto-approve"],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=ROOT,
-        timeout=300,
-    )
+    applied = t2t_cli("apply", str(spec), "--auto-approve", env=env)
     assert "enter the code" not in applied.stderr and "Traceback" not in applied.stderr
     trail = (tmp_path / "spec.yaml.audit.jsonl").read_text(encoding="utf-8").splitlines()
     start = json.loads(trail[0])
@@ -168,14 +154,7 @@ def test_device_code_sign_in_plans_and_is_reused(
     assert ", 0 failed, 0 skipped" in applied.stdout, applied.stdout
     assert applied.returncode == 0, applied.stderr
 
-    wrong = subprocess.run(
-        [*T2T, "plan", str(spec)],
-        capture_output=True,
-        text=True,
-        env={**env, "T2T_TOKEN_CACHE_KEY": "another passphrase"},
-        cwd=ROOT,
-        timeout=120,
-    )
+    wrong = t2t_cli("plan", str(spec), env={**env, "T2T_TOKEN_CACHE_KEY": "another passphrase"})
     assert wrong.returncode == 1
     assert wrong.stderr.count("error:") == 1 and "Traceback" not in wrong.stderr
     assert "cannot open the token cache" in wrong.stderr
@@ -232,14 +211,7 @@ def test_no_keyring_refuses_rather_than_keep_tokens_in_clear(
     stub.mkdir()
     (stub / "gi.py").write_text("raise ImportError('No module named gi (no libsecret here)')\n")
     env = _env(state, tmp_path / "cache", PYTHONPATH=str(stub))
-    result = subprocess.run(
-        [*T2T, "plan", str(_spec(tmp_path))],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=ROOT,
-        timeout=120,
-    )
+    result = t2t_cli("plan", str(_spec(tmp_path)), env=env)
     assert result.returncode == 1
     line = _one_error(result.stderr)
     assert "enter the code" not in result.stderr
