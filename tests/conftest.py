@@ -24,8 +24,16 @@ import httpx
 import msal
 import pytest
 import requests
+from hypothesis import HealthCheck, settings
 
 from t2t.sandbox.server import SandboxServer
+
+#: Property tests run on a loaded machine (three workers on two cores, sandboxes beside them):
+#: how fast examples are generated or run says nothing of the property, so neither a slow
+#: generation (HealthCheck.too_slow) nor hypothesis' 200 ms per-example deadline fails a test.
+#: A test's own @settings still sets what it names.
+settings.register_profile("suite", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("suite")
 
 EXCHANGE_SCOPE = "https://outlook.office365.com/.default"
 GRAPH_SCOPE = "https://graph.microsoft.com/.default"
