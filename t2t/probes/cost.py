@@ -7,7 +7,8 @@ probes justify (one per scope group, one per migration-app service principal, on
 Get-MailboxStatistics per declared source mailbox read one at a time (mailbox_sizes.py:
 due, flagged by Graph's mailbox usage report, or missing from it; the report itself is two
 requests, its 302 and its download), one Test-MigrationServerAvailability of
-the spec's endpoint). Get-MoveRequest counts as one collection (only the spec mailboxes'
+the spec's endpoint), one Get-MailboxFolderStatistics per due archive (substrate_holds.py: a
+record each). Get-MoveRequest counts as one collection (only the spec mailboxes'
 requests are kept); the inactive and soft-deleted mailboxes as two when any was kept, none
 otherwise (an empty part may not have needed the read). The delegates (delegations.py):
 Get-RecipientPermission is one collection; Get-MailboxPermission and, when the spec asks,
@@ -38,7 +39,7 @@ def minimum_requests(snapshot: Snapshot, app_id: str | None) -> int:
             if name == "statistics":  # the report's two requests, when it was used
                 total += per_mailbox_calls(items) + (2 if reported(items) else 0)
                 continue
-            if name in ("mailbox_permissions", "calendar_permissions"):
+            if name in ("mailbox_permissions", "calendar_permissions", "substrate_holds"):
                 total += len(items)  # one call per mailbox read (a record each)
                 continue
             if name == "app_role_assignments":

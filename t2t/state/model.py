@@ -27,6 +27,7 @@ from t2t.state.exchange import (
     PreviousMailbox,
     Recipient,
     RemovedMailbox,
+    SubstrateHolds,
 )
 from t2t.state.plain import WHEN_SET
 from t2t.state.presence import Fact
@@ -77,6 +78,11 @@ class OrganizationConfig:
     display_name: str = field(default="", metadata=WHEN_SET)
     """DisplayName: the organization's own name ("Contoso"), shown beside the tenant's id;
     "" when Exchange gave none."""
+    in_place_holds: tuple[str, ...] = field(default=(), metadata=WHEN_SET)
+    """InPlaceHolds: the organization-wide retention policies, e.g. ``mbx<guid>:2`` (Exchange
+    mailboxes) or ``grp<guid>:3`` (Microsoft 365 Groups); a mailbox excluded from one carries
+    ``-mbx<guid>`` in its own InPlaceHolds (Purview, "How to identify the type of hold placed on
+    an Exchange Online mailbox", Get-OrganizationConfig)."""
 
 
 #: Prefix of a directory role (the Exchange token's `wids` claim) in `identity_roles`.
@@ -110,6 +116,10 @@ class TenantState:
     """Target mail users that were mailboxes (Get-User PreviousRecipientTypeDetails), read
     when the spec declares mailboxes."""
     statistics: Fact[tuple[MailboxStatistics, ...]] | None = None
+    substrate_holds: Fact[tuple[SubstrateHolds, ...]] | None = None
+    """Source: the SubstrateHolds folder of the archives of the due mailboxes
+    (Get-MailboxFolderStatistics <ArchiveGuid> -FolderScope RecoverableItems, one call per
+    archive; T2T-E326)."""
     move_requests: Fact[tuple[MoveRequest, ...]] | None = None
     """Source: the move requests (Get-MoveRequest) of the spec's source mailboxes, read when
     the spec declares mailboxes (T2T-E330)."""

@@ -58,6 +58,7 @@ GROUP_MEMBERS = Part("group_members", SOURCE, "exchange", EXCHANGE_READ)
 RECIPIENTS = Part("recipients", BOTH, "exchange", EXCHANGE_READ)
 PREVIOUS_MAILBOXES = Part("previous_mailboxes", TARGET, "exchange", EXCHANGE_READ)
 STATISTICS = Part("statistics", SOURCE, "exchange", EXCHANGE_READ)
+SUBSTRATE_HOLDS = Part("substrate_holds", SOURCE, "exchange", EXCHANGE_READ)
 MOVE_REQUESTS = Part("move_requests", SOURCE, "exchange", EXCHANGE_READ)
 REMOVED_MAILBOXES = Part("removed_mailboxes", SOURCE, "exchange", EXCHANGE_READ)
 MAILBOX_PERMISSIONS = Part("mailbox_permissions", SOURCE, "exchange", EXCHANGE_READ)
@@ -88,6 +89,7 @@ PARTS: tuple[Part, ...] = (
     RECIPIENTS,
     PREVIOUS_MAILBOXES,
     STATISTICS,
+    SUBSTRATE_HOLDS,
     MOVE_REQUESTS,
     REMOVED_MAILBOXES,
     MAILBOX_PERMISSIONS,
