@@ -17,6 +17,7 @@ from t2t.state.directory import (
 from t2t.state.exchange import (
     AcceptedDomain,
     Grant,
+    GroupMembership,
     MailboxGrants,
     MailboxStatistics,
     MailGroup,
@@ -135,6 +136,10 @@ class TenantState:
     calendar_permissions: Fact[tuple[MailboxGrants, ...]] | None = None
     """Source, only when the spec asks (delegates.calendars): the Calendar folder's
     permissions of the waves' mailboxes (Get-MailboxFolderPermission, one call per mailbox)."""
+    memberships: Fact[tuple[GroupMembership, ...]] | None = None
+    """Source: every distribution and mail-enabled security group (but the spec's scope
+    groups) with the waves' mailboxes among its direct members (Get-DistributionGroup
+    -ResultSize Unlimited, then one Get-DistributionGroupMember per group; T2T-W350)."""
     batches: Fact[tuple[MigrationBatch, ...]] | None = None
     migration_users: Fact[tuple[MigrationUser, ...]] | None = None
     key_vault: Fact[tuple[ResourceGroup, ...]] | None = None

@@ -64,6 +64,7 @@ REMOVED_MAILBOXES = Part("removed_mailboxes", SOURCE, "exchange", EXCHANGE_READ)
 MAILBOX_PERMISSIONS = Part("mailbox_permissions", SOURCE, "exchange", EXCHANGE_READ)
 SEND_AS = Part("send_as", SOURCE, "exchange", EXCHANGE_READ)
 CALENDAR_PERMISSIONS = Part("calendar_permissions", SOURCE, "exchange", EXCHANGE_READ)
+MEMBERSHIPS = Part("memberships", SOURCE, "exchange", EXCHANGE_READ)
 BATCHES = Part("batches", TARGET, "exchange", EXCHANGE_READ)
 MIGRATION_USERS = Part("migration_users", TARGET, "exchange", EXCHANGE_READ)
 DOMAINS = Part("domains", TARGET, "graph", (graph("Domain.Read.All"),))
@@ -95,6 +96,7 @@ PARTS: tuple[Part, ...] = (
     MAILBOX_PERMISSIONS,
     SEND_AS,
     CALENDAR_PERMISSIONS,
+    MEMBERSHIPS,
     BATCHES,
     MIGRATION_USERS,
     DOMAINS,
