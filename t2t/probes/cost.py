@@ -7,11 +7,14 @@ probes justify (one per scope group, one per migration-app service principal, on
 Get-MailboxStatistics per declared source mailbox read one at a time (mailbox_sizes.py:
 due, flagged by Graph's mailbox usage report, or missing from it; the report itself is two
 requests, its 302 and its download), one Test-MigrationServerAvailability of
-the spec's endpoint). Get-MoveRequest counts as one collection (only the spec mailboxes'
+the spec's endpoint), one Get-MailboxFolderStatistics per due archive (substrate_holds.py: a
+record each). Get-MoveRequest counts as one collection (only the spec mailboxes'
 requests are kept); the inactive and soft-deleted mailboxes as two when any was kept, none
 otherwise (an empty part may not have needed the read). The delegates (delegations.py):
 Get-RecipientPermission is one collection; Get-MailboxPermission and, when the spec asks,
-Get-MailboxFolderPermission one call per wave mailbox read (a record each). Token
+Get-MailboxFolderPermission one call per wave mailbox read (a record each); the memberships
+one Get-DistributionGroup collection plus one Get-DistributionGroupMember per group (a record
+each, members or not). Token
 requests are not API requests and are not counted.
 """
 
@@ -38,13 +41,16 @@ def minimum_requests(snapshot: Snapshot, app_id: str | None) -> int:
             if name == "statistics":  # the report's two requests, when it was used
                 total += per_mailbox_calls(items) + (2 if reported(items) else 0)
                 continue
-            if name in ("mailbox_permissions", "calendar_permissions"):
+            if name in ("mailbox_permissions", "calendar_permissions", "substrate_holds"):
                 total += len(items)  # one call per mailbox read (a record each)
                 continue
             if name == "app_role_assignments":
                 sps = tenant.service_principals
                 mine = sps.get() if sps is not None and sps.status == "present" else ()
                 total += sum(1 for sp in mine if app_id and sp.app_id == app_id.lower())
+                continue
+            if name == "memberships":  # Get-DistributionGroup, then one member read per group
+                total += math.ceil(len(items) / EXCHANGE_PAGE) + len(items) if items else 0
                 continue
             if name == "removed_mailboxes":  # read only for spec addresses Get-Mailbox missed
                 total += 2 if items else 0  # -InactiveMailboxOnly and -SoftDeletedMailbox

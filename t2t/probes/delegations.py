@@ -27,6 +27,18 @@ What each read costs, and why (t2t/probes/cost.py counts it):
 - Send on behalf and forwarding come with Get-Mailbox (GrantSendOnBehalfTo, ForwardingAddress,
   ForwardingSmtpAddress, DeliverToMailboxAndForward: exchange_objects.MAILBOX_PROPERTIES):
   no call of their own.
+- Memberships of distribution and mail-enabled security groups — `Get-DistributionGroup
+  -ResultSize Unlimited` (one paged collection: every such group of the organization; its
+  -Identity is optional, Get-DistributionGroup reference), then `Get-DistributionGroupMember
+  -Identity <group> -ResultSize Unlimited` per group (its -Identity is mandatory: no form lists
+  the members of several groups). Cost: ceil(G / 1,000) + G calls for G groups (plus a page per
+  1,000 members of a larger group), whatever the number of mailboxes — at 50,000 declared
+  mailboxes still 1 + G. The per-mailbox alternatives cost one call per wave mailbox
+  (Get-DistributionGroup -Filter "Members -eq '<DN>'", or Get-Recipient -Filter "MemberOfGroup
+  -eq '<group DN>'" per group, the same G), and Graph's /users/{id}/memberOf is per user as
+  well. The spec's scope groups are left out (t2t's own; the move needs them). Only direct
+  memberships are read: a group nested in another makes its members belong to both, and the
+  nested group itself is reported, not expanded.
 """
 
 from __future__ import annotations
@@ -37,13 +49,14 @@ from typing import Any
 
 from t2t import progress
 from t2t.clients import ClientError, ObjectNotFound
+from t2t.probes import exchange_objects as x
 from t2t.probes.readers import cmdlet_fact
 from t2t.probes.registry import ReadContext, reads
 from t2t.probes.source_mailboxes import declared_mailboxes
 from t2t.probes.values import as_bool, as_list
 from t2t.state import Fact
 from t2t.state import parts as P
-from t2t.state.exchange import Grant, MailboxGrants, Recipient
+from t2t.state.exchange import Grant, GroupMembership, MailboxGrants, MailGroup, Recipient
 
 #: Concurrent per-mailbox reads (one tenant; Exchange throttles per app), as for statistics.
 CONCURRENCY = 8
@@ -205,3 +218,56 @@ async def _calendar_permissions(ctx: ReadContext) -> Fact[Any]:
         parse_folder_permission,
         FOLDER_PERMISSION_PROPERTIES,
     )
+
+
+MEMBER_PROPERTIES = ("Name", "PrimarySmtpAddress", "RecipientTypeDetails")
+
+
+@reads(P.MEMBERSHIPS)
+async def _memberships(ctx: ReadContext) -> Fact[Any]:
+    if not ctx.request.wave_mailboxes:
+        return Fact.present(())
+    mailboxes = await _wave_mailboxes(ctx)
+    if isinstance(mailboxes, Fact):
+        return mailboxes
+    if not mailboxes:
+        return Fact.present(())
+    groups = await cmdlet_fact(
+        ctx.exchange, "Get-DistributionGroup", {"ResultSize": "Unlimited"}, x.parse_group
+    )
+    if groups.status != "present":
+        return groups
+    own = {g.lower() for g in ctx.request.scope_groups}
+    read = [
+        g
+        for g in groups.get()
+        if not {g.name.lower(), g.identity.lower(), g.primary_smtp_address.lower()} & own
+    ]
+    wave = {r.primary_smtp_address.lower() for r in mailboxes}
+    limit = asyncio.Semaphore(CONCURRENCY)
+
+    async def one(g: MailGroup) -> GroupMembership | None:
+        async with limit:
+            try:
+                result = await ctx.exchange.invoke(
+                    "Get-DistributionGroupMember",
+                    {"Identity": g.primary_smtp_address or g.name, "ResultSize": "Unlimited"},
+                    select=MEMBER_PROPERTIES,
+                )
+            except ObjectNotFound:  # removed meanwhile
+                return None
+            finally:
+                progress.step()
+        members = {str(v.get("PrimarySmtpAddress") or "").lower() for v in result.values}
+        return GroupMembership(
+            group=g.primary_smtp_address or g.name,
+            recipient_type_details=g.recipient_type_details,
+            members=tuple(sorted(members & wave)),
+        )
+
+    progress.expect(len(read))
+    try:
+        found = await asyncio.gather(*(one(g) for g in read))
+    except ClientError as exc:
+        return Fact.unknown(f"Get-DistributionGroupMember failed: {exc}")
+    return Fact.present(tuple(m for m in found if m is not None))

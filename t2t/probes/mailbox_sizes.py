@@ -126,9 +126,10 @@ def flagged(row: UsageRow, r: Recipient) -> bool:
     return bool(quota) and row.storage_used >= (1 - REPORT_MARGIN) * NEAR_QUOTA * (quota or 0)
 
 
-async def _due(ctx: ReadContext, targets: dict[str, Recipient]) -> set[str]:
+async def due_guids(ctx: ReadContext, targets: dict[str, Recipient]) -> set[str]:
     """ExchangeGuids of the declared mailboxes whose batch this run may create: in a due wave
-    (`ProbeRequest.due_mailboxes`; None: every one) and not yet a migration user."""
+    (`ProbeRequest.due_mailboxes`; None: every one) and not yet a migration user. Shared by the
+    per-mailbox reads that only a batch about to start needs (substrate_holds.py)."""
     pairs = ctx.request.due_mailboxes
     if pairs is None:
         return set(targets)
@@ -160,7 +161,7 @@ async def _statistics(ctx: ReadContext) -> Fact[Any]:
     organization = await ctx.fact(P.ORGANIZATION)
     org_expands = organization.status == "present" and organization.get().auto_expanding_archive
     targets = {r.exchange_guid: r for r in declared_mailboxes(fact.get(), wanted)}
-    due = await _due(ctx, targets)
+    due = await due_guids(ctx, targets)
     reported: dict[str, MailboxStatistics] = {}
     if set(targets) - due:  # the report can spare some calls
         reported = await _from_report(ctx, targets, due)

@@ -6,9 +6,11 @@ Columns (the header, in this order):
   Exchange names it when the spec does not declare it;
 - mailbox_wave — its wave, empty when it stays behind;
 - right — FullAccess, MailboxPermission (other explicit mailbox rights), Calendar, SendAs,
-  SendOnBehalf or Forwarding;
-- access_rights — what Exchange shows (AccessRights, or the forwarding property);
-- holder — who holds it (for Forwarding: where mail goes), named the same way;
+  SendOnBehalf, Forwarding or Membership (for Membership the "mailbox" is the group);
+- access_rights — what Exchange shows (AccessRights, the forwarding property, or the group's
+  RecipientTypeDetails);
+- holder — who holds it (for Forwarding: where mail goes; for Membership: the member), named
+  the same way;
 - holder_wave — its wave, empty when it stays behind;
 - why — why the move loses it (Microsoft's FAQ, or t2t's inference when it says so).
 

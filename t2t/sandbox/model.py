@@ -495,6 +495,7 @@ def tenant_from_seed(t: TenantSeed) -> Tenant:
         organization_config=OrganizationConfig(
             guid=t.organizationConfig.guid or derived_guid(t.tenantId, "organizationconfig"),
             is_dehydrated=t.organizationConfig.isDehydrated,
+            in_place_holds=list(t.organizationConfig.inPlaceHolds),
             when_created=_EPOCH,
             when_changed=_EPOCH,
         ),

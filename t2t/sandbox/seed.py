@@ -125,6 +125,13 @@ class OrganizationConfigSeed(_Model):
 
     isDehydrated: bool = False
     guid: str | None = Field(default=None, pattern=_GUID)
+    inPlaceHolds: list[str] = Field(
+        default_factory=list,
+        description="Organization-wide retention policies as Get-OrganizationConfig "
+        "InPlaceHolds lists them, e.g. 'mbx<32 hex>:2' (Exchange mailboxes; Purview, 'How to "
+        "identify the type of hold placed on an Exchange Online mailbox'); a mailbox is "
+        "excluded by '-mbx<32 hex>' in its own inPlaceHolds.",
+    )
 
 
 class ReportsSeed(_Model):

@@ -97,6 +97,13 @@ class RecipientSeed(BaseModel):
     deletedItemCount: int = Field(default=0, ge=0)
     archiveTotalItemSize: int = Field(default=0, ge=0)
     archiveItemCount: int = Field(default=0, ge=0)
+    archiveSubstrateHoldsItems: int = Field(
+        default=0,
+        ge=0,
+        description="Items in the archive's Recoverable Items\\SubstrateHolds folder "
+        "(Get-MailboxFolderStatistics <ArchiveGuid> -FolderScope RecoverableItems): with an "
+        "archive, 'this will cause the migration to fail' (Microsoft's validation script).",
+    )
     recoverableItemsQuota: int | None = Field(default=None, ge=0, description="Default 30 GB.")
     persistedCapabilities: list[str] = Field(
         default_factory=list, description="Beyond those derived from licences."
@@ -189,6 +196,7 @@ def recipient_from_seed(
         deleted_item_count=r.deletedItemCount,
         archive_total_item_size=r.archiveTotalItemSize,
         archive_item_count=r.archiveItemCount,
+        archive_substrate_holds_items=r.archiveSubstrateHoldsItems,
         recoverable_items_quota=r.recoverableItemsQuota or DEFAULT_RECOVERABLE_ITEMS_QUOTA,
         persisted_capabilities=list(r.persistedCapabilities),
         grant_send_on_behalf_to=list(r.grantSendOnBehalfTo),

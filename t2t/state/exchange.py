@@ -147,6 +147,35 @@ class MailboxStatistics:
 
 
 @dataclass(frozen=True)
+class GroupMembership:
+    """A mail-enabled group of the source (Get-DistributionGroup: distribution or mail-enabled
+    security group) and which of the spec's wave mailboxes are its direct members
+    (Get-DistributionGroupMember): memberships the move does not carry to the target."""
+
+    group: str
+    """Its PrimarySmtpAddress (its Name when it has none)."""
+    recipient_type_details: str
+    members: tuple[str, ...] = ()
+    """The wave mailboxes among its direct members, by PrimarySmtpAddress (lower case); () when
+    none is (the group was read all the same: t2t/probes/cost.py counts it)."""
+
+
+@dataclass(frozen=True)
+class SubstrateHolds:
+    """The SubstrateHolds folder of a source mailbox's archive, from Get-MailboxFolderStatistics
+    <ArchiveGuid> -FolderScope RecoverableItems (Microsoft's validation script,
+    CrossTenantMailboxMigrationValidation.ps1: "SOURCE Archive mailbox has items within the
+    SubstrateHolds folder and this will cause the migration to fail"). One record per archive
+    read; `items` is 0 when the archive has no such folder."""
+
+    archive_guid: str
+    items: int
+    """ItemsInFolder of the folder named SubstrateHolds (the script's test)."""
+    size_bytes: int | None = field(default=None, metadata=WHEN_SET)
+    """FolderSize, when Exchange gave one."""
+
+
+@dataclass(frozen=True)
 class PreviousMailbox:
     """A mail user that was a mailbox before (Get-User PreviousRecipientTypeDetails): Exchange
     keeps "Previous home MDB and Previous Mailbox GUID" on it until Set-User

@@ -17,6 +17,7 @@ from t2t.state.directory import (
 from t2t.state.exchange import (
     AcceptedDomain,
     Grant,
+    GroupMembership,
     MailboxGrants,
     MailboxStatistics,
     MailGroup,
@@ -27,6 +28,7 @@ from t2t.state.exchange import (
     PreviousMailbox,
     Recipient,
     RemovedMailbox,
+    SubstrateHolds,
 )
 from t2t.state.plain import WHEN_SET
 from t2t.state.presence import Fact
@@ -77,6 +79,11 @@ class OrganizationConfig:
     display_name: str = field(default="", metadata=WHEN_SET)
     """DisplayName: the organization's own name ("Contoso"), shown beside the tenant's id;
     "" when Exchange gave none."""
+    in_place_holds: tuple[str, ...] = field(default=(), metadata=WHEN_SET)
+    """InPlaceHolds: the organization-wide retention policies, e.g. ``mbx<guid>:2`` (Exchange
+    mailboxes) or ``grp<guid>:3`` (Microsoft 365 Groups); a mailbox excluded from one carries
+    ``-mbx<guid>`` in its own InPlaceHolds (Purview, "How to identify the type of hold placed on
+    an Exchange Online mailbox", Get-OrganizationConfig)."""
 
 
 #: Prefix of a directory role (the Exchange token's `wids` claim) in `identity_roles`.
@@ -110,6 +117,10 @@ class TenantState:
     """Target mail users that were mailboxes (Get-User PreviousRecipientTypeDetails), read
     when the spec declares mailboxes."""
     statistics: Fact[tuple[MailboxStatistics, ...]] | None = None
+    substrate_holds: Fact[tuple[SubstrateHolds, ...]] | None = None
+    """Source: the SubstrateHolds folder of the archives of the due mailboxes
+    (Get-MailboxFolderStatistics <ArchiveGuid> -FolderScope RecoverableItems, one call per
+    archive; T2T-E326)."""
     move_requests: Fact[tuple[MoveRequest, ...]] | None = None
     """Source: the move requests (Get-MoveRequest) of the spec's source mailboxes, read when
     the spec declares mailboxes (T2T-E330)."""
@@ -125,6 +136,10 @@ class TenantState:
     calendar_permissions: Fact[tuple[MailboxGrants, ...]] | None = None
     """Source, only when the spec asks (delegates.calendars): the Calendar folder's
     permissions of the waves' mailboxes (Get-MailboxFolderPermission, one call per mailbox)."""
+    memberships: Fact[tuple[GroupMembership, ...]] | None = None
+    """Source: every distribution and mail-enabled security group (but the spec's scope
+    groups) with the waves' mailboxes among its direct members (Get-DistributionGroup
+    -ResultSize Unlimited, then one Get-DistributionGroupMember per group; T2T-W350)."""
     batches: Fact[tuple[MigrationBatch, ...]] | None = None
     migration_users: Fact[tuple[MigrationUser, ...]] | None = None
     key_vault: Fact[tuple[ResourceGroup, ...]] | None = None

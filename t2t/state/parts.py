@@ -58,11 +58,13 @@ GROUP_MEMBERS = Part("group_members", SOURCE, "exchange", EXCHANGE_READ)
 RECIPIENTS = Part("recipients", BOTH, "exchange", EXCHANGE_READ)
 PREVIOUS_MAILBOXES = Part("previous_mailboxes", TARGET, "exchange", EXCHANGE_READ)
 STATISTICS = Part("statistics", SOURCE, "exchange", EXCHANGE_READ)
+SUBSTRATE_HOLDS = Part("substrate_holds", SOURCE, "exchange", EXCHANGE_READ)
 MOVE_REQUESTS = Part("move_requests", SOURCE, "exchange", EXCHANGE_READ)
 REMOVED_MAILBOXES = Part("removed_mailboxes", SOURCE, "exchange", EXCHANGE_READ)
 MAILBOX_PERMISSIONS = Part("mailbox_permissions", SOURCE, "exchange", EXCHANGE_READ)
 SEND_AS = Part("send_as", SOURCE, "exchange", EXCHANGE_READ)
 CALENDAR_PERMISSIONS = Part("calendar_permissions", SOURCE, "exchange", EXCHANGE_READ)
+MEMBERSHIPS = Part("memberships", SOURCE, "exchange", EXCHANGE_READ)
 BATCHES = Part("batches", TARGET, "exchange", EXCHANGE_READ)
 MIGRATION_USERS = Part("migration_users", TARGET, "exchange", EXCHANGE_READ)
 DOMAINS = Part("domains", TARGET, "graph", (graph("Domain.Read.All"),))
@@ -88,11 +90,13 @@ PARTS: tuple[Part, ...] = (
     RECIPIENTS,
     PREVIOUS_MAILBOXES,
     STATISTICS,
+    SUBSTRATE_HOLDS,
     MOVE_REQUESTS,
     REMOVED_MAILBOXES,
     MAILBOX_PERMISSIONS,
     SEND_AS,
     CALENDAR_PERMISSIONS,
+    MEMBERSHIPS,
     BATCHES,
     MIGRATION_USERS,
     DOMAINS,

@@ -1,8 +1,9 @@
 """What the move will lose, end to end on `t2t sandbox serve` (T2T-W350, T2T-E350,
 `t2t plan --report`): permissions granted through Microsoft's cmdlets (Add-MailboxPermission,
-Add-RecipientPermission, Set-Mailbox -GrantSendOnBehalfTo / -ForwardingSmtpAddress) are named
-per mailbox before any write, listed in the CSV, and — with delegates.keepTogether — a FullAccess
-delegate in another wave leaves both mailboxes out (exit 6)."""
+Add-RecipientPermission, Set-Mailbox -GrantSendOnBehalfTo / -ForwardingSmtpAddress) and group
+memberships (New-DistributionGroup, Add-DistributionGroupMember) are named per mailbox before any
+write, listed in the CSV, and — with delegates.keepTogether — a FullAccess delegate in another
+wave leaves both mailboxes out (exit 6), while a membership stays a warning."""
 
 from __future__ import annotations
 
@@ -11,8 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from t2t.render.permissions_csv import HEADER
-from tests.e2e.helpers import invoke, plan_json, run
-from tests.e2e.test_batches import two_waves
+from tests.e2e.helpers import exchange_requests, invoke, plan_json, run
+from tests.e2e.test_batches import advance, two_waves
+from tests.e2e.test_mailbox_state_checks import REPLICATED
 
 DEBRA, LYNNE = "debra@contoso.com", "lynne@contoso.com"
 
@@ -47,6 +49,21 @@ def _grant(profile: dict[str, Any]) -> None:
     )
 
 
+def _join(profile: dict[str, Any], group: str, kind: str, *members: str) -> str:
+    """A group made and filled by Microsoft's cmdlets; its PrimarySmtpAddress."""
+    invoke(profile, "contoso", "New-DistributionGroup", {"Name": group, "Type": kind})
+    advance(profile, REPLICATED)  # Exchange's directory lag (the sandbox's faults.py)
+    for member in members:
+        invoke(
+            profile,
+            "contoso",
+            "Add-DistributionGroupMember",
+            {"Identity": group, "Member": member, "BypassSecurityGroupManagerCheck": True},
+        )
+    [g] = invoke(profile, "contoso", "Get-DistributionGroup", {"Identity": group})["value"]
+    return str(g["PrimarySmtpAddress"])
+
+
 def test_the_plan_and_the_report_name_what_the_move_loses(
     served: tuple[Path, dict[str, Any]], tmp_path: Path
 ) -> None:
@@ -55,6 +72,12 @@ def test_the_plan_and_the_report_name_what_the_move_loses(
     _grant(profile)
     rows = invoke(profile, "contoso", "Get-MailboxPermission", {"Identity": DEBRA})["value"]
     assert [r["User"] for r in rows] == ["NT AUTHORITY\\SELF", LYNNE]
+    # debra in a distribution and a security group; henrietta (in no wave) in one too.
+    finance = _join(profile, "finance-team", "Distribution", DEBRA, "henrietta@contoso.com")
+    approvers = _join(profile, "approvers", "Security", DEBRA)
+    groups = invoke(profile, "contoso", "Get-DistributionGroup", {"ResultSize": "Unlimited"})
+    names = {g["Name"] for g in groups["value"]}
+    assert {"finance-team", "approvers", "allstaff", "t2tmigrationscope"} <= names
 
     report = tmp_path / "permissions.csv"
     done = run("plan", spec, "--report", str(report), state=state)
@@ -69,8 +92,19 @@ def test_the_plan_and_the_report_name_what_the_move_loses(
         "SendAs of alex@contoso.com, who moves in cutover",
         "send on behalf by nestor@contoso.com",
         "forwarding to debra.home@example.net",
+        f"member of {approvers} (MailUniversalSecurityGroup)",
     ):
         assert said in w350["message"], w350["message"]
+    # Five shown, the sixth (finance-team, sorted last) in the report only.
+    assert w350["message"].endswith("; and 1 more (t2t plan --report FILE.csv)")
+    # One Get-DistributionGroupMember per group but the spec's scope group (read by its own
+    # part), after one Get-DistributionGroup collection: the bulk read, not one per mailbox.
+    member_reads = [
+        r["cmdletInput"]["Parameters"]["Identity"]
+        for r in exchange_requests(profile, "Get-DistributionGroupMember")
+    ]
+    per_group = sorted(i.split("@")[0] for i in member_reads if "t2tmigrationscope" not in i)
+    assert per_group == sorted([*(names - {"t2tmigrationscope"})] * 2)  # each group, each plan
     with report.open(encoding="utf-8", newline="") as f:
         table = list(csv.reader(f))
     assert tuple(table[0]) == HEADER
@@ -81,6 +115,12 @@ def test_the_plan_and_the_report_name_what_the_move_loses(
         (DEBRA, "SendOnBehalf", "nestor@contoso.com", "copying"),
         (DEBRA, "Forwarding", "debra.home@example.net", ""),
     }
+    joined = {(r[0], r[1], r[2], r[3], r[5]) for r in table[1:] if r[4] == DEBRA}
+    assert {x for x in joined if x[2] == "Membership"} == {
+        (finance, "", "Membership", "MailUniversalDistributionGroup", "cutover"),
+        (approvers, "", "Membership", "MailUniversalSecurityGroup", "cutover"),
+    }
+    assert not [r for r in table[1:] if r[4] == "henrietta@contoso.com"]  # not in a wave
     again = run("plan", spec, "--report", str(report), state=state)  # a t2t report: replaced
     assert again.returncode in (0, 6), again.stderr
 
@@ -88,8 +128,12 @@ def test_the_plan_and_the_report_name_what_the_move_loses(
     kept.write_text(kept.read_text() + "delegates:\n  keepTogether: true\n", encoding="utf-8")
     blocked = run("plan", spec, state=state)
     assert blocked.returncode == 6, blocked.stdout + blocked.stderr
-    codes = {(f["code"], f["object"]) for f in plan_json(spec, state, profile)["findings"]}
+    findings = plan_json(spec, state, profile)["findings"]
+    codes = {(f["code"], f["object"]) for f in findings}
     assert {("T2T-E350", DEBRA), ("T2T-E350", LYNNE)} <= codes
+    # A membership is no split pair: it stays a warning under keepTogether.
+    [still] = [f for f in findings if f["code"] == "T2T-W350" and f["object"] == DEBRA]
+    assert f"member of {approvers}" in still["message"], still["message"]
 
 
 def test_report_refuses_a_path_it_must_not_write(

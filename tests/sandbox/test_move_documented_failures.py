@@ -151,6 +151,49 @@ def test_source_mailbox_state_fails_the_move(
     assert user_status(sandbox, MEGAN_T)["Status"] == "Synced"
 
 
+def _recoverable_folders(sandbox: SandboxHandle, identity: str, **extra: Any) -> list[Any]:
+    params = {"Identity": identity, "FolderScope": "RecoverableItems", **extra}
+    return ok(sandbox, "contoso", "Get-MailboxFolderStatistics", params)
+
+
+def test_folder_statistics_show_the_archive_substrate_holds(orgs: SandboxHandle) -> None:
+    """CSS-VAL reads `Get-MailboxFolderStatistics <ArchiveGuid> -FolderScope RecoverableItems`
+    and looks for the row Name SubstrateHolds, ItemsInFolder > 0; the reference's -Archive
+    switch names the same archive. No such row while the folder is empty (the script's "No
+    SubstrateHolds folder found" branch); another scope is not emulated."""
+    sandbox = orgs
+    [m] = ok(sandbox, "contoso", "Get-Mailbox", {"Identity": MEGAN})
+    archive = m["ArchiveGuid"]
+    names = ["Recoverable Items", "Deletions", "DiscoveryHolds", "Purges", "Versions"]
+    assert [f["Name"] for f in _recoverable_folders(sandbox, archive)] == names
+    patch_recipient(sandbox, "contoso", MEGAN, archive_substrate_holds_items=3)
+    by_guid = _recoverable_folders(sandbox, archive)
+    assert by_guid == _recoverable_folders(sandbox, MEGAN, Archive=True)
+    [held] = [f for f in by_guid if f["Name"] == "SubstrateHolds"]
+    assert (held["ItemsInFolder"], held["FolderPath"]) == (3, "/SubstrateHolds")
+    assert held["FolderSize"] == "48 KB (49,152 bytes)"
+    assert held["Identity"] == f"{archive}\\SubstrateHolds"
+    assert by_guid[0]["ItemsInFolderAndSubfolders"] == 3
+    primary = _recoverable_folders(sandbox, MEGAN)
+    assert "SubstrateHolds" not in [f["Name"] for f in primary]
+    r = sandbox.invoke(
+        "contoso",
+        "Get-MailboxFolderStatistics",
+        {"Identity": MEGAN, "FolderScope": "Inbox"},
+    )
+    assert r.status_code == 400 and error_detail(r)[1] == "T2t.Sandbox.NotEmulatedException"
+    r = sandbox.invoke(
+        "contoso",
+        "Get-MailboxFolderStatistics",
+        {"Identity": DEBRA, "FolderScope": "RecoverableItems", "Archive": True},
+    )
+    assert r.status_code == 400, r.text
+    assert error_detail(r)[1:] == (
+        "Microsoft.Exchange.Data.Storage.MailboxUnavailableException",
+        f"The archive mailbox of '{DEBRA}' doesn't exist.",
+    )
+
+
 def test_target_with_a_previous_mailbox_fails_until_cleared(orgs: SandboxHandle) -> None:
     """LEARN-24 step 8: a target MailUser that once had a mailbox keeps its ExchangeGuid
     until Set-User -PermanentlyClearPreviousMailboxInfo."""

@@ -35,7 +35,10 @@ _FAQ = (
     "move and still work?' ('we only keep the store permissions'), https://learn.microsoft.com/"
     "microsoft-365/enterprise/cross-tenant-mailbox-migration; the Exchange Team blog, "
     "'Troubleshooting Cross-Tenant Mailbox Migrations' (Get-MailboxPermission, "
-    "Get-MailboxFolderPermission, Get-RecipientPermission: 'Know what permissions are migrated')"
+    "Get-MailboxFolderPermission, Get-RecipientPermission: 'Know what permissions are migrated'); "
+    "memberships: Learn, Cross-tenant mailbox migration ('only user visible content in the "
+    "mailbox (email, contacts, calendar, tasks, and notes) is migrated'; the source mailbox 'is "
+    "converted to a MailUser' left in the source)"
 )
 _REGRANT = (
     "after the move, grant again in the target what is still wanted: Add-MailboxPermission "
@@ -43,18 +46,19 @@ _REGRANT = (
     "<target>:\\Calendar -User <holder> -AccessRights <rights>, Add-RecipientPermission <target> "
     "-Trustee <holder> -AccessRights SendAs, Set-Mailbox <target> -GrantSendOnBehalfTo "
     "@{Add='<holder>'} (Microsoft's restamp), Set-Mailbox <target> -ForwardingSmtpAddress "
-    "<address>"
+    "<address>, Add-DistributionGroupMember <group> -Member <target> (a group of the target)"
 )
 
 LOSES = CheckDef(
     "T2T-W350",
     "move-loses-permissions",
     "warning",
-    "The move of this mailbox will lose permissions, delegates or forwarding (t2t plan "
-    "--report FILE.csv lists each)",
+    "The move of this mailbox will lose permissions, delegates, forwarding or group memberships "
+    "(t2t plan --report FILE.csv lists each)",
     "nothing fails: the move completes and the right is gone — a FullAccess or calendar "
     "delegate whose other side moves in another wave or stays behind, every SendAs and send on "
-    "behalf (publicDelegates), forwarding",
+    "behalf (publicDelegates), forwarding, every membership of a distribution or mail-enabled "
+    "security group",
     "Tell the help desk and the users (t2t plan --report permissions.csv); to keep mailbox and "
     "calendar permissions, move each delegate in the same wave as the mailbox it serves "
     "(delegates.keepTogether: true makes a split a blocking check, T2T-E350); " + _REGRANT + ".",
@@ -86,6 +90,8 @@ def _line(loss: Loss, subject: str) -> str:
         return f"forwarding to {holder} ({loss.rights})"
     if loss.right == "SendOnBehalf":
         return f"send on behalf by {holder}"
+    if loss.right == "Membership":
+        return f"member of {mailbox} ({loss.rights})"
     label = {"Calendar": "calendar", "MailboxPermission": "mailbox permission"}.get(
         loss.right, loss.right
     )
@@ -111,6 +117,7 @@ def losses_of(desired: Desired, snapshot: Snapshot) -> list[Loss]:
         present(src.mailbox_permissions),
         present(src.send_as),
         present(src.calendar_permissions),
+        present(src.memberships),
     )
 
 
@@ -136,7 +143,7 @@ def plan_delegates(ctx: PlanContext) -> DomainOutcome:
 DELEGATES = Domain(
     name="delegates",
     source_needs=frozenset(
-        {P.RECIPIENTS, P.MAILBOX_PERMISSIONS, P.SEND_AS, P.CALENDAR_PERMISSIONS}
+        {P.RECIPIENTS, P.MAILBOX_PERMISSIONS, P.SEND_AS, P.CALENDAR_PERMISSIONS, P.MEMBERSHIPS}
     ),
     target_needs=frozenset(),
     plan=plan_delegates,

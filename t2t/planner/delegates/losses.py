@@ -19,6 +19,13 @@ still work?"):
   Mailbox conversion completes … Set-Mailbox <principle> -GrantSendOnBehalfTo <delegate>".
 - Forwarding (ForwardingAddress, ForwardingSmtpAddress): attributes of the source object, which
   becomes a MailUser; no Microsoft statement says they are carried over (an inference).
+- Memberships of distribution and mail-enabled security groups: links of the source directory,
+  not mailbox content — "only user visible content in the mailbox (email, contacts, calendar,
+  tasks, and notes) is migrated to the target" (Learn, Cross-tenant mailbox migration), and the
+  source mailbox "is converted to a MailUser" that stays in the source (and in its groups, so
+  the source group's mail still reaches the user until the source removes that MailUser). The
+  target MailUser t2t creates belongs to no group: each membership is lost in the target,
+  whatever the waves (an inference from what Microsoft says moves; no page lists groups).
 """
 
 from __future__ import annotations
@@ -27,13 +34,19 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-from t2t.state.exchange import Grant, MailboxGrants, Recipient
+from t2t.state.exchange import Grant, GroupMembership, MailboxGrants, Recipient
 
 if TYPE_CHECKING:
     from t2t.spec import Desired, DesiredMailbox
 
 Right = Literal[
-    "FullAccess", "MailboxPermission", "Calendar", "SendAs", "SendOnBehalf", "Forwarding"
+    "FullAccess",
+    "MailboxPermission",
+    "Calendar",
+    "SendAs",
+    "SendOnBehalf",
+    "Forwarding",
+    "Membership",
 ]
 #: Rights Microsoft carries over when both sides move together (store permissions).
 STORE_RIGHTS: frozenset[str] = frozenset({"FullAccess", "MailboxPermission", "Calendar"})
@@ -183,12 +196,38 @@ def _on_mailbox(ix: _Index, r: Recipient) -> list[Loss]:
     return out
 
 
+def _memberships(ix: _Index, groups: Iterable[GroupMembership]) -> list[Loss]:
+    """One loss per wave mailbox and group it is a direct member of: the right is on the group
+    (`mailbox`), held by the member (`holder`)."""
+    out: list[Loss] = []
+    for g in groups:
+        group = ix.party(g.group)
+        for member in g.members:
+            holder = ix.party(member)
+            if not holder.wave:
+                continue
+            out.append(
+                Loss(
+                    mailbox=group,
+                    holder=holder,
+                    right="Membership",
+                    rights=g.recipient_type_details,
+                    reason="a group membership is a link of the source directory, not mailbox "
+                    "content (Microsoft moves only the mailbox's user-visible content); the "
+                    "target MailUser belongs to no group — add it to the target's group after "
+                    "the move",
+                )
+            )
+    return out
+
+
 def find_losses(
     desired: Desired,
     recipients: Iterable[Recipient],
     mailbox_permissions: Iterable[MailboxGrants],
     send_as: Iterable[Grant],
     calendars: Iterable[MailboxGrants],
+    memberships: Iterable[GroupMembership] = (),
 ) -> list[Loss]:
     """Every loss of the spec's wave mailboxes still in the source, in a stable order."""
     recipients = tuple(recipients)
@@ -196,6 +235,7 @@ def find_losses(
     losses = _store_losses(ix, mailbox_permissions, "FullAccess", "a mailbox permission")
     losses += _store_losses(ix, calendars, "Calendar", "a calendar permission")
     losses += _send_as(ix, send_as)
+    losses += _memberships(ix, memberships)
     for r in recipients:
         if r.is_mailbox and ix.party(r.primary_smtp_address).wave:
             losses += _on_mailbox(ix, r)

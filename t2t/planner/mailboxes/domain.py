@@ -49,6 +49,7 @@ from t2t.state.exchange import (
     PreviousMailbox,
     Recipient,
     RemovedMailbox,
+    SubstrateHolds,
 )
 from t2t.state.quotas import DEFAULT_RECOVERABLE_QUOTA
 
@@ -110,6 +111,10 @@ class _Index:
     """Target mail users that were mailboxes, by GUID and UPN (Get-User)."""
     organization_auto_expanding: bool = False
     """The source organization's AutoExpandingArchiveEnabled (every archive may expand)."""
+    organization_holds: tuple[str, ...] = ()
+    """The source organization's InPlaceHolds: its organization-wide retention policies."""
+    substrate_holds: dict[str, SubstrateHolds] = field(default_factory=dict)
+    """The archives' SubstrateHolds folders by ArchiveGuid (due mailboxes only)."""
     move_requests: dict[str, tuple[MoveRequest, ...]] = field(default_factory=dict)
     """The source's move requests by ExchangeGuid (Get-MoveRequest)."""
     removed: dict[str, RemovedMailbox] = field(default_factory=dict)
@@ -139,6 +144,7 @@ def _index(desired: Desired, snapshot: Snapshot) -> _Index:
     for r in target_recipients:
         for a in r.x500s:
             x500_owner["x500:" + a.split(":", 1)[1].lower()] = r.guid or r.identity
+    organization = src.organization.get() if src.organization.status == "present" else None
     return _Index(
         source=_by_address(source_recipients),
         target=_by_address(target_recipients),
@@ -153,9 +159,10 @@ def _index(desired: Desired, snapshot: Snapshot) -> _Index:
         delivery=delivery,
         verified=frozenset(d.name.lower() for d in present(tgt.domains) if d.is_verified),
         previous=index_previous(present(tgt.previous_mailboxes)),
-        organization_auto_expanding=(
-            src.organization.status == "present" and src.organization.get().auto_expanding_archive
-        ),
+        organization_auto_expanding=organization is not None
+        and organization.auto_expanding_archive,
+        organization_holds=organization.in_place_holds if organization is not None else (),
+        substrate_holds={h.archive_guid.lower(): h for h in present(src.substrate_holds)},
         move_requests=_by_guid(present(src.move_requests)),
         removed=index_removed(present(src.removed_mailboxes)),
     )
@@ -402,6 +409,10 @@ def _source_checks(
             archive_statistics=archive if archive is not None and archive.is_archive else None,
             organization_auto_expanding=ix.organization_auto_expanding,
             move_requests=ix.move_requests.get(source.exchange_guid, ()),
+            organization_holds=ix.organization_holds,
+            substrate_holds=ix.substrate_holds.get(source.archive_guid.lower())
+            if source.has_archive
+            else None,
         )
     )
 
@@ -618,7 +629,14 @@ def _seats(ix: _Index, out: DomainOutcome) -> None:
 MAILBOXES = Domain(
     name="mailboxes",
     source_needs=frozenset(
-        {P.ORGANIZATION, P.RECIPIENTS, P.STATISTICS, P.MOVE_REQUESTS, P.REMOVED_MAILBOXES}
+        {
+            P.ORGANIZATION,
+            P.RECIPIENTS,
+            P.STATISTICS,
+            P.SUBSTRATE_HOLDS,
+            P.MOVE_REQUESTS,
+            P.REMOVED_MAILBOXES,
+        }
     ),
     target_needs=frozenset(
         {

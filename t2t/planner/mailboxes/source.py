@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 
 from t2t.planner.checks import CheckDef, Finding, check, run_checks
-from t2t.state.exchange import MailboxStatistics, MoveRequest, Recipient
+from t2t.state.exchange import MailboxStatistics, MoveRequest, Recipient, SubstrateHolds
 from t2t.state.quotas import NEAR_QUOTA
 
 MAX_AUX_ARCHIVES = 12
@@ -27,6 +27,16 @@ NEAR_EXPANSION = AUTO_EXPANSION_AT - 10 * GB
 #: prefixes, and 32-character legacy eDiscovery ids.
 _HOLD_PREFIXES = ("mbx", "cld", "unih", "skp")
 _LEGACY_HOLD = re.compile(r"^[0-9a-f]{32}$", re.I)
+#: Get-OrganizationConfig InPlaceHolds entries that hold mailboxes: "Organization-wide retention
+#: policies applied to Exchange mailboxes, Exchange public folders, and 1xN chats in Microsoft
+#: Teams are identified by GUIDs that start with the mbx prefix"; `grp` ones apply to Microsoft
+#: 365 Groups (group mailboxes, which T2T-E302 keeps out anyway). A mailbox excluded from one
+#: carries "-mbx<guid>" in its own InPlaceHolds (Purview, "How to identify the type of hold
+#: placed on an Exchange Online mailbox").
+_ORGANIZATION_MAILBOX_HOLD = "mbx"
+#: The action suffix of a retention policy's entry (same page, "Understanding the format of the
+#: InPlaceHolds value for retention policies").
+_RETENTION_ACTIONS = {"1": "delete only", "2": "retain", "3": "retain, then delete"}
 
 
 @dataclass(frozen=True)
@@ -47,6 +57,12 @@ class SourceMailbox:
     """The source organization's AutoExpandingArchiveEnabled (Get-OrganizationConfig)."""
     move_requests: tuple[MoveRequest, ...] = ()
     """The source's Get-MoveRequest entries for this mailbox (T2T-E330, in_flight.py)."""
+    organization_holds: tuple[str, ...] = ()
+    """The source organization's InPlaceHolds (Get-OrganizationConfig): its organization-wide
+    retention policies (T2T-E304)."""
+    substrate_holds: SubstrateHolds | None = None
+    """The archive's SubstrateHolds folder (Get-MailboxFolderStatistics), read only for a due
+    mailbox with an archive (T2T-E326)."""
 
 
 def _gib(n: int) -> str:
@@ -58,8 +74,27 @@ def _quantified(n: int) -> str:
     return f"{n / 1024**3:.2f} GB ({n:,} bytes)"
 
 
+def organization_holds(policies: tuple[str, ...], source: Recipient) -> list[str]:
+    """The organization-wide retention policies holding this mailbox: every ``mbx`` entry of
+    Get-OrganizationConfig InPlaceHolds whose GUID the mailbox's own InPlaceHolds does not
+    exclude (``-mbx<guid>``). A delete-only policy (``:1``, "The policy doesn't retain items")
+    counts too: Microsoft blocks "any type of hold" and names no exception for it, and its
+    validation script counts every ``mbx`` entry of a mailbox whatever its suffix."""
+    excluded = {h[1:].split(":", 1)[0].lower() for h in source.in_place_holds if h.startswith("-")}
+    out: list[str] = []
+    for entry in policies:
+        policy, _, action = entry.partition(":")
+        if not policy.lower().startswith(_ORGANIZATION_MAILBOX_HOLD):
+            continue
+        if policy.lower() in excluded:
+            continue
+        kind = _RETENTION_ACTIONS.get(action)
+        out.append(f"organization-wide retention policy {entry}" + (f" ({kind})" if kind else ""))
+    return out
+
+
 def holds(source: Recipient) -> list[str]:
-    """Every hold on the mailbox, named the way Get-Mailbox names it."""
+    """Every hold on the mailbox itself, named the way Get-Mailbox names it."""
     out: list[str] = []
     if source.litigation_hold:
         out.append("LitigationHoldEnabled")
@@ -126,21 +161,64 @@ def no_t2t_licence(m: SourceMailbox) -> str | None:
         "T2T-E304",
         "source-on-hold",
         "error",
-        "The source mailbox is on hold (litigation, in-place, delay, delay-release or "
-        "compliance-tag)",
+        "The source mailbox is on hold (litigation, in-place, delay, delay-release, "
+        "compliance-tag, or an organization-wide retention policy it is not excluded from)",
         "MigrationPermanentException: a mailbox on any hold is not migrated (LEARN-24)",
-        "Release the hold (or wait for the delay hold to expire), then plan again. For "
-        "information only: the 2022 documentation allowed Set-MailUser "
-        "-EnableLitigationHoldForMigration for litigation hold; the current documentation "
-        "says any hold blocks, and t2t follows it.",
-        "microsoft-t2t.md §8 (Holds, disagreement), §10.2 check 4",
+        "Release the hold (or wait for the delay hold to expire), then plan again. An "
+        "organization-wide retention policy (Get-OrganizationConfig InPlaceHolds mbx<guid>) "
+        "holds every mailbox it does not exclude: exclude this one from the policy in the "
+        "Microsoft Purview portal (Data lifecycle management › Retention policies › the policy "
+        "› Edit locations › Exchange mailboxes › Excluded) or with Security & Compliance "
+        "PowerShell, Set-RetentionCompliancePolicy <policy> -AddExchangeLocationException "
+        "<source> (the mailbox then shows -mbx<guid> in its InPlaceHolds; 'This may take 24 "
+        "hours to replicate'), then plan again. For information only: the 2022 documentation "
+        "allowed Set-MailUser -EnableLitigationHoldForMigration for litigation hold; the "
+        "current documentation says any hold blocks, and t2t follows it.",
+        "microsoft-t2t.md §8 (Holds, disagreement), §10.2 check 4; Purview, 'How to identify "
+        "the type of hold placed on an Exchange Online mailbox' (https://learn.microsoft.com/"
+        "purview/ediscovery-identify-a-hold-on-an-exchange-online-mailbox: organization-wide "
+        "retention policies in Get-OrganizationConfig InPlaceHolds, exclusions as -mbx<guid>); "
+        "CSS-VAL's organizational hold ('SOURCE mailbox is under an Organizational Hold and "
+        "this is not a supported scenario')",
     ),
     scope="mailbox",
     tenant="source",
 )
 def on_hold(m: SourceMailbox) -> str | None:
-    found = holds(m.recipient)
+    found = holds(m.recipient) + organization_holds(m.organization_holds, m.recipient)
     return "on hold: " + ", ".join(found) if found else None
+
+
+@check(
+    CheckDef(
+        "T2T-E326",
+        "source-archive-substrate-holds",
+        "error",
+        "The source's archive holds items in its Recoverable Items\\SubstrateHolds folder",
+        "the move of this mailbox fails: Microsoft names no exception — 'SOURCE Archive mailbox "
+        "has items within the SubstrateHolds folder and this will cause the migration to fail' "
+        "(Microsoft's validation script)",
+        "Remove the items in the archive's Recoverable Items\\SubstrateHolds folder with MFCMapi, "
+        "as Microsoft's validation script says ('Please work on removing those items with "
+        "MFCMapi manually before creating the move for this mailbox'; no cmdlet removes them), "
+        "then plan again: Get-MailboxFolderStatistics <ArchiveGuid> -FolderScope "
+        "RecoverableItems shows the folder's ItemsInFolder.",
+        "CSS-VAL (CrossTenantMailboxMigrationValidation.ps1: for a source with an archive, "
+        "Get-MailboxFolderStatistics <ArchiveGuid> -FolderScope RecoverableItems, folder "
+        "SubstrateHolds, ItemsInFolder -gt 0)",
+    ),
+    scope="mailbox",
+    tenant="source",
+)
+def archive_substrate_holds(m: SourceMailbox) -> str | None:
+    folder = m.substrate_holds
+    if folder is None or folder.items <= 0 or not m.recipient.has_archive:
+        return None
+    size = f" ({folder.size_bytes:,} bytes)" if folder.size_bytes is not None else ""
+    return (
+        f"the archive {m.recipient.archive_guid} holds {folder.items} item(s){size} in "
+        "Recoverable Items\\SubstrateHolds"
+    )
 
 
 @check(

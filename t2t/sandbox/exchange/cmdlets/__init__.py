@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from t2t.sandbox.exchange.cmdlets import (
     contacts,
+    folders,
     groups,
     migration,
     organization,
@@ -16,6 +17,15 @@ from t2t.sandbox.exchange.registry import Registry
 
 def build_registry() -> Registry:
     registry = Registry()
-    for module in (organization, groups, recipients, permissions, storage, contacts, migration):
+    for module in (
+        organization,
+        groups,
+        recipients,
+        folders,
+        permissions,
+        storage,
+        contacts,
+        migration,
+    ):
         module.register(registry)
     return registry
