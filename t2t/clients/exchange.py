@@ -208,6 +208,7 @@ class ExchangeClient:
         self.read_only = read_only
         self._page_size = page_size
         self._module_key: rsa.RSAPublicKey | None = None
+        self._module_text: str | None = None
         self._module_key_lock = asyncio.Lock()
 
     @property
@@ -233,12 +234,14 @@ class ExchangeClient:
         api_root = self._url.rsplit("/", 3)[0]  # …/adminapi
         return f"{api_root}/v1.0/{quote(self._tenant, safe='')}/EXOModuleFile"
 
-    async def module_key(self, cmdlet: str = "EXOModuleFile") -> rsa.RSAPublicKey:
-        """The RSA key the tenant's module file embeds, fetched once per client (per tenant and
-        connection), as Connect-ExchangeOnline does (wire.py CONFIRMED["PSCredential"])."""
+    async def module_file(self, cmdlet: str = "EXOModuleFile") -> str:
+        """The module Exchange generates for t2t's identity in this tenant (its encryption key,
+        and one function per cmdlet with the parameters RBAC lets this identity pass), fetched
+        once per client as Connect-ExchangeOnline does (wire.py CONFIRMED["PSCredential"]).
+        Raises ModuleKeyUnavailable when it cannot be had."""
         async with self._module_key_lock:
-            if self._module_key is not None:
-                return self._module_key
+            if self._module_text is not None:
+                return self._module_text
             token = await self._tokens.token(self._resource)
             result = await self._http.send(
                 "GET",
@@ -262,12 +265,25 @@ class ExchangeClient:
                     f"HTTP {result.status}; t2t does not send a credential or password unencrypted"
                 )
             try:
-                self._module_key = wire.public_key_from_module(_module_text(result))
+                self._module_text = _module_text(result)
             except (ValueError, UnicodeDecodeError) as exc:
                 raise ModuleKeyUnavailable(
                     f"{where}: {exc}; t2t does not send a credential or password unencrypted"
                 ) from exc
-            return self._module_key
+            return self._module_text
+
+    async def module_key(self, cmdlet: str = "EXOModuleFile") -> rsa.RSAPublicKey:
+        """The RSA key the tenant's module file embeds."""
+        if self._module_key is None:
+            text = await self.module_file(cmdlet)
+            try:
+                self._module_key = wire.public_key_from_module(text)
+            except ValueError as exc:
+                raise ModuleKeyUnavailable(
+                    f"{cmdlet}: tenant {self._tenant}: {exc}; t2t does not send a credential "
+                    "or password unencrypted"
+                ) from exc
+        return self._module_key
 
     async def _encode(self, cmdlet: str, parameters: Mapping[str, Any]) -> dict[str, Any]:
         out = wire.prepare(cmdlet, dict(parameters))

@@ -49,6 +49,9 @@ def minimum_requests(snapshot: Snapshot, app_id: str | None) -> int:
             if name == "removed_mailboxes":  # read only for spec addresses Get-Mailbox missed
                 total += 2 if items else 0  # -InactiveMailboxOnly and -SoftDeletedMailbox
                 continue
+            if name == "session_cmdlets":  # the module file, read when mailboxes are declared
+                total += 1 if items else 0
+                continue
             if name == "endpoints":  # Test-MigrationServerAvailability of the spec's endpoint
                 total += sum(1 for e in items if getattr(e, "tested", False))
             total += max(1, math.ceil(len(items) / PAGE_SIZES.get(name, EXCHANGE_PAGE)))

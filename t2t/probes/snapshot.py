@@ -20,6 +20,7 @@ from t2t.probes import delegations as _delegations  # noqa: F401  (registers its
 from t2t.probes import directory_objects as d
 from t2t.probes import exchange_objects as x
 from t2t.probes import mailbox_sizes as _mailbox_sizes  # noqa: F401  (registers statistics)
+from t2t.probes import session_cmdlets as _session_cmdlets  # noqa: F401  (registers its reader)
 from t2t.probes.endpoints import read_endpoints
 from t2t.probes.key_vault import read_key_vault, read_vault_certificate
 from t2t.probes.migration_app import (

@@ -57,6 +57,8 @@ class Client(_State):
     exchange_role_groups: list[str] = Field(default_factory=list)
     directory_roles: list[str] = Field(default_factory=list)
     """Template ids of the service principal's Entra directory roles (directory_roles.py)."""
+    exchange_removed_parameters: dict[str, list[str]] = Field(default_factory=dict)
+    """Per cmdlet, the parameters none of the app's Exchange role entries holds (rbac.py)."""
     is_admin_app: bool = False
 
 
@@ -477,6 +479,7 @@ def _client(tenant: TenantSeed, c: ClientSeed, *, admin: bool) -> Client:
         app_roles={k.rstrip("/"): list(v) for k, v in c.appRoles.items()},
         exchange_role_groups=list(c.exchangeRoleGroups),
         directory_roles=[tid for r in c.directoryRoles if (tid := template_id(r)) is not None],
+        exchange_removed_parameters={k: list(v) for k, v in c.exchangeRemovedParameters.items()},
         is_admin_app=admin,
     )
 

@@ -89,6 +89,19 @@ class ClientSeed(_Model):
         ),
     )
 
+    exchangeRemovedParameters: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description=(
+            "Per cmdlet, parameters none of the app's Exchange role entries holds, e.g. "
+            "{'Set-MailUser': ['ExchangeGuid', 'ArchiveGuid']}: its role groups hold custom "
+            "copies of their roles, made with Set-ManagementRoleEntry "
+            "'<role>\\Set-MailUser' -Parameters ExchangeGuid,ArchiveGuid -RemoveParameter "
+            "(an Exchange or Global Administrator directory role gives them back). Exchange "
+            "binds the cmdlet as if they did not exist (NamedParameterNotFound) and "
+            "the module file's function for it lacks them."
+        ),
+    )
+
     @field_validator("directoryRoles")
     @classmethod
     def _known_roles(cls, roles: list[str]) -> list[str]:

@@ -27,6 +27,7 @@ from t2t.state.exchange import (
     PreviousMailbox,
     Recipient,
     RemovedMailbox,
+    SessionCmdlet,
 )
 from t2t.state.plain import WHEN_SET
 from t2t.state.presence import Fact
@@ -125,6 +126,10 @@ class TenantState:
     calendar_permissions: Fact[tuple[MailboxGrants, ...]] | None = None
     """Source, only when the spec asks (delegates.calendars): the Calendar folder's
     permissions of the waves' mailboxes (Get-MailboxFolderPermission, one call per mailbox)."""
+    session_cmdlets: Fact[tuple[SessionCmdlet, ...]] | None = None
+    """Target: the cmdlets t2t stamps with (Set-MailUser) as the module Exchange generates for
+    t2t's identity declares them (EXOModuleFile, one read; T2T-E326); () when the module's form
+    said nothing."""
     batches: Fact[tuple[MigrationBatch, ...]] | None = None
     migration_users: Fact[tuple[MigrationUser, ...]] | None = None
     key_vault: Fact[tuple[ResourceGroup, ...]] | None = None

@@ -63,6 +63,9 @@ REMOVED_MAILBOXES = Part("removed_mailboxes", SOURCE, "exchange", EXCHANGE_READ)
 MAILBOX_PERMISSIONS = Part("mailbox_permissions", SOURCE, "exchange", EXCHANGE_READ)
 SEND_AS = Part("send_as", SOURCE, "exchange", EXCHANGE_READ)
 CALENDAR_PERMISSIONS = Part("calendar_permissions", SOURCE, "exchange", EXCHANGE_READ)
+#: The module file Exchange generates for t2t's identity (EXOModuleFile): the parameters RBAC
+#: lets it pass to the cmdlets it stamps with (t2t/probes/session_cmdlets.py).
+SESSION_CMDLETS = Part("session_cmdlets", TARGET, "exchange", EXCHANGE_READ)
 BATCHES = Part("batches", TARGET, "exchange", EXCHANGE_READ)
 MIGRATION_USERS = Part("migration_users", TARGET, "exchange", EXCHANGE_READ)
 DOMAINS = Part("domains", TARGET, "graph", (graph("Domain.Read.All"),))
@@ -93,6 +96,7 @@ PARTS: tuple[Part, ...] = (
     MAILBOX_PERMISSIONS,
     SEND_AS,
     CALENDAR_PERMISSIONS,
+    SESSION_CMDLETS,
     BATCHES,
     MIGRATION_USERS,
     DOMAINS,
