@@ -34,6 +34,7 @@ from t2t.clients.auth import (
     token_roles,
     token_scopes,
 )
+from t2t.clients.discovery import openid_configuration
 from t2t.clients.errors import (
     ExchangeError,
     ModuleKeyUnavailable,
@@ -199,6 +200,7 @@ class ExchangeClient:
         resource: str,
         read_only: bool = False,
         page_size: int = 1000,
+        login: str | None = None,
     ) -> None:
         self._http = http
         self._url = f"{base_url.rstrip('/')}/{quote(tenant, safe='')}/InvokeCommand"
@@ -209,6 +211,7 @@ class ExchangeClient:
         self._page_size = page_size
         self._module_key: rsa.RSAPublicKey | None = None
         self._module_text: str | None = None
+        self._login = login
         self._module_key_lock = asyncio.Lock()
 
     @property
@@ -233,6 +236,13 @@ class ExchangeClient:
         """`/adminapi/v1.0/{tenant}/EXOModuleFile` beside the InvokeCommand API version."""
         api_root = self._url.rsplit("/", 3)[0]  # …/adminapi
         return f"{api_root}/v1.0/{quote(self._tenant, safe='')}/EXOModuleFile"
+
+    async def openid_configuration(self) -> dict[str, Any]:
+        """This tenant's OpenID configuration from the identity platform t2t signs in at
+        (discovery.py): which cloud the tenant lives in. ServiceError without a login host."""
+        if self._login is None:
+            raise ServiceError(0, "OpenIdConfiguration", "no identity platform host is known")
+        return await openid_configuration(self._http, self._login, self._tenant)
 
     async def module_file(self, cmdlet: str = "EXOModuleFile") -> str:
         """The module Exchange generates for t2t's identity in this tenant (its encryption key,
@@ -302,6 +312,7 @@ class ExchangeClient:
             resource=self._resource,
             read_only=True,
             page_size=self._page_size,
+            login=self._login,
         )
 
     async def invoke(

@@ -30,7 +30,7 @@ def minimum_requests(snapshot: Snapshot, app_id: str | None) -> int:
     total = 0
     for tenant in (snapshot.source, snapshot.target):
         for name, fact in tenant.parts().items():
-            if name == "identity_roles":
+            if name in ("identity_roles", "cloud"):  # tokens and the identity platform
                 continue
             items = fact.value if isinstance(fact.value, tuple) else ()
             if name == "recipients":

@@ -16,6 +16,7 @@ from typing import Any
 from t2t import progress
 from t2t.clients import ClientError, ExchangeClient, GraphClient, ObjectNotFound
 from t2t.clients.azure import AzureClients
+from t2t.probes import cloud as _cloud  # noqa: F401  (registers its reader)
 from t2t.probes import delegations as _delegations  # noqa: F401  (registers its readers)
 from t2t.probes import directory_objects as d
 from t2t.probes import exchange_objects as x

@@ -324,6 +324,8 @@ class Tenant(_State):
     domains: list[str]
     clients: list[Client]
     organization_config: OrganizationConfig
+    cloud: str = "worldwide"
+    """The Microsoft cloud it lives in (seed.py TenantSeed.cloud; identity.py)."""
     groups: list[Group] = Field(default_factory=list)
     mail_contacts: list[MailContact] = Field(default_factory=list)
     applications: list[Application] = Field(default_factory=list)
@@ -495,6 +497,7 @@ def tenant_from_seed(t: TenantSeed) -> Tenant:
         clients=[_client(t, t.adminApp, admin=True)]
         + [_client(t, c, admin=False) for c in t.clients],
         display_concealed_names=t.reports.displayConcealedNames,
+        cloud=t.cloud,
         organization_config=OrganizationConfig(
             guid=t.organizationConfig.guid or derived_guid(t.tenantId, "organizationconfig"),
             is_dehydrated=t.organizationConfig.isDehydrated,

@@ -247,6 +247,15 @@ class TenantSeed(_Model):
             "Licensing scrubs proxies outside them (microsoft-t2t.md §4)."
         ),
     )
+    cloud: Literal["worldwide", "gcc", "gcchigh", "dod"] = Field(
+        default="worldwide",
+        description=(
+            "The Microsoft cloud the tenant lives in, as its OpenID configuration says "
+            "(cloud_instance_name, tenant_region_scope, tenant_region_sub_scope: identity.py). "
+            "GCC runs in the worldwide cloud; a tenant in another cloud than its partner cannot "
+            "be reached by a migration endpoint."
+        ),
+    )
     adminApp: ClientSeed = Field(description="t2t's own app-only identity in this tenant.")
     clients: list[ClientSeed] = Field(
         default_factory=list,

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from t2t.state.azure import ResourceGroup, VaultCertificate
+from t2t.state.cloud import TenantCloud
 from t2t.state.directory import (
     Application,
     AppRoleAssignment,
@@ -138,6 +139,9 @@ class TenantState:
     vault_certificates: Fact[tuple[VaultCertificate, ...]] | None = None
     """keyVaultCertificate mode only: the spec's certificate, () when it (or the vault) does
     not exist."""
+    cloud: Fact[tuple[TenantCloud, ...]] | None = None
+    """The tenant's cloud from its OpenID configuration (t2t/state/cloud.py): one record, or ()
+    when the document names none."""
     identity_roles: Fact[tuple[str, ...]] | None = None
     """From t2t's own tokens: "graph:User.Read.All", "exchange:Exchange.ManageAsApp", and the
     directory roles of its Exchange token as `EXCHANGE_WID` + template id."""

@@ -51,6 +51,8 @@ TARGET: frozenset[Role] = frozenset({"target"})
 ORGANIZATION = Part("organization", BOTH, "exchange", EXCHANGE_READ, always=True)
 RELATIONSHIPS = Part("relationships", BOTH, "exchange", EXCHANGE_READ, always=True)
 IDENTITY_ROLES = Part("identity_roles", BOTH, None, (), always=True)
+#: The tenant's OpenID configuration (anonymous, the document MSAL reads at sign-in): its cloud.
+CLOUD = Part("cloud", BOTH, None, (), always=True)
 ACCEPTED_DOMAINS = Part("accepted_domains", TARGET, "exchange", EXCHANGE_READ)
 ENDPOINTS = Part("endpoints", TARGET, "exchange", EXCHANGE_READ)
 GROUPS = Part("groups", SOURCE, "exchange", EXCHANGE_READ)
@@ -84,6 +86,7 @@ PARTS: tuple[Part, ...] = (
     ORGANIZATION,
     RELATIONSHIPS,
     IDENTITY_ROLES,
+    CLOUD,
     ACCEPTED_DOMAINS,
     ENDPOINTS,
     GROUPS,
