@@ -64,6 +64,7 @@ def connect(http: HttpLayer, hosts: HostSet, identity: TenantIdentity) -> Tenant
         tenant=identity.tenant_id,
         tokens=tokens,
         resource=hosts.exchange_resource,
+        login=hosts.login,
     )
     graph = GraphClient(
         http,

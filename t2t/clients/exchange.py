@@ -34,6 +34,7 @@ from t2t.clients.auth import (
     token_roles,
     token_scopes,
 )
+from t2t.clients.discovery import openid_configuration
 from t2t.clients.errors import (
     ExchangeError,
     ModuleKeyUnavailable,
@@ -199,6 +200,7 @@ class ExchangeClient:
         resource: str,
         read_only: bool = False,
         page_size: int = 1000,
+        login: str | None = None,
     ) -> None:
         self._http = http
         self._url = f"{base_url.rstrip('/')}/{quote(tenant, safe='')}/InvokeCommand"
@@ -208,6 +210,8 @@ class ExchangeClient:
         self.read_only = read_only
         self._page_size = page_size
         self._module_key: rsa.RSAPublicKey | None = None
+        self._module_text: str | None = None
+        self._login = login
         self._module_key_lock = asyncio.Lock()
 
     @property
@@ -233,12 +237,21 @@ class ExchangeClient:
         api_root = self._url.rsplit("/", 3)[0]  # …/adminapi
         return f"{api_root}/v1.0/{quote(self._tenant, safe='')}/EXOModuleFile"
 
-    async def module_key(self, cmdlet: str = "EXOModuleFile") -> rsa.RSAPublicKey:
-        """The RSA key the tenant's module file embeds, fetched once per client (per tenant and
-        connection), as Connect-ExchangeOnline does (wire.py CONFIRMED["PSCredential"])."""
+    async def openid_configuration(self) -> dict[str, Any]:
+        """This tenant's OpenID configuration from the identity platform t2t signs in at
+        (discovery.py): which cloud the tenant lives in. ServiceError without a login host."""
+        if self._login is None:
+            raise ServiceError(0, "OpenIdConfiguration", "no identity platform host is known")
+        return await openid_configuration(self._http, self._login, self._tenant)
+
+    async def module_file(self, cmdlet: str = "EXOModuleFile") -> str:
+        """The module Exchange generates for t2t's identity in this tenant (its encryption key,
+        and one function per cmdlet with the parameters RBAC lets this identity pass), fetched
+        once per client as Connect-ExchangeOnline does (wire.py CONFIRMED["PSCredential"]).
+        Raises ModuleKeyUnavailable when it cannot be had."""
         async with self._module_key_lock:
-            if self._module_key is not None:
-                return self._module_key
+            if self._module_text is not None:
+                return self._module_text
             token = await self._tokens.token(self._resource)
             result = await self._http.send(
                 "GET",
@@ -262,12 +275,25 @@ class ExchangeClient:
                     f"HTTP {result.status}; t2t does not send a credential or password unencrypted"
                 )
             try:
-                self._module_key = wire.public_key_from_module(_module_text(result))
+                self._module_text = _module_text(result)
             except (ValueError, UnicodeDecodeError) as exc:
                 raise ModuleKeyUnavailable(
                     f"{where}: {exc}; t2t does not send a credential or password unencrypted"
                 ) from exc
-            return self._module_key
+            return self._module_text
+
+    async def module_key(self, cmdlet: str = "EXOModuleFile") -> rsa.RSAPublicKey:
+        """The RSA key the tenant's module file embeds."""
+        if self._module_key is None:
+            text = await self.module_file(cmdlet)
+            try:
+                self._module_key = wire.public_key_from_module(text)
+            except ValueError as exc:
+                raise ModuleKeyUnavailable(
+                    f"{cmdlet}: tenant {self._tenant}: {exc}; t2t does not send a credential "
+                    "or password unencrypted"
+                ) from exc
+        return self._module_key
 
     async def _encode(self, cmdlet: str, parameters: Mapping[str, Any]) -> dict[str, Any]:
         out = wire.prepare(cmdlet, dict(parameters))
@@ -286,6 +312,7 @@ class ExchangeClient:
             resource=self._resource,
             read_only=True,
             page_size=self._page_size,
+            login=self._login,
         )
 
     async def invoke(

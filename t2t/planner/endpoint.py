@@ -71,6 +71,7 @@ from t2t.planner.checks import CheckDef, Finding, finding, held_back, register
 from t2t.planner.context import APP, CONSENT, HYDRATION, KEY_VAULT, SHARING, PlanContext
 from t2t.planner.domain import Domain, DomainOutcome, action_id, present
 from t2t.planner.shared.app import KNOWN_AFTER_APPLY, AppDesire
+from t2t.planner.shared.clouds import REMOTE_SERVERS, cloud_of, remote_server
 from t2t.planner.shared.key_vault import (
     NEWER_VERSION,
     VaultDesire,
@@ -82,6 +83,7 @@ from t2t.planner.shared.ownership import conflicts
 from t2t.planner.shared.rotation import Rotation, rotation, secret_rotation_due
 from t2t.state import Snapshot, fingerprint
 from t2t.state import parts as P
+from t2t.state.cloud import WORLDWIDE
 from t2t.state.directory import Application, PasswordCredential
 from t2t.state.endpoint_chain import ENDPOINT_TYPE, EndpointChain, endpoint_chain
 from t2t.state.exchange import MigrationEndpoint
@@ -89,8 +91,8 @@ from t2t.state.exchange import MigrationEndpoint
 if TYPE_CHECKING:
     from t2t.spec.desired import DesiredBatch
 
-#: Worldwide cloud (Gov: outlook.office365.us, DoD: dod-outlook.office365.us; §3.6).
-REMOTE_SERVER = "outlook.office.com"
+#: Worldwide cloud; the endpoint's own follows the source's cloud (shared/clouds.py).
+REMOTE_SERVER = REMOTE_SERVERS[WORLDWIDE]
 #: displayName prefix of every client secret t2t creates for an endpoint.
 SECRET_MARKER_PREFIX = "t2t:endpoint:"  # noqa: S105 (a label, not a secret)
 NEW_SECRET = "(a new client secret, created by apply and never shown)"  # noqa: S105
@@ -824,6 +826,7 @@ def plan_endpoints(ctx: PlanContext) -> DomainOutcome:
         secret_needed_until=until,
         key_vault=vault_desire(desired),
         rotation=_secret_rotation(ctx, secrets),
+        remote_server=remote_server(cloud_of(snapshot.source.cloud)),
     )
     out.findings.extend(_replaced(chain, endpoints, desire.remote_tenant))
     vault_chain = ctx.key_vault
@@ -978,7 +981,7 @@ def _old_keys(
 
 ENDPOINT = Domain(
     name="endpoint",
-    source_needs=frozenset(),
+    source_needs=frozenset({P.CLOUD}),
     target_needs=frozenset({P.ENDPOINTS}),
     uses=(APP, CONSENT, HYDRATION, KEY_VAULT, SHARING),
     emits=frozenset({K.ENDPOINT_CREATE, K.ENDPOINT_UPDATE, K.KEY_CREDENTIAL_REMOVE}),

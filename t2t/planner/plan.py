@@ -15,6 +15,8 @@ from t2t import progress
 from t2t.planner.actions import Action, Role
 from t2t.planner.batches import BATCHES
 from t2t.planner.checks import CATALOGUE, Finding
+from t2t.planner.clouds import CLOUDS
+from t2t.planner.clouds import CODE as CROSS_CLOUD
 from t2t.planner.consent import CONSENT
 from t2t.planner.context import PlanContext
 from t2t.planner.delegates import DELEGATES
@@ -99,6 +101,7 @@ class Plan(BaseModel):
 
 #: The planner's domains, in the order their actions are listed.
 DOMAINS: tuple[Domain, ...] = (
+    CLOUDS,
     ORGANIZATION,
     MIGRATION_APP,
     KEY_VAULT,
@@ -149,6 +152,10 @@ def build_plan(
             findings.extend(outcome.findings)
             notices.extend(outcome.notices)
             progress.step()
+    if any(f.code == CROSS_CLOUD for f in findings):  # nothing written in either tenant
+        actions[:] = [
+            a.model_copy(update={"blocked_by": (*a.blocked_by, CROSS_CLOUD)}) for a in actions
+        ]
     permissions, missing = apply_permissions(actions, snapshot)
     findings.extend(missing)
     return Plan(

@@ -33,7 +33,7 @@ def minimum_requests(snapshot: Snapshot, app_id: str | None) -> int:
     total = 0
     for tenant in (snapshot.source, snapshot.target):
         for name, fact in tenant.parts().items():
-            if name == "identity_roles":
+            if name in ("identity_roles", "cloud"):  # tokens and the identity platform
                 continue
             items = fact.value if isinstance(fact.value, tuple) else ()
             if name == "recipients":
@@ -54,6 +54,9 @@ def minimum_requests(snapshot: Snapshot, app_id: str | None) -> int:
                 continue
             if name == "removed_mailboxes":  # read only for spec addresses Get-Mailbox missed
                 total += 2 if items else 0  # -InactiveMailboxOnly and -SoftDeletedMailbox
+                continue
+            if name == "session_cmdlets":  # the module file, read when mailboxes are declared
+                total += 1 if items else 0
                 continue
             if name == "endpoints":  # Test-MigrationServerAvailability of the spec's endpoint
                 total += sum(1 for e in items if getattr(e, "tested", False))

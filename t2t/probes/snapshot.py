@@ -16,10 +16,12 @@ from typing import Any
 from t2t import progress
 from t2t.clients import ClientError, ExchangeClient, GraphClient, ObjectNotFound
 from t2t.clients.azure import AzureClients
+from t2t.probes import cloud as _cloud  # noqa: F401  (registers its reader)
 from t2t.probes import delegations as _delegations  # noqa: F401  (registers its readers)
 from t2t.probes import directory_objects as d
 from t2t.probes import exchange_objects as x
 from t2t.probes import mailbox_sizes as _mailbox_sizes  # noqa: F401  (registers statistics)
+from t2t.probes import session_cmdlets as _session_cmdlets  # noqa: F401  (registers its reader)
 from t2t.probes import substrate_holds as _substrate_holds  # noqa: F401  (registers its reader)
 from t2t.probes.endpoints import read_endpoints
 from t2t.probes.key_vault import read_key_vault, read_vault_certificate

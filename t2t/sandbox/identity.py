@@ -48,6 +48,44 @@ RESOURCES: dict[str, str] = {
 
 _RESERVED_SCOPES = frozenset({"openid", "profile", "offline_access"})
 
+CLOUD_METADATA: dict[str, dict[str, str]] = {
+    "worldwide": {
+        "tenant_region_scope": "EU",
+        "cloud_instance_name": "microsoftonline.com",
+        "cloud_graph_host_name": "graph.windows.net",
+        "msgraph_host": "graph.microsoft.com",
+    },
+    "gcc": {
+        "tenant_region_scope": "NA",
+        "tenant_region_sub_scope": "GCC",
+        "cloud_instance_name": "microsoftonline.com",
+        "cloud_graph_host_name": "graph.windows.net",
+        "msgraph_host": "graph.microsoft.com",
+    },
+    "gcchigh": {
+        "tenant_region_scope": "USGov",
+        "tenant_region_sub_scope": "DODCON",
+        "cloud_instance_name": "microsoftonline.us",
+        "cloud_graph_host_name": "graph.microsoftazure.us",
+        "msgraph_host": "graph.microsoft.us",
+    },
+    "dod": {
+        "tenant_region_scope": "USGov",
+        "tenant_region_sub_scope": "DOD",
+        "cloud_instance_name": "microsoftonline.us",
+        "cloud_graph_host_name": "graph.microsoftazure.us",
+        "msgraph_host": "dod-graph.microsoft.us",
+    },
+}
+"""The cloud fields of a tenant's OpenID configuration, per cloud (TenantSeed.cloud). The field
+names are those of Entra's document (wire-protocols.md §3.1); the values are what public
+lookups of known tenants report — a worldwide tenant ``microsoftonline.com``, GCC the same with
+``tenant_region_sub_scope`` GCC, GCC High ``microsoftonline.us`` with DODCON, DoD with DOD (e.g.
+the ``REFERENCE_TENANTS`` of a public live test suite: nasa.gov GCC, gov.uiowa.edu DODCON,
+armyeitaas.onmicrosoft.us DOD) — and the Graph hosts those of the Microsoft 365 endpoints pages
+(GCC High ``graph.microsoft.us``, DoD ``dod-graph.microsoft.us``; "graph.microsoftazure.us" is
+in both pages' list). Microsoft publishes no table of these values (README, open questions)."""
+
 
 def _resolve(request: Request) -> tuple[Tenant | None, str]:
     segment = request.path_params["tenant"]
@@ -107,10 +145,7 @@ async def openid_configuration(request: Request) -> Response:
             "email",
         ],
         "kerberos_endpoint": f"{base}/{tid}/kerberos",
-        "tenant_region_scope": "EU",
-        "cloud_instance_name": "microsoftonline.com",
-        "cloud_graph_host_name": "graph.windows.net",
-        "msgraph_host": "graph.microsoft.com",
+        **CLOUD_METADATA[tenant.cloud],
         "rbac_url": "https://pas.windows.net",
     }
     return JSONResponse(doc)

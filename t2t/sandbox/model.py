@@ -57,6 +57,8 @@ class Client(_State):
     exchange_role_groups: list[str] = Field(default_factory=list)
     directory_roles: list[str] = Field(default_factory=list)
     """Template ids of the service principal's Entra directory roles (directory_roles.py)."""
+    exchange_removed_parameters: dict[str, list[str]] = Field(default_factory=dict)
+    """Per cmdlet, the parameters none of the app's Exchange role entries holds (rbac.py)."""
     is_admin_app: bool = False
 
 
@@ -322,6 +324,8 @@ class Tenant(_State):
     domains: list[str]
     clients: list[Client]
     organization_config: OrganizationConfig
+    cloud: str = "worldwide"
+    """The Microsoft cloud it lives in (seed.py TenantSeed.cloud; identity.py)."""
     groups: list[Group] = Field(default_factory=list)
     mail_contacts: list[MailContact] = Field(default_factory=list)
     applications: list[Application] = Field(default_factory=list)
@@ -477,6 +481,7 @@ def _client(tenant: TenantSeed, c: ClientSeed, *, admin: bool) -> Client:
         app_roles={k.rstrip("/"): list(v) for k, v in c.appRoles.items()},
         exchange_role_groups=list(c.exchangeRoleGroups),
         directory_roles=[tid for r in c.directoryRoles if (tid := template_id(r)) is not None],
+        exchange_removed_parameters={k: list(v) for k, v in c.exchangeRemovedParameters.items()},
         is_admin_app=admin,
     )
 
@@ -492,6 +497,7 @@ def tenant_from_seed(t: TenantSeed) -> Tenant:
         clients=[_client(t, t.adminApp, admin=True)]
         + [_client(t, c, admin=False) for c in t.clients],
         display_concealed_names=t.reports.displayConcealedNames,
+        cloud=t.cloud,
         organization_config=OrganizationConfig(
             guid=t.organizationConfig.guid or derived_guid(t.tenantId, "organizationconfig"),
             is_dehydrated=t.organizationConfig.isDehydrated,

@@ -89,6 +89,19 @@ class ClientSeed(_Model):
         ),
     )
 
+    exchangeRemovedParameters: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description=(
+            "Per cmdlet, parameters none of the app's Exchange role entries holds, e.g. "
+            "{'Set-MailUser': ['ExchangeGuid', 'ArchiveGuid']}: its role groups hold custom "
+            "copies of their roles, made with Set-ManagementRoleEntry "
+            "'<role>\\Set-MailUser' -Parameters ExchangeGuid,ArchiveGuid -RemoveParameter "
+            "(an Exchange or Global Administrator directory role gives them back). Exchange "
+            "binds the cmdlet as if they did not exist (NamedParameterNotFound) and "
+            "the module file's function for it lacks them."
+        ),
+    )
+
     @field_validator("directoryRoles")
     @classmethod
     def _known_roles(cls, roles: list[str]) -> list[str]:
@@ -239,6 +252,15 @@ class TenantSeed(_Model):
         description=(
             "Exchange accepted domains (Get-AcceptedDomain); default: every verified domain. "
             "Licensing scrubs proxies outside them (microsoft-t2t.md §4)."
+        ),
+    )
+    cloud: Literal["worldwide", "gcc", "gcchigh", "dod"] = Field(
+        default="worldwide",
+        description=(
+            "The Microsoft cloud the tenant lives in, as its OpenID configuration says "
+            "(cloud_instance_name, tenant_region_scope, tenant_region_sub_scope: identity.py). "
+            "GCC runs in the worldwide cloud; a tenant in another cloud than its partner cannot "
+            "be reached by a migration endpoint."
         ),
     )
     adminApp: ClientSeed = Field(description="t2t's own app-only identity in this tenant.")

@@ -283,3 +283,17 @@ class MailboxGrants:
 
     mailbox: str
     grants: tuple[Grant, ...]
+
+
+@dataclass(frozen=True)
+class SessionCmdlet:
+    """A cmdlet as the module Exchange generates for t2t's identity presents it
+    (t2t/clients/module_functions.py): the parameters RBAC lets this identity pass."""
+
+    cmdlet: str
+    parameters: tuple[str, ...]
+    runnable: bool = True
+    """False: the module has no function of this name, so the identity may not run it."""
+
+    def takes(self, parameter: str) -> bool:
+        return self.runnable and parameter.lower() in {p.lower() for p in self.parameters}

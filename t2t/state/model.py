@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from t2t.state.azure import ResourceGroup, VaultCertificate
+from t2t.state.cloud import TenantCloud
 from t2t.state.directory import (
     Application,
     AppRoleAssignment,
@@ -28,6 +29,7 @@ from t2t.state.exchange import (
     PreviousMailbox,
     Recipient,
     RemovedMailbox,
+    SessionCmdlet,
     SubstrateHolds,
 )
 from t2t.state.plain import WHEN_SET
@@ -140,6 +142,10 @@ class TenantState:
     """Source: every distribution and mail-enabled security group (but the spec's scope
     groups) with the waves' mailboxes among its direct members (Get-DistributionGroup
     -ResultSize Unlimited, then one Get-DistributionGroupMember per group; T2T-W350)."""
+    session_cmdlets: Fact[tuple[SessionCmdlet, ...]] | None = None
+    """Target: the cmdlets t2t stamps with (Set-MailUser) as the module Exchange generates for
+    t2t's identity declares them (EXOModuleFile, one read; T2T-E319); () when the module's form
+    said nothing."""
     batches: Fact[tuple[MigrationBatch, ...]] | None = None
     migration_users: Fact[tuple[MigrationUser, ...]] | None = None
     key_vault: Fact[tuple[ResourceGroup, ...]] | None = None
@@ -148,6 +154,9 @@ class TenantState:
     vault_certificates: Fact[tuple[VaultCertificate, ...]] | None = None
     """keyVaultCertificate mode only: the spec's certificate, () when it (or the vault) does
     not exist."""
+    cloud: Fact[tuple[TenantCloud, ...]] | None = None
+    """The tenant's cloud from its OpenID configuration (t2t/state/cloud.py): one record, or ()
+    when the document names none."""
     identity_roles: Fact[tuple[str, ...]] | None = None
     """From t2t's own tokens: "graph:User.Read.All", "exchange:Exchange.ManageAsApp", and the
     directory roles of its Exchange token as `EXCHANGE_WID` + template id."""

@@ -51,6 +51,8 @@ TARGET: frozenset[Role] = frozenset({"target"})
 ORGANIZATION = Part("organization", BOTH, "exchange", EXCHANGE_READ, always=True)
 RELATIONSHIPS = Part("relationships", BOTH, "exchange", EXCHANGE_READ, always=True)
 IDENTITY_ROLES = Part("identity_roles", BOTH, None, (), always=True)
+#: The tenant's OpenID configuration (anonymous, the document MSAL reads at sign-in): its cloud.
+CLOUD = Part("cloud", BOTH, None, (), always=True)
 ACCEPTED_DOMAINS = Part("accepted_domains", TARGET, "exchange", EXCHANGE_READ)
 ENDPOINTS = Part("endpoints", TARGET, "exchange", EXCHANGE_READ)
 GROUPS = Part("groups", SOURCE, "exchange", EXCHANGE_READ)
@@ -65,6 +67,9 @@ MAILBOX_PERMISSIONS = Part("mailbox_permissions", SOURCE, "exchange", EXCHANGE_R
 SEND_AS = Part("send_as", SOURCE, "exchange", EXCHANGE_READ)
 CALENDAR_PERMISSIONS = Part("calendar_permissions", SOURCE, "exchange", EXCHANGE_READ)
 MEMBERSHIPS = Part("memberships", SOURCE, "exchange", EXCHANGE_READ)
+#: The module file Exchange generates for t2t's identity (EXOModuleFile): the parameters RBAC
+#: lets it pass to the cmdlets it stamps with (t2t/probes/session_cmdlets.py).
+SESSION_CMDLETS = Part("session_cmdlets", TARGET, "exchange", EXCHANGE_READ)
 BATCHES = Part("batches", TARGET, "exchange", EXCHANGE_READ)
 MIGRATION_USERS = Part("migration_users", TARGET, "exchange", EXCHANGE_READ)
 DOMAINS = Part("domains", TARGET, "graph", (graph("Domain.Read.All"),))
@@ -83,6 +88,7 @@ PARTS: tuple[Part, ...] = (
     ORGANIZATION,
     RELATIONSHIPS,
     IDENTITY_ROLES,
+    CLOUD,
     ACCEPTED_DOMAINS,
     ENDPOINTS,
     GROUPS,
@@ -97,6 +103,7 @@ PARTS: tuple[Part, ...] = (
     SEND_AS,
     CALENDAR_PERMISSIONS,
     MEMBERSHIPS,
+    SESSION_CMDLETS,
     BATCHES,
     MIGRATION_USERS,
     DOMAINS,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from t2t.planner import EXIT_BLOCKED, EXIT_UNKNOWN, Plan, build_plan
@@ -9,6 +10,7 @@ from t2t.probes import parse_relationship
 from t2t.spec import load_spec
 from t2t.state import Fact, OrganizationConfig, Snapshot, TenantState
 from t2t.state import parts as P
+from t2t.state.cloud import TenantCloud
 from tests.planner.observed import whole_tenant
 
 SPEC = load_spec(Path(__file__).resolve().parents[2] / "specs" / "contoso-to-fabrikam.yaml")
@@ -220,3 +222,20 @@ def test_converged_relationships_plan_no_relationship_change() -> None:
         ENDPOINT_BLOCKED,
     ]
     assert not [f for f in plan.findings if f.code.startswith("T2T-E1")]
+
+
+def test_tenants_in_two_clouds_block_every_action_before_anything_is_written() -> None:
+    """T2T-E113: the worldwide source and a GCC High target (their OpenID configurations);
+    every action of the plan is held back by it, the rest of each action's reasons kept."""
+    worldwide = (TenantCloud("microsoftonline.com", "EU"),)
+    gcc_high = (TenantCloud("microsoftonline.us", "USGov", "DODCON"),)
+    source = replace(tenant("source"), cloud=Fact.present(worldwide))
+    target = replace(tenant("target"), cloud=Fact.present(gcc_high))
+    one_cloud = build_plan(SPEC, Snapshot(source, replace(target, cloud=Fact.present(worldwide))))
+    plan = build_plan(SPEC, Snapshot(source, target))
+    [e113] = [f for f in plan.findings if f.code == "T2T-E113"]
+    assert e113.object == "worldwide → usgov-gcchigh" and e113.blocking
+    assert [(a.id, a.blocked_by) for a in plan.actions] == [
+        (a.id, (*a.blocked_by, "T2T-E113")) for a in one_cloud.actions
+    ]
+    assert plan.actions and plan.exit_code(detailed=False) == EXIT_BLOCKED

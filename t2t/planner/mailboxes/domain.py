@@ -38,6 +38,8 @@ from t2t.planner.mailboxes.previous import index_previous, previous_mailbox_find
 from t2t.planner.mailboxes.recipient_types import not_movable
 from t2t.planner.mailboxes.removed import index_removed, removed_finding
 from t2t.planner.mailboxes.source import SourceMailbox, source_findings
+from t2t.planner.mailboxes.stamping import CODE as STAMPING
+from t2t.planner.mailboxes.stamping import stamping_finding, unavailable
 from t2t.planner.mailboxes.upn import upn_finding
 from t2t.state import Snapshot, fingerprint
 from t2t.state import parts as P
@@ -120,6 +122,10 @@ class _Index:
     removed: dict[str, RemovedMailbox] = field(default_factory=dict)
     """Inactive and soft-deleted source mailboxes by address (Get-Mailbox -InactiveMailboxOnly,
     -SoftDeletedMailbox)."""
+    stamp_missing: frozenset[str] = frozenset()
+    """Set-MailUser parameters t2t's target identity may not pass (stamping.py, T2T-E319)."""
+    held_back: list[str] = field(default_factory=list)
+    """The mailboxes T2T-E319 holds back, in spec order."""
 
 
 def _by_address(recipients: tuple[Recipient, ...]) -> dict[str, Recipient]:
@@ -165,6 +171,7 @@ def _index(desired: Desired, snapshot: Snapshot) -> _Index:
         substrate_holds={h.archive_guid.lower(): h for h in present(src.substrate_holds)},
         move_requests=_by_guid(present(src.move_requests)),
         removed=index_removed(present(src.removed_mailboxes)),
+        stamp_missing=unavailable(present(tgt.session_cmdlets)),
     )
 
 
@@ -265,6 +272,8 @@ def _plan_all(desired: Desired, snapshot: Snapshot) -> DomainOutcome:
             desired, ix, m, tuple(sku_ids), spec_has_t2t, licence_blocked, owners, wanted_x500, out
         )
         progress.step()  # build_plan's progress task counts a step per mailbox
+    stamped = stamping_finding(ix.stamp_missing, ix.held_back)
+    out.findings += [stamped] if stamped is not None else []
     _seats(ix, out)
     if not licence_blocked:
         spec_skus = [ix.skus[p.lower()] for p in desired.licenses]
@@ -358,6 +367,9 @@ def _plan_one(
     if plan.state == "foreign-mailbox" or "T2T-E311" in plan.blocked or collision is not None:
         return 0  # nothing t2t could write would make it movable
     blocked = tuple(dict.fromkeys(f.code for f in findings if f.blocking))
+    if plan.set_params is not None and ix.stamp_missing & set(plan.set_params):
+        ix.held_back.append(m.target)
+        blocked = (*blocked, STAMPING)
     upn = (
         current.user_principal_name
         if current is not None and current.user_principal_name
@@ -647,6 +659,7 @@ MAILBOXES = Domain(
             P.DOMAINS,
             P.SKUS,
             P.MIGRATION_USERS,
+            P.SESSION_CMDLETS,
         }
     ),
     emits=frozenset(

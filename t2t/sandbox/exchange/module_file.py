@@ -12,9 +12,22 @@ holds the literals ``EXOModuleFile``, ``{0}?Version={1}``, ``fileContent`` and
 the connection ids to the text, so ``$PublicKey = '<RSAKeyValue>…'`` arrives inside it
 (the dump's last lines). Which element holds ``exportedCmdlets`` is not captured anywhere:
 the sandbox puts it beside ``fileContent`` (README, open questions).
+
+The module is generated for the caller: it holds one ``function script:<Verb-Noun>`` per cmdlet
+(go-exoscc counts them with ``(?m)^function script:[A-Za-z]+-[A-Za-z0-9]+``), each with a
+``param(…)`` block that ``generator/extract-catalog.ps1`` reads parameter by parameter, and "the
+refreshed cmdlet set tracks the app's role membership" (go-exoscc README). Its catalog, taken
+app-only under Organization Management, lists ``ExchangeGuid`` and ``ArchiveGuid`` among
+Set-MailUser's parameters. So a parameter the caller's role entries lack (rbac.py) is missing
+from the function too, and PowerShell's binder refuses it on the client with
+NamedParameterNotFound — the seed walkthrough's comment 9. Each parameter is written
+``${Name}``, the form Export-PSSession proxies use (assumed; the parser in t2t accepts
+``$Name`` too).
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -22,6 +35,7 @@ from starlette.routing import Route
 
 from t2t.sandbox.context import base_url_of, context_of, new_request_id
 from t2t.sandbox.exchange import service
+from t2t.sandbox.model import Client
 
 #: The answer's fields (one record in ``value``).
 FILE_NAME = "fileName"
@@ -30,15 +44,30 @@ EXPORTED_CMDLETS = "exportedCmdlets"
 MODULE_FILE_NAME = "ExchangeOnline.psm1"
 
 
-def module_text(public_key: str, cmdlets: list[str]) -> str:
+def _function(name: str, params: list[str]) -> str:
+    declared = ",\n".join(f"    [Parameter()]\n    [System.Object]\n    ${{{p}}}" for p in params)
+    return f"function script:{name}\n{{\n    [CmdletBinding()]\n    param(\n{declared})\n}}\n"
+
+
+def module_text(public_key: str, functions: dict[str, list[str]]) -> str:
     """A stand-in for the generated proxy module: what a client parses out of it is the
-    ``$PublicKey`` line and the exported functions, exactly as they stand in Microsoft's."""
-    exported = ", ".join(f'"{name}"' for name in cmdlets)
+    ``$PublicKey`` line, one function per cmdlet with its parameters, and the exports."""
+    exported = ", ".join(f'"{name}"' for name in functions)
     return (
-        "# t2t sandbox: generated Exchange Online proxy module (key and exports only)\n"
+        "# t2t sandbox: generated Exchange Online proxy module (key, functions and exports)\n"
         f"$PublicKey = '{public_key}'\n"
-        f"Export-ModuleMember -Function @({exported})\n"
+        + "".join(_function(name, params) for name, params in functions.items())
+        + f"Export-ModuleMember -Function @({exported})\n"
     )
+
+
+def functions_for(client: Client | None, wids: Iterable[str]) -> dict[str, list[str]]:
+    """Each cmdlet with the parameters the caller's role entries hold (service.granted_params)."""
+    return {
+        spec.name: [p.name for p in service.granted_params(spec, client, wids)]
+        for spec in (service.REGISTRY.get(n) for n in service.REGISTRY.names())
+        if spec is not None
+    }
 
 
 async def exo_module_file(request: Request) -> Response:
@@ -48,8 +77,11 @@ async def exo_module_file(request: Request) -> Response:
     if isinstance(caller, Response):
         return caller
     ctx.stats.record("exchange", tenant=caller.tenant.name, cmdlet="EXOModuleFile", kind="read")
-    cmdlets = service.REGISTRY.names()
-    text = module_text(ctx.module_key.rsa_key_value(), cmdlets)
+    claims = caller.claims
+    client = None if claims.delegated else caller.tenant.client(claims.appid)
+    functions = functions_for(client, claims.wids)
+    cmdlets = list(functions)
+    text = module_text(ctx.module_key.rsa_key_value(), functions)
     segment = request.path_params["tenant"]
     body = {
         "@odata.context": f"{base_url_of(request)}/adminapi/v1.0/{segment}/$metadata#EXOModuleFile",

@@ -8,11 +8,21 @@ is enough; with neither, every cmdlet answers the NUL-filled 403 (wire-protocols
 "ManageAsApp only → 403"). An unknown cmdlet and a forbidden one look the same on the wire.
 The role tables are a simplification of Exchange RBAC
 (https://learn.microsoft.com/exchange/permissions-exo/permissions-exo).
+
+Parameters are RBAC's too: "you might not have access to some parameters if they aren't
+included in the permissions assigned to you" (every Exchange cmdlet reference, e.g.
+Set-MailUser); a role entry lists the parameters it grants and `Set-ManagementRoleEntry
+"<role>\\<cmdlet>" -Parameters … -RemoveParameter` takes some away (Set-ManagementRoleEntry
+reference). A parameter no role entry of the caller holds does not exist for it: PowerShell
+refuses it with NamedParameterNotFound, "A parameter cannot be found that matches parameter
+name 'ExchangeGuid'." (the seed walkthrough's comment 9). A seed names such parameters per app
+(``exchangeRemovedParameters``, seed.py: its role groups hold custom copies of their roles
+whose entries lack them); ``trimmed`` says which a call may not pass.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 
 from t2t.sandbox.directory_roles import (
     EXCHANGE_ADMINISTRATOR,
@@ -44,6 +54,20 @@ DIRECTORY_ROLES: dict[str, Rule] = {
     GLOBAL_READER: _reads,
 }
 """Directory role template ids (``wids``) and what they allow in Exchange Online."""
+
+
+def trimmed(
+    cmdlet: str, removed: Mapping[str, Iterable[str]], wids: Iterable[str] = ()
+) -> frozenset[str]:
+    """The parameters of ``cmdlet`` none of the caller's role entries holds (lower case): those
+    its role groups' custom roles lack, unless a directory role in its token (Exchange or
+    Global Administrator: the built-in roles, whole) gives them back."""
+    if any(DIRECTORY_ROLES.get(w.lower()) is _everything for w in wids):
+        return frozenset()
+    for name, params in removed.items():
+        if name.lower() == cmdlet.lower():
+            return frozenset(p.lower() for p in params)
+    return frozenset()
 
 
 def allowed(spec: CmdletSpec, role_groups: Iterable[str], wids: Iterable[str] = ()) -> bool:

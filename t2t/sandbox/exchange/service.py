@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import urllib.parse
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,12 +36,12 @@ from t2t.sandbox.exchange import control as exchange_control
 from t2t.sandbox.exchange.cmdlets import build_registry
 from t2t.sandbox.exchange.errors import CmdletError
 from t2t.sandbox.exchange.licensing import provision_licensed_mail_users
-from t2t.sandbox.exchange.params import bind
-from t2t.sandbox.exchange.rbac import allowed
-from t2t.sandbox.exchange.registry import Invocation
+from t2t.sandbox.exchange.params import Param, bind
+from t2t.sandbox.exchange.rbac import allowed, trimmed
+from t2t.sandbox.exchange.registry import CmdletSpec, Invocation
 from t2t.sandbox.exchange.serialize import select, to_json
 from t2t.sandbox.faults import RequestInfo
-from t2t.sandbox.model import Tenant
+from t2t.sandbox.model import Client, Tenant
 from t2t.sandbox.moves import control as moves_control
 from t2t.sandbox.moves.engine import advance
 from t2t.sandbox.tokens import TokenClaims, TokenError
@@ -114,6 +115,17 @@ def authenticate(request: Request, request_id: str) -> Caller | Response:
     return Caller(claims, path_tenant)
 
 
+def granted_params(
+    spec: CmdletSpec, client: Client | None, wids: Iterable[str] = ()
+) -> tuple[Param, ...]:
+    """The cmdlet's parameters the caller's role entries hold (rbac.py): binding then refuses
+    the others as PowerShell refuses a parameter that does not exist."""
+    removed = (
+        trimmed(spec.name, client.exchange_removed_parameters, wids) if client else frozenset()
+    )
+    return tuple(p for p in spec.params if p.name.lower() not in removed)
+
+
 async def invoke_command(request: Request) -> Response:
     """The handler, with every request it answers kept in the request log."""
     ctx = context_of(request)
@@ -155,7 +167,12 @@ def _answer(request: Request, raw: bytes) -> tuple[Caller | None, Response]:
 
     inv: Invocation | None = None
     try:
-        bound = bind(spec.name, spec.params, raw_params, decrypt=ctx.module_key.decrypt)
+        bound = bind(
+            spec.name,
+            granted_params(spec, client, claims.wids),
+            raw_params,
+            decrypt=ctx.module_key.decrypt,
+        )
         skiptoken = request.query_params.get("$skiptoken")
         offset = paging.decode_skip(skiptoken) if skiptoken else 0
         if skiptoken and spec.kind != "read":

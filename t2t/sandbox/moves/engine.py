@@ -67,7 +67,23 @@ def source_tenant_of(state: SandboxState, target: Tenant, batch: MigrationBatch)
     )
     if ep is None or not ep.remote_tenant:
         return None
-    return state.resolve_tenant(ep.remote_tenant)
+    return reachable_tenant(state, target, ep.remote_tenant)
+
+
+def reachable_tenant(state: SandboxState, target: Tenant, remote: str) -> Tenant | None:
+    """The remote tenant an endpoint of ``target`` names, as the target's cloud sees it: a
+    tenant of another cloud is not there ("Cross cloud tenant to tenant migration is not
+    supported", Learn, Cross-tenant mailbox migration, FAQ; the answer is the one for a tenant
+    that does not exist — Microsoft documents none of its own, an assumption). GCC runs in the
+    worldwide cloud (the Microsoft 365 endpoints page, "Worldwide (including GCC)")."""
+    found = state.resolve_tenant(remote)
+    if found is None or _cloud(found) != _cloud(target):
+        return None
+    return found
+
+
+def _cloud(tenant: Tenant) -> str:
+    return "worldwide" if tenant.cloud == "gcc" else tenant.cloud
 
 
 def _relationship_allows(tenant: Tenant, partner_id: str, bit: int) -> tuple[bool, str | None]:

@@ -24,7 +24,7 @@ from t2t.sandbox.exchange.serialize import Record, date, enum_value, guid
 from t2t.sandbox.model import Tenant, derived_guid
 from t2t.sandbox.moves.consent import app_consented
 from t2t.sandbox.moves.credentials import sign_in_failure
-from t2t.sandbox.moves.engine import failure, preflight, source_tenant_of
+from t2t.sandbox.moves.engine import failure, preflight, reachable_tenant, source_tenant_of
 from t2t.sandbox.moves.model import MigrationBatch, MigrationEndpoint, MigrationUser
 
 
@@ -86,7 +86,7 @@ def _verify_endpoint(inv: Invocation, ep: MigrationEndpoint) -> None:
     the move's (README, open questions)."""
     if not ep.application_id:
         return
-    source = inv.state.resolve_tenant(ep.remote_tenant or "")
+    source = reachable_tenant(inv.state, inv.tenant, ep.remote_tenant or "")
     if source is None:
         raise _raise(
             "MigrationServerConnectionFailedException",
