@@ -20,7 +20,6 @@ report). Requests by kind are the sandbox's byOperation and byCmdlet counters.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import platform
@@ -39,6 +38,7 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
+from t2t.cli import event_loop
 from t2t.clients import HttpLayer, TenantIdentity, connect, sandbox_hosts
 from t2t.clients.auth import ClientSecret
 from t2t.logs import configure_logging
@@ -144,7 +144,7 @@ def run(n: int) -> dict[str, Any]:
         try:
             _get(profile, "/_sandbox/stats", "DELETE")
             t0 = time.perf_counter()
-            snap, sent = asyncio.run(_probe(profile, n))
+            snap, sent = event_loop.run(_probe(profile, n))  # asyncio.run, result unformatted
             wall = time.perf_counter() - t0
             peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
             stats = _get(profile, "/_sandbox/stats")
