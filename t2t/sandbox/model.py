@@ -322,22 +322,33 @@ class Tenant(_State):
     def forget(self) -> None:
         self._memo.clear()
 
-    def index(self, name: str, keys: Callable[[User], Iterable[str]]) -> UserIndex[User]:
-        """The index ``name`` of the users (made with ``keys`` on first use; one caller per
-        name, so one key function)."""
+    def index(
+        self,
+        name: str,
+        keys: Callable[[User], Iterable[str]],
+        tenant_fields: frozenset[str] = frozenset(),
+    ) -> UserIndex[User]:
+        """The index ``name`` of the users (made on first use, with ``keys`` and the fields
+        of the tenant ``keys`` reads; one caller per name, so one key function)."""
         found = self._indexes.get(name)
         if found is None:
-            found = self._indexes[name] = UserIndex(keys)
+            found = self._indexes[name] = UserIndex(keys, tenant_fields)
         return found
 
     def changed_below(self, below: list[Any], kind: str, slot: Key | None) -> None:
         """Keeps the indexes current: a change beneath one user re-keys that user, an added
-        user is keyed; anything else about the user list, or a field of the tenant (a key
-        may read one, e.g. the initial domain in a DistinguishedName), rebuilds them."""
+        user is keyed; anything else about the user list rebuilds them, and so does a new
+        value of a tenant field an index's keys read (e.g. the initial domain in a
+        DistinguishedName)."""
         indexes = self._indexes
         if not indexes or (below and below[0] is not self.users):
             return
-        if len(below) > 1 or (len(below) == 1 and kind == "ins" and isinstance(slot, int)):
+        if not below:  # a field of the tenant itself
+            for index in indexes.values():
+                if slot == "users" or slot in index.tenant_fields:
+                    index.drop()
+            return
+        if len(below) > 1 or (kind == "ins" and isinstance(slot, int)):
             user = below[1] if len(below) > 1 else self.users[slot]  # type: ignore[index]
             for index in indexes.values():
                 index.changed(user)

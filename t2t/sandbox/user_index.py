@@ -6,8 +6,9 @@ each key its key function gives a user to that user. The tenant (model.Tenant, a
 observer in tracking.py) tells its indexes which user changed whenever anything beneath it
 does — a field, its recipient, one proxy address — and an index re-keys the users it was told
 of before its next answer: a write costs O(its keys), not O(users). Appending or inserting a
-user re-keys that user; any other change to the user list (a removal, a replacement, a sort)
-or to a field of the tenant itself drops the index, rebuilt whole on its next use. Nothing
+user re-keys that user; any other change to the user list (a removal, a replacement, a sort),
+or to a field of the tenant the key function reads (``tenant_fields``), drops the index,
+rebuilt whole on its next use. Nothing
 is stored: after a restart each index is built on first use from the state the journal
 rebuilt.
 
@@ -29,8 +30,12 @@ T = TypeVar("T")
 class UserIndex(Generic[T]):
     """Items of one list (a tenant's users) by the keys ``keys`` gives each."""
 
-    def __init__(self, keys: Callable[[T], Iterable[str]]) -> None:
+    def __init__(
+        self, keys: Callable[[T], Iterable[str]], tenant_fields: frozenset[str] = frozenset()
+    ) -> None:
         self._keys = keys
+        self.tenant_fields = tenant_fields
+        """Fields of the tenant ``keys`` reads besides the user's (a change to one rebuilds)."""
         self._by_key: dict[str, dict[int, T]] = {}
         self._keys_of: dict[int, tuple[str, ...]] = {}
         self._changed: dict[int, T] = {}
@@ -38,7 +43,7 @@ class UserIndex(Generic[T]):
 
     def __deepcopy__(self, memo: dict[int, Any]) -> UserIndex[T]:
         """A copied tenant builds its own index (this one's items are not the copy's)."""
-        return UserIndex(self._keys)
+        return UserIndex(self._keys, self.tenant_fields)
 
     def changed(self, item: T) -> None:
         """``item`` (in the list, or just added to it) changed: re-key it before answering."""

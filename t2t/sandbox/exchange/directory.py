@@ -90,7 +90,11 @@ def _identity_keys(tenant: Tenant, u: User) -> Iterator[str]:
 
 def _named(tenant: Tenant, key: str) -> list[User]:
     """The users one of whose identities is ``key`` (lower case), in directory order."""
-    index = tenant.index("exchange-identity", lambda u: _identity_keys(tenant, u))
+    index = tenant.index(
+        "exchange-identity",
+        lambda u: _identity_keys(tenant, u),
+        frozenset({"initial_domain"}),  # recipient_dn
+    )
     return index.lookup(tenant.users, key)
 
 
