@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import sys
@@ -32,7 +31,7 @@ from t2t.apply.saved import (
     saved_spec,
     staleness,
 )
-from t2t.cli import output
+from t2t.cli import event_loop, output
 from t2t.cli.audit import (
     AuditFileOpt,
     NoAuditOpt,
@@ -326,7 +325,7 @@ async def _unlock(desired: Desired, target: Target | None, spec_name: str) -> No
 
 def _run(coro: Any) -> Any:
     try:
-        return asyncio.run(coro)
+        return event_loop.run(coro)
     except (SetupError, ClientError, ProfileError, LeaseError) as exc:
         raise fail(str(exc)) from None
 

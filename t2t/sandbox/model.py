@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import functools
 import hashlib
 import uuid
-from collections.abc import Callable
-from typing import Any, TypeVar
+from collections.abc import Callable, Iterable
+from typing import Any, ClassVar, TypeVar
 
 from pydantic import ConfigDict, Field, PrivateAttr
 
@@ -26,7 +27,8 @@ from t2t.sandbox.msapps import MICROSOFT_SERVICES_TENANT, RESOURCE_APPS, resourc
 from t2t.sandbox.recipients import Recipient
 from t2t.sandbox.seed import ClientSeed, Seed, TenantSeed, UserSeed
 from t2t.sandbox.seed_exchange import recipient_from_seed
-from t2t.sandbox.tracking import Tracked
+from t2t.sandbox.tracking import Key, Tracked
+from t2t.sandbox.user_index import UserIndex
 
 SANDBOX_NAMESPACE = uuid.UUID("0b7ad3c4-5e6f-4a1b-9c2d-3e4f5a6b7c8d")
 """Namespace for deterministic object ids derived from seed data (stable across resets)."""
@@ -36,8 +38,10 @@ T = TypeVar("T")
 _EPOCH = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
 
 
+@functools.lru_cache(maxsize=1 << 17)
 def derived_guid(*parts: str) -> str:
-    """A stable GUID for an object the seed names but does not give an id."""
+    """A stable GUID for an object the seed names but does not give an id. Cached: every
+    Get-Mailbox record derives its recipient's Guid (a SHA-1), and a page holds 1,000."""
     return str(uuid.uuid5(SANDBOX_NAMESPACE, "/".join(p.lower() for p in parts)))
 
 
@@ -304,9 +308,12 @@ class Sku(_State):
 class Tenant(_State):
     """One tenant. `memo` caches derived read-only lists (e.g. every mailbox for a Get-
     page) until the state changes, so paging 50,000 mailboxes does not rescan the directory
-    for each page of 1,000 (sandbox-only; answers are unchanged)."""
+    for each page of 1,000; `index` keeps users by key, current through every change, so
+    looking one up does not scan them (user_index.py; sandbox-only, answers unchanged)."""
 
     _memo: dict[tuple[Any, ...], Any] = PrivateAttr(default_factory=dict)
+    _indexes: dict[str, UserIndex[User]] = PrivateAttr(default_factory=dict)
+    observes_changes: ClassVar[bool] = True
 
     def memo(self, key: tuple[Any, ...], build: Callable[[], T]) -> T:
         if key not in self._memo:
@@ -316,6 +323,40 @@ class Tenant(_State):
 
     def forget(self) -> None:
         self._memo.clear()
+
+    def index(
+        self,
+        name: str,
+        keys: Callable[[User], Iterable[str]],
+        tenant_fields: frozenset[str] = frozenset(),
+    ) -> UserIndex[User]:
+        """The index ``name`` of the users (made on first use, with ``keys`` and the fields
+        of the tenant ``keys`` reads; one caller per name, so one key function)."""
+        found = self._indexes.get(name)
+        if found is None:
+            found = self._indexes[name] = UserIndex(keys, tenant_fields)
+        return found
+
+    def changed_below(self, below: list[Any], kind: str, slot: Key | None) -> None:
+        """Keeps the indexes current: a change beneath one user re-keys that user, an added
+        user is keyed; anything else about the user list rebuilds them, and so does a new
+        value of a tenant field an index's keys read (e.g. the initial domain in a
+        DistinguishedName)."""
+        indexes = self._indexes
+        if not indexes or (below and below[0] is not self.users):
+            return
+        if not below:  # a field of the tenant itself
+            for index in indexes.values():
+                if slot == "users" or slot in index.tenant_fields:
+                    index.drop()
+            return
+        if len(below) > 1 or (kind == "ins" and isinstance(slot, int)):
+            user = below[1] if len(below) > 1 else self.users[slot]  # type: ignore[index]
+            for index in indexes.values():
+                index.changed(user)
+            return
+        for index in indexes.values():
+            index.drop()
 
     name: str
     tenant_id: str
@@ -376,8 +417,18 @@ class Tenant(_State):
         """A user by object id or userPrincipalName (case-insensitive), as /users/{key}."""
         k = key.lower()
         return next(
-            (u for u in self.users if u.id == k or u.user_principal_name.lower() == k), None
+            (u for u in self._by_name(k) if u.id == k or u.user_principal_name.lower() == k),
+            None,
         )
+
+    def user_by_id(self, user_id: str) -> User | None:
+        """The user whose object id is exactly ``user_id``."""
+        return next((u for u in self._by_name(user_id.lower()) if u.id == user_id), None)
+
+    def _by_name(self, key: str) -> list[User]:
+        """Users whose id or UPN, lower-cased, is ``key``."""
+        index = self.index("id-upn", lambda u: (u.id.lower(), u.user_principal_name.lower()))
+        return index.lookup(self.users, key)
 
     def sku(self, key: str) -> Sku | None:
         """A subscribed SKU by skuId or skuPartNumber."""
@@ -411,7 +462,8 @@ class Tenant(_State):
 
     def consumed_units(self, sku_id: str) -> int:
         """Seats in use: users holding the SKU (subscribedSku.consumedUnits)."""
-        return sum(1 for u in self.users if any(a.sku_id == sku_id for a in u.assigned_licenses))
+        index = self.index("sku", lambda u: [a.sku_id for a in u.assigned_licenses])
+        return index.count(self.users, sku_id)
 
     def has_domain(self, value: str) -> bool:
         return value.lower() in (d.lower() for d in self.domains)

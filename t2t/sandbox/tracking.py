@@ -13,6 +13,10 @@ it touched:
   current lazily), so an operation's path — ``["tenants", 1, "users", 4711, "recipient",
   "alias"]`` — is found by walking up, never by searching a collection.
 
+A model may also hear of every change beneath it, attached or not: a `Tracked` class with
+``observes_changes`` gets `Tracked.changed_below` on each (model.Tenant keeps its user
+indexes current so, user_index.py).
+
 Only a tree whose root has a sink (`attach`) records anything: state being built from a seed,
 replayed from a journal, or copied by a handler (``model_copy(deep=True)`` gives a detached
 copy) records nothing until it is attached; attaching records it whole. Operations hold the
@@ -31,7 +35,7 @@ import types
 import typing
 from collections.abc import Callable, Iterable
 from functools import cache
-from typing import Any, Protocol, SupportsIndex, Union, cast, overload
+from typing import Any, ClassVar, Protocol, SupportsIndex, Union, cast, overload
 
 from pydantic import BaseModel, TypeAdapter
 from pydantic_core import to_jsonable_python
@@ -56,6 +60,15 @@ class Tracked(BaseModel):
     """Base of every sandbox state model: field assignments are recorded, containers tracked."""
 
     __slots__ = ("_t2t_parent", "_t2t_sink", "_t2t_slot")
+
+    observes_changes: ClassVar[bool] = False
+    """True: `changed_below` is called for every change in this model's subtree."""
+
+    def changed_below(self, below: list[Any], kind: str, slot: Key | None) -> None:
+        """A change under this model (only when ``observes_changes``): ``below`` holds the
+        nodes from this model's child down to the changed node (empty: a field of this
+        model), ``kind`` and ``slot`` are the operation's (``slot`` None: the changed list or
+        dict was replaced whole — sorted, sliced, cleared)."""
 
     def model_post_init(self, context: Any, /) -> None:
         _own_fields(self)
@@ -402,11 +415,15 @@ def _children(node: Any) -> Iterable[Any]:
     return cast(Iterable[Any], node)
 
 
-def _locate(node: Any) -> tuple[Sink, list[Key]] | None:
+def _locate(node: Any, kind: str, changed: Key | None) -> tuple[Sink, list[Key]] | None:
     """The sink of the tree ``node`` is attached to and ``node``'s path in it; None when it is
-    not attached (then nothing is recorded)."""
+    not attached (then nothing is recorded). On the way up, every observing model hears of
+    the change (``kind`` at slot ``changed`` of ``node``)."""
     parts: list[Key] = []
+    below: list[Any] = []
     while True:
+        if isinstance(node, Tracked) and node.observes_changes:
+            node.changed_below(below[::-1], kind, changed)
         parent = getattr(node, "_t2t_parent", None)
         if parent is None:
             sink = getattr(node, "_t2t_sink", None)
@@ -421,7 +438,16 @@ def _locate(node: Any) -> tuple[Sink, list[Key]] | None:
                 return None
             slot = index
         parts.append(slot)
+        below.append(node)
         node = parent
+
+
+def position(node: Any) -> int | None:
+    """Where ``node`` is in the list that holds it (None: in no list)."""
+    parent = getattr(node, "_t2t_parent", None)
+    if not isinstance(parent, TrackedList):
+        return None
+    return parent.index_of(node, node._t2t_slot)
 
 
 def _path_key(key: Any) -> Key:
@@ -431,7 +457,7 @@ def _path_key(key: Any) -> Key:
 
 
 def _emit(node: Any, kind: str, slot: Any, value: Any) -> None:
-    found = _locate(node)
+    found = _locate(node, kind, slot)
     if found is not None:
         sink, path = found
         path.append(_path_key(slot))
@@ -440,7 +466,7 @@ def _emit(node: Any, kind: str, slot: Any, value: Any) -> None:
 
 def _emit_self(container: TrackedList | TrackedDict) -> None:
     """Record a container's whole new value at its own path."""
-    found = _locate(container)
+    found = _locate(container, "set", None)
     if found is not None:
         sink, path = found
         sink.record(("set", path, to_jsonable_python(container)))

@@ -12,6 +12,9 @@ small ones) plus the per-object reads the probes justify (one per scope group; o
 Get-MailboxStatistics per mailbox read one at a time, and the mailbox usage report's two
 requests: t2t/probes/cost.py); the ratio requests ÷ minimum must stay ≤ 1.1 (issue 6).
 
+Wall time depends on what else the machine runs; ``clientCpuSeconds`` and
+``sandboxCpuSeconds`` (each process's user + system CPU time during the reads) do not.
+
 The request names every generated mailbox, as a spec of the whole merger does (issue 14: a
 benchmark naming none hides the per-mailbox reads), with ``DUE`` of them in a wave whose batch
 is about to be created (their sizes are read fresh; the rest come from Graph's mailbox usage
@@ -20,7 +23,6 @@ report). Requests by kind are the sandbox's byOperation and byCmdlet counters.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import platform
@@ -39,6 +41,7 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
+from t2t.cli import event_loop
 from t2t.clients import HttpLayer, TenantIdentity, connect, sandbox_hosts
 from t2t.clients.auth import ClientSecret
 from t2t.logs import configure_logging
@@ -83,6 +86,15 @@ def _serve(state: Path, seed: Path) -> tuple[subprocess.Popen[bytes], dict[str, 
         time.sleep(0.2)
     proc.kill()
     raise SystemExit("sandbox did not start")
+
+
+def _cpu_seconds(sandbox_pid: int) -> tuple[float, float]:
+    """CPU seconds used so far by this process and by the sandbox's: unlike the wall time,
+    they do not grow with the load others put on a shared machine."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    fields = Path(f"/proc/{sandbox_pid}/stat").read_text().rsplit(")", 1)[1].split()
+    ticks = os.sysconf("SC_CLK_TCK")
+    return own.ru_utime + own.ru_stime, (int(fields[11]) + int(fields[12])) / ticks
 
 
 def _get(profile: dict[str, Any], path: str, method: str = "GET") -> Any:
@@ -143,9 +155,12 @@ def run(n: int) -> dict[str, Any]:
         seed_seconds = time.monotonic() - started
         try:
             _get(profile, "/_sandbox/stats", "DELETE")
+            cpu = _cpu_seconds(proc.pid)
             t0 = time.perf_counter()
-            snap, sent = asyncio.run(_probe(profile, n))
+            snap, sent = event_loop.run(_probe(profile, n))  # asyncio.run, result unformatted
             wall = time.perf_counter() - t0
+            after = _cpu_seconds(proc.pid)
+            client_cpu, sandbox_cpu = after[0] - cpu[0], after[1] - cpu[1]
             peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
             stats = _get(profile, "/_sandbox/stats")
         finally:
@@ -164,6 +179,8 @@ def run(n: int) -> dict[str, Any]:
         "unknownParts": len(snap.unknowns()),
         "clientSentIncludingRetries": sent,
         "wallSeconds": round(wall, 3),
+        "clientCpuSeconds": round(client_cpu, 2),
+        "sandboxCpuSeconds": round(sandbox_cpu, 2),
         "clientPeakRssMiB": round(peak / 2**20, 1),
         "sandboxStartSeconds": round(seed_seconds, 1),
         "mailboxesNamed": n,

@@ -12,7 +12,10 @@ admin's script sends it (an msal token fetched once, one keep-alive httpx connec
 
 - Graph ``PATCH /v1.0/users/{upn}`` with ``usageLocation`` (a Contoso mailbox's user);
 - InvokeCommand ``Set-MailUser -Identity {upn} -ExchangeGuid {guid}`` (a Fabrikam mail user),
-  the stamp t2t's apply sends.
+  the stamp t2t's apply sends;
+- InvokeCommand ``New-MailUser`` of a new Fabrikam mail user (-Name, -MicrosoftOnlineServicesID,
+  -Password, -PrimarySmtpAddress, -ExternalEmailAddress), as t2t's apply creates one: the
+  sandbox checks the name, the UPN and the address are free (issue 14: each was a scan).
 
 Then Ctrl-C (SIGINT) stops the sandbox (timed until the process exits), it starts again on the
 state it left (the restart, timed the same way), answers one more write, and is killed with
@@ -47,6 +50,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+from t2t.clients import wire  # noqa: E402
 from tests.e2e.helpers import EXCHANGE_SCOPE, GRAPH_SCOPE, T2T, interruptible, token  # noqa: E402
 
 OUT = ROOT / "tests" / "bench" / "results" / "sandbox_store.json"
@@ -108,6 +112,7 @@ class Writer:
         )
         self.graph_token = token(profile, "contoso", GRAPH_SCOPE)
         self.exchange_token = token(profile, "fabrikam", EXCHANGE_SCOPE)
+        self._module_key: Any = None
 
     def graph_patch(self, i: int) -> float:
         started = time.perf_counter()
@@ -120,22 +125,46 @@ class Writer:
         assert r.status_code == 204, r.text
         return elapsed
 
-    def set_mail_user(self, i: int, guid: str) -> float:
+    def _invoke(self, cmdlet: str, parameters: dict[str, Any]) -> float:
         tenant = _tenant(self.profile, "fabrikam")
         started = time.perf_counter()
         r = self.http.post(
             f"{self.profile['endpoints']['exchange']}/{tenant['tenantId']}/InvokeCommand",
-            json={
-                "CmdletInput": {
-                    "CmdletName": "Set-MailUser",
-                    "Parameters": {"Identity": f"user{i:05d}@fabrikam.com", "ExchangeGuid": guid},
-                }
-            },
+            json={"CmdletInput": {"CmdletName": cmdlet, "Parameters": parameters}},
             headers={"Authorization": f"Bearer {self.exchange_token}"},
         )
         elapsed = time.perf_counter() - started
         assert r.status_code == 200, r.text
         return elapsed
+
+    def set_mail_user(self, i: int, guid: str) -> float:
+        return self._invoke(
+            "Set-MailUser", {"Identity": f"user{i:05d}@fabrikam.com", "ExchangeGuid": guid}
+        )
+
+    def new_mail_user(self, k: int) -> float:
+        """A new mail user, its password encrypted with the module's key as the module does."""
+        tenant = _tenant(self.profile, "fabrikam")
+        if self._module_key is None:
+            r = self.http.get(
+                f"{self.profile['baseUrl']}/adminapi/v1.0/{tenant['tenantId']}/EXOModuleFile",
+                params={"Version": wire.MODULE_VERSION},
+                headers={"Authorization": f"Bearer {self.exchange_token}"},
+            )
+            assert r.status_code == 200, r.text
+            self._module_key = wire.public_key_from_module(r.json()["value"][0]["fileContent"])
+        name = f"bench{k:05d}"
+        password = wire.encrypt(self._module_key, wire.secure_string("Pa55-word-never-logged"))
+        return self._invoke(
+            "New-MailUser",
+            {
+                "Name": name,
+                "MicrosoftOnlineServicesID": f"{name}@fabrikam.com",
+                "Password": password,
+                "PrimarySmtpAddress": f"{name}@fabrikam.com",
+                "ExternalEmailAddress": f"{name}@contoso.com",
+            },
+        )
 
     def exchange_guid(self, i: int) -> str:
         tenant = _tenant(self.profile, "fabrikam")
@@ -183,6 +212,7 @@ def run(n: int) -> dict[str, Any]:
             users = [1 + k * step for k in range(WRITES)]
             graph = [writer.graph_patch(i) for i in users]
             exchange = [writer.set_mail_user(i, str(uuid.uuid4())) for i in users]
+            created = [writer.new_mail_user(k) for k in range(WRITES)]
             writer.close()
             peak = _peak_rss_mb(proc.pid)
         finally:
@@ -210,6 +240,7 @@ def run(n: int) -> dict[str, Any]:
             "firstStartSeconds": round(first_start, 2),
             "graphPatchUserMs": _ms(graph),
             "setMailUserMs": _ms(exchange),
+            "newMailUserMs": _ms(created),
             "peakRssMB": peak,
             "stopSeconds": round(stop, 2),
             "stateFilesAfterStop": on_disk_after_stop,

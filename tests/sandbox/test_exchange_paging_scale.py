@@ -92,3 +92,28 @@ def test_smaller_pages_by_prefer_and_result_size(big: SandboxHandle) -> None:
             break
     assert sizes == [400, 400, 200]
     assert big.stats()["byCmdlet"] == {"Get-Mailbox": 3}
+
+
+def test_get_user_pages_every_user_once_as_identity_shows_it(
+    big: SandboxHandle, sandbox: SandboxHandle
+) -> None:
+    """Get-User lists users with and without a recipient, a page at a time (each page renders
+    only its own records, issue 14): every user once, each record the one ``-Identity``
+    returns."""
+    r = sandbox.invoke("contoso", "Get-User", {})
+    assert r.status_code == 200 and "@odata.nextLink" not in r.json()
+    expected = N + len(r.json()["value"])
+    seen: list[dict[str, object]] = []
+    url: str | None = None
+    while True:
+        r = big.invoke("contoso", "Get-User", {"ResultSize": "Unlimited"}, url=url)
+        assert r.status_code == 200, r.text
+        seen += r.json()["value"]
+        url = r.json().get("@odata.nextLink")
+        if url is None:
+            break
+    assert len({u["UserPrincipalName"] for u in seen}) == len(seen) == expected
+    for record in (seen[0], seen[PAGE + 1], seen[-1]):
+        r = big.invoke("contoso", "Get-User", {"Identity": record["UserPrincipalName"]})
+        assert r.status_code == 200, r.text
+        assert r.json()["value"] == [record]

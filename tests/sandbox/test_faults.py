@@ -136,6 +136,20 @@ def test_read_after_write_lag(sandbox: SandboxHandle) -> None:
     assert graph(sandbox, "fabrikam", "GET", f"/applications/{app_id}").status_code == 200
 
 
+def test_read_after_write_lag_hides_a_new_user_from_the_user_list(sandbox: SandboxHandle) -> None:
+    """GET /users lists every user, but not one whose creation a lag rule still hides."""
+    every = graph(sandbox, "fabrikam", "GET", "/users", params={"$top": 999}).json()["value"]
+    _fault(sandbox, {"kind": "lag", "seconds": 6, "match": {"service": "graph"}})
+    invite = {"invitedUserEmailAddress": "lag@contoso.com", "inviteRedirectUrl": "https://x"}
+    assert graph(sandbox, "fabrikam", "POST", "/invitations", json=invite).status_code == 201
+    listed = graph(sandbox, "fabrikam", "GET", "/users", params={"$top": 999}).json()["value"]
+    assert [u["id"] for u in listed] == [u["id"] for u in every]
+    _advance(sandbox, 6)
+    listed = graph(sandbox, "fabrikam", "GET", "/users", params={"$top": 999}).json()["value"]
+    assert [u["id"] for u in listed[:-1]] == [u["id"] for u in every]
+    assert listed[-1]["mail"] == "lag@contoso.com"
+
+
 def test_invalid_rules_and_reset(sandbox: SandboxHandle) -> None:
     base = sandbox.base_url
     assert sandbox.http.post(f"{base}/_sandbox/faults", json={"kind": "meteor"}).status_code == 400

@@ -5,6 +5,10 @@ MailUserIdParameter (Get-Mailbox reference, "-Identity"): name, alias, display n
 distinguished name, GUID, ExternalDirectoryObjectId, LegacyExchangeDN, user principal
 name and any email address. Ambiguity is an error in Exchange
 (ManagementObjectAmbiguousException); the sandbox's seeds avoid it and the first match wins.
+
+Lookups go through the tenant's index of these identities (user_index.py): `_identity_keys`
+gives every key `_matches` can accept, and each candidate is still checked with `_matches`, so
+an answer is the scan's answer at the cost of the candidates.
 """
 
 from __future__ import annotations
@@ -67,6 +71,33 @@ def _matches(tenant: Tenant, u: User, r: Recipient, key: str) -> bool:
     return key.startswith("cn=") and recipient_dn(tenant, r).lower() == key
 
 
+def _identity_keys(tenant: Tenant, u: User) -> Iterator[str]:
+    """Every lower-case key `_matches` (or `find_user`) accepts for this user."""
+    yield u.id.lower()
+    yield u.user_principal_name.lower()
+    yield u.display_name.lower()
+    r = u.recipient
+    if r is None:
+        return
+    yield r.name.lower()
+    yield r.alias.lower()
+    yield r.legacy_exchange_dn.lower()
+    yield r.primary_smtp_address.lower()
+    yield from (a.lower() for a in r.smtp_addresses())
+    yield recipient_guid(u)
+    yield recipient_dn(tenant, r).lower()
+
+
+def _named(tenant: Tenant, key: str) -> list[User]:
+    """The users one of whose identities is ``key`` (lower case), in directory order."""
+    index = tenant.index(
+        "exchange-identity",
+        lambda u: _identity_keys(tenant, u),
+        frozenset({"initial_domain"}),  # recipient_dn
+    )
+    return index.lookup(tenant.users, key)
+
+
 def find_recipient(
     tenant: Tenant, identity: str, accept: Callable[[Recipient], bool] | None = None
 ) -> tuple[User, Recipient] | None:
@@ -75,8 +106,9 @@ def find_recipient(
         key = key[5:]
     if not key:
         return None
-    for u, r in recipients(tenant):
-        if accept is not None and not accept(r):
+    for u in _named(tenant, key):
+        r = u.recipient
+        if r is None or (accept is not None and not accept(r)):
             continue
         if _matches(tenant, u, r, key):
             return u, r
@@ -88,7 +120,7 @@ def find_user(tenant: Tenant, identity: str) -> User | None:
     key = identity.strip().lower()
     if not key:
         return None
-    for u in tenant.users:
+    for u in _named(tenant, key):
         if key in (u.id.lower(), u.user_principal_name.lower(), u.display_name.lower()):
             return u
         if u.recipient is not None and _matches(tenant, u, u.recipient, key):
@@ -119,8 +151,9 @@ def capabilities(tenant: Tenant, user: User) -> list[str]:
 def address_owner(tenant: Tenant, address: str) -> str | None:
     """Name of the recipient, group or mail contact already using an SMTP address, if any."""
     key = address.lower()
-    for _, r in recipients(tenant):
-        if key in (a.lower() for a in r.smtp_addresses()):
+    for u in _named(tenant, key):
+        r = u.recipient
+        if r is not None and key in (a.lower() for a in r.smtp_addresses()):
             return r.name
     for g in tenant.groups:
         if g.primary_smtp_address.lower() == key:
@@ -137,8 +170,9 @@ def name_taken(tenant: Tenant, name: str) -> bool:
     Name is unique across mailboxes, mail users, groups and contacts (New-MailContact
     reference: "The Name parameter specifies the unique name of the mail contact")."""
     key = name.lower()
+    named = (u.recipient for u in _named(tenant, key))
     return (
-        any(r.name.lower() == key for _, r in recipients(tenant))
+        any(r is not None and r.name.lower() == key for r in named)
         or any(g.name.lower() == key for g in tenant.groups)
         or any(c.name.lower() == key for c in tenant.mail_contacts)
     )

@@ -224,7 +224,7 @@ def provision_due(state: SandboxState, now: dt.datetime) -> bool:
             if due > now:
                 continue
             del tenant.licences_provisioning[user_id]
-            user = next((u for u in tenant.users if u.id == user_id), None)
+            user = tenant.user_by_id(user_id)
             if user is None:
                 continue
             finished = False
@@ -249,10 +249,25 @@ def provision_due(state: SandboxState, now: dt.datetime) -> bool:
 
 def provision_licensed_mail_users(state: SandboxState) -> bool:
     """Provision every licensed MailUser that lost (or never had) its ExchangeGuid — e.g.
-    ``Set-MailUser -ExchangeGuid 00000000-…`` on a licensed one. True if any changed."""
+    ``Set-MailUser -ExchangeGuid 00000000-…`` on a licensed one. True if any changed. Runs
+    after every Exchange write, so it looks only at the users an index keeps as candidates
+    (`_unstamped`), not at every user."""
     changed = False
     for tenant in state.tenants:
-        for u in tenant.users:
+        index = tenant.index("licensed-mail-user-without-guid", _unstamped)
+        for u in index.lookup(tenant.users, _UNSTAMPED):
             if u.recipient is not None and u.assigned_licenses:
                 changed |= provision_mailbox(tenant, u)
     return changed
+
+
+_UNSTAMPED = "unstamped"
+
+
+def _unstamped(user: User) -> list[str]:
+    """`_UNSTAMPED` for a licensed MailUser without ExchangeGuid: what `provision_mailbox`
+    needs before it asks about the licence's plans (which read the tenant's SKUs)."""
+    r = user.recipient
+    if r is None or not user.assigned_licenses or not r.is_mail_user:
+        return []
+    return [_UNSTAMPED] if r.exchange_guid == ZERO_GUID else []

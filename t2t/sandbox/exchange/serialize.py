@@ -35,8 +35,13 @@ def strings(values: Iterable[str]) -> Typed:
 
 
 def date(value: dt.datetime) -> Typed:
-    text = value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f0Z")
-    return Typed(text, "#DateTimeOffset", "System.DateTime")
+    return Typed(_date_text(value), "#DateTimeOffset", "System.DateTime")
+
+
+@functools.lru_cache(maxsize=4096)
+def _date_text(value: dt.datetime) -> str:
+    """Formatted once per instant: most records of a page share their WhenCreated."""
+    return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f0Z")
 
 
 def enum_value(value: str | None, dotnet_type: str) -> Typed:

@@ -267,8 +267,8 @@ def _complete_move(
     becomes a mailbox with the same ExchangeGuid, its x500s, and the source's sizes
     (LEARN-24; microsoft-t2t.md §1). Permissions and send-on-behalf don't move (§8)."""
     source = state.resolve_tenant(mu.source_tenant_id) if mu.source_tenant_id else None
-    t_user = next((u for u in target.users if u.id == mu.target_user_id), None)
-    s_user = next((u for u in source.users if u.id == mu.source_user_id), None) if source else None
+    t_user = target.user_by_id(mu.target_user_id) if mu.target_user_id else None
+    s_user = source.user_by_id(mu.source_user_id) if source and mu.source_user_id else None
     if source is None or t_user is None or s_user is None:
         return
     t_r, s_r = t_user.recipient, s_user.recipient

@@ -129,7 +129,8 @@ def new_distribution_group(inv: Invocation) -> list[Record]:
 
 def member_record(inv: Invocation, user_id: str) -> Record:
     """A member row of Get-DistributionGroupMember (ReducedRecipient properties)."""
-    u = next(x for x in inv.tenant.users if x.id == user_id)
+    u = inv.tenant.user_by_id(user_id)
+    assert u is not None  # the caller keeps members that are users
     r = u.recipient
     rtd = r.recipient_type_details if r else "User"
     rt = "UserMailbox" if r and r.is_mailbox else ("MailUser" if r else "User")

@@ -312,9 +312,11 @@ def get_mail_user(inv: Invocation) -> Sequence[Record]:
     return _get(inv, lambda r: r.is_mail_user, mail_user_record)
 
 
-def get_user(inv: Invocation) -> list[Record]:
+def get_user(inv: Invocation) -> Sequence[Record]:
     """Get-User, by -Identity or every user; -RecipientTypeDetails keeps those subtypes (the
-    reference's valid values include MailUser, UserMailbox and User)."""
+    reference's valid values include MailUser, UserMailbox and User). Listed like `_get`:
+    only the page returned is rendered, and the list is reused by every page until the state
+    changes."""
     t = inv.tenant
     identity = inv.params.get("Identity")
     wanted = {str(x).lower() for x in inv.params.get("RecipientTypeDetails") or []}
@@ -328,7 +330,12 @@ def get_user(inv: Invocation) -> list[Record]:
         if u is None or not inv.visible(u.id) or not kept(u):  # lag: not replicated yet
             raise not_found(identity)
         return [user_record(t, u)]
-    return [user_record(t, u) for u in t.users if inv.visible(u.id) and kept(u)]
+    if inv.hiding:
+        users = [u for u in t.users if inv.visible(u.id) and kept(u)]
+    else:
+        key = (inv.state.generation, "users", tuple(sorted(inv.filter_key)))
+        users = t.memo(key, lambda: [u for u in t.users if kept(u)])
+    return LazyRecords(users, lambda u: user_record(t, u))
 
 
 def get_mailbox_statistics(inv: Invocation) -> list[Record]:

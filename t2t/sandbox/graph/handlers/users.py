@@ -71,8 +71,11 @@ def find_user(req: GReq, raw: str) -> User:
 
 def list_users(req: GReq) -> Result:
     """user-list.md: default properties, $filter/$select/$top/$count, no $skip (§2.4)."""
-    visible = [u for u in req.tenant.users if _visible(req, u.id)]
     t = req.tenant
+    # Nothing hidden by read-after-write lag (the common case): every user, not a copy made
+    # per page (51 pages of 50,000 users cost 2.5 million checks).
+    hiding = req.ctx.faults.hiding
+    visible = [u for u in t.users if _visible(req, u.id)] if hiding else t.users
     # rendered per page unless filtered
     users = LazyRecords(visible, lambda u: views.user_json(u, t))
     return _page(
