@@ -18,9 +18,6 @@ import base64
 import binascii
 from pathlib import Path
 
-from cryptography.exceptions import InvalidKey
-from cryptography.hazmat.primitives.asymmetric import padding
-
 from t2t.sandbox.ca import persistent_rsa_key
 
 KEY_FILE = "exo-module-key.pem"
@@ -47,10 +44,34 @@ class ModuleKey:
         )
 
     def decrypt(self, value: str) -> str | None:
-        """The plain text of a value ``Encrypt-Value`` produced under this key, else None."""
+        """The plain text of a value ``Encrypt-Value`` produced under this key, else None.
+
+        The padding is checked here, by RFC 8017 §7.2.2 (EM = 0x00 || 0x02 || PS of at least
+        eight non-zero octets || 0x00 || M), not left to OpenSSL: since 3.2 OpenSSL answers a
+        PKCS#1 v1.5 ciphertext whose padding is wrong — one made under another key — with a
+        synthetic message instead of an error (implicit rejection, the Marvin attack
+        mitigation), which now and then decodes as text. .NET's ``RSA.Decrypt(…,
+        RSAEncryptionPadding.Pkcs1)`` throws ``CryptographicException`` for it: so does the
+        sandbox, always."""
         try:
             cipher = base64.b64decode(value, validate=True)
-            plain = self._key.decrypt(cipher, padding.PKCS1v15())
-            return plain.decode("utf-8")
-        except (binascii.Error, ValueError, InvalidKey, UnicodeDecodeError):
+        except (binascii.Error, ValueError):
+            return None
+        private = self._key.private_numbers()
+        n = private.public_numbers.n
+        size = (n.bit_length() + 7) // 8
+        c = int.from_bytes(cipher, "big")
+        if len(cipher) != size or c >= n:
+            return None
+        # RSA decryption by the Chinese remainder theorem (RFC 8017 §5.1.2, second form)
+        m1 = pow(c, private.dmp1, private.p)
+        m2 = pow(c, private.dmq1, private.q)
+        m = m2 + private.q * ((private.iqmp * (m1 - m2)) % private.p)
+        encoded = m.to_bytes(size, "big")
+        separator = encoded.find(b"\x00", 2)
+        if encoded[:2] != b"\x00\x02" or separator < 10:
+            return None
+        try:
+            return encoded[separator + 1 :].decode("utf-8")
+        except UnicodeDecodeError:
             return None
