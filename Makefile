@@ -24,9 +24,10 @@ lint: $(STAMP)
 	$(BIN)/lint-imports
 
 # Three workers on two cores: most tests wait on a sandbox's clock or sockets, not the CPU.
-# A few tests at a time per worker, longest first (tests/conftest.py), so all finish together.
+# Longest first (tests/conftest.py); a worker that runs out of tests takes half of another's
+# queue (pytest-xdist's worksteal), so no quick test waits behind a long one to the end.
 test: lint
-	$(BIN)/pytest -q -n 3 --maxschedchunk 4
+	$(BIN)/pytest -q -n 3 --dist worksteal
 
 # Mutation testing of t2t/planner and t2t/apply (not part of `make test`): mutmut in a
 # throwaway worktree of HEAD; writes tests/bench/results/mutation.json. Some modules only:

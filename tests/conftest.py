@@ -213,9 +213,9 @@ def sandbox(_sandbox_handle: SandboxHandle) -> SandboxHandle:
 
 
 #: Test folders whose tests run long (a sandbox, many CLI runs, the sandbox's real-time waits):
-#: collected first, so that pytest-xdist — handing out a few tests at a time
-#: (`--maxschedchunk`, Makefile) — starts them early and the quick ones fill the workers at the
-#: end, instead of one worker running a long test alone while the others are idle.
+#: collected first, so that they start early and the quick ones fill the workers at the end;
+#: pytest-xdist's worksteal (Makefile) moves queued tests from a busy worker to an idle one,
+#: instead of one worker running a long test alone while the others are idle.
 LONG_FIRST = ("e2e", "apply")
 
 
