@@ -6,13 +6,14 @@ milliseconds for companions and then, Nagle's way (RFC 896), for one of the tena
 `$batch` requests in flight to come back while `in_flight` are out — what queues meanwhile
 rides in the next one — but never longer than `max_wait` from the oldest item's call. With
 Graph calls arriving one chain at a time (each waits for its mailbox's Exchange steps),
-sending every 20 ms filled a `$batch` with about two operations (tests/bench/bench_apply.py);
+sending every 20 ms filled a `$batch` with 1.6 operations (tests/bench/bench_apply.py);
 the wait for an answer costs at most one round trip, and every `$batch` saved is a request
-the tenant does not have to serve. Throttled items are retried
-by GraphClient.batch itself, honouring Retry-After, until the deadline: every `$batch` item
-counts on its own against Graph's identity write budget (concepts/throttling-limits.md,
-json-batching.md). The HTTP layer holds the tenant's writes until the inner `Retry-After` has
-passed (t2t/clients/http.py), so nothing is resent early.
+the tenant does not have to serve.
+
+Throttled items are retried by GraphClient.batch itself, honouring Retry-After, until the
+deadline: every `$batch` item counts on its own against Graph's identity write budget
+(concepts/throttling-limits.md, json-batching.md). The HTTP layer holds the tenant's writes
+until the inner `Retry-After` has passed (t2t/clients/http.py), so nothing is resent early.
 
 Each item keeps its caller's deadline (t2t/clients/deadline.py): a `$batch` runs until the
 latest of its items' deadlines, so no item loses time to a companion's earlier one; an item
