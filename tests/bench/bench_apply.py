@@ -39,6 +39,8 @@ own exit code and summary line:
 - ``graphBudget``: Graph writes of the target's app+tenant key from the first write to a user
   to the last, their rate, and the utilisation = writes ÷ (budget rate × that span); also the
   writes per 10 s;
+- ``exchangeBudget``: the same for the target's InvokeCommand calls, from its first
+  New-MailUser to its last Set-MailUser;
 - ``budgetSeconds``: what the budgets allow, Σ budgeted operations ÷ budget rate, taking the
   slowest key (each tenant's InvokeCommand calls, the target's Graph writes) — once for every
   budgeted operation the run made (``all``) and once for its writes alone (``writes``);
@@ -135,6 +137,23 @@ def _graph_budget(writes: list[dict[str, Any]], rate: float) -> dict[str, Any]:
     }
 
 
+def _exchange_budget(entries: list[dict[str, Any]], rate: float) -> dict[str, Any]:
+    """The target's InvokeCommand calls from its first New-MailUser to its last Set-MailUser,
+    against its budget: whether Exchange, not Graph, set the pace."""
+    chain = [i for i, e in enumerate(entries) if e["cmdlet"] in ("New-MailUser", "Set-MailUser")]
+    if not chain:
+        return {"calls": 0}
+    span = entries[chain[0] : chain[-1] + 1]
+    seconds = max(_at(span[-1]) - _at(span[0]), 1e-9)
+    return {
+        "calls": len(span),
+        "spanSeconds": round(seconds, 1),
+        "callsPerSecond": round(len(span) / seconds, 2),
+        "budgetPerSecond": rate,
+        "utilisation": round(len(span) / (rate * seconds), 3),
+    }
+
+
 def _figures(
     n: int,
     stats: dict[str, Any],
@@ -212,6 +231,9 @@ def _figures(
             "perBatch": round(stats["batchItems"] / batches, 2) if batches else None,
         },
         "graphBudget": _graph_budget(target_graph, graph_rate),
+        "exchangeBudget": _exchange_budget(
+            [e for e in exchange_log if names.get(e["tenant"]) == "fabrikam"], ex_rate
+        ),
         "budgetSeconds": {"all": round(budget_all, 1), "writes": round(budget_writes, 1)},
         "wallVsBudget": {
             "all": round(wall / budget_all, 2) if budget_all else None,
