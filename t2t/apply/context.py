@@ -26,11 +26,12 @@ _EVERY_SECOND, _THEN = (1.0,) * 20, (5.0,) * 4 + (10.0,) * 5 + (15.0,) * 4 + (30
 DEFAULT_SECRET_WAIT_DELAYS = (0.0, *_EVERY_SECOND, *_THEN)
 
 
-#: Re-reads (seconds between them) of a licensed user's Exchange provisioning right after
-#: assignLicense. Microsoft provisions in "less than 30 minutes … up to 24 hours" (Learn,
-#: "Delays in provisioning of user/mailbox"): apply does not wait that out; a licence still
-#: provisioning holds its batch until a later run (T2T-E320).
-DEFAULT_LICENCE_PROVISIONING_DELAYS = (0.0,)
+#: Further re-reads (seconds before each) of a licensed user's Exchange provisioning, after the
+#: first look — the read that verified the licences, right after assignLicense. Microsoft
+#: provisions in "less than 30 minutes … up to 24 hours" (Learn, "Delays in provisioning of
+#: user/mailbox"): apply does not wait that out; a licence still provisioning holds its batch
+#: until a later run (T2T-E320).
+DEFAULT_LICENCE_PROVISIONING_DELAYS: tuple[float, ...] = ()
 
 
 @dataclass

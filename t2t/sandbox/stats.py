@@ -15,7 +15,9 @@ endpoint, not Microsoft's):
   (``"GET /users/{id}"``: method + path template). GET is a *read*; POST, PATCH and
   DELETE are *writes*, except POST queries (``/directoryObjects/getByIds``) which read.
   ``POST /$batch`` itself counts once in ``total``/``byService`` but is neither read nor
-  write: each inner request counts on its own as above;
+  write: each inner request counts on its own as above (in ``total`` and ``byService``
+  too) and also in ``batchItems``, so ``total - batchItems`` is the HTTP requests that
+  reached the sandbox (a benchmark's requests per mailbox);
 - an ARM (``arm``) or Key Vault data-plane (``keyvault``) request counts in ``byMethod`` and
   ``byOperation`` (method + path template, e.g. ``"PUT /subscriptions/{subscriptionId}/…/
   vaults/{vaultName}"``, ``"GET /secrets/{name}/{version}"``); GET/HEAD read, everything else
@@ -57,6 +59,7 @@ class Stats:
             self._by_kind: Counter[str] = Counter({"read": 0, "write": 0})
             self._by_method: Counter[str] = Counter()
             self._by_operation: Counter[str] = Counter()
+            self._batch_items = 0
 
     def record(
         self,
@@ -67,9 +70,11 @@ class Stats:
         kind: Kind | None = None,
         method: str | None = None,
         operation: str | None = None,
+        in_batch: bool = False,
     ) -> None:
         with self._lock:
             self._total += 1
+            self._batch_items += in_batch
             self._by_service[service] += 1
             if tenant:
                 self._by_tenant[tenant] += 1
@@ -94,4 +99,5 @@ class Stats:
                 "byKind": {"read": self._by_kind["read"], "write": self._by_kind["write"]},
                 "byMethod": dict(self._by_method),
                 "byOperation": dict(self._by_operation),
+                "batchItems": self._batch_items,
             }

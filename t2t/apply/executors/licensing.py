@@ -122,9 +122,11 @@ async def run_license(action: Action, ctx: ApplyContext) -> ActionResult:
     d = MailboxDesire.from_dict(action.desired)
     batch = ctx.graph_batch(action.tenant)
     exchange = ctx.exchange[action.tenant]
+    seen: list[DirectoryUser] = []  # the user as the last re-plan read it
 
     async def replan() -> Write | None:
         user = await _user(batch, d, ctx)
+        seen[:] = [user]
         add = missing_skus(d, user)
         if not add:
             return None
@@ -149,24 +151,24 @@ async def run_license(action: Action, ctx: ApplyContext) -> ActionResult:
     if result.status != "done":
         return result
     with settled(result):
-        await _after_assignment(action, ctx, d, result)
+        await _after_assignment(action, ctx, d, result, seen[0])
     return result
 
 
 async def _after_assignment(
-    action: Action, ctx: ApplyContext, d: MailboxDesire, result: ActionResult
+    action: Action, ctx: ApplyContext, d: MailboxDesire, result: ActionResult, user: DirectoryUser
 ) -> None:
-    """Licences visible: wait (briefly) for Exchange to provision them, then re-stamp what
-    licensing scrubbed; still provisioning: hold the batch in this run (T2T-E320)."""
+    """Licences visible (``user``: the read that verified them, its provisioning state the
+    first look): wait (briefly) for Exchange to provision them, then re-stamp what licensing
+    scrubbed; still provisioning: hold the batch in this run (T2T-E320)."""
     batch = ctx.graph_batch(action.tenant)
-    user = await _user(batch, d, ctx)
     pending = user.exchange_provisioning
     for delay in ctx.licence_provisioning_delays:
+        if not pending:
+            break
         await asyncio.sleep(delay)
         now = await read_user(batch, user.id)
         pending = now.exchange_provisioning if now is not None else pending
-        if not pending:
-            break
     if pending:
         ctx.licences_provisioning[d.target.lower()] = pending
         result.message = "licences verified; Exchange is still provisioning them"

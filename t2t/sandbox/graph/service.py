@@ -386,6 +386,7 @@ def _dispatch(req: GReq) -> tuple[Result, str | None]:
             kind="read" if kind == "read" else "write",
             method=req.method,
             operation=f"{req.method} {template}",
+            in_batch=req.in_batch,
         )
         req.params = {k: v for k, v in m.groupdict().items() if v is not None}
         if not permitted(req.claims, perms, kind):
@@ -415,7 +416,7 @@ def _dispatch(req: GReq) -> tuple[Result, str | None]:
                 err.headers,
             ), written
         return (status, body, headers), written
-    ctx.stats.record("graph", tenant=req.tenant.name, method=req.method)
+    ctx.stats.record("graph", tenant=req.tenant.name, method=req.method, in_batch=req.in_batch)
     if allowed_methods:
         return (
             405,
