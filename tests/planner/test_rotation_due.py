@@ -9,10 +9,10 @@ import datetime as dt
 
 from t2t.planner.shared.rotation import (
     Rotation,
-    _utc,
     ends_within,
     secret_rotation_due,
     shown,
+    utc,
 )
 from t2t.state.directory import PasswordCredential
 
@@ -31,12 +31,12 @@ def test_a_duration_is_shown_in_days_when_whole_else_in_hours() -> None:
     assert shown(dt.timedelta(hours=36)) == "36h"
 
 
-def test_an_end_time_keeps_its_zone_and_one_without_a_zone_is_utc() -> None:
-    assert _utc("2026-03-01T12:00:00Z") == dt.datetime(2026, 3, 1, 12, tzinfo=dt.UTC)
-    plus_two = _utc("2026-03-01T12:00:00+02:00")
+def test_an_end_time_keeps_its_zone_and_one_without_a_zone_isutc() -> None:
+    assert utc("2026-03-01T12:00:00Z") == dt.datetime(2026, 3, 1, 12, tzinfo=dt.UTC)
+    plus_two = utc("2026-03-01T12:00:00+02:00")
     assert plus_two.utcoffset() == dt.timedelta(hours=2)
     assert plus_two == dt.datetime(2026, 3, 1, 10, tzinfo=dt.UTC)
-    naive = _utc("2026-03-01T12:00:00")
+    naive = utc("2026-03-01T12:00:00")
     assert naive.tzinfo is dt.UTC
     assert naive == dt.datetime(2026, 3, 1, 12, tzinfo=dt.UTC)
 
