@@ -277,7 +277,7 @@ def configure(work: Path, modules: list[str], tests: list[str]) -> None:
         "pytest_add_cli_args": ["-p", "no:cacheprovider", "-p", "no:randomly", "-q"],
         "use_git_change_detection": False,
         # what the tests read beside tests/ (mutmut copies tests/ and pyproject.toml itself)
-        "also_copy": ["specs/", "README.md", "Makefile", "DESIGN.md"],
+        "also_copy": ["specs/", "docs/", "README.md", "Makefile", "DESIGN.md"],
     }
     lines = [f"{k} = {json.dumps(v)}" for k, v in table.items()]
     pyproject.write_text(text + "\n[tool.mutmut]\n" + "\n".join(lines) + "\n", encoding="utf-8")

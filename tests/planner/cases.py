@@ -12,8 +12,8 @@ t2t/planner/plan.py ``DOMAINS``) holding:
   empty. So a case lists only what exists, and a real ``t2t show --format json`` drops in as is;
 - ``options.json`` (optional) — the plan's command-line options, as PlanContext fields:
   ``{"allow_destroy": true}`` is ``t2t plan --allow-destroy``;
-- ``prior.json`` (batches only, optional) — what the domains before it planned:
-  ``{"actions": [{"kind", "key", "tenant"?, "blocked_by"?}], "findings": [{"code",
+- ``prior.json`` (batches and retired_endpoints only, optional) — what the domains before
+  it planned: ``{"actions": [{"kind", "key", "tenant"?, "blocked_by"?}], "findings": [{"code",
   "tenant"?, "object"}]}`` (tenant defaults to target);
 - ``plan.json`` — the domain's whole outcome (`plan_json`): every action whole (id, kind, key,
   tenant, operation, cmdlet, parameters, depends_on, blocked_by, unverified, risk, changes,

@@ -8,9 +8,12 @@ from pathlib import Path
 from t2t.planner import EXIT_BLOCKED, EXIT_UNKNOWN, Plan, build_plan
 from t2t.probes import parse_relationship
 from t2t.spec import load_spec
+from t2t.spec.waves import select_waves
 from t2t.state import Fact, OrganizationConfig, Snapshot, TenantState
 from t2t.state import parts as P
 from t2t.state.cloud import TenantCloud
+from tests.planner.cases import ROOT as CASES
+from tests.planner.cases import Case
 from tests.planner.observed import whole_tenant
 
 SPEC = load_spec(Path(__file__).resolve().parents[2] / "specs" / "contoso-to-fabrikam.yaml")
@@ -239,3 +242,25 @@ def test_tenants_in_two_clouds_block_every_action_before_anything_is_written() -
         (a.id, (*a.blocked_by, "T2T-E113")) for a in one_cloud.actions
     ]
     assert plan.actions and plan.exit_code(detailed=False) == EXIT_BLOCKED
+
+
+def test_the_command_line_options_and_the_waves_reach_the_plan() -> None:
+    """--allow-destroy, --rotate-credential and --wave, each off by default."""
+    old = Case(CASES / "retired_endpoints" / "old-endpoint-removed-with-allow-destroy")
+    spec, snapshot = old.spec(), old.snapshot()
+    removal = "target:endpoint.remove:contoso-t2t"
+    assert removal not in {a.id for a in build_plan(spec, snapshot).actions}
+    assert removal in {a.id for a in build_plan(spec, snapshot, allow_destroy=True).actions}
+
+    kv = Case(CASES / "key_vault" / "kv-rotate-before-not-due-plans-nothing")
+    spec, snapshot = kv.spec(), kv.snapshot()
+    new_version = "keyvault.certificate.create"
+    assert new_version not in {a.kind for a in build_plan(spec, snapshot).actions}
+    rotated = build_plan(spec, snapshot, rotate_credential=True)
+    assert new_version in {a.kind for a in rotated.actions}
+
+    assert build_plan(SPEC, Snapshot(tenant("source"), tenant("target"))).waves == ()
+    one = select_waves(SPEC, [SPEC.batches[0].name])
+    assert build_plan(one, Snapshot(tenant("source"), tenant("target"))).waves == (
+        SPEC.batches[0].name,
+    )

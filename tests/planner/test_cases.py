@@ -8,8 +8,8 @@ present and empty), as tests/planner/observed.py `whole_tenant` builds them — 
 only what exists. ``pytest tests/planner --regen-cases`` rewrites every plan.json from the
 current planner instead of comparing; review the change with ``git diff``.
 
-Adding a case: a folder with spec.yaml and observed.json (prior.json for batches;
-options.json for command-line options such as --allow-destroy), then
+Adding a case: a folder with spec.yaml and observed.json (prior.json for batches and
+retired_endpoints; options.json for command-line options such as --allow-destroy), then
 ``--regen-cases`` and read the plan.json it wrote.
 """
 
@@ -33,6 +33,8 @@ from tests.planner.cases import BY_DOMAIN, Case, all_cases, plan_json, render_pl
 
 CASES = all_cases()
 FILES = {"spec.yaml", "observed.json", "plan.json", "prior.json", "options.json"}
+#: The domains that read what the domains before them planned (PlanContext.prior_actions).
+PRIOR_DOMAINS = {"batches", "retired_endpoints"}
 
 
 def by_domain(domain: str) -> list[Case]:
@@ -56,7 +58,7 @@ def test_every_domain_has_cases() -> None:
 def test_case_folder_holds_the_case_files(case: Case) -> None:
     files = {p.name for p in case.path.iterdir()}
     assert {"spec.yaml", "observed.json", "plan.json"} <= files <= FILES
-    assert "prior.json" not in files or case.domain == "batches"
+    assert "prior.json" not in files or case.domain in PRIOR_DOMAINS
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])

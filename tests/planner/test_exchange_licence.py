@@ -48,6 +48,16 @@ def test_the_finding_names_five_and_counts_the_rest() -> None:
     assert not found.blocking
 
 
+def test_exactly_five_are_all_named_with_no_count() -> None:
+    unlicensed = [f"u{i}@fabrikam.com" for i in range(5)]
+    found = no_exchange_licence_finding([T2T, POWER_BI], unlicensed)
+    assert found is not None
+    assert found.message == (
+        "5 user mailbox(es) will be converted without an Exchange Online licence: "
+        "u0@fabrikam.com, u1@fabrikam.com, u2@fabrikam.com, u3@fabrikam.com, u4@fabrikam.com"
+    )
+
+
 def test_no_finding_when_the_spec_assigns_a_mailbox_or_nobody_lacks_one() -> None:
     assert no_exchange_licence_finding([T2T, KIOSK], ["a@fabrikam.com"]) is None
     assert no_exchange_licence_finding([T2T], []) is None

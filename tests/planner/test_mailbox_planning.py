@@ -5,16 +5,18 @@ unverified-UPN finding when the target lists no verified domain."""
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 from collections.abc import Iterator
 
 import pytest
 
 from t2t.planner.checks import finding
-from t2t.planner.mailboxes.desire import MailboxDesire
+from t2t.planner.domain import present
+from t2t.planner.mailboxes.desire import MailboxDesire, source_x400s
 from t2t.planner.mailboxes.licensing import assign_body
 from t2t.planner.mailboxes.upn import upn_finding
-from tests.planner.cases import all_cases
+from tests.planner.cases import ROOT, Case, all_cases
 
 CASE = next(
     c for c in all_cases("mailboxes") if c.path.name == "fresh-target-plans-the-whole-chain"
@@ -102,4 +104,21 @@ def test_an_unverified_upn_domain_with_no_verified_domain_read_says_none() -> No
         "UPN debra@fabrikam.net (from identities.upnDomain): fabrikam.net is not a verified "
         "domain of the target (verified: none)",
         fixed_by_plan=False,
+    )
+
+
+def test_the_source_x400s_are_each_kept_once_in_order_as_written() -> None:
+    snapshot = Case(ROOT / "mailboxes" / "fresh-target-plans-the-whole-chain").snapshot()
+    debra = dataclasses.replace(
+        present(snapshot.source.recipients)[0],
+        email_addresses=(
+            "SMTP:debra@contoso.com",
+            "X400:C=US;A= ;P=Contoso;O=Exchange;S=Berger;G=Debra;",
+            "x400:c=us;a= ;p=contoso;o=exchange;s=berger;g=debra;",
+            "X400:C=NL;A= ;P=Contoso;O=Amsterdam;S=Berger;G=Debra;",
+        ),
+    )
+    assert source_x400s(debra) == (
+        "X400:C=US;A= ;P=Contoso;O=Exchange;S=Berger;G=Debra;",
+        "X400:C=NL;A= ;P=Contoso;O=Amsterdam;S=Berger;G=Debra;",
     )

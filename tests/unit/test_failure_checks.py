@@ -7,9 +7,12 @@ t2t/sandbox/moves/catalogue.py, with real values filled in).
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
-from t2t.planner.failures import MAX_CHECKS, checks_for_failure
+from t2t.planner.checks import CheckDef
+from t2t.planner.failures import MAX_CHECKS, _prevents, _words, checks_for_failure
 
 _CONNECTION = "The connection to the server 'outlook.office365.com' could not be completed. --> "
 
@@ -57,6 +60,11 @@ CASES = [
         "move request.",
         ["T2T-E330"],  # the pre-flight check of a move request on the source (issue 13, G09)
     ),
+    # Exactly MAX_CHECKS tied (the exception names them, the message no more): all named.
+    (
+        "MigrationMRSPermanentException: Error: the request was stopped by an administrator.",
+        ["T2T-E311", "T2T-E402", "T2T-E403"],
+    ),
     # Too little said to choose (a bare MigrationPermanentException many checks prevent).
     (
         "MigrationPermanentException: The target mail user 'x' has ArchiveGuid 'a', but the "
@@ -78,3 +86,26 @@ def test_failure_maps_to_its_checks(error: str, codes: list[str]) -> None:
 
 def test_no_error_maps_to_nothing() -> None:
     assert checks_for_failure(None) == ()
+
+
+def test_a_check_that_prevents_a_failure_per_tenant_is_searched_in_every_text() -> None:
+    """The index is built once per process (`_indexed` is cached), so the texts it reads are
+    checked here directly."""
+    check = CheckDef(
+        "T2T-E999",
+        "example",
+        "error",
+        "An example",
+        {"target": "AlphaException: in the target", "source": "BetaException: in the source"},
+        "fix",
+        "source",
+    )
+    assert _prevents(check) == "AlphaException: in the target BetaException: in the source"
+    assert _prevents(replace(check, prevents="GammaException: one text")) == (
+        "GammaException: one text"
+    )
+
+
+def test_the_words_of_an_error_leave_out_its_names_and_the_common_words() -> None:
+    words = _words("FooException: the mailbox quota was exceeded", {"FooException"})
+    assert words == {"quota", "exceeded"}

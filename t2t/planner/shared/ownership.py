@@ -75,9 +75,6 @@ class Sharing:
     app_id: str | None
     """The OAuthApplicationId those specs rely on (the relationship's, lower case)."""
 
-    def names(self) -> str:
-        return ", ".join(repr(n) for n in sorted(self.others))
-
     def why(self) -> str:
         """What the finding says: which spec, and the scope that shows it."""
         shown = "; ".join(

@@ -65,7 +65,9 @@ def shown(before: dt.timedelta) -> str:
     return f"{hours // 24}d" if hours % 24 == 0 else f"{hours}h"
 
 
-def _utc(text: str) -> dt.datetime:
+def utc(text: str) -> dt.datetime:
+    """A time as Graph and Key Vault write it (ISO 8601, Z or an offset), aware; one without
+    a zone is UTC."""
     when = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
     return when if when.tzinfo else when.replace(tzinfo=dt.UTC)
 
@@ -106,7 +108,7 @@ def rotation(before: dt.timedelta | None, replaces: tuple[str, ...] | None) -> R
 
 def ends_within(end: str | None, now: dt.datetime | None, before: dt.timedelta | None) -> bool:
     """Whether a credential ending at `end` ends within `before` of `now`."""
-    return before is not None and now is not None and end is not None and _utc(end) <= now + before
+    return before is not None and now is not None and end is not None and utc(end) <= now + before
 
 
 def certificate_rotation_due(

@@ -21,9 +21,8 @@ from t2t.planner.shared.key_vault.desire import (
     StepDesire,
     VaultDesire,
     build_action,
-    utc,
 )
-from t2t.planner.shared.rotation import Rotation, certificate_rotation_due
+from t2t.planner.shared.rotation import Rotation, certificate_rotation_due, utc
 from t2t.state.azure import CertificateVersion, VaultCertificate
 from t2t.state.directory import Application, KeyCredential
 

@@ -12,9 +12,9 @@ from t2t.planner.checks import Finding
 from t2t.planner.domain import present
 from t2t.planner.shared.app import EXCHANGE_APP_ID
 from t2t.planner.shared.key_vault.certificate import plan_certificate, plan_key_credential
-from t2t.planner.shared.key_vault.desire import utc, vault_desire
+from t2t.planner.shared.key_vault.desire import vault_desire
 from t2t.planner.shared.key_vault.vault import plan_access, plan_resource_group, plan_vault
-from t2t.planner.shared.rotation import rotation
+from t2t.planner.shared.rotation import rotation, utc
 
 if TYPE_CHECKING:
     from t2t.planner.shared.app import AppResolution

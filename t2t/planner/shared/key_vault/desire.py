@@ -47,11 +47,6 @@ NEW_CERTIFICATE = "(the vault certificate's public key, read at apply)"
 WHO = "Office 365 Exchange Online"
 
 
-def utc(text: str) -> dt.datetime:
-    when = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-    return when if when.tzinfo else when.replace(tzinfo=dt.UTC)
-
-
 @dataclass(frozen=True)
 class VaultDesire:
     """The spec's vault and certificate, in the target tenant: carried in every action of the
