@@ -114,22 +114,23 @@ def parse_folder_permission(mailbox: str, r: dict[str, Any]) -> Grant | None:
 
 
 async def _wave_mailboxes(ctx: ReadContext) -> Fact[Any] | list[Recipient]:
-    """The wave mailboxes still mailboxes in the source, or the recipients' unknown fact."""
+    """The wave mailboxes still mailboxes in the source; else the fact each reader answers with:
+    the recipients' unknown one, or nothing to read (no wave mailbox, none still a mailbox —
+    the recipients are not even read when the spec names none)."""
+    if not ctx.request.wave_mailboxes:
+        return Fact.present(())
     fact = await ctx.fact(P.RECIPIENTS)
     if fact.status != "present":
         return Fact.unknown(f"source recipients unreadable: {fact.reason}")
-    return declared_mailboxes(fact.get(), ctx.request.wave_mailboxes)
+    found = declared_mailboxes(fact.get(), ctx.request.wave_mailboxes)
+    return found if found else Fact.present(())
 
 
 @reads(P.SEND_AS)
 async def _send_as(ctx: ReadContext) -> Fact[Any]:
-    if not ctx.request.wave_mailboxes:
-        return Fact.present(())
     mailboxes = await _wave_mailboxes(ctx)
     if isinstance(mailboxes, Fact):
         return mailboxes
-    if not mailboxes:
-        return Fact.present(())
     names = set().union(*(r.names for r in mailboxes))
     grants = await cmdlet_fact(
         ctx.exchange,
@@ -186,8 +187,6 @@ async def _per_mailbox(
 
 @reads(P.MAILBOX_PERMISSIONS)
 async def _mailbox_permissions(ctx: ReadContext) -> Fact[Any]:
-    if not ctx.request.wave_mailboxes:
-        return Fact.present(())
     mailboxes = await _wave_mailboxes(ctx)
     if isinstance(mailboxes, Fact):
         return mailboxes
@@ -203,7 +202,7 @@ async def _mailbox_permissions(ctx: ReadContext) -> Fact[Any]:
 
 @reads(P.CALENDAR_PERMISSIONS)
 async def _calendar_permissions(ctx: ReadContext) -> Fact[Any]:
-    if not ctx.request.wave_mailboxes or not ctx.request.calendars:
+    if not ctx.request.calendars:
         return Fact.present(())
     mailboxes = await _wave_mailboxes(ctx)
     if isinstance(mailboxes, Fact):
@@ -225,13 +224,9 @@ MEMBER_PROPERTIES = ("Name", "PrimarySmtpAddress", "RecipientTypeDetails")
 
 @reads(P.MEMBERSHIPS)
 async def _memberships(ctx: ReadContext) -> Fact[Any]:
-    if not ctx.request.wave_mailboxes:
-        return Fact.present(())
     mailboxes = await _wave_mailboxes(ctx)
     if isinstance(mailboxes, Fact):
         return mailboxes
-    if not mailboxes:
-        return Fact.present(())
     groups = await cmdlet_fact(
         ctx.exchange, "Get-DistributionGroup", {"ResultSize": "Unlimited"}, x.parse_group
     )
