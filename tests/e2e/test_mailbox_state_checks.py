@@ -200,6 +200,25 @@ def create_as_planned(profile: dict[str, Any], plan: dict[str, Any], key: str) -
     advance(profile, 121)  # its licences provision
 
 
+def apply_twice(profile: dict[str, Any], state: Path, spec: str, batch: str) -> set[str]:
+    """Apply, let the other mailboxes' licences provision, apply again: the members of the batch
+    the second apply created (it must have)."""
+    run("apply", spec, "--auto-approve", state=state)
+    advance(profile, 121)
+    applied = run("apply", spec, "--auto-approve", state=state)
+    assert f"batch.create:{batch}: done" in applied.stdout, applied.stdout[-3000:]
+    return batch_members(profile, batch)
+
+
+def moved_by_hand(profile: dict[str, Any], plan: dict[str, Any], key: str) -> str:
+    """The check bypassed: `key` prepared as t2t would have, moved in a batch of its own by
+    hand; its move's failure."""
+    create_as_planned(profile, plan, key)
+    new_batch(profile, "by-hand", key)
+    advance(profile, 600)
+    return failure(profile, key)
+
+
 def test_a_source_mailbox_at_its_quota_is_left_out_and_one_near_it_warned(
     served: tuple[Path, dict[str, Any]], tmp_path: Path
 ) -> None:

@@ -17,14 +17,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from tests.e2e.helpers import control, exchange_requests, invoke, plan_json, run
-from tests.e2e.test_batches import COMPLETE, SYNC, advance, two_waves
-from tests.e2e.test_mailbox_state_checks import (
-    batch_members,
-    create_as_planned,
-    failure,
-    new_batch,
-)
+from tests.e2e.helpers import control, exchange_requests, invoke, plan_json
+from tests.e2e.test_batches import COMPLETE, SYNC, two_waves
+from tests.e2e.test_mailbox_state_checks import apply_twice, moved_by_hand
 
 #: A retention policy's InPlaceHolds entry: "mbx" + its GUID without dashes, ":2" retain
 #: (Purview, "How to identify the type of hold placed on an Exchange Online mailbox").
@@ -60,19 +55,11 @@ def test_an_organization_wide_retention_policy_holds_every_mailbox_it_does_not_e
     chain = [a for a in plan["actions"] if a["key"] == NESTOR_T]
     assert chain and all(a["blocked_by"] == ["T2T-E304"] for a in chain), chain
 
-    run("apply", spec, "--auto-approve", state=state)
-    advance(profile, 121)  # the other mailboxes' licences provision
-    applied = run("apply", spec, "--auto-approve", state=state)
-    assert "batch.create:copying: done" in applied.stdout, applied.stdout[-3000:]
-    assert batch_members(profile, "copying") == {LYNNE_T}
+    assert apply_twice(profile, state, spec, "copying") == {LYNNE_T}
     found = invoke(profile, "fabrikam", "Get-Recipient", {"ResultSize": "Unlimited"})["value"]
     assert NESTOR_T not in {r["PrimarySmtpAddress"].lower() for r in found}  # nothing written
 
-    # Bypassed: nestor prepared as t2t would have, and moved by hand.
-    create_as_planned(profile, plan, NESTOR_T)
-    new_batch(profile, "by-hand", NESTOR_T)
-    advance(profile, 600)
-    error = failure(profile, NESTOR_T)
+    error = moved_by_hand(profile, plan, NESTOR_T)  # bypassed
     assert error == (
         f"MigrationPermanentException: The source mailbox '{NESTOR}' is on hold "
         f"(OrganizationHold:{POLICY}). Mailboxes on any type of hold can't be moved between "
@@ -109,17 +96,8 @@ def test_items_in_the_archive_substrate_holds_folder_leave_the_mailbox_out(
         {"Identity": archive, "FolderScope": "RecoverableItems"}
     ]
 
-    run("apply", spec, "--auto-approve", state=state)
-    advance(profile, 121)
-    applied = run("apply", spec, "--auto-approve", state=state)
-    assert "batch.create:cutover: done" in applied.stdout, applied.stdout[-3000:]
-    assert batch_members(profile, "cutover") == set(COMPLETE.values()) - {MEGAN_T}
-
-    # Bypassed: megan prepared as t2t would have, and moved by hand.
-    create_as_planned(profile, plan, MEGAN_T)
-    new_batch(profile, "by-hand", MEGAN_T)
-    advance(profile, 600)
-    error = failure(profile, MEGAN_T)
+    assert apply_twice(profile, state, spec, "cutover") == set(COMPLETE.values()) - {MEGAN_T}
+    error = moved_by_hand(profile, plan, MEGAN_T)  # bypassed
     assert error == (
         f"MigrationPermanentException: The archive of the source mailbox '{MEGAN}' has 3 "
         "item(s) in its SubstrateHolds folder."

@@ -24,9 +24,10 @@ from tests.e2e.helpers import control, invoke, invoke_answer, plan_json, run
 from tests.e2e.test_batches import advance, two_waves
 from tests.e2e.test_mailbox_state_checks import (
     REPLICATED,
+    apply_twice,
     batch_members,
-    create_as_planned,
     failure,
+    moved_by_hand,
     new_batch,
     new_mail_user,
 )
@@ -58,19 +59,14 @@ def test_a_move_running_on_the_source_mailbox_leaves_it_out_until_it_is_removed(
     chain = [a for a in plan["actions"] if a["key"] == NESTOR_T]
     assert chain and all(a["blocked_by"] == ["T2T-E330"] for a in chain), chain
 
-    run("apply", spec, "--auto-approve", state=state)
-    advance(profile, 121)  # the other mailboxes' licences provision
-    applied = run("apply", spec, "--auto-approve", state=state)
-    assert "batch.create:copying: done" in applied.stdout, applied.stdout[-3000:]
-    assert batch_members(profile, "copying") == {LYNNE_T}
+    assert apply_twice(profile, state, spec, "copying") == {LYNNE_T}
     found = invoke(profile, "fabrikam", "Get-Recipient", {"ResultSize": "Unlimited"})["value"]
     assert NESTOR_T not in {r["PrimarySmtpAddress"].lower() for r in found}  # nothing written
 
     # Bypassed: nestor prepared as t2t would have, and moved by hand.
-    create_as_planned(profile, plan, NESTOR_T)
-    new_batch(profile, "by-hand", NESTOR_T)
-    advance(profile, 600)
-    assert "SourceMailboxAlreadyBeingMovedPermanentException" in failure(profile, NESTOR_T)
+    assert "SourceMailboxAlreadyBeingMovedPermanentException" in moved_by_hand(
+        profile, plan, NESTOR_T
+    )
 
     # The fix the finding names, run by hand in the source: the finding is gone.
     invoke(profile, "contoso", "Remove-MoveRequest", {"Identity": NESTOR, "Confirm": False})
