@@ -33,6 +33,8 @@ ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 BAR_WITH_ETA = re.compile(r"━{10,}.* \d[\d,]*/[\d,]+ \w+.* ETA \d+:\d\d:\d\d")
 BAR = re.compile(r"━{10,}")
 COLUMNS = 120
+#: Written on the terminal after the command has ended, to know when all it wrote was read.
+END = "\x00t2t-test-end\x00"
 
 
 @dataclass
@@ -133,8 +135,21 @@ def on_terminal(*args: str, env: dict[str, str], stderr_tty: bool = True) -> Scr
                 screen.pieces.append((time.monotonic() - started, _read(main)))
             if server.stdout in ready:
                 answer = server.stdout.readline()
-        while select.select([main], [], [], 0.2)[0]:  # what is still in the terminal's buffer
+        # What the command wrote before it ended may still be on its way through the terminal
+        # (Linux hands a pty's output to the reading side from a work queue, later under load):
+        # a mark written after it on the same terminal arrives after all of it.
+        os.write(child, END.encode())
+        while not screen.text.endswith(END):
+            ready, _, _ = select.select([main], [], [], 60)
+            assert ready, "the terminal's last output did not arrive within a minute"
             screen.pieces.append((time.monotonic() - started, _read(main)))
+        extra = len(END)  # the mark may have come in two reads
+        while extra:
+            at, last = screen.pieces.pop()
+            kept = last[: max(0, len(last) - extra)]
+            extra -= len(last) - len(kept)
+            if kept:
+                screen.pieces.append((at, kept))
         screen.returncode = json.loads(answer)["returncode"]
         return screen
     finally:
