@@ -1,5 +1,5 @@
 """The runner's bounds and order (t2t/apply/runner.py): each tenant and API has its own slots
-(Exchange `concurrency`, Graph five times as many, 8 by default), a freed slot is filled
+(Exchange `concurrency`, Graph five times as many, 16 by default), a freed slot is filled
 again at once, ready actions start deepest first then in plan order, a dependant runs only if
 every dependency succeeded, blocked and cyclic actions are reported up front, and every action
 is reported, logged and handed to `on_result` with its message scrubbed and its duration.
@@ -102,12 +102,12 @@ def test_graph_slots_are_five_times_the_concurrency() -> None:
     assert slots.peak == {"target:graph": 5}
 
 
-def test_eight_writes_at_once_per_tenant_and_api_by_default() -> None:
+def test_sixteen_writes_at_once_per_tenant_and_api_by_default() -> None:
     with pytest.MonkeyPatch.context() as mp:
-        slots = Slots(mp, parties=8)
-        report = _apply(_plan(*(_action(f"a{i}") for i in range(16))))
-    assert report.count("done") == 16, report.results
-    assert slots.peak == {"target:exchange": 8}
+        slots = Slots(mp, parties=16)
+        report = _apply(_plan(*(_action(f"a{i}") for i in range(32))))
+    assert report.count("done") == 32, report.results
+    assert slots.peak == {"target:exchange": 16}
 
 
 def test_each_tenant_and_api_has_its_own_slots() -> None:

@@ -62,7 +62,7 @@ from tests.e2e.apply_order import (  # noqa: E402
 
 OUT = ROOT / "tests" / "bench" / "results" / "apply_order.json"
 #: The runner's Exchange slots per tenant (t2t/apply/runner.py apply_plan's default).
-CONCURRENCY = 8
+CONCURRENCY = 16
 
 
 def run(n: int, deadline: float | None) -> dict[str, Any]:

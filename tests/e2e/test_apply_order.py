@@ -45,7 +45,7 @@ from tests.e2e.apply_order import (
 )
 
 #: The runner's Exchange slots per tenant (t2t/apply/runner.py, apply_plan's default).
-CONCURRENCY = 8
+CONCURRENCY = 16
 
 
 Starter = Callable[[int], tuple[Path, Path, dict[str, Any]]]
