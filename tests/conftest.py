@@ -74,7 +74,16 @@ class SandboxHandle:
     @property
     def http(self) -> httpx.Client:
         if self._http is None:
-            self._http = httpx.Client(verify=self.ssl_context(), trust_env=False, timeout=10)
+            # An idle connection is dropped well before the sandbox's (uvicorn's 5 s keep-alive):
+            # reusing one the server is closing at that moment fails the send with "Server
+            # disconnected without sending a response" (seen once under load), and httpx does
+            # not resend a POST.
+            self._http = httpx.Client(
+                verify=self.ssl_context(),
+                trust_env=False,
+                timeout=10,
+                limits=httpx.Limits(keepalive_expiry=1.0),
+            )
         return self._http
 
     def msal_app(

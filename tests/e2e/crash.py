@@ -183,6 +183,7 @@ class Sandbox:
             base_url=f"{profile['baseUrl']}/_sandbox/",
             verify=ssl.create_default_context(cafile=profile["caFile"]),
             timeout=120,
+            limits=httpx.Limits(keepalive_expiry=1.0),  # below uvicorn's 5 s (tests/conftest.py)
         )
 
     def __call__(self, method: str, path: str, body: Any = None) -> Any:
