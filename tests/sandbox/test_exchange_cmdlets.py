@@ -616,3 +616,42 @@ def test_catalogue_is_enumerable_and_sourced() -> None:
         "TargetUserAlreadyHasPrimaryMailbox",
         "NoProxyInTargetDeliveryDomain",
     } <= verbatim
+
+
+def test_an_identity_naming_two_recipients_of_the_kind_read_is_refused_as_ambiguous(
+    sandbox: SandboxHandle,
+) -> None:
+    """Exchange refuses an -Identity that names several objects of the kind the cmdlet reads
+    (ManagementObjectAmbiguousException) instead of picking one; an object of another kind
+    with the same name does not count (Get-MailUser reads mail users only)."""
+    mailbox = ok(sandbox, "fabrikam", "Get-Mailbox", {"ResultSize": 1})[0]
+    shared = mailbox["DisplayName"]
+    for n in (1, 2):
+        ok(
+            sandbox,
+            "fabrikam",
+            "New-MailUser",
+            {
+                "Name": f"twin{n}",
+                "DisplayName": shared,
+                "MicrosoftOnlineServicesID": f"twin{n}@fabrikam.com",
+                "Password": secure(sandbox, "Pa55word!"),
+                "ExternalEmailAddress": f"twin{n}@contoso.com",
+            },
+        )
+        if n == 1:  # one mail user and a mailbox share the name: no ambiguity per kind
+            [only] = ok(sandbox, "fabrikam", "Get-MailUser", {"Identity": shared})
+            assert only["Name"] == "twin1"
+            [same] = ok(sandbox, "fabrikam", "Get-Mailbox", {"Identity": shared})
+            assert same["Guid"] == mailbox["Guid"]
+    r = sandbox.invoke("fabrikam", "Get-MailUser", {"Identity": shared})
+    assert _err(r) == (
+        400,
+        "Microsoft.Exchange.Configuration.Tasks.ManagementObjectAmbiguousException",
+        f'There are multiple recipients matching the identity "{shared}". '
+        "Please specify a unique value.",
+    )
+    r = sandbox.invoke("fabrikam", "Set-MailUser", {"Identity": shared, "DisplayName": "x"})
+    assert _err(r)[1].endswith("ManagementObjectAmbiguousException")
+    [by_address] = ok(sandbox, "fabrikam", "Get-MailUser", {"Identity": "twin2@fabrikam.com"})
+    assert by_address["Name"] == "twin2"

@@ -25,6 +25,7 @@ from t2t.sandbox.exchange.directory import (
     recipient_guid,
     recipients,
 )
+from t2t.sandbox.exchange.errors import AMBIGUOUS, CmdletError
 from t2t.sandbox.exchange.licensing import provision_licensed_mail_users
 from t2t.sandbox.model import AssignedLicense, SandboxState, Tenant, User
 from t2t.sandbox.recipients import ZERO_GUID, Recipient
@@ -41,19 +42,28 @@ ACCEPTS: tuple[Accept, ...] = (None, lambda r: r.is_mailbox, lambda r: r.is_mail
 # ------------------------------------------------------------------ the scans (oracle)
 
 
-def _scan_recipient(t: Tenant, identity: str, accept: Accept) -> tuple[User, Recipient] | None:
+def _scan_recipients(t: Tenant, identity: str, accept: Accept) -> list[tuple[User, Recipient]]:
     key = identity.strip().lower()
     key = key[5:] if key.startswith("smtp:") else key
     if not key:
-        return None
-    return next(
-        (
-            (u, r)
-            for u, r in recipients(t)
-            if (accept is None or accept(r)) and _matches(t, u, r, key)
-        ),
-        None,
-    )
+        return []
+    return [
+        (u, r) for u, r in recipients(t) if (accept is None or accept(r)) and _matches(t, u, r, key)
+    ]
+
+
+def _found(t: Tenant, identity: str, accept: Accept) -> object:
+    """find_recipient's answer, or the exception type it raised (ambiguity)."""
+    try:
+        return find_recipient(t, identity, accept)
+    except CmdletError as exc:
+        return exc.exception_type
+
+
+def _scanned(t: Tenant, identity: str, accept: Accept) -> object:
+    """What Exchange answers: the one match, None, or ManagementObjectAmbiguousException."""
+    found = _scan_recipients(t, identity, accept)
+    return AMBIGUOUS if len(found) > 1 else (found[0] if found else None)
 
 
 def _scan_user(t: Tenant, identity: str) -> User | None:
@@ -111,7 +121,9 @@ def _keys(t: Tenant, rnd: random.Random) -> list[str]:
 def _same_as_the_scans(t: Tenant, rnd: random.Random) -> None:
     for key in _keys(t, rnd):
         for accept in ACCEPTS:
-            assert find_recipient(t, key, accept) == _scan_recipient(t, key, accept), key
+            assert _found(t, key, accept) == _scanned(t, key, accept), key
+            first = next(iter(_scan_recipients(t, key, accept)), None)
+            assert find_recipient(t, key, accept, unique=False) == first, key
         assert find_user(t, key) == _scan_user(t, key), key
         assert t.user(key) == _scan_graph_user(t, key), key
         assert address_owner(t, key) == _scan_address_owner(t, key), key

@@ -4,7 +4,9 @@ Identity resolution follows Exchange's RecipientIdParameter / MailboxIdParameter
 MailUserIdParameter (Get-Mailbox reference, "-Identity"): name, alias, display name,
 distinguished name, GUID, ExternalDirectoryObjectId, LegacyExchangeDN, user principal
 name and any email address. Ambiguity is an error in Exchange
-(ManagementObjectAmbiguousException); the sandbox's seeds avoid it and the first match wins.
+(ManagementObjectAmbiguousException, errors.py `ambiguous`): two objects of the kind a cmdlet
+reads that both answer to the name — two recipients sharing a display name, or one's UPN
+another's address — refuse the lookup rather than pick one.
 
 Lookups go through the tenant's index of these identities (user_index.py): `_identity_keys`
 gives every key `_matches` can accept, and each candidate is still checked with `_matches`, so
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
+from t2t.sandbox.exchange.errors import ambiguous
 from t2t.sandbox.model import Group, Tenant, User, derived_guid
 from t2t.sandbox.recipients import Recipient
 
@@ -99,20 +102,33 @@ def _named(tenant: Tenant, key: str) -> list[User]:
 
 
 def find_recipient(
-    tenant: Tenant, identity: str, accept: Callable[[Recipient], bool] | None = None
+    tenant: Tenant,
+    identity: str,
+    accept: Callable[[Recipient], bool] | None = None,
+    *,
+    unique: bool = True,
 ) -> tuple[User, Recipient] | None:
+    """The one recipient (of the kind ``accept`` admits) ``identity`` names; None when none
+    does. Several: Exchange's ManagementObjectAmbiguousException (a CmdletError), unless
+    ``unique`` is False — the sandbox's own lookups (the move engine, the control API), which
+    take the first in directory order."""
     key = identity.strip().lower()
     if key.startswith("smtp:"):
         key = key[5:]
     if not key:
         return None
+    found: tuple[User, Recipient] | None = None
     for u in _named(tenant, key):
         r = u.recipient
         if r is None or (accept is not None and not accept(r)):
             continue
         if _matches(tenant, u, r, key):
-            return u, r
-    return None
+            if found is not None:
+                raise ambiguous(identity)
+            found = (u, r)
+            if not unique:
+                break
+    return found
 
 
 def find_user(tenant: Tenant, identity: str) -> User | None:

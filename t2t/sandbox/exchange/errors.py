@@ -15,6 +15,7 @@ DOMAIN_CONTROLLER = "AM0PR01A001DC01.EURPR01A001.PROD.OUTLOOK.COM"
 """The server name Exchange puts in "couldn't be found on '…'" texts (§1.5 example)."""
 
 NOT_FOUND = "Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException"
+AMBIGUOUS = "Microsoft.Exchange.Configuration.Tasks.ManagementObjectAmbiguousException"
 PARAMETER_BINDING = "System.Management.Automation.ParameterBindingException"
 ARGUMENT_TRANSFORMATION = (
     "System.Management.Automation.ParameterBindingArgumentTransformationException"
@@ -60,6 +61,21 @@ def not_found(identity: str) -> CmdletError:
         f"The operation couldn't be performed because object '{identity}' couldn't be found on "
         f"'{DOMAIN_CONTROLLER}'.",
         code="NotFound",
+    )
+
+
+def ambiguous(identity: str) -> CmdletError:
+    """ManagementObjectAmbiguousException: -Identity names more than one object of the kind the
+    cmdlet reads. Text as Exchange shows it for recipients ("There are multiple recipients
+    matching the identity "<name>". Please specify a unique value." — the EAC error on two
+    recipients sharing a display name, jetzemellema.blogspot.com 2018/03; the same wording for
+    users or groups in Parallels KB 116292, a UPN equal to another object's address). 400
+    BadRequest as every cmdlet error but not-found (§1.5 table; assumption: not measured)."""
+    return CmdletError(
+        400,
+        AMBIGUOUS,
+        f'There are multiple recipients matching the identity "{identity}". '
+        "Please specify a unique value.",
     )
 
 

@@ -89,7 +89,7 @@ async def patch_recipient(request: Request) -> Response:
             tenant = ctx.store.state.tenant_by_name(request.path_params["tenant"])
             if tenant is None:
                 return JSONResponse({"error": "no such tenant"}, status_code=404)
-            found = find_recipient(tenant, request.path_params["identity"])
+            found = find_recipient(tenant, request.path_params["identity"], unique=False)
             if found is None:
                 return JSONResponse({"error": "no such recipient"}, status_code=404)
             user, current = found

@@ -119,7 +119,7 @@ def _source_by_address(source: Tenant, target_r: Recipient) -> tuple[User, Recip
     ext = (target_r.external_email_address or "").split(":", 1)[-1]
     if not ext:
         return None
-    found = find_recipient(source, ext, lambda r: r.is_mailbox)
+    found = find_recipient(source, ext, lambda r: r.is_mailbox, unique=False)
     return found
 
 
@@ -139,7 +139,7 @@ def preflight(
     type, ExchangeGuid, scope, licence, accepted domains, TargetDeliveryDomain proxy, holds,
     archive state, auxiliary archives, recoverable items.
     """
-    found_t = find_recipient(target, mu.identity)
+    found_t = find_recipient(target, mu.identity, unique=False)
     if found_t is None:
         return failure("MigrationRecipientNotFoundException", user=mu.identity)
     t_user, t_r = found_t
