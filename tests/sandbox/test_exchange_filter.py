@@ -176,3 +176,21 @@ def test_identity_and_filter_are_different_parameter_sets(sandbox: SandboxHandle
 def test_get_user_filter_stays_not_emulated(sandbox: SandboxHandle) -> None:
     status, exc, _ = _refused(sandbox, "Get-User", {"Filter": "Name -eq 'Debra Berger'"})
     assert (status, exc) == (501, "T2t.Sandbox.NotEmulatedException")
+
+
+def test_a_filter_does_not_show_what_has_not_replicated_yet(sandbox: SandboxHandle) -> None:
+    """Read-after-write lag (faults.py ``lag``; wire-protocols.md §1.5): a filter shows a new
+    MailUser only once -Identity does."""
+    rule = {
+        "kind": "lag",
+        "seconds": 30,
+        "match": {"service": "exchange", "cmdlet": "New-MailUser"},
+    }
+    r = sandbox.http.post(f"{sandbox.base_url}/_sandbox/faults", json=rule)
+    assert r.status_code == 201, r.text
+    _mail_user(sandbox, "mu2", "mu2@fabrikam.com")
+    f = {"Filter": "EmailAddresses -eq 'mu2@fabrikam.com'"}
+    assert _names(sandbox, "fabrikam", "Get-MailUser", f) == set()
+    assert sandbox.invoke("fabrikam", "Get-MailUser", {"Identity": "mu2"}).status_code == 404
+    assert sandbox.http.delete(f"{sandbox.base_url}/_sandbox/faults").status_code == 204
+    assert _names(sandbox, "fabrikam", "Get-MailUser", f) == {"mu2"}
