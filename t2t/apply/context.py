@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from t2t.apply.graph_batch import GraphBatcher
+from t2t.apply.recipient_reads import RecipientReads
 from t2t.clients import ExchangeClient, GraphClient, HostSet
 from t2t.clients.azure import AzureClients
 from t2t.planner.actions import Role
@@ -58,9 +59,16 @@ class ApplyContext:
     on_wait: Callable[[str, str], None] | None = None
     """(action id, progress text) while an action waits for a write to show (waiting.py)."""
     _batchers: dict[Role, GraphBatcher] = field(default_factory=dict, repr=False)
+    _reads: dict[Role, RecipientReads] = field(default_factory=dict, repr=False)
 
     def graph_batch(self, role: Role) -> GraphBatcher:
         """The tenant's shared `$batch` coalescer for per-user Graph calls."""
         if role not in self._batchers:
             self._batchers[role] = GraphBatcher(self.graph[role])
         return self._batchers[role]
+
+    def recipient_reads(self, role: Role) -> RecipientReads:
+        """The tenant's shared coalescer of re-reads of recipients by name."""
+        if role not in self._reads:
+            self._reads[role] = RecipientReads(self.exchange[role])
+        return self._reads[role]

@@ -29,14 +29,22 @@ async def read_recipient(exchange: ExchangeClient, identity: str) -> Recipient |
             continue
         # -Identity may match more than one object (and `*` is legal in an address, which
         # Exchange may read as a wildcard): keep only an object that holds exactly this name.
-        wanted = identity.lower()
-        for record in result.values:
-            r = x.parse_recipient(record)
-            names = {r.identity.lower(), r.primary_smtp_address.lower(), r.guid.lower()}
-            names |= {a.lower() for a in r.smtp_addresses}
-            names.add(r.user_principal_name.lower())
-            if wanted in names:
-                return r
+        found = holding(identity, [x.parse_recipient(record) for record in result.values])
+        if found is not None:
+            return found
+    return None
+
+
+def holding(name: str, found: list[Recipient]) -> Recipient | None:
+    """The first recipient that holds exactly ``name`` (any case) as its identity, primary or
+    other SMTP address, GUID or UPN: how a read by name picks its answer from what matched."""
+    wanted = name.lower()
+    for r in found:
+        names = {r.identity.lower(), r.primary_smtp_address.lower(), r.guid.lower()}
+        names |= {a.lower() for a in r.smtp_addresses}
+        names.add(r.user_principal_name.lower())
+        if wanted in names:
+            return r
     return None
 
 

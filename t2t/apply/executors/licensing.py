@@ -43,7 +43,6 @@ from t2t.planner import Action
 from t2t.planner import kinds as K
 from t2t.planner.mailboxes import MailboxDesire, assign_body, missing_skus, usage_location_body
 from t2t.probes import directory_objects as dirobj
-from t2t.probes.targeted import read_recipient
 from t2t.state.directory import DirectoryUser
 
 
@@ -121,7 +120,7 @@ async def _send(
 async def run_license(action: Action, ctx: ApplyContext) -> ActionResult:
     d = MailboxDesire.from_dict(action.desired)
     batch = ctx.graph_batch(action.tenant)
-    exchange = ctx.exchange[action.tenant]
+    reads = ctx.recipient_reads(action.tenant)
     seen: list[DirectoryUser] = []  # the user as the last re-plan read it
 
     async def replan() -> Write | None:
@@ -130,7 +129,7 @@ async def run_license(action: Action, ctx: ApplyContext) -> ActionResult:
         add = missing_skus(d, user)
         if not add:
             return None
-        current = await read_recipient(exchange, d.target)
+        current = await reads.read(d.target)
         if current is None or current.exchange_guid != d.exchange_guid:
             have = current.exchange_guid if current is not None else "no target object"
             raise ExecutionFailed(
@@ -180,8 +179,7 @@ async def _after_assignment(
         return
     # Provisioned: licensing has scrubbed proxies outside accepted domains — re-read,
     # re-stamp what went.
-    exchange = ctx.exchange[action.tenant]
-    replan = identity_replan(exchange, d, ctx, fresh=planned_absent(action))
+    replan = identity_replan(ctx, action.tenant, d, fresh=planned_absent(action))
     restamped = await converge(action, ctx, replan)
     if restamped.status == "failed":
         raise ExecutionFailed(restamped.message)

@@ -1,6 +1,6 @@
 """Executors for `mailuser.create`, `mailuser.set_identity` and `mailuser.hold_for_migration`:
-re-read the one target object (Get-MailUser -Identity, t2t/probes/targeted.py), plan it again,
-write, verify.
+re-read the one target object (by its address or UPN, in the tenant's bulk re-read:
+t2t/apply/recipient_reads.py), plan it again, write, verify.
 
 The password New-MailUser requires is generated here, registered with the log scrubber before
 anything is sent, and exists nowhere else: not in the plan, a saved plan, a log line or the
@@ -21,16 +21,16 @@ from t2t.apply.executors.replication import (
     planned_absent,
     send_replicated,
 )
+from t2t.apply.recipient_reads import RecipientReads
 from t2t.apply.result import ActionResult
-from t2t.clients import CmdletResult, ExchangeClient
+from t2t.clients import CmdletResult
 from t2t.clients.wire import add_remove, secure_string
 from t2t.logs import register_secret
 from t2t.planner import Action
 from t2t.planner import kinds as K
+from t2t.planner.actions import Role
 from t2t.planner.mailboxes import IdentityPlan, MailboxDesire, plan_identity
 from t2t.planner.mailboxes.hold_for_migration import HoldDesire
-from t2t.probes.targeted import read_recipient
-from t2t.state.exchange import Recipient
 
 
 def generate_password() -> str:
@@ -47,11 +47,8 @@ def generate_password() -> str:
             return value
 
 
-async def _replan(exchange: ExchangeClient, d: MailboxDesire) -> IdentityPlan:
-    current = await read_recipient(exchange, d.target)
-    if current is None and d.upn.lower() != d.target.lower():
-        current = await read_recipient(exchange, d.upn)
-    return plan_identity(d, current, None)
+async def _replan(reads: RecipientReads, d: MailboxDesire) -> IdentityPlan:
+    return plan_identity(d, await reads.read_either(d.target, d.upn), None)
 
 
 def _refuse(plan: IdentityPlan) -> None:
@@ -63,9 +60,10 @@ def _refuse(plan: IdentityPlan) -> None:
 async def run_mailuser_create(action: Action, ctx: ApplyContext) -> ActionResult:
     d = MailboxDesire.from_dict(action.desired)
     exchange = ctx.exchange[action.tenant]
+    reads = ctx.recipient_reads(action.tenant)
 
     async def replan() -> Write | None:
-        plan = await _replan(exchange, d)
+        plan = await _replan(reads, d)
         if plan.state != "absent":
             if plan.state in ("foreign-mailbox", "dir-synced"):
                 _refuse(plan)
@@ -95,12 +93,12 @@ def wire_parameters(params: dict[str, object]) -> dict[str, object]:
     return out
 
 
-async def _exists(exchange: ExchangeClient, d: MailboxDesire) -> bool:
-    return (await _replan(exchange, d)).create is None
+async def _exists(reads: RecipientReads, d: MailboxDesire) -> bool:
+    return (await _replan(reads, d)).create is None
 
 
 def identity_replan(
-    exchange: ExchangeClient, d: MailboxDesire, ctx: ApplyContext, *, fresh: bool = False
+    ctx: ApplyContext, role: Role, d: MailboxDesire, *, fresh: bool = False
 ) -> Replan:
     """Re-plan the identity and send only what is still missing. Shared with the licence
     executor, which re-stamps proxies that licensing scrubbed.
@@ -108,8 +106,11 @@ def identity_replan(
     ``fresh``: this run created the MailUser, so Set-MailUser may answer not-found while it
     replicates (replication.py) and is sent again; a lost answer is re-read, never re-sent."""
 
+    exchange = ctx.exchange[role]
+    reads = ctx.recipient_reads(role)
+
     async def replan() -> Write | None:
-        plan = await _replan(exchange, d)
+        plan = await _replan(reads, d)
         if plan.create is not None:
             raise ExecutionFailed(f"{d.target} does not exist in the target")
         _refuse(plan)
@@ -123,7 +124,7 @@ def identity_replan(
                 lambda: exchange.invoke("Set-MailUser", params),
                 not_replicated=exchange_not_replicated,
                 fresh=fresh,
-                present=lambda: _exists(exchange, d),
+                present=lambda: _exists(reads, d),
             ),
         )
 
@@ -133,9 +134,8 @@ def identity_replan(
 @executes(K.MAILUSER_SET_IDENTITY)
 async def run_mailuser_identity(action: Action, ctx: ApplyContext) -> ActionResult:
     d = MailboxDesire.from_dict(action.desired)
-    exchange = ctx.exchange[action.tenant]
     return await converge(
-        action, ctx, identity_replan(exchange, d, ctx, fresh=planned_absent(action))
+        action, ctx, identity_replan(ctx, action.tenant, d, fresh=planned_absent(action))
     )
 
 
@@ -146,15 +146,10 @@ async def run_mailuser_hold_for_migration(action: Action, ctx: ApplyContext) -> 
     desire = HoldDesire.from_dict(action.desired)
     target, upn, wanted = desire.target, desire.upn, desire.recoverable_items_quota
     exchange = ctx.exchange[action.tenant]
-
-    async def read() -> Recipient | None:
-        current = await read_recipient(exchange, target)
-        if current is None and upn.lower() != target.lower():
-            current = await read_recipient(exchange, upn)
-        return current
+    reads = ctx.recipient_reads(action.tenant)
 
     async def replan() -> Write | None:
-        current = await read()
+        current = await reads.read_either(target, upn)
         if current is None:
             raise ExecutionFailed(f"{target} does not exist in the target")
         if (current.recoverable_items_quota_bytes or 0) >= wanted:
@@ -167,7 +162,7 @@ async def run_mailuser_hold_for_migration(action: Action, ctx: ApplyContext) -> 
         }
 
         async def present() -> bool:
-            return await read() is not None
+            return await reads.read_either(target, upn) is not None
 
         return Write(
             "Set-MailUser -EnableLitigationHoldForMigration",

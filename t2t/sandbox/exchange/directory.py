@@ -101,6 +101,12 @@ def _named(tenant: Tenant, key: str) -> list[User]:
     return index.lookup(tenant.users, key)
 
 
+def users_named(tenant: Tenant, identity: str) -> list[User]:
+    """The users one of whose identities (name, UPN, SMTP address, id…) is ``identity``,
+    from the index: candidates a caller still checks."""
+    return _named(tenant, identity.strip().lower())
+
+
 def find_recipient(
     tenant: Tenant,
     identity: str,

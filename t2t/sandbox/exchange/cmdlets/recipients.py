@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from t2t.sandbox.exchange import opath
 from t2t.sandbox.exchange.directory import (
     address_owner,
     capabilities,
@@ -27,9 +28,11 @@ from t2t.sandbox.exchange.directory import (
     recipient_dn,
     recipient_guid,
     recipients,
+    users_named,
 )
 from t2t.sandbox.exchange.errors import (
     ALREADY_EXISTS,
+    NOT_EMULATED,
     CmdletError,
     binding_error,
     not_found,
@@ -227,13 +230,55 @@ def statistics_record(t: Tenant, u: User, r: Recipient, archive: bool) -> Record
 # ---------------------------------------------------------------- Get- handlers
 
 
+def _filter_values(u: User, r: Recipient) -> opath.Values:
+    """A recipient's values of the properties opath.py filters on."""
+    by_name: dict[str, Callable[[], list[str]]] = {
+        "Name": lambda: [r.name],
+        "EmailAddresses": lambda: list(r.email_addresses),
+        "UserPrincipalName": lambda: [u.user_principal_name],
+        "ExternalDirectoryObjectId": lambda: [u.id],
+    }
+    return lambda prop: by_name[prop]()
+
+
+def _filtered(
+    inv: Invocation, cmdlet: str, text: str, accept: Callable[[Recipient], bool]
+) -> list[tuple[User, Recipient]]:
+    """The recipients a -Filter keeps (Exchange promises no order), found through the
+    identity index when every match must hold one of the filter's values
+    (opath.candidate_keys), else by checking every recipient."""
+    t = inv.tenant
+    expr = opath.bind(text, cmdlet)
+    keys = opath.candidate_keys(expr)
+    if keys is None:
+        pool = [u for u, _ in recipients(t)]
+    else:
+        pool = list({u.id: u for key in sorted(keys) for u in users_named(t, key)}.values())
+    return [
+        (u, u.recipient)
+        for u in pool
+        if u.recipient is not None
+        and accept(u.recipient)
+        and inv.visible(u.id)
+        and opath.matches(expr, _filter_values(u, u.recipient))
+    ]
+
+
 def _get(
     inv: Invocation,
+    cmdlet: str,
     accept: Callable[[Recipient], bool],
     render: Callable[[Tenant, User, Recipient], Record],
 ) -> Sequence[Record]:
     t = inv.tenant
     identity = inv.params.get("Identity")
+    text = inv.params.get("Filter")
+    if identity and text is not None:  # -Identity and -Filter are different parameter sets
+        raise binding_error(
+            "Parameter set cannot be resolved using the specified named parameters."
+        )
+    if text is not None:
+        return LazyRecords(_filtered(inv, cmdlet, text, accept), lambda p: render(t, *p))
     if identity:
         found = find_recipient(t, identity, accept)
         if found is None or not inv.visible(found[0].id):  # lag: not replicated yet
@@ -254,14 +299,22 @@ def _details_filter(inv: Invocation) -> Callable[[Recipient], bool]:
 
 def get_recipient(inv: Invocation) -> Sequence[Record]:
     f = _details_filter(inv)
-    return _get(inv, f, recipient_record)
+    return _get(inv, "Get-Recipient", f, recipient_record)
 
 
 def get_mailbox(inv: Invocation) -> Sequence[Record]:
     f = _details_filter(inv)
     if inv.params.get("SoftDeletedMailbox") or inv.params.get("InactiveMailboxOnly"):
+        if inv.params.get("Filter") is not None:
+            raise CmdletError(
+                501,
+                NOT_EMULATED,
+                "The t2t sandbox does not emulate -Filter with removed mailboxes yet.",
+                code="NotImplemented",
+                error_id="",
+            )
         return _removed_mailboxes(inv, f)
-    return _get(inv, lambda r: r.is_mailbox and f(r), mailbox_record)
+    return _get(inv, "Get-Mailbox", lambda r: r.is_mailbox and f(r), mailbox_record)
 
 
 def inactive(r: Recipient) -> bool:
@@ -309,7 +362,7 @@ def _removed_mailboxes(inv: Invocation, accept: Callable[[Recipient], bool]) -> 
 
 
 def get_mail_user(inv: Invocation) -> Sequence[Record]:
-    return _get(inv, lambda r: r.is_mail_user, mail_user_record)
+    return _get(inv, "Get-MailUser", lambda r: r.is_mail_user, mail_user_record)
 
 
 def get_user(inv: Invocation) -> Sequence[Record]:
@@ -633,12 +686,9 @@ def register(registry: Registry) -> None:
     )
     result_size = Param("ResultSize", Kind.UNLIMITED, _UNLIMITED)
     rtd = Param("RecipientTypeDetails", Kind.MULTI, _RTD + "[]")
-    filters = (
-        _not_yet("Filter"),
-        _not_yet("Anr"),
-        _not_yet("OrganizationalUnit"),
-        _not_yet("SortBy"),
-    )
+    unfiltered = (_not_yet("Anr"), _not_yet("OrganizationalUnit"), _not_yet("SortBy"))
+    # -Filter: the OPATH subset opath.py evaluates (Get-User's is not emulated yet).
+    filters = (Param("Filter"), *unfiltered)
     registry.add(
         CmdletSpec(
             "Get-Recipient",
@@ -657,7 +707,8 @@ def register(registry: Registry) -> None:
                 rtd,
                 result_size,
                 DC_PARAM,
-                *filters,
+                _not_yet("Filter"),
+                *unfiltered,
             ),
             get_user,
             paged=True,

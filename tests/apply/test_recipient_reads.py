@@ -1,0 +1,180 @@
+"""The apply's coalesced re-reads of recipients by name (t2t/apply/recipient_reads.py) against
+the sandbox over real HTTPS: reads that arrive together leave as one Get-MailUser -Filter and,
+for the names no mail user holds, one Get-Mailbox -Filter; each caller gets what
+`read_recipient` (-Identity) gives for its name; a read made while another is in flight is
+sent in a request of its own, never answered by the one that left before it."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from t2t.apply.recipient_reads import NAMES_PER_READ, RecipientReads
+from t2t.clients import HttpLayer, TenantIdentity, connect, sandbox_hosts
+from t2t.clients.auth import ClientSecret
+from t2t.probes.targeted import read_recipient
+from t2t.state.exchange import Recipient
+from tests.conftest import SandboxHandle
+from tests.sandbox.exchange_setup import ok
+from tests.sandbox.module_forms import secure
+
+HOLD_GET_MAILUSER = {
+    "kind": "hold",
+    "count": 1,
+    "match": {"service": "exchange", "cmdlet": "Get-MailUser"},
+}
+
+
+def _reads(sandbox: SandboxHandle) -> dict[str, int]:
+    by = sandbox.stats()["byCmdlet"]
+    return {c: by.get(c, 0) for c in ("Get-MailUser", "Get-Mailbox")}
+
+
+def _run(
+    sandbox: SandboxHandle,
+    tenant: str,
+    use: Callable[[RecipientReads, Any], Awaitable[Any]],
+    **kw: Any,
+) -> Any:
+    """`use(reads, exchange)` on the tenant's real Exchange client (token fetched first)."""
+    hosts = sandbox_hosts(sandbox.profile)
+    t = sandbox.tenant(tenant)
+    identity = TenantIdentity(
+        t["tenantId"], t["adminApp"]["clientId"], ClientSecret(t["adminApp"]["clientSecret"])
+    )
+
+    async def go() -> Any:
+        async with HttpLayer(ca_file=hosts.ca_file) as layer:
+            clients = connect(layer, hosts, identity)
+            try:
+                await clients.tokens.token(hosts.exchange_resource)
+                return await use(RecipientReads(clients.exchange, **kw), clients.exchange)
+            finally:
+                clients.tokens.close()
+
+    return asyncio.run(go())
+
+
+def _key(r: Recipient | None) -> tuple[str, str, bool] | None:
+    return None if r is None else (r.identity, r.guid, r.is_mailbox)
+
+
+def test_concurrent_reads_leave_as_one_filter_per_cmdlet_and_answer_as_identity_reads(
+    sandbox: SandboxHandle,
+) -> None:
+    ok(
+        sandbox,
+        "contoso",
+        "New-MailUser",
+        {
+            "Name": "Guest O'Hara",
+            "MicrosoftOnlineServicesID": "o'hara@contoso.com",
+            "Password": secure(sandbox, "Pa55word!x"),
+            "PrimarySmtpAddress": "o'hara@contoso.com",
+            "ExternalEmailAddress": "ohara@example.com",
+        },
+    )
+    names = [
+        "debra@contoso.com",  # a mailbox, by its primary address
+        "ALEX@contoso.onmicrosoft.com",  # a mailbox, by a secondary address, any case
+        "Megan Bowen",  # a mailbox, by its name
+        "o'hara@contoso.com",  # a mail user whose address needs its quote doubled
+        "Guest O'Hara",
+        "nobody@contoso.com",  # absent
+        "debra@contoso.com",  # the same name twice
+    ]
+    before = _reads(sandbox)
+
+    async def use(reads: RecipientReads, exchange: Any) -> Any:
+        bulk = await asyncio.gather(*(reads.read(n) for n in names))
+        counted = await asyncio.to_thread(_reads, sandbox)
+        alone = [await read_recipient(exchange.reader(), n) for n in names]
+        return bulk, counted, alone
+
+    bulk, counted, alone = _run(sandbox, "contoso", use)
+    assert {c: counted[c] - before[c] for c in counted} == {"Get-MailUser": 1, "Get-Mailbox": 1}
+    assert [_key(r) for r in bulk] == [_key(r) for r in alone]
+    assert [_key(r) is not None for r in bulk] == [True, True, True, True, True, False, True]
+    assert bulk[3] is not None and not bulk[3].is_mailbox and bulk[0] is not None
+
+
+def test_more_names_than_one_filter_holds_leave_in_several(sandbox: SandboxHandle) -> None:
+    mailboxes = [
+        r["PrimarySmtpAddress"]
+        for r in ok(sandbox, "contoso", "Get-Mailbox", {"ResultSize": "Unlimited"})
+    ][: NAMES_PER_READ + 5]
+    assert len(mailboxes) == NAMES_PER_READ + 5
+    before = _reads(sandbox)
+
+    async def use(reads: RecipientReads, exchange: Any) -> Any:
+        return await asyncio.gather(*(reads.read(n) for n in mailboxes))
+
+    found = _run(sandbox, "contoso", use)
+    assert [r.primary_smtp_address if r else None for r in found] == mailboxes
+    after = _reads(sandbox)
+    # mail users first, then mailboxes, each in two filters (20 names, then 5)
+    assert {c: after[c] - before[c] for c in after} == {"Get-MailUser": 2, "Get-Mailbox": 2}
+
+
+def test_a_read_made_while_another_is_in_flight_is_sent_on_its_own(
+    sandbox: SandboxHandle,
+) -> None:
+    """The first read's Get-MailUser is held (it left before the mail user existed); the mail
+    user is created; a second read of the same name is answered by a request of its own,
+    while the first is still held — what a verify after a write needs."""
+    sandbox.http.post(
+        f"{sandbox.base_url}/_sandbox/faults", json=HOLD_GET_MAILUSER
+    ).raise_for_status()
+    seen: dict[str, Any] = {}
+
+    def held() -> int:
+        return len(sandbox.http.get(f"{sandbox.base_url}/_sandbox/faults").json()["held"])
+
+    def create() -> None:
+        ok(
+            sandbox,
+            "fabrikam",
+            "New-MailUser",
+            {
+                "Name": "fresh",
+                "MicrosoftOnlineServicesID": "fresh@fabrikam.com",
+                "Password": secure(sandbox, "Pa55word!x"),
+                "PrimarySmtpAddress": "fresh@fabrikam.com",
+                "ExternalEmailAddress": "fresh@contoso.com",
+            },
+        )
+
+    async def use(reads: RecipientReads, exchange: Any) -> None:
+        first = asyncio.ensure_future(reads.read("fresh@fabrikam.com"))
+        for _ in range(500):
+            if await asyncio.to_thread(held):
+                break
+            await asyncio.sleep(0.02)
+        else:
+            raise AssertionError("the first Get-MailUser was not held")
+        await asyncio.to_thread(create)
+        second = await asyncio.wait_for(reads.read("fresh@fabrikam.com"), 30)
+        seen["second"] = second.identity if second else None
+        seen["first done"] = first.done()
+        sandbox.http.delete(f"{sandbox.base_url}/_sandbox/faults").raise_for_status()
+        await asyncio.wait_for(first, 30)
+
+    _run(sandbox, "fabrikam", use, in_flight=1, max_wait=0.3)
+    assert seen == {"second": "fresh", "first done": False}
+
+
+def test_a_name_no_filter_can_quote_is_read_alone_by_identity(sandbox: SandboxHandle) -> None:
+    before = _reads(sandbox)
+
+    async def use(reads: RecipientReads, exchange: Any) -> Any:
+        return await reads.read("debra\u2019s@contoso.com")
+
+    assert _run(sandbox, "contoso", use) is None
+    after = _reads(sandbox)
+    # -Identity: Get-MailUser, then Get-Mailbox, both not found
+    assert {c: after[c] - before[c] for c in after} == {"Get-MailUser": 1, "Get-Mailbox": 1}
+    requests = sandbox.http.get(
+        f"{sandbox.base_url}/_sandbox/exchange/requests", params={"cmdlet": "Get-MailUser"}
+    ).json()["requests"]
+    assert requests[-1]["cmdletInput"]["Parameters"].get("Identity") == "debra\u2019s@contoso.com"
