@@ -117,6 +117,13 @@ USER_PROPERTIES = (
 )
 
 
+#: Get-User's -Filter for users whose PreviousRecipientTypeDetails is set — the example of
+#: Learn's "Filterable properties for the Filter parameter", PreviousRecipientTypeDetails
+#: ("Get-User -Filter 'PreviousRecipientTypeDetails -ne $null'"). A constant: no value of
+#: anyone's goes into it. parse_previous_mailbox still drops a "None" the server may return.
+PREVIOUSLY_SOMETHING_ELSE = "PreviousRecipientTypeDetails -ne $null"
+
+
 def parse_previous_mailbox(r: dict[str, Any]) -> PreviousMailbox | None:
     """A Get-User record whose PreviousRecipientTypeDetails names what it was; None when it
     was nothing else ("None", or empty)."""

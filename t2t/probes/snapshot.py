@@ -118,16 +118,22 @@ async def _assignments(ctx: ReadContext) -> Fact[Any]:
 @reads(P.PREVIOUS_MAILBOXES)
 async def _previous_mailboxes(ctx: ReadContext) -> Fact[Any]:
     """Target mail users that were mailboxes, in one bulk call: `Get-User -RecipientTypeDetails
-    MailUser -ResultSize Unlimited` (Get-User reference), keeping those whose
+    MailUser -Filter 'PreviousRecipientTypeDetails -ne $null' -ResultSize Unlimited` (Get-User
+    reference; the filter is x.PREVIOUSLY_SOMETHING_ELSE), keeping those whose
     PreviousRecipientTypeDetails names a previous kind (Learn, Cross-tenant mailbox migration,
-    step 8: "Find objects that were previously mailboxes"). Read only when the spec declares
-    mailboxes."""
+    step 8: "Find objects that were previously mailboxes"). The filter leaves the directory's
+    other mail users on the server: a page for the few, not one per thousand mail users. Read
+    only when the spec declares mailboxes."""
     if not ctx.request.source_mailboxes:
         return Fact.present(())
     users = await cmdlet_fact(
         ctx.exchange,
         "Get-User",
-        {"RecipientTypeDetails": ["MailUser"], "ResultSize": "Unlimited"},
+        {
+            "RecipientTypeDetails": ["MailUser"],
+            "Filter": x.PREVIOUSLY_SOMETHING_ELSE,
+            "ResultSize": "Unlimited",
+        },
         x.parse_previous_mailbox,
         select=x.USER_PROPERTIES,
     )

@@ -155,7 +155,7 @@ def test_a_property_the_cmdlet_does_not_filter_on_is_refused(sandbox: SandboxHan
 
 @pytest.mark.parametrize(
     "text",
-    ["Name -like 'Deb*'", "ExternalDirectoryObjectId -ne $null", "Office -eq 'Dublin'"],
+    ["Name -like 'Deb*'", "ExternalDirectoryObjectId -eq $true", "Office -eq 'Dublin'"],
 )
 def test_valid_opath_the_sandbox_does_not_model_is_refused_not_ignored(
     sandbox: SandboxHandle, text: str
@@ -173,9 +173,33 @@ def test_identity_and_filter_are_different_parameter_sets(sandbox: SandboxHandle
     )
 
 
-def test_get_user_filter_stays_not_emulated(sandbox: SandboxHandle) -> None:
-    status, exc, _ = _refused(sandbox, "Get-User", {"Filter": "Name -eq 'Debra Berger'"})
-    assert (status, exc) == (501, "T2t.Sandbox.NotEmulatedException")
+@pytest.mark.parametrize(
+    ("cmdlet", "text"),
+    [
+        ("Get-User", "Name -eq 'Debra Berger'"),  # Get-User: only PreviousRecipientTypeDetails
+        ("Get-User", "UserPrincipalName -eq 'debra@contoso.com'"),
+        ("Get-Mailbox", "PreviousRecipientTypeDetails -ne $null"),  # FP: Get-User's only
+    ],
+)
+def test_get_user_models_previous_recipient_type_details_only(
+    sandbox: SandboxHandle, cmdlet: str, text: str
+) -> None:
+    status, exc, _ = _refused(sandbox, cmdlet, {"Filter": text})
+    if cmdlet == "Get-User":
+        assert (status, exc) == (501, "T2t.Sandbox.NotEmulatedException")
+    else:
+        assert (status, exc) == (400, "System.Management.Automation.ParameterBindingException")
+
+
+def test_null_finds_blank_and_non_blank_values(sandbox: SandboxHandle) -> None:
+    """FP: "To look for blank or non-blank property values, use the value $null"; nobody in the
+    seed was anything else before, so every user's PreviousRecipientTypeDetails is blank."""
+    every = _names(sandbox, "contoso", "Get-User", {"ResultSize": "Unlimited"})
+    blank = {"Filter": "PreviousRecipientTypeDetails -eq $null", "ResultSize": "Unlimited"}
+    assert _names(sandbox, "contoso", "Get-User", blank) == every
+    set_ = {"Filter": "PreviousRecipientTypeDetails -ne $NULL", "ResultSize": "Unlimited"}
+    assert _names(sandbox, "contoso", "Get-User", set_) == set()
+    assert len(every) > 1
 
 
 def test_a_filter_does_not_show_what_has_not_replicated_yet(sandbox: SandboxHandle) -> None:

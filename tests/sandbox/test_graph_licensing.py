@@ -124,6 +124,19 @@ def test_unlicensing_that_mailbox_leaves_a_mail_user_that_was_one(sandbox: Sandb
     every = _invoke(sandbox, "fabrikam", "Get-User", RecipientTypeDetails=["MailUser"])
     assert {u["RecipientTypeDetails"] for u in every} == {"MailUser"}
     assert user["Guid"] in {u["Guid"] for u in every}
+    was_something = "PreviousRecipientTypeDetails -ne $null"  # Learn's filter-properties example
+    found = _invoke(
+        sandbox, "fabrikam", "Get-User", RecipientTypeDetails=["MailUser"], Filter=was_something
+    )
+    assert [u["Guid"] for u in found] == [user["Guid"]]
+    never = _invoke(
+        sandbox,
+        "fabrikam",
+        "Get-User",
+        RecipientTypeDetails=["MailUser"],
+        Filter="PreviousRecipientTypeDetails -eq $null",
+    )
+    assert {u["Guid"] for u in never} == {u["Guid"] for u in every} - {user["Guid"]}
 
     assert _assign(sandbox, "fabrikam", "kai@fabrikam.com", EXO_STANDARD).status_code == 200
     advance_clock(sandbox, PROVISIONED)
@@ -142,6 +155,7 @@ def test_unlicensing_that_mailbox_leaves_a_mail_user_that_was_one(sandbox: Sandb
     )
     [cleared] = _invoke(sandbox, "fabrikam", "Get-User", Identity="kai@fabrikam.com")
     assert cleared["PreviousRecipientTypeDetails"] == "None"
+    assert _invoke(sandbox, "fabrikam", "Get-User", Filter=was_something) == []
 
 
 def test_licensing_through_batch_provisions_the_same_way(sandbox: SandboxHandle) -> None:

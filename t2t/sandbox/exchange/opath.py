@@ -1,4 +1,5 @@
-"""The OPATH `-Filter` of Get-MailUser, Get-Mailbox and Get-Recipient: the subset t2t sends.
+"""The OPATH `-Filter` of Get-MailUser, Get-Mailbox, Get-Recipient and Get-User: the subset t2t
+sends.
 
 Sources: Microsoft Learn "Filterable properties for the -Filter parameter"
 (https://learn.microsoft.com/powershell/exchange/filter-properties, FP below) and "Additional
@@ -10,9 +11,13 @@ and parentheses (RF: "Include the hyphen before all logical or comparison operat
 -or, -not, -eq, -ne"); text values in single quotation marks with an embedded one doubled (RF:
 ``'$($User -Replace "'","''")'``) or in double quotation marks (RF's table: a filter in braces
 may hold ``"Text"``), doubled likewise (PowerShell's quoting rules, about_Quoting_Rules);
-integers unquoted (RF: "You don't need to enclose integers"). Comparisons ignore case, as the
-directory's string attributes do. Properties: those FP lists for each cmdlet among Name,
-EmailAddresses, UserPrincipalName and ExternalDirectoryObjectId.
+integers unquoted (RF: "You don't need to enclose integers"); the system value ``$null`` (FP:
+"To look for blank or non-blank property values, use the value $null (for example, 'Property
+-eq $null' or 'Property -ne $null')" — a property is blank when it holds no value). Comparisons
+ignore case, as the directory's string attributes do. Properties: those FP lists for each
+cmdlet among Name, EmailAddresses, UserPrincipalName, ExternalDirectoryObjectId and
+PreviousRecipientTypeDetails (Get-User; FP's example ``Get-User -Filter
+'PreviousRecipientTypeDetails -ne $null'``).
 
 Refused as Exchange refuses them, with PowerShell's binding error (a ParameterBindingException
 before the cmdlet runs): a filter that does not parse — ``Cannot bind parameter 'Filter' to the
@@ -22,8 +27,8 @@ address policy RecipientFilter", the same parser behind -RecipientFilter); an em
 on a cmdlet FP does not list it for — ``… ""<property>" is not a recognized filterable property.
 Valid property names are: …`` (Microsoft Q&A 179546; FP: "Using it on a cmdlet that isn't listed
 returns a 'not a recognized filterable property' error"). Other operators (``-like``, ``-lt``…),
-system values (``$null``, ``$true``) and every other property are valid OPATH the sandbox does
-not model: refused as not emulated, never ignored.
+other system values (``$true``, ``$false``) and every other property are valid OPATH the sandbox
+does not model: refused as not emulated, never ignored.
 
 Assumptions (no source fixes them; README open questions): ``-and`` and ``-or`` bind equally,
 left to right, as PowerShell's operators do (about_Operator_Precedence) — t2t parenthesizes every
@@ -46,7 +51,13 @@ FILTERABLE: dict[str, frozenset[str]] = {
     "EmailAddresses": frozenset({"get-mailbox", "get-mailuser", "get-recipient"}),
     "UserPrincipalName": frozenset({"get-mailbox", "get-mailuser"}),
     "ExternalDirectoryObjectId": frozenset({"get-mailbox", "get-mailuser", "get-recipient"}),
+    "PreviousRecipientTypeDetails": frozenset({"get-user"}),  # and Get-LinkedUser (not emulated)
 }
+
+#: The cmdlets for which every emulated property's FP row was checked: on these, a property FP
+#: does not list for the cmdlet is refused as Exchange refuses it. On the others (Get-User),
+#: only the properties listed for them are modelled; any other is "not emulated".
+FULLY_CHECKED = frozenset({"get-mailbox", "get-mailuser", "get-recipient"})
 
 #: OPATH operators RF names that the sandbox does not evaluate.
 _OTHER_OPERATORS = frozenset({"-like", "-notlike", "-lt", "-gt", "-le", "-ge", "-xor"})
@@ -76,7 +87,7 @@ class NotModelled(Exception):
 @dataclass(frozen=True)
 class Compare:
     prop: str
-    value: str
+    value: str | None  # None: $null, the property is blank
 
 
 @dataclass(frozen=True)
@@ -96,7 +107,7 @@ Expr = Compare | Not | Join
 
 @dataclass(frozen=True)
 class _Token:
-    kind: str  # "(" ")" "op" "name" "value" "end"
+    kind: str  # "(" ")" "op" "name" "value" "null" "end"
     text: str
     at: int
 
@@ -136,7 +147,10 @@ def _tokens(text: str) -> list[_Token]:
             j = i + 1
             while j < n and (text[j].isalnum() or text[j] == "_"):
                 j += 1
-            raise NotModelled(f"the system value {text[i:j]!r} in -Filter")
+            if text[i:j].lower() != "$null":
+                raise NotModelled(f"the system value {text[i:j]!r} in -Filter")
+            out.append(_Token("null", text[i:j], i))
+            i = j
         elif c.isascii() and (c.isalnum() or c == "_"):
             j = i
             while j < n and text[j].isascii() and (text[j].isalnum() or text[j] in "_."):
@@ -198,9 +212,9 @@ class _Parser:
             raise NotModelled(f"the operator {op.text} in -Filter")
         if op.text not in ("-eq", "-ne"):
             raise FilterSyntaxError(op.at + 1)
-        value = self._take("value")
+        value = self._take("null" if self._peek().kind == "null" else "value")
         prop = _property(name.text, self._cmdlet)
-        compare = Compare(prop, value.text)
+        compare = Compare(prop, None if value.kind == "null" else value.text)
         return Not(compare) if op.text == "-ne" else compare
 
 
@@ -210,6 +224,8 @@ def _property(name: str, cmdlet: str) -> str:
     if prop is None:
         raise NotModelled(f"the property {name!r} in -Filter")
     if cmdlet not in FILTERABLE[prop]:
+        if cmdlet not in FULLY_CHECKED:
+            raise NotModelled(f"the property {name!r} in -Filter")
         valid = sorted(p for p, where in FILTERABLE.items() if cmdlet in where)
         raise NotFilterable(name, valid)
     return prop
@@ -267,6 +283,8 @@ def matches(expr: Expr, values: Values) -> bool:
     it contains the value (FP: "the filter returns a match if the property contains the
     specified value")."""
     if isinstance(expr, Compare):
+        if expr.value is None:
+            return not [v for v in values(expr.prop) if v]
         return any(_same(expr.prop, v, expr.value) for v in values(expr.prop))
     if isinstance(expr, Not):
         return not matches(expr.inner, values)
@@ -280,6 +298,8 @@ def candidate_keys(expr: Expr) -> set[str] | None:
     None when a match may hold none of them (a negation, a non-SMTP proxy): then every
     recipient is checked."""
     if isinstance(expr, Compare):
+        if expr.value is None:
+            return None  # blank: no identity to look up
         value = expr.value.lower()
         if expr.prop == "EmailAddresses" and ":" in value.split("@", 1)[0]:
             if not value.startswith("smtp:"):

@@ -365,18 +365,35 @@ def get_mail_user(inv: Invocation) -> Sequence[Record]:
     return _get(inv, "Get-MailUser", lambda r: r.is_mail_user, mail_user_record)
 
 
+def _user_filter_values(u: User) -> opath.Values:
+    """A user's values of the properties opath.py filters on for Get-User: blank (no value)
+    where the directory holds none — PreviousRecipientTypeDetails shows "None" then."""
+    r = u.recipient
+    previous = r.previous_recipient_type_details if r is not None else None
+    by_name: dict[str, list[str]] = {"PreviousRecipientTypeDetails": [previous] if previous else []}
+    return lambda prop: by_name[prop]
+
+
 def get_user(inv: Invocation) -> Sequence[Record]:
-    """Get-User, by -Identity or every user; -RecipientTypeDetails keeps those subtypes (the
-    reference's valid values include MailUser, UserMailbox and User). Listed like `_get`:
-    only the page returned is rendered, and the list is reused by every page until the state
-    changes."""
+    """Get-User, by -Identity, by -Filter (opath.py) or every user; -RecipientTypeDetails keeps
+    those subtypes (the reference's valid values include MailUser, UserMailbox and User).
+    Listed like `_get`: only the page returned is rendered, and the list is reused by every
+    page until the state changes."""
     t = inv.tenant
     identity = inv.params.get("Identity")
+    text = inv.params.get("Filter")
     wanted = {str(x).lower() for x in inv.params.get("RecipientTypeDetails") or []}
+    if identity and text is not None:  # -Identity and -Filter are different parameter sets
+        raise binding_error(
+            "Parameter set cannot be resolved using the specified named parameters."
+        )
+    expr = opath.bind(text, "Get-User") if text is not None else None
 
     def kept(u: User) -> bool:
         kind = u.recipient.recipient_type_details if u.recipient else "User"
-        return not wanted or kind.lower() in wanted
+        if wanted and kind.lower() not in wanted:
+            return False
+        return expr is None or opath.matches(expr, _user_filter_values(u))
 
     if identity:
         u = find_user(t, identity)
@@ -687,7 +704,7 @@ def register(registry: Registry) -> None:
     result_size = Param("ResultSize", Kind.UNLIMITED, _UNLIMITED)
     rtd = Param("RecipientTypeDetails", Kind.MULTI, _RTD + "[]")
     unfiltered = (_not_yet("Anr"), _not_yet("OrganizationalUnit"), _not_yet("SortBy"))
-    # -Filter: the OPATH subset opath.py evaluates (Get-User's is not emulated yet).
+    # -Filter: the OPATH subset opath.py evaluates.
     filters = (Param("Filter"), *unfiltered)
     registry.add(
         CmdletSpec(
@@ -707,8 +724,7 @@ def register(registry: Registry) -> None:
                 rtd,
                 result_size,
                 DC_PARAM,
-                _not_yet("Filter"),
-                *unfiltered,
+                *filters,
             ),
             get_user,
             paged=True,
