@@ -130,9 +130,8 @@ def unread_notice(ctx: PlanContext) -> str | None:
     src, calendars = ctx.snapshot.source, ctx.desired.delegates.calendars
     recipients = present(src.recipients)
     facts = [src.mailbox_permissions, *([src.calendar_permissions] if calendars else [])]
-    missing = {
-        p.source.lower(): p for f in facts for p in unread(ctx.desired, recipients, present(f))
-    }
+    parts = (present(f) for f in facts)
+    missing = {p.source.lower(): p for p in unread(ctx.desired, recipients, *parts)}
     if not missing:
         return None
     waves = sorted({p.wave for p in missing.values()}, key=str.lower)
