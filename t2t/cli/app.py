@@ -200,8 +200,12 @@ def probe_request(
     desired: Desired,
     source_parts: frozenset[Part] = SOURCE_NEEDS,
     target_parts: frozenset[Part] = TARGET_NEEDS,
+    *,
+    report: bool = False,
 ) -> ProbeRequest:
-    """What to read for this spec: the planner's parts and the keys the spec names."""
+    """What to read for this spec: the planner's parts and the keys the spec names. Every wave
+    mailbox's permissions only for `plan --report` (it lists them all) or delegates.keepTogether
+    (T2T-E350 needs the grants both ways); else only the due ones (t2t/probes/delegations.py)."""
     rel = desired.relationship
     return ProbeRequest(
         source_tenant_id=desired.source.tenant_id,
@@ -217,6 +221,7 @@ def probe_request(
         source_mailboxes=tuple(m.source for m in desired.mailboxes),
         due_mailboxes=due_mailboxes(desired),
         wave_mailboxes=tuple(m.source for m in desired.mailboxes if m.batch is not None),
+        every_wave_mailbox=report or desired.delegates.keep_together,
         calendars=desired.delegates.calendars,
         key_vault=rel.key_vault if rel.credential == "keyVaultCertificate" else None,
     )
@@ -248,7 +253,7 @@ async def _plan(
 ) -> Plan:
     async with _signed_in(desired, target) as session:
         snapshot = await read_snapshot(
-            probe_request(desired),
+            probe_request(desired, report=report is not None),
             (session.source.exchange, session.source.graph),
             (session.target.exchange, session.target.graph),
             azure=session.target.azure,

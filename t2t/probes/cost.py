@@ -12,7 +12,9 @@ record each). Get-MoveRequest counts as one collection (only the spec mailboxes'
 requests are kept); the inactive and soft-deleted mailboxes as two when any was kept, none
 otherwise (an empty part may not have needed the read). The delegates (delegations.py):
 Get-RecipientPermission is one collection; Get-MailboxPermission and, when the spec asks,
-Get-MailboxFolderPermission one call per wave mailbox read (a record each); the memberships
+Get-MailboxFolderPermission one call per wave mailbox a decision needs (a record each: the due
+ones, or every one for `plan --report` and delegates.keepTogether — never a wave mailbox left
+unread); the memberships
 one Get-DistributionGroup collection plus one Get-DistributionGroupMember per group (a record
 each, members or not). Token
 requests are not API requests and are not counted.

@@ -18,12 +18,20 @@ What each read costs, and why (t2t/probes/cost.py counts it):
   parameter sets take `[-Identity] <MailboxIdParameter>`); the bulk form Microsoft offers,
   Get-EXOMailboxPermission without -Identity, is a REST cmdlet of the PowerShell module, not a
   command of the InvokeCommand surface t2t speaks (wire-protocols.md §1.1), and
-  `Get-Mailbox | Get-MailboxPermission` is still one call per mailbox. So only the mailboxes
-  of the spec's waves that are still mailboxes in the source are read (a moved one is a
-  MailUser: nothing left to lose), concurrently within a small bound.
+  `Get-Mailbox | Get-MailboxPermission` is still one call per mailbox. So only wave mailboxes
+  still mailboxes in the source are read (a moved one is a MailUser: nothing left to lose), and
+  of those only the ones a decision needs: by default the due ones — the rule of the fresh size
+  reads (mailbox_sizes.due_guids: in a wave whose batch this run may create, not yet a
+  migration user), since a later wave's losses change nothing this run does — and every one
+  when the user asks (`ProbeRequest.every_wave_mailbox`: `t2t plan --report`, which lists them
+  all, and delegates.keepTogether, whose T2T-E350 needs the grants in both directions). At
+  50,000 wave mailboxes that is the due wave's (at most 2,000 a batch), not 50,000 calls (21
+  minutes of a tenant's InvokeCommand budget); the plan counts the ones not read (a notice,
+  planner/delegates/domain.py). Concurrently within a small bound.
 - Calendar delegates — `Get-MailboxFolderPermission -Identity <mailbox>:\\Calendar`: one call per
-  mailbox as well, so only when the spec asks (`delegates.calendars: true`). A mailbox whose
-  Calendar folder has another (localised) name is not found and is skipped.
+  mailbox as well, for the same mailboxes, and only when the spec asks (`delegates.calendars:
+  true`). A mailbox whose Calendar folder has another (localised) name is not found and is
+  skipped.
 - Send on behalf and forwarding come with Get-Mailbox (GrantSendOnBehalfTo, ForwardingAddress,
   ForwardingSmtpAddress, DeliverToMailboxAndForward: exchange_objects.MAILBOX_PROPERTIES):
   no call of their own.
@@ -50,6 +58,7 @@ from typing import Any
 from t2t import progress
 from t2t.clients import ClientError, ObjectNotFound
 from t2t.probes import exchange_objects as x
+from t2t.probes.mailbox_sizes import due_guids
 from t2t.probes.readers import cmdlet_fact
 from t2t.probes.registry import ReadContext, reads
 from t2t.probes.source_mailboxes import declared_mailboxes
@@ -126,6 +135,15 @@ async def _wave_mailboxes(ctx: ReadContext) -> Fact[Any] | list[Recipient]:
     return found if found else Fact.present(())
 
 
+async def _needed(ctx: ReadContext, mailboxes: list[Recipient]) -> list[Recipient]:
+    """The wave mailboxes whose permissions are read one call each: every one when the user
+    asks (`every_wave_mailbox`), else the due ones (mailbox_sizes.due_guids)."""
+    if ctx.request.every_wave_mailbox:
+        return mailboxes
+    due = await due_guids(ctx, {r.exchange_guid: r for r in mailboxes})
+    return [r for r in mailboxes if r.exchange_guid in due]
+
+
 @reads(P.SEND_AS)
 async def _send_as(ctx: ReadContext) -> Fact[Any]:
     mailboxes = await _wave_mailboxes(ctx)
@@ -192,7 +210,7 @@ async def _mailbox_permissions(ctx: ReadContext) -> Fact[Any]:
         return mailboxes
     return await _per_mailbox(
         ctx,
-        mailboxes,
+        await _needed(ctx, mailboxes),
         "Get-MailboxPermission",
         lambda r: r.primary_smtp_address,
         parse_mailbox_permission,
@@ -209,7 +227,7 @@ async def _calendar_permissions(ctx: ReadContext) -> Fact[Any]:
         return mailboxes
     return await _per_mailbox(
         ctx,
-        mailboxes,
+        await _needed(ctx, mailboxes),
         "Get-MailboxFolderPermission",
         # Get-MailboxFolderPermission reference: "<Mailbox>:\<Folder>", e.g.
         # john@contoso.com:\Calendar.

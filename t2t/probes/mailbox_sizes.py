@@ -129,7 +129,8 @@ def flagged(row: UsageRow, r: Recipient) -> bool:
 async def due_guids(ctx: ReadContext, targets: dict[str, Recipient]) -> set[str]:
     """ExchangeGuids of the declared mailboxes whose batch this run may create: in a due wave
     (`ProbeRequest.due_mailboxes`; None: every one) and not yet a migration user. Shared by the
-    per-mailbox reads that only a batch about to start needs (substrate_holds.py)."""
+    per-mailbox reads that only a batch about to start needs (substrate_holds.py, and the
+    permissions of delegations.py)."""
     pairs = ctx.request.due_mailboxes
     if pairs is None:
         return set(targets)

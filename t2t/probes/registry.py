@@ -46,7 +46,10 @@ class ProbeRequest:
     every declared mailbox counts as due (each is read with Get-MailboxStatistics)."""
     wave_mailboxes: tuple[str, ...] = ()
     """The source addresses of the spec's mailboxes that are in a wave: the only ones whose
-    permissions are read one call each (t2t/probes/delegations.py)."""
+    delegates are read (t2t/probes/delegations.py)."""
+    every_wave_mailbox: bool = False
+    """Read every wave mailbox's permissions one call each (`t2t plan --report`,
+    delegates.keepTogether); otherwise only the due ones' (`due_mailboxes`)."""
     calendars: bool = False
     """The spec's delegates.calendars: read each wave mailbox's Calendar folder permissions."""
     key_vault: KeyVaultSpec | None = None

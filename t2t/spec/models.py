@@ -258,14 +258,16 @@ class DelegatesDoc(_Doc):
         description=(
             "Block (T2T-E350) each mailbox of a wave whose FullAccess or calendar delegate, or "
             "the mailbox it serves, moves in another wave or is not in the spec: it is left "
-            "out of its batch until both are in one wave. Off: a warning (T2T-W350)."
+            "out of its batch until both are in one wave. Off: a warning (T2T-W350). On, every "
+            "wave mailbox's permissions are read, one Exchange call each (off, only those of "
+            "the waves whose batch the run creates)."
         ),
     )
     calendars: bool = Field(
         False,
         description=(
-            "Also read each wave mailbox's Calendar folder permissions "
-            "(Get-MailboxFolderPermission <mailbox>:\\Calendar): one Exchange call per "
+            "Also read the Calendar folder permissions of the wave mailboxes whose permissions "
+            "are read (Get-MailboxFolderPermission <mailbox>:\\Calendar): one Exchange call per "
             "mailbox, so off unless asked."
         ),
     )

@@ -130,14 +130,16 @@ class TenantState:
     """Source: the inactive and soft-deleted mailboxes holding a spec address Get-Mailbox did
     not find (T2T-E331, T2T-E332); () when every address was found."""
     mailbox_permissions: Fact[tuple[MailboxGrants, ...]] | None = None
-    """Source: FullAccess and the other explicit rights on the spec's waves' mailboxes
-    (Get-MailboxPermission, one call per mailbox; T2T-W350)."""
+    """Source: FullAccess and the other explicit rights on the spec's waves' mailboxes, one
+    record per mailbox read (Get-MailboxPermission, one call each: the due ones, or all with
+    `plan --report` / delegates.keepTogether; a wave mailbox without a record was not read)."""
     send_as: Fact[tuple[Grant, ...]] | None = None
     """Source: every SendAs grant of the organization (Get-RecipientPermission -ResultSize
     Unlimited, one bulk read; T2T-W350)."""
     calendar_permissions: Fact[tuple[MailboxGrants, ...]] | None = None
     """Source, only when the spec asks (delegates.calendars): the Calendar folder's
-    permissions of the waves' mailboxes (Get-MailboxFolderPermission, one call per mailbox)."""
+    permissions of the waves' mailboxes read as for mailbox_permissions
+    (Get-MailboxFolderPermission, one call per mailbox)."""
     memberships: Fact[tuple[GroupMembership, ...]] | None = None
     """Source: every distribution and mail-enabled security group (but the spec's scope
     groups) with the waves' mailboxes among its direct members (Get-DistributionGroup

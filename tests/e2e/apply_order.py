@@ -56,19 +56,23 @@ def target_upn(i: int) -> str:
     return f"user{i:05d}@fabrikam.onmicrosoft.com"
 
 
-def write_seed(path: Path, n: int) -> None:
-    data = generate_seed_data(n)
+def write_seed(path: Path, n: int, *, target_mail_users: bool = False) -> None:
+    """The default seed plus N generated Contoso mailboxes (and N Fabrikam mail users)."""
+    data = generate_seed_data(n, target_mail_users=target_mail_users)
     dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
     path.write_text(yaml.dump(data, Dumper=dumper, sort_keys=False), encoding="utf-8")
 
 
-def write_spec(path: Path, n: int) -> None:
+def write_spec(path: Path, n: int, *, due: int = 0) -> None:
     """specs/quickstart.yaml's tenants and relationship (client-secret credential), the N
     generated mailboxes, and waves of at most 2,000 in ``phase: prepare`` — each MailUser also
     gets its proxy in the target delivery domain, as a real wave is prepared, and no
     migration batch is created, so the apply's writes are the org setup and the mailbox
-    chains."""
+    chains. With ``due``, the first ``due`` mailboxes are a wave of their own in ``phase:
+    sync`` (its batch due: what a plan reads one mailbox at a time, tests/bench/bench_probe.py)."""
     mailboxes = [source_address(i) for i in range(1, n + 1)]
+    waves = [mailboxes[:due]] if due else []
+    waves += [mailboxes[start : start + WAVE] for start in range(due, n, WAVE)]
     spec = {
         "version": 1,
         "name": "apply-order",
@@ -104,11 +108,11 @@ def write_spec(path: Path, n: int) -> None:
         "batches": [
             {
                 "name": f"wave-{w + 1}",
-                "mailboxes": mailboxes[start : start + WAVE],
+                "mailboxes": wave,
                 "targetDeliveryDomain": "fabrikam.mail.onmicrosoft.com",
-                "phase": "prepare",
+                "phase": "sync" if due and w == 0 else "prepare",
             }
-            for w, start in enumerate(range(0, n, WAVE))
+            for w, wave in enumerate(waves)
         ],
     }
     path.write_text(yaml.safe_dump(spec, sort_keys=False), encoding="utf-8")

@@ -3,11 +3,13 @@
 Add-RecipientPermission, Set-Mailbox -GrantSendOnBehalfTo / -ForwardingSmtpAddress) and group
 memberships (New-DistributionGroup, Add-DistributionGroupMember) are named per mailbox before any
 write, listed in the CSV, and — with delegates.keepTogether — a FullAccess delegate in another
-wave leaves both mailboxes out (exit 6), while a membership stays a warning."""
+wave leaves both mailboxes out (exit 6), while a membership stays a warning. A plain plan reads
+the permissions of the due wave's mailboxes only (issue 14), and says which it did not read."""
 
 from __future__ import annotations
 
 import csv
+import json
 from pathlib import Path
 from typing import Any
 
@@ -152,3 +154,57 @@ def test_report_refuses_a_path_it_must_not_write(
     missing = run("plan", spec, "--report", str(tmp_path / "no" / "r.csv"), state=state)
     said = " ".join(missing.stderr.replace("│", " ").split())
     assert missing.returncode == 64 and "does not exist" in said, said
+
+
+def _permission_reads(profile: dict[str, Any], since: int) -> list[str]:
+    """The mailboxes of the Get-MailboxPermission calls the sandbox received after the first
+    `since`, sorted."""
+    sent = exchange_requests(profile, "Get-MailboxPermission")[since:]
+    return sorted(r["cmdletInput"]["Parameters"]["Identity"] for r in sent)
+
+
+def test_a_plan_reads_permissions_only_for_the_due_wave(
+    served: tuple[Path, dict[str, Any]], tmp_path: Path
+) -> None:
+    """cutover is due (its batch would be created); copying waits (phase prepare): a plain plan
+    reads the cutover mailboxes' permissions one call each and says, as a notice, that copying's
+    were not read; `--report` and delegates.keepTogether read every wave mailbox."""
+    state, profile = served
+    spec = Path(two_waves(tmp_path))
+    spec.write_text(spec.read_text().replace("phase: sync", "phase: prepare"), encoding="utf-8")
+    invoke(  # debra (cutover) holds FullAccess on lynne's mailbox (copying)
+        profile,
+        "contoso",
+        "Add-MailboxPermission",
+        {"Identity": LYNNE, "User": DEBRA, "AccessRights": ["FullAccess"], "Confirm": False},
+    )
+    cutover = sorted(["debra@contoso.com", "alex@contoso.com", "megan@contoso.com"])
+    every = sorted([*cutover, LYNNE, "nestor@contoso.com"])
+
+    plan = plan_json(str(spec), state, profile)
+    assert _permission_reads(profile, 0) == cutover
+    [notice] = [n for n in plan["notices"] if n.startswith("delegates:")]
+    assert notice.startswith(
+        "delegates: the mailbox permissions of 2 wave mailbox(es) in copying were not read"
+    ), notice
+    assert "t2t plan --report FILE.csv reads and lists every wave mailbox's" in notice
+    w350 = {f["object"]: f["message"] for f in plan["findings"] if f["code"] == "T2T-W350"}
+    assert "FullAccess on lynne" not in w350.get(DEBRA, ""), w350  # not read: not claimed
+
+    report = tmp_path / "permissions.csv"
+    seen = len(exchange_requests(profile, "Get-MailboxPermission"))
+    done = run("plan", str(spec), "--report", str(report), "--format", "json", state=state)
+    assert done.returncode in (0, 6), done.stdout[-3000:] + done.stderr
+    assert _permission_reads(profile, seen) == every
+    assert not [n for n in json.loads(done.stdout)["notices"] if n.startswith("delegates:")]
+    with report.open(encoding="utf-8", newline="") as f:
+        rows = {(r[0], r[2], r[4], r[5]) for r in list(csv.reader(f))[1:]}
+    assert (LYNNE, "FullAccess", DEBRA, "cutover") in rows
+
+    spec.write_text(spec.read_text() + "delegates:\n  keepTogether: true\n", encoding="utf-8")
+    seen = len(exchange_requests(profile, "Get-MailboxPermission"))
+    kept = plan_json(str(spec), state, profile)
+    assert _permission_reads(profile, seen) == every
+    codes = {(f["code"], f["object"]) for f in kept["findings"]}
+    assert {("T2T-E350", DEBRA), ("T2T-E350", LYNNE)} <= codes
+    assert not [n for n in kept["notices"] if n.startswith("delegates:")]

@@ -18,6 +18,7 @@ from t2t.probes import exchange_objects as x
 from t2t.spec import load_spec
 from t2t.state import Fact, Snapshot
 from t2t.state import parts as P
+from t2t.state.exchange import MailboxGrants
 from tests.planner.observed import whole_tenant
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -64,6 +65,10 @@ def snapshot(unreadable: tuple[str, P.Part] | None = None) -> Snapshot:
                     {"MailboxGuid": r["ExchangeGuid"], "TotalItemSize": "1 MB (1,048,576 bytes)"}
                 )
                 for r in SOURCE_MAILBOXES
+            ]
+            # every wave mailbox's permissions read, none granted (no "not read" notice)
+            given["mailbox_permissions"] = [
+                MailboxGrants(str(r["PrimarySmtpAddress"]), ()) for r in SOURCE_MAILBOXES
             ]
         if unreadable is not None and unreadable[0] == role:
             given[unreadable[1].name] = Fact.unknown("HTTP 503")

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from t2t.planner.checks import CheckDef, finding, register
 from t2t.planner.context import PlanContext
-from t2t.planner.delegates.losses import Loss, find_losses
+from t2t.planner.delegates.losses import Loss, find_losses, unread
 from t2t.planner.domain import Domain, DomainOutcome, present
 from t2t.state import Snapshot
 from t2t.state import parts as P
@@ -59,7 +59,9 @@ LOSES = CheckDef(
     "delegate whose other side moves in another wave or stays behind, every SendAs and send on "
     "behalf (publicDelegates), forwarding, every membership of a distribution or mail-enabled "
     "security group",
-    "Tell the help desk and the users (t2t plan --report permissions.csv); to keep mailbox and "
+    "Tell the help desk and the users (t2t plan --report permissions.csv; a plain plan reads "
+    "mailbox and calendar permissions only for the mailboxes whose batch it creates and counts "
+    "the others in a notice); to keep mailbox and "
     "calendar permissions, move each delegate in the same wave as the mailbox it serves "
     "(delegates.keepTogether: true makes a split a blocking check, T2T-E350); " + _REGRANT + ".",
     _FAQ,
@@ -121,8 +123,44 @@ def losses_of(desired: Desired, snapshot: Snapshot) -> list[Loss]:
     )
 
 
+def unread_notice(ctx: PlanContext) -> str | None:
+    """The wave mailboxes whose permissions t2t did not read (by choice: one call each, made
+    only where a decision needs it, t2t/probes/delegations.py) and how to read them — a notice,
+    so that no finding's silence reads as "no delegates"."""
+    src, calendars = ctx.snapshot.source, ctx.desired.delegates.calendars
+    recipients = present(src.recipients)
+    facts = [src.mailbox_permissions, *([src.calendar_permissions] if calendars else [])]
+    parts = (present(f) for f in facts)
+    missing = {p.source.lower(): p for p in unread(ctx.desired, recipients, *parts)}
+    if not missing:
+        return None
+    waves = sorted({p.wave for p in missing.values()}, key=str.lower)
+    shown = ", ".join(waves[:SHOWN]) + (
+        f" and {len(waves) - SHOWN} more" if len(waves) > SHOWN else ""
+    )
+    what, calls, held = (
+        (
+            "mailbox and calendar",
+            "Get-MailboxPermission and Get-MailboxFolderPermission",
+            "FullAccess, other mailbox right or calendar permission",
+        )
+        if calendars
+        else ("mailbox", "Get-MailboxPermission", "FullAccess or other mailbox right")
+    )
+    return (
+        f"delegates: the {what} permissions of {len(missing)} wave mailbox(es) in {shown} were "
+        f"not read — one {calls} per mailbox, made only for the mailboxes whose batch this run "
+        f"may create — so T2T-W350 names no {held} held on them (their SendAs, send on behalf, "
+        "forwarding and group memberships are read in bulk and named). t2t plan --report "
+        "FILE.csv reads and lists every wave mailbox's; delegates.keepTogether: true reads them "
+        "all for T2T-E350."
+    )
+
+
 def plan_delegates(ctx: PlanContext) -> DomainOutcome:
     out = DomainOutcome()
+    notice = unread_notice(ctx)
+    out.notices += [notice] if notice is not None else []
     keep = ctx.desired.delegates.keep_together
     blocked: dict[str, list[Loss]] = defaultdict(list)
     warned: dict[str, list[Loss]] = defaultdict(list)

@@ -221,6 +221,25 @@ def _memberships(ix: _Index, groups: Iterable[GroupMembership]) -> list[Loss]:
     return out
 
 
+def unread(
+    desired: Desired, recipients: Iterable[Recipient], *parts: Iterable[MailboxGrants]
+) -> list[Party]:
+    """The wave mailboxes still mailboxes in the source with no record in one of the per-mailbox
+    `parts`: their permissions were not read (t2t/probes/delegations.py reads only the due ones
+    by default)."""
+    recipients = tuple(recipients)
+    ix = _Index(desired, recipients)
+    out: list[Party] = []
+    for part in parts:
+        read = {id(ix.by_name.get(m.mailbox.lower())) for m in part}
+        out += (
+            ix.party(r.primary_smtp_address)
+            for r in recipients
+            if r.is_mailbox and id(r) not in read
+        )
+    return [p for p in out if p.wave]
+
+
 def find_losses(
     desired: Desired,
     recipients: Iterable[Recipient],
