@@ -7,6 +7,9 @@ queues meanwhile rides in the next one — but never longer than `max_wait` from
 call. A call joins only a request not sent yet: its answer always comes from a request sent
 after the call was made (a verify is never served by a read that left before its write).
 
+A request's size is counted in what it carries (`_cost`: one per call unless the coalescer
+merges calls, as graph_batch.py merges user reads into one filtered list read).
+
 Each call keeps its caller's deadline (t2t/clients/deadline.py): a request runs until the latest
 of its calls' deadlines, so no call loses time to a companion's earlier one.
 """
@@ -62,6 +65,18 @@ class Coalescer(ABC, Generic[Call, Answer]):
     async def _send(self, chunk: list[Queued[Call, Answer]]) -> None:
         """Send one request carrying ``chunk`` and settle every call's future."""
 
+    def _cost(self, calls: list[Queued[Call, Answer]]) -> int:
+        """What ``calls`` would take of one request's `size`: one each, unless merged."""
+        return len(calls)
+
+    def _fits(self) -> int:
+        """How many queued calls (from the oldest) the next request carries: as many as fit
+        its `size`, at least one."""
+        n = min(len(self._queue), self._size)
+        while n < len(self._queue) and self._cost(self._queue[: n + 1]) <= self._size:
+            n += 1
+        return max(n, 1)
+
     @staticmethod
     def until(chunk: list[Queued[Call, Answer]]) -> float | None:
         """The latest of the chunk's deadlines (None when a call has none)."""
@@ -93,14 +108,15 @@ class Coalescer(ABC, Generic[Call, Answer]):
 
     def _send_full(self) -> None:
         """Every full request of the queue leaves now; the rest keeps its timer."""
-        while len(self._queue) >= self._size:
+        while self._queue and self._cost(self._queue) >= self._size:
             self._start()
         if self._timer is not None and not self._queue:
             self._timer.cancel()
             self._timer = None
 
     def _start(self) -> None:
-        chunk, self._queue = self._queue[: self._size], self._queue[self._size :]
+        n = self._fits()
+        chunk, self._queue = self._queue[:n], self._queue[n:]
         task = asyncio.ensure_future(self._send(chunk))
         self._sending.add(task)
         task.add_done_callback(self._answer_came)

@@ -26,8 +26,14 @@ def eq(prop: str, value: str | int | bool | uuid.UUID) -> str:
     return f"{prop} eq {literal(value)}"
 
 
+#: Values in one `in` (and `eq`s in one filter): "requests are limited by default to 15
+#: expressions in the filter clause" (https://learn.microsoft.com/graph/filter-query-parameter,
+#: the note on `in`; "Query parameter limitations" in Graph's known issues).
+IN_LIMIT = 15
+
+
 def any_in(prop: str, values: Iterable[str]) -> str:
-    """`prop in ('a','b')` — Graph's bulk form for a handful of keys (at most 15 per filter)."""
+    """`prop in ('a','b')` — Graph's bulk form for a handful of keys (at most `IN_LIMIT`)."""
     _check_property(prop)
     return f"{prop} in ({','.join(literal(v) for v in values)})"
 

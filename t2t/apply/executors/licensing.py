@@ -38,7 +38,6 @@ from t2t.apply.executors.replication import graph_not_replicated, planned_absent
 from t2t.apply.graph_batch import GraphBatcher
 from t2t.apply.result import ActionResult
 from t2t.apply.waiting import wait_for
-from t2t.clients import GraphNotFound
 from t2t.planner import Action
 from t2t.planner import kinds as K
 from t2t.planner.mailboxes import MailboxDesire, assign_body, missing_skus, usage_location_body
@@ -51,12 +50,10 @@ def _path(upn_or_id: str) -> str:
 
 
 async def read_user(batch: GraphBatcher, upn_or_id: str) -> DirectoryUser | None:
-    """GET /users/{id|upn}?$select=… — one user, coalesced into the tenant's `$batch`."""
-    try:
-        body = await batch.call("GET", f"{_path(upn_or_id)}?$select={dirobj.USER_SELECT}")
-    except GraphNotFound:
-        return None
-    return dirobj.parse_user(body)
+    """One user by id or UPN, read now in the tenant's `$batch` (merged there with the other
+    user reads it carries: graph_batch.py)."""
+    body = await batch.read_user(upn_or_id, dirobj.USER_SELECT)
+    return None if body is None else dirobj.parse_user(body)
 
 
 async def _present(batch: GraphBatcher, user_id: str) -> bool:
