@@ -63,3 +63,26 @@ def test_unquote_and_top() -> None:
     for bad in ("0", "1000", "x"):
         with pytest.raises(GraphError):
             parse_top(bad)
+
+
+@pytest.mark.parametrize(
+    "flt",
+    [
+        "n in ({})".format(", ".join(str(i) for i in range(16))),
+        " or ".join(f"n eq {i}" for i in range(16)),
+    ],
+)
+def test_more_than_fifteen_or_children_are_refused_as_entra_does(flt: str) -> None:
+    with pytest.raises(GraphError) as raised:
+        parse_filter(flt, PROPS, "User")
+    assert (raised.value.status, raised.value.code, raised.value.message) == (
+        400,
+        "Request_UnsupportedQuery",
+        "Too many child clauses specified in search filter expression containing 'OR' "
+        "operators: 16. Max allowed: 15.",
+    )
+
+
+def test_fifteen_or_children_pass() -> None:
+    assert _names("n in ({})".format(", ".join(str(i) for i in range(15)))) == [1, 2, 3]
+    assert _names(" or ".join(f"n eq {i}" for i in range(15))) == [1, 2, 3]

@@ -16,6 +16,14 @@ https://learn.microsoft.com/graph/aad-advanced-queries):
     literal := 'text' (a quote inside is doubled) | number | true | false | null | GUID
 
 Comparison is case-insensitive for strings, as Entra compares directory strings.
+
+At most `MAX_OR_CLAUSES` children under one ``or`` (an ``in`` list counts one per value): Learn
+(filter-query-parameter, localised snapshot: "limited by default to 15 expressions in the
+filter clause") and a public capture of the refusal — 400 ``Request_UnsupportedQuery`` "Too many
+child clauses specified in search filter expression containing 'OR' operators: 18. Max allowed:
+15." (a 2019 Azure AD migration script's comment, GitHub code search). Whether an ``or`` of
+``in`` lists adds their values up is not documented; the sandbox counts each ``or`` and each
+``in`` on its own.
 """
 
 from __future__ import annotations
@@ -28,6 +36,18 @@ from typing import Any
 from t2t.sandbox.graph.errors import GraphError, bad_request
 
 Predicate = Callable[[dict[str, Any]], bool]
+
+#: Children one ``or`` (or one ``in`` list) may have in a directory $filter (module docstring).
+MAX_OR_CLAUSES = 15
+
+
+def _too_many(children: int) -> GraphError:
+    return bad_request(
+        "Too many child clauses specified in search filter expression containing 'OR' "
+        f"operators: {children}. Max allowed: {MAX_OR_CLAUSES}.",
+        code="Request_UnsupportedQuery",
+    )
+
 
 _TOKEN = re.compile(
     r"""\s*(?:
@@ -160,6 +180,8 @@ class _Parser:
         while self.is_word("or"):
             self.i += 1
             parts.append(self.and_())
+        if len(parts) > MAX_OR_CLAUSES:
+            raise _too_many(len(parts))
         return parts[0] if len(parts) == 1 else (lambda o: any(p(o) for p in parts))
 
     def and_(self) -> Predicate:
@@ -234,6 +256,8 @@ class _Parser:
                 self.i += 1
                 values.append(self.take("lit").value)
             self.take("punct", ")")
+            if len(values) > MAX_OR_CLAUSES:
+                raise _too_many(len(values))
             normed = {_norm(v) for v in values}
             return lambda o: _norm(o.get(key)) in normed
         op = self.take("name").text.lower()
