@@ -64,7 +64,6 @@ import datetime as dt
 import json
 import math
 import os
-import platform
 import re
 import resource
 import subprocess
@@ -79,6 +78,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from t2t.sandbox.replication import DEFAULT_REFUSALS  # noqa: E402
+from tests.bench.results_file import write_results  # noqa: E402
 from tests.e2e.apply_order import (  # noqa: E402
     control,
     prepare_logs,
@@ -346,20 +346,10 @@ def main() -> None:
         )
         print(json.dumps(row, indent=2), flush=True)
         previous[key(row)] = row
-        OUT.parent.mkdir(parents=True, exist_ok=True)
-        OUT.write_text(
-            json.dumps(
-                {
-                    "benchmark": "t2t apply at the tenants' throttle limit (issue 14)",
-                    "python": platform.python_version(),
-                    "machine": platform.machine(),
-                    "cpus": os.cpu_count(),
-                    "results": [previous[k] for k in sorted(previous)],
-                },
-                indent=2,
-            )
-            + "\n",
-            encoding="utf-8",
+        write_results(
+            OUT,
+            "t2t apply at the tenants' throttle limit (issue 14)",
+            [previous[k] for k in sorted(previous)],
         )
 
 

@@ -36,8 +36,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import signal
 import subprocess
 import sys
@@ -49,6 +47,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+from tests.bench.results_file import write_results  # noqa: E402
 from tests.e2e.apply_order import (  # noqa: E402
     control,
     prepare_logs,
@@ -128,21 +127,11 @@ def main() -> None:
     args = parser.parse_args()
     row = run(args.mailboxes, args.deadline)
     print(json.dumps(row, indent=2), flush=True)
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(
-        json.dumps(
-            {
-                "benchmark": "order of a mailbox apply's writes (t2t apply vs t2t sandbox serve)",
-                "python": platform.python_version(),
-                "machine": platform.machine(),
-                "cpus": os.cpu_count(),
-                "runnerConcurrency": CONCURRENCY,
-                "results": [row],
-            },
-            indent=2,
-        )
-        + "\n",
-        encoding="utf-8",
+    write_results(
+        OUT,
+        "order of a mailbox apply's writes (t2t apply vs t2t sandbox serve)",
+        [row],
+        runnerConcurrency=CONCURRENCY,
     )
 
 

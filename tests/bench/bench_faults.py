@@ -41,7 +41,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import subprocess
 import sys
 import tempfile
@@ -52,6 +51,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+from tests.bench.results_file import write_results  # noqa: E402
 from tests.e2e.apply_order import (  # noqa: E402
     apply,
     control,
@@ -216,20 +216,10 @@ def main() -> None:
         row = run(scenario, args.mailboxes)
         print(json.dumps(row, indent=2), flush=True)
         previous[scenario] = row
-        OUT.parent.mkdir(parents=True, exist_ok=True)
-        OUT.write_text(
-            json.dumps(
-                {
-                    "benchmark": "t2t apply under faults, until converged (issue 16)",
-                    "python": platform.python_version(),
-                    "machine": platform.machine(),
-                    "cpus": os.cpu_count(),
-                    "results": [previous[s] for s in SCENARIOS if s in previous],
-                },
-                indent=2,
-            )
-            + "\n",
-            encoding="utf-8",
+        write_results(
+            OUT,
+            "t2t apply under faults, until converged (issue 16)",
+            [previous[s] for s in SCENARIOS if s in previous],
         )
 
 

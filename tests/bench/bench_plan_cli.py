@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import json
 import os
-import platform
 import re
 import subprocess
 import sys
@@ -45,6 +44,7 @@ from tests.bench.bench_probe import (  # noqa: E402
     sandbox_get,
     seed_and_spec,
 )
+from tests.bench.results_file import write_results  # noqa: E402
 from tests.e2e.apply_order import APP_ID, served  # noqa: E402
 from tests.e2e.helpers import T2T, interruptible  # noqa: E402
 
@@ -123,21 +123,11 @@ def main() -> None:
         row = run(n)
         print(json.dumps(row), flush=True)
         results.append(row)
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(
-        json.dumps(
-            {
-                "benchmark": "t2t plan SPEC (the CLI, its own process) against t2t sandbox "
-                "serve, N mailboxes per tenant, every mailbox in a wave",
-                "python": platform.python_version(),
-                "machine": platform.machine(),
-                "cpus": os.cpu_count(),
-                "results": results,
-            },
-            indent=2,
-        )
-        + "\n",
-        encoding="utf-8",
+    write_results(
+        OUT,
+        "t2t plan SPEC (the CLI, its own process) against t2t sandbox serve, N mailboxes per "
+        "tenant, every mailbox in a wave",
+        results,
     )
 
 

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import json
 import os
-import platform
 import resource
 import ssl
 import subprocess
@@ -54,6 +53,7 @@ from t2t.probes import SOURCE_PARTS, TARGET_PARTS, ProbeRequest, read_snapshot
 from t2t.probes.cost import minimum_requests
 from t2t.spec import load_spec
 from t2t.state import Snapshot
+from tests.bench.results_file import write_results
 from tests.e2e.apply_order import APP_ID, served, write_seed, write_spec
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -191,21 +191,11 @@ def main() -> None:
         row = json.loads(out.stdout.strip().splitlines()[-1])
         print(json.dumps(row), flush=True)
         results.append(row)
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(
-        json.dumps(
-            {
-                "benchmark": "read_snapshot of both tenants (all parts), with t2t plan's "
-                "request for a spec naming every mailbox in a wave",
-                "python": platform.python_version(),
-                "machine": platform.machine(),
-                "cpus": os.cpu_count(),
-                "results": results,
-            },
-            indent=2,
-        )
-        + "\n",
-        encoding="utf-8",
+    write_results(
+        OUT,
+        "read_snapshot of both tenants (all parts), with t2t plan's request for a spec naming "
+        "every mailbox in a wave",
+        results,
     )
 
 

@@ -39,7 +39,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import ssl
 import sys
 import tempfile
@@ -56,6 +55,7 @@ sys.path.insert(0, str(ROOT))
 
 from t2t.apply.context import DEFAULT_VERIFY_DELAYS  # noqa: E402
 from t2t.clients import wire  # noqa: E402  (the module's parameter encodings, as tests use)
+from tests.bench.results_file import write_results  # noqa: E402
 from tests.e2e.apply_order import (  # noqa: E402
     apply,
     control,
@@ -253,21 +253,7 @@ def main() -> None:
         "t2t": t2t,
         "ratio": round(walkthrough["wallSecondsForN"] / t2t["wallSeconds"], 2),
     }
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(
-        json.dumps(
-            {
-                "benchmark": "t2t apply against the walkthrough's way, per mailbox (issue 14)",
-                "python": platform.python_version(),
-                "machine": platform.machine(),
-                "cpus": os.cpu_count(),
-                "results": [result],
-            },
-            indent=2,
-        )
-        + "\n",
-        encoding="utf-8",
-    )
+    write_results(OUT, "t2t apply against the walkthrough's way, per mailbox (issue 14)", [result])
     print(json.dumps({"ratio": result["ratio"]}))
 
 

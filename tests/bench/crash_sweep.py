@@ -46,8 +46,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import random
 import sys
 import tempfile
@@ -60,6 +58,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+from tests.bench.results_file import write_results  # noqa: E402
 from tests.e2e.apply_order import served, write_seed  # noqa: E402
 from tests.e2e.crash import (  # noqa: E402
     ENDPOINT,
@@ -246,15 +245,7 @@ def _summary(cycles: list[Cycle]) -> dict[str, Any]:
 
 def _write(row: dict[str, Any]) -> None:
     """The results so far (after each phase: a long sweep that stops keeps what it did)."""
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    document = {
-        "benchmark": "crash sweep: t2t apply SIGKILLed at every boundary and mid-request",
-        "python": platform.python_version(),
-        "machine": platform.machine(),
-        "cpus": os.cpu_count(),
-        "results": [row],
-    }
-    OUT.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+    write_results(OUT, "crash sweep: t2t apply SIGKILLed at every boundary and mid-request", [row])
 
 
 def main() -> None:
