@@ -4,20 +4,30 @@ slot to the next ready one — so an action waiting on replication never holds u
 action behind it, even with a single slot.
 
 Like tests/apply/test_runner.py, the runner is driven with executors of this test's own,
-registered for a scratch kind."""
+registered for a scratch kind. Then the pieces on their own: the schedule once spent, the
+single re-read after a lost answer, and a wait that meets its deadline."""
 
 from __future__ import annotations
 
 import asyncio
 import re
 import time
+from collections.abc import Awaitable, Callable
 
 import pytest
 
 from t2t.apply import ApplyContext, apply_plan
 from t2t.apply import executors as registry
 from t2t.apply.result import ActionResult
-from t2t.apply.waiting import LONG_WAIT_SECONDS, wait_for
+from t2t.apply.waiting import (
+    LAST_LOOK_SECONDS,
+    LONG_WAIT_SECONDS,
+    MIN_REPEAT_SECONDS,
+    _delay,
+    reread,
+    wait_for,
+)
+from t2t.clients.errors import DeadlineReached
 from t2t.planner import Action
 from t2t.planner import kinds as K
 from tests.apply.scratch import scratch_action, scratch_plan
@@ -94,3 +104,48 @@ def test_a_short_wait_keeps_its_slot_and_shows_nothing(monkeypatch: pytest.Monke
     asyncio.run(apply_plan(plan, ctx, concurrency=1))
     assert order == ["first", "second"]  # the slot stayed with the waiting action
     assert progress == []
+
+
+def test_the_schedule_then_its_last_delay_but_never_faster_than_the_floor() -> None:
+    assert [_delay((0.0, 0.5, 4.0), n) for n in range(5)] == [0.0, 0.5, 4.0, 4.0, 4.0]
+    floor = MIN_REPEAT_SECONDS
+    assert [_delay((0.0, 0.5), n) for n in (1, 2, 9)] == [0.5, floor, floor]
+    assert _delay((), 0) == MIN_REPEAT_SECONDS
+
+
+def _answers(*values: bool) -> tuple[list[int], Callable[[], Awaitable[bool]]]:
+    """A `ready` that answers `values` in turn (the last one again), and its call count."""
+    calls: list[int] = []
+
+    async def ready() -> bool:
+        calls.append(len(calls))
+        return values[min(len(calls) - 1, len(values) - 1)]
+
+    return calls, ready
+
+
+def test_a_lost_answer_is_re_read_once_through_the_schedule() -> None:
+    ctx = ApplyContext(exchange={}, verify_delays=(0.0, 0.0, 0.0, 0.0))
+    calls, ready = _answers(False, False, True)
+    assert asyncio.run(reread(ctx, ready)) is True
+    assert len(calls) == 3  # stops at the first yes
+    calls, ready = _answers(False)
+    assert asyncio.run(reread(ctx, ready)) is False
+    assert len(calls) == 4  # one look per delay, no more
+
+
+def test_a_wait_past_its_deadline_is_named_and_a_re_read_that_meets_it_is_the_waits() -> None:
+    ctx = ApplyContext(exchange={}, verify_delays=(0.0,), deadline_seconds=LAST_LOOK_SECONDS)
+    calls, never = _answers(False)
+    with pytest.raises(DeadlineReached) as reached:
+        asyncio.run(wait_for(ctx, never, "the contact to show"))
+    assert str(reached.value) == "waited 0 s for the contact to show; it has not happened yet"
+    assert len(calls) == 1
+
+    async def cut_short() -> bool:
+        raise DeadlineReached("Get-MailContact: the action's deadline passed")
+
+    ctx = ApplyContext(exchange={}, verify_delays=(0.0,))
+    with pytest.raises(DeadlineReached) as reached:
+        asyncio.run(wait_for(ctx, cut_short, "the contact to show"))
+    assert str(reached.value) == "waited 0 s for the contact to show; it has not happened yet"
