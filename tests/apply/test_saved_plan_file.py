@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 import t2t
+from t2t.apply.origin import SandboxOrigin
 from t2t.apply.saved import (
     SAVED_FORMAT,
     SavedPlanError,
@@ -86,6 +87,22 @@ def test_the_file_is_json_sealed_by_the_documented_recipe(saved: Path) -> None:
     unsealed = data.replace(document["sha256"].encode(), b"0" * 64, 1)
     assert hashlib.sha256(unsealed).hexdigest() == document["sha256"]
     assert reseal(data) == data
+
+
+def test_the_plan_is_one_value_a_line_to_be_read_and_diffed(saved: Path) -> None:
+    """The plan's JSON indented one space a level (the file's first line is the seal)."""
+    lines = saved.read_text(encoding="utf-8").splitlines()
+    assert lines[0].endswith('"plan": {')
+    assert lines[1:3] == [' "format": 1,', ' "spec_name": "t",']
+    assert ' "actions": [' in lines and "  {" in lines
+
+
+def test_a_sandbox_folder_named_like_an_unsealed_checksum_is_sealed_right(tmp_path: Path) -> None:
+    """The seal goes where t2t writes it, the first 64 zeros, whatever the origin holds."""
+    zeros = SandboxOrigin(state_dir="/srv/" + "0" * 64)
+    path = tmp_path / "plan.json"
+    save_plan(_plan(), path, zeros)
+    assert load_saved_plan(path).made_against == zeros
 
 
 def test_the_file_is_owner_only_whatever_the_umask_and_whatever_was_there(
