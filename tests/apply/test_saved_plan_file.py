@@ -461,3 +461,16 @@ def test_an_unknown_field_beginning_with_x_is_named_whole(saved: Path) -> None:
     assert _refused(saved, with_top_level(saved.read_bytes(), edit)) == (
         "unknown field at X_approved_by; make the plan again with `t2t plan --out`"
     )
+
+
+def test_types_are_strict_not_coerced_even_resealed(saved: Path) -> None:
+    """A JSON value t2t never writes for a field — "yes" for a boolean — is refused, not read
+    as the nearest thing (pydantic's lax mode would take "yes" for true)."""
+
+    def edit(plan: dict[str, Any]) -> None:
+        plan["findings"][0]["fixed_by_plan"] = "yes"
+
+    assert _refused(saved, edited(saved.read_bytes(), edit)) == (
+        "malformed saved plan at plan.findings[0].fixed_by_plan: Input should be a valid "
+        "boolean (found 'yes'); make the plan again with `t2t plan --out`"
+    )
