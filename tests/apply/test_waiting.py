@@ -15,6 +15,7 @@ import time
 from collections.abc import Awaitable, Callable
 
 import pytest
+from structlog.testing import capture_logs
 
 from t2t.apply import ApplyContext, apply_plan
 from t2t.apply import executors as registry
@@ -40,7 +41,7 @@ def _kind(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(K.BY_NAME, KIND, K.ActionKind(KIND, "exchange", "safe", ()))
 
 
-def test_a_long_wait_shows_progress_and_lets_the_next_action_take_its_slot(
+def test_a_long_wait_shows_and_logs_progress_and_lets_the_next_action_take_its_slot(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """One slot: `slow` waits until `fast` has run. Without the hand-off `fast` could start
@@ -69,7 +70,8 @@ def test_a_long_wait_shows_progress_and_lets_the_next_action_take_its_slot(
     )
     plan = scratch_plan(scratch_action("slow", KIND), scratch_action("fast", KIND))
     started = time.monotonic()
-    report = asyncio.run(apply_plan(plan, ctx, concurrency=1))
+    with capture_logs() as logs:
+        report = asyncio.run(apply_plan(plan, ctx, concurrency=1))
     took = time.monotonic() - started
     assert [(r.id, r.status) for r in report.results] == [("fast", "done"), ("slow", "done")]
     assert ran == ["fast", "slow"]
@@ -77,6 +79,10 @@ def test_a_long_wait_shows_progress_and_lets_the_next_action_take_its_slot(
     [(action, text)] = progress  # one line: the wait ended right after it
     assert action == "slow"
     assert re.fullmatch(r"waiting for the slow object to show \(\d+ s\)", text), text
+    logged = [e for e in logs if e["event"] == "apply.waiting"]
+    assert logged == [
+        {"event": "apply.waiting", "log_level": "info", "action": "slow", "progress": text}
+    ]
 
 
 def test_a_short_wait_keeps_its_slot_and_shows_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
