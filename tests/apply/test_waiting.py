@@ -79,6 +79,7 @@ def test_a_long_wait_shows_and_logs_progress_and_lets_the_next_action_take_its_s
     [(action, text)] = progress  # one line: the wait ended right after it
     assert action == "slow"
     assert re.fullmatch(r"waiting for the slow object to show \(\d+ s\)", text), text
+    assert int(re.findall(r"\d+", text)[-1]) <= took  # the seconds it waited, not more
     logged = [e for e in logs if e["event"] == "apply.waiting"]
     assert logged == [
         {"event": "apply.waiting", "log_level": "info", "action": "slow", "progress": text}
@@ -155,3 +156,25 @@ def test_a_wait_past_its_deadline_is_named_and_a_re_read_that_meets_it_is_the_wa
     with pytest.raises(DeadlineReached) as reached:
         asyncio.run(wait_for(ctx, cut_short, "the contact to show"))
     assert str(reached.value) == "waited 0 s for the contact to show; it has not happened yet"
+
+
+def test_the_last_look_comes_before_the_deadline_however_long_the_next_delay() -> None:
+    """A re-read after the deadline could not be sent: the schedule's 30 s is cut to the
+    deadline's last look, and what the wait reports it waited is what it took."""
+    ctx = ApplyContext(exchange={}, verify_delays=(0.0, 30.0), deadline_seconds=2.0)
+    looks: list[float] = []
+
+    async def never() -> bool:
+        looks.append(time.monotonic())
+        return False
+
+    started = time.monotonic()
+    with pytest.raises(DeadlineReached):
+        asyncio.run(wait_for(ctx, never, "the contact to show"))
+    assert len(looks) == 2 and looks[1] < started + ctx.deadline_seconds
+
+    calls, second = _answers(False, True)
+    ctx = ApplyContext(exchange={}, verify_delays=(0.0, 0.2))
+    started = time.monotonic()
+    waited = asyncio.run(wait_for(ctx, second, "x"))
+    assert 0.0 < waited <= time.monotonic() - started and len(calls) == 2
