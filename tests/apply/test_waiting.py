@@ -24,6 +24,7 @@ from t2t.apply.waiting import (
     LAST_LOOK_SECONDS,
     LONG_WAIT_SECONDS,
     MIN_REPEAT_SECONDS,
+    PROGRESS_EVERY_SECONDS,
     _delay,
     reread,
     wait_for,
@@ -178,3 +179,21 @@ def test_the_last_look_comes_before_the_deadline_however_long_the_next_delay() -
     started = time.monotonic()
     waited = asyncio.run(wait_for(ctx, second, "x"))
     assert 0.0 < waited <= time.monotonic() - started and len(calls) == 2
+
+
+def test_a_wait_that_goes_on_shows_a_line_every_interval_until_its_deadline() -> None:
+    """Past the first line (at LONG_WAIT_SECONDS) the next comes PROGRESS_EVERY_SECONDS later,
+    counted from the line before: a 17 s wait shows two."""
+    progress: list[tuple[str, str]] = []
+    ctx = ApplyContext(
+        exchange={},
+        verify_delays=(0.0, 1.0),
+        deadline_seconds=LONG_WAIT_SECONDS + PROGRESS_EVERY_SECONDS + 2.0,
+        on_wait=lambda action, text: progress.append((action, text)),
+    )
+    _, never = _answers(False)
+    with pytest.raises(DeadlineReached):
+        asyncio.run(wait_for(ctx, never, "the contact to show"))
+    assert [re.sub(r"\d+", "N", text) for _, text in progress] == [
+        "waiting for the contact to show (N s)"
+    ] * 2
