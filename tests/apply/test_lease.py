@@ -367,3 +367,61 @@ def test_an_identity_that_may_not_write_gets_a_clear_error(sandbox: SandboxHandl
     assert message.startswith(f"could not take {WHERE}: ")
     assert "New-MailContact" in message and message.endswith(EXCHANGE_ROLE_FIX)
     assert _contacts(sandbox) == []
+
+
+def test_force_unlock_with_no_lease_says_so_and_takes_one(sandbox: SandboxHandle) -> None:
+    notes: list[str] = []
+
+    async def unlock(clients: list[ExchangeClient]) -> str:
+        lease = Lease(clients[0], SPEC, notify=notes.append)
+        await lease.acquire(force_unlock=True)
+        return lease.holder.run_id
+
+    run = _run(sandbox, unlock)
+    assert notes[0] == f"No lease to unlock: {NAME} does not exist."
+    assert notes[1].startswith(f"Holding {WHERE} as run {run} ")
+    assert _requests(sandbox, "Remove-MailContact") == []
+
+
+def test_force_unlock_of_a_lease_released_meanwhile_still_takes_one(
+    sandbox: SandboxHandle,
+) -> None:
+    """The abandoned lease is read, then released by its own run before --force-unlock's
+    Remove-MailContact reaches Exchange (held there meanwhile): not found is no failure."""
+    since = dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(hours=3)
+    _plant(sandbox, Holder("0123456789ab", "alice", "ci-runner-4", since).label())
+    _fault(
+        sandbox,
+        {
+            "kind": "hold",
+            "count": 1,
+            "match": {"service": "exchange", "cmdlet": "Remove-MailContact"},
+        },
+    )
+    notes: list[str] = []
+
+    def held() -> int:
+        return len(sandbox.http.get(f"{sandbox.base_url}/_sandbox/faults").json()["held"])
+
+    def release_by_its_run() -> None:
+        r = sandbox.invoke("fabrikam", "Remove-MailContact", {"Identity": NAME, "Confirm": False})
+        assert r.status_code == 200, r.text
+        assert sandbox.http.delete(f"{sandbox.base_url}/_sandbox/faults").status_code == 204
+
+    async def unlock(clients: list[ExchangeClient]) -> str:
+        lease = Lease(clients[0], SPEC, notify=notes.append)
+        taking = asyncio.ensure_future(lease.acquire(force_unlock=True))
+        for _ in range(500):
+            if await asyncio.to_thread(held):
+                break
+            await asyncio.sleep(0.02)
+        else:
+            raise AssertionError("--force-unlock's Remove-MailContact was not held")
+        await asyncio.to_thread(release_by_its_run)
+        await taking
+        return lease.holder.label()
+
+    label = _run(sandbox, unlock)
+    assert notes[0].startswith(f"Removed {WHERE} of run 0123456789ab by alice on ci-runner-4")
+    assert notes[1].startswith(f"Holding {WHERE} as run ")
+    assert [c["DisplayName"] for c in _contacts(sandbox)] == [label]

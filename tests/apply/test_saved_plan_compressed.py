@@ -23,6 +23,7 @@ from t2t.apply.saved import (
 )
 from t2t.planner import Plan
 from tests.apply.saved_files import ORIGIN, reseal
+from tests.apply.scratch import scratch_action, scratch_plan
 from tests.render.large_plan import large_plan
 
 N = 1_000
@@ -112,4 +113,27 @@ def test_a_compressed_file_that_inflates_past_the_limit_is_refused(
     assert len(bomb) < 16 * 1024
     assert _refused(saved, bomb) == (
         "over 1 MiB once uncompressed; make the plan again with `t2t plan --out`"
+    )
+
+
+def test_a_plan_of_exactly_the_bound_stays_plain_one_byte_more_is_compressed(
+    tmp_path: Path,
+) -> None:
+    """ "Over COMPRESS_OVER": the plan's JSON (what follows `"plan": ` before the closing
+    brace) padded to the bound is plain, a byte longer compressed."""
+    path = tmp_path / "plan.json"
+
+    def body(pad: int) -> bytes:
+        action = scratch_action("target:test.pad:p").model_copy(
+            update={"parameters": {"Pad": "x" * pad}}
+        )
+        save_plan(scratch_plan(action), path, ORIGIN)
+        data = path.read_bytes()
+        return data if data.startswith(b"\x1f\x8b") else data[data.index(b'"plan": ') + 8 : -2]
+
+    short = len(body(0))
+    assert len(body(COMPRESS_OVER - short)) == COMPRESS_OVER
+    assert body(COMPRESS_OVER - short + 1).startswith(b"\x1f\x8b")
+    assert load_saved_plan(path).plan.actions[0].parameters["Pad"] == "x" * (
+        COMPRESS_OVER - short + 1
     )

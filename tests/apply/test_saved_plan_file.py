@@ -17,9 +17,11 @@ from typing import Any
 import pytest
 
 import t2t
+from t2t.apply.origin import SandboxOrigin
 from t2t.apply.saved import (
     SAVED_FORMAT,
     SavedPlanError,
+    check_spec,
     load_saved_plan,
     looks_like_saved_plan,
     save_plan,
@@ -27,7 +29,9 @@ from t2t.apply.saved import (
 )
 from t2t.planner import Plan
 from t2t.planner.checks import finding
+from t2t.planner.plan import spec_fingerprint
 from t2t.spec.limits import SAVED_PLAN_MAX_BYTES, SHOWN_CHARS
+from t2t.spec.loader import load_spec
 from tests.apply.saved_files import ORIGIN, edited, reseal, with_top_level
 from tests.apply.scratch import scratch_action, scratch_plan
 
@@ -83,6 +87,22 @@ def test_the_file_is_json_sealed_by_the_documented_recipe(saved: Path) -> None:
     unsealed = data.replace(document["sha256"].encode(), b"0" * 64, 1)
     assert hashlib.sha256(unsealed).hexdigest() == document["sha256"]
     assert reseal(data) == data
+
+
+def test_the_plan_is_one_value_a_line_to_be_read_and_diffed(saved: Path) -> None:
+    """The plan's JSON indented one space a level (the file's first line is the seal)."""
+    lines = saved.read_text(encoding="utf-8").splitlines()
+    assert lines[0].endswith('"plan": {')
+    assert lines[1:3] == [' "format": 1,', ' "spec_name": "t",']
+    assert ' "actions": [' in lines and "  {" in lines
+
+
+def test_a_sandbox_folder_named_like_an_unsealed_checksum_is_sealed_right(tmp_path: Path) -> None:
+    """The seal goes where t2t writes it, the first 64 zeros, whatever the origin holds."""
+    zeros = SandboxOrigin(state_dir="/srv/" + "0" * 64)
+    path = tmp_path / "plan.json"
+    save_plan(_plan(), path, zeros)
+    assert load_saved_plan(path).made_against == zeros
 
 
 def test_the_file_is_owner_only_whatever_the_umask_and_whatever_was_there(
@@ -375,3 +395,82 @@ def test_a_renamed_spec_is_stale(saved: Path) -> None:
     assert staleness(_resealed(saved, edit), _plan()) == [
         "the plan's spec_name differs from the spec's"
     ]
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [(True, "true/false"), (7, "a number"), (1.5, "a number"), (None, "null"), ({}, "a mapping")],
+)
+def test_a_value_of_the_wrong_type_is_named_by_its_kind(
+    saved: Path, value: object, shown: str
+) -> None:
+    def edit(plan: dict[str, Any]) -> None:
+        plan["spec_name"] = value
+
+    assert _refused(saved, edited(saved.read_bytes(), edit)) == (
+        f"malformed saved plan at plan.spec_name: Input should be a valid string (found {shown});"
+        " make the plan again with `t2t plan --out`"
+    )
+
+
+def test_a_file_that_cannot_be_read_is_not_taken_for_a_saved_plan() -> None:
+    """/proc/self/mem is a regular file whose first bytes cannot be read (address 0 is never
+    mapped): the spec reader, not the saved-plan reader, says what it is."""
+    mem = Path("/proc/self/mem")
+    assert mem.is_file()
+    with pytest.raises(OSError), mem.open("rb") as handle:
+        handle.read(256)
+    assert not looks_like_saved_plan(mem)
+
+
+def test_a_plan_is_refused_once_its_spec_changed(saved: Path, tmp_path: Path) -> None:
+    spec = tmp_path / "quickstart.yaml"
+    text = (ROOT / "specs" / "quickstart.yaml").read_text(encoding="utf-8")
+    spec.write_text(text, encoding="utf-8")
+    desired = load_spec(spec, check_git=False)
+    loaded = load_saved_plan(saved)
+    made = loaded.model_copy(
+        update={
+            "plan": loaded.plan.model_copy(update={"spec_fingerprint": spec_fingerprint(desired)})
+        }
+    )
+    check_spec(made, desired, saved)  # unchanged: accepted
+    spec.write_text(text.replace("usageLocation: NL", "usageLocation: BE"), encoding="utf-8")
+    with pytest.raises(SavedPlanError) as caught:
+        check_spec(made, load_spec(spec, check_git=False), saved)
+    assert str(caught.value) == (
+        f"{saved}: the spec (or a CSV it reads) changed since the plan was made ({spec}); run "
+        "t2t plan again and review the new plan"
+    )
+
+
+def test_a_key_that_is_no_plain_name_is_shown_quoted(saved: Path) -> None:
+    def edit(plan: dict[str, Any]) -> None:
+        plan["permissions"] = {"Graph.Read All": 5}
+
+    assert _refused(saved, edited(saved.read_bytes(), edit)) == (
+        "malformed saved plan at plan.permissions['Graph.Read All']: Input should be a valid "
+        "array (found a number); make the plan again with `t2t plan --out`"
+    )
+
+
+def test_an_unknown_field_beginning_with_x_is_named_whole(saved: Path) -> None:
+    def edit(document: dict[str, Any]) -> None:
+        document["X_approved_by"] = "nobody"
+
+    assert _refused(saved, with_top_level(saved.read_bytes(), edit)) == (
+        "unknown field at X_approved_by; make the plan again with `t2t plan --out`"
+    )
+
+
+def test_types_are_strict_not_coerced_even_resealed(saved: Path) -> None:
+    """A JSON value t2t never writes for a field — "yes" for a boolean — is refused, not read
+    as the nearest thing (pydantic's lax mode would take "yes" for true)."""
+
+    def edit(plan: dict[str, Any]) -> None:
+        plan["findings"][0]["fixed_by_plan"] = "yes"
+
+    assert _refused(saved, edited(saved.read_bytes(), edit)) == (
+        "malformed saved plan at plan.findings[0].fixed_by_plan: Input should be a valid "
+        "boolean (found 'yes'); make the plan again with `t2t plan --out`"
+    )
