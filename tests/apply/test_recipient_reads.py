@@ -11,11 +11,10 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from t2t.apply.recipient_reads import NAMES_PER_READ, RecipientReads
-from t2t.clients import HttpLayer, TenantIdentity, connect, sandbox_hosts
-from t2t.clients.auth import ClientSecret
 from t2t.probes.targeted import read_recipient
 from t2t.state.exchange import Recipient
 from tests.conftest import SandboxHandle
+from tests.real_clients import with_clients
 from tests.sandbox.exchange_setup import ok
 from tests.sandbox.module_forms import secure
 
@@ -38,22 +37,12 @@ def _run(
     **kw: Any,
 ) -> Any:
     """`use(reads, exchange)` on the tenant's real Exchange client (token fetched first)."""
-    hosts = sandbox_hosts(sandbox.profile)
-    t = sandbox.tenant(tenant)
-    identity = TenantIdentity(
-        t["tenantId"], t["adminApp"]["clientId"], ClientSecret(t["adminApp"]["clientSecret"])
+    return with_clients(
+        sandbox,
+        tenant,
+        "exchange",
+        lambda clients: use(RecipientReads(clients.exchange, **kw), clients.exchange),
     )
-
-    async def go() -> Any:
-        async with HttpLayer(ca_file=hosts.ca_file) as layer:
-            clients = connect(layer, hosts, identity)
-            try:
-                await clients.tokens.token(hosts.exchange_resource)
-                return await use(RecipientReads(clients.exchange, **kw), clients.exchange)
-            finally:
-                clients.tokens.close()
-
-    return asyncio.run(go())
 
 
 def _key(r: Recipient | None) -> tuple[str, str, bool] | None:

@@ -17,13 +17,13 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from t2t.apply.graph_batch import GraphBatcher
-from t2t.clients import GraphClient, HttpLayer, TenantIdentity, connect, sandbox_hosts
-from t2t.clients.auth import ClientSecret
+from t2t.clients import GraphClient
 from t2t.clients.odata import IN_LIMIT
 from t2t.probes import directory_objects as dirobj
 from t2t.probes.targeted import read_user
 from t2t.state.directory import DirectoryUser
 from tests.conftest import SandboxHandle
+from tests.real_clients import with_clients
 
 HOLD_BATCH = {"kind": "hold", "count": 1, "match": {"service": "graph", "path": r"\$batch"}}
 
@@ -53,22 +53,12 @@ def _run(
     **kw: Any,
 ) -> Any:
     """`use(batcher, graph)` on the tenant's real Graph client (tokens fetched first)."""
-    hosts = sandbox_hosts(sandbox.profile)
-    t = sandbox.tenant(tenant)
-    identity = TenantIdentity(
-        t["tenantId"], t["adminApp"]["clientId"], ClientSecret(t["adminApp"]["clientSecret"])
+    return with_clients(
+        sandbox,
+        tenant,
+        "graph",
+        lambda clients: use(GraphBatcher(clients.graph, **kw), clients.graph),
     )
-
-    async def go() -> Any:
-        async with HttpLayer(ca_file=hosts.ca_file) as layer:
-            clients = connect(layer, hosts, identity)
-            try:
-                await clients.tokens.token(hosts.graph_resource)
-                return await use(GraphBatcher(clients.graph, **kw), clients.graph)
-            finally:
-                clients.tokens.close()
-
-    return asyncio.run(go())
 
 
 def _release(sandbox: SandboxHandle) -> None:
