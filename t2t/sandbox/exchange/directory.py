@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 from t2t.sandbox.exchange.errors import ambiguous
-from t2t.sandbox.model import Group, Tenant, User, derived_guid
+from t2t.sandbox.model import Tenant, User, derived_guid
 from t2t.sandbox.recipients import Recipient
 
 _FOREST_DN = "DC=EURPR01A001,DC=PROD,DC=OUTLOOK,DC=COM"
@@ -198,7 +198,3 @@ def name_taken(tenant: Tenant, name: str) -> bool:
         or any(g.name.lower() == key for g in tenant.groups)
         or any(c.name.lower() == key for c in tenant.mail_contacts)
     )
-
-
-def members_of(tenant: Tenant, group: Group) -> list[User]:
-    return [u for u in tenant.users if u.id in group.members]
