@@ -135,12 +135,19 @@ def _graph_budget(writes: list[dict[str, Any]], rate: float) -> dict[str, Any]:
     seconds = max(end - start, 1e-9)
     bins = Counter(int((_at(w) - start) // 10) for w in span)
     return {
-        "writes": len(span),
-        "spanSeconds": round(seconds, 1),
-        "writesPerSecond": round(len(span) / seconds, 2),
-        "budgetPerSecond": rate,
-        "utilisation": round(len(span) / (rate * seconds), 3),
+        **_budget_use("writes", len(span), seconds, rate),
         "writesPer10s": [bins.get(i, 0) for i in range(max(bins, default=-1) + 1)],
+    }
+
+
+def _budget_use(unit: str, count: int, seconds: float, rate: float) -> dict[str, Any]:
+    """``count`` operations in ``seconds`` against a budget of ``rate`` a second."""
+    return {
+        unit: count,
+        "spanSeconds": round(seconds, 1),
+        f"{unit}PerSecond": round(count / seconds, 2),
+        "budgetPerSecond": rate,
+        "utilisation": round(count / (rate * seconds), 3),
     }
 
 
@@ -152,13 +159,7 @@ def _exchange_budget(entries: list[dict[str, Any]], rate: float) -> dict[str, An
         return {"calls": 0}
     span = entries[chain[0] : chain[-1] + 1]
     seconds = max(_at(span[-1]) - _at(span[0]), 1e-9)
-    return {
-        "calls": len(span),
-        "spanSeconds": round(seconds, 1),
-        "callsPerSecond": round(len(span) / seconds, 2),
-        "budgetPerSecond": rate,
-        "utilisation": round(len(span) / (rate * seconds), 3),
-    }
+    return _budget_use("calls", len(span), seconds, rate)
 
 
 def _figures(
