@@ -22,6 +22,7 @@ the code, from Microsoft's `message`) goes to the `notify` callback; no token ev
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -126,7 +127,7 @@ class DeviceCodeTokenSource:
             raise self._refused(flow, service)
         label = self._credential.label or f"tenant {self._tenant}"
         self._credential.notify(f"{label}, {service}: {flow.get('message', '')}")
-        result = app.acquire_token_by_device_flow(flow)
+        result = _poll(app, flow)
         if "access_token" not in result:
             raise self._refused(result, service)
         claims = result.get("id_token_claims") or {}
@@ -155,3 +156,21 @@ class DeviceCodeTokenSource:
             ) from exc
 
     token = blocking_token
+
+
+def _poll(app: Any, flow: dict[str, Any]) -> dict[str, Any]:
+    """MSAL's polling of one device code until it is used, refused or expired. A poll lost on
+    the way (a connection the server closed between polls — the flow's 5 s interval is also a
+    common keep-alive timeout — or a read timed out) is polled again with the same code: the
+    person may be typing it right now, and a new flow would show them a second code and
+    throw away the first sign-in. MSAL keeps polling a flow handed back to it until its
+    ``expires_at`` (msal ``acquire_token_by_device_flow``); past that the fault is raised."""
+    while True:
+        try:
+            result: dict[str, Any] = app.acquire_token_by_device_flow(flow)
+            return result
+        except requests.RequestException:
+            if time.time() >= float(flow.get("expires_at", 0)):
+                raise
+            time.sleep(min(float(flow.get("interval", 5)), 5.0))
+

@@ -12,6 +12,7 @@ import re
 import ssl
 import stat
 import subprocess
+import time
 from pathlib import Path
 from typing import Any
 
@@ -159,6 +160,41 @@ def test_device_code_sign_in_plans_and_is_reused(
     assert wrong.stderr.count("error:") == 1 and "Traceback" not in wrong.stderr
     assert "cannot open the token cache" in wrong.stderr
     assert "another passphrase sealed it" in wrong.stderr
+
+
+def test_a_poll_lost_on_the_way_keeps_the_same_code(
+    served: tuple[Path, dict[str, Any]], tmp_path: Path
+) -> None:
+    """The sandbox drops the answer to the first poll of the person's code (a connection
+    closed between polls, as a keep-alive timeout does): t2t polls the same code again, so the
+    person approves the code on their screen and sees the next service's prompt, not the same
+    service's second code."""
+    state, profile = served
+    trusted = ssl.create_default_context(cafile=profile["caFile"])
+    faults = f"{profile['baseUrl']}/_sandbox/faults"
+    target_token = "9a41d2b7-5c3e-4f68-8a90-1b2c3d4e5f60/oauth2/v2.0/token"
+    rule = {"kind": "drop", "count": 1, "match": {"service": "identity", "path": target_token}}
+    httpx.post(faults, json=rule, verify=trusted).raise_for_status()
+    env = _env(state, tmp_path / "cache", T2T_TOKEN_CACHE_KEY=PASSPHRASE)
+    proc, seen = _start(_spec(tmp_path), env), []
+    exchange_code = _next_code(proc, seen)
+    assert "Exchange Online" in seen[-1]
+    deadline = time.monotonic() + 60
+    while httpx.get(faults, verify=trusted).json()["rules"]:  # the rule fires once, then goes
+        assert time.monotonic() < deadline, "the first poll never came"
+        time.sleep(0.2)
+    _approve(state, exchange_code)
+    graph_code = _next_code(proc, seen)
+    assert "Microsoft Graph" in seen[-1] and graph_code != exchange_code
+    _approve(state, graph_code)
+    code, out, err = _finish(proc, seen)
+    assert code == 2, out + err
+    prompts = [ln for ln in err.splitlines() if "enter the code" in ln]
+    assert [p.split(": To sign in")[0] for p in prompts] == [
+        "target tenant 9a41d2b7-5c3e-4f68-8a90-1b2c3d4e5f60, Exchange Online",
+        "target tenant 9a41d2b7-5c3e-4f68-8a90-1b2c3d4e5f60, Microsoft Graph",
+    ]
+    assert "Traceback" not in err
 
 
 def _one_error(err: str) -> str:
