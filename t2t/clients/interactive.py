@@ -173,4 +173,3 @@ def _poll(app: Any, flow: dict[str, Any]) -> dict[str, Any]:
             if time.time() >= float(flow.get("expires_at", 0)):
                 raise
             time.sleep(min(float(flow.get("interval", 5)), 5.0))
-
