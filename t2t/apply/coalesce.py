@@ -7,6 +7,14 @@ queues meanwhile rides in the next one — but never longer than `max_wait` from
 call. A call joins only a request not sent yet: its answer always comes from a request sent
 after the call was made (a verify is never served by a read that left before its write).
 
+When the caller says how many of its callers are at work now (`companions`: for the applier,
+the actions holding the tenant's runner slots, ApplyContext.active) and they are at least
+`size`, a request that is not full waits for them — up to `max_wait` from its oldest call —
+even with nothing in flight: enough callers are busy to fill it, and each request saved is
+one the tenant does not serve (at Graph's identity write budget of 20 a second, a `$batch`
+of 20 a second is the pace anyway). With fewer at work (a small apply, a run's last
+mailboxes) nothing waits beyond the above.
+
 A request's size is counted in what it carries (`_cost`: one per call unless the coalescer
 merges calls, as graph_batch.py merges user reads into one filtered list read).
 
@@ -19,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
@@ -40,8 +49,17 @@ class Queued(Generic[Call, Answer]):
 
 
 class Coalescer(ABC, Generic[Call, Answer]):
-    def __init__(self, *, size: int, wait: float, in_flight: int, max_wait: float) -> None:
+    def __init__(
+        self,
+        *,
+        size: int,
+        wait: float,
+        in_flight: int,
+        max_wait: float,
+        companions: Callable[[], int] | None = None,
+    ) -> None:
         self._size = size
+        self._companions = companions
         self._wait = wait
         self._in_flight = in_flight
         self._max_wait = max_wait
@@ -90,12 +108,19 @@ class Coalescer(ABC, Generic[Call, Answer]):
             if not q.future.done():
                 q.future.set_exception(exc)
 
+    def _holding(self) -> bool:
+        """Whether what is queued (never a full request: `_send_full` sent it) waits on:
+        `in_flight` requests are out, or callers enough to fill a request are at work."""
+        if len(self._sending) >= self._in_flight:
+            return True
+        return self._companions is not None and self._companions() >= self._size
+
     async def _later(self) -> None:
-        """Send what is queued once the short wait is over and fewer than `in_flight` of this
-        coalescer's requests are out, or the oldest call has waited `max_wait`."""
+        """Send what is queued once the short wait is over and nothing holds it (`_holding`),
+        or the oldest call has waited `max_wait`."""
         await asyncio.sleep(self._wait)
         loop = asyncio.get_running_loop()
-        while self._queue and len(self._sending) >= self._in_flight:
+        while self._queue and self._holding():
             left = self._queue[0].queued_at + self._max_wait - loop.time()
             if left <= 0:
                 break

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -58,13 +59,18 @@ class ApplyContext:
     """Each action's deadline, from its start (runner.py)."""
     on_wait: Callable[[str, str], None] | None = None
     """(action id, progress text) while an action waits for a write to show (waiting.py)."""
+    active: Counter[str] = field(default_factory=Counter, repr=False)
+    """Actions holding a runner slot now, per tenant and API ("target:graph", runner.slot_key):
+    how many callers the tenant's coalescers can expect (coalesce.py `companions`)."""
     _batchers: dict[Role, GraphBatcher] = field(default_factory=dict, repr=False)
     _reads: dict[Role, RecipientReads] = field(default_factory=dict, repr=False)
 
     def graph_batch(self, role: Role) -> GraphBatcher:
         """The tenant's shared `$batch` coalescer for per-user Graph calls."""
         if role not in self._batchers:
-            self._batchers[role] = GraphBatcher(self.graph[role])
+            self._batchers[role] = GraphBatcher(
+                self.graph[role], companions=lambda: self.active[f"{role}:graph"]
+            )
         return self._batchers[role]
 
     def recipient_reads(self, role: Role) -> RecipientReads:

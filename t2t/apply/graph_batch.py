@@ -6,7 +6,11 @@ sending every 20 ms filled a `$batch` with 1.6 operations (tests/bench/bench_app
 wait for an answer costs at most one round trip, and every `$batch` saved is a request the
 tenant does not have to serve. One `$batch` in flight, not two: at 300 mailboxes (100 ms
 latency) two made 2.2 Graph requests per mailbox, one 1.35, in the same wall time (the writes'
-budget, not the wait, set the pace).
+budget, not the wait, set the pace). While 20 or more of the tenant's Graph actions are at
+work (`companions`: the runner's slots held, ApplyContext.active), a `$batch` waits up to a
+second to fill even with none in flight: at 1,000 mailboxes that took a `$batch` from 4.4
+operations to 17.6 and Graph requests from 0.61 to 0.16 per mailbox, in the same wall time
+(a `$batch` of 20 a second is the identity write budget's own pace).
 
 Throttled items are retried by GraphClient.batch itself, honouring Retry-After, until the
 deadline: every `$batch` item counts on its own against Graph's identity write budget
@@ -28,6 +32,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -92,9 +97,16 @@ class GraphBatcher(Coalescer[_Call, _Answer]):
         *,
         wait: float = 0.02,
         in_flight: int = 1,
-        max_wait: float = 0.5,
+        max_wait: float = 1.0,
+        companions: Callable[[], int] | None = None,
     ) -> None:
-        super().__init__(size=BATCH_LIMIT, wait=wait, in_flight=in_flight, max_wait=max_wait)
+        super().__init__(
+            size=BATCH_LIMIT,
+            wait=wait,
+            in_flight=in_flight,
+            max_wait=max_wait,
+            companions=companions,
+        )
         self._graph = graph
 
     async def call(self, method: str, url: str, body: Any = None) -> dict[str, Any]:

@@ -13,11 +13,13 @@ are done, never waiting for unrelated ones.
   everything) finishes them.
 - **Bounds**: each tenant and API (the action kind's `service`, t2t/planner/kinds.py) has
   its own slots (Exchange `concurrency`; Graph `concurrency × GRAPH_FACTOR`, since per-user
-  calls are coalesced into `$batch` requests of 20). 16 by default: an action holds its slot
+  calls are coalesced into `$batch` requests of 20). 32 by default: an action holds its slot
   through short waits too (a write to a new object refused while it replicates is sent again
-  after 0.5 s and 1 s), so at 100 ms per request 8 slots kept a 1,000-mailbox apply at 69 %
-  of Exchange's budget and 16 at 82 % (tests/bench/bench_apply.py); the HTTP layer still
-  bounds the requests in flight per tenant and service (t2t/clients/http.py).
+  after 0.5 s and 1 s; a re-read waits for its companions, coalesce.py), so at 100 ms per
+  request 8 slots kept a 1,000-mailbox apply at 69 % of Exchange's budget and 16 at 82 %;
+  with `$batch` requests waiting to fill, 16 left Graph's write budget 76 % used and 32 91 %
+  (tests/bench/bench_apply.py); the HTTP layer still bounds the requests in flight per
+  tenant and service (t2t/clients/http.py, 8 at first).
   When a slot frees, the ready action deepest in its chain starts first, so one mailbox's
   chain (create → stamp → licence) runs to its end before new chains take the slots: at
   20,000 mailboxes the first is ready for its batch long before the last MailUser exists.
@@ -169,7 +171,7 @@ async def apply_plan(
     plan: Plan,
     ctx: ApplyContext,
     *,
-    concurrency: int = 16,
+    concurrency: int = 32,
     parallelism: int | None = None,
     on_result: Callable[[Action, ActionResult], None] | None = None,
 ) -> ApplyReport:
@@ -253,6 +255,7 @@ async def apply_plan(
         if not slot.given_back:
             slot.given_back = True
             free[slot.key] += 1
+            ctx.active[slot.key] -= 1
             holding -= 1
             freed.set()
 
@@ -267,6 +270,7 @@ async def apply_plan(
             key = min(open_keys, key=lambda k: queued[k][0])
             _, _, aid = heapq.heappop(queued[key])
             free[key] -= 1
+            ctx.active[key] += 1
             holding += 1
             slot = _Slot(key)
             idle = functools.partial(give_back, slot)

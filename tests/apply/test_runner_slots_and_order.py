@@ -1,8 +1,10 @@
 """The runner's bounds and order (t2t/apply/runner.py): each tenant and API has its own slots
-(Exchange `concurrency`, Graph five times as many, 16 by default), a freed slot is filled
-again at once, ready actions start deepest first then in plan order, a dependant runs only if
-every dependency succeeded, blocked and cyclic actions are reported up front, and every action
-is reported, logged and handed to `on_result` with its message scrubbed and its duration.
+(Exchange `concurrency`, Graph five times as many, 32 by default), the context counts the
+actions holding each tenant and API's slots (`ApplyContext.active`, what the coalescers
+read), a freed slot is filled again at once, ready actions start deepest first then in plan
+order, a dependant runs only if every dependency succeeded, blocked and cyclic actions are
+reported up front, and every action is reported, logged and handed to `on_result` with its
+message scrubbed and its duration.
 
 Like tests/apply/test_runner.py, the runner is driven with executors of these tests' own,
 registered for scratch kinds."""
@@ -48,8 +50,8 @@ def default_logging() -> Iterator[None]:
     structlog.reset_defaults()
 
 
-def _apply(plan: Plan, **kwargs: Any) -> ApplyReport:
-    return asyncio.run(apply_plan(plan, ApplyContext(exchange={}), **kwargs))
+def _apply(plan: Plan, ctx: ApplyContext | None = None, **kwargs: Any) -> ApplyReport:
+    return asyncio.run(apply_plan(plan, ctx or ApplyContext(exchange={}), **kwargs))
 
 
 class Slots:
@@ -61,6 +63,8 @@ class Slots:
         self.barrier: asyncio.Barrier | None = None
         self.in_flight: Counter[str] = Counter()
         self.peak: Counter[str] = Counter()
+        self.active: Counter[str] = Counter()
+        """The most actions `ApplyContext.active` counted per slot key, seen by an action."""
         self.started: list[str] = []
         for kind in SERVICES:
             monkeypatch.setitem(registry.EXECUTORS, kind, self.run)
@@ -75,6 +79,8 @@ class Slots:
         try:
             async with asyncio.timeout(1.0):
                 await self.barrier.wait()
+            for k, n in ctx.active.items():
+                self.active[k] = max(self.active[k], n)
             await asyncio.sleep(0)  # the last to arrive lets any other started action in
         finally:
             self.in_flight[key] -= 1
@@ -87,11 +93,14 @@ def test_a_slot_key_is_the_tenant_and_the_kinds_api() -> None:
 
 
 def test_exchange_slots_are_filled_again_as_soon_as_they_free() -> None:
+    ctx = ApplyContext(exchange={})
     with pytest.MonkeyPatch.context() as mp:
         slots = Slots(mp, parties=2)
-        report = _apply(_plan(*(_action(f"a{i}") for i in range(6))), concurrency=2)
+        report = _apply(_plan(*(_action(f"a{i}") for i in range(6))), ctx, concurrency=2)
     assert report.count("done") == 6, report.results
     assert slots.peak == {"target:exchange": 2}
+    assert slots.active == {"target:exchange": 2}  # the context counted them
+    assert ctx.active == {"target:exchange": 0}  # and every slot given back
 
 
 def test_graph_slots_are_five_times_the_concurrency() -> None:
@@ -102,12 +111,12 @@ def test_graph_slots_are_five_times_the_concurrency() -> None:
     assert slots.peak == {"target:graph": 5}
 
 
-def test_sixteen_writes_at_once_per_tenant_and_api_by_default() -> None:
+def test_thirty_two_writes_at_once_per_tenant_and_api_by_default() -> None:
     with pytest.MonkeyPatch.context() as mp:
-        slots = Slots(mp, parties=16)
-        report = _apply(_plan(*(_action(f"a{i}") for i in range(32))))
-    assert report.count("done") == 32, report.results
-    assert slots.peak == {"target:exchange": 16}
+        slots = Slots(mp, parties=32)
+        report = _apply(_plan(*(_action(f"a{i}") for i in range(64))))
+    assert report.count("done") == 64, report.results
+    assert slots.peak == {"target:exchange": 32}
 
 
 def test_each_tenant_and_api_has_its_own_slots() -> None:
@@ -123,6 +132,7 @@ def test_each_tenant_and_api_has_its_own_slots() -> None:
     got = {r.id: r.status for r in report.results}
     assert got == {"t-xo": "done", "s-xo": "done", "t-gr": "done", "t-xo2": "failed"}
     assert slots.peak == {"target:exchange": 1, "source:exchange": 1, "target:graph": 1}
+    assert slots.active == slots.peak
 
 
 def _note(monkeypatch: pytest.MonkeyPatch, started: list[str], status: str = "done") -> None:

@@ -117,6 +117,42 @@ def test_no_call_waits_past_max_wait(sandbox: SandboxHandle) -> None:
     assert _batches(sandbox) == (2, 2)
 
 
+def test_with_callers_enough_at_work_a_batch_waits_to_fill(sandbox: SandboxHandle) -> None:
+    """Nothing in flight, but 20 callers at work (`companions`): the calls wait for each other
+    and leave as one `$batch` of 20; with 19 at work a lone call leaves at once; and no call
+    waits past ``max_wait`` for companions that do not come."""
+    busy = [20]
+    seen: dict[str, Any] = {}
+
+    async def use(batcher: GraphBatcher, _graph: GraphClient) -> None:
+        calls = []
+        for _ in range(19):
+            calls.append(asyncio.ensure_future(batcher.call("GET", "/organization")))
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(0.3)  # 15 times the batcher's own wait, nothing in flight
+        seen["19 queued"] = await asyncio.to_thread(_batches, sandbox)
+        calls.append(asyncio.ensure_future(batcher.call("GET", "/organization")))
+        await asyncio.wait_for(asyncio.gather(*calls), 30)
+        seen["20th came"] = await asyncio.to_thread(_batches, sandbox)
+        busy[0] = 19
+        await asyncio.wait_for(batcher.call("GET", "/organization"), 5)  # not max_wait's 30
+        seen["19 at work"] = await asyncio.to_thread(_batches, sandbox)
+
+    _run(sandbox, use, in_flight=1, max_wait=30.0, companions=lambda: busy[0])
+    assert seen == {"19 queued": (0, 0), "20th came": (1, 20), "19 at work": (2, 21)}
+
+    busy[0] = 500
+
+    async def alone(batcher: GraphBatcher, _graph: GraphClient) -> float:
+        started = asyncio.get_running_loop().time()
+        await asyncio.wait_for(batcher.call("GET", "/organization"), 30)
+        return asyncio.get_running_loop().time() - started
+
+    waited = _run(sandbox, alone, in_flight=1, max_wait=0.5, companions=lambda: busy[0])
+    assert 0.5 <= waited < 5
+    assert _batches(sandbox) == (3, 22)
+
+
 def _user_ops(sandbox: SandboxHandle) -> dict[str, int]:
     """Graph's user reads served so far, single (`GET /users/{id}`) and listed (`GET /users`)."""
     by = sandbox.stats()["byOperation"]
