@@ -245,7 +245,12 @@ class World:
 
         return asyncio.run(run())
 
-    def apply(self, plan: Plan, ids: set[str] | None = None) -> ApplyReport:
+    def apply(
+        self,
+        plan: Plan,
+        ids: set[str] | None = None,
+        provisioning: dict[str, tuple[str, ...]] | None = None,
+    ) -> ApplyReport:
         if ids is not None:
             plan = plan.model_copy(
                 update={"actions": tuple(a for a in plan.actions if a.id in ids)}
@@ -261,6 +266,7 @@ class World:
                     tenant_ids={"source": src.tenant_id, "target": tgt.tenant_id},
                     secret_wait_delays=VERIFY,
                     deadline_seconds=self.deadline,
+                    licences_provisioning=dict(provisioning or {}),
                 )
                 return await apply_plan(plan, ctx)
 
@@ -577,6 +583,8 @@ class Case:
     """... and what the executor must send then (the fresh re-plan's parameters)."""
     also: tuple[Sent, ...] = ()
     """Other writes of the same executor (each also never handled twice)."""
+    done: Callable[[World], str] | None = None
+    """A creation's whole message once its write showed (the lag scenario)."""
 
     tenant: str = "target"
 
@@ -591,6 +599,10 @@ class Case:
     @property
     def writes(self) -> tuple[Sent, ...]:
         return (self.write, *self.also)
+
+
+def _said(message: str) -> Callable[[World], str]:
+    return lambda _w: message
 
 
 def _only(fn: Callable[[World], None]) -> Callable[[World, Action], None]:
@@ -663,6 +675,7 @@ CASES: tuple[Case, ...] = (
         REL,
         count=_relationships,
         lag={"service": "exchange", "tenant": "fabrikam", "cmdlet": REL.name},
+        done=_said("New-OrganizationRelationship verified"),
         fix=_only(_relationship(**RIGHT_TARGET_RELATIONSHIP)),
         change=_only(_relationship(**{**RIGHT_TARGET_RELATIONSHIP, "DomainNames": [OTHER]})),
         resends=_sent_set_relationship,
@@ -693,6 +706,7 @@ CASES: tuple[Case, ...] = (
         spec="register",
         count=lambda w: len(_my_apps(w)),
         lag={"service": "graph", "method": "PATCH", "path": "uniqueName"},
+        done=lambda w: f"PATCH /applications(uniqueName='{_unique_name(w)}') verified",
         fix=_only(_upsert_app()),
         change=_only(_upsert_app(signInAudience="AzureADMyOrg")),
         resends=_sent_app_update,
@@ -724,6 +738,7 @@ CASES: tuple[Case, ...] = (
         count=_consents,
         also=(Sent("graph", "POST /servicePrincipals", path=r"^/v1\.0/servicePrincipals$"),),
         lag={"service": "graph", "method": "POST", "path": r"^/v1\.0/servicePrincipals$"},
+        done=_said(f"Mailbox.Migration granted to {SEEDED_APP} in the target tenant"),
         fix=_only(_grant),
         change=lambda w, _a: w.graph("POST", "/servicePrincipals", {"appId": SEEDED_APP}),
         resends=_sent_assignment_only,
@@ -734,6 +749,7 @@ CASES: tuple[Case, ...] = (
         Sent("graph", "POST /invitations", path="/invitations$"),
         count=_guests,
         lag={"service": "graph", "method": "POST", "path": "/invitations$"},
+        done=_said("the invitation of admin@contoso.com verified"),
         fix=_only(_invite),
     ),
     Case(
@@ -744,6 +760,7 @@ CASES: tuple[Case, ...] = (
         tenant="source",
         count=_groups,
         lag={"service": "exchange", "tenant": "contoso", "cmdlet": "New-DistributionGroup"},
+        done=_said(f"{NEW_GROUP}: group present, 0 members added"),
         fix=_only(_new_group(MEMBERS)),
         change=_only(_new_group(())),
         resends=_sent_members_only,
@@ -764,6 +781,7 @@ CASES: tuple[Case, ...] = (
         count=_endpoints,
         also=(Sent("graph", "POST /applications/{id}/addPassword", path="addPassword"),),
         lag={"service": "exchange", "tenant": "fabrikam", "cmdlet": "New-MigrationEndpoint"},
+        done=_said("new secret usable after 0 s; New-MigrationEndpoint verified"),
     ),
     Case(
         "endpoint.update",
@@ -779,6 +797,7 @@ CASES: tuple[Case, ...] = (
         Sent("exchange", "New-MailUser"),
         count=_mail_users,
         lag={"service": "exchange", "tenant": "fabrikam", "cmdlet": "New-MailUser"},
+        done=_said("New-MailUser verified"),
     ),
     Case(
         "mailuser.set_identity",
@@ -809,6 +828,7 @@ CASES: tuple[Case, ...] = (
         Sent("exchange", "New-MigrationBatch"),
         count=_batches,
         lag={"service": "exchange", "tenant": "fabrikam", "cmdlet": "New-MigrationBatch"},
+        done=_said("New-MigrationBatch verified"),
     ),
     Case(
         "batch.start",
@@ -882,8 +902,12 @@ def world(sandbox: SandboxHandle, specs: dict[str, Desired]) -> Iterator[World]:
 # -- the scenarios --------------------------------------------------------------------------
 
 
-def _run_one(w: World, plan: Plan, action: Action) -> tuple[str, str]:
-    report = w.apply(plan, {action.id})
+def _run_one(
+    w: World, plan: Plan, action: Action, provisioning: dict[str, tuple[str, ...]] | None = None
+) -> tuple[str, str]:
+    if action not in plan.actions:  # an action of the test's own making
+        plan = plan.model_copy(update={"actions": (action,)})
+    report = w.apply(plan, {action.id}, provisioning)
     [result] = report.results
     assert "unexpected" not in result.message and "Traceback" not in result.message, result
     return result.status, result.message
@@ -937,6 +961,7 @@ def test_a_write_not_yet_visible_is_waited_out(world: World, case: Case) -> None
     world.fault({"kind": "lag", "seconds": SHORT_LAG, "match": case.lag})
     status, message = _run_one(world, plan, action)
     assert status == "done", message
+    assert case.done is not None and message == case.done(world)
     assert world.control("GET", "faults")["hiddenObjects"] == 0
     _handled_once(world, case)
     _one_object(world, case)
@@ -989,6 +1014,94 @@ def test_an_object_changed_since_the_plan_gets_what_a_fresh_plan_says(
     assert status == "done", message
     case.resends(world, action, world.sent(case.write))
     _converged(world, case)
+
+
+# -- what one executor reads, and what it says -----------------------------------------------
+
+
+def test_a_refused_app_write_fails_naming_the_write(world: World) -> None:
+    """Graph refuses the upsert: the action fails with Graph's answer behind the write's own
+    name (method and path as sent), and nothing is sent again."""
+    case = BY_KIND["app.create"]
+    plan, action = world.ready(case)
+    world.clear_logs()
+    world.fault({"kind": "error", "status": 403, "count": 1, "match": case.write.rule()})
+    status, message = _run_one(world, plan, action)
+    assert status == "failed", message
+    assert message == (
+        f"HTTP 403 UnknownError: PATCH /applications(uniqueName='{_unique_name(world)}'): "
+        "Injected fault."
+    )
+    assert _my_apps(world) == []
+
+
+def _new_batch(w: World, name: str, mailbox: str, *, start: bool) -> None:
+    """Someone else's batch on t2t's endpoint (a mailbox the target does not know fails in it
+    with MigrationRecipientNotFoundException: a failure a retry may help)."""
+    params = {
+        "Name": name,
+        "SourceEndpoint": ENDPOINT,
+        "CSVData": wire.csv_data(f"EmailAddress\r\n{mailbox}\r\n"),
+        "TargetDeliveryDomain": "fabrikam.mail.onmicrosoft.com",
+        "AutoStart": start,
+    }
+    w.invoke("fabrikam", "New-MigrationBatch", params)
+
+
+def test_the_batch_is_read_by_its_own_name_among_others(world: World) -> None:
+    """Another batch exists (listed first): batch.create still finds wave-1 absent and creates
+    it, instead of taking the other batch for it."""
+    case = BY_KIND["batch.create"]
+    plan, action = world.ready(case)
+    _new_batch(world, "aaa-other", "nobody@fabrikam.com", start=False)
+    status, message = _run_one(world, plan, action)
+    assert (status, message) == ("done", "New-MigrationBatch verified")
+    assert _batches(world) == 1
+
+
+def test_the_batch_is_replanned_from_its_own_users_only(world: World) -> None:
+    """wave-1 (made by hand, not started) has no user a Start-MigrationBatch would retry;
+    another batch has a failed one. A batch.start for wave-1 re-plans from wave-1's users
+    alone: nothing to do, nothing sent."""
+    case = BY_KIND["batch.create"]
+    plan, create = world.ready(case)
+    _new_batch(world, "aaa-other", "nobody@fabrikam.com", start=True)
+    _new_batch(world, "wave-1", create.desired["mailboxes"][0], start=False)
+    start = create.model_copy(
+        update={"id": "target:batch.start:wave-1", "kind": "batch.start", "parameters": {}}
+    )
+    world.clear_logs()
+    assert _run_one(world, plan, start) == ("noop", "already as desired")
+    assert world.writes() == 0, world.all_sent()
+
+
+def test_a_batch_removed_since_the_plan_fails_naming_it(world: World) -> None:
+    case = BY_KIND["batch.start"]
+    plan, action = world.ready(case)
+    world.invoke("fabrikam", "Remove-MigrationBatch", {"Identity": "wave-1", "Confirm": False})
+    world.control("POST", "clock", {"advanceSeconds": 3600})
+    assert _run_one(world, plan, action) == ("failed", "batch wave-1 does not exist")
+
+
+def test_a_batch_whose_licences_are_still_provisioning_is_held(world: World) -> None:
+    """Licensed moments ago in this run (the licence executor notes it in the context): the
+    batch is not created; it is reported blocked, naming the mailbox and what to do."""
+    case = BY_KIND["batch.create"]
+    plan, reviewed = world.ready(case)
+    debra = reviewed.desired["mailboxes"][0]
+    megan = "megan@" + debra.split("@")[1]  # a wave of two, both licensed in this run
+    action = reviewed.model_copy(
+        update={"desired": {**reviewed.desired, "mailboxes": [debra, megan]}}
+    )
+    world.clear_logs()
+    provisioning = {m.lower(): ("EXCHANGESTANDARD",) for m in (debra, megan)}
+    status, message = _run_one(world, plan, action, provisioning)
+    assert (status, message) == (
+        "blocked",
+        f"held: Exchange is still provisioning the licences of {debra}, {megan} (T2T-E320); "
+        "apply again once they have provisioned",
+    )
+    assert world.writes() == 0, world.all_sent()
 
 
 # -- a gate's dependants --------------------------------------------------------------------

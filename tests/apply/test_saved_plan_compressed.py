@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import gzip
 import os
+import tracemalloc
 import zlib
 from pathlib import Path
 
@@ -137,3 +138,32 @@ def test_a_plan_of_exactly_the_bound_stays_plain_one_byte_more_is_compressed(
     assert load_saved_plan(path).plan.actions[0].parameters["Pad"] == "x" * (
         COMPRESS_OVER - short + 1
     )
+
+
+def test_inflating_stops_at_the_limit_in_memory_too(
+    saved: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The bound is on what is inflated, not only on what is kept: 64 MiB of spaces behind a
+    limit of 1 MiB never take more than a few MiB of memory."""
+    monkeypatch.setattr(saved_module, "SAVED_PLAN_MAX_BYTES", 1024 * 1024)
+    deflate = zlib.compressobj(9, zlib.DEFLATED, 31)
+    bomb = deflate.compress(b" " * (64 * 1024 * 1024)) + deflate.flush()
+    saved.write_bytes(bomb)
+    tracemalloc.start()
+    try:
+        with pytest.raises(SavedPlanError, match="over 1 MiB once uncompressed"):
+            load_saved_plan(saved)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 8 * 1024 * 1024, f"{peak:,} bytes"
+
+
+def test_a_compressed_file_of_exactly_the_limit_is_not_refused_for_its_size(
+    saved: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file "over" the limit is refused; exactly the limit is read on (here it then fails for what
+    it holds: no plan, only spaces)."""
+    monkeypatch.setattr(saved_module, "SAVED_PLAN_MAX_BYTES", 1024 * 1024)
+    message = _refused(saved, gzip.compress(b" " * (1024 * 1024)))
+    assert message.startswith("not a t2t saved plan"), message

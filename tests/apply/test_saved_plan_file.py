@@ -10,6 +10,7 @@ import signal
 import stat
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -132,6 +133,7 @@ def test_a_save_that_fails_leaves_the_old_plan_and_no_temporary_file(tmp_path: P
 
 _SAVER = """
 import sys
+import tempfile
 from pathlib import Path
 from t2t.apply.saved import save_plan
 from tests.apply.saved_files import ORIGIN
@@ -474,3 +476,49 @@ def test_types_are_strict_not_coerced_even_resealed(saved: Path) -> None:
         "malformed saved plan at plan.findings[0].fixed_by_plan: Input should be a valid "
         "boolean (found 'yes'); make the plan again with `t2t plan --out`"
     )
+
+
+# -- issue 11's mutation survivors: what the operator reads, and where the temporary goes --
+
+
+def test_a_file_that_is_no_plan_is_refused_saying_how_a_plan_is_saved(tmp_path: Path) -> None:
+    path = tmp_path / "plan.json"
+    assert _refused(path, b"version: 1\nname: x\n") == (
+        'not a t2t saved plan: it does not begin with {"kind": "t2t-saved-plan/3" (a spec is '
+        "YAML; `t2t plan --out FILE` saves a plan)"
+    )
+
+
+def test_a_format_name_that_is_not_utf8_is_shown_not_a_crash(saved: Path) -> None:
+    """The format is shown as the file spells it, undecodable bytes replaced: the operator
+    reads which format it is instead of a UnicodeDecodeError."""
+    data = saved.read_bytes().replace(b"t2t-saved-plan/3", b"t2t-\xff\xfe-plan/3", 1)
+    assert _refused(saved, data) == (
+        "saved in format 't2t-\ufffd\ufffd-plan/3'; this t2t reads t2t-saved-plan/3 only; make "
+        "the plan again with `t2t plan --out`"
+    )
+
+
+def test_a_second_checksum_further_on_is_refused_even_resealed(saved: Path) -> None:
+    """The seal covers the first "sha256"; a JSON reader keeps the last one. A file holding two
+    is refused, whichever one a reader would believe."""
+    data = saved.read_bytes().replace(
+        b'"t2t_version": ', b'"sha256": "' + b"a" * 64 + b'", "t2t_version": ', 1
+    )
+    assert _refused(saved, reseal(data)) == (
+        "the file holds two checksums; make the plan again with `t2t plan --out`"
+    )
+
+
+def test_the_temporary_file_is_made_beside_the_plan_not_in_the_temp_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """os.replace cannot move a file across file systems, so the temporary file is made in the
+    plan's own folder: a temp folder that is unusable (or on another file system) does not
+    stop the save."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "no-such-temp-folder"))
+    path = tmp_path / "plan.json"
+    save_plan(_plan(), path, ORIGIN)
+    assert load_saved_plan(path).plan == _plan()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["plan.json"]

@@ -54,6 +54,46 @@ def test_unique_name_upsert(sandbox: SandboxHandle) -> None:
     assert graph(sandbox, "fabrikam", "GET", path).json()["displayName"] == "T2T v2"
 
 
+def test_upsert_creates_only_for_the_create_if_missing_preference(sandbox: SandboxHandle) -> None:
+    """application-upsert: without ``Prefer: create-if-missing`` a missing app is 404. The
+    header is RFC 7240's preference list: another token that contains the name is not it, and
+    the name is taken only as Graph documents it (stricter than RFC 7240's case-insensitive
+    names: the sandbox's choice where Graph documents nothing)."""
+    path = "/applications(uniqueName='t2t-prefer')"
+    body = {"displayName": "T2T"}
+    for prefer in ("xcreate-if-missingx", "CREATE-IF-MISSING", "return=minimal"):
+        r = graph(sandbox, "fabrikam", "PATCH", path, json=body, headers={"Prefer": prefer})
+        assert r.status_code == 404, (prefer, r.text)
+    r = graph(
+        sandbox,
+        "fabrikam",
+        "PATCH",
+        path,
+        json=body,
+        headers={"prefer": "return=minimal, create-if-missing"},
+    )
+    assert r.status_code == 201, r.text
+
+
+def test_unique_name_is_read_only_in_a_patch_body(sandbox: SandboxHandle) -> None:
+    """The application resource: uniqueName is "Immutable. Read-only." — the upsert's key sets
+    it, a PATCH body does not (neither the upsert's nor an update's)."""
+    path = "/applications(uniqueName='t2t-ro')"
+    prefer = {"Prefer": "create-if-missing"}
+    body = {"displayName": "T2T", "uniqueName": "t2t-ro"}
+    r = graph(sandbox, "fabrikam", "PATCH", path, json=body, headers=prefer)
+    assert r.status_code == 400
+    assert error_of(r) == (
+        "Request_BadRequest",
+        "Property 'uniqueName' is read-only and cannot be set.",
+    )
+    r = graph(sandbox, "fabrikam", "PATCH", path, json={"displayName": "T2T"}, headers=prefer)
+    assert r.status_code == 201, r.text
+    r = graph(sandbox, "fabrikam", "PATCH", f"/applications/{r.json()['id']}", json=body)
+    assert r.status_code == 400
+    assert graph(sandbox, "fabrikam", "GET", path).json()["uniqueName"] == "t2t-ro"
+
+
 def test_service_principal_for_single_tenant_app_of_another_tenant_is_refused(
     sandbox: SandboxHandle,
 ) -> None:

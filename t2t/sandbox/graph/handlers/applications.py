@@ -1,4 +1,10 @@
-"""Graph handlers: applications, their keys and passwords."""
+"""Graph handlers: applications, their keys and passwords.
+
+Sources: application-upsert (https://learn.microsoft.com/graph/api/application-upsert:
+``PATCH /applications(uniqueName='…')`` creates only with ``Prefer: create-if-missing``, else
+an absent app is 404), the application resource (…/resources/application: ``uniqueName`` is
+"Immutable. Read-only."), RFC 7240 §2 (the ``Prefer`` header's preference list), and the
+other Learn pages each handler names."""
 
 from __future__ import annotations
 
@@ -239,11 +245,37 @@ def _new_application(req: GReq, unique_name: Any) -> Application:
     )
 
 
+def _prefers(req: GReq, preference: str) -> bool:
+    """Whether the request's ``Prefer`` header holds ``preference``. RFC 7240 §2: the header is
+    a comma-separated list of preferences, each a token, optionally ``=value`` and
+    ``;parameters``; a token that merely contains the name (``xcreate-if-missingx``) is another
+    preference, ignored. The token is compared exactly as application-upsert.md writes it
+    (``create-if-missing``): stricter than RFC 7240's case-insensitive names, since Graph
+    documents no other spelling and is not known to accept one."""
+    for item in req.headers.get("prefer", "").split(","):
+        token = item.split(";", 1)[0].split("=", 1)[0].strip()
+        if token == preference:
+            return True
+    return False
+
+
 def patch_application(req: GReq) -> Result:
     """application-update.md (204) and application-upsert.md: ``PATCH
     /applications(uniqueName='x')`` with ``Prefer: create-if-missing`` creates (201) when
-    absent; without the header an absent app is 404."""
+    absent; without the header (``_prefers``) an absent app is 404 ("If an application object
+    with uniqueName doesn't exist, and the Prefer: create-if-missing header is not specified,
+    this method returns a 404 Not Found error code").
+
+    ``uniqueName`` in the body is refused (400) on either path: the application resource
+    (https://learn.microsoft.com/graph/api/resources/application) lists it as "Immutable.
+    Read-only." — set by the upsert's key (or at ``POST /applications``), never by a PATCH
+    body; the message is directory's for a read-only property. Graph may ignore a value equal
+    to the key instead; unsure, the sandbox refuses."""
     body = _body(req)
+    if "uniqueName" in body:
+        raise bad_request(
+            "Property 'uniqueName' is read-only and cannot be set.", "Request_BadRequest"
+        )
     p = req.params
     if p.get("alt", "").lower() == "uniquename":
         name = key_literal(p["lit"])
@@ -252,7 +284,7 @@ def patch_application(req: GReq) -> Result:
             None,
         )
         if existing is None:
-            if "create-if-missing" not in req.headers.get("prefer", "").lower():
+            if not _prefers(req, "create-if-missing"):
                 raise not_found(f"uniqueName='{name}'")
             if not body.get("displayName"):
                 raise bad_request("Property 'displayName' is required.", "Request_BadRequest")
