@@ -23,6 +23,12 @@ are done, never waiting for unrelated ones.
   When a slot frees, the ready action deepest in its chain starts first, so one mailbox's
   chain (create → stamp → licence) runs to its end before new chains take the slots: at
   20,000 mailboxes the first is ready for its batch long before the last MailUser exists.
+- **Backpressure**: an action does not start while an API its dependants need (`downstream`)
+  has every slot taken and actions waiting for one — its work would only queue behind
+  them. Without it Exchange, faster than Graph's write budget, created MailUsers hundreds
+  ahead of their licences (2,000 mailboxes: a chain completed a median 268 New-MailUser
+  calls after its own); with it the backlog is bounded by the slots. It cannot stall: a key
+  is held only by another whose slots are all running, and they finish.
   An action in a long wait for its write to show hands its slot on (waiting.py); the HTTP
   layer still bounds what reaches each service (t2t/clients/http.py). `parallelism` caps
   the actions holding a slot across every tenant and API (Terraform's ``-parallelism``):
@@ -105,6 +111,38 @@ def depths(actions: tuple[Action, ...]) -> dict[str, int]:
     return out
 
 
+def downstream(actions: tuple[Action, ...]) -> dict[str, frozenset[str]]:
+    """Each action's dependants' slot keys, transitively: the APIs its outcome feeds."""
+    keys = {a.id: slot_key(a) for a in actions}
+    dependants: dict[str, list[str]] = {a.id: [] for a in actions}
+    for a in actions:
+        for d in a.depends_on:
+            if d in dependants:
+                dependants[d].append(a.id)
+    out: dict[str, frozenset[str]] = {}
+    interned: dict[frozenset[str], frozenset[str]] = {}
+    visiting: set[str] = set()
+
+    def walk(aid: str) -> frozenset[str]:
+        if aid in out:
+            return out[aid]
+        if aid in visiting:  # a cycle (failed up front): nothing more to learn here
+            return frozenset()
+        visiting.add(aid)
+        found: set[str] = set()
+        for child in dependants[aid]:
+            found.add(keys[child])
+            found |= walk(child)
+        visiting.discard(aid)
+        joined = frozenset(found)
+        out[aid] = interned.setdefault(joined, joined)
+        return out[aid]
+
+    for a in actions:
+        walk(a.id)
+    return out
+
+
 def _sorter(actions: tuple[Action, ...]) -> tuple[graphlib.TopologicalSorter[str], set[str]]:
     """The graph of the plan's actions, and the ids on dependency cycles (left out of it;
     their dependants see them failed)."""
@@ -182,6 +220,7 @@ async def apply_plan(
     by_id = {a.id: a for a in plan.actions}
     order = {a.id: i for i, a in enumerate(plan.actions)}
     depth = depths(plan.actions)
+    feeds = downstream(plan.actions)
     status: dict[str, str] = {}
     waiting_on: dict[str, tuple[str, ...]] = {}
     """An action not settled yet → the unknown actions it waits on (itself, when unknown)."""
@@ -259,12 +298,21 @@ async def apply_plan(
             holding -= 1
             freed.set()
 
+    def backed_up(aid: str, key: str) -> bool:
+        """An API the action's dependants need has every slot taken and work waiting."""
+        return any(k != key and free[k] == 0 and queued[k] for k in feeds[aid] if k in queued)
+
     def start() -> None:
         """Start queued actions while slots are free: of those whose tenant and API has a
-        free slot, the deepest in its chain first, then the earliest in the plan."""
+        free slot and whose next action is not held back (`backed_up`), the deepest in its
+        chain first, then the earliest in the plan."""
         nonlocal holding
         while parallelism is None or holding < parallelism:
-            open_keys = [k for k, heap in queued.items() if heap and free[k] > 0]
+            open_keys = [
+                k
+                for k, heap in queued.items()
+                if heap and free[k] > 0 and not backed_up(heap[0][2], k)
+            ]
             if not open_keys:
                 return
             key = min(open_keys, key=lambda k: queued[k][0])

@@ -23,7 +23,7 @@ from t2t.apply import ApplyContext, apply_plan
 from t2t.apply import executors as registry
 from t2t.apply.executors.common import ExecutionFailed
 from t2t.apply.result import ActionResult, ApplyReport
-from t2t.apply.runner import INTERRUPTED, depths, slot_key
+from t2t.apply.runner import INTERRUPTED, depths, downstream, slot_key
 from t2t.clients import ExchangeError
 from t2t.logs import register_secret
 from t2t.planner import Action, Plan
@@ -117,6 +117,59 @@ def test_thirty_two_writes_at_once_per_tenant_and_api_by_default() -> None:
         report = _apply(_plan(*(_action(f"a{i}") for i in range(64))))
     assert report.count("done") == 64, report.results
     assert slots.peak == {"target:exchange": 32}
+
+
+def test_an_action_waits_while_an_api_its_dependants_need_is_full_with_work_waiting(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Ten chains x → g (Exchange, then Graph), one Exchange slot and five Graph slots, the
+    Graph steps held until the test lets them go: x0…x4 fill Graph's five slots, x5's g5
+    waits for a slot, and then no further x starts — it would only add to Graph's queue."""
+    started: list[str] = []
+    release = asyncio.Event()
+    seen: dict[str, list[str]] = {}
+
+    async def exchange(action: Action, ctx: ApplyContext) -> ActionResult:
+        started.append(action.id)
+        return ActionResult(id=action.id, status="done")
+
+    async def graph(action: Action, ctx: ApplyContext) -> ActionResult:
+        started.append(action.id)
+        if action.id == "g0":  # time enough for everything that may start to start
+            asyncio.get_running_loop().call_later(0.5, release.set)
+        if not release.is_set():
+            await release.wait()
+            seen.setdefault("when Graph was let go", list(started))
+        return ActionResult(id=action.id, status="done")
+
+    monkeypatch.setitem(registry.EXECUTORS, "test.xo", exchange)
+    monkeypatch.setitem(registry.EXECUTORS, "test.gr", graph)
+    chains = [
+        a
+        for i in range(10)
+        for a in (_action(f"x{i}"), _action(f"g{i}", "test.gr", depends_on=(f"x{i}",)))
+    ]
+    report = _apply(_plan(*chains), concurrency=1)
+    assert report.count("done") == 20, report.results
+    assert seen["when Graph was let go"] == [
+        "x0", "g0", "x1", "g1", "x2", "g2", "x3", "g3", "x4", "g4", "x5",
+    ]  # fmt: skip
+    assert sorted(started) == sorted(a.id for a in chains)
+
+
+def test_downstream_is_every_dependants_api_transitively() -> None:
+    plan = _plan(
+        _action("root"),
+        _action("mid", "test.gr", depends_on=("root",)),
+        _action("leaf", "test.xo", tenant="source", depends_on=("mid",)),
+        _action("alone"),
+    )
+    assert downstream(plan.actions) == {
+        "root": {"target:graph", "source:exchange"},
+        "mid": {"source:exchange"},
+        "leaf": frozenset(),
+        "alone": frozenset(),
+    }
 
 
 def test_each_tenant_and_api_has_its_own_slots() -> None:
