@@ -104,3 +104,22 @@ def test_the_app_holds_the_certificate_by_thumbprint_without_its_der() -> None:
     assert holds_key(app, VERSION)  # VERSION has no DER (cer): only the thumbprint tells
     other = dataclasses.replace(VERSION, thumbprint="0" * 40)
     assert not holds_key(app, other)
+
+
+def test_the_app_holds_the_certificate_by_its_der_without_a_thumbprint() -> None:
+    """A keyCredential read without a thumbprint still matches by its DER: the apply-time
+    re-read (executors/key_vault.py re-plans with holds_key) must not add the key twice."""
+    with_der = dataclasses.replace(VERSION, cer="TUlJQ2VydA==")
+    app = Application(
+        object_id="obj-1",
+        app_id="5f3b8c2d-1e4a-4b6c-9d7e-2a8b4c6d8e0f",
+        display_name="T2T mailbox migration",
+        sign_in_audience="AzureADMultipleOrgs",
+        required_resource_access=(),
+        redirect_uris=(),
+        password_credentials=(),
+        key_credential_count=1,
+        key_credentials=(dataclasses.replace(KEPT, thumbprint=None, key="TUlJQ2VydA=="),),
+    )
+    assert holds_key(app, with_der)
+    assert not holds_key(app, dataclasses.replace(with_der, cer="T3RoZXI="))

@@ -1,7 +1,8 @@
 """What the mailboxes domain promises besides its plan (the case folders hold the plans): it
 leaves the garbage collector as it found it, the desire an action carries is already in its
 JSON form (the one a saved plan gives back), the Graph body the licence executor sends, and the
-unverified-UPN finding when the target lists no verified domain."""
+unverified-UPN finding when the target lists no verified domain, and how two declared sources'
+x500s are compared."""
 
 from __future__ import annotations
 
@@ -12,11 +13,13 @@ from collections.abc import Iterator
 import pytest
 
 from t2t.planner.checks import finding
-from t2t.planner.domain import present
+from t2t.planner.context import PlanContext
+from t2t.planner.domain import plan_domain, present
 from t2t.planner.mailboxes.desire import MailboxDesire, source_x400s
 from t2t.planner.mailboxes.licensing import assign_body
 from t2t.planner.mailboxes.upn import upn_finding
-from tests.planner.cases import ROOT, Case, all_cases
+from t2t.state import Fact
+from tests.planner.cases import BY_DOMAIN, ROOT, Case, all_cases
 
 CASE = next(
     c for c in all_cases("mailboxes") if c.path.name == "fresh-target-plans-the-whole-chain"
@@ -122,3 +125,35 @@ def test_the_source_x400s_are_each_kept_once_in_order_as_written() -> None:
         "X400:C=US;A= ;P=Contoso;O=Exchange;S=Berger;G=Debra;",
         "X400:C=NL;A= ;P=Contoso;O=Amsterdam;S=Berger;G=Debra;",
     )
+
+
+def test_two_sources_x500s_clash_when_equal_in_any_case_and_only_then() -> None:
+    """T2T-E315 compares x500s as Exchange compares proxy addresses, letter by letter in any
+    case: 'Shared1' and 'SHARED1' are one address, 'Straße' and 'STRASSE' are two (upper-casing
+    the whole string would make ß 'SS' and claim a clash that is not there)."""
+    case = Case(ROOT / "mailboxes" / "x500s-of-two-declared-sources-block-the-second")
+    snapshot = case.snapshot()
+    dn = "X500:/o=Contoso/ou=First Administrative Group/cn=Recipients/cn="
+    debra, alex = present(snapshot.source.recipients)
+    recipients = (
+        dataclasses.replace(
+            debra,
+            email_addresses=("SMTP:debra@contoso.com", f"{dn}Shared1", f"{dn}Straße"),
+        ),
+        dataclasses.replace(
+            alex,
+            email_addresses=("SMTP:alex@contoso.com", f"{dn}SHARED1", f"{dn}STRASSE"),
+        ),
+    )
+    source = dataclasses.replace(snapshot.source, recipients=Fact.present(recipients))
+    context = PlanContext(case.spec(), dataclasses.replace(snapshot, source=source), [], [])
+    outcome = plan_domain(BY_DOMAIN["mailboxes"], context)
+    assert [f for f in outcome.findings if f.code == "T2T-E315"] == [
+        finding(
+            "T2T-E315",
+            "target",
+            "alex@fabrikam.com",
+            f"{dn}SHARED1 is also an address of declared source debra@contoso.com",
+            fixed_by_plan=False,
+        )
+    ]
