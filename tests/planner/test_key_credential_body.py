@@ -89,8 +89,9 @@ def test_a_key_credential_graph_sent_without_its_key_cannot_be_repeated() -> Non
         kept_key_credential(dataclasses.replace(KEPT, key=None))
 
 
-def test_the_app_holds_the_certificate_by_thumbprint_without_its_der() -> None:
-    app = Application(
+def _app_holding(credential: KeyCredential) -> Application:
+    """The migration app with one keyCredential."""
+    return Application(
         object_id="obj-1",
         app_id="5f3b8c2d-1e4a-4b6c-9d7e-2a8b4c6d8e0f",
         display_name="T2T mailbox migration",
@@ -99,8 +100,12 @@ def test_the_app_holds_the_certificate_by_thumbprint_without_its_der() -> None:
         redirect_uris=(),
         password_credentials=(),
         key_credential_count=1,
-        key_credentials=(dataclasses.replace(KEPT, key=None),),
+        key_credentials=(credential,),
     )
+
+
+def test_the_app_holds_the_certificate_by_thumbprint_without_its_der() -> None:
+    app = _app_holding(dataclasses.replace(KEPT, key=None))
     assert holds_key(app, VERSION)  # VERSION has no DER (cer): only the thumbprint tells
     other = dataclasses.replace(VERSION, thumbprint="0" * 40)
     assert not holds_key(app, other)
@@ -110,16 +115,6 @@ def test_the_app_holds_the_certificate_by_its_der_without_a_thumbprint() -> None
     """A keyCredential read without a thumbprint still matches by its DER: the apply-time
     re-read (executors/key_vault.py re-plans with holds_key) must not add the key twice."""
     with_der = dataclasses.replace(VERSION, cer="TUlJQ2VydA==")
-    app = Application(
-        object_id="obj-1",
-        app_id="5f3b8c2d-1e4a-4b6c-9d7e-2a8b4c6d8e0f",
-        display_name="T2T mailbox migration",
-        sign_in_audience="AzureADMultipleOrgs",
-        required_resource_access=(),
-        redirect_uris=(),
-        password_credentials=(),
-        key_credential_count=1,
-        key_credentials=(dataclasses.replace(KEPT, thumbprint=None, key="TUlJQ2VydA=="),),
-    )
+    app = _app_holding(dataclasses.replace(KEPT, thumbprint=None, key="TUlJQ2VydA=="))
     assert holds_key(app, with_der)
     assert not holds_key(app, dataclasses.replace(with_der, cer="T3RoZXI="))
