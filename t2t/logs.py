@@ -26,21 +26,44 @@ _TOKEN_VALUE = re.compile(
     r"(eyJ[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]*)|((?i:bearer)\s+[A-Za-z0-9._~+/=-]{8,})"
 )
 _registered: set[str] = set()
+_lengths: set[int] = set()
+"""The lengths of the registered secrets: a few (an apply registers one generated password
+per New-MailUser, all 24 characters long) however many secrets there are."""
+
+#: Up to this many registered secrets per distinct length, each is looked for in a string
+#: (one fast substring search apiece); beyond, each of the string's windows of a registered
+#: length is looked up among them — a cost that does not grow with the secrets: at 10,000
+#: passwords, looking for each in every log line made a 10,000-mailbox apply's own CPU grow
+#: with the square of its size (tests/bench/bench_apply.py, README).
+_SEARCH_EACH_UP_TO = 64
 
 
 def register_secret(value: str) -> None:
     """Remember a secret so any log line containing it is masked (short values are ignored)."""
     if value and len(value) >= 6:
         _registered.add(value)
+        _lengths.add(len(value))
+
+
+def _registered_in(text: str) -> set[str]:
+    """The registered secrets ``text`` contains."""
+    if len(_registered) <= _SEARCH_EACH_UP_TO * len(_lengths):
+        return {secret for secret in _registered if secret in text}
+    return {
+        text[i : i + n]
+        for n in _lengths
+        for i in range(len(text) - n + 1)
+        if text[i : i + n] in _registered
+    }
 
 
 def scrub(value: Any) -> Any:
     """Mask secrets inside a value of any shape."""
     if isinstance(value, str):
         out = _TOKEN_VALUE.sub(REDACTED, value)
-        for secret in _registered:
-            if secret in out:
-                out = out.replace(secret, REDACTED)
+        # Longest first, as one secret may hold another.
+        for secret in sorted(_registered_in(out), key=len, reverse=True):
+            out = out.replace(secret, REDACTED)
         return out
     if isinstance(value, dict):
         return {
