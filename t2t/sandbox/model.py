@@ -421,6 +421,11 @@ class Tenant(_State):
             None,
         )
 
+    def users_named(self, key: str) -> list[User]:
+        """Users whose object id or userPrincipalName is ``key`` in any case, in directory
+        order (from the index: a handler narrowing a filter by it, graph/handlers/users.py)."""
+        return self._by_name(key.lower())
+
     def user_by_id(self, user_id: str) -> User | None:
         """The user whose object id is exactly ``user_id``."""
         return next((u for u in self._by_name(user_id.lower()) if u.id == user_id), None)

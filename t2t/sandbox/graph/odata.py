@@ -305,6 +305,50 @@ def parse_filter(text: str, allowed: set[str], entity: str) -> Filter:
     return Filter(pred, p.props, p.ops)
 
 
+def equality_values(text: str) -> tuple[str, list[Any]] | None:
+    """``(property, values)`` when the filter only asks for one property to equal one of some
+    values — ``p eq v``, ``p in (v, …)``, such clauses joined by ``or`` —, so a handler can
+    look them up in an index instead of testing every object; None for any other filter
+    (and for one that does not parse: `parse_filter` then says what is wrong). The filter's
+    predicate is still applied to what the lookup finds, so this only narrows."""
+    try:
+        toks = tokenize(text)
+    except GraphError:
+        return None
+    prop: str | None = None
+    values: list[Any] = []
+    i = 0
+    while True:
+        if i + 2 >= len(toks) or toks[i].kind != "name":
+            return None
+        name = toks[i].text.lower()
+        if prop not in (None, name):
+            return None
+        prop, op = name, toks[i + 1].text.lower()
+        if op == "eq" and toks[i + 2].kind == "lit":
+            values.append(toks[i + 2].value)
+            i += 3
+        elif op == "in" and toks[i + 2].text == "(":
+            i += 3
+            while i + 1 < len(toks) and toks[i].kind == "lit":
+                values.append(toks[i].value)
+                if toks[i + 1].text == ")":
+                    break
+                if toks[i + 1].text != ",":
+                    return None
+                i += 2
+            else:
+                return None
+            i += 2
+        else:
+            return None
+        if i == len(toks):
+            return prop, values
+        if toks[i].kind != "name" or toks[i].text.lower() != "or":
+            return None
+        i += 1
+
+
 def parse_select(text: str | None) -> list[str] | None:
     if text is None:
         return None
