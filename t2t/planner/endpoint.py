@@ -558,7 +558,8 @@ def _remote(write: _Write, current: MigrationEndpoint) -> None:
         # Set-MigrationEndpoint takes no -RemoteTenant (its reference; New- does): nothing t2t
         # may send repairs it. plan_endpoints never gets here (such an endpoint is replaced:
         # state/endpoint_chain.py); an executor's re-plan does when the endpoint it is to
-        # write was changed by hand since the plan, and then it blocks.
+        # write was changed by hand since the plan, and then it blocks: no write goes to an
+        # endpoint that reaches another tenant.
         out.findings.append(
             finding(
                 "T2T-E232",
@@ -569,6 +570,7 @@ def _remote(write: _Write, current: MigrationEndpoint) -> None:
                 fixed_by_plan=False,
             )
         )
+        write.blocked.append("T2T-E232")
 
 
 def _application(write: _Write, current: MigrationEndpoint) -> None:
