@@ -9,6 +9,10 @@ Writes tests/bench/results/mutation.json: per module the killed / survived / tim
 equivalent counts, the score killed ÷ (total − equivalent), and each surviving mutant with its
 file:line and diff. Equivalent mutants — no test can tell them from the original — are listed
 with a one-line reason in tests/bench/mutation_equivalents.toml, which this script reads.
+Survivors that change behaviour only harmlessly (wording, diagnostics, a defensive branch) are
+judged one by one in tests/bench/mutation_survivors.toml — never one touching an ordering
+constraint, an unknown guard, a re-read or a verify, which a test must kill — and each
+survivor carries its `triage` when listed there; `untriaged` counts the rest per module.
 
     .venv/bin/python tests/bench/mutation.py [MODULE_OR_FOLDER ...] [--jobs N] [--keep]
 
@@ -126,6 +130,25 @@ def load_equivalents() -> list[dict[str, Any]]:
     return entries
 
 
+SURVIVORS = ROOT / "tests" / "bench" / "mutation_survivors.toml"
+TRIAGE_KINDS = frozenset({"wording", "diagnostics", "defensive", "other"})
+
+
+def load_triaged() -> list[dict[str, Any]]:
+    """Survivors a person judged harmless (mutation_survivors.toml): never one touching an
+    ordering constraint, an unknown guard, a re-read or a verify (issue 11)."""
+    if not SURVIVORS.exists():
+        return []
+    entries: list[dict[str, Any]] = tomllib.loads(SURVIVORS.read_text(encoding="utf-8")).get(
+        "survivor", []
+    )
+    for e in entries:
+        missing = {"file", "function", "original", "mutant", "kind", "reason"} - set(e)
+        if missing or e.get("kind") not in TRIAGE_KINDS:
+            raise SystemExit(f"{SURVIVORS.name}: an entry lacks {sorted(missing)} or a kind: {e}")
+    return entries
+
+
 def is_equivalent(entry: dict[str, Any], module: str, function: str, diff: str) -> bool:
     removed, added = changed_lines(diff)
     return bool(
@@ -180,7 +203,13 @@ def line_of(source: str, function: str, diff: str) -> int:
     return start
 
 
-def collect(work: Path, module: str, equivalents: list[dict[str, Any]]) -> dict[str, Any]:
+def collect(
+    work: Path,
+    module: str,
+    equivalents: list[dict[str, Any]],
+    triaged: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    triaged = load_triaged() if triaged is None else triaged
     meta = work / "mutants" / (module + ".meta")
     if not meta.exists():
         return {
@@ -192,6 +221,7 @@ def collect(work: Path, module: str, equivalents: list[dict[str, Any]]) -> dict[
             "equivalent": 0,
             "score": None,
             "survivors": [],
+            "untriaged": 0,
             "equivalents": [],
         }
     exit_codes: dict[str, int | None] = json.loads(meta.read_text())["exit_code_by_key"]
@@ -220,6 +250,9 @@ def collect(work: Path, module: str, equivalents: list[dict[str, Any]]) -> dict[
             equivalent.append({**record, "reason": entry["reason"]})
         else:
             counts["survived" if status == "survived" else status.replace(" ", "_")] += 1
+            judged = next((t for t in triaged if is_equivalent(t, module, function, diff)), None)
+            if judged is not None:
+                record["triage"] = {"kind": judged["kind"], "reason": judged["reason"]}
             survivors.append(record)
     total = len(exit_codes)
     scored = total - counts["equivalent"]
@@ -237,6 +270,7 @@ def collect(work: Path, module: str, equivalents: list[dict[str, Any]]) -> dict[
         "equivalent": counts["equivalent"],
         "score": round(counts["killed"] / scored, 4) if scored else None,
         "survivors": survivors,
+        "untriaged": sum(1 for r in survivors if "triage" not in r),
         "equivalents": equivalent,
     }
 
