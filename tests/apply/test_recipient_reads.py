@@ -11,6 +11,8 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from t2t.apply.recipient_reads import NAMES_PER_READ, RecipientReads
+from t2t.clients import deadline
+from t2t.clients.errors import DeadlineReached
 from t2t.probes.targeted import read_recipient
 from t2t.state.exchange import Recipient
 from tests.conftest import SandboxHandle
@@ -167,3 +169,78 @@ def test_a_name_no_filter_can_quote_is_read_alone_by_identity(sandbox: SandboxHa
         f"{sandbox.base_url}/_sandbox/exchange/requests", params={"cmdlet": "Get-MailUser"}
     ).json()["requests"]
     assert requests[-1]["cmdletInput"]["Parameters"].get("Identity") == "debra\u2019s@contoso.com"
+
+
+def test_read_either_answers_by_the_first_name_else_by_the_second(sandbox: SandboxHandle) -> None:
+    """A target address no recipient holds yet falls back to the UPN's recipient (and the
+    first name's recipient wins when both hold one), both names asked in one bulk read."""
+    before = _reads(sandbox)
+
+    async def use(reads: RecipientReads, exchange: Any) -> Any:
+        got = await asyncio.gather(
+            reads.read_either("nobody@contoso.com", "debra@contoso.com"),
+            reads.read_either("Megan Bowen", "debra@contoso.com"),
+            reads.read_either("nobody@contoso.com", "none@contoso.com"),
+        )
+        counted = await asyncio.to_thread(_reads, sandbox)
+        megan = await read_recipient(exchange.reader(), "Megan Bowen")
+        return got, counted, megan
+
+    (fallback, first, neither), after, megan = _run(sandbox, "contoso", use)
+    assert fallback is not None and fallback.primary_smtp_address == "debra@contoso.com"
+    assert megan is not None and megan.primary_smtp_address != "debra@contoso.com"
+    assert _key(first) == _key(megan)
+    assert neither is None
+    assert {c: after[c] - before[c] for c in after} == {"Get-MailUser": 1, "Get-Mailbox": 1}
+
+
+def test_read_either_of_one_name_in_two_cases_reads_it_once(sandbox: SandboxHandle) -> None:
+    """Names differing only in case are one name: a name read alone (-Identity) is read once,
+    not once per spelling."""
+    before = _reads(sandbox)
+
+    async def use(reads: RecipientReads, exchange: Any) -> Any:
+        return await reads.read_either("debra\u2019s@contoso.com", "DEBRA\u2019S@contoso.com")
+
+    assert _run(sandbox, "contoso", use) is None
+    after = _reads(sandbox)
+    assert {c: after[c] - before[c] for c in after} == {"Get-MailUser": 1, "Get-Mailbox": 1}
+    requests = sandbox.http.get(
+        f"{sandbox.base_url}/_sandbox/exchange/requests", params={"cmdlet": "Get-MailUser"}
+    ).json()["requests"]
+    assert requests[-1]["cmdletInput"]["Parameters"].get("Identity") == "debra\u2019s@contoso.com"
+
+
+def test_a_failing_bulk_read_fails_every_caller_by_their_deadline(sandbox: SandboxHandle) -> None:
+    """Get-MailUser answers 503 until the fault is lifted: each caller of the bulk read gets
+    the failure (unknown, never "absent") when its own deadline comes, not the default
+    request bound of minutes."""
+    sandbox.http.post(
+        f"{sandbox.base_url}/_sandbox/faults",
+        json={
+            "kind": "error",
+            "status": 503,
+            "match": {"service": "exchange", "cmdlet": "Get-MailUser"},
+        },
+    ).raise_for_status()
+
+    async def one(reads: RecipientReads, name: str) -> Any:
+        with deadline.within(1.0):
+            return await reads.read(name)
+
+    async def use(reads: RecipientReads, exchange: Any) -> Any:
+        return await asyncio.wait_for(
+            asyncio.gather(
+                one(reads, "debra@contoso.com"),
+                one(reads, "Megan Bowen"),
+                return_exceptions=True,
+            ),
+            10,
+        )
+
+    try:
+        got = _run(sandbox, "contoso", use)
+    finally:
+        sandbox.http.delete(f"{sandbox.base_url}/_sandbox/faults").raise_for_status()
+    assert [type(g) for g in got] == [DeadlineReached, DeadlineReached], got
+    assert sandbox.stats()["byCmdlet"].get("Get-Mailbox", 0) == 0
