@@ -155,6 +155,14 @@ def test_a_read_made_while_another_is_in_flight_is_sent_on_its_own(
     assert seen == {"second": "fresh", "first done": False}
 
 
+def _last_get_mailuser_identity(sandbox: SandboxHandle) -> Any:
+    """The -Identity of the last Get-MailUser the sandbox received (None without one)."""
+    requests = sandbox.http.get(
+        f"{sandbox.base_url}/_sandbox/exchange/requests", params={"cmdlet": "Get-MailUser"}
+    ).json()["requests"]
+    return requests[-1]["cmdletInput"]["Parameters"].get("Identity")
+
+
 def test_a_name_no_filter_can_quote_is_read_alone_by_identity(sandbox: SandboxHandle) -> None:
     before = _reads(sandbox)
 
@@ -165,10 +173,7 @@ def test_a_name_no_filter_can_quote_is_read_alone_by_identity(sandbox: SandboxHa
     after = _reads(sandbox)
     # -Identity: Get-MailUser, then Get-Mailbox, both not found
     assert {c: after[c] - before[c] for c in after} == {"Get-MailUser": 1, "Get-Mailbox": 1}
-    requests = sandbox.http.get(
-        f"{sandbox.base_url}/_sandbox/exchange/requests", params={"cmdlet": "Get-MailUser"}
-    ).json()["requests"]
-    assert requests[-1]["cmdletInput"]["Parameters"].get("Identity") == "debra\u2019s@contoso.com"
+    assert _last_get_mailuser_identity(sandbox) == "debra\u2019s@contoso.com"
 
 
 def test_read_either_answers_by_the_first_name_else_by_the_second(sandbox: SandboxHandle) -> None:
@@ -205,10 +210,7 @@ def test_read_either_of_one_name_in_two_cases_reads_it_once(sandbox: SandboxHand
     assert _run(sandbox, "contoso", use) is None
     after = _reads(sandbox)
     assert {c: after[c] - before[c] for c in after} == {"Get-MailUser": 1, "Get-Mailbox": 1}
-    requests = sandbox.http.get(
-        f"{sandbox.base_url}/_sandbox/exchange/requests", params={"cmdlet": "Get-MailUser"}
-    ).json()["requests"]
-    assert requests[-1]["cmdletInput"]["Parameters"].get("Identity") == "debra\u2019s@contoso.com"
+    assert _last_get_mailuser_identity(sandbox) == "debra\u2019s@contoso.com"
 
 
 def test_a_failing_bulk_read_fails_every_caller_by_their_deadline(sandbox: SandboxHandle) -> None:
