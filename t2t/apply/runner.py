@@ -74,6 +74,8 @@ from t2t.planner.kinds import kind_of
 
 log = structlog.get_logger("t2t.apply")
 
+#: Slots per tenant and API (Exchange; Graph has GRAPH_FACTOR times as many): see the docstring.
+DEFAULT_CONCURRENCY = 32
 #: Graph executors in flight per Exchange one: enough to fill `$batch` requests of 20.
 GRAPH_FACTOR = 5
 #: Statuses after which a dependant may run; any other final status skips it, except:
@@ -209,7 +211,7 @@ async def apply_plan(
     plan: Plan,
     ctx: ApplyContext,
     *,
-    concurrency: int = 32,
+    concurrency: int = DEFAULT_CONCURRENCY,
     parallelism: int | None = None,
     on_result: Callable[[Action, ActionResult], None] | None = None,
 ) -> ApplyReport:

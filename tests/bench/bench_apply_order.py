@@ -47,6 +47,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+from t2t.apply.runner import DEFAULT_CONCURRENCY  # noqa: E402
 from tests.bench.results_file import write_results  # noqa: E402
 from tests.e2e.apply_order import (  # noqa: E402
     control,
@@ -60,8 +61,8 @@ from tests.e2e.apply_order import (  # noqa: E402
 )
 
 OUT = ROOT / "tests" / "bench" / "results" / "apply_order.json"
-#: The runner's Exchange slots per tenant (t2t/apply/runner.py apply_plan's default).
-CONCURRENCY = 16
+#: The runner's Exchange slots per tenant (apply_plan's default).
+CONCURRENCY = DEFAULT_CONCURRENCY
 
 
 def run(n: int, deadline: float | None) -> dict[str, Any]:

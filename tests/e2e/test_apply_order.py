@@ -32,6 +32,7 @@ from typing import Any
 
 import pytest
 
+from t2t.apply.runner import DEFAULT_CONCURRENCY
 from tests.e2e.apply_order import (
     apply,
     control,
@@ -45,7 +46,7 @@ from tests.e2e.apply_order import (
 )
 
 #: The runner's Exchange slots per tenant (t2t/apply/runner.py, apply_plan's default).
-CONCURRENCY = 32
+CONCURRENCY = DEFAULT_CONCURRENCY
 
 
 Starter = Callable[[int], tuple[Path, Path, dict[str, Any]]]
