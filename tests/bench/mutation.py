@@ -19,6 +19,12 @@ survivor carries its `triage` when listed there; `untriaged` counts the rest per
 With no argument: every module of t2t/planner and t2t/apply. A run over some modules replaces
 only their entries in mutation.json. `make mutation` runs it.
 
+`--incremental` runs, per module, only what may have changed since its entry in mutation.json
+was measured: every mutant of a function whose text changed (or is new) and the earlier
+survivors and equivalents; the earlier run's kills in unchanged functions are carried
+(`carried`, `carried_from`), as mutmut's own incremental mode keeps results of functions whose
+hash is unchanged. `--table` prints mutation.json as the README's table.
+
 mutmut skips every decorated function; t2t registers its checks (`@check`) and executors
 (`@executes`) with decorators and keeps some logic in properties, so the child process that
 runs mutmut patches it to mutate those too (`_patch_mutmut`): the decorator stays on the
@@ -208,6 +214,7 @@ def collect(
     module: str,
     equivalents: list[dict[str, Any]],
     triaged: list[dict[str, Any]] | None = None,
+    carry: Carry | None = None,
 ) -> dict[str, Any]:
     triaged = load_triaged() if triaged is None else triaged
     meta = work / "mutants" / (module + ".meta")
@@ -230,6 +237,10 @@ def collect(
     survivors: list[dict[str, Any]] = []
     equivalent: list[dict[str, Any]] = []
     for name, code in sorted(exit_codes.items(), key=lambda kv: natural(kv[0])):
+        if code is None and carry is not None and carry.carries(name):
+            counts["killed"] += 1
+            counts["carried"] += 1
+            continue
         status = STATUS_BY_EXIT_CODE.get(code, "suspicious") if code is not None else "not checked"
         if status == "killed" or status == "timeout":
             counts[status] += 1
@@ -254,8 +265,15 @@ def collect(
             if judged is not None:
                 record["triage"] = {"kind": judged["kind"], "reason": judged["reason"]}
             survivors.append(record)
+    if carry is not None:  # the earlier run's timeouts, unnamed: counted as still timing out
+        moved = min(carry.prior_timeouts, counts["carried"])
+        counts["killed"] -= moved
+        counts["timeout"] += moved
     total = len(exit_codes)
     scored = total - counts["equivalent"]
+    incremental = (
+        {"carried": counts["carried"], "carried_from": carry.since} if carry is not None else {}
+    )
     return {
         "mutants": total,
         "killed": counts["killed"],
@@ -265,19 +283,95 @@ def collect(
         "other": sum(
             v
             for k, v in counts.items()
-            if k not in {"killed", "survived", "timeout", "no_tests", "equivalent"}
+            if k not in {"killed", "survived", "timeout", "no_tests", "equivalent", "carried"}
         ),
         "equivalent": counts["equivalent"],
         "score": round(counts["killed"] / scored, 4) if scored else None,
         "survivors": survivors,
         "untriaged": sum(1 for r in survivors if "triage" not in r),
         "equivalents": equivalent,
+        **incremental,
     }
 
 
 def natural(name: str) -> tuple[str, int]:
     stem, _, n = name.rpartition("_")
     return stem, int(n) if n.isdigit() else 0
+
+
+# -- incremental runs ------------------------------------------------------------------------
+
+
+def function_sources(source: str) -> dict[str, str]:
+    """Each top-level function's and method's text (decorators included) by the name
+    `function_of` gives its mutants: mutmut numbers a function's mutants from its own text
+    alone, so a function whose text is unchanged has the same mutants under the same names."""
+    tree = ast.parse(source)
+    lines = source.splitlines()
+
+    def text(node: ast.FunctionDef | ast.AsyncFunctionDef) -> str:
+        start = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+        return "\n".join(lines[start - 1 : node.end_lineno])
+
+    out: dict[str, str] = {}
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            out[node.name] = text(node)
+        elif isinstance(node, ast.ClassDef):
+            for sub in node.body:
+                if isinstance(sub, ast.FunctionDef | ast.AsyncFunctionDef):
+                    out[f"{node.name}.{sub.name}"] = text(sub)
+    return out
+
+
+def mangled(module: str, function: str) -> str:
+    """mutmut's name stem for a function's mutants (the inverse of `function_of`)."""
+    cls, _, name = function.rpartition(".")
+    return f"{dotted(module)}.xǁ{cls}ǁ{name}" if cls else f"{dotted(module)}.x_{function}"
+
+
+class Carry:
+    """What an incremental run takes from a module's earlier result (mutation.json): the
+    functions whose text is the same at HEAD as at the earlier run's commit keep that run's
+    verdicts — their mutants it killed count as killed without running again (`carried`), its
+    survivors and equivalents run again — and every mutant of a changed or new function runs.
+    Tests only grew since (a kill is not re-proven, which is what makes it fast); the earlier
+    run's timeouts, not named in mutation.json, stay timeouts."""
+
+    def __init__(self, module: str, prior: dict[str, Any], head_source: str, old_source: str):
+        self.since = str(prior["commit"])
+        head, old = function_sources(head_source), function_sources(old_source)
+        self.unchanged = {f for f, text in head.items() if old.get(f) == text}
+        self.rerun = {
+            r["mutant"]
+            for r in (*prior.get("survivors", []), *prior.get("equivalents", []))
+            if function_of(r["mutant"]) in self.unchanged
+        }
+        self.prior_timeouts = int(prior.get("timeout", 0))
+        self.patterns = sorted(self.rerun) + [
+            f"{mangled(module, f)}__mutmut_*" for f in sorted(set(head) - self.unchanged)
+        ]
+
+    def carries(self, mutant: str) -> bool:
+        return function_of(mutant) in self.unchanged and mutant not in self.rerun
+
+
+def patterns_for(module: str, carry: Carry | None) -> list[str]:
+    """The mutants of the module mutmut is asked to run."""
+    return carry.patterns if carry is not None else [f"{dotted(module)}.x*"]
+
+
+def carry_for(module: str, prior: dict[str, Any] | None, work: Path) -> Carry | None:
+    """The module's carry from its earlier result, or None (no earlier result, or its commit
+    is not in this clone's history): then every mutant runs."""
+    if not prior or not prior.get("commit"):
+        return None
+    try:
+        old_source = git_in(work, "show", f"{prior['commit']}:{module}")
+    except subprocess.CalledProcessError:
+        return None
+    head_source = (work / module).read_text(encoding="utf-8")
+    return Carry(module, prior, head_source, old_source)
 
 
 def mutmut_show(work: Path, name: str) -> str:
@@ -332,6 +426,7 @@ def run(
     worktree: Path | None,
     collect_only: bool = False,
     tests: list[str] | None = None,
+    incremental: bool = False,
 ) -> dict[str, dict[str, Any]]:
     if worktree is not None:
         work, keep = worktree.resolve(), True
@@ -342,6 +437,14 @@ def run(
         work.rmdir()
         git("worktree", "add", "--detach", str(work), commit)
     equivalents = load_equivalents()
+    prior: dict[str, Any] = (
+        json.loads(RESULTS.read_text()).get("modules", {}) if RESULTS.exists() else {}
+    )
+    carries = {m: carry_for(m, prior.get(m), work) for m in modules} if incremental else {}
+    for m, c in carries.items():
+        if c is not None and not c.patterns:
+            print(f"== {m}: unchanged since {c.since} with nothing to run again: kept", flush=True)
+    modules = [m for m in modules if (c := carries.get(m)) is None or c.patterns]
     out: dict[str, dict[str, Any]] = {}
     try:
         groups: dict[tuple[str, ...], list[str]] = {}
@@ -356,7 +459,7 @@ def run(
                 log = work / "mutants" / "run.log"
                 log.parent.mkdir(exist_ok=True)
                 try:
-                    patterns = [f"{dotted(m)}.x*" for m in group]
+                    patterns = [p for m in group for p in patterns_for(m, carries.get(m))]
                     child(work, ["run", "--max-children", str(jobs), *patterns], log=log)
                 except SystemExit:
                     if any(mutant_count(work, m) for m in group):
@@ -364,7 +467,7 @@ def run(
                     print("   no mutants", flush=True)
             seconds = round((dt.datetime.now() - started).total_seconds())
             for module in group:
-                result = collect(work, module, equivalents)
+                result = collect(work, module, equivalents, carry=carries.get(module))
                 result["tests"] = list(selected)
                 if not collect_only:
                     # the group's run: its clean run and every module's mutants
@@ -417,6 +520,34 @@ def write(new: dict[str, dict[str, Any]], commit: str) -> None:
     tmp = RESULTS.with_suffix(".json.tmp")
     tmp.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     tmp.replace(RESULTS)
+
+
+def table(doc: dict[str, Any]) -> str:
+    """mutation.json as the README's Markdown table: one row per module measured, then the
+    total; `tests` is `selection` for the module's SELECTION, `fast` for a `--tests` run (a
+    lower bound), and `carried` counts the kills an incremental run took from an earlier one."""
+    rows = [
+        "| module | commit | tests | mutants | killed (carried) | equivalent | survived "
+        "| timeout | no tests | untriaged | score |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for name, m in doc["modules"].items():
+        if not m["mutants"]:
+            continue
+        tests = "selection" if m["tests"] == selection_for(name) else "fast"
+        score = f"{m['score'] * 100:.1f} %" if m["score"] is not None else "–"
+        rows.append(
+            f"| `{name}` | {m['commit'][:7]} | {tests} | {m['mutants']} | {m['killed']} "
+            f"({m.get('carried', 0)}) | {m['equivalent']} | {m['survived']} | {m['timeout']} "
+            f"| {m['no_tests']} | {m.get('untriaged', m['survived'])} | {score} |"
+        )
+    t = doc["total"]
+    measured = sum(1 for m in doc["modules"].values() if m["mutants"])
+    rows.append(
+        f"| all {measured} with mutants | | | {t['mutants']} | {t['killed']} | {t['equivalent']} "
+        f"| {t['survived']} | {t['timeout']} | {t['no_tests']} | | {t['score'] * 100:.1f} % |"
+    )
+    return "\n".join(rows)
 
 
 def git(*args: str) -> str:
@@ -527,14 +658,29 @@ def main() -> None:
         "run whose score is a lower bound (a mutant only the other tests kill counts as "
         "survived); mutation.json records the tests used",
     )
+    parser.add_argument(
+        "--incremental",
+        action="store_true",
+        help="take each module's earlier result in mutation.json: run only the mutants of the "
+        "functions changed since its commit and its earlier survivors and equivalents; the rest "
+        "keep their earlier verdict (`carried` in mutation.json)",
+    )
+    parser.add_argument(
+        "--table",
+        action="store_true",
+        help="print mutation.json as the README's Markdown table and run nothing",
+    )
     a = parser.parse_args()
+    if a.table:
+        print(table(json.loads(RESULTS.read_text(encoding="utf-8"))))
+        return
     modules = expand(a.targets)
     unknown = [m for m in modules if not re.match(r"t2t/(planner|apply)/", m)]
     if unknown:
         raise SystemExit(f"only t2t/planner and t2t/apply are mutated: {unknown}")
     if a.collect_only and a.worktree is None:
         raise SystemExit("--collect-only reads an earlier run: give its --worktree")
-    run(modules, a.jobs, a.keep, a.worktree, a.collect_only, a.tests)
+    run(modules, a.jobs, a.keep, a.worktree, a.collect_only, a.tests, a.incremental)
     print(f"wrote {RESULTS.relative_to(ROOT)}")
 
 
