@@ -25,8 +25,8 @@ endpoint never names a certificate whose key is gone.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
 
 from t2t.apply.context import ApplyContext
 from t2t.apply.executors.common import ExecutionFailed, Held, Write, converge, read_app
@@ -60,7 +60,9 @@ from t2t.planner.shared.key_vault import (
 from t2t.probes.endpoints import read_endpoints
 from t2t.probes.key_vault import read_key_vault, read_vault_certificate
 from t2t.state.azure import ResourceGroup, Vault, VaultCertificate
-from t2t.state.directory import Application
+from t2t.state.directory import Application, KeyCredential
+
+_T = TypeVar("_T")
 
 #: ARM's provisioningState of a vault that is ready (VaultProvisioningState: Succeeded,
 #: RegisteringDns).
@@ -74,8 +76,17 @@ def _azure(ctx: ApplyContext) -> AzureClients:
     return azure
 
 
-def _desire(action: Action) -> VaultDesire:
-    return StepDesire.from_dict(action.desired).vault
+def _step(action: Action, ctx: ApplyContext) -> tuple[AzureClients, AzureClients, VaultDesire]:
+    """A chain step's target Azure clients (the writer and its reader) and its vault desire."""
+    azure = _azure(ctx)
+    return azure, azure.reader(), StepDesire.from_dict(action.desired).vault
+
+
+def _named(value: _T | None, what: str) -> _T:
+    """A part of the action's desire the step cannot run without."""
+    if value is None:
+        raise ExecutionFailed(f"the action names no {what}")
+    return value
 
 
 def _now() -> dt.datetime:
@@ -132,9 +143,7 @@ def _wait(what: str) -> Write:
 
 @executes(K.RESOURCE_GROUP_CREATE)
 async def run_resource_group(action: Action, ctx: ApplyContext) -> ActionResult:
-    azure = _azure(ctx)
-    reader = azure.reader()
-    desire = _desire(action)
+    azure, reader, desire = _step(action, ctx)
 
     async def replan() -> Write | None:
         if plan_resource_group(desire, await _groups(reader, desire)) is None:
@@ -151,9 +160,7 @@ async def run_resource_group(action: Action, ctx: ApplyContext) -> ActionResult:
 
 @executes(K.VAULT_CREATE)
 async def run_vault(action: Action, ctx: ApplyContext) -> ActionResult:
-    azure = _azure(ctx)
-    reader = azure.reader()
-    desire = _desire(action)
+    azure, reader, desire = _step(action, ctx)
 
     async def replan() -> Write | None:
         groups = await _groups(reader, desire)
@@ -180,12 +187,11 @@ async def run_vault(action: Action, ctx: ApplyContext) -> ActionResult:
 
 @executes(K.VAULT_ACCESS_GRANT)
 async def run_access(action: Action, ctx: ApplyContext) -> ActionResult:
-    azure = _azure(ctx)
-    reader = azure.reader()
-    desire = _desire(action)
-    exchange = StepDesire.from_dict(action.desired).exchange_object_id
-    if exchange is None:
-        raise ExecutionFailed("the action names no service principal for Exchange Online")
+    azure, reader, desire = _step(action, ctx)
+    exchange = _named(
+        StepDesire.from_dict(action.desired).exchange_object_id,
+        "service principal for Exchange Online",
+    )
 
     async def replan() -> Write | None:
         outcome = plan_access(desire, await _vault(reader, desire), exchange)
@@ -224,9 +230,7 @@ def _policy(desire: VaultDesire) -> Any:
 
 @executes(K.CERTIFICATE_CREATE)
 async def run_certificate(action: Action, ctx: ApplyContext) -> ActionResult:
-    azure = _azure(ctx)
-    reader = azure.reader()
-    desire = _desire(action)
+    azure, reader, desire = _step(action, ctx)
     rotation = StepDesire.from_dict(action.desired).rotation  # done once it is replaced
 
     async def replan() -> Write | None:
@@ -248,6 +252,30 @@ async def run_certificate(action: Action, ctx: ApplyContext) -> ActionResult:
     return await converge(action, ctx, replan)
 
 
+def _patch_keys(
+    ctx: ApplyContext,
+    app: Application,
+    kept: Iterable[KeyCredential],
+    added: list[dict[str, Any]],
+    note: str = "",
+) -> Write:
+    """PATCH the app's whole keyCredentials collection (Graph replaces it): the keys kept, as
+    read with their key, and the added ones. A collection t2t could not read whole is never
+    PATCHed (kept_key_credential raises)."""
+    try:
+        body = {"keyCredentials": [*(kept_key_credential(kc) for kc in kept), *added]}
+    except ValueError as exc:
+        raise ExecutionFailed(str(exc)) from exc
+    graph = ctx.graph["target"]
+    path = f"/applications/{app.object_id}"
+
+    async def send() -> CmdletResult | None:
+        await graph.write("PATCH", path, body)
+        return None
+
+    return Write(f"Graph PATCH {path} keyCredentials{note}", send)
+
+
 async def _app_with_keys(ctx: ApplyContext, desire: AppDesire) -> Application:
     """The migration app now, with every keyCredential's key."""
     app = await read_app(ctx, desire, with_keys=True)
@@ -258,12 +286,8 @@ async def _app_with_keys(ctx: ApplyContext, desire: AppDesire) -> Application:
 
 @executes(K.KEY_CREDENTIAL_ADD)
 async def run_key_credential(action: Action, ctx: ApplyContext) -> ActionResult:
-    azure = _azure(ctx)
-    reader = azure.reader()
-    desire = _desire(action)
-    app_desire = StepDesire.from_dict(action.desired).app
-    if app_desire is None:
-        raise ExecutionFailed("the action names no migration app")
+    _, reader, desire = _step(action, ctx)
+    app_desire = _named(StepDesire.from_dict(action.desired).app, "migration app")
 
     async def replan() -> Write | None:
         cert = await _certificate(reader, desire, await _vault(reader, desire))
@@ -275,20 +299,7 @@ async def run_key_credential(action: Action, ctx: ApplyContext) -> ActionResult:
         planned = plan_key_credential(desire, app_desire, app, current, app_key=action.key)
         if planned.action is None:
             return None
-        try:
-            kept = [kept_key_credential(kc) for kc in app.key_credentials]
-        except ValueError as exc:  # never PATCH a collection t2t could not read whole
-            raise ExecutionFailed(str(exc)) from exc
-        body = {"keyCredentials": [*kept, new_key_credential(desire, current)]}
-        graph = ctx.graph["target"]
-        path = f"/applications/{app.object_id}"
-        what = f"Graph PATCH {path} keyCredentials"
-
-        async def send() -> CmdletResult | None:
-            await graph.write("PATCH", path, body)
-            return None
-
-        return Write(what, send)
+        return _patch_keys(ctx, app, app.key_credentials, [new_key_credential(desire, current)])
 
     return await converge(action, ctx, replan)
 
@@ -298,9 +309,7 @@ async def run_key_credential_remove(action: Action, ctx: ApplyContext) -> Action
     azure = _azure(ctx)
     reader = azure.reader()
     retire = RetireDesire.from_dict(action.desired)
-    desire, app_desire = retire.step.vault, retire.step.app
-    if app_desire is None:
-        raise ExecutionFailed("the action names no migration app")
+    desire, app_desire = retire.step.vault, _named(retire.step.app, "migration app")
     exchange = ctx.exchange["target"]
 
     async def replan() -> Write | None:
@@ -327,17 +336,7 @@ async def run_key_credential_remove(action: Action, ctx: ApplyContext) -> Action
                 "newer version"
             )
         gone = {kc.key_id for kc in planned}
-        try:
-            kept = [kept_key_credential(kc) for kc in app.key_credentials if kc.key_id not in gone]
-        except ValueError as exc:  # never PATCH a collection t2t could not read whole
-            raise ExecutionFailed(str(exc)) from exc
-        graph = ctx.graph["target"]
-        path = f"/applications/{app.object_id}"
-
-        async def send() -> CmdletResult | None:
-            await graph.write("PATCH", path, {"keyCredentials": kept})
-            return None
-
-        return Write(f"Graph PATCH {path} keyCredentials (removing {len(gone)})", send)
+        kept = [kc for kc in app.key_credentials if kc.key_id not in gone]
+        return _patch_keys(ctx, app, kept, [], f" (removing {len(gone)})")
 
     return await converge(action, ctx, replan)

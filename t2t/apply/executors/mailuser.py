@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import secrets
 import string
+from collections.abc import Awaitable, Callable
 
 from t2t.apply.context import ApplyContext
 from t2t.apply.executors.common import ExecutionFailed, Replan, Write, converge
@@ -93,6 +94,30 @@ def wire_parameters(params: dict[str, object]) -> dict[str, object]:
     return out
 
 
+def _set_mail_user(
+    ctx: ApplyContext,
+    role: Role,
+    what: str,
+    params: dict[str, object],
+    *,
+    fresh: bool,
+    present: Callable[[], Awaitable[bool]],
+) -> Write:
+    """Set-MailUser, sent again while a MailUser this run created still replicates
+    (replication.py): `present` tells a lost answer from a not-yet-visible object."""
+    exchange = ctx.exchange[role]
+    return Write(
+        what,
+        lambda: send_replicated(
+            ctx,
+            lambda: exchange.invoke("Set-MailUser", params),
+            not_replicated=exchange_not_replicated,
+            fresh=fresh,
+            present=present,
+        ),
+    )
+
+
 async def _exists(reads: RecipientReads, d: MailboxDesire) -> bool:
     return (await _replan(reads, d)).create is None
 
@@ -106,7 +131,6 @@ def identity_replan(
     ``fresh``: this run created the MailUser, so Set-MailUser may answer not-found while it
     replicates (replication.py) and is sent again; a lost answer is re-read, never re-sent."""
 
-    exchange = ctx.exchange[role]
     reads = ctx.recipient_reads(role)
 
     async def replan() -> Write | None:
@@ -117,15 +141,8 @@ def identity_replan(
         if plan.set_params is None:
             return None
         params = wire_parameters(plan.set_params)
-        return Write(
-            "Set-MailUser",
-            lambda: send_replicated(
-                ctx,
-                lambda: exchange.invoke("Set-MailUser", params),
-                not_replicated=exchange_not_replicated,
-                fresh=fresh,
-                present=lambda: _exists(reads, d),
-            ),
+        return _set_mail_user(
+            ctx, role, "Set-MailUser", params, fresh=fresh, present=lambda: _exists(reads, d)
         )
 
     return replan
@@ -145,7 +162,6 @@ async def run_mailuser_hold_for_migration(action: Action, ctx: ApplyContext) -> 
     action wants (100 GB: the Set-MailUser reference; T2T-E306's repair)."""
     desire = HoldDesire.from_dict(action.desired)
     target, upn, wanted = desire.target, desire.upn, desire.recoverable_items_quota
-    exchange = ctx.exchange[action.tenant]
     reads = ctx.recipient_reads(action.tenant)
 
     async def replan() -> Write | None:
@@ -164,15 +180,13 @@ async def run_mailuser_hold_for_migration(action: Action, ctx: ApplyContext) -> 
         async def present() -> bool:
             return await reads.read_either(target, upn) is not None
 
-        return Write(
+        return _set_mail_user(
+            ctx,
+            action.tenant,
             "Set-MailUser -EnableLitigationHoldForMigration",
-            lambda: send_replicated(
-                ctx,
-                lambda: exchange.invoke("Set-MailUser", params),
-                not_replicated=exchange_not_replicated,
-                fresh=planned_absent(action),
-                present=present,
-            ),
+            params,
+            fresh=planned_absent(action),
+            present=present,
         )
 
     return await converge(action, ctx, replan)
