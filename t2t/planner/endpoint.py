@@ -489,7 +489,8 @@ def plan_endpoint(
         if secrets is not None:
             _rotate_secret(write, current, secrets, now)
         _max_concurrent(write, current)
-        if write.changes:
+        # a blocked endpoint is not as desired even with nothing t2t could send (E232)
+        if write.changes or write.blocked:
             out.action = _update(write, current, fp)
     return out
 

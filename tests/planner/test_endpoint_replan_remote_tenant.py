@@ -56,3 +56,15 @@ def test_the_right_remote_tenant_writes_unblocked() -> None:
     assert out.action is not None
     assert out.action.parameters == {"Identity": "contoso-merger", "MaxConcurrentMigrations": 100}
     assert out.action.blocked_by == ()
+
+
+def test_a_remote_tenant_changed_by_hand_blocks_even_when_nothing_else_differs() -> None:
+    """Nothing t2t could send would repair it, yet the endpoint is not as desired: the re-plan
+    still gives a (blocked, empty) write, so the executor fails with E232 instead of
+    reporting the endpoint "already as desired"."""
+    out = plan_endpoint(DESIRE, (_endpoint("northwind.onmicrosoft.com", 100),))
+    assert [f.code for f in out.findings] == ["T2T-E232"]
+    assert out.action is not None
+    assert out.action.parameters == {"Identity": "contoso-merger"}
+    assert out.action.changes == ()
+    assert out.action.blocked_by == ("T2T-E232",)
