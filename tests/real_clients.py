@@ -6,19 +6,34 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from typing import Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from t2t.clients import HttpLayer, TenantClients, TenantIdentity, connect, sandbox_hosts
 from t2t.clients.auth import ClientSecret
-from tests.conftest import SandboxHandle
+
+if TYPE_CHECKING:  # not at run time: tests/bench/bench_probe.py measures its own memory
+    from tests.conftest import SandboxHandle
 
 T = TypeVar("T")
 
 
-def admin_identity(sandbox: SandboxHandle, tenant: str) -> TenantIdentity:
-    t = sandbox.tenant(tenant)
-    app = t["adminApp"]
-    return TenantIdentity(t["tenantId"], app["clientId"], ClientSecret(app["clientSecret"]))
+def identity_of(
+    tenant: dict[str, Any], client_id: str | None = None, *, secret: str | None = None
+) -> TenantIdentity:
+    """One app of a profile's tenant entry: its admin app, or the seeded client ``client_id``;
+    ``secret`` in place of the app's own (a wrong secret)."""
+    app = tenant["adminApp"]
+    if client_id is not None:
+        app = next(c for c in tenant["clients"] if c["clientId"] == client_id)
+    key = app["clientSecret"] if secret is None else secret
+    return TenantIdentity(tenant["tenantId"], app["clientId"], ClientSecret(key))
+
+
+def admin_identity(
+    sandbox: SandboxHandle, tenant: str, *, secret: str | None = None
+) -> TenantIdentity:
+    """The sandbox tenant's admin app, as t2t signs in with it."""
+    return identity_of(sandbox.tenant(tenant), secret=secret)
 
 
 def with_clients(

@@ -51,14 +51,14 @@ import structlog
 from t2t.apply import ApplyContext, ApplyReport, apply_plan
 from t2t.apply.context import DEFAULT_DEADLINE_SECONDS
 from t2t.cli.app import probe_request
-from t2t.clients import HttpLayer, TenantIdentity, connect, sandbox_hosts, wire
-from t2t.clients.auth import ClientSecret
+from t2t.clients import HttpLayer, connect, sandbox_hosts, wire
 from t2t.planner import Action, Plan, build_plan
 from t2t.planner.shared.app import EXCHANGE_APP_ID, REDIRECT_URI, app_desire, wanted_access
 from t2t.probes import read_snapshot
 from t2t.render import render_report
 from t2t.spec import Desired, load_spec
 from tests.conftest import GRAPH_SCOPE, SandboxHandle
+from tests.real_clients import admin_identity
 
 SRC = "6d0c3f1e-8b2a-4c47-9e15-3a5b7c9d1e20"
 TGT = "9a41d2b7-5c3e-4f68-8a90-1b2c3d4e5f60"
@@ -221,14 +221,9 @@ class World:
     async def _clients(self) -> AsyncIterator[Any]:
         hosts = sandbox_hosts(self.profile)
 
-        def ident(name: str) -> TenantIdentity:
-            t = self.sandbox.tenant(name)
-            secret = ClientSecret(t["adminApp"]["clientSecret"])
-            return TenantIdentity(t["tenantId"], t["adminApp"]["clientId"], secret)
-
         async with HttpLayer(ca_file=hosts.ca_file, backoff_base=0.01) as http:
-            src = connect(http, hosts, ident("contoso"))
-            tgt = connect(http, hosts, ident("fabrikam"))
+            src = connect(http, hosts, admin_identity(self.sandbox, "contoso"))
+            tgt = connect(http, hosts, admin_identity(self.sandbox, "fabrikam"))
             try:
                 yield hosts, src, tgt
             finally:

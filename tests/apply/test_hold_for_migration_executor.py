@@ -11,12 +11,12 @@ from typing import Any
 from t2t.apply import ApplyContext
 from t2t.apply.executors.mailuser import run_mailuser_hold_for_migration
 from t2t.apply.result import ActionResult
-from t2t.clients import HttpLayer, TenantIdentity, connect, sandbox_hosts
-from t2t.clients.auth import ClientSecret
+from t2t.clients import HttpLayer, connect, sandbox_hosts
 from t2t.planner.mailboxes.desire import MailboxDesire
 from t2t.planner.mailboxes.hold_for_migration import hold_action
 from t2t.probes.targeted import read_recipient
 from tests.conftest import SandboxHandle
+from tests.real_clients import admin_identity
 from tests.sandbox.exchange_setup import ok
 
 KAI = "kai@fabrikam.com"  # a MailUser of the default seed
@@ -51,10 +51,7 @@ def _action(sandbox: SandboxHandle) -> Any:
 
 async def _with_target(sandbox: SandboxHandle, use: Any) -> Any:
     hosts = sandbox_hosts(sandbox.profile)
-    t = sandbox.tenant("fabrikam")
-    ident = TenantIdentity(
-        t["tenantId"], t["adminApp"]["clientId"], ClientSecret(t["adminApp"]["clientSecret"])
-    )
+    ident = admin_identity(sandbox, "fabrikam")
     async with HttpLayer(ca_file=hosts.ca_file, backoff_base=0.01) as http:
         tgt = connect(http, hosts, ident)
         try:

@@ -27,13 +27,13 @@ import pytest
 
 from t2t.apply import ApplyContext, ApplyReport, apply_plan
 from t2t.cli.app import probe_request
-from t2t.clients import HttpLayer, TenantIdentity, connect, sandbox_hosts
-from t2t.clients.auth import ClientSecret
+from t2t.clients import HttpLayer, connect, sandbox_hosts
 from t2t.clients.azure import AzureClients
 from t2t.planner import Action, Plan, build_plan
 from t2t.probes import read_snapshot
 from t2t.spec import load_spec
 from tests.conftest import GRAPH_SCOPE, SandboxHandle
+from tests.real_clients import admin_identity
 
 SPEC = load_spec(Path(__file__).resolve().parents[2] / "specs" / "contoso-to-fabrikam.yaml")
 KV = SPEC.relationship.key_vault
@@ -110,18 +110,13 @@ class World:
         one = self.graph("GET", f"/applications/{found[0]['id']}?$select=keyCredentials")
         return list(one["keyCredentials"])
 
-    def identity(self, name: str = "fabrikam") -> TenantIdentity:
-        t = self.sandbox.tenant(name)
-        secret = ClientSecret(t["adminApp"]["clientSecret"])
-        return TenantIdentity(t["tenantId"], t["adminApp"]["clientId"], secret)
-
     @asynccontextmanager
     async def _clients(self) -> AsyncIterator[Any]:
         hosts = sandbox_hosts(self.sandbox.profile)
         async with HttpLayer(ca_file=hosts.ca_file, backoff_base=0.01) as http:
-            src = connect(http, hosts, self.identity("contoso"))
-            tgt = connect(http, hosts, self.identity("fabrikam"))
-            azure = AzureClients(self.identity("fabrikam"), hosts, backoff_base=0.01)
+            src = connect(http, hosts, admin_identity(self.sandbox, "contoso"))
+            tgt = connect(http, hosts, admin_identity(self.sandbox, "fabrikam"))
+            azure = AzureClients(admin_identity(self.sandbox, "fabrikam"), hosts, backoff_base=0.01)
             try:
                 yield hosts, src, tgt, azure
             finally:

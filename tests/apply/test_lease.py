@@ -24,10 +24,10 @@ from t2t.apply.lease import (
     hold_lease,
     lease_name,
 )
-from t2t.clients import ExchangeClient, HttpLayer, TenantIdentity, connect, sandbox_hosts
-from t2t.clients.auth import ClientSecret
+from t2t.clients import ExchangeClient, HttpLayer, connect, sandbox_hosts
 from t2t.planner.checks import EXCHANGE_ROLE_FIX
 from tests.conftest import SandboxHandle
+from tests.real_clients import identity_of
 
 T = TypeVar("T")
 SPEC = "contoso-to-fabrikam"
@@ -42,11 +42,7 @@ async def _machines(
 ) -> AsyncIterator[list[ExchangeClient]]:
     """`n` Exchange clients for fabrikam, each on its own HTTP layer and token cache."""
     hosts = sandbox_hosts(sandbox.profile)
-    t = sandbox.tenant("fabrikam")
-    app = t["adminApp"]
-    if client_id is not None:
-        app = next(c for c in t["clients"] if c["clientId"] == client_id)
-    ident = TenantIdentity(t["tenantId"], app["clientId"], ClientSecret(app["clientSecret"]))
+    ident = identity_of(sandbox.tenant("fabrikam"), client_id)
     async with AsyncExitStack() as stack:
         clients = []
         for _ in range(n):

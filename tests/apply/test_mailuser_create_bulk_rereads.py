@@ -12,12 +12,12 @@ import re
 from t2t.apply import ApplyContext
 from t2t.apply.executors.mailuser import run_mailuser_create
 from t2t.apply.result import ActionResult
-from t2t.clients import HttpLayer, TenantIdentity, connect, sandbox_hosts
-from t2t.clients.auth import ClientSecret
+from t2t.clients import HttpLayer, connect, sandbox_hosts
 from t2t.planner import Action
 from t2t.planner.mailboxes.desire import MailboxDesire
 from t2t.planner.mailboxes.identity import plan_identity
 from tests.conftest import SandboxHandle
+from tests.real_clients import admin_identity
 from tests.sandbox.exchange_setup import ok
 from tests.sandbox.module_forms import secure
 
@@ -60,10 +60,7 @@ def _create(d: MailboxDesire) -> Action:
 
 def _run_all(sandbox: SandboxHandle, actions: list[Action]) -> list[ActionResult]:
     hosts = sandbox_hosts(sandbox.profile)
-    t = sandbox.tenant("fabrikam")
-    ident = TenantIdentity(
-        t["tenantId"], t["adminApp"]["clientId"], ClientSecret(t["adminApp"]["clientSecret"])
-    )
+    ident = admin_identity(sandbox, "fabrikam")
 
     async def go() -> list[ActionResult]:
         async with HttpLayer(ca_file=hosts.ca_file, backoff_base=0.01) as http:
@@ -73,7 +70,7 @@ def _run_all(sandbox: SandboxHandle, actions: list[Action]) -> list[ActionResult
                     exchange={"target": tgt.exchange},
                     verify_delays=(0.0, 0.2, 0.5, 1.0),
                     hosts=hosts,
-                    tenant_ids={"target": t["tenantId"]},
+                    tenant_ids={"target": ident.tenant_id},
                     deadline_seconds=60.0,
                 )
                 return list(await asyncio.gather(*(run_mailuser_create(a, ctx) for a in actions)))

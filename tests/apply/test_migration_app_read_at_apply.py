@@ -13,11 +13,11 @@ import pytest
 
 from t2t.apply import ApplyContext
 from t2t.apply.executors.common import ExecutionFailed, read_app, read_apps, resolve_app_id
-from t2t.clients import HttpLayer, TenantIdentity, connect, sandbox_hosts
-from t2t.clients.auth import ClientSecret
+from t2t.clients import HttpLayer, connect, sandbox_hosts
 from t2t.clients.errors import DeadlineReached
 from t2t.planner.shared.app import AppDesire
 from tests.conftest import GRAPH_SCOPE, SandboxHandle
+from tests.real_clients import admin_identity
 
 SEEDED_APP = "5f3b8c2d-1e4a-4b6c-9d7e-2a8b4c6d8e0f"
 SEEDED_NAME = "T2T mailbox migration"
@@ -31,10 +31,7 @@ def _with_target(
 ) -> T:
     """Run `use` with an ApplyContext whose Graph client for the target is fabrikam's."""
     hosts = sandbox_hosts(sandbox.profile)
-    t = sandbox.tenant("fabrikam")
-    ident = TenantIdentity(
-        t["tenantId"], t["adminApp"]["clientId"], ClientSecret(t["adminApp"]["clientSecret"])
-    )
+    ident = admin_identity(sandbox, "fabrikam")
 
     async def run() -> T:
         async with HttpLayer(ca_file=hosts.ca_file, backoff_base=0.01) as http:

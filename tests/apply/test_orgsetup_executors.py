@@ -12,8 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from t2t.apply import ApplyContext, ApplyReport, apply_plan
-from t2t.clients import HttpLayer, TenantIdentity, connect, sandbox_hosts
-from t2t.clients.auth import ClientSecret
+from t2t.clients import HttpLayer, connect, sandbox_hosts
 from t2t.planner import Plan
 from t2t.planner.consent import CONSENT
 from t2t.planner.context import PlanContext
@@ -27,6 +26,7 @@ from t2t.planner.scope_groups import SCOPE_GROUPS
 from t2t.planner.shared.app import app_desire
 from t2t.probes import ProbeRequest, read_snapshot
 from t2t.spec import Desired, load_spec
+from tests.real_clients import admin_identity
 
 ROOT = Path(__file__).resolve().parents[2]
 MERGER = load_spec(ROOT / "specs" / "contoso-fabrikam-merger.yaml")
@@ -55,12 +55,6 @@ def _plan(spec: Desired, snapshot: Any) -> Plan:
 async def _cycle(sandbox: Any, spec: Desired) -> tuple[Plan, ApplyReport, Plan]:
     hosts = sandbox_hosts(sandbox.profile)
 
-    def ident(name: str) -> TenantIdentity:
-        t = sandbox.tenant(name)
-        return TenantIdentity(
-            t["tenantId"], t["adminApp"]["clientId"], ClientSecret(t["adminApp"]["clientSecret"])
-        )
-
     request = ProbeRequest(
         source_tenant_id=spec.source.tenant_id,
         target_tenant_id=spec.target.tenant_id,
@@ -72,7 +66,8 @@ async def _cycle(sandbox: Any, spec: Desired) -> tuple[Plan, ApplyReport, Plan]:
         scope_groups=tuple(spec.relationship.scope_groups),
     )
     async with HttpLayer(ca_file=hosts.ca_file, backoff_base=0.01) as http:
-        src, tgt = connect(http, hosts, ident("contoso")), connect(http, hosts, ident("fabrikam"))
+        src = connect(http, hosts, admin_identity(sandbox, "contoso"))
+        tgt = connect(http, hosts, admin_identity(sandbox, "fabrikam"))
         try:
             pair = ((src.exchange, src.graph), (tgt.exchange, tgt.graph))
             before = _plan(spec, await read_snapshot(request, *pair))

@@ -15,14 +15,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from t2t.apply import ApplyContext, ApplyReport, apply_plan
-from t2t.clients import HttpLayer, TenantIdentity, connect, sandbox_hosts
-from t2t.clients.auth import ClientSecret
+from t2t.clients import HttpLayer, connect, sandbox_hosts
 from t2t.planner import Plan
 from t2t.planner.context import PlanContext
 from t2t.planner.domain import plan_domain
 from t2t.planner.relationships import RELATIONSHIPS
 from t2t.probes import ProbeRequest, read_snapshot
 from t2t.spec import load_spec
+from tests.real_clients import admin_identity
 
 SPEC = load_spec(Path(__file__).resolve().parents[2] / "specs" / "contoso-to-fabrikam.yaml")
 NAME = SPEC.relationship.name
@@ -102,12 +102,6 @@ def relationship_plan(snapshot: Any) -> Plan:
 async def _cycle(sandbox: Any) -> tuple[Plan, ApplyReport, Plan]:
     hosts = sandbox_hosts(sandbox.profile)
 
-    def ident(name: str) -> TenantIdentity:
-        t = sandbox.tenant(name)
-        return TenantIdentity(
-            t["tenantId"], t["adminApp"]["clientId"], ClientSecret(t["adminApp"]["clientSecret"])
-        )
-
     request = ProbeRequest(
         source_tenant_id=SRC,
         target_tenant_id=TGT,
@@ -115,7 +109,8 @@ async def _cycle(sandbox: Any) -> tuple[Plan, ApplyReport, Plan]:
         target_parts=RELATIONSHIPS.target_needs,
     )
     async with HttpLayer(ca_file=hosts.ca_file, backoff_base=0.01) as http:
-        src, tgt = connect(http, hosts, ident("contoso")), connect(http, hosts, ident("fabrikam"))
+        src = connect(http, hosts, admin_identity(sandbox, "contoso"))
+        tgt = connect(http, hosts, admin_identity(sandbox, "fabrikam"))
         try:
             pair = ((src.exchange, src.graph), (tgt.exchange, tgt.graph))
             before = relationship_plan(await read_snapshot(request, *pair))

@@ -46,8 +46,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from t2t.cli import event_loop
 from t2t.cli.app import probe_request
-from t2t.clients import HttpLayer, TenantIdentity, connect, sandbox_hosts
-from t2t.clients.auth import ClientSecret
+from t2t.clients import HttpLayer, connect, sandbox_hosts
 from t2t.logs import configure_logging
 from t2t.probes import SOURCE_PARTS, TARGET_PARTS, ProbeRequest, read_snapshot
 from t2t.probes.cost import minimum_requests
@@ -55,6 +54,7 @@ from t2t.spec import load_spec
 from t2t.state import Snapshot
 from tests.bench.results_file import write_results
 from tests.e2e.apply_order import APP_ID, served, write_seed, write_spec
+from tests.real_clients import identity_of
 
 ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "tests" / "bench" / "results" / "probe.json"
@@ -114,14 +114,9 @@ async def read_both(profile: dict[str, Any], request: ProbeRequest) -> tuple[Sna
     hosts = sandbox_hosts(profile)
     tenants = {t["name"]: t for t in profile["tenants"]}
 
-    def ident(name: str) -> TenantIdentity:
-        t = tenants[name]
-        return TenantIdentity(
-            t["tenantId"], t["adminApp"]["clientId"], ClientSecret(t["adminApp"]["clientSecret"])
-        )
-
     async with HttpLayer(ca_file=hosts.ca_file) as http:
-        src, tgt = connect(http, hosts, ident("contoso")), connect(http, hosts, ident("fabrikam"))
+        src = connect(http, hosts, identity_of(tenants["contoso"]))
+        tgt = connect(http, hosts, identity_of(tenants["fabrikam"]))
         try:
             snap = await read_snapshot(
                 request, (src.exchange, src.graph), (tgt.exchange, tgt.graph)

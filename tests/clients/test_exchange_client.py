@@ -12,30 +12,20 @@ import pytest
 
 from t2t.clients import (
     AuthError,
-    ClientSecret,
     ExchangeClient,
     ExchangeError,
     HttpLayer,
     MsalTokenSource,
     ObjectNotFound,
     PermissionDenied,
-    TenantIdentity,
     WriteForbidden,
     connect,
     sandbox_hosts,
 )
 from t2t.probes import read_relationships
+from tests.real_clients import admin_identity
 
 T = TypeVar("T")
-
-
-def _identity(sandbox: Any, name: str, secret: str | None = None) -> TenantIdentity:
-    t = sandbox.tenant(name)
-    return TenantIdentity(
-        t["tenantId"],
-        t["adminApp"]["clientId"],
-        ClientSecret(secret or t["adminApp"]["clientSecret"]),
-    )
 
 
 @asynccontextmanager
@@ -44,7 +34,7 @@ async def _exchange(
 ) -> AsyncIterator[ExchangeClient]:
     hosts = sandbox_hosts(sandbox.profile)
     async with HttpLayer(ca_file=hosts.ca_file) as http:
-        clients = connect(http, hosts, _identity(sandbox, name, secret))
+        clients = connect(http, hosts, admin_identity(sandbox, name, secret=secret))
         client = ExchangeClient(
             http,
             base_url=hosts.exchange,
@@ -76,7 +66,7 @@ def test_msal_ignores_a_global_ca_bundle(
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(bogus))
     monkeypatch.setenv("CURL_CA_BUNDLE", str(bogus))
     hosts = sandbox_hosts(sandbox.profile)
-    ident = _identity(sandbox, "contoso")
+    ident = admin_identity(sandbox, "contoso")
     source = MsalTokenSource(ident.tenant_id, ident.client_id, ident.credential, hosts)
     token = asyncio.run(source.token(hosts.exchange_resource))
     source.close()
@@ -85,7 +75,7 @@ def test_msal_ignores_a_global_ca_bundle(
 
 def test_wrong_secret_is_an_auth_error_with_the_aadsts_code(sandbox: Any) -> None:
     hosts = sandbox_hosts(sandbox.profile)
-    ident = _identity(sandbox, "contoso", secret="definitely-wrong")
+    ident = admin_identity(sandbox, "contoso", secret="definitely-wrong")
     source = MsalTokenSource(ident.tenant_id, ident.client_id, ident.credential, hosts)
     with pytest.raises(AuthError, match="invalid_client: AADSTS7000215"):
         asyncio.run(source.token(hosts.exchange_resource))
@@ -166,7 +156,7 @@ def test_a_token_of_another_tenant_is_refused(sandbox: Any) -> None:
 
     async def go() -> None:
         async with HttpLayer(ca_file=hosts.ca_file) as http:
-            contoso = connect(http, hosts, _identity(sandbox, "contoso"))
+            contoso = connect(http, hosts, admin_identity(sandbox, "contoso"))
             client = ExchangeClient(
                 http,
                 base_url=hosts.exchange,

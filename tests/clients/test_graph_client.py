@@ -12,24 +12,20 @@ from t2t.clients import (
     GraphClient,
     GraphNotFound,
     HttpLayer,
-    TenantIdentity,
     WriteForbidden,
     connect,
     sandbox_hosts,
 )
-from t2t.clients.auth import ClientSecret
 from t2t.clients.graph import segment
 from t2t.clients.odata import eq
+from tests.real_clients import admin_identity
 
 T = TypeVar("T")
 
 
 def run(sandbox: Any, name: str, body: Callable[[GraphClient], Awaitable[T]]) -> T:
     hosts = sandbox_hosts(sandbox.profile)
-    t = sandbox.tenant(name)
-    ident = TenantIdentity(
-        t["tenantId"], t["adminApp"]["clientId"], ClientSecret(t["adminApp"]["clientSecret"])
-    )
+    ident = admin_identity(sandbox, name)
 
     async def go() -> T:
         async with HttpLayer(ca_file=hosts.ca_file) as http:

@@ -10,12 +10,12 @@ from typing import Any
 
 import pytest
 
-from t2t.clients import HttpLayer, TenantIdentity, connect, sandbox_hosts
+from t2t.clients import HttpLayer, connect, sandbox_hosts
 from t2t.clients import deadline as action_deadline
-from t2t.clients.auth import ClientSecret
 from t2t.clients.errors import DeadlineReached
 from t2t.probes import read_relationships
 from t2t.state import Fact
+from tests.real_clients import admin_identity
 
 
 def _read(
@@ -23,10 +23,7 @@ def _read(
 ) -> tuple[Fact[Any], int, float]:
     """Read the relationships once; `within`: as an apply action with that deadline."""
     hosts = sandbox_hosts(sandbox.profile)
-    t = sandbox.tenant("fabrikam")
-    ident = TenantIdentity(
-        t["tenantId"], t["adminApp"]["clientId"], ClientSecret(t["adminApp"]["clientSecret"])
-    )
+    ident = admin_identity(sandbox, "fabrikam")
 
     async def go() -> tuple[Fact[Any], int, float]:
         async with HttpLayer(ca_file=hosts.ca_file, **http_options) as http:

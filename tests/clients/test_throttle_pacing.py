@@ -10,9 +10,9 @@ import time
 from typing import Any
 
 from t2t.apply.graph_batch import GraphBatcher
-from t2t.clients import HttpLayer, TenantIdentity, connect, sandbox_hosts
-from t2t.clients.auth import ClientSecret
+from t2t.clients import HttpLayer, connect, sandbox_hosts
 from t2t.clients.http import DEFAULT_PACE, Pace
+from tests.real_clients import admin_identity
 
 
 def _throttle(sandbox: Any, **budgets: dict[str, float]) -> dict[str, Any]:
@@ -23,13 +23,6 @@ def _throttle(sandbox: Any, **budgets: dict[str, float]) -> dict[str, Any]:
     return data
 
 
-def _identity(sandbox: Any, name: str) -> TenantIdentity:
-    t = sandbox.tenant(name)
-    return TenantIdentity(
-        t["tenantId"], t["adminApp"]["clientId"], ClientSecret(t["adminApp"]["clientSecret"])
-    )
-
-
 def _write_many(sandbox: Any, pace: dict[str, Pace], title: str) -> dict[str, str]:
     """PATCH 45 users' displayName: 40 through `$batch` (the apply's batcher) and 5 alone,
     all at once; then read them back."""
@@ -37,7 +30,7 @@ def _write_many(sandbox: Any, pace: dict[str, Pace], title: str) -> dict[str, st
 
     async def go() -> dict[str, str]:
         async with HttpLayer(ca_file=hosts.ca_file, pace=pace) as http:
-            clients = connect(http, hosts, _identity(sandbox, "contoso"))
+            clients = connect(http, hosts, admin_identity(sandbox, "contoso"))
             try:
                 g = clients.graph
                 users = await g.list_all("/users", {"$select": "id", "$top": "100"})
@@ -89,7 +82,7 @@ def test_exchange_calls_over_the_tenant_budget_converge(sandbox: Any) -> None:
 
     async def go() -> list[int]:
         async with HttpLayer(ca_file=hosts.ca_file, pace={}) as http:
-            clients = connect(http, hosts, _identity(sandbox, "fabrikam"))
+            clients = connect(http, hosts, admin_identity(sandbox, "fabrikam"))
             try:
                 x = clients.exchange.reader()
                 results = await asyncio.gather(
@@ -111,7 +104,7 @@ def _with_clients(sandbox: Any, use: Any, **http: Any) -> Any:
 
     async def go() -> Any:
         async with HttpLayer(ca_file=hosts.ca_file, **http) as layer:
-            clients = connect(layer, hosts, _identity(sandbox, "fabrikam"))
+            clients = connect(layer, hosts, admin_identity(sandbox, "fabrikam"))
             try:
                 await clients.tokens.token(hosts.exchange_resource)  # tokens are not measured
                 await clients.tokens.token(hosts.graph_resource)

@@ -34,7 +34,6 @@ from t2t.clients import (
     HostSet,
     HttpLayer,
     MsalTokenSource,
-    TenantIdentity,
     connect,
     sandbox_hosts,
 )
@@ -43,6 +42,7 @@ from t2t.clients.errors import AuthError, CertificateRefused
 from t2t.clients.trust import Trust, check_ca_bundle
 from t2t.sandbox.ca import TlsFiles, ensure_tls
 from tests.clients.interceptors import ConnectProxy, Interceptor, openssl_ca_dir
+from tests.real_clients import identity_of
 
 SECRET = "t2t-test-secret-that-must-not-leave"
 TENANT = "6d0c3f1e-8b2a-4c47-9e15-3a5b7c9d1e20"
@@ -270,13 +270,8 @@ def _tenant(sandbox: Any, name: str) -> dict[str, Any]:
 
 async def _read_organization(hosts: HostSet, tenant: dict[str, Any]) -> list[Any]:
     """A token from MSAL, then Graph's /organization through the httpx layer."""
-    identity = TenantIdentity(
-        tenant["tenantId"],
-        tenant["adminApp"]["clientId"],
-        ClientSecret(tenant["adminApp"]["clientSecret"]),
-    )
     async with HttpLayer(trust=hosts.trust) as http:
-        clients = connect(http, hosts, identity)
+        clients = connect(http, hosts, identity_of(tenant))
         try:
             answer = await clients.graph.get("/organization")
         finally:

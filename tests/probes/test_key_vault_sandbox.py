@@ -29,7 +29,6 @@ from azure.mgmt.keyvault.models import (
 )
 
 from t2t.clients import HttpLayer, TenantIdentity, connect, sandbox_hosts
-from t2t.clients.auth import ClientSecret
 from t2t.clients.azure import AzureClients
 from t2t.probes import SOURCE_PARTS, TARGET_PARTS, ProbeRequest, read_snapshot, read_tenant
 from t2t.render.snapshot import render_snapshot_json
@@ -37,6 +36,7 @@ from t2t.spec import load_spec
 from t2t.state import Fact, Snapshot, TenantState
 from t2t.state.azure import ResourceGroup
 from t2t.state.load import snapshot_from_json
+from tests.real_clients import identity_of
 
 SPEC = load_spec(Path(__file__).resolve().parents[2] / "specs" / "contoso-to-fabrikam.yaml")
 KV = SPEC.relationship.key_vault
@@ -50,11 +50,7 @@ VAULT_URI = f"https://{KV.name}.vault.azure.net/"
 def _identity(
     sandbox: Any, client_id: str | None = None, *, tenant_name: str = "fabrikam"
 ) -> TenantIdentity:
-    tenant = sandbox.tenant(tenant_name)
-    app = tenant["adminApp"]
-    if client_id is not None:
-        app = next(c for c in tenant["clients"] if c["clientId"] == client_id)
-    return TenantIdentity(tenant["tenantId"], app["clientId"], ClientSecret(app["clientSecret"]))
+    return identity_of(sandbox.tenant(tenant_name), client_id)
 
 
 def _azure(sandbox: Any, client_id: str | None = None, **kw: Any) -> AzureClients:

@@ -16,13 +16,13 @@ import httpx
 import pytest
 import yaml
 
-from t2t.clients import HttpLayer, TenantIdentity, connect, sandbox_hosts
-from t2t.clients.auth import ClientSecret
+from t2t.clients import HttpLayer, connect, sandbox_hosts
 from t2t.probes import SOURCE_PARTS, TARGET_PARTS, ProbeRequest, read_snapshot
 from t2t.probes.cost import minimum_requests
 from t2t.sandbox.generate import generate_seed_data
 from t2t.sandbox.server import SandboxServer
 from t2t.state import Snapshot
+from tests.real_clients import identity_of
 
 APP_ID = "5f3b8c2d-1e4a-4b6c-9d7e-2a8b4c6d8e0f"
 N = 2500
@@ -54,17 +54,11 @@ def test_bulk_reads_stay_within_ten_percent_of_the_minimum(big: SandboxServer) -
     )
     admin.delete(f"{big.base_url}/_sandbox/stats").raise_for_status()
 
-    def ident(name: str) -> TenantIdentity:
-        t = tenants[name]
-        return TenantIdentity(
-            t["tenantId"], t["adminApp"]["clientId"], ClientSecret(t["adminApp"]["clientSecret"])
-        )
-
     async def go() -> Snapshot:
         async with HttpLayer(ca_file=hosts.ca_file) as http:
             src, tgt = (
-                connect(http, hosts, ident("contoso")),
-                connect(http, hosts, ident("fabrikam")),
+                connect(http, hosts, identity_of(tenants["contoso"])),
+                connect(http, hosts, identity_of(tenants["fabrikam"])),
             )
             try:
                 return await read_snapshot(

@@ -7,11 +7,11 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-from t2t.clients import HttpLayer, TenantIdentity, connect, sandbox_hosts
-from t2t.clients.auth import ClientSecret
+from t2t.clients import HttpLayer, connect, sandbox_hosts
 from t2t.probes import SOURCE_PARTS, TARGET_PARTS, ProbeRequest, read_snapshot
 from t2t.spec import load_spec
 from t2t.state import Snapshot
+from tests.real_clients import admin_identity
 
 SPEC = load_spec(Path(__file__).resolve().parents[2] / "specs" / "contoso-to-fabrikam.yaml")
 
@@ -35,16 +35,10 @@ RETRIES: list[int] = []
 def snapshot(sandbox: Any, request: ProbeRequest | None = None) -> Snapshot:
     hosts = sandbox_hosts(sandbox.profile)
 
-    def ident(name: str) -> TenantIdentity:
-        t = sandbox.tenant(name)
-        return TenantIdentity(
-            t["tenantId"], t["adminApp"]["clientId"], ClientSecret(t["adminApp"]["clientSecret"])
-        )
-
     async def go() -> Snapshot:
         async with HttpLayer(ca_file=hosts.ca_file, backoff_base=0.01) as http:
-            src = connect(http, hosts, ident("contoso"))
-            tgt = connect(http, hosts, ident("fabrikam"))
+            src = connect(http, hosts, admin_identity(sandbox, "contoso"))
+            tgt = connect(http, hosts, admin_identity(sandbox, "fabrikam"))
             try:
                 return await read_snapshot(
                     request or _request(),
