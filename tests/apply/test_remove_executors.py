@@ -26,7 +26,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -38,7 +37,6 @@ from t2t.planner import Plan, build_plan
 from t2t.probes import read_snapshot
 from t2t.spec import Desired, load_spec
 from tests.apply.test_executor_faults import (
-    COMPLETE_AFTER,
     DEBRA,
     ENDPOINT,
     MEGAN,
@@ -221,14 +219,14 @@ def specs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Desired]:
         complete_after="",
     )
     wave = "    mailboxes: [debra@contoso.com]\n"
-    assert wave in text and COMPLETE_AFTER not in text
+    assert wave in text
     (d / "pair.yaml").write_text(
         text.replace(wave, "    mailboxes: [debra@contoso.com, megan@contoso.com]\n"),
         encoding="utf-8",
     )
     return {
         "adopt": _spec(d, register=False, group=SCOPE, complete_after=False),
-        "pair": load_spec(Path(d / "pair.yaml")),
+        "pair": load_spec(d / "pair.yaml"),
     }
 
 
@@ -257,9 +255,9 @@ def _refused_with(w: World, case: Case, change: Callable[[World], None], message
     assert _removes(w) == [] and w.writes() == 0, w.all_sent()
 
 
-def _lost(w: World, case: Case) -> str:
+def _lost(w: World, case: Case) -> None:
     """The remove's answer is lost after Exchange handled it: re-read, it is done, sent once,
-    and the next plan has nothing left for it. The status the object shows now."""
+    and the next plan has nothing left for it."""
     plan, action = w.ready(case)
     w.clear_logs()
     w.fault({"kind": "drop", "count": 1, "afterHandling": True, "match": case.write.rule()})
@@ -269,7 +267,6 @@ def _lost(w: World, case: Case) -> str:
     assert len(w.sent(case.write)) == 1
     _handled_once(w, case)
     _converged(w, case)
-    return message
 
 
 def _fixed(w: World, case: Case, fix: Callable[[World], None]) -> None:
@@ -453,6 +450,17 @@ def test_an_endpoint_remove_whose_answer_was_lost_converges_sent_once(world: Wor
 
 def test_an_endpoint_someone_removed_since_the_plan_is_a_noop(world: World) -> None:
     _fixed(world, OLD_ENDPOINT, lambda w: _remove_endpoint(w, ENDPOINT))
+
+
+def test_batches_on_the_replacement_do_not_hold_the_old_endpoints_removal(world: World) -> None:
+    """The replacement's own batches (the moved waves': wave-1-02 in a real run) name another
+    endpoint: only the batches on the old one (Get-MigrationBatch -Endpoint) keep it."""
+    plan, action = world.ready(OLD_ENDPOINT)
+    _batch(world, "wave-1-02", REPLACEMENT, DEBRA)
+    world.clear_logs()
+    assert _run_one(world, plan, action) == ("done", "Remove-MigrationEndpoint verified")
+    assert len(world.sent(REMOVE_ENDPOINT)) == 1
+    assert _endpoints(world) == {REPLACEMENT: SOURCE_DOMAIN}
 
 
 def _in_use(*removing: bool) -> Callable[[World], None]:
