@@ -5,11 +5,12 @@ completed in a batch on an endpoint that points at the wrong tenant (T2T-E232's 
 batch can be re-pointed, Set-MigrationBatch has no -SourceEndpoint; its completed neighbours
 stay).
 
-It re-reads the user first: already gone is a no-op; a user that no longer needs leaving
-(someone else acted since the plan: it completed, or its batch is now on the endpoint in use)
-is not removed — the action fails, so the new batch that depends on it is skipped, and the next
-plan says what to do. Remove-MigrationUser is ConfirmImpact High: the client sends
-`Confirm: false` (wire.py).
+It re-reads the user first: already gone, or Removing (its batch is being removed: on its way
+out, in no batch for a new one, as the planner counts it), is a no-op; a user that no longer
+needs leaving (someone else acted since the plan: it completed, or its batch is now on the
+endpoint in use) is not removed — the action fails, so the new batch that depends on it is
+skipped, and the next plan says what to do. Remove-MigrationUser is ConfirmImpact High: the
+client sends `Confirm: false` (wire.py).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from t2t.clients import ExchangeClient
 from t2t.planner import Action
 from t2t.planner import kinds as K
 from t2t.planner.batches import BatchDesire, needs_readd
-from t2t.planner.batches.replacement import leaves
+from t2t.planner.batches.replacement import REMOVING, leaves
 from t2t.probes import exchange_objects as x
 from t2t.state.exchange import MigrationUser
 
@@ -55,7 +56,7 @@ async def run_migration_user_remove(action: Action, ctx: ApplyContext) -> Action
 
     async def replan() -> Write | None:
         user = await _user(exchange, identity)
-        if user is None:
+        if user is None or user.status.lower() == REMOVING:
             return None
         desire = BatchDesire.from_dict(action.desired)
         if not needs_readd(user) and not await _on_replaced_endpoint(exchange, user, desire):
