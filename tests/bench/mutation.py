@@ -23,7 +23,8 @@ only their entries in mutation.json. `make mutation` runs it.
 was measured: every mutant of a function whose text changed (or is new) and the earlier
 survivors and equivalents; the earlier run's kills in unchanged functions are carried
 (`carried`, `carried_from`), as mutmut's own incremental mode keeps results of functions whose
-hash is unchanged. `--table` prints mutation.json as the README's table.
+hash is unchanged. `--resume --worktree W` goes on with an interrupted run kept in W (`--keep`),
+running only the mutants it has no result for. `--table` prints mutation.json as the README's table.
 
 mutmut skips every decorated function; t2t registers its checks (`@check`) and executors
 (`@executes`) with decorators and keeps some logic in properties, so the child process that
@@ -37,6 +38,7 @@ from __future__ import annotations
 import argparse
 import ast
 import datetime as dt
+import fnmatch
 import json
 import os
 import re
@@ -361,6 +363,22 @@ def patterns_for(module: str, carry: Carry | None) -> list[str]:
     return carry.patterns if carry is not None else [f"{dotted(module)}.x*"]
 
 
+def unfinished(work: Path, modules: list[str], patterns: list[str]) -> list[str]:
+    """The mutants of an earlier, interrupted run in `work` that these patterns select and that
+    have no result yet, by name (mutmut reruns every mutant a pattern names, done or not)."""
+    names: list[str] = []
+    for module in modules:
+        meta = work / "mutants" / (module + ".meta")
+        if meta.exists():
+            codes = json.loads(meta.read_text())["exit_code_by_key"]
+            names += [
+                k
+                for k, code in codes.items()
+                if code is None and any(fnmatch.fnmatchcase(k, p) for p in patterns)
+            ]
+    return sorted(names)
+
+
 def carry_for(module: str, prior: dict[str, Any] | None, work: Path) -> Carry | None:
     """The module's carry from its earlier result, or None (no earlier result, or its commit
     is not in this clone's history): then every mutant runs."""
@@ -427,6 +445,7 @@ def run(
     collect_only: bool = False,
     tests: list[str] | None = None,
     incremental: bool = False,
+    resume: bool = False,
 ) -> dict[str, dict[str, Any]]:
     if worktree is not None:
         work, keep = worktree.resolve(), True
@@ -454,12 +473,15 @@ def run(
             print(f"== {' '.join(group)} (tests: {' '.join(selected)})", flush=True)
             started = dt.datetime.now()
             if not collect_only:
-                shutil.rmtree(work / "mutants", ignore_errors=True)
+                if not resume:
+                    shutil.rmtree(work / "mutants", ignore_errors=True)
                 configure(work, group, list(selected))
                 log = work / "mutants" / "run.log"
                 log.parent.mkdir(exist_ok=True)
                 try:
                     patterns = [p for m in group for p in patterns_for(m, carries.get(m))]
+                    if resume:
+                        patterns = unfinished(work, group, patterns)
                     child(work, ["run", "--max-children", str(jobs), *patterns], log=log)
                 except SystemExit:
                     if any(mutant_count(work, m) for m in group):
@@ -670,6 +692,12 @@ def main() -> None:
         action="store_true",
         help="print mutation.json as the README's Markdown table and run nothing",
     )
+    parser.add_argument(
+        "--resume",
+        action="store_true",
+        help="with --worktree: go on with an interrupted run there (same modules and options), "
+        "running only the mutants it has no result for",
+    )
     a = parser.parse_args()
     if a.table:
         print(table(json.loads(RESULTS.read_text(encoding="utf-8"))))
@@ -678,9 +706,9 @@ def main() -> None:
     unknown = [m for m in modules if not re.match(r"t2t/(planner|apply)/", m)]
     if unknown:
         raise SystemExit(f"only t2t/planner and t2t/apply are mutated: {unknown}")
-    if a.collect_only and a.worktree is None:
+    if (a.collect_only or a.resume) and a.worktree is None:
         raise SystemExit("--collect-only reads an earlier run: give its --worktree")
-    run(modules, a.jobs, a.keep, a.worktree, a.collect_only, a.tests, a.incremental)
+    run(modules, a.jobs, a.keep, a.worktree, a.collect_only, a.tests, a.incremental, a.resume)
     print(f"wrote {RESULTS.relative_to(ROOT)}")
 
 

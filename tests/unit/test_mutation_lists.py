@@ -172,3 +172,21 @@ def test_the_readme_table_is_mutation_json_row_by_row() -> None:
         "| `t2t/apply/y.py` | 0123456 | fast | 10 | 8 (5) | 1 | 1 | 0 | 0 | 0 | 88.9 % |",
         "| all 2 with mutants | | | 20 | 16 | 2 | 2 | 0 | 0 | | 88.9 % |",
     ]
+
+
+def test_a_resumed_run_names_only_the_selected_mutants_without_a_result(tmp_path: Path) -> None:
+    module = "t2t/apply/m.py"
+    meta = tmp_path / "mutants" / (module + ".meta")
+    meta.parent.mkdir(parents=True)
+    codes = {
+        "t2t.apply.m.x_f__mutmut_1": 1,  # done
+        "t2t.apply.m.x_f__mutmut_2": None,  # selected, not run yet
+        "t2t.apply.m.x_g__mutmut_1": None,  # not selected (carried)
+        "t2t.apply.m.x_g__mutmut_2": None,  # selected by name
+    }
+    meta.write_text(json.dumps({"exit_code_by_key": codes}))
+    patterns = ["t2t.apply.m.x_f__mutmut_*", "t2t.apply.m.x_g__mutmut_2"]
+    assert mutation.unfinished(tmp_path, [module, "t2t/apply/absent.py"], patterns) == [
+        "t2t.apply.m.x_f__mutmut_2",
+        "t2t.apply.m.x_g__mutmut_2",
+    ]
