@@ -150,7 +150,9 @@ def _index(desired: Desired, snapshot: Snapshot) -> _Index:
     for r in target_recipients:
         for a in r.x500s:
             x500_owner["x500:" + a.split(":", 1)[1].lower()] = r.guid or r.identity
-    organization = src.organization.get() if src.organization.status == "present" else None
+    # Known here: ORGANIZATION is one of this domain's needs (the gate runs it only when every
+    # need is known), and read_organization reports it present or unknown, never absent.
+    organization = src.organization.get()
     return _Index(
         source=_by_address(source_recipients),
         target=_by_address(target_recipients),
@@ -165,9 +167,8 @@ def _index(desired: Desired, snapshot: Snapshot) -> _Index:
         delivery=delivery,
         verified=frozenset(d.name.lower() for d in present(tgt.domains) if d.is_verified),
         previous=index_previous(present(tgt.previous_mailboxes)),
-        organization_auto_expanding=organization is not None
-        and organization.auto_expanding_archive,
-        organization_holds=organization.in_place_holds if organization is not None else (),
+        organization_auto_expanding=organization.auto_expanding_archive,
+        organization_holds=organization.in_place_holds,
         substrate_holds={h.archive_guid.lower(): h for h in present(src.substrate_holds)},
         move_requests=_by_guid(present(src.move_requests)),
         removed=index_removed(present(src.removed_mailboxes)),
