@@ -21,7 +21,7 @@ DESIRE = EndpointDesire(
 )
 
 
-def _endpoint(remote_tenant: str, concurrency: int) -> MigrationEndpoint:
+def _endpoint(remote_tenant: str | None, concurrency: int) -> MigrationEndpoint:
     return MigrationEndpoint(
         identity="contoso-merger",
         endpoint_type="ExchangeRemoteMove",
@@ -67,4 +67,33 @@ def test_a_remote_tenant_changed_by_hand_blocks_even_when_nothing_else_differs()
     assert out.action is not None
     assert out.action.parameters == {"Identity": "contoso-merger"}
     assert out.action.changes == ()
+    assert out.action.blocked_by == ("T2T-E232",)
+
+
+def test_a_remote_tenant_changed_by_hand_to_the_tenant_id_says_so() -> None:
+    """A GUID is the usual slip (the source's tenant id instead of its domain): the finding
+    names it, so the operator knows what to type instead."""
+    out = plan_endpoint(DESIRE, (_endpoint("6D0C3F1E-8B2A-4C47-9E15-3A5B7C9D1E20", 100),))
+    assert [(f.code, f.message, f.fixed_by_plan) for f in out.findings] == [
+        (
+            "T2T-E232",
+            "RemoteTenant is 6D0C3F1E-8B2A-4C47-9E15-3A5B7C9D1E20: the tenant id, not the "
+            "source domain contoso.onmicrosoft.com",
+            False,
+        )
+    ]
+    assert out.action is not None
+    assert out.action.blocked_by == ("T2T-E232",)
+
+
+def test_a_remote_tenant_cleared_by_hand_is_not_set() -> None:
+    out = plan_endpoint(DESIRE, (_endpoint(None, 100),))
+    assert [(f.code, f.message, f.fixed_by_plan) for f in out.findings] == [
+        (
+            "T2T-E232",
+            "RemoteTenant is not set: not the source domain contoso.onmicrosoft.com",
+            False,
+        )
+    ]
+    assert out.action is not None
     assert out.action.blocked_by == ("T2T-E232",)
