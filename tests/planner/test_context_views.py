@@ -10,8 +10,9 @@ import pytest
 
 from t2t.planner.context import HYDRATION, PlanContext
 from t2t.planner.domain import Domain, DomainOutcome
+from t2t.planner.shared.ownership import Sharing
 from t2t.spec import load_spec
-from t2t.state import Snapshot
+from t2t.state import Fact, OrgRelationship, Snapshot
 from t2t.state import parts as P
 from tests.planner.observed import whole_tenant
 
@@ -66,3 +67,22 @@ def test_a_view_reads_only_the_resolutions_its_domain_uses() -> None:
     with pytest.raises(LookupError) as raised:
         ctx.view(GROUPS).hydration("source")
     assert str(raised.value) == "a domain read the hydration resolution it does not use"
+
+
+def test_sharing_reads_an_absent_groups_part_as_no_groups() -> None:
+    """A snapshot may say the source has no groups (`"status": "absent"`, t2t/state/load.py):
+    then no scope the relationship toward the target publishes is another spec's, and the
+    resolution still answers with the relationship's app."""
+    toward_target = OrgRelationship(
+        identity="t2t",
+        name="t2t",
+        domain_names=(DESIRED.target.tenant_id,),
+        enabled=True,
+        mailbox_move_enabled=True,
+        capabilities=frozenset({"RemoteOutbound"}),
+        oauth_application_id="5F3B8C2D-1E4A-4B6C-9D7E-2A8B4C6D8E0F",
+        published_scopes=("finance-movers",),
+    )
+    source = whole_tenant("source", relationships=[toward_target], groups=Fact.absent())
+    ctx = PlanContext(DESIRED, Snapshot(source=source, target=whole_tenant("target")))
+    assert ctx.sharing == Sharing({}, "5f3b8c2d-1e4a-4b6c-9d7e-2a8b4c6d8e0f")

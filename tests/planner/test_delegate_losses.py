@@ -58,3 +58,25 @@ def test_every_loss_of_the_wave_mailboxes_with_its_rights_and_reason() -> None:
              FORWARDING),
         Loss(MEGAN, PAT, "FullAccess", "FullAccess", STORE + "moves in wave-1"),
     ]  # fmt: skip
+
+
+MEMBERSHIP = (
+    "a group membership is a link of the source directory, not mailbox content (Microsoft moves "
+    "only the mailbox's user-visible content); the target MailUser belongs to no group — add it "
+    "to the target's group after the move"
+)
+
+
+def test_every_membership_of_a_wave_mailbox_with_its_reason() -> None:
+    """cases/delegates/later-wave-permissions-not-read: allstaff's members are lynne (in no
+    wave: no loss), debra and megan; finance-sec's is alex; the third group has none."""
+    case = Case(ROOT / "delegates" / "later-wave-permissions-not-read")
+    allstaff, finance = Party("allstaff@contoso.com"), Party("finance-sec@contoso.com")
+    alex = spec_party("alex@contoso.com", "alex@contoso.com", "wave-1")
+    distribution, security = "MailUniversalDistributionGroup", "MailUniversalSecurityGroup"
+    memberships = [x for x in losses_of(case.spec(), case.snapshot()) if x.right == "Membership"]
+    assert memberships == [
+        Loss(allstaff, DEBRA, "Membership", distribution, MEMBERSHIP),
+        Loss(allstaff, MEGAN, "Membership", distribution, MEMBERSHIP),
+        Loss(finance, alex, "Membership", security, MEMBERSHIP),
+    ]

@@ -12,10 +12,18 @@ from typing import Any
 
 import pytest
 
+from t2t.cli.app import probe_request
 from t2t.planner.actions import Action
 from t2t.planner.checks import finding
 from t2t.planner.context import PlanContext
-from t2t.planner.domain import Domain, DomainOutcome, Resolution, plan_domain, present
+from t2t.planner.domain import (
+    Domain,
+    DomainOutcome,
+    Resolution,
+    plan_domain,
+    present,
+    unread_for,
+)
 from t2t.planner.kinds import ORGREL_CREATE, ORGREL_UPDATE
 from t2t.spec import load_spec
 from t2t.state import Fact, Snapshot
@@ -175,3 +183,44 @@ def test_a_blind_domain_may_say_why_with_a_finding() -> None:
     outcome = plan_domain(d, context(groups=Fact.unknown("HTTP 403")).view(d))
     assert [(f.code, f.message) for f in outcome.findings] == [("T2T-E110", "HTTP 403")]
     assert outcome.notices == ["d: nothing planned, because t2t could not read source groups"]
+
+
+def test_a_blind_domain_handed_the_whole_context_explains_from_its_view_only() -> None:
+    """The explanation runs on state the gate found blind: it may read the domain's own parts
+    (unknown here) and nothing else, however `plan_domain` is called."""
+
+    def sneaky(ctx: PlanContext) -> list[Any]:
+        seen = str(bool(ctx.snapshot.source.recipients))  # not its part
+        return [finding("T2T-E110", "source", "x", seen, fixed_by_plan=False)]
+
+    d = Domain("d", frozenset({P.GROUPS}), frozenset(), nothing, explain_blind=sneaky)
+    blind = context(groups=Fact.unknown("HTTP 403"))
+    for ctx in (blind, blind.view(d)):
+        with pytest.raises(LookupError) as raised:
+            plan_domain(d, ctx)
+        assert str(raised.value) == (
+            "domain d read the recipients part without naming it in its needs"
+        )
+
+
+def test_the_gate_blinds_the_azure_parts_exactly_when_the_probes_read_them() -> None:
+    """`unread_for` and the probe request (t2t/cli/app.py) agree for every pairing of credential
+    and keyVault a Desired can hold: the Azure parts are read, so missing is blind, only in
+    keyVaultCertificate mode with a vault; else not reading them blinds nothing."""
+    vault = load_spec(ROOT / "specs" / "contoso-to-fabrikam.yaml").relationship.key_vault
+    assert vault is not None
+    azure = frozenset({P.KEY_VAULT, P.VAULT_CERTIFICATES})
+    expected = {
+        ("clientSecret", False): azure,
+        ("clientSecret", True): azure,
+        ("keyVaultCertificate", False): azure,
+        ("keyVaultCertificate", True): frozenset(),
+    }
+    for (credential, with_vault), unread in expected.items():
+        rel = DESIRED.relationship.model_copy(
+            update={"credential": credential, "key_vault": vault if with_vault else None}
+        )
+        desired = DESIRED.model_copy(update={"relationship": rel})
+        assert unread_for(desired) == unread, (credential, with_vault)
+        read = probe_request(desired).key_vault is not None
+        assert read == (not unread), (credential, with_vault)

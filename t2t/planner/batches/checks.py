@@ -35,7 +35,8 @@ class NamedBatch:
 
     @property
     def on_replaced_endpoint(self) -> bool:
-        return (self.batch.source_endpoint or "").lower() in self.replaced
+        named = self.batch.source_endpoint
+        return named is not None and named.lower() in self.replaced
 
 
 @check(
