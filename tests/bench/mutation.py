@@ -238,6 +238,16 @@ def collect(
     counts: Counter[str] = Counter()
     survivors: list[dict[str, Any]] = []
     equivalent: list[dict[str, Any]] = []
+    shown = mutmut_diffs(
+        work,
+        module,
+        [
+            name
+            for name, code in exit_codes.items()
+            if (code is None and not (carry is not None and carry.carries(name)))
+            or (code is not None and STATUS_BY_EXIT_CODE.get(code) not in {"killed", "timeout"})
+        ],
+    )
     for name, code in sorted(exit_codes.items(), key=lambda kv: natural(kv[0])):
         if code is None and carry is not None and carry.carries(name):
             counts["killed"] += 1
@@ -247,7 +257,7 @@ def collect(
         if status == "killed" or status == "timeout":
             counts[status] += 1
             continue
-        diff = mutmut_show(work, name)
+        diff = shown[name]
         function = function_of(name)
         line = line_of(source, function, diff)
         entry = next((e for e in equivalents if is_equivalent(e, module, function, diff)), None)
@@ -392,9 +402,12 @@ def carry_for(module: str, prior: dict[str, Any] | None, work: Path) -> Carry | 
     return Carry(module, prior, head_source, old_source)
 
 
-def mutmut_show(work: Path, name: str) -> str:
-    out = child(work, ["show", name])
-    return "\n".join(ln for ln in out.splitlines() if not ln.startswith("# "))
+def mutmut_diffs(work: Path, module: str, names: list[str]) -> dict[str, str]:
+    """Each mutant's diff as `mutmut show` prints it, read in one child process (a `mutmut show`
+    per survivor took seconds each on a loaded machine)."""
+    if not names:
+        return {}
+    return dict(json.loads(child(work, ["--diffs", module, *names])))
 
 
 # -- running mutmut --------------------------------------------------------------------------
@@ -636,6 +649,13 @@ def _patch_mutmut() -> None:
 
 def _mutmut_child(args: list[str]) -> None:
     import mutmut
+
+    if args[:1] == ["--diffs"]:  # mutmut_diffs: mutmut's own diff of each named mutant
+        from mutmut.mutation.diff_apply import get_diff_for_mutant
+
+        module, names = args[1], args[2:]
+        print(json.dumps({n: get_diff_for_mutant(n, path=module) for n in names}))
+        return
 
     if mutmut.__version__ != MUTMUT_VERSION:
         raise SystemExit(
