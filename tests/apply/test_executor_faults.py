@@ -1030,6 +1030,40 @@ def test_a_refused_app_write_fails_naming_the_write(world: World) -> None:
     assert _my_apps(world) == []
 
 
+@pytest.mark.parametrize(
+    ("kind", "message"),
+    [
+        ("org.enable_customization", "Enable-OrganizationCustomization verified"),
+        ("batch.remove_user", "Remove-MigrationUser verified"),
+    ],
+)
+def test_a_write_that_shows_is_done_naming_it(world: World, kind: str, message: str) -> None:
+    """The whole message the operator reads for a write answered and seen on the re-read: the
+    cmdlet as Microsoft spells it, sent once."""
+    case = BY_KIND[kind]
+    plan, action = world.ready(case)
+    world.clear_logs()
+    assert _run_one(world, plan, action) == ("done", message)
+    assert len(world.sent(case.write)) == 1
+
+
+def test_an_organization_that_cannot_be_re_read_is_not_customized(world: World) -> None:
+    """Get-OrganizationConfig refused at apply: the action fails saying why, and
+    Enable-OrganizationCustomization is not sent blind."""
+    case = BY_KIND["org.enable_customization"]
+    plan, action = world.ready(case)
+    world.clear_logs()
+    read = Sent("exchange", "Get-OrganizationConfig")
+    world.fault({"kind": "error", "status": 403, "match": read.rule()})
+    status, message = _run_one(world, plan, action)
+    assert (status, message) == (
+        "failed",
+        "cannot re-read the organization: Get-OrganizationConfig failed: "
+        "HTTP 403 ServiceUnavailable: Get-OrganizationConfig: Injected fault.",
+    )
+    assert world.sent(case.write) == []
+
+
 def _new_batch(w: World, name: str, mailbox: str, *, start: bool) -> None:
     """Someone else's batch on t2t's endpoint (a mailbox the target does not know fails in it
     with MigrationRecipientNotFoundException: a failure a retry may help)."""
