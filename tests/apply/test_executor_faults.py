@@ -152,6 +152,9 @@ class World:
         self.sandbox, self.specs = sandbox, specs
         self.deadline = DEFAULT_DEADLINE_SECONDS
         """Each action's deadline in `apply`."""
+        self.licence_delays: tuple[float, ...] = ()
+        """How long `apply`'s licence executor waits for Exchange to provision (none: t2t's
+        default)."""
         self.profile = sandbox.profile
         self.ids = {t["name"]: t["tenantId"] for t in self.profile["tenants"]}
 
@@ -261,7 +264,9 @@ class World:
                     tenant_ids={"source": src.tenant_id, "target": tgt.tenant_id},
                     secret_wait_delays=VERIFY,
                     deadline_seconds=self.deadline,
-                    licences_provisioning=dict(provisioning or {}),
+                    licence_provisioning_delays=self.licence_delays,
+                    # the caller's own dict, so it can read what the run noted in it
+                    licences_provisioning=provisioning if provisioning is not None else {},
                 )
                 return await apply_plan(plan, ctx)
 
@@ -1131,6 +1136,110 @@ def test_a_batch_whose_licences_are_still_provisioning_is_held(world: World) -> 
         "apply again once they have provisioned",
     )
     assert world.writes() == 0, world.all_sent()
+
+
+# -- the licence executor: its re-check before assigning, its wait for provisioning --------
+
+
+def _licence(w: World, licensing_seconds: int, delays: tuple[float, ...]) -> Any:
+    """Ready to assign Debra's licences; Exchange provisions them ``licensing_seconds`` after
+    assignLicense and the executor waits for that through ``delays``."""
+    plan, action = w.ready(BY_KIND["license.assign"])
+    w.control("POST", "strictness", {"licensing_seconds": licensing_seconds})
+    w.licence_delays = delays
+    w.clear_logs()
+    return plan, action
+
+
+def test_licences_still_provisioning_after_the_wait_are_noted_for_the_batch(world: World) -> None:
+    """Exchange has not provisioned within the wait: done (the licences are assigned and
+    verified), with the warning the operator reads, and the address noted in the context so
+    that batch.create holds its batch in this run (T2T-E320)."""
+    plan, action = _licence(world, 3600, (0.0, 0.05))
+    provisioning: dict[str, tuple[str, ...]] = {}
+    [result] = world.apply(plan, {action.id}, provisioning).results
+    assert (result.status, result.message) == (
+        "done",
+        "licences verified; Exchange is still provisioning them",
+    )
+    assert result.warnings == [
+        "Exchange has not provisioned the licences yet (PendingInput): its batch waits "
+        "(T2T-E320); any address licensing removes is stamped again on a later run"
+    ]
+    assert provisioning == {DEBRA: ("PendingInput", "PendingInput")}, provisioning  # two plans
+    assert len(world.sent(BY_KIND["license.assign"].write)) == 1
+
+
+def test_licences_provisioned_during_the_wait_get_the_scrubbed_proxies_stamped_again(
+    world: World,
+) -> None:
+    """Pending at the first look, provisioned at a later re-read: licensing has scrubbed the
+    proxies outside accepted domains; the executor re-reads the MailUser and stamps them again
+    before it reports the licences provisioned."""
+    plan, action = _licence(world, 1, (0.0, 1.6))
+    provisioning: dict[str, tuple[str, ...]] = {}
+    gone = _scrub_one(world)
+    [result] = world.apply(plan, {action.id}, provisioning).results
+    assert (result.status, result.message) == ("done", "licences verified and provisioned")
+    assert result.warnings == ["licensing removed stamped addresses; stamped them again"]
+    assert provisioning == {}
+    [stamp] = world.sent(SET_MAIL_USER)
+    assert stamp["params"]["EmailAddresses"]["add"] == [gone], stamp
+    assert gone in _proxies(world)
+
+
+def test_a_refused_restamp_after_provisioning_fails_the_licence(world: World) -> None:
+    """The scrubbed address cannot be stamped again: the action fails (its batch must not
+    start a move missing that address), not done."""
+    plan, action = _licence(world, 0, ())
+    _scrub_one(world)
+    world.fault({"kind": "error", "status": 400, "match": SET_MAIL_USER.rule(), "count": 1})
+    assert _run_one(world, plan, action) == (
+        "failed",
+        "Set-MailUser: ServiceUnavailable: Injected fault.",
+    )
+
+
+def test_a_licence_is_withheld_from_a_mailuser_without_the_source_exchangeguid(
+    world: World,
+) -> None:
+    """Someone changed the MailUser's ExchangeGuid since the plan: a licence now would
+    provision a fresh mailbox, so the executor re-checks and sends nothing."""
+    plan, action = _licence(world, 0, ())
+    world.invoke("fabrikam", "Set-MailUser", {"Identity": DEBRA, "ExchangeGuid": OTHER})
+    assert _run_one(world, plan, action) == (
+        "failed",
+        f"licence withheld: the target's ExchangeGuid is {OTHER}, not the source's "
+        f"{action.desired['exchange_guid']} (a licence now would provision a fresh mailbox)",
+    )
+    assert world.sent(BY_KIND["license.assign"].write) == []
+
+
+def test_a_licence_is_withheld_from_a_user_without_a_usage_location(world: World) -> None:
+    plan, action = _licence(world, 0, ())
+    world.graph("PATCH", f"/users/{_user_id(world)}", {"usageLocation": None})
+    assert _run_one(world, plan, action) == (
+        "failed",
+        "licence withheld: the user has no usageLocation",
+    )
+    assert world.sent(BY_KIND["license.assign"].write) == []
+
+
+SET_MAIL_USER = Sent("exchange", "Set-MailUser")
+
+
+def _proxies(w: World) -> list[str]:
+    [mu] = w.invoke("fabrikam", "Get-MailUser", {"Identity": DEBRA})
+    return [str(a) for a in mu["EmailAddresses"]]
+
+
+def _scrub_one(w: World) -> str:
+    """An address t2t stamped on Debra's MailUser (its X500) removed by hand and returned:
+    from the executor's side, what licensing's scrub leaves behind."""
+    gone = next(a for a in _proxies(w) if a.startswith("X500:"))
+    w.invoke("fabrikam", "Set-MailUser", {"Identity": DEBRA, "EmailAddresses": {"remove": [gone]}})
+    w.clear_logs()
+    return gone
 
 
 # -- a gate's dependants --------------------------------------------------------------------
