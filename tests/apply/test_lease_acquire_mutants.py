@@ -52,6 +52,19 @@ async def _until(check: Any, what: str, tries: int = 500) -> None:
     raise AssertionError(f"never: {what}")
 
 
+def _refuse_once(sandbox: SandboxHandle, cmdlet: str) -> None:
+    """Exchange refuses the cmdlet's next call with a 400 (ExchangeError), once."""
+    _fault(
+        sandbox,
+        {
+            "kind": "error",
+            "status": 400,
+            "count": 1,
+            "match": {"service": "exchange", "cmdlet": cmdlet},
+        },
+    )
+
+
 def test_a_lease_not_taken_is_neither_held_nor_released(sandbox: SandboxHandle) -> None:
     """`held` says whether this run may have created the lease, and release() acts on it: a
     lease never taken, or refused, is False and its release touches nothing — neither the
@@ -75,15 +88,7 @@ def test_a_lease_not_taken_is_neither_held_nor_released(sandbox: SandboxHandle) 
     assert _requests(sandbox, "Remove-MailContact") == []
     assert "0123456789ab" in _contacts(sandbox)[0]["DisplayName"]
 
-    _fault(
-        sandbox,
-        {
-            "kind": "error",
-            "status": 400,
-            "count": 1,
-            "match": {"service": "exchange", "cmdlet": "New-MailContact"},
-        },
-    )
+    _refuse_once(sandbox, "New-MailContact")
 
     async def failed(clients: list[ExchangeClient]) -> object:
         lease = Lease(clients[0], SPEC)
@@ -265,15 +270,7 @@ def test_the_first_renewal_waits_for_a_lease_not_found_yet(sandbox: SandboxHandl
 def test_taking_the_lease_and_a_failed_renewal_are_logged(sandbox: SandboxHandle) -> None:
     """The log a support case reads: which lease was taken by which run, and a renewal that
     failed (and was tried again a period later), with Exchange's error."""
-    _fault(
-        sandbox,
-        {
-            "kind": "error",
-            "status": 400,
-            "count": 1,
-            "match": {"service": "exchange", "cmdlet": "Set-MailContact"},
-        },
-    )
+    _refuse_once(sandbox, "Set-MailContact")
 
     async def hold(clients: list[ExchangeClient]) -> Lease:
         async with hold_lease(clients[0], SPEC, renew_every=0.2) as lease:
