@@ -1410,3 +1410,16 @@ def test_a_lost_endpoint_answer_that_never_shows_is_unknown_naming_the_write(
         message,
     ), message
     assert len(world.sent(Sent("exchange", "New-MigrationEndpoint"))) == 1
+
+
+def test_a_mailuser_gone_since_the_plan_fails_naming_it(world: World) -> None:
+    """The identity's re-plan finds no MailUser (a saved plan for one removed since, here by
+    its name): it fails naming the target, and nothing is created or set."""
+    plan, action = world.ready(BY_KIND["mailuser.set_identity"])
+    gone = "nobody@fabrikam.com"
+    desired = {**action.desired, "target": gone, "upn": gone}
+    world.clear_logs()
+    status, message = _run_one(world, plan, action.model_copy(update={"desired": desired}))
+    assert (status, message) == ("failed", f"{gone} does not exist in the target")
+    assert world.sent(Sent("exchange", "Set-MailUser")) == []
+    assert world.sent(Sent("exchange", "New-MailUser")) == []
