@@ -1423,3 +1423,19 @@ def test_a_mailuser_gone_since_the_plan_fails_naming_it(world: World) -> None:
     assert (status, message) == ("failed", f"{gone} does not exist in the target")
     assert world.sent(Sent("exchange", "Set-MailUser")) == []
     assert world.sent(Sent("exchange", "New-MailUser")) == []
+
+
+def test_set_mailuser_sends_the_addresses_as_exchange_s_add_hashtable(world: World) -> None:
+    """-EmailAddresses goes on the wire as the ExchangeOnlineManagement module sends
+    @{add=…} (ConvertTo-HashTable: `@odata.type` #Exchange.GenericHashTable), the proxies the
+    plan adds and nothing else."""
+    plan, action = world.ready(BY_KIND["mailuser.set_identity"])
+    world.clear_logs()
+    assert _run_one(world, plan, action) == ("done", "Set-MailUser verified")
+    [sent] = world.sent(Sent("exchange", "Set-MailUser"))
+    add = action.parameters["EmailAddresses"]["add"]
+    assert add, action.parameters
+    assert sent["params"]["EmailAddresses"] == {
+        "@odata.type": "#Exchange.GenericHashTable",
+        "add": add,
+    }
