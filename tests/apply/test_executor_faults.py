@@ -50,6 +50,7 @@ import structlog
 
 from t2t.apply import ApplyContext, ApplyReport, apply_plan
 from t2t.apply.context import DEFAULT_DEADLINE_SECONDS
+from t2t.apply.executors.common import RUN_AGAIN
 from t2t.cli.app import probe_request
 from t2t.clients import HttpLayer, connect, sandbox_hosts, wire
 from t2t.planner import Action, Plan, build_plan
@@ -1366,3 +1367,75 @@ def test_an_unknown_action_holds_its_dependants_until_a_second_apply_converges(
     assert chain <= {r.id for r in second.results if r.status == "done"}
     assert _mail_users(world) == 1
     assert not world.plan("adopt").runnable
+
+
+def _lost(w: World) -> str:
+    """A dropped Exchange answer as the client reports it (a pattern)."""
+    return (
+        f"POST /adminapi/beta/{w.ids['fabrikam']}/InvokeCommand: the answer was lost "
+        r"\(.+\); the write may or may not have happened"
+    )
+
+
+def test_a_lost_endpoint_answer_is_re_read_through_the_lag_until_it_shows(world: World) -> None:
+    """Exchange refused nothing: New-MigrationEndpoint's answer was lost and the endpoint
+    shows only after a lag. converged_after re-reads through the verify delays (not once) and
+    reports the write as converged, naming the lost answer (category 1: the lost-answer
+    re-read)."""
+    plan, action = world.ready(BY_KIND["endpoint.create"])
+    world.clear_logs()
+    match = {"service": "exchange", "tenant": "fabrikam", "cmdlet": "New-MigrationEndpoint"}
+    world.fault({"kind": "lag", "seconds": SHORT_LAG, "match": match})
+    world.fault({"kind": "drop", "count": 1, "afterHandling": True, "match": match})
+    status, message = _run_one(world, plan, action)
+    assert status == "done", message
+    assert re.fullmatch(f"already converged after {_lost(world)}", message), message
+
+
+def test_a_lost_endpoint_answer_that_never_shows_is_unknown_naming_the_write(
+    world: World,
+) -> None:
+    """The endpoint stays invisible past every re-read: the outcome is unknown, naming the
+    write, the lost answer and how long it was re-read — never failed, never sent again."""
+    plan, action = world.ready(BY_KIND["endpoint.create"])
+    world.clear_logs()
+    match = {"service": "exchange", "tenant": "fabrikam", "cmdlet": "New-MigrationEndpoint"}
+    world.fault({"kind": "lag", "seconds": LONG_LAG, "match": match})
+    world.fault({"kind": "drop", "count": 1, "afterHandling": True, "match": match})
+    status, message = _run_one(world, plan, action)
+    assert status == "unknown", message
+    assert re.fullmatch(
+        rf"the answer to New-MigrationEndpoint was lost \({_lost(world)}\) and the change "
+        rf"does not show after {sum(VERIFY):.0f} s of re-reading — {re.escape(RUN_AGAIN)}",
+        message,
+    ), message
+    assert len(world.sent(Sent("exchange", "New-MigrationEndpoint"))) == 1
+
+
+def test_a_mailuser_gone_since_the_plan_fails_naming_it(world: World) -> None:
+    """The identity's re-plan finds no MailUser (a saved plan for one removed since, here by
+    its name): it fails naming the target, and nothing is created or set."""
+    plan, action = world.ready(BY_KIND["mailuser.set_identity"])
+    gone = "nobody@fabrikam.com"
+    desired = {**action.desired, "target": gone, "upn": gone}
+    world.clear_logs()
+    status, message = _run_one(world, plan, action.model_copy(update={"desired": desired}))
+    assert (status, message) == ("failed", f"{gone} does not exist in the target")
+    assert world.sent(Sent("exchange", "Set-MailUser")) == []
+    assert world.sent(Sent("exchange", "New-MailUser")) == []
+
+
+def test_set_mailuser_sends_the_addresses_as_exchange_s_add_hashtable(world: World) -> None:
+    """-EmailAddresses goes on the wire as the ExchangeOnlineManagement module sends
+    @{add=…} (ConvertTo-HashTable: `@odata.type` #Exchange.GenericHashTable), the proxies the
+    plan adds and nothing else."""
+    plan, action = world.ready(BY_KIND["mailuser.set_identity"])
+    world.clear_logs()
+    assert _run_one(world, plan, action) == ("done", "Set-MailUser verified")
+    [sent] = world.sent(Sent("exchange", "Set-MailUser"))
+    add = action.parameters["EmailAddresses"]["add"]
+    assert add, action.parameters
+    assert sent["params"]["EmailAddresses"] == {
+        "@odata.type": "#Exchange.GenericHashTable",
+        "add": add,
+    }

@@ -98,3 +98,21 @@ def test_a_licence_refused_while_the_user_replicates_is_sent_again_until_accepte
     assert (status, message) == ("done", "licences verified and provisioned")
     assert _graph_log(world, ASSIGN) == [404] * REFUSALS + [200]
     _converged(world, case)
+
+
+def test_set_mailuser_on_a_mailuser_this_run_created_is_sent_again_without_reading_it(
+    world: World,
+) -> None:
+    """The same refusals, for a MailUser the plan saw absent (created by this run's
+    New-MailUser moments ago: `planned_absent`): t2t knows it is there, so it sends again on
+    the schedule without reading it between the refusals."""
+    case = Case("mailuser.set_identity", DEBRA, SET_MAIL_USER, before=_replicating)
+    plan, seen = _ready(world, case)
+    fresh = seen.model_copy(update={"observed": None})
+    assert _run_one(world, plan, fresh) == ("done", "Set-MailUser verified")
+    log = _exchange_log(world)
+    sets = [i for i, (cmdlet, _) in enumerate(log) if cmdlet == "Set-MailUser"]
+    assert [log[i][1] for i in sets] == [404] * REFUSALS + [200], log
+    between = log[sets[0] : sets[-1]]
+    assert [c for c, _ in between if c != "Set-MailUser"] == [], log
+    _converged(world, case)
