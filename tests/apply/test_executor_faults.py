@@ -1377,17 +1377,23 @@ def _lost(w: World) -> str:
     )
 
 
+def _lost_endpoint_answer(world: World, *, lag: float) -> tuple[str, str]:
+    """endpoint.create applied with New-MigrationEndpoint's answer lost after Exchange acted and
+    the endpoint visible only after `lag` seconds: the action's status and message."""
+    plan, action = world.ready(BY_KIND["endpoint.create"])
+    world.clear_logs()
+    match = {"service": "exchange", "tenant": "fabrikam", "cmdlet": "New-MigrationEndpoint"}
+    world.fault({"kind": "lag", "seconds": lag, "match": match})
+    world.fault({"kind": "drop", "count": 1, "afterHandling": True, "match": match})
+    return _run_one(world, plan, action)
+
+
 def test_a_lost_endpoint_answer_is_re_read_through_the_lag_until_it_shows(world: World) -> None:
     """Exchange refused nothing: New-MigrationEndpoint's answer was lost and the endpoint
     shows only after a lag. converged_after re-reads through the verify delays (not once) and
     reports the write as converged, naming the lost answer (category 1: the lost-answer
     re-read)."""
-    plan, action = world.ready(BY_KIND["endpoint.create"])
-    world.clear_logs()
-    match = {"service": "exchange", "tenant": "fabrikam", "cmdlet": "New-MigrationEndpoint"}
-    world.fault({"kind": "lag", "seconds": SHORT_LAG, "match": match})
-    world.fault({"kind": "drop", "count": 1, "afterHandling": True, "match": match})
-    status, message = _run_one(world, plan, action)
+    status, message = _lost_endpoint_answer(world, lag=SHORT_LAG)
     assert status == "done", message
     assert re.fullmatch(f"already converged after {_lost(world)}", message), message
 
@@ -1397,12 +1403,7 @@ def test_a_lost_endpoint_answer_that_never_shows_is_unknown_naming_the_write(
 ) -> None:
     """The endpoint stays invisible past every re-read: the outcome is unknown, naming the
     write, the lost answer and how long it was re-read — never failed, never sent again."""
-    plan, action = world.ready(BY_KIND["endpoint.create"])
-    world.clear_logs()
-    match = {"service": "exchange", "tenant": "fabrikam", "cmdlet": "New-MigrationEndpoint"}
-    world.fault({"kind": "lag", "seconds": LONG_LAG, "match": match})
-    world.fault({"kind": "drop", "count": 1, "afterHandling": True, "match": match})
-    status, message = _run_one(world, plan, action)
+    status, message = _lost_endpoint_answer(world, lag=LONG_LAG)
     assert status == "unknown", message
     assert re.fullmatch(
         rf"the answer to New-MigrationEndpoint was lost \({_lost(world)}\) and the change "
