@@ -511,6 +511,10 @@ class SandboxState(_State):
     def tenant_by_name(self, name: str) -> Tenant | None:
         return next((t for t in self.tenants if t.name == name), None)
 
+    def tenant_by_domain(self, domain: str) -> Tenant | None:
+        """The tenant one of whose domains this is; never by tenant id (see `resolve_tenant`)."""
+        return next((t for t in self.tenants if t.has_domain(domain)), None)
+
     def resolve_tenant(self, segment: str) -> Tenant | None:
         """Find a tenant by GUID or by any of its domains (both appear in the wild, §1.2)."""
         key = segment.lower()

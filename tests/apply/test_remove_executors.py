@@ -11,10 +11,11 @@ admin would (tests/e2e/test_endpoint_replacement.py does it end to end):
 
 - **typo**: the spec's endpoint made by hand with a typo in -RemoteTenant, and wave-1 made on
   it, not started: the plan removes the batch and puts debra in wave-1-02 on the replacement;
-- **guid**: the spec's endpoint made by hand with the source's tenant id as RemoteTenant
-  (T2T-E232 names it: "the tenant id, not the source domain") — the move service reaches the
-  source through it, so its batches sync and complete;
-- **pair**: guid, with wave-1 = debra and megan; megan left the scope group before the batch
+- **custom**: the spec's endpoint made by hand with the source's custom domain as RemoteTenant
+  (T2T-E232: "not the source domain" the spec names, as VerifySetup.ps1 would flag it) — the
+  move service reaches the source through any of its domains, so its batches sync and complete
+  (an endpoint naming the tenant id reaches nothing, like a typo: README, open questions);
+- **pair**: custom, with wave-1 = debra and megan; megan left the scope group before the batch
   started, so she failed (retryably) while debra completed: the plan removes megan alone.
 
 Each test checks the action's whole message and the sandbox's request log: a refusal sends no
@@ -61,6 +62,7 @@ from tests.sandbox.module_forms import credential
 REPLACEMENT = f"{ENDPOINT}-2"
 SOURCE_DOMAIN = "contoso.onmicrosoft.com"
 TYPO = "contso.onmicrosoft.com"
+CUSTOM = "contoso.com"
 TDD = "fabrikam.mail.onmicrosoft.com"
 SCOPE = "t2tmigrationscope"
 NEW_BATCH = "target:batch.create:wave-1-02"
@@ -156,17 +158,18 @@ def _typo(w: World) -> None:
     _batch(w, "wave-1", ENDPOINT, DEBRA)
 
 
-def _guid(w: World) -> None:
-    """wave-1 (debra) synced on the guid endpoint."""
-    _endpoint(w, ENDPOINT, SRC, app=True)
+def _custom(w: World) -> None:
+    """wave-1 (debra) synced on the custom-domain endpoint."""
+    _endpoint(w, ENDPOINT, CUSTOM, app=True)
     _everything_but_batches(w, "adopt")
     _batch(w, "wave-1", ENDPOINT, DEBRA, start=True)
     _until(w, lambda: _status(w) == "Synced", "wave-1 synced")
 
 
 def _pair(w: World) -> None:
-    """wave-1 (debra, megan) on the guid endpoint: debra completed, megan failed out of scope."""
-    _endpoint(w, ENDPOINT, SRC, app=True)
+    """wave-1 (debra, megan) on the custom-domain endpoint: debra completed, megan failed out
+    of scope."""
+    _endpoint(w, ENDPOINT, CUSTOM, app=True)
     _everything_but_batches(w, "pair")
     _scope(w, "Remove-DistributionGroupMember", "megan@contoso.com")
     _batch(w, "wave-1", ENDPOINT, DEBRA, MEGAN, start=True)
@@ -181,7 +184,7 @@ REMOVE_USER = Sent("exchange", "Remove-MigrationUser")
 REMOVE_ENDPOINT = Sent("exchange", "Remove-MigrationEndpoint")
 
 BATCH_TYPO = Case("batch.remove", "wave-1", REMOVE_BATCH, before=_typo)
-BATCH_GUID = Case("batch.remove", "wave-1", REMOVE_BATCH, before=_guid)
+BATCH_CUSTOM = Case("batch.remove", "wave-1", REMOVE_BATCH, before=_custom)
 USER_PAIR = Case("batch.remove_user", MEGAN, REMOVE_USER, spec="pair", before=_pair)
 OLD_ENDPOINT = Case(
     "endpoint.remove", ENDPOINT, REMOVE_ENDPOINT, before=lambda w: _endpoint(w, ENDPOINT, TYPO)
@@ -346,14 +349,14 @@ def _completed(w: World) -> None:
             id="on-the-endpoint-in-use",
         ),
         pytest.param(
-            BATCH_GUID,
+            BATCH_CUSTOM,
             lambda w: _batch_cmdlet(w, "Stop-MigrationBatch", Confirm=False),
             "batch wave-1 is Stopping: Remove-MigrationBatch removes only a batch that isn't "
             "running; run plan again",
             id="running",
         ),
         pytest.param(
-            BATCH_GUID,
+            BATCH_CUSTOM,
             _completed,
             f"batch wave-1: {DEBRA} completed since the plan: not removed (its unfinished "
             "users are removed one by one instead); run plan again",

@@ -474,6 +474,46 @@ def test_endpoint_with_credentials_needs_source_consent(sandbox: SandboxHandle) 
     ok(sandbox, "fabrikam", "New-MigrationEndpoint", params)
 
 
+@pytest.mark.parametrize(
+    ("remote_tenant", "reached"),
+    [
+        ("contoso.onmicrosoft.com", True),  # the initial domain, as Learn's example
+        ("Contoso.com", True),  # a verified custom domain of the source, any case
+        (CONTOSO_ID, False),  # the tenant id: "not the GUID" (microsoft-t2t.md §3.6)
+        ("contso.onmicrosoft.com", False),  # a typo
+    ],
+)
+def test_endpoint_reaches_the_source_by_a_domain_never_its_tenant_id(
+    sandbox: SandboxHandle, remote_tenant: str, reached: bool
+) -> None:
+    """Verification (with -Credentials) and Test-MigrationServerAvailability reach the source
+    through one of its domains; a GUID, like a typo, finds no tenant (README, open questions)."""
+    consent(sandbox, "contoso")
+    params: dict[str, Any] = {
+        "Name": ENDPOINT,
+        "ExchangeRemoteMove": True,
+        "RemoteServer": "outlook.office.com",
+        "RemoteTenant": remote_tenant,
+        "ApplicationId": APP_ID,
+        "Credentials": credential(sandbox, APP_ID, migration_secret(sandbox)),
+    }
+    r = sandbox.invoke("fabrikam", "New-MigrationEndpoint", params)
+    if reached:
+        assert r.status_code == 200, r.text
+    else:
+        assert _err(r) == (
+            400,
+            CATALOGUE["MigrationServerConnectionFailedException"].full_type,
+            CATALOGUE["MigrationServerConnectionFailedException"].render(
+                inner=f"MRSRemotePermanentException: The remote tenant '{remote_tenant}' "
+                "couldn't be found."
+            ),
+        )
+        ok(sandbox, "fabrikam", "New-MigrationEndpoint", params | {"SkipVerification": True})
+    [res] = ok(sandbox, "fabrikam", "Test-MigrationServerAvailability", {"Endpoint": ENDPOINT})
+    assert res["Result"] == ("Success" if reached else "Failed")
+
+
 def test_test_migration_server_availability_with_source_address_fails(
     sandbox: SandboxHandle,
 ) -> None:

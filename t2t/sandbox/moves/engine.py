@@ -71,12 +71,18 @@ def source_tenant_of(state: SandboxState, target: Tenant, batch: MigrationBatch)
 
 
 def reachable_tenant(state: SandboxState, target: Tenant, remote: str) -> Tenant | None:
-    """The remote tenant an endpoint of ``target`` names, as the target's cloud sees it: a
-    tenant of another cloud is not there ("Cross cloud tenant to tenant migration is not
+    """The remote tenant an endpoint of ``target`` names, as the target's cloud sees it.
+
+    By one of its domains only: -RemoteTenant is "the source tenant domain, e.g.
+    contoso.onmicrosoft.com (not the GUID)" (microsoft-t2t.md §3.6; Learn's New-MigrationEndpoint
+    example; VerifySetup.ps1 checks RemoteTenant = PartnerTenantDomain, §10.1). Whether the
+    service would resolve a tenant id anyway is documented nowhere, so the sandbox takes the
+    stricter reading: a GUID finds no tenant, as a typo does (README, open questions).
+    A tenant of another cloud is not there ("Cross cloud tenant to tenant migration is not
     supported", Learn, Cross-tenant mailbox migration, FAQ; the answer is the one for a tenant
     that does not exist — Microsoft documents none of its own, an assumption). GCC runs in the
     worldwide cloud (the Microsoft 365 endpoints page, "Worldwide (including GCC)")."""
-    found = state.resolve_tenant(remote)
+    found = state.tenant_by_domain(remote)
     if found is None or _cloud(found) != _cloud(target):
         return None
     return found
