@@ -243,6 +243,8 @@ class Lease:
         """Why this run no longer holds the lease, once a renewal found it gone or taken."""
         self.held = False
         """This run created the lease (or may have: its New-MailContact was cut short)."""
+        self.shown = False
+        """A renewal found the lease: until then not found means not replicated yet."""
         self._notify = notify
         self._clock = clock
 
@@ -343,7 +345,13 @@ class Lease:
 
     async def renew(self, *, first: bool = False) -> None:
         """Stamp the renewal time (the first time also hide the contact from address lists);
-        set `lost` when the lease turns out to be gone or someone else's."""
+        set `lost` when the lease turns out to be gone or someone else's.
+
+        The first comes moments after New-MailContact, so it does not read the lease first.
+        Until a renewal has found the lease (`shown`), not found is a replica still behind
+        (wire-protocols.md §1.5; the sandbox's lag reaches Set-MailContact too, README C3):
+        asked again through the lag delays, then left to the next period — a lag longer than
+        the delays must not stop the apply as if the lease had been removed."""
         if not first:
             record = await self.read()
             if record is not None and not self._ours(record):
@@ -353,17 +361,20 @@ class Lease:
             "Identity": self.name,
             "CustomAttribute1": f"renewed {_utc(self._clock())}",
         }
-        if first:
+        if not self.shown:
             params["HiddenFromAddressListsEnabled"] = True
         try:
-            # Only a lease made moments ago may be missing from the replica that serves us.
-            await self._invoke("Set-MailContact", params, LAG_DELAYS if first else ONCE)
+            await self._invoke("Set-MailContact", params, ONCE if self.shown else LAG_DELAYS)
         except ObjectNotFound:
-            self.lost = f"{self.where} was removed (by `t2t apply --force-unlock`?)"
+            if self.shown:
+                self.lost = f"{self.where} was removed (by `t2t apply --force-unlock`?)"
+            return
+        self.shown = True
 
     async def keep_renewed(self, body: asyncio.Task[object] | None) -> None:
         """Renew now and every `renew_every`; cancel `body` (apply) once the lease is lost.
-        A renewal that fails otherwise (throttled, unreachable) is tried again a period later."""
+        A renewal that fails otherwise (throttled, unreachable) is tried again a period later,
+        and so is the first stamp until the lease shows."""
         first = True
         while self.lost is None:
             try:

@@ -31,12 +31,18 @@ from tests.apply.test_lease import (
     _utc,
 )
 from tests.conftest import SandboxHandle
+from tests.sandbox.exchange_setup import advance_clock
 
 
 @pytest.fixture
-def quick(monkeypatch: pytest.MonkeyPatch) -> None:
-    """No lag delays (one read), a deadline of 2 s: the give-up paths in a second or two."""
+def one_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No lag delays: a lease not found is read once."""
     monkeypatch.setattr(lease_module, "LAG_DELAYS", (0.0,))
+
+
+@pytest.fixture
+def quick(one_read: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """One read, a deadline of 2 s: the give-up paths in a second or two."""
     monkeypatch.setattr(lease_module, "DEFAULT_DEADLINE_SECONDS", 2.0)
 
 
@@ -129,7 +135,37 @@ def test_ctrl_c_while_the_creation_is_answered_leaves_no_lease(sandbox: SandboxH
     assert [r["status"] for r in _requests(sandbox, "Remove-MailContact")] == [200]
 
 
-@pytest.mark.usefixtures("quick")
+def test_ctrl_c_while_the_new_lease_still_lags_removes_it_once_found(
+    sandbox: SandboxHandle,
+) -> None:
+    """As above, and the replica serving the next calls does not hold the contact yet
+    (README, C3): Remove-MailContact's not-found is asked again through the lag, never taken
+    for a lease already gone — that would leave it behind, refusing every later apply."""
+    for rule in (
+        {"kind": "hold", "afterHandling": True, "count": 1},
+        {"kind": "lag", "seconds": 1.5},
+    ):
+        _fault(sandbox, rule | {"match": {"service": "exchange", "cmdlet": "New-MailContact"}})
+
+    async def interrupt(clients: list[ExchangeClient]) -> None:
+        async def apply() -> None:
+            async with hold_lease(clients[0], SPEC):
+                raise AssertionError("the block must not start")
+
+        task = asyncio.ensure_future(apply())
+        await _until(lambda: _held(sandbox) == 1, "New-MailContact held")
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    _run(sandbox, interrupt)
+    advance_clock(sandbox, 10)  # past the lag: a lease left behind would show now
+    assert _contacts(sandbox) == []
+    removes = [r["status"] for r in _requests(sandbox, "Remove-MailContact")]
+    assert removes[0] == 404 and removes[-1] == 200, removes  # hidden at first, then removed
+
+
+@pytest.mark.usefixtures("one_read")  # the real deadline: three refusals end it, not time
 def test_a_name_another_recipient_holds_is_given_up_after_three_refusals(
     sandbox: SandboxHandle,
 ) -> None:
@@ -264,6 +300,40 @@ def test_the_first_renewal_waits_for_a_lease_not_found_yet(sandbox: SandboxHandl
     sets = _requests(sandbox, "Set-MailContact")
     assert sets[0]["status"] == 404 and sets[-1]["status"] == 200
     assert sets[-1]["cmdletInput"]["Parameters"]["HiddenFromAddressListsEnabled"] is True
+    assert _contacts(sandbox) == []  # released after the block
+
+
+@pytest.mark.usefixtures("one_read")
+def test_a_lease_lagging_longer_than_the_delays_is_stamped_later_not_lost(
+    sandbox: SandboxHandle,
+) -> None:
+    """The replica behind for longer than the lag delays (here: one read) when the first
+    stamp comes: not found then is not a lease removed — the apply goes on and the stamp,
+    hiding the contact from address lists, is written a period later once the lease shows."""
+    _fault(
+        sandbox,
+        {
+            "kind": "lag",
+            "seconds": 30,
+            "match": {"service": "exchange", "cmdlet": "New-MailContact"},
+        },
+    )
+    notes: list[str] = []
+
+    def statuses() -> list[int]:
+        return [r["status"] for r in _requests(sandbox, "Set-MailContact")]
+
+    async def hold(clients: list[ExchangeClient]) -> str | None:
+        async with hold_lease(clients[0], SPEC, renew_every=0.2, notify=notes.append) as lease:
+            await _until(lambda: statuses()[:2] == [404, 404], "two stamps not found")
+            await asyncio.to_thread(advance_clock, sandbox, 31)
+            await _until(lambda: 200 in statuses(), "the lease stamped once it shows")
+        return lease.lost
+
+    assert _run(sandbox, hold) is None
+    assert not any(n.startswith("error:") for n in notes), notes
+    sets = [r for r in _requests(sandbox, "Set-MailContact") if r["status"] == 200]
+    assert sets[0]["cmdletInput"]["Parameters"]["HiddenFromAddressListsEnabled"] is True
     assert _contacts(sandbox) == []  # released after the block
 
 

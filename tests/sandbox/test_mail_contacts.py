@@ -9,6 +9,7 @@ from typing import Any
 from tests.conftest import SandboxHandle
 from tests.sandbox.exchange_setup import advance_clock, ok, sandbox_now
 from tests.sandbox.helpers import error_detail, values, warnings
+from tests.sandbox.test_replication import DC
 
 ALREADY = "Microsoft.Exchange.Data.Directory.ADObjectAlreadyExistsException"
 
@@ -196,6 +197,20 @@ def test_a_new_contact_lags_behind_its_get_but_its_name_is_taken_at_once(
     assert hidden.status_code == 404
     assert values(sandbox.invoke("fabrikam", "Get-MailContact", {})) == []
     assert _err(_new(sandbox, "lagging", "j@x.invalid"))[:2] == (400, ALREADY)
+    # Set-/Remove- look the contact up on the same replica (README, C3)
+    stamp = {"Identity": "lagging", "CustomAttribute1": "renewed"}
+    for cmdlet, params in (
+        ("Set-MailContact", stamp),
+        ("Remove-MailContact", {"Identity": "lagging", "Confirm": False}),
+    ):
+        assert _err(sandbox.invoke("fabrikam", cmdlet, params)) == (
+            404,
+            "Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException",
+            "The operation couldn't be performed because object 'lagging' couldn't be found on "
+            f"'{DC}'.",
+        ), cmdlet
     advance_clock(sandbox, 7)
+    ok(sandbox, "fabrikam", "Set-MailContact", stamp)
     [read] = values(sandbox.invoke("fabrikam", "Get-MailContact", {"Identity": "lagging"}))
     assert read["ExternalEmailAddress"] == "SMTP:i@x.invalid"
+    assert read["CustomAttribute1"] == "renewed"

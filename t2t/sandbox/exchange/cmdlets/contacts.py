@@ -20,10 +20,11 @@ New-MailUser answers with for the same refusal. Requests are served one at a tim
 state lock, so two racing creations of one Name end as Microsoft's directory ends them: one
 object, one refusal. A Get- right after New-MailContact lags (wire-protocols.md §1.5: 404
 six seconds after New-MailContact, [DROLL]): the contact is noted as created for faults.py's
-``lag`` rules. Whether Set-/Remove-MailContact right after New-MailContact can also answer
-not-found (as Set-MailUser does, replication.py) is not reported; they are not refused here
-(README open questions). Parameters the sandbox does not model are accepted by name and
-answered with T2t.Sandbox.NotEmulatedException.
+``lag`` rules. Set-/Remove-MailContact find the contact on the same lagging replica: while
+it is hidden they answer not-found too. No report says so for contacts; Set-MailUser right
+after New-MailUser does (replication.py, exo-module-protocol.md "App-only administration"
+[live]), so the sandbox takes the stricter reading (README, C3). Parameters the sandbox
+does not model are accepted by name and answered with T2t.Sandbox.NotEmulatedException.
 """
 
 from __future__ import annotations
@@ -91,9 +92,10 @@ def find_contact(t: Tenant, identity: str) -> MailContact | None:
 
 
 def _require(inv: Invocation) -> MailContact:
+    """The contact -Identity names, as the replica serving the call sees it (faults.py lag)."""
     identity = inv.params.get("Identity")
     found = find_contact(inv.tenant, identity)
-    if found is None:
+    if found is None or not inv.visible(found.guid):
         raise not_found(identity)
     return found
 
@@ -101,10 +103,7 @@ def _require(inv: Invocation) -> MailContact:
 def get_mail_contact(inv: Invocation) -> list[Record]:
     t, identity = inv.tenant, inv.params.get("Identity")
     if identity:
-        found = find_contact(t, identity)
-        if found is None or not inv.visible(found.guid):  # not replicated yet (faults.py lag)
-            raise not_found(identity)
-        return [contact_record(t, found)]
+        return [contact_record(t, _require(inv))]
     return [contact_record(t, c) for c in t.mail_contacts if inv.visible(c.guid)]
 
 
