@@ -16,7 +16,8 @@ admin would (tests/e2e/test_endpoint_replacement.py does it end to end):
   move service reaches the source through any of its domains, so its batches sync and complete
   (an endpoint naming the tenant id reaches nothing, like a typo: README, open questions);
 - **pair**: custom, with wave-1 = debra and megan; megan left the scope group before the batch
-  started, so she failed (retryably) while debra completed: the plan removes megan alone.
+  started, so she failed (retryably) while debra completed: the plan removes megan alone;
+- **both**: custom, with wave-1 = debra and megan, both synced: the plan removes the batch.
 
 Each test checks the action's whole message and the sandbox's request log: a refusal sends no
 Remove-* at all.
@@ -40,6 +41,7 @@ from t2t.spec import Desired, load_spec
 from tests.apply.test_executor_faults import (
     DEBRA,
     ENDPOINT,
+    LONG_LAG,
     MEGAN,
     SEEDED_APP,
     SPEC,
@@ -166,6 +168,14 @@ def _custom(w: World) -> None:
     _until(w, lambda: _status(w) == "Synced", "wave-1 synced")
 
 
+def _both(w: World) -> None:
+    """wave-1 (debra, megan) synced on the custom-domain endpoint."""
+    _endpoint(w, ENDPOINT, CUSTOM, app=True)
+    _everything_but_batches(w, "pair")
+    _batch(w, "wave-1", ENDPOINT, DEBRA, MEGAN, start=True)
+    _until(w, lambda: _status(w) == "Synced", "wave-1 synced")
+
+
 def _pair(w: World) -> None:
     """wave-1 (debra, megan) on the custom-domain endpoint: debra completed, megan failed out
     of scope."""
@@ -182,9 +192,11 @@ def _pair(w: World) -> None:
 REMOVE_BATCH = Sent("exchange", "Remove-MigrationBatch")
 REMOVE_USER = Sent("exchange", "Remove-MigrationUser")
 REMOVE_ENDPOINT = Sent("exchange", "Remove-MigrationEndpoint")
+ENDPOINTS = "Get-MigrationEndpoint"
 
 BATCH_TYPO = Case("batch.remove", "wave-1", REMOVE_BATCH, before=_typo)
 BATCH_CUSTOM = Case("batch.remove", "wave-1", REMOVE_BATCH, before=_custom)
+BATCH_BOTH = Case("batch.remove", "wave-1", REMOVE_BATCH, spec="pair", before=_both)
 USER_PAIR = Case("batch.remove_user", MEGAN, REMOVE_USER, spec="pair", before=_pair)
 OLD_ENDPOINT = Case(
     "endpoint.remove", ENDPOINT, REMOVE_ENDPOINT, before=lambda w: _endpoint(w, ENDPOINT, TYPO)
@@ -304,6 +316,14 @@ def _gate(w: World, case: Case, unrelated: str) -> None:
 # -- batch.remove ------------------------------------------------------------------------------
 
 
+def test_a_batch_remove_is_sent_once_and_verified(world: World) -> None:
+    plan, action = world.ready(BATCH_TYPO)
+    world.clear_logs()
+    assert _run_one(world, plan, action) == ("done", "Remove-MigrationBatch verified")
+    assert [e["params"]["Identity"] for e in world.sent(REMOVE_BATCH)] == ["wave-1"]
+    assert _status(world) == "Removing"
+
+
 def test_a_batch_remove_whose_answer_was_lost_converges_sent_once(world: World) -> None:
     _lost(world, BATCH_TYPO)
     assert _status(world) == "Removing"
@@ -314,11 +334,19 @@ def _removed_and_gone(w: World) -> None:
     _until(w, lambda: _status(w) == "gone", "wave-1 gone")
 
 
+def _gone_and_moved_by_hand(w: World) -> None:
+    """wave-1 gone, debra in a batch of another name on the endpoint in use: the re-read asks
+    for wave-1 by name, not for whichever batch there is."""
+    _removed_and_gone(w)
+    _batch(w, "by-hand", REPLACEMENT, DEBRA)
+
+
 @pytest.mark.parametrize(
     "fix",
     [
         pytest.param(_remove_batch, id="removing"),
         pytest.param(_removed_and_gone, id="gone"),
+        pytest.param(_gone_and_moved_by_hand, id="gone-another-batch-there"),
     ],
 )
 def test_a_batch_someone_removed_since_the_plan_is_a_noop(
@@ -334,9 +362,14 @@ def _moved_to_the_replacement(w: World) -> None:
     _batch(w, "wave-1", REPLACEMENT, DEBRA)
 
 
-def _completed(w: World) -> None:
-    _batch_cmdlet(w, "Complete-MigrationBatch", Confirm=False)
-    _until(w, lambda: _user_status(w, DEBRA) == "Completed", "debra completed")
+def _completed(*users: str) -> Callable[[World], None]:
+    def complete(w: World) -> None:
+        _batch_cmdlet(w, "Complete-MigrationBatch", Confirm=False)
+        _until(
+            w, lambda: all(_user_status(w, u) == "Completed" for u in users), f"{users} completed"
+        )
+
+    return complete
 
 
 @pytest.mark.parametrize(
@@ -357,10 +390,17 @@ def _completed(w: World) -> None:
         ),
         pytest.param(
             BATCH_CUSTOM,
-            _completed,
+            _completed(DEBRA),
             f"batch wave-1: {DEBRA} completed since the plan: not removed (its unfinished "
             "users are removed one by one instead); run plan again",
             id="a-user-completed",
+        ),
+        pytest.param(
+            BATCH_BOTH,
+            _completed(DEBRA, MEGAN),
+            f"batch wave-1: {DEBRA}, {MEGAN} completed since the plan: not removed (its "
+            "unfinished users are removed one by one instead); run plan again",
+            id="users-completed",
         ),
     ],
 )
@@ -416,11 +456,20 @@ def _megan_moved(w: World) -> None:
     _batch(w, "by-hand", REPLACEMENT, MEGAN)
 
 
+def _megan_moved_unseen(w: World) -> None:
+    """As `_megan_moved`, her new batch not replicated yet: Get-MigrationBatch cannot find it,
+    so nothing says she is on a replaced endpoint — she is not removed."""
+    match = {"service": "exchange", "tenant": "fabrikam", "cmdlet": "New-MigrationBatch"}
+    w.fault({"kind": "lag", "seconds": LONG_LAG, "match": match})
+    _megan_moved(w)
+
+
 @pytest.mark.parametrize(
     ("change", "status"),
     [
         pytest.param(_megan_completed, "Completed", id="completed"),
         pytest.param(_megan_moved, "Queued", id="on-the-endpoint-in-use"),
+        pytest.param(_megan_moved_unseen, "Queued", id="in-a-batch-not-replicated-yet"),
     ],
 )
 def test_a_user_changed_since_the_plan_is_not_removed(
@@ -504,10 +553,23 @@ REPLACEMENT_MISSING = (
             id="replacement-made-again-pointing-elsewhere",
         ),
         pytest.param(
-            _in_use(True),
-            f"held: batch(es) by-hand-0 on {ENDPOINT} are still being removed; apply again "
-            "once they are gone",
-            id="a-batch-being-removed",
+            _in_use(True, True),
+            f"held: batch(es) by-hand-0, by-hand-1 on {ENDPOINT} are still being removed; "
+            "apply again once they are gone",
+            id="batches-being-removed",
+        ),
+        pytest.param(
+            lambda w: w.fault(
+                {
+                    "kind": "error",
+                    "status": 400,
+                    "count": 1,
+                    "match": Sent("exchange", ENDPOINTS).rule(),
+                }
+            ),
+            "cannot read the endpoints: Get-MigrationEndpoint failed: Get-MigrationEndpoint: "
+            "ServiceUnavailable: Injected fault.",
+            id="endpoints-unreadable",
         ),
         pytest.param(
             _in_use(False, True),
