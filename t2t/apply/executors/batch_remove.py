@@ -33,8 +33,8 @@ async def run_batch_remove(action: Action, ctx: ApplyContext) -> ActionResult:
         batch, users = await read_batch(exchange, desire.name)
         if batch is None or batch.status.lower() == REMOVING:
             return None
-        named = batch.source_endpoint or "no endpoint"
-        if named.lower() == desire.endpoint.lower():
+        named = batch.source_endpoint  # None: a batch on no endpoint, never the one in use
+        if named is not None and named.lower() == desire.endpoint.lower():
             raise ExecutionFailed(
                 f"batch {desire.name} is on {named}, the endpoint in use: not removed; "
                 "run plan again"

@@ -45,8 +45,8 @@ async def _on_replaced_endpoint(
     if not leaves(user):
         return False
     batch = await read_one(exchange, "Get-MigrationBatch", user.batch_id, x.parse_batch)
-    named = (batch.source_endpoint or "") if batch is not None else ""
-    return bool(named) and named.lower() != desire.endpoint.lower()
+    named = batch.source_endpoint if batch is not None else None  # not found: not known to leave
+    return named is not None and named.lower() != desire.endpoint.lower()
 
 
 @executes(K.BATCH_REMOVE_USER)
