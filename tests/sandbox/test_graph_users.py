@@ -17,6 +17,7 @@ from t2t.sandbox.generate import generate_seed_data
 from t2t.sandbox.server import SandboxServer
 from tests.conftest import EXCHANGE_SCOPE, GRAPH_SCOPE, SandboxHandle, msal_http_client
 from tests.sandbox.graph_helpers import error_of, graph
+from tests.sandbox.helpers import values
 
 CONTOSO_ID = "6d0c3f1e-8b2a-4c47-9e15-3a5b7c9d1e20"
 
@@ -224,3 +225,40 @@ def test_httpx_pages_through_2500_users(big: tuple[SandboxServer, dict[str, Any]
     session.close()
     assert pages == 3
     assert len(seen) == len(set(seen)) == 2500
+
+
+def test_a_deleted_user_leaves_reads_groups_and_exchange_for_deleted_items(
+    sandbox: SandboxHandle,
+) -> None:
+    """DELETE /users/{id} (user-delete.md): 204 without a body, the user answers 404 by id
+    and UPN, is no group's member any more, and its mailbox is soft-deleted (Get-Mailbox
+    -SoftDeletedMailbox); an app without User.ReadWrite.All is refused and deletes nothing."""
+    upn = "debra@contoso.com"
+    user = graph(sandbox, "contoso", "GET", f"/users/{upn}").json()["id"]
+    group = graph(sandbox, "contoso", "GET", "/groups?$filter=displayName eq 'All staff'")
+    gid = group.json()["value"][0]["id"]
+    r = sandbox.invoke(
+        "contoso",
+        "Add-DistributionGroupMember",
+        {"Identity": gid, "Member": upn, "BypassSecurityGroupManagerCheck": True},
+    )
+    assert r.status_code == 200, r.text
+    members = graph(sandbox, "contoso", "GET", f"/groups/{gid}/members").json()["value"]
+    assert user in {m["id"] for m in members}
+    c = sandbox.tenant("contoso")["clients"][0]  # User.Read.All only
+    app = sandbox.msal_app("contoso", client_id=c["clientId"], secret=c["clientSecret"])
+    token = app.acquire_token_for_client(scopes=[GRAPH_SCOPE])["access_token"]
+    r = graph(sandbox, "contoso", "DELETE", f"/users/{user}", token=token)
+    assert r.status_code == 403 and error_of(r)[0] == "Authorization_RequestDenied"
+    r = graph(sandbox, "contoso", "DELETE", f"/users/{user}")
+    assert (r.status_code, r.content) == (204, b"")
+    for key in (user, upn):
+        assert graph(sandbox, "contoso", "GET", f"/users/{key}").status_code == 404
+    assert graph(sandbox, "contoso", "DELETE", f"/users/{user}").status_code == 404
+    members = graph(sandbox, "contoso", "GET", f"/groups/{gid}/members").json()["value"]
+    assert user not in {m["id"] for m in members}
+    assert sandbox.invoke("contoso", "Get-Mailbox", {"Identity": upn}).status_code == 404
+    [gone] = values(
+        sandbox.invoke("contoso", "Get-Mailbox", {"Identity": upn, "SoftDeletedMailbox": True})
+    )
+    assert gone["UserPrincipalName"] == upn and gone["WhenSoftDeleted"]

@@ -83,6 +83,9 @@ P_DOMAIN = _perms("Domain.Read.All", "Domain.ReadWrite.All", *DIR_R)
 P_SKU = _perms("LicenseAssignment.Read.All", "Organization.Read.All", *DIR_R)
 P_USER_R = _perms("User.ReadBasic.All", "User.Read.All", "User.ReadWrite.All", *DIR_R)
 P_USER_W = _perms("User.ReadWrite.All", "Directory.ReadWrite.All")
+#: user-delete: User.ReadWrite.All, least and only ("Higher privileged permissions: Not
+#: available").
+P_USER_DELETE = _perms("User.ReadWrite.All")
 P_LICENSE = _perms(
     "LicenseAssignment.ReadWrite.All", "User.ReadWrite.All", "Directory.ReadWrite.All"
 )
@@ -135,6 +138,7 @@ _route("GET", r"/subscribedSkus", h.list_skus, P_SKU, "read", "/subscribedSkus")
 _route("GET", r"/users", h.list_users, P_USER_R, "read", "/users")
 _route("GET", r"/users" + _ID, h.get_user, P_USER_R, "read", "/users/{id}")
 _route("PATCH", r"/users" + _ID, h.patch_user, P_USER_W, "write", "/users/{id}")
+_route("DELETE", r"/users" + _ID, h.delete_user, P_USER_DELETE, "write", "/users/{id}")
 _route(
     "POST",
     r"/users" + _ID + r"/assignLicense",

@@ -38,7 +38,13 @@ from t2t.sandbox.graph.handlers.groups import (
     remove_member,
 )
 from t2t.sandbox.graph.handlers.invitations import invite
-from t2t.sandbox.graph.handlers.users import assign_license, get_user, list_users, patch_user
+from t2t.sandbox.graph.handlers.users import (
+    assign_license,
+    delete_user,
+    get_user,
+    list_users,
+    patch_user,
+)
 
 __all__ = [
     "add_member",
@@ -48,6 +54,7 @@ __all__ = [
     "create_service_principal",
     "delete_application",
     "delete_service_principal",
+    "delete_user",
     "get_application",
     "get_by_ids",
     "get_domain",

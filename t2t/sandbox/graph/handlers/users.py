@@ -148,6 +148,23 @@ def patch_user(req: GReq) -> Result:
     return 204, None, _NO_HEADERS
 
 
+def delete_user(req: GReq) -> Result:
+    """user-delete.md (Learn, "Delete a user", https://learn.microsoft.com/graph/api/user-delete):
+    204 No Content. "When deleted, user resources, including their mailbox and license
+    assignments, are moved to a temporary container" (restorable within 30 days; "the user is
+    also restored to any groups they were a member of"): the user moves to
+    `Tenant.deleted_users` with its licences and recipient (its mailbox soft-deleted, its mail
+    user gone from Exchange's reads); the groups keep its id, as they would to restore it, and
+    their member lists show only users there are. Permission: User.ReadWrite.All only
+    (service.py)."""
+    u = find_user(req, req.params["id"])
+    t = req.tenant
+    del t.users[next(i for i, x in enumerate(t.users) if x is u)]
+    u.deleted_date_time = req.ctx.clock.now().replace(microsecond=0)
+    t.deleted_users.append(u)
+    return 204, None, _NO_HEADERS
+
+
 def assign_license(req: GReq) -> Result:
     """user-assignlicense.md (§2.4): both arrays required; 200 with the user.
 
