@@ -39,6 +39,8 @@ import datetime as dt
 import json
 import logging
 import re
+import threading
+import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -1191,8 +1193,9 @@ def test_licences_provisioned_during_the_wait_get_the_scrubbed_proxies_stamped_a
 
 def test_a_refused_restamp_after_provisioning_fails_the_licence(world: World) -> None:
     """The scrubbed address cannot be stamped again: the action fails (its batch must not
-    start a move missing that address), not done."""
-    plan, action = _licence(world, 0, ())
+    start a move missing that address), not done. Provisioned at the first look: the wait
+    stops there (its 60 s are never slept) and goes on to the re-stamp."""
+    plan, action = _licence(world, 0, (60.0,))
     _scrub_one(world)
     world.fault({"kind": "error", "status": 400, "match": SET_MAIL_USER.rule(), "count": 1})
     assert _run_one(world, plan, action) == (
@@ -1241,6 +1244,171 @@ def _scrub_one(w: World) -> str:
     w.invoke("fabrikam", "Set-MailUser", {"Identity": DEBRA, "EmailAddresses": {"remove": [gone]}})
     w.clear_logs()
     return gone
+
+
+def _apply_meanwhile(
+    w: World,
+    plan: Plan,
+    action: Action,
+    hold: dict[str, Any],
+    meanwhile: Callable[[], None],
+    provisioning: dict[str, tuple[str, ...]] | None = None,
+) -> tuple[str, str]:
+    """`_run_one` in a thread, the sandbox holding the request ``hold`` matches (not yet
+    handled) until ``meanwhile`` has changed the tenant: someone else's change landing at that
+    exact moment of the action."""
+    rule = w.control("POST", "faults", {"kind": "hold", **hold})
+    out: list[tuple[str, str] | BaseException] = []
+
+    def run() -> None:
+        try:
+            out.append(_run_one(w, plan, action, provisioning))
+        except BaseException as exc:  # re-raised in the test's thread
+            out.append(exc)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    until = time.monotonic() + 30
+    while not w.control("GET", "faults")["held"]:
+        assert thread.is_alive() and time.monotonic() < until, out or "never held"
+        time.sleep(0.05)
+    try:
+        meanwhile()
+    finally:
+        w.control("DELETE", f"faults/{rule['id']}")  # released: the request is served now
+        thread.join(60)
+    [result] = out
+    if isinstance(result, BaseException):
+        raise result
+    return result
+
+
+def test_a_user_gone_during_the_provisioning_wait_is_not_taken_as_provisioned(
+    world: World,
+) -> None:
+    """The wait's re-read finds no user (deleted meanwhile): what it could not read is not
+    taken as provisioned — the licences stay noted as provisioning, nothing is re-stamped."""
+    plan, action = _licence(world, 3600, (0.0,))
+    user = _user_id(world)
+    provisioning: dict[str, tuple[str, ...]] = {}
+    # Graph's reads before the wait's: the re-plan's and the verify's
+    hold = {"skip": 2, "match": {"service": "graph", "tenant": "fabrikam", "access": "read"}}
+
+    status, message = _apply_meanwhile(
+        world,
+        plan,
+        action,
+        hold,
+        lambda: world.graph("DELETE", f"/users/{user}"),
+        provisioning,
+    )
+    assert (status, message) == ("done", "licences verified; Exchange is still provisioning them")
+    assert provisioning == {DEBRA: ("PendingInput", "PendingInput")}, provisioning
+    assert world.sent(SET_MAIL_USER) == []
+
+
+def test_a_lost_restamp_that_never_shows_leaves_the_licence_unknown(world: World) -> None:
+    """Set-MailUser's answer lost and the scrubbed address not back after the re-reads: the
+    licence's outcome is unknown (its batch waits for the next run), never done, and the
+    message says so once."""
+    plan, action = _licence(world, 0, ())
+    _scrub_one(world)
+    world.fault({"kind": "drop", "count": 1, "match": SET_MAIL_USER.rule()})
+    status, message = _run_one(world, plan, action)
+    assert status == "unknown", message
+    assert re.fullmatch(
+        rf"the answer to Set-MailUser was lost \({_lost(world)}\) and the change does not "
+        rf"show after {sum(VERIFY):.0f} s of re-reading — {re.escape(RUN_AGAIN)}",
+        message,
+    ), message
+
+
+def test_a_restamp_refused_as_not_found_on_a_mailuser_this_run_created_is_sent_again(
+    world: World,
+) -> None:
+    """The plan saw Debra absent (this run creates her MailUser): a re-stamp answered
+    not-found — as Exchange answers a MailUser still replicating — is sent again until the
+    deadline, even when no read shows the MailUser then (replication.py): unknown, not failed.
+    Here her user is deleted while the re-stamp is in flight, so it never succeeds."""
+    plan, action = _licence(world, 0, ())
+    _scrub_one(world)
+    world.deadline = SHORT_DEADLINE
+    fresh = action.model_copy(update={"observed": None})
+    user = _user_id(world)
+    [mailuser] = world.invoke("fabrikam", "Get-MailUser", {"Identity": DEBRA})
+    guid = mailuser["Guid"]
+    status, message = _apply_meanwhile(
+        world,
+        plan,
+        fresh,
+        {"match": SET_MAIL_USER.rule()},
+        lambda: world.graph("DELETE", f"/users/{user}"),
+    )
+    assert status == "unknown", message
+    assert re.fullmatch(
+        rf"waited \d+ s for the object to replicate \(Set-MailUser: "
+        rf"ManagementObjectNotFoundException: The operation couldn't be performed because "
+        rf"object '{guid}' couldn't be found on '[A-Z0-9.]+'\.\); it has not happened yet — "
+        rf"{re.escape(RUN_AGAIN)}",
+        message,
+    ), message
+    assert len(world.control("GET", "exchange/requests?cmdlet=Set-MailUser")["requests"]) > 1
+
+
+def test_a_refused_licence_fails_naming_graph_s_answer(world: World) -> None:
+    """Graph refuses assignLicense: failed with Graph's answer behind the request as sent
+    (method and path), and the user keeps no licence."""
+    plan, action = _licence(world, 0, ())
+    write = BY_KIND["license.assign"].write
+    world.fault({"kind": "error", "status": 400, "count": 1, "match": write.rule()})
+    assert _run_one(world, plan, action) == (
+        "failed",
+        f"HTTP 400 UnknownError: POST /users/{_user_id(world)}/assignLicense: Injected fault.",
+    )
+    assert world.sent(write) == []
+
+
+def test_a_lost_licence_that_never_shows_is_unknown_naming_assignlicense(world: World) -> None:
+    """assignLicense's answer lost before Graph acted: the re-reads never show the licences,
+    so the outcome is unknown, naming the write — never sent again."""
+    plan, action = _licence(world, 0, ())
+    write = BY_KIND["license.assign"].write
+    world.fault({"kind": "drop", "count": 1, "match": write.rule()})
+    status, message = _run_one(world, plan, action)
+    assert status == "unknown", message
+    assert re.fullmatch(
+        rf"the answer to assignLicense was lost \(.+\) and the change does not show after "
+        rf"{sum(VERIFY):.0f} s of re-reading — {re.escape(RUN_AGAIN)}",
+        message,
+    ), message
+    assert world.sent(write) == []
+
+
+def test_a_licence_is_withheld_when_no_recipient_holds_the_target(world: World) -> None:
+    """The target address is held by no recipient now (changed since the plan): the re-check
+    finds no target object, says so, and assigns nothing."""
+    plan, action = _licence(world, 0, ())
+    gone = "nobody@fabrikam.com"
+    desired = {**action.desired, "target": gone}
+    status, message = _run_one(world, plan, action.model_copy(update={"desired": desired}))
+    assert (status, message) == (
+        "failed",
+        "licence withheld: the target's ExchangeGuid is no target object, not the source's "
+        f"{action.desired['exchange_guid']} (a licence now would provision a fresh mailbox)",
+    )
+    assert world.sent(BY_KIND["license.assign"].write) == []
+
+
+def test_a_licence_is_withheld_from_a_target_that_is_already_a_mailbox(world: World) -> None:
+    """The target is a mailbox now, with the source's ExchangeGuid (its move completed, or
+    someone licensed it): a licence adds nothing a move needs, so it is withheld, naming it."""
+    plan, action = _licence(world, 0, ())
+    mailbox = world.invoke("fabrikam", "Get-Mailbox", {"ResultSize": "Unlimited"})[0]
+    target = str(mailbox["PrimarySmtpAddress"])
+    desired = {**action.desired, "target": target, "exchange_guid": mailbox["ExchangeGuid"]}
+    status, message = _run_one(world, plan, action.model_copy(update={"desired": desired}))
+    assert (status, message) == ("failed", f"licence withheld: {target} is already a mailbox")
+    assert world.sent(BY_KIND["license.assign"].write) == []
 
 
 # -- a gate's dependants --------------------------------------------------------------------

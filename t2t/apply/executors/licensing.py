@@ -27,7 +27,6 @@ from urllib.parse import quote
 from t2t.apply.context import ApplyContext
 from t2t.apply.executors.common import (
     ExecutionFailed,
-    Unknown,
     Write,
     converge,
     settled,
@@ -178,10 +177,11 @@ async def _after_assignment(
     # re-stamp what went.
     replan = identity_replan(ctx, action.tenant, d, fresh=planned_absent(action))
     restamped = await converge(action, ctx, replan)
-    if restamped.status == "failed":
-        raise ExecutionFailed(restamped.message)
-    if restamped.status == "unknown":
-        raise Unknown(restamped.message)
+    if restamped.status in ("failed", "unknown"):
+        # settled() already said how the re-stamp ended, and why: the licence ends so too
+        # (raised again, "run again" would be said twice)
+        result.status, result.message = restamped.status, restamped.message
+        return
     result.message = "licences verified and provisioned"
     if restamped.status == "done":
         result.warnings.append("licensing removed stamped addresses; stamped them again")
