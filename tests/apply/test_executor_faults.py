@@ -1038,6 +1038,87 @@ def test_a_refused_app_write_fails_naming_the_write(world: World) -> None:
     assert _my_apps(world) == []
 
 
+def _invitation(app_id: str) -> dict[str, Any]:
+    """The invitation of the spec's source admin as Graph must receive it: the consent link
+    and the message both name the migration app."""
+    return {
+        "invitedUserEmailAddress": "admin@contoso.com",
+        "inviteRedirectUrl": (
+            f"https://login.microsoftonline.com/contoso.onmicrosoft.com/adminconsent"
+            f"?client_id={app_id}&redirect_uri={REDIRECT_URI}"
+        ),
+        "sendInvitationMessage": True,
+        "invitedUserMessageInfo": {
+            "customizedMessageBody": (
+                f"Please consent to the cross-tenant mailbox migration app {app_id} in your "
+                "tenant (the link opens the admin-consent page), and put its application id "
+                "into the source organization relationship's OAuthApplicationId."
+            )
+        },
+    }
+
+
+def test_the_invitation_names_the_adopted_app(world: World) -> None:
+    """The whole invitation as sent (the sandbox's write log) carries the spec's app id, taken
+    from the spec, not read back: with the target's applications unreadable it is still sent."""
+    case = BY_KIND["invitation.send"]
+    plan, action = world.ready(case)
+    world.clear_logs()
+    apps = Sent("graph", "GET /applications", path="/applications$")
+    world.fault({"kind": "error", "status": 403, "match": apps.rule()})
+    assert _run_one(world, plan, action) == (
+        "done",
+        "the invitation of admin@contoso.com verified",
+    )
+    assert [e["params"] for e in world.sent(case.write)] == [_invitation(SEEDED_APP)]
+
+
+def test_the_invitation_names_the_app_registered_in_the_same_run(world: World) -> None:
+    """Planned before the app exists (its id known after apply): the invitation sent carries
+    the id Entra gave the app earlier in the run."""
+    world.reset()
+    plan = world.plan("register")
+    [invite] = [a for a in plan.actions if a.kind == "invitation.send"]
+    assert invite.desired["app_id"] is None
+    world.clear_logs()
+    report = world.apply(plan, _ancestors(plan, invite.id) | {invite.id})
+    assert not report.count("failed"), report
+    [app] = _my_apps(world)
+    sent = world.sent(BY_KIND["invitation.send"].write)
+    assert [e["params"] for e in sent] == [_invitation(app["appId"])]
+
+
+def test_a_refused_invitation_fails_naming_the_write(world: World) -> None:
+    """Graph refuses the invitation: the action fails with Graph's answer behind the write as
+    sent (method and path), and no guest is made."""
+    case = BY_KIND["invitation.send"]
+    plan, action = world.ready(case)
+    world.clear_logs()
+    world.fault({"kind": "error", "status": 403, "count": 1, "match": case.write.rule()})
+    assert _run_one(world, plan, action) == (
+        "failed",
+        "HTTP 403 UnknownError: POST /invitations: Injected fault.",
+    )
+    assert _guests(world) == 0
+
+
+def test_guests_that_cannot_be_re_read_are_not_invited(world: World) -> None:
+    """The re-read of guests refused at apply: the action fails saying why, and the
+    invitation is not sent blind."""
+    case = BY_KIND["invitation.send"]
+    plan, action = world.ready(case)
+    world.clear_logs()
+    read = Sent("graph", "GET /users", path="/users$")
+    world.fault({"kind": "error", "status": 403, "match": read.rule()})
+    status, message = _run_one(world, plan, action)
+    assert (status, message) == (
+        "failed",
+        "cannot re-read guests: GET /users failed: HTTP 403 UnknownError: GET /users: "
+        "Injected fault.",
+    )
+    assert world.sent(case.write) == []
+
+
 @pytest.mark.parametrize(
     ("kind", "message"),
     [

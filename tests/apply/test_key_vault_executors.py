@@ -18,6 +18,7 @@ import asyncio
 import base64
 import datetime as dt
 import hashlib
+import re
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -62,6 +63,8 @@ class World:
     def __init__(self, sandbox: SandboxHandle) -> None:
         self.sandbox = sandbox
         self.deadline = 60.0
+        self.verify: tuple[float, ...] = VERIFY
+        """The context's re-read delays (the secret schedule is always VERIFY)."""
 
     def control(self, method: str, path: str, body: Any = None) -> Any:
         r = self.sandbox.http.request(method, f"{self.sandbox.base_url}/_sandbox/{path}", json=body)
@@ -150,7 +153,7 @@ class World:
                     exchange={"source": src.exchange, "target": tgt.exchange},
                     graph={"source": src.graph, "target": tgt.graph},
                     azure={"target": azure},
-                    verify_delays=VERIFY,
+                    verify_delays=self.verify,
                     hosts=hosts,
                     tenant_ids={"source": src.tenant_id, "target": tgt.tenant_id},
                     secret_wait_delays=VERIFY,
@@ -223,6 +226,79 @@ def test_the_endpoint_waits_for_the_new_key_and_names_the_current_version(world:
     assert stats.get("New-MigrationEndpoint", 0) >= 2  # -WhatIf at least once, then the write
     again = world.plan()
     assert [a.id for a in again.actions if a.kind.startswith("endpoint.")] == []
+
+
+def _all_but_the_endpoint(world: World, delay: float) -> None:
+    """Everything the endpoint depends on (the vault chain, the source's consent), applied
+    with Entra finding a new key only `delay` seconds after it is added."""
+    world.strictness(secret_delay_seconds=delay)
+    plan = world.plan()
+    by_id = {a.id: a for a in plan.actions}
+    todo: set[str] = set()
+    ahead = list(by_id[ENDPOINT].depends_on)
+    while ahead:
+        aid = ahead.pop()
+        if aid in by_id and aid not in todo:
+            todo.add(aid)
+            ahead.extend(by_id[aid].depends_on)
+    report = world.apply(plan, todo)
+    assert set(statuses(report).values()) == {"done"}, report.results
+
+
+def _endpoint_alone(world: World) -> tuple[str, str]:
+    [result] = world.apply(world.plan(), (ENDPOINT,)).results
+    return result.status, result.message
+
+
+def test_the_certificate_is_waited_for_on_the_secret_schedule(world: World) -> None:
+    """The -WhatIf probes follow the context's secret schedule, not its (here slow) re-read
+    delays: a key found 3 s after it was added is accepted within seconds."""
+    _all_but_the_endpoint(world, 3.0)
+    world.verify = (0.0, 30.0)
+    status, message = _endpoint_alone(world)
+    assert status == "done", message
+    found = re.fullmatch(
+        r"certificate accepted after (\d+) s; New-MigrationEndpoint verified", message
+    )
+    assert found is not None, message
+    assert int(found[1]) < 15, message
+
+
+def test_a_certificate_entra_never_finds_is_unknown_naming_the_vault(world: World) -> None:
+    """Entra still does not find the key at the endpoint's deadline: the outcome is unknown
+    (not failed), the message naming the certificate Exchange was asked to use, and the
+    endpoint is never created."""
+    _all_but_the_endpoint(world, 600.0)
+    world.deadline = 3.0
+    status, message = _endpoint_alone(world)
+    url = f"https://{KV.name}.vault.azure.net/certificates/{KV.certificate_name}"
+    assert status == "unknown", message
+    assert re.fullmatch(
+        rf"waited \d+ s for Exchange to accept the certificate in {re.escape(url)}/[0-9a-f]+; "
+        r"it has not happened yet — its outcome is unknown: run t2t apply again to finish it",
+        message,
+    ), message
+    assert world.sandbox.invoke("fabrikam", "Get-MigrationEndpoint", {}).json()["value"] == []
+
+
+def test_a_whatif_refused_otherwise_fails_naming_the_refusal(world: World) -> None:
+    """Exchange refuses the -WhatIf for another reason than a key not found yet: the endpoint
+    fails at once with Exchange's answer, and the write is not sent."""
+    _all_but_the_endpoint(world, 0.0)
+    world.fault(
+        {
+            "kind": "error",
+            "status": 400,
+            "count": 1,
+            "match": {"service": "exchange", "cmdlet": "New-MigrationEndpoint"},
+        }
+    )
+    assert _endpoint_alone(world) == (
+        "failed",
+        "New-MigrationEndpoint -WhatIf refused the certificate: New-MigrationEndpoint: "
+        "ServiceUnavailable: Injected fault.",
+    )
+    assert world.sandbox.invoke("fabrikam", "Get-MigrationEndpoint", {}).json()["value"] == []
 
 
 def test_a_lost_answer_to_the_vault_put_converges_without_a_second_vault(world: World) -> None:

@@ -22,14 +22,17 @@ import structlog
 from t2t.apply import ApplyContext, apply_plan
 from t2t.apply import executors as registry
 from t2t.apply.executors.common import ExecutionFailed
+from t2t.apply.graph_batch import BATCH_LIMIT
 from t2t.apply.result import ActionResult, ApplyReport
 from t2t.apply.runner import INTERRUPTED, depths, downstream, slot_key
-from t2t.clients import ExchangeError
+from t2t.clients import ExchangeError, TenantClients
 from t2t.logs import register_secret
 from t2t.planner import Action, Plan
 from t2t.planner import kinds as K
 from tests.apply.scratch import scratch_action as _action
 from tests.apply.scratch import scratch_plan as _plan
+from tests.conftest import SandboxHandle
+from tests.real_clients import with_clients
 
 #: Scratch kinds: name → the API whose slots they take.
 SERVICES = {"test.xo": "exchange", "test.xo2": "exchange", "test.gr": "graph"}
@@ -464,3 +467,23 @@ def test_without_parallelism_every_tenant_and_api_fills_its_own_slots(
 def test_a_parallelism_below_one_is_refused_before_anything_runs() -> None:
     with pytest.raises(ValueError, match="parallelism must be at least 1, not 0"):
         _apply(_plan(_action("a")), parallelism=0)
+
+
+def test_the_tenants_batcher_waits_for_the_graph_actions_at_work(sandbox: SandboxHandle) -> None:
+    """The context hands the tenant's `$batch` coalescer the Graph actions holding its slots
+    (`active`): with a full `$batch` of them at work, a call waits for its companions (up to
+    the batcher's `max_wait`) instead of leaving alone, and two calls made 0.3 s apart arrive
+    as one `$batch` of two."""
+
+    async def use(clients: TenantClients) -> None:
+        ctx = ApplyContext(exchange={}, graph={"target": clients.graph})
+        ctx.active["target:graph"] = BATCH_LIMIT
+        batcher = ctx.graph_batch("target")
+        first = asyncio.ensure_future(batcher.call("GET", "/organization"))
+        await asyncio.sleep(0.3)
+        second = asyncio.ensure_future(batcher.call("GET", "/organization"))
+        await asyncio.wait_for(asyncio.gather(first, second), 10)
+
+    with_clients(sandbox, "fabrikam", "graph", use)
+    stats = sandbox.stats()
+    assert (stats["byOperation"].get("POST /$batch", 0), stats["batchItems"]) == (1, 2)
