@@ -26,6 +26,13 @@ def eq(prop: str, value: str | int | bool | uuid.UUID) -> str:
     return f"{prop} eq {literal(value)}"
 
 
+def starts_with(prop: str, value: str) -> str:
+    """`startswith(prop,'value')`: on users' mail and userPrincipalName a default (not
+    advanced) query (https://learn.microsoft.com/graph/aad-advanced-queries, user properties)."""
+    _check_property(prop)
+    return f"startswith({prop},{literal(value)})"
+
+
 #: Values in one `in` (and `eq`s in one filter): "requests are limited by default to 15
 #: expressions in the filter clause" (https://learn.microsoft.com/graph/filter-query-parameter,
 #: the note on `in`; "Query parameter limitations" in Graph's known issues).

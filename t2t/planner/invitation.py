@@ -44,10 +44,16 @@ class InvitationDesire:
         )
 
 
+def guest_upn_prefix(address: str) -> str:
+    """How the UPN of the guest an invitation to `address` made begins: `local_domain#EXT#@`
+    (lower case; Entra compares UPNs case-insensitively)."""
+    local, _, domain = address.lower().partition("@")
+    return f"{local}_{domain}#ext#@"
+
+
 def guest_for(address: str, users: tuple[DirectoryUser, ...]) -> DirectoryUser | None:
     """The guest an invitation to `address` made: `local_domain#EXT#@…`, mail = address."""
-    local, _, domain = address.lower().partition("@")
-    prefix = f"{local}_{domain}#ext#@"
+    prefix = guest_upn_prefix(address)
     return next(
         (
             u

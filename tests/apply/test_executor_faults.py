@@ -1102,6 +1102,23 @@ def test_a_refused_invitation_fails_naming_the_write(world: World) -> None:
     assert _guests(world) == 0
 
 
+def test_a_guest_whose_mail_changed_is_found_by_its_upn_and_not_invited_again(
+    world: World,
+) -> None:
+    """Someone invited the address after the plan and changed the guest's mail: the re-read
+    finds it by the UPN an invitation gives, as the planner's `guest_for` does, and nothing
+    is sent (a re-read by mail alone re-invited and waited for a guest that never shows)."""
+    case = BY_KIND["invitation.send"]
+    plan, action = world.ready(case)
+    _invite(world)
+    [guest] = world.graph("GET", "/users?$filter=mail eq 'admin@contoso.com'")["value"]
+    world.graph("PATCH", f"/users/{guest['id']}", {"mail": "admin@contoso.example"})
+    assert _guests(world) == 0
+    world.clear_logs()
+    assert _run_one(world, plan, action) == ("noop", "already as desired")
+    assert world.sent(case.write) == []
+
+
 def test_guests_that_cannot_be_re_read_are_not_invited(world: World) -> None:
     """The re-read of guests refused at apply: the action fails saying why, and the
     invitation is not sent blind."""

@@ -16,7 +16,7 @@ import yaml
 from t2t.sandbox.generate import generate_seed_data
 from t2t.sandbox.server import SandboxServer
 from tests.conftest import EXCHANGE_SCOPE, GRAPH_SCOPE, SandboxHandle, msal_http_client
-from tests.sandbox.graph_helpers import error_of, graph
+from tests.sandbox.graph_helpers import error_of, graph, graph_write
 from tests.sandbox.helpers import values
 
 CONTOSO_ID = "6d0c3f1e-8b2a-4c47-9e15-3a5b7c9d1e20"
@@ -262,3 +262,39 @@ def test_a_deleted_user_leaves_reads_groups_and_exchange_for_deleted_items(
         sandbox.invoke("contoso", "Get-Mailbox", {"Identity": upn, "SoftDeletedMailbox": True})
     )
     assert gone["UserPrincipalName"] == upn and gone["WhenSoftDeleted"]
+
+
+def test_a_guest_s_mail_changes_through_graph_a_mailbox_s_does_not(
+    sandbox: SandboxHandle,
+) -> None:
+    """user-update lists `mail` as writable: a guest's (no Exchange recipient here) changes; a
+    mail-enabled user's is Exchange's primary address and is refused (README, open questions)."""
+    r = graph(
+        sandbox,
+        "fabrikam",
+        "POST",
+        "/invitations",
+        json={"invitedUserEmailAddress": "ann@contoso.com", "inviteRedirectUrl": "https://myapps"},
+    )
+    assert r.status_code == 201, r.text
+    guest = r.json()["invitedUser"]["id"]
+    patch = {"mail": "ann@example.com"}
+    r = graph_write(sandbox, "fabrikam", "PATCH", f"/users/{guest}", json=patch)
+    assert r.status_code == 204, r.text
+    r = graph(sandbox, "fabrikam", "GET", f"/users/{guest}?$select=mail,userPrincipalName")
+    assert r.json()["mail"] == "ann@example.com"
+    assert r.json()["userPrincipalName"].startswith("ann_contoso.com#EXT#@")
+    r = graph(sandbox, "fabrikam", "PATCH", f"/users/{guest}", json={"mail": "not-an-address"})
+    assert (r.status_code, error_of(r)) == (
+        400,
+        ("Request_BadRequest", "Invalid value specified for property 'mail' of resource 'User'."),
+    )
+    r = graph(sandbox, "fabrikam", "PATCH", "/users/kai@fabrikam.com", json={"mail": "k@x.com"})
+    assert (r.status_code, error_of(r)) == (
+        400,
+        (
+            "Request_BadRequest",
+            "Unable to update the specified properties for objects that have originated within "
+            "an external service.",
+        ),
+    )
