@@ -252,6 +252,34 @@ def test_unknown_parameter_and_missing_object(sandbox: SandboxHandle) -> None:
     assert r.status_code == 404  # a mailbox is not a mail user
 
 
+def test_new_mail_user_refuses_a_password_entra_refuses(sandbox: SandboxHandle) -> None:
+    """Entra's policy for a cloud user's password (Learn, "Microsoft Entra password
+    policies"): 8 to 256 characters, three of the four classes, no Unicode. Each refusal
+    creates nothing; the lower boundary is accepted. (The 256 bound cannot be reached: the
+    module's RSA PKCS#1 v1.5 encryption under a 2048-bit key carries at most 245 bytes.)"""
+    refused = ["Ab1!xyz", "abcdefg1", "ABCD!@#$", "Pässword1!"]
+    accepted = ["abcdEF12", "aA1" * 81 + "b!"]
+    s = CATALOGUE["PasswordNotComplex"]
+    for n, password in enumerate(refused + accepted):
+        mosid = f"pw{n}@fabrikam.com"
+        r = sandbox.invoke(
+            "fabrikam",
+            "New-MailUser",
+            {
+                "Name": f"pw{n}",
+                "MicrosoftOnlineServicesID": mosid,
+                "Password": secure(sandbox, password),
+                "ExternalEmailAddress": f"pw{n}@contoso.com",
+            },
+        )
+        if password in refused:
+            assert _err(r) == (400, s.full_type, s.template), (len(password), password)
+        else:
+            assert r.status_code == 200, (len(password), r.text)
+        found = sandbox.invoke("fabrikam", "Get-MailUser", {"Identity": mosid}).status_code
+        assert found == (404 if password in refused else 200)
+
+
 def test_new_and_set_mail_user(sandbox: SandboxHandle) -> None:
     r = sandbox.invoke(
         "fabrikam", "New-MailUser", {"Name": "x", "MicrosoftOnlineServicesID": "x@fabrikam.com"}

@@ -451,6 +451,19 @@ _SPECS: tuple[ExceptionSpec, ...] = (
         False,
     ),
     ExceptionSpec(
+        "PasswordNotComplex",
+        "Microsoft.Exchange.Data.DataValidationException",
+        "The specified password does not comply with password complexity requirements. "
+        "Please provide a different password.",
+        "cmdlet",
+        "Entra ID's refusal of a cloud user's password outside its policy (Learn, 'Microsoft "
+        "Entra password policies', concept-sspr-policy: 8-256 characters, three of lowercase, "
+        "uppercase, digits, symbols; no Unicode), as Graph answers it (400 Request_BadRequest, "
+        "Microsoft Q&A 2104165); what New-MailUser -MicrosoftOnlineServicesID prints around "
+        "it, and the type, are assumed",
+        False,
+    ),
+    ExceptionSpec(
         "UpnDomainNotVerified",
         "Microsoft.Exchange.Data.DataValidationException",
         "Unable to create this user because the user principal name provided is not on a "

@@ -11,7 +11,10 @@ RecoverableItemsQuota, ExchangeGuid, ArchiveGuid, LegacyExchangeDN, EmailAddress
 ExternalEmailAddress, IsDirSynced). References:
 https://learn.microsoft.com/powershell/module/exchangepowershell/get-mailbox , …/get-mailuser,
 …/new-mailuser, …/set-mailuser, …/get-recipient, …/get-user, …/set-user,
-…/get-mailboxstatistics, …/get-mailboxpermission. microsoft-t2t.md §4.
+…/get-mailboxstatistics, …/get-mailboxpermission. microsoft-t2t.md §4. New-MailUser's
+-Password is held to Entra's rule for a cloud user's password:
+https://learn.microsoft.com/entra/identity/authentication/concept-sspr-policy ("Password
+policies that only apply to cloud user accounts"); the refusal's wording is Graph's.
 """
 
 from __future__ import annotations
@@ -470,6 +473,22 @@ def _smtp(value: str) -> str:
     return value.split(":", 1)[1] if value.lower().startswith("smtp:") else value
 
 
+_PASSWORD_SYMBOLS = frozenset("@#$%^&*-_!+=[]{}|\\:',.?/`~\"();<> ")
+"""The symbols Entra allows in a cloud user's password (Learn, "Microsoft Entra password
+policies", concept-sspr-policy, "Password policies that only apply to cloud user accounts")."""
+
+
+def password_allowed(text: str) -> bool:
+    """Entra's rule for a cloud user's password (same page): 8 to 256 characters, only
+    A-Z, a-z, 0-9 and the symbols above (no Unicode), and three of the four classes."""
+    if not 8 <= len(text) <= 256:
+        return False
+    if any(not (c.isascii() and (c.isalnum() or c in _PASSWORD_SYMBOLS)) for c in text):
+        return False
+    classes = (str.islower, str.isupper, str.isdigit, _PASSWORD_SYMBOLS.__contains__)
+    return sum(any(test(c) for c in text) for test in classes) >= 3
+
+
 def new_mail_user(inv: Invocation) -> list[Record]:
     """New-MailUser (Exchange Online sets MicrosoftOnlineServicesID and DisabledUser).
 
@@ -488,6 +507,10 @@ def new_mail_user(inv: Invocation) -> list[Record]:
         raise binding_error(
             "Cannot process command because of one or more missing mandatory parameters: Password."
         )
+    password = p.get("Password")
+    if password and not password_allowed(password.text):
+        s = spec("PasswordNotComplex")
+        raise CmdletError(400, s.full_type, s.render())
     name: str = p.get("Name")
     if name_taken(t, name):  # mailboxes, mail users, groups and contacts share one OU
         raise CmdletError(
