@@ -487,3 +487,189 @@ def _self_signed_der(subject: str) -> str:
         .sign(key, hashes.SHA256())
     )
     return base64.b64encode(cert.public_bytes(serialization.Encoding.DER)).decode("ascii")
+
+
+# -- the certificate the endpoint is given, read again at apply (executors/endpoint.py
+#    certificate_url): each way there is none Exchange could sign in with fails the endpoint
+#    before anything is written, with the whole message the operator reads.
+
+CERT_WHERE = f"{KV.name}/{KV.certificate_name}"
+
+
+def _endpoint_from(world: World, plan: Plan, azure: bool = True) -> tuple[str, str, dict[str, int]]:
+    """The endpoint action of ``plan`` applied alone (optionally with no Azure clients for the
+    target): its status, message, and Exchange's endpoint writes (incl. -WhatIf) meanwhile."""
+    before = dict(world.sandbox.stats()["byCmdlet"])
+    if azure:
+        report = world.apply(plan, (ENDPOINT,))
+    else:
+
+        async def run() -> ApplyReport:
+            async with world._clients() as (hosts, src, tgt, _azure):
+                ctx = ApplyContext(
+                    exchange={"source": src.exchange, "target": tgt.exchange},
+                    graph={"source": src.graph, "target": tgt.graph},
+                    azure={},
+                    verify_delays=world.verify,
+                    hosts=hosts,
+                    tenant_ids={"source": src.tenant_id, "target": tgt.tenant_id},
+                    secret_wait_delays=VERIFY,
+                    deadline_seconds=world.deadline,
+                )
+                keep = tuple(a for a in plan.actions if a.id == ENDPOINT)
+                return await apply_plan(plan.model_copy(update={"actions": keep}), ctx)
+
+        report = asyncio.run(run())
+    [result] = report.results
+    after = world.sandbox.stats()["byCmdlet"]
+    sent = {
+        c: int(after[c]) - int(before.get(c, 0))
+        for c in ("New-MigrationEndpoint", "Set-MigrationEndpoint")
+        if int(after.get(c, 0)) != int(before.get(c, 0))
+    }
+    return result.status, result.message, sent
+
+
+def test_an_endpoint_without_azure_clients_for_the_target_fails_saying_so(world: World) -> None:
+    plan = world.plan()
+    assert _endpoint_from(world, plan, azure=False) == (
+        "failed",
+        "no Azure clients for the target tenant",
+        {},
+    )
+
+
+def test_an_endpoint_whose_vault_is_gone_fails_naming_the_vault(world: World) -> None:
+    """Nothing of the chain exists at apply (no group, no vault): not a crash, the vault named."""
+    plan = world.plan()
+    assert _endpoint_from(world, plan) == (
+        "failed",
+        f"the vault {KV.name} does not exist",
+        {},
+    )
+
+
+def test_an_endpoint_whose_vault_is_unreadable_fails_with_arm_s_answer(world: World) -> None:
+    plan = world.plan()
+    world.apply(plan, (RG, VAULT))
+    world.fault(
+        {
+            "kind": "error",
+            "status": 403,
+            "count": 1,
+            "match": {"service": "arm", "method": "GET", "path": f"vaults/{KV.name}$"},
+        }
+    )
+    status, message, sent = _endpoint_from(world, plan)
+    assert (status, sent) == ("failed", {}), message
+    where = f"vault {KV.name} in resource group {KV.resource_group} of subscription"
+    assert message == (
+        f"cannot read the vault {KV.name}: HTTP 403 ServiceUnavailable: GET {where} "
+        f"{KV.subscription_id}: Injected fault."
+    ), message
+
+
+def test_an_endpoint_whose_certificate_is_unreadable_fails_with_key_vault_s_answer(
+    world: World,
+) -> None:
+    plan = world.plan()
+    world.apply(plan, (RG, VAULT))
+    world.fault(
+        {
+            "kind": "error",
+            "status": 403,
+            "count": 1,
+            "match": {"service": "keyvault", "method": "GET", "path": "/certificates/"},
+        }
+    )
+    status, message, sent = _endpoint_from(world, plan)
+    assert (status, sent) == ("failed", {}), message
+    assert message == (
+        f"cannot read the certificate {CERT_WHERE}: HTTP 403 ServiceUnavailable: "
+        f"GET certificate {KV.certificate_name} in vault {KV.name}: Injected fault."
+    ), message
+
+
+def test_an_endpoint_whose_vault_has_no_certificate_fails_naming_it(world: World) -> None:
+    plan = world.plan()
+    world.apply(plan, (RG, VAULT))
+    assert _endpoint_from(world, plan) == (
+        "failed",
+        f"the certificate {CERT_WHERE} has no usable version",
+        {},
+    )
+
+
+def _pfx_valid_for(seconds: int) -> tuple[bytes, dt.datetime]:
+    """A PKCS#12 file (new RSA key, self-signed) valid from a minute ago for ``seconds`` more
+    of real time, and when it ends."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.hazmat.primitives.serialization import pkcs12
+    from cryptography.x509.oid import NameOID
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    ends = now + dt.timedelta(seconds=seconds)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "admin_fabrikam")])
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=1))
+        .not_valid_after(ends)
+        .sign(key, hashes.SHA256())
+    )
+    pfx = pkcs12.serialize_key_and_certificates(
+        b"admin", key, cert, None, serialization.NoEncryption()
+    )
+    return pfx, ends
+
+
+def test_an_endpoint_whose_certificate_expired_after_the_plan_fails_naming_it(
+    world: World,
+) -> None:
+    """The vault's current version, enabled and with its certificate, has run out between the
+    plan and the endpoint (an administrator imported one valid for seconds; Key Vault refuses
+    to import one already expired): Exchange could not sign in with it, so the endpoint fails
+    naming the certificate, and nothing is sent to Exchange."""
+    import time
+
+    plan = world.plan()
+    world.apply(plan, (RG, VAULT))
+    pfx, ends = _pfx_valid_for(3)
+
+    async def imported() -> None:
+        async with world._clients() as (_, _src, _tgt, azure):
+            own = await azure.own_object_id()
+            vaults = azure.vaults(KV.subscription_id).vaults
+            grant = {
+                "properties": {
+                    "accessPolicies": [
+                        {
+                            "tenantId": SPEC.target.tenant_id,
+                            "objectId": own,
+                            "permissions": {"certificates": ["import"]},
+                        }
+                    ]
+                }
+            }
+            await azure.write(
+                "grant import",
+                lambda: vaults.update_access_policy(KV.resource_group, KV.name, "add", grant),
+            )
+            client = azure.certificates(f"https://{KV.name}.vault.azure.net/")
+            await azure.write("import", lambda: client.import_certificate(KV.certificate_name, pfx))
+
+    asyncio.run(imported())
+    left = (ends - dt.datetime.now(dt.UTC)).total_seconds()
+    assert left > 0  # imported before it ended
+    time.sleep(left + 0.5)
+    assert _endpoint_from(world, plan) == (
+        "failed",
+        f"the certificate {CERT_WHERE} has no usable version",
+        {},
+    )

@@ -69,6 +69,13 @@ SELECTION: dict[str, list[str]] = {
         "tests/unit",
         "tests/clients/test_graph_batcher.py",
     ],
+    # ... and are the coalescer's too: only merged user reads queue more calls than `size`
+    # (coalesce.py `_fits`), which nothing in tests/apply arranges behind a held request
+    "t2t/apply/coalesce.py": [
+        "tests/apply",
+        "tests/unit",
+        "tests/clients/test_graph_batcher.py",
+    ],
 }
 
 #: Decorators whose functions mutmut may mutate after `_patch_mutmut`: registrations that
