@@ -178,7 +178,8 @@ def test_a_lost_answer_to_the_removal_removes_the_old_key_only(world: World) -> 
 
 
 def test_the_removal_keeps_every_key_it_cannot_prove_unused(world: World) -> None:
-    """The removal re-reads the endpoints before it PATCHes: when they cannot be read it
+    """An action naming no app (the planner always names it) fails at once. The removal re-reads the
+    endpoints before it PATCHes: when they cannot be read it
     fails; a key the endpoint's version does not make older (here the new one, named by hand
     in the action) is kept, and so is every key while no endpoint of the spec's name exists —
     blocked, each key named, no PATCH sent."""
@@ -209,6 +210,13 @@ def test_the_removal_keeps_every_key_it_cannot_prove_unused(world: World) -> Non
         "cannot read the endpoints: Get-MigrationEndpoint failed: Get-MigrationEndpoint: "
         "ServiceUnavailable: Injected fault.",
     )
+
+    appless = remove.model_copy(update={"desired": {**remove.desired, "app": None}})
+    edited = rotating.model_copy(
+        update={"actions": tuple(appless if a.id == REMOVE else a for a in rotating.actions)}
+    )
+    [result] = world.apply(edited, (REMOVE,)).results
+    assert (result.status, result.message) == ("failed", "the action names no migration app")
 
     both = remove.model_copy(update={"desired": {**remove.desired, "remove": [old_key, new_key]}})
     edited = rotating.model_copy(

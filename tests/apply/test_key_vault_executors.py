@@ -494,13 +494,21 @@ def test_the_certificate_policy_sent_is_the_one_the_plan_shows() -> None:
 
 
 def test_a_key_credential_step_fails_on_what_it_cannot_run_without(world: World) -> None:
-    """Re-read at apply: no certificate in the vault (its create not run), a PATCH Graph
+    """An action naming no app (the planner always names it) fails at once. Re-read at apply: no
+    certificate in the vault (its create not run), a PATCH Graph
     refuses, the app gone — each fails with the message the operator reads, and no PATCH is
     handled."""
     plan = world.plan()
     world.apply(plan, (RG, VAULT, ACCESS))
     planned = world.plan()
     assert [a for a in chain(planned) if a in (CERT, KEY)] == [CERT, KEY]
+    key = action(planned, KEY)
+    appless = key.model_copy(update={"desired": {**key.desired, "app": None}})
+    edited = planned.model_copy(
+        update={"actions": tuple(appless if a.id == KEY else a for a in planned.actions)}
+    )
+    [result] = world.apply(edited, (KEY,)).results
+    assert (result.status, result.message) == ("failed", "the action names no migration app")
     [result] = world.apply(planned, (KEY,)).results
     assert (result.status, result.message) == (
         "failed",
