@@ -19,6 +19,7 @@ import base64
 import datetime as dt
 import hashlib
 import re
+import time
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -536,6 +537,70 @@ def test_a_key_credential_step_fails_on_what_it_cannot_run_without(world: World)
     assert (result.status, result.message) == (
         "failed",
         "the migration app is not in the target",
+    )
+
+
+def test_a_certificate_expired_since_the_plan_is_not_put_on_the_app(world: World) -> None:
+    """The plan saw no usable version; by apply the current one (imported by an administrator,
+    valid for seconds) has expired: the re-read at apply checks its expiry against real time,
+    and the step fails rather than trusting an expired key."""
+    plan = world.plan()
+    world.apply(plan, (RG, VAULT, ACCESS))
+    planned = world.plan()
+    assert KEY in chain(planned)
+    pfx = _self_signed_pfx(dt.timedelta(seconds=2))
+
+    async def imported() -> None:
+        async with world._clients() as (_, _src, _tgt, azure):
+            own = await azure.own_object_id()
+            vaults = azure.vaults(KV.subscription_id).vaults
+            entry = {
+                "tenantId": SPEC.target.tenant_id,
+                "objectId": own,
+                "permissions": {"certificates": ["import"]},
+            }
+            body = {"properties": {"accessPolicies": [entry]}}
+            await azure.write(
+                "import grant",
+                lambda: vaults.update_access_policy(KV.resource_group, KV.name, "add", body),
+            )
+            client = azure.certificates(f"https://{KV.name}.vault.azure.net/")
+            await azure.write("import", lambda: client.import_certificate(KV.certificate_name, pfx))
+
+    asyncio.run(imported())
+    time.sleep(3)
+    [result] = world.apply(planned, (KEY,)).results
+    assert (result.status, result.message) == (
+        "failed",
+        f"the certificate {KV.name}/{KV.certificate_name} has no usable version",
+    )
+    assert world.writes("graph") == {}
+
+
+def _self_signed_pfx(lifetime: dt.timedelta) -> bytes:
+    """A PKCS#12 file: a new RSA key and its self-signed certificate, valid from a minute ago
+    for `lifetime` more of real time."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.hazmat.primitives.serialization import pkcs12
+    from cryptography.x509.oid import NameOID
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "by-hand")])
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=1))
+        .not_valid_after(now + lifetime)
+        .sign(key, hashes.SHA256())
+    )
+    return pkcs12.serialize_key_and_certificates(
+        b"by-hand", key, cert, None, serialization.NoEncryption()
     )
 
 
