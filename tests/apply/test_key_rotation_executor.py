@@ -139,6 +139,10 @@ def test_the_old_key_stays_while_the_endpoint_names_its_version(world: World) ->
     assert new_url != old_url
     report = world.apply(rotating, (REMOVE,))
     assert statuses(report) == {REMOVE: "done"}, report.results
+    app = world.graph("GET", f"/applications?$filter=appId eq '{APP_ID}'")["value"][0]
+    assert report.results[0].message == (
+        f"Graph PATCH /applications/{app['id']} keyCredentials (removing 1) verified"
+    )
     keys = [k for k in world.app_keys() if k["displayName"] == MARKER]
     assert [k["keyId"] for k in keys] != [planned["keyId"]] and len(keys) == 1
     assert planned["keyId"] not in {k["keyId"] for k in world.app_keys()}
@@ -171,3 +175,68 @@ def test_a_lost_answer_to_the_removal_removes_the_old_key_only(world: World) -> 
     assert marker_keys(world) == kept and len(kept) == 1
     again = world.plan()
     assert [a.id for a in again.actions if a.id in (CERT, KEY, UPDATE, REMOVE, ENDPOINT)] == []
+
+
+def test_the_removal_keeps_every_key_it_cannot_prove_unused(world: World) -> None:
+    """An action naming no app (the planner always names it) fails at once. The removal re-reads the
+    endpoints before it PATCHes: when they cannot be read it
+    fails; a key the endpoint's version does not make older (here the new one, named by hand
+    in the action) is kept, and so is every key while no endpoint of the spec's name exists —
+    blocked, each key named, no PATCH sent."""
+    set_up(world)
+    old_url = endpoint_url(world)
+    rotating = rotating_plan(world)
+    report = world.apply(rotating, (CERT, KEY))
+    assert statuses(report) == {CERT: "done", KEY: "done"}, report.results
+    remove = next(a for a in rotating.actions if a.id == REMOVE)
+    [planned] = remove.parameters["remove"]
+    old_key = planned["keyId"]
+    [new_key] = [k for k in marker_keys(world) if k != old_key]
+    before, keys = graph_patches(world), marker_keys(world)
+    name = SPEC.relationship.endpoint.name
+    tail = "may still be in use and are kept until it names a newer version"
+
+    world.fault(
+        {
+            "kind": "error",
+            "status": 400,
+            "count": 1,
+            "match": {"service": "exchange", "cmdlet": "Get-MigrationEndpoint"},
+        }
+    )
+    [result] = world.apply(rotating, (REMOVE,)).results
+    assert (result.status, result.message) == (
+        "failed",
+        "cannot read the endpoints: Get-MigrationEndpoint failed: Get-MigrationEndpoint: "
+        "ServiceUnavailable: Injected fault.",
+    )
+
+    appless = remove.model_copy(update={"desired": {**remove.desired, "app": None}})
+    edited = rotating.model_copy(
+        update={"actions": tuple(appless if a.id == REMOVE else a for a in rotating.actions)}
+    )
+    [result] = world.apply(edited, (REMOVE,)).results
+    assert (result.status, result.message) == ("failed", "the action names no migration app")
+
+    both = remove.model_copy(update={"desired": {**remove.desired, "remove": [old_key, new_key]}})
+    edited = rotating.model_copy(
+        update={"actions": tuple(both if a.id == REMOVE else a for a in rotating.actions)}
+    )
+    order = [k["keyId"] for k in world.app_keys() if k["keyId"] in (old_key, new_key)]
+    [result] = world.apply(edited, (REMOVE,)).results
+    assert (result.status, result.message) == (
+        "blocked",
+        f"the endpoint {name!r} names {old_url}: the key(s) {', '.join(order)} {tail}",
+    )
+
+    gone = world.sandbox.invoke(
+        "fabrikam", "Remove-MigrationEndpoint", {"Identity": name, "Confirm": False}
+    )
+    assert gone.status_code == 200, gone.text
+    assert world.sandbox.invoke("fabrikam", "Get-MigrationEndpoint", {}).json()["value"] == []
+    [result] = world.apply(rotating, (REMOVE,)).results
+    assert (result.status, result.message) == (
+        "blocked",
+        f"the endpoint {name!r} names nothing (no such endpoint): the key(s) {old_key} {tail}",
+    )
+    assert graph_patches(world) == before and marker_keys(world) == keys

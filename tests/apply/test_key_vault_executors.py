@@ -19,6 +19,7 @@ import base64
 import datetime as dt
 import hashlib
 import re
+import time
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -27,10 +28,13 @@ from typing import Any
 import pytest
 
 from t2t.apply import ApplyContext, ApplyReport, apply_plan
+from t2t.apply.executors.key_vault import _policy
 from t2t.cli.app import probe_request
 from t2t.clients import HttpLayer, connect, sandbox_hosts
 from t2t.clients.azure import AzureClients
 from t2t.planner import Action, Plan, build_plan
+from t2t.planner.shared.key_vault.certificate import certificate_policy
+from t2t.planner.shared.key_vault.desire import vault_desire
 from t2t.probes import read_snapshot
 from t2t.spec import load_spec
 from tests.conftest import GRAPH_SCOPE, SandboxHandle
@@ -422,6 +426,9 @@ def test_a_key_added_to_the_app_after_the_plan_is_kept(world: World) -> None:
     )
     report = world.apply(planned, (KEY,))
     assert statuses(report) == {KEY: "done"}, report.results
+    assert report.results[0].message == (
+        f"Graph PATCH /applications/{app['id']} keyCredentials verified"
+    )
     names = sorted(k["displayName"] for k in world.app_keys())
     assert names == ["by hand", f"t2t:keyvault:{KV.name}/{KV.certificate_name}"]
 
@@ -465,6 +472,136 @@ def test_a_refused_certificate_create_skips_its_dependants(world: World) -> None
     assert got[ACCESS] == "done"
     assert world.writes("graph") == graph_before
     assert world.writes("keyvault") == {}
+
+
+def test_the_certificate_policy_sent_is_the_one_the_plan_shows() -> None:
+    """The create sends exactly the policy the reviewed plan showed (self-signed, the spec's
+    subject, 12 months, RSA 2048, exportable — Exchange reads the private key — PKCS#12), every
+    field set rather than left to Key Vault's defaults."""
+    desire = vault_desire(SPEC)
+    assert desire is not None
+    policy = _policy(desire)
+    sent = {
+        "issuer": policy.issuer_name,
+        "subject": policy.subject,
+        "validityInMonths": policy.validity_in_months,
+        "keyType": policy.key_type,
+        "keySize": policy.key_size,
+        "exportable": policy.exportable,
+        "contentType": policy.content_type,
+    }
+    assert sent == certificate_policy(desire)
+    assert sent["issuer"] == "Self" and sent["exportable"] is True
+
+
+def test_a_key_credential_step_fails_on_what_it_cannot_run_without(world: World) -> None:
+    """An action naming no app (the planner always names it) fails at once. Re-read at apply: no
+    certificate in the vault (its create not run), a PATCH Graph
+    refuses, the app gone — each fails with the message the operator reads, and no PATCH is
+    handled."""
+    plan = world.plan()
+    world.apply(plan, (RG, VAULT, ACCESS))
+    planned = world.plan()
+    assert [a for a in chain(planned) if a in (CERT, KEY)] == [CERT, KEY]
+    key = action(planned, KEY)
+    appless = key.model_copy(update={"desired": {**key.desired, "app": None}})
+    edited = planned.model_copy(
+        update={"actions": tuple(appless if a.id == KEY else a for a in planned.actions)}
+    )
+    [result] = world.apply(edited, (KEY,)).results
+    assert (result.status, result.message) == ("failed", "the action names no migration app")
+    [result] = world.apply(planned, (KEY,)).results
+    assert (result.status, result.message) == (
+        "failed",
+        f"the certificate {KV.name}/{KV.certificate_name} has no usable version",
+    )
+    assert world.writes("graph") == {}
+    assert statuses(world.apply(planned, (CERT,))) == {CERT: "done"}
+    app = world.graph("GET", f"/applications?$filter=appId eq '{APP_ID}'")["value"][0]
+    world.fault(
+        {
+            "kind": "error",
+            "status": 400,
+            "count": 1,
+            "match": {"service": "graph", "method": "PATCH", "path": "/applications/"},
+        }
+    )
+    [result] = world.apply(planned, (KEY,)).results
+    assert (result.status, result.message) == (
+        "failed",
+        f"HTTP 400 UnknownError: PATCH /applications/{app['id']}: Injected fault.",
+    )
+    assert world.writes("graph") == {}  # refused before it was handled, and not sent again
+    world.graph("DELETE", f"/applications/{app['id']}")
+    [result] = world.apply(planned, (KEY,)).results
+    assert (result.status, result.message) == (
+        "failed",
+        "the migration app is not in the target",
+    )
+
+
+def test_a_certificate_expired_since_the_plan_is_not_put_on_the_app(world: World) -> None:
+    """The plan saw no usable version; by apply the current one (imported by an administrator,
+    valid for seconds) has expired: the re-read at apply checks its expiry against real time,
+    and the step fails rather than trusting an expired key."""
+    plan = world.plan()
+    world.apply(plan, (RG, VAULT, ACCESS))
+    planned = world.plan()
+    assert KEY in chain(planned)
+    pfx = _self_signed_pfx(dt.timedelta(seconds=2))
+
+    async def imported() -> None:
+        async with world._clients() as (_, _src, _tgt, azure):
+            own = await azure.own_object_id()
+            vaults = azure.vaults(KV.subscription_id).vaults
+            entry = {
+                "tenantId": SPEC.target.tenant_id,
+                "objectId": own,
+                "permissions": {"certificates": ["import"]},
+            }
+            body = {"properties": {"accessPolicies": [entry]}}
+            await azure.write(
+                "import grant",
+                lambda: vaults.update_access_policy(KV.resource_group, KV.name, "add", body),
+            )
+            client = azure.certificates(f"https://{KV.name}.vault.azure.net/")
+            await azure.write("import", lambda: client.import_certificate(KV.certificate_name, pfx))
+
+    asyncio.run(imported())
+    time.sleep(3)
+    [result] = world.apply(planned, (KEY,)).results
+    assert (result.status, result.message) == (
+        "failed",
+        f"the certificate {KV.name}/{KV.certificate_name} has no usable version",
+    )
+    assert world.writes("graph") == {}
+
+
+def _self_signed_pfx(lifetime: dt.timedelta) -> bytes:
+    """A PKCS#12 file: a new RSA key and its self-signed certificate, valid from a minute ago
+    for `lifetime` more of real time."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.hazmat.primitives.serialization import pkcs12
+    from cryptography.x509.oid import NameOID
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "by-hand")])
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=1))
+        .not_valid_after(now + lifetime)
+        .sign(key, hashes.SHA256())
+    )
+    return pkcs12.serialize_key_and_certificates(
+        b"by-hand", key, cert, None, serialization.NoEncryption()
+    )
 
 
 def _self_signed_der(subject: str) -> str:

@@ -133,6 +133,14 @@ def test_certificate_added_through_graph_works(sandbox: SandboxHandle, tmp_path:
     assert r.status_code == 200
     existing = r.json()["keyCredentials"]
     assert existing[0]["key"]  # key is returned under $select=keyCredentials
+    # ... of a single object only: a list read's keys are null even under that $select
+    listed = graph(
+        sandbox,
+        "fabrikam",
+        "GET",
+        f"/applications?$filter=appId eq '{app_id}'&$select=keyCredentials,id",
+    ).json()["value"]
+    assert [k["key"] for k in listed[0]["keyCredentials"]] == [None] * len(existing)
     new = {"type": "AsymmetricX509Cert", "usage": "Verify", "key": base64.b64encode(der).decode()}
     r = graph(
         sandbox,

@@ -126,7 +126,8 @@ def group_json(g: Group) -> dict[str, Any]:
 
 
 def application_json(a: Application, *, with_keys: bool = False) -> dict[str, Any]:
-    """``keyCredentials[].key`` only under ``$select=keyCredentials`` (§2.1)."""
+    """``keyCredentials[].key`` only under ``$select=keyCredentials`` of a single object (§2.1;
+    a list never carries it)."""
     return {
         "id": a.id,
         "appId": a.app_id,

@@ -69,13 +69,10 @@ def _app_json_for(req: GReq, a: Application) -> dict[str, Any]:
 
 
 def list_applications(req: GReq) -> Result:
-    """application-list.md."""
-    fields = parse_select(req.query.get("$select")) or []
-    items = [
-        views.application_json(a, with_keys="keyCredentials" in fields)
-        for a in req.tenant.applications
-        if _visible(req, a.id)
-    ]
+    """application-list.md. A keyCredential's ``key`` is always null in a list, even under
+    ``$select=keyCredentials``: Graph returns it only for a single object's GET (keyCredential
+    resource type, https://learn.microsoft.com/graph/api/resources/keycredential)."""
+    items = [views.application_json(a) for a in req.tenant.applications if _visible(req, a.id)]
     return _page(
         req, items, entity="Application", context="applications", filterable=APP_FILTERABLE
     )
