@@ -548,7 +548,21 @@ def test_a_certificate_expired_since_the_plan_is_not_put_on_the_app(world: World
     world.apply(plan, (RG, VAULT, ACCESS))
     planned = world.plan()
     assert KEY in chain(planned)
-    pfx = _self_signed_pfx(dt.timedelta(seconds=2))
+    pfx = _pfx_valid_for(2)[0]
+
+    _import_by_hand(world, pfx)
+    time.sleep(3)
+    [result] = world.apply(planned, (KEY,)).results
+    assert (result.status, result.message) == (
+        "failed",
+        f"the certificate {KV.name}/{KV.certificate_name} has no usable version",
+    )
+    assert world.writes("graph") == {}
+
+
+def _import_by_hand(world: World, pfx: bytes) -> None:
+    """An administrator grants t2t's identity `import` in the vault and imports `pfx` as the
+    certificate's new current version."""
 
     async def imported() -> None:
         async with world._clients() as (_, _src, _tgt, azure):
@@ -568,18 +582,11 @@ def test_a_certificate_expired_since_the_plan_is_not_put_on_the_app(world: World
             await azure.write("import", lambda: client.import_certificate(KV.certificate_name, pfx))
 
     asyncio.run(imported())
-    time.sleep(3)
-    [result] = world.apply(planned, (KEY,)).results
-    assert (result.status, result.message) == (
-        "failed",
-        f"the certificate {KV.name}/{KV.certificate_name} has no usable version",
-    )
-    assert world.writes("graph") == {}
 
 
-def _self_signed_pfx(lifetime: dt.timedelta) -> bytes:
-    """A PKCS#12 file: a new RSA key and its self-signed certificate, valid from a minute ago
-    for `lifetime` more of real time."""
+def _pfx_valid_for(seconds: int) -> tuple[bytes, dt.datetime]:
+    """A PKCS#12 file (new RSA key, self-signed) valid from a minute ago for ``seconds`` more
+    of real time, and when it ends."""
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import rsa
@@ -587,8 +594,9 @@ def _self_signed_pfx(lifetime: dt.timedelta) -> bytes:
     from cryptography.x509.oid import NameOID
 
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "by-hand")])
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    ends = now + dt.timedelta(seconds=seconds)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "admin_fabrikam")])
     cert = (
         x509.CertificateBuilder()
         .subject_name(name)
@@ -596,12 +604,13 @@ def _self_signed_pfx(lifetime: dt.timedelta) -> bytes:
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - dt.timedelta(minutes=1))
-        .not_valid_after(now + lifetime)
+        .not_valid_after(ends)
         .sign(key, hashes.SHA256())
     )
-    return pkcs12.serialize_key_and_certificates(
-        b"by-hand", key, cert, None, serialization.NoEncryption()
+    pfx = pkcs12.serialize_key_and_certificates(
+        b"admin", key, cert, None, serialization.NoEncryption()
     )
+    return pfx, ends
 
 
 def _self_signed_der(subject: str) -> str:
@@ -737,35 +746,6 @@ def test_an_endpoint_whose_vault_has_no_certificate_fails_naming_it(world: World
     )
 
 
-def _pfx_valid_for(seconds: int) -> tuple[bytes, dt.datetime]:
-    """A PKCS#12 file (new RSA key, self-signed) valid from a minute ago for ``seconds`` more
-    of real time, and when it ends."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
-    from cryptography.hazmat.primitives.serialization import pkcs12
-    from cryptography.x509.oid import NameOID
-
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
-    ends = now + dt.timedelta(seconds=seconds)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "admin_fabrikam")])
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=1))
-        .not_valid_after(ends)
-        .sign(key, hashes.SHA256())
-    )
-    pfx = pkcs12.serialize_key_and_certificates(
-        b"admin", key, cert, None, serialization.NoEncryption()
-    )
-    return pfx, ends
-
-
 def test_an_endpoint_whose_certificate_expired_after_the_plan_fails_naming_it(
     world: World,
 ) -> None:
@@ -779,29 +759,7 @@ def test_an_endpoint_whose_certificate_expired_after_the_plan_fails_naming_it(
     world.apply(plan, (RG, VAULT))
     pfx, ends = _pfx_valid_for(3)
 
-    async def imported() -> None:
-        async with world._clients() as (_, _src, _tgt, azure):
-            own = await azure.own_object_id()
-            vaults = azure.vaults(KV.subscription_id).vaults
-            grant = {
-                "properties": {
-                    "accessPolicies": [
-                        {
-                            "tenantId": SPEC.target.tenant_id,
-                            "objectId": own,
-                            "permissions": {"certificates": ["import"]},
-                        }
-                    ]
-                }
-            }
-            await azure.write(
-                "grant import",
-                lambda: vaults.update_access_policy(KV.resource_group, KV.name, "add", grant),
-            )
-            client = azure.certificates(f"https://{KV.name}.vault.azure.net/")
-            await azure.write("import", lambda: client.import_certificate(KV.certificate_name, pfx))
-
-    asyncio.run(imported())
+    _import_by_hand(world, pfx)
     left = (ends - dt.datetime.now(dt.UTC)).total_seconds()
     assert left > 0  # imported before it ended
     time.sleep(left + 0.5)
