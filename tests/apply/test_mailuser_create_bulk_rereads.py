@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Awaitable, Callable
 
 from t2t.apply import ApplyContext
 from t2t.apply.executors.mailuser import run_mailuser_create
@@ -58,7 +59,12 @@ def _create(d: MailboxDesire) -> Action:
     )
 
 
-def _run_all(sandbox: SandboxHandle, actions: list[Action]) -> list[ActionResult]:
+def _run_all(
+    sandbox: SandboxHandle,
+    actions: list[Action],
+    executor: Callable[[Action, ApplyContext], Awaitable[ActionResult]] = run_mailuser_create,
+) -> list[ActionResult]:
+    """Run `executor` on every action at once, as the runner would, against the target."""
     hosts = sandbox_hosts(sandbox.profile)
     ident = admin_identity(sandbox, "fabrikam")
 
@@ -73,7 +79,7 @@ def _run_all(sandbox: SandboxHandle, actions: list[Action]) -> list[ActionResult
                     tenant_ids={"target": ident.tenant_id},
                     deadline_seconds=60.0,
                 )
-                return list(await asyncio.gather(*(run_mailuser_create(a, ctx) for a in actions)))
+                return list(await asyncio.gather(*(executor(a, ctx) for a in actions)))
             finally:
                 tgt.tokens.close()
 

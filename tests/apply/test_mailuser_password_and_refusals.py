@@ -8,7 +8,6 @@ policies": 8-256 characters, three of four classes, no Unicode); the executor pr
 
 from __future__ import annotations
 
-import asyncio
 import string
 from collections import Counter
 from collections.abc import Awaitable, Callable
@@ -21,13 +20,11 @@ from t2t.apply.executors.mailuser import (
     run_mailuser_identity,
 )
 from t2t.apply.result import ActionResult
-from t2t.clients import HttpLayer, connect, sandbox_hosts
 from t2t.logs import REDACTED, scrub
 from t2t.planner import Action
 from t2t.sandbox.exchange.module_key import ModuleKey
-from tests.apply.test_mailuser_create_bulk_rereads import _create, _desire
+from tests.apply.test_mailuser_create_bulk_rereads import _create, _desire, _run_all
 from tests.conftest import SandboxHandle
-from tests.real_clients import admin_identity
 from tests.sandbox.exchange_setup import ok
 from tests.sandbox.module_forms import secure
 
@@ -79,25 +76,8 @@ def _run(
     executor: Callable[[Action, ApplyContext], Awaitable[ActionResult]],
     action: Action,
 ) -> ActionResult:
-    hosts = sandbox_hosts(sandbox.profile)
-    ident = admin_identity(sandbox, "fabrikam")
-
-    async def go() -> ActionResult:
-        async with HttpLayer(ca_file=hosts.ca_file, backoff_base=0.01) as http:
-            tgt = connect(http, hosts, ident)
-            try:
-                ctx = ApplyContext(
-                    exchange={"target": tgt.exchange},
-                    verify_delays=(0.0, 0.2, 0.5, 1.0),
-                    hosts=hosts,
-                    tenant_ids={"target": ident.tenant_id},
-                    deadline_seconds=10.0,
-                )
-                return await executor(action, ctx)
-            finally:
-                tgt.tokens.close()
-
-    return asyncio.run(go())
+    [result] = _run_all(sandbox, [action], executor)
+    return result
 
 
 def _requests(sandbox: SandboxHandle, cmdlet: str) -> list[dict[str, Any]]:
