@@ -654,6 +654,52 @@ def _patch_mutmut() -> None:
     fm.function_trampoline_arrangement = arrange_undecorated_copies
 
 
+#: A mutant's run idle this long (wall seconds) having used less than `IDLE_CPU_SECONDS` of CPU
+#: is hung — deadlocked on a future, as the `$batch` coalescer's mutants do — and ends as a
+#: timeout now: mutmut's own wall timeout (estimated test time x 15) held such runs for over
+#: twenty minutes each, filling every child slot.
+IDLE_WALL_SECONDS = 600.0
+IDLE_CPU_SECONDS = 10.0
+
+
+def hung(wall_seconds: float, cpu_seconds: float) -> bool:
+    return wall_seconds > IDLE_WALL_SECONDS and cpu_seconds < IDLE_CPU_SECONDS
+
+
+def proc_times(stat: str, ticks: int, uptime: float) -> tuple[float, float]:
+    """(wall, cpu) seconds of a process from its /proc/<pid>/stat line (proc(5): utime and
+    stime are fields 14 and 15, starttime 22, in clock ticks; the name in parentheses may hold
+    spaces, so fields are counted after its closing parenthesis)."""
+    fields = stat[stat.rindex(")") + 2 :].split()
+    cpu = (int(fields[11]) + int(fields[12])) / ticks
+    return uptime - int(fields[19]) / ticks, cpu
+
+
+def _stop_hung_mutants(period: float = 30.0) -> None:
+    """Send SIGXCPU — the signal mutmut's wall timeout sends (mutmut/workers/timeout.py), so
+    the run is recorded as a timeout — to every mutant's run (`mutmut: <name>` processes)
+    that `hung`."""
+    import signal
+    import time
+
+    ticks = os.sysconf("SC_CLK_TCK")
+    while True:
+        time.sleep(period)
+        uptime = float(Path("/proc/uptime").read_text().split()[0])
+        for proc in Path("/proc").iterdir():
+            try:
+                if not proc.name.isdigit():
+                    continue
+                if not (proc / "cmdline").read_bytes().startswith(b"mutmut: "):
+                    continue
+                wall, cpu = proc_times((proc / "stat").read_text(), ticks, uptime)
+                if hung(wall, cpu):
+                    print(f"hung {wall:.0f} s at {cpu:.1f} s CPU: timeout", flush=True)
+                    os.kill(int(proc.name), signal.SIGXCPU)
+            except (OSError, ValueError, IndexError):
+                continue  # gone meanwhile
+
+
 def _mutmut_child(args: list[str]) -> None:
     import mutmut
 
@@ -670,6 +716,10 @@ def _mutmut_child(args: list[str]) -> None:
             f"found {mutmut.__version__}: pip install mutmut=={MUTMUT_VERSION}"
         )
     _patch_mutmut()
+    if args[:1] == ["run"] and Path("/proc/uptime").exists():
+        import threading
+
+        threading.Thread(target=_stop_hung_mutants, daemon=True).start()
     from mutmut.__main__ import cli
 
     cli(args)

@@ -190,3 +190,23 @@ def test_a_resumed_run_names_only_the_selected_mutants_without_a_result(tmp_path
         "t2t.apply.m.x_f__mutmut_2",
         "t2t.apply.m.x_g__mutmut_2",
     ]
+
+
+def test_a_mutant_run_is_hung_only_when_long_and_idle() -> None:
+    """Ten minutes of wall time with under ten seconds of CPU: a deadlock, ended as a timeout;
+    a long run that works (CPU used) or a short idle one is left to mutmut."""
+    wall, cpu = mutation.IDLE_WALL_SECONDS, mutation.IDLE_CPU_SECONDS
+    assert mutation.hung(wall + 1, cpu - 0.1)
+    assert not mutation.hung(wall, cpu - 0.1)
+    assert not mutation.hung(wall + 1, cpu)
+    assert not mutation.hung(60, 0)
+
+
+def test_proc_times_reads_wall_and_cpu_after_the_name() -> None:
+    """proc(5) stat: utime + stime (fields 14, 15) and starttime (22) in clock ticks, counted
+    after the name's closing parenthesis (a name may hold spaces and parentheses)."""
+    name = "(mutmut: t2t.x (y) z)"
+    rest = ["S", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "250", "150"]
+    rest += ["0", "0", "20", "0", "1", "0", "5000"]
+    stat = f"4242 {name} " + " ".join(rest)
+    assert mutation.proc_times(stat, 100, uptime=1000.0) == (950.0, 4.0)
