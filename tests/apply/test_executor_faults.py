@@ -1122,17 +1122,23 @@ def test_a_guest_whose_mail_changed_is_found_by_its_upn_and_not_invited_again(
 def test_guests_that_cannot_be_re_read_are_not_invited(world: World) -> None:
     """The re-read of guests refused at apply: the action fails saying why, and the
     invitation is not sent blind."""
-    case = BY_KIND["invitation.send"]
-    plan, action = world.ready(case)
-    world.clear_logs()
-    read = Sent("graph", "GET /users", path="/users$")
-    world.fault({"kind": "error", "status": 403, "match": read.rule()})
-    status, message = _run_one(world, plan, action)
-    assert (status, message) == (
-        "failed",
+    _reread_refused(
+        world,
+        "invitation.send",
+        Sent("graph", "GET /users", path="/users$"),
         "cannot re-read guests: GET /users failed: HTTP 403 UnknownError: GET /users: "
         "Injected fault.",
     )
+
+
+def _reread_refused(world: World, kind: str, read: Sent, message: str) -> None:
+    """The executor's re-read refused (403) at apply: the action fails with `message` and its
+    write is not sent blind."""
+    case = BY_KIND[kind]
+    plan, action = world.ready(case)
+    world.clear_logs()
+    world.fault({"kind": "error", "status": 403, "match": read.rule()})
+    assert _run_one(world, plan, action) == ("failed", message)
     assert world.sent(case.write) == []
 
 
@@ -1156,18 +1162,13 @@ def test_a_write_that_shows_is_done_naming_it(world: World, kind: str, message: 
 def test_an_organization_that_cannot_be_re_read_is_not_customized(world: World) -> None:
     """Get-OrganizationConfig refused at apply: the action fails saying why, and
     Enable-OrganizationCustomization is not sent blind."""
-    case = BY_KIND["org.enable_customization"]
-    plan, action = world.ready(case)
-    world.clear_logs()
-    read = Sent("exchange", "Get-OrganizationConfig")
-    world.fault({"kind": "error", "status": 403, "match": read.rule()})
-    status, message = _run_one(world, plan, action)
-    assert (status, message) == (
-        "failed",
+    _reread_refused(
+        world,
+        "org.enable_customization",
+        Sent("exchange", "Get-OrganizationConfig"),
         "cannot re-read the organization: Get-OrganizationConfig failed: "
         "HTTP 403 ServiceUnavailable: Get-OrganizationConfig: Injected fault.",
     )
-    assert world.sent(case.write) == []
 
 
 def _new_batch(w: World, name: str, mailbox: str, *, start: bool) -> None:
